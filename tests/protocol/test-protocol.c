@@ -191,7 +191,6 @@ test_cc_param_tampered (void)
   g_autofree char *text = sign_test_param (1000, 1060);
   g_auto(GStrv) parts = g_strsplit (text, ".", -1);
   g_autofree guint8 *json = NULL;
-  g_autofree char *forged_json = NULL;
   g_autofree char *forged_b64 = NULL;
   g_autofree char *forged = NULL;
   g_autoptr(DuetCcParam) param = NULL;
