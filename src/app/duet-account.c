@@ -1,0 +1,594 @@
+/* duet-account.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The access token lives in the desktop keyring (libsecret), never in a
+ * plain file. Without a keyring the token is kept in memory only and the
+ * user signs in again on the next start.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+#include <libsoup/soup.h>
+
+#include "duet-account.h"
+#include "duet-protocol.h"
+
+struct _DuetAccount
+{
+  GObject           parent_instance;
+
+  char             *profile;
+  char             *server_url;
+  char             *user_id;
+  char             *service_id;
+  char             *token;
+  DuetAccountState  state;
+  SoupSession      *session;
+};
+
+G_DEFINE_FINAL_TYPE (DuetAccount, duet_account, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PROFILE,
+  PROP_STATE,
+  PROP_SERVER_URL,
+  PROP_USER_ID,
+  PROP_SERVICE_ID,
+  PROP_TOKEN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const SecretSchema *
+token_schema (void)
+{
+  static const SecretSchema schema = {
+    "org.duet.Duet.AccessToken", SECRET_SCHEMA_NONE,
+    {
+      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "profile", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+  return &schema;
+}
+
+/* g_set_str() is only in GLib 2.76 */
+static gboolean
+replace_str (char       **field,
+             const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+set_state (DuetAccount      *self,
+           DuetAccountState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_identity (DuetAccount *self,
+              const char  *server_url,
+              const char  *user_id,
+              const char  *service_id)
+{
+  if (replace_str (&self->server_url, server_url))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
+  if (replace_str (&self->user_id, user_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_ID]);
+  if (replace_str (&self->service_id, service_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE_ID]);
+}
+
+static void
+set_token (DuetAccount *self,
+           const char  *token)
+{
+  if (replace_str (&self->token, token))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+}
+
+static void
+duet_account_finalize (GObject *object)
+{
+  DuetAccount *self = DUET_ACCOUNT (object);
+
+  g_clear_object (&self->session);
+  g_free (self->profile);
+  g_free (self->server_url);
+  g_free (self->user_id);
+  g_free (self->service_id);
+  g_free (self->token);
+
+  G_OBJECT_CLASS (duet_account_parent_class)->finalize (object);
+}
+
+static void
+duet_account_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  DuetAccount *self = DUET_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      g_value_set_string (value, self->profile);
+      break;
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_SERVER_URL:
+      g_value_set_string (value, self->server_url);
+      break;
+    case PROP_USER_ID:
+      g_value_set_string (value, self->user_id);
+      break;
+    case PROP_SERVICE_ID:
+      g_value_set_string (value, self->service_id);
+      break;
+    case PROP_TOKEN:
+      g_value_set_string (value, self->token);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_account_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  DuetAccount *self = DUET_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROFILE:
+      self->profile = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_account_class_init (DuetAccountClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = duet_account_finalize;
+  object_class->get_property = duet_account_get_property;
+  object_class->set_property = duet_account_set_property;
+
+  properties[PROP_PROFILE] =
+    g_param_spec_string ("profile", NULL, NULL, "default",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      DUET_ACCOUNT_SIGNED_OUT, DUET_ACCOUNT_SIGNED_IN, DUET_ACCOUNT_SIGNED_OUT,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER_ID] =
+    g_param_spec_string ("user-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVICE_ID] =
+    g_param_spec_string ("service-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TOKEN] =
+    g_param_spec_string ("token", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+duet_account_init (DuetAccount *self)
+{
+  self->session = soup_session_new_with_options ("timeout", 15,
+                                                 "user-agent", "Duet/" PACKAGE_VERSION,
+                                                 NULL);
+}
+
+DuetAccount *
+duet_account_new (const char *profile)
+{
+  return g_object_new (DUET_TYPE_ACCOUNT, "profile", profile, NULL);
+}
+
+DuetAccountState
+duet_account_get_state (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), DUET_ACCOUNT_SIGNED_OUT);
+  return self->state;
+}
+
+const char *
+duet_account_get_server_url (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->server_url;
+}
+
+const char *
+duet_account_get_user_id (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->user_id;
+}
+
+const char *
+duet_account_get_service_id (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->service_id;
+}
+
+const char *
+duet_account_get_token (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->token;
+}
+
+const char *
+duet_account_get_profile (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->profile;
+}
+
+/**
+ * duet_account_token_expiry:
+ *
+ * Reads the `exp` claim without checking the signature (only the server
+ * can); the app uses it to avoid offering a token that has run out.
+ *
+ * Returns: unix seconds, or 0 when the token cannot be read
+ */
+gint64
+duet_account_token_expiry (const char *token)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree guint8 *json = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  gsize len = 0;
+  gint64 exp = 0;
+
+  if (token == NULL)
+    return 0;
+
+  parts = g_strsplit (token, ".", 4);
+  if (g_strv_length (parts) != 3)
+    return 0;
+
+  json = duet_base64url_decode (parts[1], &len);
+  if (json == NULL)
+    return 0;
+
+  claims = duet_protocol_parse_message ((const char *) json, len, NULL);
+  if (claims == NULL || !duet_json_get_int (claims, "exp", &exp, NULL))
+    return 0;
+
+  return exp;
+}
+
+static char *
+token_url (const char *server_url)
+{
+  g_autofree char *base = g_strdup (server_url);
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  return g_strconcat (base, "/v1/token", NULL);
+}
+
+static GError *
+error_for_status (guint status, JsonObject *body)
+{
+  const char *server_message = body ? duet_json_get_string (body, "message", FALSE, NULL) : NULL;
+
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+      return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                  _("The user ID or password is wrong. Check them and try again."));
+    case 429: /* Too Many Requests */
+      return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                  _("Too many sign-in attempts. Wait a few minutes, then try again."));
+    case SOUP_STATUS_BAD_REQUEST:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                          _("The server refused the sign-in: %s"),
+                          server_message ? server_message : _("invalid request"));
+    default:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                          _("The server answered with an error (%u). Try again later, or ask the server’s administrator."),
+                          status);
+    }
+}
+
+static GError *
+error_for_transport (GError *error, const char *server_url)
+{
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+      error->domain == G_TLS_ERROR)
+    return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                        _("The certificate of %s is not trusted. Check the server address, or ask its administrator for a valid certificate."),
+                        server_url);
+
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
+                      _("Could not reach the server at %s. Check the address and your network connection."),
+                      server_url);
+}
+
+typedef struct
+{
+  char *server_url;
+  char *user_id;
+  char *service_id;
+} SignInData;
+
+static void
+sign_in_data_free (SignInData *data)
+{
+  g_free (data->server_url);
+  g_free (data->user_id);
+  g_free (data->service_id);
+  g_free (data);
+}
+
+static void
+token_stored_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_warning ("Could not keep the access token in the keyring, it is kept in memory only: %s",
+               error->message);
+}
+
+static void
+store_token (DuetAccount *self)
+{
+  g_autofree char *label = g_strdup_printf (_("Duet access token for %s"), self->user_id);
+
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, label, self->token,
+                         NULL, token_stored_cb, NULL,
+                         "server", self->server_url,
+                         "user", self->user_id,
+                         "service", self->service_id,
+                         "profile", self->profile,
+                         NULL);
+}
+
+static void
+token_response_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetAccount *self = g_task_get_source_object (task);
+  SignInData *data = g_task_get_task_data (task);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *token;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  if (bytes == NULL)
+    {
+      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+      g_task_return_error (task, error_for_transport (error, data->server_url));
+      return;
+    }
+
+  body = duet_protocol_parse_message (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK)
+    {
+      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+      g_task_return_error (task, error_for_status (soup_message_get_status (msg), body));
+      return;
+    }
+
+  token = body ? duet_json_get_string (body, "token", FALSE, NULL) : NULL;
+  if (token == NULL)
+    {
+      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("%s does not look like a Duet server. Check the address."),
+                               data->server_url);
+      return;
+    }
+
+  set_identity (self, data->server_url, data->user_id, data->service_id);
+  set_token (self, token);
+  store_token (self);
+  set_state (self, DUET_ACCOUNT_SIGNED_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+duet_account_sign_in_async (DuetAccount         *self,
+                            const char          *server_url,
+                            const char          *user_id,
+                            const char          *service_id,
+                            const char          *password,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(JsonObject) request = json_object_new ();
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *json = NULL;
+  SignInData *data;
+
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_account_sign_in_async);
+
+  if (!duet_user_id_is_valid (user_id))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("A user ID has 1 to 64 letters, digits, dots, dashes or underscores."));
+      return;
+    }
+
+  url = token_url (server_url);
+  msg = soup_message_new (SOUP_METHOD_POST, url);
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a server address. It looks like https://duet.example.org."),
+                               server_url);
+      return;
+    }
+
+  json_object_set_string_member (request, "user", user_id);
+  json_object_set_string_member (request, "service", service_id);
+  json_object_set_string_member (request, "password", password);
+  json = duet_protocol_serialize (request);
+  body = g_bytes_new_take (json, strlen (json));
+  json = NULL;
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+
+  data = g_new0 (SignInData, 1);
+  data->server_url = g_strdup (server_url);
+  data->user_id = g_strdup (user_id);
+  data->service_id = g_strdup (service_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) sign_in_data_free);
+
+  set_state (self, DUET_ACCOUNT_SIGNING_IN);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    token_response_cb, g_steal_pointer (&task));
+}
+
+gboolean
+duet_account_sign_in_finish (DuetAccount   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+token_lookup_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetAccount *self = g_task_get_source_object (task);
+  SignInData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = secret_password_lookup_finish (result, &error);
+
+  if (token == NULL)
+    {
+      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                     _("Sign in to start calling."));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* A token about to run out would fail at the server; ask for a new one */
+  if (duet_account_token_expiry (token) < g_get_real_time () / G_USEC_PER_SEC + 60)
+    {
+      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("Your session has expired. Sign in again."));
+      return;
+    }
+
+  set_identity (self, data->server_url, data->user_id, data->service_id);
+  set_token (self, token);
+  set_state (self, DUET_ACCOUNT_SIGNED_IN);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+duet_account_restore_async (DuetAccount         *self,
+                            const char          *server_url,
+                            const char          *user_id,
+                            const char          *service_id,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  SignInData *data;
+
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_account_restore_async);
+
+  data = g_new0 (SignInData, 1);
+  data->server_url = g_strdup (server_url);
+  data->user_id = g_strdup (user_id);
+  data->service_id = g_strdup (service_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) sign_in_data_free);
+
+  set_state (self, DUET_ACCOUNT_SIGNING_IN);
+  secret_password_lookup (token_schema (), cancellable, token_lookup_cb, g_steal_pointer (&task),
+                          "server", server_url,
+                          "user", user_id,
+                          "service", service_id,
+                          "profile", self->profile,
+                          NULL);
+}
+
+gboolean
+duet_account_restore_finish (DuetAccount   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+duet_account_sign_out (DuetAccount *self)
+{
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  if (self->token != NULL && self->server_url != NULL)
+    secret_password_clear (token_schema (), NULL, NULL, NULL,
+                           "server", self->server_url,
+                           "user", self->user_id,
+                           "service", self->service_id,
+                           "profile", self->profile,
+                           NULL);
+  set_token (self, NULL);
+  set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+}

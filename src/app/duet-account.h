@@ -1,0 +1,54 @@
+/* duet-account.h: who the app is signed in as, and their access token
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DUET_ACCOUNT_SIGNED_OUT,
+  DUET_ACCOUNT_SIGNING_IN,
+  DUET_ACCOUNT_SIGNED_IN,
+} DuetAccountState;
+
+#define DUET_TYPE_ACCOUNT (duet_account_get_type ())
+G_DECLARE_FINAL_TYPE (DuetAccount, duet_account, DUET, ACCOUNT, GObject)
+
+DuetAccount      *duet_account_new              (const char           *profile);
+DuetAccountState  duet_account_get_state        (DuetAccount          *self);
+const char       *duet_account_get_server_url   (DuetAccount          *self);
+const char       *duet_account_get_user_id      (DuetAccount          *self);
+const char       *duet_account_get_service_id   (DuetAccount          *self);
+const char       *duet_account_get_token        (DuetAccount          *self);
+const char       *duet_account_get_profile      (DuetAccount          *self);
+
+void              duet_account_sign_in_async    (DuetAccount          *self,
+                                                 const char           *server_url,
+                                                 const char           *user_id,
+                                                 const char           *service_id,
+                                                 const char           *password,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean          duet_account_sign_in_finish   (DuetAccount          *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+void              duet_account_restore_async    (DuetAccount          *self,
+                                                 const char           *server_url,
+                                                 const char           *user_id,
+                                                 const char           *service_id,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean          duet_account_restore_finish   (DuetAccount          *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+void              duet_account_sign_out         (DuetAccount          *self);
+
+gint64            duet_account_token_expiry     (const char           *token);
+
+G_END_DECLS

@@ -1,0 +1,29 @@
+/* duet-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "duet-account.h"
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_APPLICATION (duet_application_get_type ())
+G_DECLARE_FINAL_TYPE (DuetApplication, duet_application, DUET, APPLICATION, AdwApplication)
+
+DuetApplication *duet_application_new          (void);
+DuetAccount     *duet_application_get_account  (DuetApplication *self);
+GSettings       *duet_application_get_settings (DuetApplication *self);
+const char      *duet_application_get_profile  (DuetApplication *self);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+gboolean duet_application_take_command_line_sign_in (DuetApplication  *self,
+                                                     char            **server,
+                                                     char            **user,
+                                                     char            **service,
+                                                     char            **password);
+G_END_DECLS
