@@ -1,0 +1,74 @@
+/* duet-call-record.h: one 1-to-1 call as the server keeps and stores it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "duet-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DUET_CALL_STATE_WAITING,    /* invited, callee has not verified */
+  DUET_CALL_STATE_RINGING,    /* verified, callee rings */
+  DUET_CALL_STATE_CONNECTED,
+  DUET_CALL_STATE_ENDED,
+} DuetCallState;
+
+typedef enum
+{
+  DUET_CALL_PARTY_CALLER,
+  DUET_CALL_PARTY_CALLEE,
+  DUET_CALL_PARTY_NONE,
+} DuetCallParty;
+
+#define DUET_TYPE_CALL_RECORD (duet_call_record_get_type ())
+
+/* A plain ref-counted struct: the fields are the server's working state
+ * and map one to one onto the `calls` table. Times are unix ms, 0 = never. */
+typedef struct
+{
+  char                 *call_id;
+  char                 *caller_user;
+  char                 *caller_service;
+  char                 *callee_user;
+  char                 *callee_service;
+  DuetMediaType         media_type;
+  DuetCallState         state;
+  gint64                invited_at;
+  gint64                verified_at;
+  gint64                answered_at;
+  gint64                ended_at;
+  DuetDisconnectReason  reason;          /* 0 until ended */
+  DuetDisconnectSource  source;
+  char                 *cc_param;
+  gboolean              caller_pending;  /* end not yet told to the caller */
+  gboolean              callee_pending;
+
+  /* runtime only */
+  guint                 ring_timer;
+  guint                 grace_timer[2];
+} DuetCallRecord;
+
+GType           duet_call_record_get_type      (void) G_GNUC_CONST;
+DuetCallRecord *duet_call_record_new           (void);
+DuetCallRecord *duet_call_record_ref           (DuetCallRecord *self);
+void            duet_call_record_unref         (DuetCallRecord *self);
+
+const char     *duet_call_state_to_string      (DuetCallState   state);
+gboolean        duet_call_state_from_string    (const char     *str,
+                                                DuetCallState  *out);
+
+DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
+                                                const char     *service,
+                                                const char     *user);
+gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
+JsonObject     *duet_call_record_to_history    (DuetCallRecord *self,
+                                                DuetCallParty   viewer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetCallRecord, duet_call_record_unref)
+
+G_END_DECLS

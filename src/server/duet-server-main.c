@@ -1,0 +1,388 @@
+/* duet-server-main.c: the `duet-server` command
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib-unix.h>
+#include <sodium.h>
+
+#include "duet-protocol.h"
+#include "duet-server.h"
+#include "duet-store.h"
+#include "duet-token.h"
+
+#define EXIT_USAGE 2
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_printerr ("duet-server: %s\n", message);
+  g_printerr ("Try “duet-server %s --help”.\n", g_option_context_get_summary (context) ?: "");
+  return EXIT_USAGE;
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("duet-server: %s\n", error->message);
+  return EXIT_FAILURE;
+}
+
+static gboolean
+parse (GOptionContext *context,
+       int            *argc,
+       char         ***argv,
+       int            *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage_error (context, error->message);
+      return FALSE;
+    }
+  if (*argc > 1)
+    {
+      *status = usage_error (context, "unexpected arguments");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- serve ------------------------------------------------------------ */
+
+typedef struct
+{
+  GMainLoop  *loop;
+  DuetServer *server;
+} ServeState;
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  ServeState *state = user_data;
+
+  duet_server_begin_shutdown (state->server);
+  g_main_loop_quit (state->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Give the close frames a moment to reach the clients */
+static void
+drain (DuetServer *server)
+{
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  while (duet_server_get_n_sessions (server) > 0 && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+static int
+cmd_serve (int argc, char **argv)
+{
+  g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
+  int port = 0, ring = 60, grace = 10, lifetime = 43200, max_conn = 20000, login_rate = 30;
+  int auth_timeout = 10;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to bind (default 127.0.0.1)", "ADDR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "PEM certificate: serve https and wss", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM private key for --tls-cert", "FILE" },
+    { "ring-timeout", 0, 0, G_OPTION_ARG_INT, &ring, "Seconds before an unanswered call ends (60)", "SECONDS" },
+    { "grace-period", 0, 0, G_OPTION_ARG_INT, &grace, "Seconds a party may be away before its call ends (10)", "SECONDS" },
+    { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Access token lifetime (43200)", "SECONDS" },
+    { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Default service id (duet)", "ID" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn, "Maximum WebSocket connections (20000)", "N" },
+    { "login-rate-per-address", 0, 0, G_OPTION_ARG_INT, &login_rate, "Sign-in attempts per minute per address (30)", "N" },
+    { "auth-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &auth_timeout, "Seconds to wait for auth", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- run the Duet app server");
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(DuetServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  DuetServerOptions options = { 0 };
+  ServeState state;
+  int status = 0;
+
+  g_option_context_set_summary (context, "serve");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (db == NULL)
+    return usage_error (context, "--db is required");
+  if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
+      max_conn < 1 || login_rate < 1 || auth_timeout < 1)
+    return usage_error (context, "numbers must be positive (and ports at most 65535)");
+
+  store = duet_store_open (db, &error);
+  if (store == NULL)
+    return fail (error);
+
+  options = (DuetServerOptions) {
+    .listen = listen, .port = port, .tls_cert = cert, .tls_key = key, .service = service,
+    .ring_timeout = ring, .grace_period = grace, .token_lifetime = lifetime,
+    .max_connections = max_conn, .login_rate_per_address = login_rate,
+    .auth_timeout = auth_timeout,
+  };
+  server = duet_server_new (store, &options, &error);
+  if (server == NULL || !duet_server_start (server, &error))
+    return fail (error);
+
+  url = duet_server_get_url (server);
+  printf ("listening on %s\n", url);
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  state.loop = loop;
+  state.server = server;
+  g_unix_signal_add (SIGTERM, on_signal, &state);
+  g_unix_signal_add (SIGINT, on_signal, &state);
+  g_main_loop_run (loop);
+
+  drain (server);
+  duet_server_stop (server);
+  g_message ("Stopped");
+  return EXIT_SUCCESS;
+}
+
+/* ---- user ------------------------------------------------------------- */
+
+static char *
+read_password (GError **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  int c;
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    {
+      if (line->len > DUET_PROTOCOL_MAX_PASSWORD)
+        break;
+      g_string_append_c (line, (char) c);
+    }
+  if (line->len > 0 && line->str[line->len - 1] == '\r')
+    g_string_truncate (line, line->len - 1);
+
+  if (line->len == 0 || line->len > DUET_PROTOCOL_MAX_PASSWORD ||
+      !g_utf8_validate (line->str, line->len, NULL))
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "The password must be 1–1024 bytes of UTF-8 on standard input");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+static gboolean
+check_ids (const char  *service,
+           const char  *user,
+           GError     **error)
+{
+  if (user == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "--user is required");
+      return FALSE;
+    }
+  if (!duet_user_id_is_valid (user))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Invalid user id “%s”: use 1–64 ASCII letters, digits, “-”, “_” or “.”", user);
+      return FALSE;
+    }
+  if (!duet_service_id_is_valid (service))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Invalid service id “%s”: use 1–64 ASCII letters, digits, “-”, “_” or “.”", service);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+cmd_user (int argc, char **argv)
+{
+  g_autofree char *db = NULL, *user = NULL, *service = NULL, *cost = NULL;
+  gboolean password_stdin = FALSE;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database", "PATH" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User id", "ID" },
+    { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Service id (duet)", "ID" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input", NULL },
+    { "kdf-cost", 0, 0, G_OPTION_ARG_STRING, &cost, "Password hashing cost: interactive (default) or min (tests)", "COST" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("add|remove|list|passwd - manage accounts");
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  DuetKdfCost kdf = DUET_KDF_COST_INTERACTIVE;
+  const char *action;
+  gboolean all_services;
+  int status = 0;
+
+  g_option_context_set_summary (context, "user");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, error->message);
+  if (argc != 2)
+    return usage_error (context, "say add, remove, list or passwd");
+  action = argv[1];
+  if (db == NULL)
+    return usage_error (context, "--db is required");
+  all_services = service == NULL;
+  if (service == NULL)
+    service = g_strdup ("duet");
+  if (cost != NULL && g_str_equal (cost, "min"))
+    kdf = DUET_KDF_COST_MIN;
+  else if (cost != NULL && !g_str_equal (cost, "interactive"))
+    return usage_error (context, "--kdf-cost is interactive or min");
+
+  if (!g_str_equal (action, "list"))
+    {
+      if (!check_ids (service, user, &error))
+        return error->code == G_OPTION_ERROR_FAILED ? usage_error (context, error->message) : fail (error);
+    }
+  if (g_str_equal (action, "add") || g_str_equal (action, "passwd"))
+    {
+      if (!password_stdin)
+        return usage_error (context, "--password-stdin is required (passwords never go on the command line)");
+      password = read_password (&error);
+      if (password == NULL)
+        return fail (error);
+    }
+  else if (!g_str_equal (action, "remove") && !g_str_equal (action, "list"))
+    return usage_error (context, "say add, remove, list or passwd");
+
+  store = duet_store_open (db, &error);
+  if (store == NULL)
+    return fail (error);
+
+  if (g_str_equal (action, "add"))
+    status = duet_store_add_user (store, service, user, password, kdf, &error);
+  else if (g_str_equal (action, "passwd"))
+    status = duet_store_set_password (store, service, user, password, kdf, &error);
+  else if (g_str_equal (action, "remove"))
+    status = duet_store_remove_user (store, service, user, &error);
+  else
+    {
+      g_autoptr(GPtrArray) users = duet_store_list_users (store, all_services ? NULL : service, &error);
+
+      for (guint i = 0; users != NULL && i < users->len; i++)
+        printf ("%s\n", (const char *) g_ptr_array_index (users, i));
+      status = users != NULL;
+    }
+
+  if (password != NULL)
+    sodium_memzero (password, strlen (password));
+  if (!status)
+    return fail (error);
+  return EXIT_SUCCESS;
+}
+
+/* ---- token ------------------------------------------------------------ */
+
+static int
+cmd_token (int argc, char **argv)
+{
+  g_autofree char *db = NULL, *user = NULL, *service = NULL;
+  int lifetime = 43200;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database", "PATH" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User id", "ID" },
+    { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Service id (duet)", "ID" },
+    { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds the token lives (43200; may be negative for tests)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- print an access token (for admins, tests, benchmarks)");
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  guint8 key[DUET_STORE_SECRET_LENGTH];
+  gint64 tv = 0, now = g_get_real_time () / G_USEC_PER_SEC;
+  int status = 0;
+
+  g_option_context_set_summary (context, "token");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (db == NULL)
+    return usage_error (context, "--db is required");
+  if (service == NULL)
+    service = g_strdup ("duet");
+  if (!check_ids (service, user, &error))
+    return error->code == G_OPTION_ERROR_FAILED ? usage_error (context, error->message) : fail (error);
+
+  store = duet_store_open (db, &error);
+  if (store == NULL ||
+      !duet_store_lookup_user (store, service, user, NULL, &tv, &error) ||
+      !duet_store_get_secret (store, "jwt_key", key, &error))
+    return fail (error);
+
+  token = duet_token_sign (user, service, now, now + lifetime, tv, key, sizeof key);
+  sodium_memzero (key, sizeof key);
+  printf ("%s\n", token);
+  return EXIT_SUCCESS;
+}
+
+static void
+print_usage (void)
+{
+  g_printerr ("Usage:\n"
+              "  duet-server serve --db PATH [--port PORT] [OPTION…]\n"
+              "  duet-server user add|passwd --db PATH --user ID [--service ID] --password-stdin [--kdf-cost interactive|min]\n"
+              "  duet-server user remove --db PATH --user ID [--service ID]\n"
+              "  duet-server user list --db PATH [--service ID]\n"
+              "  duet-server token --db PATH --user ID [--service ID] [--lifetime SECONDS]\n"
+              "Run “duet-server COMMAND --help” for the options of a command.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *command;
+
+  setlocale (LC_ALL, "");
+  if (sodium_init () < 0)
+    {
+      g_printerr ("duet-server: cannot initialise libsodium\n");
+      return EXIT_FAILURE;
+    }
+
+  if (argc < 2)
+    {
+      print_usage ();
+      return EXIT_USAGE;
+    }
+
+  command = argv[1];
+  argv[1] = argv[0];
+  argc--;
+  argv++;
+
+  if (g_str_equal (command, "serve"))
+    return cmd_serve (argc, argv);
+  if (g_str_equal (command, "user"))
+    return cmd_user (argc, argv);
+  if (g_str_equal (command, "token"))
+    return cmd_token (argc, argv);
+  if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))
+    {
+      print_usage ();
+      return EXIT_SUCCESS;
+    }
+
+  g_printerr ("duet-server: unknown command “%s”\n", command);
+  print_usage ();
+  return EXIT_USAGE;
+}

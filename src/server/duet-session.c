@@ -1,0 +1,400 @@
+/* duet-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "duet-session.h"
+
+#define MAX_INCOMING_PAYLOAD   (256 * 1024)
+#define RATE_PER_SECOND        50.0
+#define RATE_BURST             100.0
+#define MAX_REJECTIONS         200
+
+struct _DuetSession
+{
+  GObject                  parent_instance;
+
+  SoupWebsocketConnection *connection;
+  DuetMetrics             *metrics;
+  char                    *service;
+  char                    *user;
+  gint64                   token_version;
+  gboolean                 authenticated;
+  gboolean                 closed;
+  guint                    auth_timeout;
+
+  double                   tokens;
+  gint64                   tokens_updated;   /* monotonic µs */
+  guint                    rejections;
+};
+
+G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
+
+enum {
+  REQUEST,
+  CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+duet_session_dispose (GObject *object)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  g_clear_handle_id (&self->auth_timeout, g_source_remove);
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&self->connection);
+    }
+  G_OBJECT_CLASS (duet_session_parent_class)->dispose (object);
+}
+
+static void
+duet_session_finalize (GObject *object)
+{
+  DuetSession *self = DUET_SESSION (object);
+
+  g_free (self->service);
+  g_free (self->user);
+  G_OBJECT_CLASS (duet_session_parent_class)->finalize (object);
+}
+
+static void
+duet_session_class_init (DuetSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = duet_session_dispose;
+  object_class->finalize = duet_session_finalize;
+
+  /**
+   * DuetSession::request:
+   * @message: the parsed JSON object
+   * @type: its `type`
+   * @id: its request id
+   *
+   * A well-formed request arrived. Requests other than `auth` only
+   * arrive once the session is authenticated.
+   */
+  signals[REQUEST] = g_signal_new ("request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                   JSON_TYPE_OBJECT, G_TYPE_STRING, G_TYPE_STRING);
+  signals[CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+duet_session_init (DuetSession *self)
+{
+  self->tokens = RATE_BURST;
+  self->tokens_updated = g_get_monotonic_time ();
+}
+
+static gboolean
+take_token (DuetSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->tokens = MIN (RATE_BURST, self->tokens + (now - self->tokens_updated) * RATE_PER_SECOND / G_USEC_PER_SEC);
+  self->tokens_updated = now;
+  if (self->tokens < 1.0)
+    return FALSE;
+  self->tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+reject (DuetSession       *self,
+        const char        *id,
+        const GError      *error)
+{
+  duet_session_send_error (self, id, error->code, error->message, NULL);
+}
+
+/* Returns the request id, or NULL (with @error set) if there is none */
+static const char *
+read_request_id (JsonObject  *message,
+                 GError     **error)
+{
+  JsonNode *node = json_object_get_member (message, "id");
+  const char *id;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
+                           "Every request needs a string “id”");
+      return NULL;
+    }
+
+  id = json_node_get_string (node);
+  if (!duet_request_id_is_valid (id))
+    {
+      g_set_error_literal (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
+                           "Request ids are 1–64 letters, digits, “-”, “_” or “.”");
+      return NULL;
+    }
+  return id;
+}
+
+static gboolean
+is_blank (const char *data,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+handle_text (DuetSession *self,
+             const char  *data,
+             gsize        length)
+{
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *id;
+  const char *type;
+
+  /* json-glib takes "" for a document without a root; it is not JSON */
+  if (is_blank (data, length))
+    {
+      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_BAD_JSON, "Empty message", NULL);
+      return;
+    }
+
+  message = duet_protocol_parse_message (data, length, &error);
+  if (message == NULL)
+    {
+      reject (self, NULL, error);
+      return;
+    }
+
+  id = read_request_id (message, &error);
+  if (id == NULL)
+    {
+      reject (self, NULL, error);
+      return;
+    }
+
+  type = duet_json_get_string (message, "type", TRUE, &error);
+  if (type == NULL)
+    {
+      reject (self, id, error);
+      return;
+    }
+
+  if (!self->authenticated && !g_str_equal (type, "auth"))
+    {
+      duet_session_send_error (self, id, DUET_PROTOCOL_ERROR_NOT_AUTHENTICATED,
+                               "Send “auth” first", NULL);
+      return;
+    }
+
+  /* Keep ourselves alive: the handler may close and drop this session */
+  g_object_ref (self);
+  g_signal_emit (self, signals[REQUEST], 0, message, type, id);
+  g_object_unref (self);
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            gint                     data_type,
+            GBytes                  *payload,
+            DuetSession             *self)
+{
+  gsize length = 0;
+  const char *data = g_bytes_get_data (payload, &length);
+
+  self->metrics->messages++;
+
+  if (!take_token (self))
+    {
+      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_RATE_LIMITED,
+                               "Too many messages; this one was dropped", NULL);
+      if (++self->rejections >= MAX_REJECTIONS)
+        duet_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "rate limit");
+      return;
+    }
+
+  if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
+    {
+      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_BAD_JSON,
+                               "Only text frames are accepted", NULL);
+      return;
+    }
+
+  if (length > DUET_PROTOCOL_MAX_MESSAGE_SIZE)
+    {
+      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_TOO_LARGE,
+                               "Message over 64 KiB", NULL);
+      return;
+    }
+
+  handle_text (self, data, length);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           DuetSession             *self)
+{
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_clear_handle_id (&self->auth_timeout, g_source_remove);
+  g_signal_emit (self, signals[CLOSED], 0);
+}
+
+static void
+on_error (SoupWebsocketConnection *connection,
+          GError                  *error,
+          DuetSession             *self)
+{
+  g_debug ("WebSocket error: %s", error->message);
+}
+
+static gboolean
+on_auth_timeout (gpointer user_data)
+{
+  DuetSession *self = user_data;
+
+  self->auth_timeout = 0;
+  if (!self->authenticated)
+    duet_session_close (self, DUET_SESSION_CLOSE_AUTH, "no auth");
+  return G_SOURCE_REMOVE;
+}
+
+DuetSession *
+duet_session_new (SoupWebsocketConnection *connection,
+                  DuetMetrics             *metrics,
+                  guint                    auth_timeout_s)
+{
+  DuetSession *self = g_object_new (DUET_TYPE_SESSION, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->metrics = metrics;
+  soup_websocket_connection_set_max_incoming_payload_size (connection, MAX_INCOMING_PAYLOAD);
+  soup_websocket_connection_set_keepalive_interval (connection, 30);
+  g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
+  g_signal_connect (connection, "error", G_CALLBACK (on_error), self);
+  self->auth_timeout = g_timeout_add_seconds (auth_timeout_s, on_auth_timeout, self);
+  return self;
+}
+
+gboolean
+duet_session_is_authenticated (DuetSession *self)
+{
+  return self->authenticated;
+}
+
+void
+duet_session_set_authenticated (DuetSession *self,
+                                const char  *service,
+                                const char  *user,
+                                gint64       token_version)
+{
+  g_return_if_fail (!self->authenticated);
+
+  self->authenticated = TRUE;
+  self->service = g_strdup (service);
+  self->user = g_strdup (user);
+  self->token_version = token_version;
+  g_clear_handle_id (&self->auth_timeout, g_source_remove);
+}
+
+const char *
+duet_session_get_service (DuetSession *self)
+{
+  return self->service;
+}
+
+const char *
+duet_session_get_user (DuetSession *self)
+{
+  return self->user;
+}
+
+gint64
+duet_session_get_token_version (DuetSession *self)
+{
+  return self->token_version;
+}
+
+gboolean
+duet_session_is_open (DuetSession *self)
+{
+  return !self->closed && self->connection != NULL &&
+         soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+void
+duet_session_send (DuetSession *self,
+                   JsonObject  *message)
+{
+  g_autofree char *text = NULL;
+
+  if (!duet_session_is_open (self))
+    return;
+  text = duet_protocol_serialize (message);
+  soup_websocket_connection_send_text (self->connection, text);
+}
+
+void
+duet_session_send_event (DuetSession *self,
+                         const char  *type,
+                         JsonObject  *fields)
+{
+  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  duet_session_send (self, message);
+}
+
+void
+duet_session_send_reply (DuetSession *self,
+                         const char  *id,
+                         JsonObject  *fields)
+{
+  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
+
+  json_object_set_string_member (message, "type", "reply");
+  json_object_set_string_member (message, "id", id);
+  duet_session_send (self, message);
+}
+
+void
+duet_session_send_error (DuetSession       *self,
+                         const char        *id,
+                         DuetProtocolError  code,
+                         const char        *text,
+                         JsonObject        *fields)
+{
+  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
+
+  if ((guint) code < DUET_METRICS_N_ERROR_CODES)
+    self->metrics->messages_rejected[code]++;
+
+  json_object_set_string_member (message, "type", "error");
+  if (id != NULL)
+    json_object_set_string_member (message, "id", id);
+  else
+    json_object_set_null_member (message, "id");
+  json_object_set_string_member (message, "code", duet_protocol_error_code_to_string (code));
+  json_object_set_string_member (message, "message", text);
+  duet_session_send (self, message);
+}
+
+void
+duet_session_close (DuetSession *self,
+                    gushort      code,
+                    const char  *reason)
+{
+  if (duet_session_is_open (self))
+    soup_websocket_connection_close (self->connection, code, reason);
+}

@@ -1,0 +1,52 @@
+/* duet-session.h: one WebSocket connection
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A session does the framing (size, parse, rate, request ids) and
+ * emits ::request for the server to act on.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "duet-metrics.h"
+
+G_BEGIN_DECLS
+
+#define DUET_SESSION_CLOSE_REPLACED  4001
+#define DUET_SESSION_CLOSE_AUTH      4003
+
+#define DUET_TYPE_SESSION (duet_session_get_type ())
+G_DECLARE_FINAL_TYPE (DuetSession, duet_session, DUET, SESSION, GObject)
+
+DuetSession *duet_session_new               (SoupWebsocketConnection *connection,
+                                             DuetMetrics             *metrics,
+                                             guint                    auth_timeout_s);
+gboolean     duet_session_is_authenticated  (DuetSession             *self);
+void         duet_session_set_authenticated (DuetSession             *self,
+                                             const char              *service,
+                                             const char              *user,
+                                             gint64                   token_version);
+const char  *duet_session_get_service       (DuetSession             *self);
+const char  *duet_session_get_user          (DuetSession             *self);
+gint64       duet_session_get_token_version (DuetSession             *self);
+gboolean     duet_session_is_open           (DuetSession             *self);
+
+void         duet_session_send              (DuetSession             *self,
+                                             JsonObject              *message);
+void         duet_session_send_event        (DuetSession             *self,
+                                             const char              *type,
+                                             JsonObject              *fields);
+void         duet_session_send_reply        (DuetSession             *self,
+                                             const char              *id,
+                                             JsonObject              *fields);
+void         duet_session_send_error        (DuetSession             *self,
+                                             const char              *id,
+                                             DuetProtocolError        code,
+                                             const char              *message,
+                                             JsonObject              *fields);
+void         duet_session_close             (DuetSession             *self,
+                                             gushort                  code,
+                                             const char              *reason);
+
+G_END_DECLS

@@ -1,0 +1,637 @@
+/* duet-test-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+#include <signal.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+
+#include "duet-test-client.h"
+
+static const char *
+server_binary (void)
+{
+  const char *bin = g_getenv ("DUET_SERVER_BIN");
+
+  g_assert_nonnull (bin);
+  return bin;
+}
+
+int
+duet_test_run_cli (const char * const *argv,
+                   const char         *stdin_text,
+                   char              **out_stdout,
+                   char              **out_stderr)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_ptr_array_add (args, (gpointer) server_binary ());
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  proc = g_subprocess_newv ((const char * const *) args->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, stdin_text ? stdin_text : "", NULL, &out, &err, &error);
+  /* a usage error exits before reading standard input */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    {
+      g_clear_error (&error);
+      g_subprocess_wait (proc, NULL, &error);
+      out = g_strdup ("");
+      err = g_strdup ("");
+    }
+  g_assert_no_error (error);
+
+  if (out_stdout)
+    *out_stdout = g_steal_pointer (&out);
+  if (out_stderr)
+    *out_stderr = g_steal_pointer (&err);
+  return g_subprocess_get_exit_status (proc);
+}
+
+void
+duet_test_server_add_user (DuetTestServer *server,
+                           const char     *user)
+{
+  const char *argv[] = { "user", "add", "--db", server->db, "--user", user,
+                         "--password-stdin", "--kdf-cost", "min", NULL };
+  g_autofree char *password = g_strdup_printf ("pw-%s\n", user);
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (duet_test_run_cli (argv, password, NULL, &err), ==, 0);
+}
+
+DuetTestServer *
+duet_test_server_new (const char * const *extra_args)
+{
+  DuetTestServer *server = g_new0 (DuetTestServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  server->tmpdir = g_dir_make_tmp ("duet-server-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->db = g_build_filename (server->tmpdir, "duet.db", NULL);
+  server->extra_args = g_strdupv ((char **) extra_args);
+
+  duet_test_server_add_user (server, "alice");
+  duet_test_server_add_user (server, "bob");
+  duet_test_server_add_user (server, "carol");
+  return server;
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+void
+duet_test_server_start (DuetTestServer *server)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_null (server->process);
+  g_ptr_array_add (args, (gpointer) server_binary ());
+  g_ptr_array_add (args, "serve");
+  g_ptr_array_add (args, "--port");
+  g_ptr_array_add (args, "0");
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, server->db);
+  g_ptr_array_add (args, "--ring-timeout");
+  g_ptr_array_add (args, "2");
+  g_ptr_array_add (args, "--grace-period");
+  g_ptr_array_add (args, "1");
+  for (guint i = 0; server->extra_args && server->extra_args[i]; i++)
+    g_ptr_array_add (args, server->extra_args[i]);
+  g_ptr_array_add (args, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  /* a test that aborts must not leave its server behind */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:") ||
+                 g_str_has_prefix (line, "listening on https://127.0.0.1:"));
+  g_free (server->base_url);
+  server->base_url = g_strdup (line + strlen ("listening on "));
+}
+
+static void
+wait_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* SIGTERM and wait; returns the exit status */
+int
+duet_test_server_stop (DuetTestServer *server)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  int status;
+
+  g_assert_nonnull (server->process);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait_async (server->process, NULL, wait_cb, &result);
+  while (result == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (result);
+  g_subprocess_wait_finish (server->process, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  status = g_subprocess_get_exit_status (server->process);
+  g_clear_object (&server->process);
+  return status;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+void
+duet_test_server_free (DuetTestServer *server)
+{
+  if (server->process != NULL)
+    g_assert_cmpint (duet_test_server_stop (server), ==, 0);
+  remove_tree (server->tmpdir);
+  g_free (server->tmpdir);
+  g_free (server->db);
+  g_free (server->base_url);
+  g_strfreev (server->extra_args);
+  g_free (server);
+}
+
+char *
+duet_test_server_token (DuetTestServer *server,
+                        const char     *user,
+                        int             lifetime)
+{
+  g_autofree char *lifetime_str = g_strdup_printf ("%d", lifetime);
+  const char *argv[] = { "token", "--db", server->db, "--user", user,
+                         "--lifetime", lifetime_str, NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (duet_test_run_cli (argv, NULL, &out, NULL), ==, 0);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
+/* Tests may forge with the server's own keys: they stand in for an
+ * attacker who stole nothing but could guess the format */
+guint8 *
+duet_test_server_read_secret (DuetTestServer *server,
+                              const char     *name)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  guint8 *key;
+
+  g_assert_cmpint (sqlite3_open_v2 (server->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_bytes (stmt, 0), ==, 32);
+  key = g_memdup2 (sqlite3_column_blob (stmt, 0), 32);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return key;
+}
+
+/* Tests use a throwaway self-signed certificate */
+static gboolean
+accept_any_certificate (SoupMessage          *msg,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors,
+                        gpointer              user_data)
+{
+  return TRUE;
+}
+
+guint
+duet_test_http (DuetTestServer *server,
+                const char     *method,
+                const char     *path,
+                const char     *body,
+                char          **out_body,
+                char          **out_retry_after)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (server->base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  response = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (out_body)
+    *out_body = g_strndup (g_bytes_get_data (response, NULL), g_bytes_get_size (response));
+  if (out_retry_after)
+    *out_retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                               "Retry-After"));
+  return soup_message_get_status (msg);
+}
+
+static void
+on_message (SoupWebsocketConnection *connection,
+            gint                     type,
+            GBytes                  *payload,
+            DuetTestClient          *client)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (payload, &len);
+
+  json_parser_load_from_data (parser, data, len, &error);
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  g_queue_push_tail (&client->messages, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection,
+           DuetTestClient          *client)
+{
+  client->closed = TRUE;
+  client->close_code = soup_websocket_connection_get_close_code (connection);
+}
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+iterate_once (void)
+{
+  if (!g_main_context_iteration (NULL, FALSE))
+    g_usleep (500);
+}
+
+static gboolean
+wait_until (gboolean *flag,
+            guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!*flag && g_get_monotonic_time () < deadline)
+    iterate_once ();
+  return *flag;
+}
+
+void
+duet_test_iterate (guint ms)
+{
+  gboolean never = FALSE;
+
+  wait_until (&never, ms);
+}
+
+/* NULL and *out_status set if the upgrade was refused */
+DuetTestClient *
+duet_test_client_connect (DuetTestServer *server,
+                          const char     *bearer,
+                          guint          *out_status)
+{
+  g_autoptr(DuetTestClient) client = g_new0 (DuetTestClient, 1);
+  g_autofree char *url = g_strconcat (g_str_has_prefix (server->base_url, "https:") ? "wss" : "ws",
+                                      strchr (server->base_url, ':'), "/v1/ws", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + DUET_TEST_TIMEOUT_MS * 1000;
+
+  g_queue_init (&client->messages);
+  client->session = soup_session_new ();
+  if (bearer != NULL)
+    {
+      g_autofree char *header = g_strdup_printf ("Bearer %s", bearer);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", header);
+    }
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  soup_session_websocket_connect_async (client->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        NULL, connect_cb, &result);
+  while (result == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (result);
+
+  client->connection = soup_session_websocket_connect_finish (client->session, result, &error);
+  if (client->connection == NULL)
+    {
+      if (out_status)
+        *out_status = soup_message_get_status (msg);
+      return NULL;
+    }
+  /* The server must not be able to overwhelm the test with big frames */
+  soup_websocket_connection_set_max_incoming_payload_size (client->connection, 1024 * 1024);
+  g_signal_connect (client->connection, "message", G_CALLBACK (on_message), client);
+  g_signal_connect (client->connection, "closed", G_CALLBACK (on_closed), client);
+  return g_steal_pointer (&client);
+}
+
+DuetTestClient *
+duet_test_client_sign_in (DuetTestServer *server,
+                          const char     *user)
+{
+  g_autofree char *token = duet_test_server_token (server, user, 600);
+  DuetTestClient *client = duet_test_client_connect (server, token, NULL);
+
+  g_assert_nonnull (client);
+  client->hello = duet_test_client_wait_event (client, "hello", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (client->hello);
+  return client;
+}
+
+void
+duet_test_client_close (DuetTestClient *client)
+{
+  if (client->connection != NULL &&
+      soup_websocket_connection_get_state (client->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    {
+      soup_websocket_connection_close (client->connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      duet_test_client_wait_closed (client, DUET_TEST_TIMEOUT_MS);
+    }
+}
+
+void
+duet_test_client_free (DuetTestClient *client)
+{
+  if (client->connection != NULL)
+    {
+      duet_test_client_close (client);
+      g_signal_handlers_disconnect_by_data (client->connection, client);
+      g_clear_object (&client->connection);
+    }
+  g_queue_clear_full (&client->messages, (GDestroyNotify) json_object_unref);
+  g_clear_pointer (&client->hello, json_object_unref);
+  g_clear_object (&client->session);
+  g_free (client);
+}
+
+void
+duet_test_client_send_raw (DuetTestClient *client,
+                           const char     *text)
+{
+  soup_websocket_connection_send_text (client->connection, text);
+}
+
+static JsonObject *
+parse_object (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, json, -1, &error);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static JsonObject *
+take_matching (DuetTestClient *client,
+               const char     *member,
+               const char     *value)
+{
+  for (GList *l = client->messages.head; l != NULL; l = l->next)
+    {
+      JsonObject *o = l->data;
+      JsonNode *node = json_object_get_member (o, member);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING &&
+          g_strcmp0 (json_node_get_string (node), value) == 0)
+        {
+          g_queue_delete_link (&client->messages, l);
+          return o;
+        }
+    }
+  return NULL;
+}
+
+static JsonObject *
+wait_matching (DuetTestClient *client,
+               const char     *member,
+               const char     *value,
+               guint           timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  JsonObject *o;
+
+  while ((o = take_matching (client, member, value)) == NULL &&
+         g_get_monotonic_time () < deadline && !client->closed)
+    iterate_once ();
+  if (o == NULL)
+    o = take_matching (client, member, value);
+  return o;
+}
+
+/* Sends @json with a fresh "id" and waits for its reply or error */
+JsonObject *
+duet_test_client_request (DuetTestClient *client,
+                          const char     *json)
+{
+  g_autoptr(JsonObject) request = parse_object (json);
+  g_autofree char *id = g_strdup_printf ("r%u", ++client->next_id);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  JsonObject *answer;
+
+  json_object_set_string_member (request, "id", id);
+  json_node_set_object (node, request);
+  text = json_to_string (node, FALSE);
+  duet_test_client_send_raw (client, text);
+
+  answer = wait_matching (client, "id", id, DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+JsonObject *
+duet_test_client_next (DuetTestClient *client,
+                       guint           timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (g_queue_is_empty (&client->messages) && g_get_monotonic_time () < deadline)
+    iterate_once ();
+  return g_queue_pop_head (&client->messages);
+}
+
+JsonObject *
+duet_test_client_wait_event (DuetTestClient *client,
+                             const char     *type,
+                             guint           timeout_ms)
+{
+  return wait_matching (client, "type", type, timeout_ms);
+}
+
+gboolean
+duet_test_client_wait_closed (DuetTestClient *client,
+                              guint           timeout_ms)
+{
+  return wait_until (&client->closed, timeout_ms);
+}
+
+const char *
+duet_test_get_string (JsonObject *object,
+                      const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static char *
+dump (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
+void
+duet_test_assert_reply (JsonObject *object)
+{
+  g_autofree char *text = dump (object);
+
+  if (g_strcmp0 (duet_test_get_string (object, "type"), "reply") != 0)
+    g_error ("expected a reply, got %s", text);
+}
+
+void
+duet_test_assert_error (JsonObject *object,
+                        const char *code)
+{
+  g_autofree char *text = dump (object);
+
+  if (g_strcmp0 (duet_test_get_string (object, "type"), "error") != 0 ||
+      g_strcmp0 (duet_test_get_string (object, "code"), code) != 0)
+    g_error ("expected error %s, got %s", code, text);
+}
+
+void
+duet_test_assert_disconnected (DuetTestClient *client,
+                               const char     *call_id,
+                               const char     *reason,
+                               const char     *source,
+                               gboolean        by_remote)
+{
+  g_autoptr(JsonObject) event = duet_test_client_wait_event (client, "disconnected", DUET_TEST_TIMEOUT_MS);
+
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "call_id"), ==, call_id);
+  g_assert_cmpstr (duet_test_get_string (event, "reason"), ==, reason);
+  g_assert_cmpstr (duet_test_get_string (event, "source"), ==, source);
+  g_assert_cmpint (json_object_get_boolean_member (event, "by_remote"), ==, by_remote);
+  g_assert_cmpint (json_object_get_int_member (event, "reason_code"), >, 1000);
+  g_assert_true (json_object_has_member (event, "source_code"));
+}
+
+/* make_call; if @callee is given, waits for its incoming_call */
+char *
+duet_test_make_call (DuetTestClient *caller,
+                     const char     *callee_user,
+                     char          **out_cc_param,
+                     DuetTestClient *callee)
+{
+  g_autofree char *json = g_strdup_printf ("{\"type\":\"make_call\",\"peer_user\":\"%s\","
+                                           "\"media_type\":\"audiovideo\"}", callee_user);
+  g_autoptr(JsonObject) reply = duet_test_client_request (caller, json);
+  char *call_id;
+
+  duet_test_assert_reply (reply);
+  g_assert_cmpstr (duet_test_get_string (reply, "state"), ==, "waiting");
+  call_id = g_strdup (duet_test_get_string (reply, "call_id"));
+  g_assert_nonnull (call_id);
+
+  if (callee != NULL)
+    {
+      g_autoptr(JsonObject) incoming = duet_test_client_wait_event (callee, "incoming_call",
+                                                                    DUET_TEST_TIMEOUT_MS);
+      g_assert_nonnull (incoming);
+      g_assert_cmpstr (duet_test_get_string (incoming, "call_id"), ==, call_id);
+      g_assert_cmpstr (duet_test_get_string (incoming, "media_type"), ==, "audiovideo");
+      if (out_cc_param)
+        *out_cc_param = g_strdup (duet_test_get_string (incoming, "cc_param"));
+    }
+  return call_id;
+}
+
+/* make, verify, accept; checks the order of what both sides see */
+char *
+duet_test_connect_call (DuetTestClient *caller,
+                        DuetTestClient *callee,
+                        const char     *callee_user)
+{
+  g_autofree char *cc = NULL;
+  char *call_id = duet_test_make_call (caller, callee_user, &cc, callee);
+  g_autofree char *verify = g_strdup_printf ("{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  g_autofree char *accept = g_strdup_printf ("{\"type\":\"accept_call\",\"call_id\":\"%s\"}", call_id);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) event = NULL;
+
+  reply = duet_test_client_request (callee, verify);
+  duet_test_assert_reply (reply);
+  g_assert_cmpstr (duet_test_get_string (reply, "call_id"), ==, call_id);
+  g_clear_pointer (&reply, json_object_unref);
+
+  event = duet_test_client_next (caller, DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "verified");
+  g_clear_pointer (&event, json_object_unref);
+
+  reply = duet_test_client_request (callee, accept);
+  duet_test_assert_reply (reply);
+
+  /* the callee's reply came first: connected is the next thing it sees */
+  event = duet_test_client_next (callee, DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "connected");
+  g_clear_pointer (&event, json_object_unref);
+  event = duet_test_client_next (caller, DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "connected");
+  return call_id;
+}

@@ -1,0 +1,102 @@
+/* duet-test-client.h: a real duet-server process and WebSocket clients for tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TEST_TIMEOUT_MS 5000
+
+typedef struct
+{
+  char        *tmpdir;
+  char        *db;
+  char        *base_url;      /* http://127.0.0.1:PORT */
+  GSubprocess *process;
+  GStrv        extra_args;
+} DuetTestServer;
+
+typedef struct
+{
+  SoupSession             *session;
+  SoupWebsocketConnection *connection;
+  GQueue                   messages;    /* JsonObject*, oldest first */
+  guint                    next_id;
+  gboolean                 closed;
+  gushort                  close_code;
+  JsonObject              *hello;
+} DuetTestClient;
+
+int             duet_test_run_cli            (const char * const *argv,
+                                              const char         *stdin_text,
+                                              char              **out_stdout,
+                                              char              **out_stderr);
+
+DuetTestServer *duet_test_server_new         (const char * const *extra_args);
+void            duet_test_server_start       (DuetTestServer     *server);
+int             duet_test_server_stop        (DuetTestServer     *server);
+void            duet_test_server_free        (DuetTestServer     *server);
+void            duet_test_server_add_user    (DuetTestServer     *server,
+                                              const char         *user);
+char           *duet_test_server_token       (DuetTestServer     *server,
+                                              const char         *user,
+                                              int                 lifetime);
+guint8         *duet_test_server_read_secret (DuetTestServer     *server,
+                                              const char         *name);
+guint           duet_test_http               (DuetTestServer     *server,
+                                              const char         *method,
+                                              const char         *path,
+                                              const char         *body,
+                                              char              **out_body,
+                                              char              **out_retry_after);
+
+DuetTestClient *duet_test_client_connect     (DuetTestServer     *server,
+                                              const char         *bearer,
+                                              guint              *out_status);
+DuetTestClient *duet_test_client_sign_in     (DuetTestServer     *server,
+                                              const char         *user);
+void            duet_test_client_free        (DuetTestClient     *client);
+void            duet_test_client_send_raw    (DuetTestClient     *client,
+                                              const char         *text);
+JsonObject     *duet_test_client_request     (DuetTestClient     *client,
+                                              const char         *json);
+JsonObject     *duet_test_client_next        (DuetTestClient     *client,
+                                              guint               timeout_ms);
+JsonObject     *duet_test_client_wait_event  (DuetTestClient     *client,
+                                              const char         *type,
+                                              guint               timeout_ms);
+gboolean        duet_test_client_wait_closed (DuetTestClient     *client,
+                                              guint               timeout_ms);
+void            duet_test_client_close       (DuetTestClient     *client);
+void            duet_test_iterate            (guint               ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestServer, duet_test_server_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestClient, duet_test_client_free)
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+const char *duet_test_get_string          (JsonObject     *object,
+                                           const char     *member);
+void        duet_test_assert_reply        (JsonObject     *object);
+void        duet_test_assert_error        (JsonObject     *object,
+                                           const char     *code);
+void        duet_test_assert_disconnected (DuetTestClient *client,
+                                           const char     *call_id,
+                                           const char     *reason,
+                                           const char     *source,
+                                           gboolean        by_remote);
+char       *duet_test_make_call           (DuetTestClient *caller,
+                                           const char     *callee_user,
+                                           char          **out_cc_param,
+                                           DuetTestClient *callee);
+char       *duet_test_connect_call        (DuetTestClient *caller,
+                                           DuetTestClient *callee,
+                                           const char     *callee_user);
+
+G_END_DECLS
