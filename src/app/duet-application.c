@@ -1,7 +1,23 @@
 /* duet-application.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The application owns everything that must outlive a window: the
+ * account, the kit's DuetManager and its connection, the call in
+ * progress, the ringing call with its window, notification and ringtone,
+ * and the history. Windows only show them, so calls can be answered from
+ * a notification with no window open (run in background).
+ *
+ * App actions (also on the session bus through GApplication):
+ *   app.call (ss)         peer user id, media type ("audio", "audiovideo")
+ *   app.accept-call (b)   accept the ringing call, with video or not
+ *   app.decline-call      decline it
+ *   app.show-incoming     show the ringing call's window again
+ *   app.preferences, app.about, app.quit
+ *   app.online            read-only boolean state: connected to the server
+ *   app.run-in-background the preference of that name (GSettings action)
  */
+#define G_LOG_DOMAIN "DuetApplication"
 #include "config.h"
 
 #include <stdio.h>
@@ -12,28 +28,57 @@
 #include <glib/gi18n.h>
 
 #include "duet-application.h"
+#include "duet-call-window.h"
+#include "duet-incoming-window.h"
+#include "duet-notifier.h"
+#include "duet-preferences-window.h"
 #include "duet-protocol.h"
+#include "duet-ringer.h"
 #include "duet-window.h"
 
 struct _DuetApplication
 {
-  AdwApplication  parent_instance;
+  AdwApplication      parent_instance;
 
-  GSettings      *settings;
-  DuetAccount    *account;
-  char           *profile;
+  GSettings          *settings;
+  DuetAccount        *account;
+  char               *profile;
+
+  DuetManager        *manager;
+  DuetHistory        *history;
+  DuetNotifier       *notifier;
+  DuetRinger         *ringer;
+  GCancellable       *session_cancellable;
+  gboolean            fetching_history;
+  gboolean            history_wanted;
+  guint               history_timeout;
+
+  DuetCall           *call;           /* the call in progress, once accepted or made */
+  DuetCallWindow     *call_window;    /* weak */
+  DuetCall           *ringing;        /* an incoming call not yet answered */
+  DuetIncomingWindow *incoming_window;/* weak */
+  GtkWindow          *preferences;    /* weak */
 
   /* Sign-in given on the command line (demo and tests) */
-  char           *cli_server;
-  char           *cli_user;
-  char           *cli_service;
-  char           *cli_password;
+  char               *cli_server;
+  char               *cli_user;
+  char               *cli_service;
+  char               *cli_password;
 
-  gboolean        start_in_background;
-  gboolean        held;
+  gboolean            start_in_background;
+  gboolean            held;
+  gboolean            online;
 };
 
 G_DEFINE_FINAL_TYPE (DuetApplication, duet_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_ONLINE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const GOptionEntry option_entries[] = {
   { "background", 'b', 0, G_OPTION_ARG_NONE, NULL,
@@ -147,10 +192,141 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
-static const GActionEntry app_actions[] = {
-  { "quit", quit_activated },
-  { "about", about_activated },
-};
+/* ---- online state ---- */
+
+static void
+set_online (DuetApplication *self,
+            gboolean         online)
+{
+  GAction *action;
+
+  if (self->online == online)
+    return;
+  self->online = online;
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "online");
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (online));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
+}
+
+/* While the history is read the manager is briefly away on purpose
+ * (see duet-history.c); that is not "offline" to the user. */
+static void
+update_online (DuetApplication *self)
+{
+  if (self->fetching_history)
+    return;
+  set_online (self, duet_manager_get_connected (self->manager));
+}
+
+static DuetWindow *
+main_window (DuetApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    if (DUET_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static void
+toast (DuetApplication *self,
+       const char      *message)
+{
+  DuetWindow *window = main_window (self);
+
+  if (window != NULL)
+    duet_window_show_toast (window, message);
+  else
+    g_message ("%s", message);
+}
+
+/* ---- manager settings ---- */
+
+static void
+apply_media_settings (DuetApplication *self)
+{
+  g_autofree char *camera = g_settings_get_string (self->settings, "camera");
+  g_autofree char *microphone = g_settings_get_string (self->settings, "microphone");
+
+  g_object_set (self->manager,
+                "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
+                "camera-name", *camera ? camera : NULL,
+                "mic-name", *microphone ? microphone : NULL,
+                NULL);
+  /* The kit reads echo cancellation from the environment only (for now);
+   * it applies from the next call on. */
+  g_setenv ("DUET_ECHO_CANCEL",
+            g_settings_get_boolean (self->settings, "echo-cancellation") ? "1" : "0", TRUE);
+}
+
+/* ---- autostart ---- */
+
+static char *
+autostart_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "autostart", APPLICATION_ID "-autostart.desktop", NULL);
+}
+
+/* The installed entry: XDG_DATA_DIRS first (a relocated install, the
+ * tests), then the prefix Duet was built for */
+static char *
+find_autostart_source (void)
+{
+  const char * const *dirs = g_get_system_data_dirs ();
+  g_autofree char *fallback = NULL;
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], "duet", APPLICATION_ID "-autostart.desktop", NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  fallback = g_build_filename (DUET_DATADIR, "duet", APPLICATION_ID "-autostart.desktop", NULL);
+  return g_file_test (fallback, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&fallback) : NULL;
+}
+
+/* Outside Flatpak the installed autostart entry is copied into the user's
+ * autostart folder; inside, the copy would name a binary the host cannot
+ * run, and the Background portal is the way (docs/flatpak.md). Profiles
+ * are for demos and never start by themselves. */
+static void
+update_autostart (DuetApplication *self)
+{
+  g_autofree char *target = autostart_path ();
+  g_autoptr(GFile) dest = g_file_new_for_path (target);
+  g_autoptr(GError) error = NULL;
+
+  if (self->profile != NULL || g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return;
+
+  if (g_settings_get_boolean (self->settings, "run-in-background"))
+    {
+      g_autofree char *source_path = find_autostart_source ();
+      g_autoptr(GFile) source = NULL;
+      g_autoptr(GFile) parent = g_file_get_parent (dest);
+
+      if (!g_file_make_directory_with_parents (parent, NULL, &error) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_warning ("Cannot create %s: %s", g_file_peek_path (parent), error->message);
+          return;
+        }
+      g_clear_error (&error);
+      if (source_path == NULL)
+        {
+          g_warning ("Cannot start Duet at login: %s is not installed",
+                     APPLICATION_ID "-autostart.desktop");
+          return;
+        }
+      source = g_file_new_for_path (source_path);
+      if (!g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
+        g_warning ("Cannot start Duet at login: %s", error->message);
+    }
+  else if (!g_file_delete (dest, NULL, &error) &&
+           !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("Cannot remove %s: %s", target, error->message);
+}
 
 /* Keeps the process alive without windows so calls can still come in */
 static void
@@ -164,6 +340,515 @@ update_background_hold (DuetApplication *self)
     g_application_release (G_APPLICATION (self));
   self->held = wanted;
 }
+
+static void
+run_in_background_changed_cb (DuetApplication *self)
+{
+  update_background_hold (self);
+  update_autostart (self);
+}
+
+/* ---- session: history, then the manager's connection ---- */
+
+static void
+connect_manager (DuetApplication *self)
+{
+  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN)
+    return;
+  duet_manager_connect (self->manager,
+                        duet_account_get_server_url (self->account),
+                        duet_account_get_token (self->account));
+}
+
+static void
+history_fetched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(DuetApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_history_fetch_finish (DUET_HISTORY (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_message ("No call history: %s", error->message);
+    }
+  self->fetching_history = FALSE;
+  connect_manager (self);
+  update_online (self);
+}
+
+static gboolean
+call_busy (DuetApplication *self)
+{
+  return self->call != NULL || self->ringing != NULL;
+}
+
+void
+duet_application_refresh_history (DuetApplication *self)
+{
+  g_return_if_fail (DUET_IS_APPLICATION (self));
+
+  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN || self->fetching_history)
+    return;
+  /* Never during a call: the manager's connection carries it */
+  if (call_busy (self))
+    {
+      self->history_wanted = TRUE;
+      return;
+    }
+
+  self->history_wanted = FALSE;
+  self->fetching_history = TRUE;
+  duet_manager_disconnect (self->manager);
+  duet_history_fetch_async (self->history,
+                            duet_account_get_server_url (self->account),
+                            duet_account_get_token (self->account),
+                            self->session_cancellable, history_fetched_cb, g_object_ref (self));
+}
+
+static gboolean
+refresh_history_timeout_cb (gpointer user_data)
+{
+  DuetApplication *self = user_data;
+
+  self->history_timeout = 0;
+  duet_application_refresh_history (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Give the server a moment to record the call that just ended */
+static void
+queue_history_refresh (DuetApplication *self)
+{
+  g_clear_handle_id (&self->history_timeout, g_source_remove);
+  self->history_timeout = g_timeout_add (1000, refresh_history_timeout_cb, self);
+}
+
+static void
+account_state_changed_cb (DuetApplication *self)
+{
+  switch (duet_account_get_state (self->account))
+    {
+    case DUET_ACCOUNT_SIGNED_IN:
+      g_cancellable_cancel (self->session_cancellable);
+      g_clear_object (&self->session_cancellable);
+      self->session_cancellable = g_cancellable_new ();
+      self->fetching_history = FALSE;
+      duet_application_refresh_history (self);
+      break;
+    case DUET_ACCOUNT_SIGNED_OUT:
+      g_cancellable_cancel (self->session_cancellable);
+      self->fetching_history = FALSE;
+      if (self->call != NULL)
+        duet_call_end_call (self->call);
+      if (self->ringing != NULL)
+        duet_call_end_call (self->ringing);
+      duet_manager_disconnect (self->manager);
+      duet_history_clear (self->history);
+      update_online (self);
+      break;
+    case DUET_ACCOUNT_SIGNING_IN:
+    default:
+      break;
+    }
+}
+
+static void
+server_error_cb (DuetApplication *self,
+                 const char      *code)
+{
+  if (g_str_equal (code, "auth_failed"))
+    {
+      toast (self, _("The server no longer accepts your sign-in. Sign in again."));
+      duet_account_sign_out (self->account);
+    }
+  else if (g_str_equal (code, "session_replaced"))
+    toast (self, _("You signed in to Duet somewhere else, so this window is offline."));
+  else
+    toast (self, _("Cannot connect to the server. Check its address."));
+  update_online (self);
+}
+
+/* ---- ringing ---- */
+
+static void
+stop_ringing (DuetApplication *self)
+{
+  duet_ringer_stop (self->ringer);
+  duet_notifier_withdraw_incoming (self->notifier);
+  if (self->incoming_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->incoming_window));
+}
+
+static void
+call_ended_cb (DuetCall             *call,
+               DuetDisconnectReason  reason,
+               DuetDisconnectSource  source,
+               gboolean              by_remote,
+               DuetApplication      *self)
+{
+  g_signal_handlers_disconnect_by_data (call, self);
+  if (self->call == call)
+    g_clear_object (&self->call);
+  queue_history_refresh (self);
+}
+
+static void
+ringing_ended_cb (DuetCall             *call,
+                  DuetDisconnectReason  reason,
+                  DuetDisconnectSource  source,
+                  gboolean              by_remote,
+                  DuetApplication      *self)
+{
+  g_autoptr(DuetCall) ringing = NULL;
+
+  if (self->ringing != call)
+    return;
+  ringing = g_steal_pointer (&self->ringing);
+  g_signal_handlers_disconnect_by_data (call, self);
+  stop_ringing (self);
+
+  /* Cancelled by the caller or not answered in time: missed */
+  if (by_remote && g_settings_get_boolean (self->settings, "notifications"))
+    duet_notifier_show_missed (self->notifier, duet_call_get_call_id (call),
+                               duet_call_get_peer_user_id (call),
+                               duet_call_get_media_type (call), 0);
+  queue_history_refresh (self);
+}
+
+static void
+track_weakly (gpointer *location)
+{
+  g_object_add_weak_pointer (G_OBJECT (*location), location);
+}
+
+static void
+show_incoming_window (DuetApplication *self)
+{
+  if (self->ringing == NULL)
+    return;
+  if (self->incoming_window == NULL)
+    {
+      self->incoming_window = duet_incoming_window_new (GTK_APPLICATION (self),
+                                                        duet_call_get_peer_user_id (self->ringing),
+                                                        duet_call_get_media_type (self->ringing));
+      track_weakly ((gpointer *) &self->incoming_window);
+    }
+  gtk_window_present (GTK_WINDOW (self->incoming_window));
+}
+
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(DuetApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  DuetStartFailReason reason;
+
+  call = duet_manager_verify_call_finish (DUET_MANAGER (source), result, &reason, &error);
+  if (call == NULL)
+    {
+      g_message ("Not ringing for an incoming call (%s): %s",
+                 duet_start_fail_reason_to_string (reason), error->message);
+      return;
+    }
+
+  self->ringing = g_steal_pointer (&call);
+  g_signal_connect (self->ringing, "disconnected", G_CALLBACK (ringing_ended_cb), self);
+
+  show_incoming_window (self);
+  if (g_settings_get_boolean (self->settings, "notifications"))
+    duet_notifier_show_incoming (self->notifier, duet_call_get_peer_user_id (self->ringing),
+                                 duet_call_get_media_type (self->ringing));
+  duet_ringer_start (self->ringer);
+}
+
+static void
+incoming_call_cb (DuetApplication *self,
+                  DuetCcParam     *cc_param)
+{
+  g_autoptr(DuetVerifyCallParamBuilder) builder = duet_verify_call_param_builder_new ();
+  g_autoptr(DuetVerifyCallParam) param = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_verify_call_param_builder_set_my_user_id (builder, duet_account_get_user_id (self->account));
+  duet_verify_call_param_builder_set_my_service_id (builder, duet_account_get_service_id (self->account));
+  duet_verify_call_param_builder_set_cc_param (builder, cc_param);
+  duet_verify_call_param_builder_set_access_token (builder, duet_account_get_token (self->account));
+  duet_verify_call_param_builder_set_server_url (builder, duet_account_get_server_url (self->account));
+  param = duet_verify_call_param_builder_build (builder, &error);
+  if (param == NULL)
+    {
+      g_warning ("Cannot answer an incoming call: %s", error->message);
+      return;
+    }
+  duet_manager_verify_call_async (self->manager, param, NULL, verified_cb, g_object_ref (self));
+}
+
+static void
+missed_call_cb (DuetApplication *self,
+                JsonObject      *event)
+{
+  const char *caller = json_object_get_string_member_with_default (event, "caller_user", NULL);
+  DuetMediaType media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+
+  if (caller == NULL || !g_settings_get_boolean (self->settings, "notifications"))
+    return;
+  duet_media_type_from_string (json_object_get_string_member_with_default (event, "media_type", ""),
+                               &media_type);
+  duet_notifier_show_missed (self->notifier,
+                             json_object_get_string_member_with_default (event, "call_id", NULL),
+                             caller, media_type,
+                             json_object_get_int_member_with_default (event, "invited_at", 0));
+  if (!self->fetching_history)
+    queue_history_refresh (self);
+}
+
+/* ---- call windows ---- */
+
+static DuetCallWindow *
+open_call_window (DuetApplication *self,
+                  const char      *peer,
+                  DuetMediaType    media_type,
+                  gboolean         outgoing)
+{
+  if (self->call_window != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->call_window));
+  self->call_window = duet_call_window_new (GTK_APPLICATION (self), peer, media_type, outgoing);
+  track_weakly ((gpointer *) &self->call_window);
+  gtk_window_present (GTK_WINDOW (self->call_window));
+  return self->call_window;
+}
+
+static const char *
+describe_start_failure (DuetStartFailReason reason)
+{
+  switch (reason)
+    {
+    case DUET_START_FAIL_REASON_UNKNOWN_PEER:
+      return _("There is no such user on this server");
+    case DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF:
+      return _("You cannot call yourself");
+    case DUET_START_FAIL_REASON_ALREADY_EXIST:
+      return _("Another call is still in progress");
+    case DUET_START_FAIL_REASON_INVALID_PEER_ID:
+    case DUET_START_FAIL_REASON_INVALID_USER_ID:
+      return _("That is not a valid user ID");
+    case DUET_START_FAIL_REASON_SERVER_UNREACHABLE:
+    case DUET_START_FAIL_REASON_NOT_INITIALIZED:
+      return _("Duet is offline; try again when it is connected");
+    case DUET_START_FAIL_REASON_INVALID_AUTHENTICATION:
+      return _("Your sign-in is no longer valid");
+    default:
+      return _("The call could not be started");
+    }
+}
+
+typedef struct
+{
+  DuetApplication *self;
+  DuetCallWindow  *window;  /* weak */
+} MakeCallData;
+
+static void
+make_call_data_free (MakeCallData *data)
+{
+  if (data->window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (data->window), (gpointer *) &data->window);
+  g_object_unref (data->self);
+  g_free (data);
+}
+
+static void
+made_call_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  MakeCallData *data = user_data;
+  DuetApplication *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  DuetStartFailReason reason;
+
+  call = duet_manager_make_call_finish (DUET_MANAGER (source), result, &reason, &error);
+  if (call == NULL)
+    {
+      g_message ("The call did not start (%s): %s",
+                 duet_start_fail_reason_to_string (reason), error->message);
+      if (data->window != NULL)
+        duet_call_window_fail (data->window, describe_start_failure (reason));
+      else
+        toast (self, describe_start_failure (reason));
+      make_call_data_free (data);
+      return;
+    }
+
+  self->call = g_object_ref (call);
+  g_signal_connect (call, "disconnected", G_CALLBACK (call_ended_cb), self);
+  if (data->window != NULL)
+    duet_call_window_set_call (data->window, call);
+  else
+    duet_call_end_call (call);  /* the window was closed while dialling */
+  make_call_data_free (data);
+}
+
+static void
+call_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  g_autoptr(DuetMakeCallParamBuilder) builder = duet_make_call_param_builder_new ();
+  g_autoptr(DuetMakeCallParam) param = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetMediaType media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+  const char *peer, *media;
+  MakeCallData *data;
+
+  g_variant_get (parameter, "(&s&s)", &peer, &media);
+  duet_media_type_from_string (media, &media_type);
+
+  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN)
+    {
+      toast (self, _("Sign in to make calls"));
+      return;
+    }
+  if (call_busy (self))
+    {
+      toast (self, _("Another call is still in progress"));
+      if (self->call_window != NULL)
+        gtk_window_present (GTK_WINDOW (self->call_window));
+      return;
+    }
+
+  duet_make_call_param_builder_set_my_user_id (builder, duet_account_get_user_id (self->account));
+  duet_make_call_param_builder_set_my_service_id (builder, duet_account_get_service_id (self->account));
+  duet_make_call_param_builder_set_peer_user_id (builder, peer);
+  duet_make_call_param_builder_set_peer_service_id (builder, duet_account_get_service_id (self->account));
+  duet_make_call_param_builder_set_access_token (builder, duet_account_get_token (self->account));
+  duet_make_call_param_builder_set_server_url (builder, duet_account_get_server_url (self->account));
+  duet_make_call_param_builder_set_media_type (builder, media_type);
+  param = duet_make_call_param_builder_build (builder, &error);
+  if (param == NULL)
+    {
+      toast (self, _("That is not a valid user ID"));
+      g_message ("Cannot call %s: %s", peer, error->message);
+      return;
+    }
+
+  apply_media_settings (self);
+  data = g_new0 (MakeCallData, 1);
+  data->self = g_object_ref (self);
+  data->window = open_call_window (self, peer, media_type, TRUE);
+  g_object_add_weak_pointer (G_OBJECT (data->window), (gpointer *) &data->window);
+  duet_manager_make_call_async (self->manager, param, NULL, made_call_cb, data);
+}
+
+static void
+accept_call_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  gboolean video = g_variant_get_boolean (parameter);
+  g_autoptr(DuetCall) call = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetCallWindow *window;
+
+  if (self->ringing == NULL)
+    return;
+
+  call = g_steal_pointer (&self->ringing);
+  g_signal_handlers_disconnect_by_data (call, self);
+  stop_ringing (self);
+
+  apply_media_settings (self);
+  window = open_call_window (self, duet_call_get_peer_user_id (call),
+                             duet_call_get_media_type (call), FALSE);
+  if (!duet_call_accept_call (call, video ? DUET_INITIAL_VIDEO_STATE_RESUME
+                                          : DUET_INITIAL_VIDEO_STATE_PAUSE, &error))
+    {
+      g_message ("Cannot accept the call: %s", error->message);
+      duet_call_window_fail (window, _("The call could not be accepted"));
+      queue_history_refresh (self);
+      return;
+    }
+
+  self->call = g_object_ref (call);
+  g_signal_connect (call, "disconnected", G_CALLBACK (call_ended_cb), self);
+  duet_call_window_set_call (window, call);
+}
+
+static void
+decline_call_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+  g_autoptr(DuetCall) call = NULL;
+
+  if (self->ringing == NULL)
+    return;
+  call = g_steal_pointer (&self->ringing);
+  g_signal_handlers_disconnect_by_data (call, self);
+  stop_ringing (self);
+  duet_call_end_call (call);
+  queue_history_refresh (self);
+}
+
+static void
+show_incoming_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+
+  if (self->ringing != NULL)
+    show_incoming_window (self);
+  else
+    g_application_activate (G_APPLICATION (self));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+
+  if (self->preferences == NULL)
+    {
+      self->preferences = GTK_WINDOW (duet_preferences_window_new (self));
+      track_weakly ((gpointer *) &self->preferences);
+      gtk_window_set_transient_for (self->preferences, GTK_WINDOW (main_window (self)));
+    }
+  gtk_window_present (self->preferences);
+}
+
+static void
+online_change_state (GSimpleAction *action,
+                     GVariant      *value,
+                     gpointer       user_data)
+{
+  /* Read-only: the state follows the connection */
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+  { "preferences", preferences_activated },
+  { "call", call_activated, "(ss)" },
+  { "accept-call", accept_call_activated, "b" },
+  { "decline-call", decline_call_activated },
+  { "show-incoming", show_incoming_activated },
+  { "online", NULL, NULL, "false", online_change_state },
+};
+
+/* ---- GApplication ---- */
 
 static void
 duet_application_startup (GApplication *app)
@@ -181,9 +866,36 @@ duet_application_startup (GApplication *app)
 
   self->settings = create_settings (self->profile);
   self->account = duet_account_new (self->profile ? self->profile : "default");
+  self->history = duet_history_new ();
+  self->notifier = duet_notifier_new ();
+  self->ringer = duet_ringer_new ();
+  self->session_cancellable = g_cancellable_new ();
+
+  self->manager = duet_manager_new ();
+  apply_media_settings (self);
+  g_signal_connect_object (self->manager, "notify::connected",
+                           G_CALLBACK (update_online), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "incoming-call",
+                           G_CALLBACK (incoming_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "missed-call",
+                           G_CALLBACK (missed_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "server-error",
+                           G_CALLBACK (server_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "missed-call",
+                           G_CALLBACK (missed_call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::state",
+                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+
+  /* The preference as an action too: menus, scripts and the tests */
+  {
+    g_autoptr(GAction) background = g_settings_create_action (self->settings, "run-in-background");
+    g_action_map_add_action (G_ACTION_MAP (self), background);
+  }
 
   g_signal_connect_object (self->settings, "changed::run-in-background",
-                           G_CALLBACK (update_background_hold), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (run_in_background_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed",
+                           G_CALLBACK (apply_media_settings), self, G_CONNECT_SWAPPED);
   update_background_hold (self);
 }
 
@@ -191,7 +903,7 @@ static void
 duet_application_activate (GApplication *app)
 {
   DuetApplication *self = DUET_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkWindow *window = GTK_WINDOW (main_window (self));
 
   if (window == NULL)
     window = GTK_WINDOW (duet_window_new (self));
@@ -203,6 +915,68 @@ duet_application_activate (GApplication *app)
       return;
     }
   gtk_window_present (window);
+}
+
+static void
+duet_application_shutdown (GApplication *app)
+{
+  DuetApplication *self = DUET_APPLICATION (app);
+
+  /* Leave no call hanging at the server until its grace period ends */
+  if (self->call != NULL)
+    duet_call_end_call (self->call);
+  if (self->ringing != NULL)
+    duet_call_end_call (self->ringing);
+  g_clear_handle_id (&self->history_timeout, g_source_remove);
+  g_cancellable_cancel (self->session_cancellable);
+  if (self->ringer != NULL)
+    duet_ringer_stop (self->ringer);
+  if (self->notifier != NULL)
+    duet_notifier_withdraw_incoming (self->notifier);
+
+  G_APPLICATION_CLASS (duet_application_parent_class)->shutdown (app);
+
+  if (self->manager != NULL)
+    duet_manager_disconnect (self->manager);
+}
+
+static void
+duet_application_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  DuetApplication *self = DUET_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_ONLINE:
+      g_value_set_boolean (value, self->online);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_application_dispose (GObject *object)
+{
+  DuetApplication *self = DUET_APPLICATION (object);
+
+  if (self->call != NULL)
+    g_signal_handlers_disconnect_by_data (self->call, self);
+  if (self->ringing != NULL)
+    g_signal_handlers_disconnect_by_data (self->ringing, self);
+  g_clear_object (&self->call);
+  g_clear_object (&self->ringing);
+  g_clear_handle_id (&self->history_timeout, g_source_remove);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->history);
+  g_clear_object (&self->notifier);
+  g_clear_object (&self->ringer);
+  g_clear_object (&self->session_cancellable);
+
+  G_OBJECT_CLASS (duet_application_parent_class)->dispose (object);
 }
 
 static void
@@ -229,10 +1003,18 @@ duet_application_class_init (DuetApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = duet_application_dispose;
   object_class->finalize = duet_application_finalize;
+  object_class->get_property = duet_application_get_property;
   app_class->handle_local_options = duet_application_handle_local_options;
   app_class->startup = duet_application_startup;
   app_class->activate = duet_application_activate;
+  app_class->shutdown = duet_application_shutdown;
+
+  properties[PROP_ONLINE] =
+    g_param_spec_boolean ("online", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -250,6 +1032,20 @@ duet_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/org/duet/Duet",
                        NULL);
+}
+
+DuetHistory *
+duet_application_get_history (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), NULL);
+  return self->history;
+}
+
+gboolean
+duet_application_get_online (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
+  return self->online;
 }
 
 DuetAccount *

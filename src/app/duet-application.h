@@ -7,6 +7,8 @@
 #include <adwaita.h>
 
 #include "duet-account.h"
+#include "duet-history.h"
+#include "duet-kit.h"
 
 G_BEGIN_DECLS
 
@@ -17,13 +19,14 @@ DuetApplication *duet_application_new          (void);
 DuetAccount     *duet_application_get_account  (DuetApplication *self);
 GSettings       *duet_application_get_settings (DuetApplication *self);
 const char      *duet_application_get_profile  (DuetApplication *self);
+DuetHistory     *duet_application_get_history  (DuetApplication *self);
+gboolean         duet_application_get_online   (DuetApplication *self);
+void             duet_application_refresh_history (DuetApplication *self);
 
-G_END_DECLS
-
-G_BEGIN_DECLS
 gboolean duet_application_take_command_line_sign_in (DuetApplication  *self,
                                                      char            **server,
                                                      char            **user,
                                                      char            **service,
                                                      char            **password);
+
 G_END_DECLS

@@ -1,7 +1,13 @@
 /* duet-window.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The main window: sign-in, then dialling and the recent calls. It only
+ * shows the application's state; calls and the connection belong to
+ * DuetApplication so they go on when this window is closed.
  */
+#define G_LOG_DOMAIN "DuetWindow"
+
 #include "config.h"
 
 #include <string.h>
@@ -30,6 +36,7 @@ struct _DuetWindow
 
   DuetApplication      *application;
   DuetAccount          *account;
+  DuetHistory          *history;
   GCancellable         *cancellable;
 };
 
@@ -61,14 +68,198 @@ static void
 update_title (DuetWindow *self)
 {
   const char *user = duet_account_get_user_id (self->account);
+  gboolean signed_in = duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_IN;
+  gboolean online = duet_application_get_online (self->application);
 
-  if (duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_IN && user != NULL)
+  if (signed_in && user != NULL)
     {
-      g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"), user);
+      /* Translators: the window subtitle, with the user id */
+      g_autofree char *subtitle = g_strdup_printf (online ? _("%s · Online") : _("%s · Offline"), user);
       adw_window_title_set_subtitle (self->window_title, subtitle);
     }
   else
     adw_window_title_set_subtitle (self->window_title, NULL);
+
+  /* Hidden once folded away, so it leaves no gap above the dial row */
+  if (signed_in && !online)
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), TRUE);
+  gtk_revealer_set_reveal_child (self->offline_revealer, signed_in && !online);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-audio", signed_in && online);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.call-video", signed_in && online);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh-history", signed_in && online);
+}
+
+/* ---- recent calls ---- */
+
+static char *
+format_when (gint64 unix_ms)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_ms / 1000);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int days;
+
+  if (time == NULL)
+    return g_strdup ("");
+  days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (time);
+  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 0)
+    /* Translators: time of a call made today, see GDateTime's format */
+    return g_date_time_format (time, _("%H:%M"));
+  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 1)
+    /* Translators: time of a call made yesterday, see GDateTime's format */
+    return g_date_time_format (time, _("Yesterday %H:%M"));
+  /* Translators: date and time of an older call, see GDateTime's format */
+  return g_date_time_format (time, _("%e %b %Y %H:%M"));
+}
+
+static gboolean
+member_is_set (JsonObject *entry,
+               const char *name)
+{
+  return json_object_has_member (entry, name) && !json_object_get_null_member (entry, name);
+}
+
+/* What happened to the call, as one word or its length */
+static char *
+describe_outcome (JsonObject *entry)
+{
+  const char *reason = json_object_get_string_member_with_default (entry, "reason", "");
+  gboolean outgoing = g_str_equal (json_object_get_string_member_with_default (entry, "direction", ""), "outgoing");
+  gint64 duration_ms = json_object_get_int_member_with_default (entry, "duration_ms", 0);
+
+  /* The server also counts a declined call as missed (never answered);
+   * whoever declined it did not miss it */
+  if (g_str_equal (reason, "DECLINE"))
+    return g_strdup (_("Declined"));
+  if (json_object_get_boolean_member_with_default (entry, "missed", FALSE))
+    return g_strdup (_("Missed"));
+  if (member_is_set (entry, "answered_at"))
+    {
+      gint64 s = duration_ms / 1000;
+
+      if (!member_is_set (entry, "ended_at"))
+        return g_strdup (_("In progress"));
+      if (s >= 3600)
+        return g_strdup_printf ("%d:%02d:%02d", (int) (s / 3600), (int) (s / 60 % 60), (int) (s % 60));
+      return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+    }
+  if (g_str_equal (reason, "DECLINE"))
+    return g_strdup (_("Declined"));
+  if (g_str_equal (reason, "CANCEL"))
+    return g_strdup (outgoing ? _("Cancelled") : _("Missed"));
+  if (g_str_equal (reason, "NOANSWER"))
+    return g_strdup (outgoing ? _("No answer") : _("Missed"));
+  if (g_str_equal (reason, "BUSY") || g_str_equal (reason, "ALREADY_GOT_A_CALL"))
+    return g_strdup (_("Busy"));
+  if (!member_is_set (entry, "ended_at"))
+    return g_strdup (_("Ringing"));
+  return g_strdup (_("Failed"));
+}
+
+static GtkWidget *
+create_recent_row (JsonObject *entry)
+{
+  const char *peer = json_object_get_string_member_with_default (entry, "peer_user", "?");
+  const char *media = json_object_get_string_member_with_default (entry, "media_type", "audiovideo");
+  gboolean outgoing = g_str_equal (json_object_get_string_member_with_default (entry, "direction", ""), "outgoing");
+  gboolean missed = json_object_get_boolean_member_with_default (entry, "missed", FALSE) &&
+                    !g_str_equal (json_object_get_string_member_with_default (entry, "reason", ""), "DECLINE");
+  gboolean video = !g_str_equal (media, "audio");
+  g_autofree char *outcome = describe_outcome (entry);
+  g_autofree char *when = format_when (json_object_get_int_member_with_default (entry, "invited_at", 0));
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row, *icon, *button;
+
+  /* Translators: "Video call · 2:31 · 14:05": kind of call, outcome or length, time */
+  subtitle = g_strdup_printf (_("%s · %s · %s"),
+                              video ? _("Video call") : _("Audio call"), outcome, when);
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), peer);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  icon = gtk_image_new_from_icon_name (missed ? "call-missed-symbolic"
+                                       : outgoing ? "call-outgoing-symbolic" : "call-incoming-symbolic");
+  gtk_widget_set_tooltip_text (icon, missed ? _("Missed call") : outgoing ? _("Outgoing call") : _("Incoming call"));
+  if (missed)
+    gtk_widget_add_css_class (icon, "error");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  button = gtk_button_new_from_icon_name (video ? "camera-video-symbolic" : "call-start-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Call Back"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.call");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)", peer, video ? "audiovideo" : "audio");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  return row;
+}
+
+static void
+offline_revealed_cb (DuetWindow *self)
+{
+  if (!gtk_revealer_get_child_revealed (self->offline_revealer) &&
+      !gtk_revealer_get_reveal_child (self->offline_revealer))
+    gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
+}
+
+static void
+history_changed_cb (DuetWindow *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recents_list))) != NULL)
+    gtk_list_box_remove (self->recents_list, child);
+  for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
+    gtk_list_box_append (self->recents_list, create_recent_row (duet_history_get_call (self->history, i)));
+}
+
+/* ---- dialling ---- */
+
+static void
+call_activated (DuetWindow *self,
+                const char *media_type)
+{
+  g_autofree char *peer = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->dial_row)));
+
+  g_strstrip (peer);
+  if (*peer == '\0')
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->dial_row));
+      return;
+    }
+  if (!duet_user_id_is_valid (peer))
+    {
+      duet_window_show_toast (self, _("A user ID has 1 to 64 letters, digits, dots, dashes or underscores."));
+      return;
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (self->application), "call",
+                                  g_variant_new ("(ss)", peer, media_type));
+}
+
+static void
+call_audio_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  call_activated (DUET_WINDOW (widget), "audio");
+}
+
+static void
+call_video_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  call_activated (DUET_WINDOW (widget), "audiovideo");
+}
+
+static void
+refresh_history_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  duet_application_refresh_history (DUET_WINDOW (widget)->application);
 }
 
 static void
@@ -229,6 +420,23 @@ begin_session (DuetWindow *self)
                               self->cancellable, restore_cb, g_object_ref (self));
 }
 
+static gboolean
+duet_window_close_request (GtkWindow *window)
+{
+  DuetWindow *self = DUET_WINDOW (window);
+  GSettings *settings = duet_application_get_settings (self->application);
+  int width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (settings);
+  g_settings_set_int (settings, "window-width", width);
+  g_settings_set_int (settings, "window-height", height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_apply (settings);
+
+  return GTK_WINDOW_CLASS (duet_window_parent_class)->close_request (window);
+}
+
 static void
 duet_window_dispose (GObject *object)
 {
@@ -237,6 +445,7 @@ duet_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
+  g_clear_object (&self->history);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_WINDOW);
 
   G_OBJECT_CLASS (duet_window_parent_class)->dispose (object);
@@ -249,6 +458,7 @@ duet_window_class_init (DuetWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = duet_window_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = duet_window_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, window_title);
@@ -268,6 +478,9 @@ duet_window_class_init (DuetWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
+  gtk_widget_class_install_action (widget_class, "win.call-audio", NULL, call_audio_activated);
+  gtk_widget_class_install_action (widget_class, "win.call-video", NULL, call_video_activated);
+  gtk_widget_class_install_action (widget_class, "win.refresh-history", NULL, refresh_history_activated);
 }
 
 static void
@@ -275,17 +488,33 @@ duet_window_init (DuetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
+  g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
+                            G_CALLBACK (offline_revealed_cb), self);
 }
 
 DuetWindow *
 duet_window_new (DuetApplication *application)
 {
   DuetWindow *self = g_object_new (DUET_TYPE_WINDOW, "application", application, NULL);
+  GSettings *settings;
 
   self->application = application;
   self->account = g_object_ref (duet_application_get_account (application));
+  self->history = g_object_ref (duet_application_get_history (application));
+
+  /* GET only: the size is written back once, on close, not on every resize */
+  settings = duet_application_get_settings (application);
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_GET_NO_CHANGES);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_GET_NO_CHANGES);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_GET_NO_CHANGES);
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::online",
+                           G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->history, "changed",
+                           G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+  history_changed_cb (self);
   account_state_changed_cb (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
   begin_session (self);

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gst/gst.h>
 
 #include "duet-application.h"
 
@@ -17,6 +18,9 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* Before any thread exists; the kit and the video sink need it */
+  gst_init (&argc, &argv);
 
   app = duet_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);

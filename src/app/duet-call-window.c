@@ -1,0 +1,843 @@
+/* duet-call-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The peer's video fills the window, the self view sits in a corner, and
+ * round controls float over the bottom of the video (GNOME Calls' layout).
+ * Every control is an action in the "call" group, which the buttons, the
+ * keyboard shortcuts and the session bus (/org/duet/Duet/call, for
+ * scripts and the tests) all use. Video arrives through DuetVideoSink,
+ * which hands frames to the main loop itself, so nothing here waits on
+ * GStreamer.
+ */
+#define G_LOG_DOMAIN "DuetCallWindow"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "duet-call-window.h"
+#include "duet-video-sink.h"
+#include "duet-video-view.h"
+
+#define CALL_ACTIONS_PATH "/org/duet/Duet/call"
+#define CLOSE_AFTER_END_MS 3000
+#define QUALITY_INTERVAL_S 2
+
+typedef enum
+{
+  QUALITY_UNKNOWN,
+  QUALITY_POOR,
+  QUALITY_FAIR,
+  QUALITY_GOOD,
+} Quality;
+
+struct _DuetCallWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  DuetVideoView        *peer_view;
+  DuetVideoView        *self_view;
+  GtkLabel             *peer_label;
+  GtkLabel             *status_label;
+  GtkSpinner           *status_spinner;
+  GtkImage             *quality_icon;
+  GtkImage             *peer_muted_icon;
+  GtkWidget            *controls;
+  GtkButton            *mute_button;
+  GtkButton            *pause_button;
+  GtkButton            *video_button;
+  GtkButton            *fullscreen_button;
+
+  char                 *peer_user_id;
+  DuetMediaType         media_type;
+  gboolean              outgoing;
+
+  DuetCall             *call;
+  GstElement           *peer_sink_bin;
+  GstElement           *self_sink_bin;
+  GdkPaintable         *peer_paintable;
+  GSimpleActionGroup   *actions;
+  guint                 export_id;
+  GDBusConnection      *export_connection;
+
+  gint64                connected_at;
+  guint                 clock_id;
+  guint                 quality_id;
+  guint                 close_id;
+  guint                 inhibit_cookie;
+  DuetMediaStats        last_stats;
+  gint64                last_stats_at;
+  gboolean              ended;
+};
+
+G_DEFINE_FINAL_TYPE (DuetCallWindow, duet_call_window, ADW_TYPE_APPLICATION_WINDOW)
+
+/* ---- text ---- */
+
+/**
+ * duet_call_window_describe_end:
+ *
+ * Says in words why a call ended, as the person who sees it would put it.
+ */
+char *
+duet_call_window_describe_end (DuetDisconnectReason  reason,
+                               gboolean              by_remote,
+                               const char           *peer_user_id)
+{
+  switch (reason)
+    {
+    case DUET_DISCONNECT_REASON_NORMAL:
+      return by_remote ? g_strdup_printf (_("%s ended the call"), peer_user_id)
+                       : g_strdup (_("Call ended"));
+    case DUET_DISCONNECT_REASON_DECLINE:
+    case DUET_DISCONNECT_REASON_MULTIDEV_DECLINE:
+      return by_remote ? g_strdup_printf (_("%s declined the call"), peer_user_id)
+                       : g_strdup (_("Call declined"));
+    case DUET_DISCONNECT_REASON_CANCEL:
+      return by_remote ? g_strdup_printf (_("%s cancelled the call"), peer_user_id)
+                       : g_strdup (_("Call cancelled"));
+    case DUET_DISCONNECT_REASON_BUSY:
+    case DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL:
+    case DUET_DISCONNECT_REASON_MULTIDEV_IN_USE:
+      return g_strdup_printf (_("%s is busy"), peer_user_id);
+    case DUET_DISCONNECT_REASON_NOANSWER:
+      return g_strdup (_("No answer"));
+    case DUET_DISCONNECT_REASON_MULTIDEV_ANSWER:
+      return g_strdup (_("Answered on another device"));
+    case DUET_DISCONNECT_REASON_NETWORK_UNSTABLE:
+    case DUET_DISCONNECT_REASON_UNAVAILABLE_NETWORK:
+    case DUET_DISCONNECT_REASON_MTU_EXCEEDED:
+      return g_strdup (_("Connection lost"));
+    case DUET_DISCONNECT_REASON_AUTH_ERROR:
+    case DUET_DISCONNECT_REASON_SERVICE_ACCESS_TOKEN_ERROR:
+      return g_strdup (_("Your sign-in is no longer valid"));
+    case DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE:
+      return g_strdup (_("The server is restarting"));
+    case DUET_DISCONNECT_REASON_MAX_CALL_TIME_EXCEEDED:
+      return g_strdup (_("The call reached its time limit"));
+    case DUET_DISCONNECT_REASON_AUDIO_TX_NO_SRC:
+      return g_strdup (_("No microphone could be used"));
+    case DUET_DISCONNECT_REASON_SYSTEM_SLEEP:
+    case DUET_DISCONNECT_REASON_SYSTEM_LOGOFF:
+    case DUET_DISCONNECT_REASON_DESKTOP_SCREEN_LOCKED:
+    case DUET_DISCONNECT_REASON_APP_DESTROY:
+      return by_remote ? g_strdup_printf (_("%s left the call"), peer_user_id)
+                       : g_strdup (_("Call ended"));
+    case DUET_DISCONNECT_REASON_CELL_CALL:
+    case DUET_DISCONNECT_REASON_INTERNAL_ERROR:
+    case DUET_DISCONNECT_REASON_USER_ERROR:
+    case DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR:
+    case DUET_DISCONNECT_REASON_PUSH_ERROR:
+    case DUET_DISCONNECT_REASON_RELEASED_CALL:
+    case DUET_DISCONNECT_REASON_SERVER_INTERNAL_ERROR:
+    case DUET_DISCONNECT_REASON_APP_SERVER_DATA_ERROR:
+    default:
+      return g_strdup (_("The call failed"));
+    }
+}
+
+static char *
+format_duration (gint64 seconds)
+{
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", seconds / 3600,
+                            (int) (seconds / 60 % 60), (int) (seconds % 60));
+  return g_strdup_printf ("%d:%02d", (int) (seconds / 60), (int) (seconds % 60));
+}
+
+static void
+set_status (DuetCallWindow *self,
+            const char     *text,
+            gboolean        busy)
+{
+  gtk_label_set_label (self->status_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_spinner), busy);
+  gtk_spinner_set_spinning (self->status_spinner, busy);
+}
+
+/* ---- indicators ---- */
+
+static void
+set_class (GtkWidget  *widget,
+           const char *css_class,
+           gboolean    on)
+{
+  if (on)
+    gtk_widget_add_css_class (widget, css_class);
+  else
+    gtk_widget_remove_css_class (widget, css_class);
+}
+
+static gboolean
+clock_cb (gpointer user_data)
+{
+  DuetCallWindow *self = user_data;
+  g_autofree char *text = format_duration ((g_get_monotonic_time () - self->connected_at) / G_USEC_PER_SEC);
+
+  set_status (self, text, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+static Quality
+rate_quality (double rate,
+              double good,
+              double fair)
+{
+  if (rate >= good)
+    return QUALITY_GOOD;
+  if (rate >= fair)
+    return QUALITY_FAIR;
+  return QUALITY_POOR;
+}
+
+/* Judged from what actually arrives: decoded frames and audio packets per
+ * second against what a healthy call delivers (Opus sends 50 packets/s;
+ * the kit's VP8 runs at 15–30 fps). */
+static gboolean
+quality_cb (gpointer user_data)
+{
+  DuetCallWindow *self = user_data;
+  DuetMediaStats stats = { 0 };
+  gint64 now = g_get_monotonic_time ();
+  double dt = (now - self->last_stats_at) / (double) G_USEC_PER_SEC;
+  double fps, audio_rate, kbps;
+  Quality quality;
+  const char *icon, *word;
+  g_autofree char *tooltip = NULL;
+
+  if (self->call == NULL || dt <= 0)
+    return G_SOURCE_CONTINUE;
+
+  duet_call_get_stats (self->call, &stats);
+  fps = (stats.video_frames_decoded - self->last_stats.video_frames_decoded) / dt;
+  audio_rate = (stats.audio_buffers_decoded - self->last_stats.audio_buffers_decoded) / dt;
+  kbps = (stats.rx_bytes - self->last_stats.rx_bytes) * 8 / dt / 1000;
+  self->last_stats = stats;
+  self->last_stats_at = now;
+
+  quality = rate_quality (audio_rate, 40, 20);
+  if (duet_call_get_peer_video_state (self->call) == DUET_VIDEO_STATE_ENABLED)
+    quality = MIN (quality, rate_quality (fps, 12, 5));
+
+  switch (quality)
+    {
+    case QUALITY_GOOD:
+      icon = "network-cellular-signal-excellent-symbolic";
+      word = _("Good");
+      break;
+    case QUALITY_FAIR:
+      icon = "network-cellular-signal-ok-symbolic";
+      word = _("Fair");
+      break;
+    case QUALITY_POOR:
+    case QUALITY_UNKNOWN:
+    default:
+      icon = "network-cellular-signal-weak-symbolic";
+      word = _("Poor");
+      break;
+    }
+
+  /* Translators: the connection quality word, frames per second, kilobits per second */
+  tooltip = g_strdup_printf (_("Connection: %s\n%.0f frames/s, %.0f kbit/s received"),
+                             word, fps, kbps);
+  gtk_image_set_from_icon_name (self->quality_icon, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->quality_icon), tooltip);
+  gtk_widget_set_visible (GTK_WIDGET (self->quality_icon), TRUE);
+  set_class (GTK_WIDGET (self->quality_icon), "warning", quality == QUALITY_FAIR);
+  set_class (GTK_WIDGET (self->quality_icon), "error", quality <= QUALITY_POOR);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+update_peer_video (DuetCallWindow *self)
+{
+  DuetVideoState state = self->call ? duet_call_get_peer_video_state (self->call)
+                                    : DUET_VIDEO_STATE_DISABLED;
+  gboolean connected = self->call && duet_call_get_state (self->call) == DUET_CALL_STATE_CONNECTED;
+
+  /* Without a picture the view shows its placeholder, so the last frame
+   * of a paused camera does not linger as if it were live */
+  if (connected && state == DUET_VIDEO_STATE_ENABLED)
+    duet_video_view_set_paintable (self->peer_view, self->peer_paintable);
+  else
+    duet_video_view_set_paintable (self->peer_view, NULL);
+
+  if (!connected)
+    duet_video_view_set_placeholder_text (self->peer_view, NULL);
+  else if (state == DUET_VIDEO_STATE_PAUSED)
+    duet_video_view_set_placeholder_text (self->peer_view, _("Camera paused"));
+  else if (state == DUET_VIDEO_STATE_DISABLED)
+    duet_video_view_set_placeholder_text (self->peer_view,
+                                          duet_media_type_has_video (self->media_type)
+                                          ? _("Camera off") : _("Audio call"));
+  else
+    duet_video_view_set_placeholder_text (self->peer_view, NULL);
+  duet_video_view_set_placeholder_icon_name (self->peer_view,
+                                             state == DUET_VIDEO_STATE_PAUSED
+                                             ? "camera-disabled-symbolic"
+                                             : "avatar-default-symbolic");
+}
+
+static void
+update_actions (DuetCallWindow *self)
+{
+  DuetMyMediaStatus *status = self->call ? duet_call_get_my_media_status (self->call) : NULL;
+  DuetVideoState video = status ? duet_my_media_status_get_video_state (status) : DUET_VIDEO_STATE_DISABLED;
+  gboolean live = self->call != NULL && !self->ended;
+  gboolean connected = live && duet_call_get_state (self->call) == DUET_CALL_STATE_CONNECTED;
+  GAction *action;
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "mute");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_boolean (status && duet_my_media_status_get_mic_muted (status)));
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "pause-video");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), connected && video != DUET_VIDEO_STATE_DISABLED);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (video == DUET_VIDEO_STATE_PAUSED));
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "video");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), connected);
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (video != DUET_VIDEO_STATE_DISABLED));
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "end");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), !self->ended);
+
+  gtk_button_set_icon_name (self->mute_button, status && duet_my_media_status_get_mic_muted (status)
+                            ? "microphone-disabled-symbolic" : "audio-input-microphone-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->mute_button),
+                               status && duet_my_media_status_get_mic_muted (status)
+                               ? _("Unmute Microphone (Ctrl+M)") : _("Mute Microphone (Ctrl+M)"));
+  gtk_button_set_icon_name (self->pause_button, video == DUET_VIDEO_STATE_PAUSED
+                            ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button), video == DUET_VIDEO_STATE_PAUSED
+                               ? _("Resume Video (Ctrl+Shift+V)") : _("Pause Video (Ctrl+Shift+V)"));
+  gtk_button_set_icon_name (self->video_button, video == DUET_VIDEO_STATE_DISABLED
+                            ? "camera-disabled-symbolic" : "camera-video-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->video_button), video == DUET_VIDEO_STATE_DISABLED
+                               ? _("Turn Video On (Ctrl+Shift+D)") : _("Turn Video Off (Ctrl+Shift+D)"));
+
+  /* A control that took something away stands out, as in GNOME Calls */
+  set_class (GTK_WIDGET (self->mute_button), "off", status && duet_my_media_status_get_mic_muted (status));
+  set_class (GTK_WIDGET (self->pause_button), "off", video == DUET_VIDEO_STATE_PAUSED);
+  set_class (GTK_WIDGET (self->video_button), "off", video == DUET_VIDEO_STATE_DISABLED);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->self_view), video != DUET_VIDEO_STATE_DISABLED);
+  duet_video_view_set_placeholder_text (self->self_view,
+                                        video == DUET_VIDEO_STATE_PAUSED ? _("Paused") : NULL);
+  if (self->self_sink_bin != NULL)
+    {
+      /* Hide my own last frame while paused, like the peer sees it */
+      DuetVideoSink *sink = g_object_get_data (G_OBJECT (self->self_sink_bin), "duet-sink");
+
+      duet_video_view_set_paintable (self->self_view,
+                                     video == DUET_VIDEO_STATE_ENABLED && sink
+                                     ? GDK_PAINTABLE (duet_video_sink_get_paintable (sink)) : NULL);
+    }
+}
+
+/* ---- call events ---- */
+
+static gboolean
+close_cb (gpointer user_data)
+{
+  DuetCallWindow *self = user_data;
+
+  self->close_id = 0;
+  gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+end_ui (DuetCallWindow *self,
+        const char     *message)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  self->ended = TRUE;
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_handle_id (&self->quality_id, g_source_remove);
+  if (self->inhibit_cookie != 0 && app != NULL)
+    gtk_application_uninhibit (app, self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+
+  set_status (self, message, FALSE);
+  duet_video_view_set_paintable (self->peer_view, NULL);
+  duet_video_view_set_placeholder_text (self->peer_view, message);
+  duet_video_view_set_placeholder_icon_name (self->peer_view, "call-stop-symbolic");
+  gtk_widget_set_visible (GTK_WIDGET (self->self_view), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->quality_icon), FALSE);
+  gtk_widget_set_sensitive (self->controls, FALSE);
+  update_actions (self);
+
+  /* Long enough to read why, short enough not to be in the way */
+  if (self->close_id == 0)
+    self->close_id = g_timeout_add (CLOSE_AFTER_END_MS, close_cb, self);
+}
+
+static void
+on_wait_connected (DuetCallWindow *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Calling %s…"), self->peer_user_id);
+
+  set_status (self, text, TRUE);
+}
+
+static void
+on_verified (DuetCallWindow *self)
+{
+  set_status (self, _("Ringing…"), TRUE);
+}
+
+static void
+on_connected (DuetCallWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  self->connected_at = g_get_monotonic_time ();
+  clock_cb (self);
+  self->clock_id = g_timeout_add_seconds (1, clock_cb, self);
+
+  duet_call_get_stats (self->call, &self->last_stats);
+  self->last_stats_at = g_get_monotonic_time ();
+  self->quality_id = g_timeout_add_seconds (QUALITY_INTERVAL_S, quality_cb, self);
+
+  /* A call must not be cut off by the screen saver or suspend */
+  if (app != NULL)
+    self->inhibit_cookie = gtk_application_inhibit (app, GTK_WINDOW (self),
+                                                    GTK_APPLICATION_INHIBIT_IDLE |
+                                                    GTK_APPLICATION_INHIBIT_SUSPEND,
+                                                    _("A call is in progress"));
+  update_peer_video (self);
+  update_actions (self);
+}
+
+static void
+on_disconnected (DuetCallWindow       *self,
+                 DuetDisconnectReason  reason,
+                 DuetDisconnectSource  source,
+                 gboolean              by_remote)
+{
+  g_autofree char *message = duet_call_window_describe_end (reason, by_remote, self->peer_user_id);
+
+  end_ui (self, message);
+}
+
+static void
+on_peer_mic_muted_changed (DuetCallWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->peer_muted_icon),
+                          self->call && duet_call_get_peer_mic_muted (self->call));
+}
+
+/* ---- actions ---- */
+
+static void
+mute_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  DuetMyMediaStatus *status = duet_call_get_my_media_status (self->call);
+
+  duet_call_mute_my_audio (self->call, !duet_my_media_status_get_mic_muted (status));
+  update_actions (self);
+}
+
+static void
+pause_video_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  DuetMyMediaStatus *status = duet_call_get_my_media_status (self->call);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (duet_my_media_status_get_video_state (status) == DUET_VIDEO_STATE_PAUSED)
+    ok = duet_call_resume_my_video (self->call, &error);
+  else
+    ok = duet_call_pause_my_video (self->call, &error);
+  if (!ok)
+    g_message ("Cannot change the video: %s", error->message);
+  update_actions (self);
+}
+
+static void
+video_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  DuetMyMediaStatus *status = duet_call_get_my_media_status (self->call);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (duet_my_media_status_get_video_state (status) == DUET_VIDEO_STATE_DISABLED)
+    ok = duet_call_enable_video (self->call, &error);
+  else
+    ok = duet_call_disable_video (self->call, DUET_MEDIA_DISABLED_REASON_USER, &error);
+  if (!ok)
+    g_message ("Cannot change the video: %s", error->message);
+  update_actions (self);
+}
+
+static void
+end_activated (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+
+  if (self->call != NULL && duet_call_get_state (self->call) != DUET_CALL_STATE_DISCONNECTED)
+    duet_call_end_call (self->call);
+  else
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+fullscreen_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+
+  if (gtk_window_is_fullscreen (GTK_WINDOW (self)))
+    gtk_window_unfullscreen (GTK_WINDOW (self));
+  else
+    gtk_window_fullscreen (GTK_WINDOW (self));
+}
+
+static void
+leave_fullscreen_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  gtk_window_unfullscreen (GTK_WINDOW (user_data));
+}
+
+/* Test hook (DUET_TEST_HOOKS=1 only): writes the newest peer frame as PNG,
+ * so a test can look at the pixels the call delivered */
+static void
+save_peer_frame_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  GdkTexture *texture = NULL;
+
+  if (DUET_IS_VIDEO_PAINTABLE (self->peer_paintable))
+    texture = duet_video_paintable_get_texture (DUET_VIDEO_PAINTABLE (self->peer_paintable));
+  if (texture == NULL || !gdk_texture_save_to_png (texture, g_variant_get_string (parameter, NULL)))
+    g_message ("No peer frame to save");
+}
+
+static const GActionEntry test_actions[] = {
+  { "save-peer-frame", save_peer_frame_activated, "s" },
+};
+
+static const GActionEntry call_actions[] = {
+  { "mute", mute_activated, NULL, "false" },
+  { "pause-video", pause_video_activated, NULL, "false" },
+  { "video", video_activated, NULL, "true" },
+  { "end", end_activated },
+  { "fullscreen", fullscreen_activated, NULL, "false" },
+  { "leave-fullscreen", leave_fullscreen_activated },
+};
+
+static void
+fullscreened_cb (DuetCallWindow *self)
+{
+  gboolean fullscreen = gtk_window_is_fullscreen (GTK_WINDOW (self));
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "fullscreen");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (fullscreen));
+  gtk_button_set_icon_name (self->fullscreen_button,
+                            fullscreen ? "view-restore-symbolic" : "view-fullscreen-symbolic");
+}
+
+static void
+peer_view_pressed_cb (DuetCallWindow *self,
+                      int             n_press)
+{
+  if (n_press == 2)
+    g_action_group_activate_action (G_ACTION_GROUP (self->actions), "fullscreen", NULL);
+}
+
+static void
+add_shortcut (GtkShortcutController *controller,
+              const char            *accelerator,
+              const char            *action)
+{
+  gtk_shortcut_controller_add_shortcut (controller,
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (accelerator),
+                                                          gtk_named_action_new (action)));
+}
+
+/* Scripts and the tests drive a call with org.gtk.Actions on the bus */
+static void
+export_actions (DuetCallWindow *self)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  GDBusConnection *connection = app ? g_application_get_dbus_connection (app) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (connection == NULL)
+    return;
+  self->export_id = g_dbus_connection_export_action_group (connection, CALL_ACTIONS_PATH,
+                                                           G_ACTION_GROUP (self->actions), &error);
+  if (self->export_id == 0)
+    g_debug ("Call actions not on the bus: %s", error->message);
+  else
+    self->export_connection = g_object_ref (connection);
+}
+
+/* ---- GObject ---- */
+
+static gboolean
+duet_call_window_close_request (GtkWindow *window)
+{
+  DuetCallWindow *self = DUET_CALL_WINDOW (window);
+
+  /* Closing the window hangs up, as in GNOME Calls */
+  if (self->call != NULL && duet_call_get_state (self->call) != DUET_CALL_STATE_DISCONNECTED)
+    duet_call_end_call (self->call);
+  return GTK_WINDOW_CLASS (duet_call_window_parent_class)->close_request (window);
+}
+
+static void
+detach_call (DuetCallWindow *self)
+{
+  if (self->call == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->call, self);
+  g_signal_handlers_disconnect_by_data (duet_call_get_my_media_status (self->call), self);
+  if (self->peer_sink_bin != NULL)
+    duet_call_remove_peer_video_view (self->call, self->peer_sink_bin);
+  if (self->self_sink_bin != NULL)
+    duet_call_remove_my_video_view (self->call, self->self_sink_bin);
+  g_clear_object (&self->call);
+}
+
+static void
+duet_call_window_dispose (GObject *object)
+{
+  DuetCallWindow *self = DUET_CALL_WINDOW (object);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_handle_id (&self->quality_id, g_source_remove);
+  g_clear_handle_id (&self->close_id, g_source_remove);
+  if (self->inhibit_cookie != 0 && app != NULL)
+    gtk_application_uninhibit (app, self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+  if (self->export_id != 0)
+    g_dbus_connection_unexport_action_group (self->export_connection, self->export_id);
+  self->export_id = 0;
+  g_clear_object (&self->export_connection);
+
+  detach_call (self);
+  gst_clear_object (&self->peer_sink_bin);
+  gst_clear_object (&self->self_sink_bin);
+  g_clear_object (&self->peer_paintable);
+  g_clear_object (&self->actions);
+  gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_CALL_WINDOW);
+
+  G_OBJECT_CLASS (duet_call_window_parent_class)->dispose (object);
+}
+
+static void
+duet_call_window_finalize (GObject *object)
+{
+  DuetCallWindow *self = DUET_CALL_WINDOW (object);
+
+  g_free (self->peer_user_id);
+
+  G_OBJECT_CLASS (duet_call_window_parent_class)->finalize (object);
+}
+
+static void
+duet_call_window_class_init (DuetCallWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = duet_call_window_dispose;
+  object_class->finalize = duet_call_window_finalize;
+  window_class->close_request = duet_call_window_close_request;
+
+  g_type_ensure (DUET_TYPE_VIDEO_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-call-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_view);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, self_view);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_label);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, quality_icon);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_muted_icon);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, controls);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, mute_button);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, video_button);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, fullscreen_button);
+  gtk_widget_class_bind_template_callback (widget_class, peer_view_pressed_cb);
+}
+
+static void
+duet_call_window_init (DuetCallWindow *self)
+{
+  GtkEventController *shortcuts;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), call_actions,
+                                   G_N_ELEMENTS (call_actions), self);
+  if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") == 0)
+    g_action_map_add_action_entries (G_ACTION_MAP (self->actions), test_actions,
+                                     G_N_ELEMENTS (test_actions), self);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (self->actions));
+
+  /* Capture phase: the shortcuts work whichever control has the focus */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "<Control>m", "call.mute");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "<Control><Shift>v", "call.pause-video");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "<Control><Shift>d", "call.video");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "<Control>e", "call.end");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "F11", "call.fullscreen");
+  add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "Escape", "call.leave-fullscreen");
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  g_signal_connect (self, "notify::fullscreened", G_CALLBACK (fullscreened_cb), NULL);
+  update_actions (self);
+}
+
+DuetCallWindow *
+duet_call_window_new (GtkApplication *application,
+                      const char     *peer_user_id,
+                      DuetMediaType   media_type,
+                      gboolean        outgoing)
+{
+  DuetCallWindow *self = g_object_new (DUET_TYPE_CALL_WINDOW, "application", application, NULL);
+  g_autofree char *title = g_strdup_printf (_("Call with %s"), peer_user_id);
+
+  self->peer_user_id = g_strdup (peer_user_id);
+  self->media_type = media_type;
+  self->outgoing = outgoing;
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_label_set_label (self->peer_label, peer_user_id);
+  if (outgoing)
+    {
+      g_autofree char *text = g_strdup_printf (_("Calling %s…"), peer_user_id);
+      set_status (self, text, TRUE);
+    }
+  else
+    set_status (self, _("Connecting…"), TRUE);
+  update_peer_video (self);
+  export_actions (self);
+  return self;
+}
+
+DuetCall *
+duet_call_window_get_call (DuetCallWindow *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL_WINDOW (self), NULL);
+  return self->call;
+}
+
+/**
+ * duet_call_window_get_peer_paintable:
+ *
+ * Returns: (transfer none) (nullable): the peer's video, also while hidden
+ */
+GdkPaintable *
+duet_call_window_get_peer_paintable (DuetCallWindow *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL_WINDOW (self), NULL);
+  return self->peer_paintable;
+}
+
+static GstElement *
+make_view_bin (DuetVideoSink **sink)
+{
+  GstElement *bin = duet_video_sink_new_bin (sink);
+
+  if (bin == NULL)
+    return NULL;
+  g_object_set_data (G_OBJECT (bin), "duet-sink", *sink);
+  return gst_object_ref_sink (bin);
+}
+
+void
+duet_call_window_set_call (DuetCallWindow *self,
+                           DuetCall       *call)
+{
+  DuetVideoSink *peer_sink = NULL;
+  DuetVideoSink *self_sink = NULL;
+
+  g_return_if_fail (DUET_IS_CALL_WINDOW (self));
+  g_return_if_fail (DUET_IS_CALL (call));
+
+  detach_call (self);
+  self->call = g_object_ref (call);
+  self->media_type = duet_call_get_media_type (call);
+
+  g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_wait_connected), self);
+  g_signal_connect_swapped (call, "verified", G_CALLBACK (on_verified), self);
+  g_signal_connect_swapped (call, "connected", G_CALLBACK (on_connected), self);
+  g_signal_connect_swapped (call, "disconnected", G_CALLBACK (on_disconnected), self);
+  g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_peer_mic_muted_changed), self);
+  g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
+  g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::mic-muted",
+                            G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::video-state",
+                            G_CALLBACK (update_actions), self);
+
+  if (self->peer_sink_bin == NULL)
+    {
+      self->peer_sink_bin = make_view_bin (&peer_sink);
+      if (peer_sink != NULL)
+        self->peer_paintable = g_object_ref (GDK_PAINTABLE (duet_video_sink_get_paintable (peer_sink)));
+    }
+  if (self->self_sink_bin == NULL)
+    self->self_sink_bin = make_view_bin (&self_sink);
+  if (self->peer_sink_bin != NULL)
+    duet_call_add_peer_video_view (call, self->peer_sink_bin);
+  if (self->self_sink_bin != NULL)
+    duet_call_add_my_video_view (call, self->self_sink_bin);
+
+  switch (duet_call_get_state (call))
+    {
+    case DUET_CALL_STATE_VERIFIED:
+      if (duet_call_get_is_caller (call))
+        on_verified (self);
+      break;
+    case DUET_CALL_STATE_CONNECTED:
+      on_connected (self);
+      break;
+    case DUET_CALL_STATE_DISCONNECTED:
+      end_ui (self, _("Call ended"));
+      break;
+    case DUET_CALL_STATE_IDLE:
+    case DUET_CALL_STATE_WAITING:
+    default:
+      break;
+    }
+  on_peer_mic_muted_changed (self);
+  update_peer_video (self);
+  update_actions (self);
+}
+
+void
+duet_call_window_fail (DuetCallWindow *self,
+                       const char     *message)
+{
+  g_return_if_fail (DUET_IS_CALL_WINDOW (self));
+  end_ui (self, message);
+}

@@ -1,0 +1,20 @@
+/* duet-ringer.h: plays the ringtone of an incoming call
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_RINGER (duet_ringer_get_type ())
+G_DECLARE_FINAL_TYPE (DuetRinger, duet_ringer, DUET, RINGER, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+DuetRinger *duet_ringer_new         (void);
+void        duet_ringer_start       (DuetRinger *self);
+void        duet_ringer_stop        (DuetRinger *self);
+gboolean    duet_ringer_get_ringing (DuetRinger *self);
+
+G_END_DECLS

@@ -1,0 +1,474 @@
+#!/usr/bin/python3
+# End-to-end tests of the Duet app: a real duet-server, the real app under
+# a real X server, and duet-call (the kit's CLI) as the other person.
+#
+# Run by meson (suite "app") inside dbus-run-session and xvfb-run, so the
+# session bus and the display are private. The app runs with the default
+# profile, so it owns org.duet.Duet on that bus and the test drives it
+# with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
+# the call window's call.* at /org/duet/Duet/call.
+#
+# Usage: test-app.py BUILD_DIR SOURCE_DIR [TEST ...]
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv[1])
+SOURCE = os.path.abspath(sys.argv[2])
+ONLY = sys.argv[3:]
+SERVER = os.path.join(BUILD, "src/server/duet-server")
+CLI = os.path.join(BUILD, "src/cli/duet-call")
+APP = os.path.join(BUILD, "src/app/duet")
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHOTS = os.path.join(BUILD, "tests/app/screenshots")
+PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
+
+failures = []
+
+
+def log(*args):
+    print("#", *args, flush=True)
+
+
+class Fail(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Fail(message)
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise Fail("timed out waiting for " + what)
+
+
+# ---- processes ----
+
+class Lines:
+    """Reads a process's stdout on a thread, one line at a time."""
+
+    def __init__(self, proc, name):
+        self.proc = proc
+        self.name = name
+        self.lines = []
+        self.queue = queue.Queue()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            self.lines.append(line)
+            self.queue.put(line)
+
+    def events(self):
+        out = []
+        for line in list(self.lines):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def wait_event(self, name, timeout=20, **fields):
+        def found():
+            for event in self.events():
+                if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
+                    return event
+            return None
+        return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
+
+
+def start_server(tmp):
+    db = os.path.join(tmp, "duet.db")
+    for user, password in PASSWORDS.items():
+        subprocess.run([SERVER, "user", "add", "--db", db, "--user", user,
+                        "--password-stdin", "--kdf-cost", "min"],
+                       input=password + "\n", text=True, check=True)
+    proc = subprocess.Popen([SERVER, "serve", "--db", db, "--port", "0", "--ring-timeout", "20"],
+                            stdout=subprocess.PIPE, text=True)
+    out = Lines(proc, "duet-server")
+    line = wait_for(lambda: next((l for l in out.lines if l.startswith("listening on ")), None),
+                    15, "duet-server to listen")
+    return proc, line.split()[-1]
+
+
+def start_cli(url, user, args, name):
+    env = dict(os.environ, DUET_TEST_SOURCES="1", DUET_FAKE_AUDIO_SINK="1")
+    proc = subprocess.Popen([CLI, "--server", url, "--user", user, "--password-stdin",
+                             "--test-sources"] + args,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    proc.stdin.write(PASSWORDS[user] + "\n")
+    proc.stdin.flush()
+    return proc, Lines(proc, name)
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---- the app over D-Bus ----
+
+def bus():
+    return Gio.bus_get_sync(Gio.BusType.SESSION, None)
+
+
+def activate(path, action, parameter=None):
+    params = [parameter] if parameter is not None else []
+    bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Activate",
+                    GLib.Variant("(sava{sv})", (action, params, {})),
+                    None, Gio.DBusCallFlags.NONE, 5000, None)
+
+
+def action_state(path, action):
+    try:
+        reply = bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Describe",
+                                GLib.Variant("(s)", (action,)), None,
+                                Gio.DBusCallFlags.NONE, 2000, None)
+    except GLib.Error:
+        return None
+    enabled, _sig, state = reply.unpack()[0]
+    return state[0] if state else None
+
+
+def app_action(name, parameter=None):
+    activate("/org/duet/Duet", name, parameter)
+
+
+def call_action(name):
+    activate("/org/duet/Duet/call", name)
+
+
+def call_actions_exported():
+    try:
+        bus().call_sync("org.duet.Duet", "/org/duet/Duet/call", "org.gtk.Actions", "List",
+                        None, None, Gio.DBusCallFlags.NONE, 1000, None)
+        return True
+    except GLib.Error:
+        return False
+
+
+def start_app(tmp, url, user):
+    # The autostart entry as an install would have it
+    os.makedirs(os.path.join(tmp, "share", "duet"))
+    shutil.copy(os.path.join(BUILD, "data", "org.duet.Duet-autostart.desktop"),
+                os.path.join(tmp, "share", "duet"))
+    env = dict(os.environ,
+               GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, "data"),
+               GSETTINGS_BACKEND="memory",
+               XDG_CONFIG_HOME=os.path.join(tmp, "config"),
+               XDG_DATA_HOME=os.path.join(tmp, "data"),
+               XDG_DATA_DIRS=os.path.join(tmp, "share") + ":" + os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share"),
+               DUET_TEST_SOURCES="1", DUET_FAKE_AUDIO_SINK="1", DUET_TEST_HOOKS="1",
+               GDK_BACKEND="x11", GSK_RENDERER="cairo", GTK_A11Y="none", NO_AT_BRIDGE="1",
+               LANGUAGE="C", LC_ALL="C.UTF-8")
+    # --background: no window until activated, like the autostart entry, so
+    # the call tests show that the app works from notifications alone
+    proc = subprocess.Popen([APP, "--background", "--server", url, "--user", user, "--password-stdin"],
+                            stdin=subprocess.PIPE, env=env, text=True)
+    proc.stdin.write(PASSWORDS[user] + "\n")
+    proc.stdin.close()
+    wait_for(lambda: action_state("/org/duet/Duet", "online") is True, 30,
+             "the app to sign in and go online")
+    return proc
+
+
+# ---- notifications ----
+
+def notifications(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# ---- pixels ----
+
+def screenshot(name, geometry=None):
+    """The whole X screen as NAME.png; with a geometry also the window alone, NAME-window.png."""
+    os.makedirs(SHOTS, exist_ok=True)
+    path = os.path.join(SHOTS, name + ".png")
+    subprocess.run(["import", "-window", "root", path], check=True)
+    if geometry:
+        x, y, w, h = geometry
+        subprocess.run(["convert", path, "-crop", "%dx%d+%d+%d" % (w, h, x, y), "+repage",
+                        os.path.join(SHOTS, name + "-window.png")], check=True)
+    return path
+
+
+def window_geometry(title):
+    out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if '"%s"' % title in line:
+            m = re.search(r"(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s+\+(-?\d+)\+(-?\d+)", line)
+            if m:
+                w, h, _x, _y, ax, ay = map(int, m.groups())
+                if w > 50 and h > 50:
+                    return ax, ay, w, h
+    return None
+
+
+def crop_rgb(png, x, y, w, h, masks=()):
+    """The window's pixels as RGB bytes, with the masked rectangles black."""
+    args = ["convert", png, "-crop", "%dx%d+%d+%d" % (w, h, x, y), "+repage", "-fill", "black"]
+    for mx, my, mw, mh in masks:
+        args += ["-draw", "rectangle %d,%d %d,%d" % (mx, my, mx + mw, my + mh)]
+    return subprocess.run(args + ["-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+
+
+def png_rgb(png):
+    return subprocess.run(["convert", png, "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+
+
+def lit_pixels(data):
+    return sum(1 for i in range(0, len(data), 3) if data[i] + data[i + 1] + data[i + 2] > 60)
+
+
+def changed_pixels(a, b):
+    return sum(1 for i in range(0, min(len(a), len(b)), 3)
+               if abs(a[i] - b[i]) + abs(a[i + 1] - b[i + 1]) + abs(a[i + 2] - b[i + 2]) > 60)
+
+
+# ---- tests ----
+
+def test_outgoing_call(ctx):
+    """alice (the app) calls bob (duet-call): peer video moves, mute and end reach bob."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: any(e.get("event") in ("signed-in", "ready", "online") for e in bob_out.events())
+             or len(bob_out.lines) > 0, 15, "duet-call to start")
+    time.sleep(1)
+
+    app_action("call", GLib.Variant("(ss)", ("bob", "audiovideo")))
+    bob_out.wait_event("connected", 30)
+    wait_for(call_actions_exported, 10, "the call window's actions on the bus")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+    log("call window at", geometry)
+    time.sleep(4)  # let the video run
+
+    # 1. The frames the peer view shows, straight from its DuetVideoSink's paintable
+    frames = []
+    for i in range(2):
+        path = os.path.join(ctx["tmp"], "peer-frame-%d.png" % i)
+        activate("/org/duet/Duet/call", "save-peer-frame", GLib.Variant("s", path))
+        wait_for(lambda: os.path.exists(path), 5, "the peer frame")
+        frames.append(png_rgb(path))
+        time.sleep(1)
+    lit = [lit_pixels(f) for f in frames]
+    changed = changed_pixels(*frames)
+    log("peer frames: %s lit pixels, %d changed" % (lit, changed))
+    check(min(lit) > 50, "the peer frames are black")
+    check(changed > 50, "the peer frames do not change")
+
+    # 2. What is on the screen: the window, without its labels, controls and self view
+    x, y, w, h = geometry
+    masks = [(w // 2 - 90, 0, 180, 56), (w - 160, 0, 160, 56),
+             (w - 18 - 192 - 6, h - 104 - 144 - 6, 192 + 12, 144 + 12),
+             (w // 2 - 200, h - 100, 400, 100)]
+    shots = []
+    for i in range(6):
+        shots.append(crop_rgb(screenshot("call-window" if i == 0 else "call-window-%d" % i, geometry if i == 0 else None),
+                              x, y, w, h, masks))
+        time.sleep(0.5)
+    lit = [lit_pixels(shot) for shot in shots]
+    changed = max(changed_pixels(a, b) for a, b in zip(shots, shots[1:]))
+    log("peer view on screen: %s lit pixels, up to %d changed" % (lit, changed))
+    check(max(lit) > 200, "the peer view on screen is black")
+    check(changed > 100, "the peer view on screen does not move")
+
+    call_action("mute")
+    bob_out.wait_event("peer-mic-muted", 10)
+    check(action_state("/org/duet/Duet/call", "mute") is True, "call.mute state did not follow")
+
+    call_action("end")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "NORMAL" and event.get("source") == "CALLER",
+          "bob saw the end as %s/%s, not NORMAL/CALLER" % (event.get("reason"), event.get("source")))
+    bob.wait(10)
+
+
+def test_incoming_call_accept_from_notification(ctx):
+    """bob (duet-call) calls alice: window + notification; Accept in the notification connects."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--media", "audiovideo", "call", "alice"],
+                             "duet-call bob")
+    ctx["procs"].append(bob)
+    log_path = ctx["notifications"]
+
+    def incoming():
+        for n in notifications(log_path):
+            if n["method"] == "Notify" and n["hints"].get("category") == "call.incoming":
+                return n
+        return None
+    note = wait_for(incoming, 20, "the incoming-call notification")
+    log("notification:", note["summary"], "/", note["body"], note["actions"])
+    check("bob" in note["summary"], "the notification does not name the caller")
+    check("accept" in note["actions"] and "decline" in note["actions"],
+          "the notification has no Accept/Decline buttons")
+    check(note["hints"].get("urgency") == 2, "the incoming-call notification is not critical")
+    geometry = wait_for(lambda: window_geometry("Call from bob"), 10, "the incoming-call window")
+    log("incoming window at", geometry)
+    time.sleep(1)
+    screenshot("incoming-call", geometry)
+
+    bus().call_sync("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                    "org.duet.Test.Notifications", "Invoke",
+                    GLib.Variant("(us)", (note["id"], "accept")), None,
+                    Gio.DBusCallFlags.NONE, 5000, None)
+    bob_out.wait_event("connected", 20)
+    wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
+    wait_for(call_actions_exported, 10, "the call window")
+    time.sleep(2)
+
+    call_action("end")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "NORMAL" and event.get("source") == "CALLEE",
+          "bob saw the end as %s/%s, not NORMAL/CALLEE" % (event.get("reason"), event.get("source")))
+    bob.wait(10)
+
+
+def test_missed_call(ctx):
+    """bob calls and hangs up before alice answers: a missed-call notification."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+    ctx["procs"].append(bob)
+    before = len(notifications(ctx["notifications"]))
+
+    def ringing():
+        return any(n["method"] == "Notify" and n["hints"].get("category") == "call.incoming"
+                   for n in notifications(ctx["notifications"])[before:])
+    wait_for(ringing, 20, "the call to ring")
+    bob.stdin.write("end\n")
+    bob.stdin.flush()
+    bob_out.wait_event("disconnected", 10)
+
+    def missed():
+        for n in notifications(ctx["notifications"])[before:]:
+            if n["method"] == "Notify" and n["hints"].get("category") == "call.unanswered":
+                return n
+        return None
+    note = wait_for(missed, 10, "the missed-call notification")
+    check("bob" in note["summary"], "the missed-call notification does not name the caller")
+    closed = [n for n in notifications(ctx["notifications"])[before:] if n["method"] == "CloseNotification"]
+    check(closed, "the incoming-call notification was not withdrawn")
+    wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
+    bob.wait(10)
+
+
+def test_main_window(ctx):
+    """The main window lists the calls from the server's history."""
+    bus().call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
+                    GLib.Variant("(a{sv})", ({},)), None, Gio.DBusCallFlags.NONE, 5000, None)
+    time.sleep(3)  # the history refresh after the last call
+    geometry = wait_for(lambda: window_geometry("Duet"), 10, "the main window")
+    log("main window at", geometry)
+    screenshot("main-window", geometry)
+
+    app_action("preferences")
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+    time.sleep(1)
+    screenshot("preferences", geometry)
+
+
+def test_decline(ctx):
+    """Decline (the incoming window's button, app.decline-call) ends the call as DECLINE by the callee."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: window_geometry("Call from bob"), 20, "the incoming-call window")
+    app_action("decline-call")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "DECLINE" and event.get("source") == "CALLEE",
+          "bob saw %s/%s, not DECLINE/CALLEE" % (event.get("reason"), event.get("source")))
+    wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
+    bob.wait(10)
+
+
+def test_run_in_background_autostart(ctx):
+    """Turning run-in-background off removes the autostart entry, on writes it back."""
+    path = os.path.join(ctx["tmp"], "config", "autostart", "org.duet.Duet-autostart.desktop")
+    check(action_state("/org/duet/Duet", "run-in-background") is True, "run-in-background is not on")
+    app_action("run-in-background")  # toggles the boolean setting
+    wait_for(lambda: action_state("/org/duet/Duet", "run-in-background") is False, 5, "the setting to go off")
+    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
+    app_action("run-in-background")
+    wait_for(lambda: os.path.exists(path), 5, "the autostart entry")
+    with open(path) as f:
+        check("--background" in f.read(), "the autostart entry does not start in the background")
+
+
+TESTS = [test_outgoing_call, test_incoming_call_accept_from_notification, test_missed_call,
+         test_decline,
+         test_run_in_background_autostart, test_main_window]
+
+
+def main():
+    if not os.environ.get("DISPLAY") or not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        print("1..0 # SKIP needs a display and a private session bus")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="duet-app-test-")
+    ctx = {"procs": [], "tmp": tmp, "notifications": os.path.join(tmp, "notifications.jsonl")}
+    try:
+        notifyd = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "notification-server.py"),
+                                    ctx["notifications"]])
+        ctx["procs"].append(notifyd)
+        wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["notifications"])),
+                 10, "the notification server")
+        server, ctx["url"] = start_server(tmp)
+        ctx["procs"].append(server)
+        log("server at", ctx["url"])
+        app = start_app(tmp, ctx["url"], "alice")
+        ctx["procs"].append(app)
+        log("the app signed in")
+        check(window_geometry("Duet") is None, "--background showed the main window")
+        print("ok 1 - app-signs-in")
+
+        tests = [t for t in TESTS if not ONLY or t.__name__ in ONLY]
+        for number, test in enumerate(tests, start=2):
+            try:
+                test(ctx)
+                print("ok %d - %s" % (number, test.__name__))
+            except Exception as e:  # noqa: BLE001
+                failures.append(test.__name__)
+                print("not ok %d - %s: %s" % (number, test.__name__, e))
+            sys.stdout.flush()
+            time.sleep(2)
+        check(app.poll() is None, "the app exited early (%s)" % app.returncode)
+        print("1..%d" % (len(tests) + 1))
+    except Fail as e:
+        print("not ok - %s" % e)
+        print("1..1")
+        return 1
+    finally:
+        for proc in reversed(ctx["procs"]):
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
