@@ -1,0 +1,719 @@
+/* duet-call.c: a headless client on the call kit
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Prints every event as one JSON object per line on stdout:
+ * {"t_ms": <ms since start, monotonic>, "event": "<name>", …}.
+ * Reads commands from stdin, one per line. Exit status: 0 when the call
+ * ended as a user chose (NORMAL, DECLINE, CANCEL), 3 for any other
+ * disconnect reason, 1 for errors, 2 for bad usage.
+ */
+#include <gio/gunixinputstream.h>
+#include <libsoup/soup.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "duet-kit.h"
+
+typedef struct
+{
+  GMainLoop         *loop;
+  DuetManager       *manager;
+  DuetCall          *call;
+  GDataInputStream  *input;
+  GCancellable      *cancellable;
+  gint64             start_us;
+  int                exit_status;
+
+  char              *server;
+  char              *user;
+  char              *service;
+  char              *token;
+  char              *peer;
+  gboolean           listen;
+  gboolean           auto_accept;
+  DuetInitialVideoState accept_video;
+  DuetInitialVideoState initial_video;
+  DuetMediaType      media_type;
+  int                hangup_after;
+  int                accept_after;
+  guint              stats_source;
+  guint              hangup_source;
+  gboolean           signed_in;
+  DuetMediaStats     last_stats;
+} App;
+
+static App app;
+
+/* ---- output ---- */
+
+static JsonBuilder *
+event_begin (const char *name)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "t_ms");
+  json_builder_add_int_value (builder, (g_get_monotonic_time () - app.start_us) / 1000);
+  /* Absolute monotonic clock, to compare events across processes */
+  json_builder_set_member_name (builder, "mono_ms");
+  json_builder_add_int_value (builder, g_get_monotonic_time () / 1000);
+  json_builder_set_member_name (builder, "event");
+  json_builder_add_string_value (builder, name);
+  return builder;
+}
+
+static void
+event_end (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+  g_object_unref (builder);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+simple_event (const char *name)
+{
+  event_end (event_begin (name));
+}
+
+static void
+error_event (const char *name,
+             const char *message)
+{
+  JsonBuilder *builder = event_begin (name);
+
+  add_string (builder, "message", message);
+  event_end (builder);
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (app.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+quit_soon (int status)
+{
+  app.exit_status = status;
+  /* Lets a queued end_call reach the server */
+  g_timeout_add (600, quit_cb, NULL);
+}
+
+/* ---- call events ---- */
+
+static gboolean
+stats_cb (gpointer data)
+{
+  DuetMediaStats stats;
+  JsonBuilder *builder;
+
+  if (app.call == NULL)
+    return G_SOURCE_REMOVE;
+  duet_call_get_stats (app.call, &stats);
+  builder = event_begin ("stats");
+  add_int (builder, "video_frames_decoded", stats.video_frames_decoded);
+  add_int (builder, "audio_buffers_decoded", stats.audio_buffers_decoded);
+  add_int (builder, "video_frames_sent", stats.video_frames_sent);
+  add_int (builder, "audio_buffers_sent", stats.audio_buffers_sent);
+  add_int (builder, "rx_kbps", (stats.rx_bytes - app.last_stats.rx_bytes) * 8 / 1000);
+  add_int (builder, "tx_kbps", (stats.tx_bytes - app.last_stats.tx_bytes) * 8 / 1000);
+  event_end (builder);
+  app.last_stats = stats;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+first_frame_probe_cb (gpointer data)
+{
+  DuetMediaStats stats;
+
+  if (app.call == NULL)
+    return G_SOURCE_REMOVE;
+  duet_call_get_stats (app.call, &stats);
+  if (stats.video_frames_decoded == 0)
+    return G_SOURCE_CONTINUE;
+  simple_event ("first-peer-video-frame");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hangup_cb (gpointer data)
+{
+  app.hangup_source = 0;
+  if (app.call != NULL)
+    duet_call_end_call (app.call);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_connected (DuetCall *call)
+{
+  simple_event ("connected");
+  g_timeout_add (5, first_frame_probe_cb, NULL);
+  if (app.hangup_after > 0)
+    app.hangup_source = g_timeout_add_seconds (app.hangup_after, hangup_cb, NULL);
+}
+
+static void
+on_disconnected (DuetCall             *call,
+                 DuetDisconnectReason  reason,
+                 DuetDisconnectSource  source,
+                 gboolean              by_remote)
+{
+  JsonBuilder *builder = event_begin ("disconnected");
+
+  add_string (builder, "reason", duet_disconnect_reason_to_string (reason));
+  add_int (builder, "reason_code", reason);
+  add_string (builder, "source", duet_disconnect_source_to_string (source));
+  json_builder_set_member_name (builder, "by_remote");
+  json_builder_add_boolean_value (builder, by_remote);
+  event_end (builder);
+
+  stats_cb (NULL);
+  g_clear_handle_id (&app.stats_source, g_source_remove);
+  g_clear_handle_id (&app.hangup_source, g_source_remove);
+  quit_soon (reason == DUET_DISCONNECT_REASON_NORMAL || reason == DUET_DISCONNECT_REASON_DECLINE ||
+             reason == DUET_DISCONNECT_REASON_CANCEL ? 0 : 3);
+}
+
+static void
+on_peer_video_paused (DuetCall *call, DuetVideoPauseReason reason)
+{
+  JsonBuilder *builder = event_begin ("peer-video-paused");
+
+  add_string (builder, "reason", duet_video_pause_reason_to_string (reason));
+  event_end (builder);
+}
+
+static void
+on_video_disabled_by_peer (DuetCall *call, DuetMediaDisabledReason reason)
+{
+  JsonBuilder *builder = event_begin ("video-disabled-by-peer");
+
+  add_string (builder, "reason", duet_media_disabled_reason_to_string (reason));
+  event_end (builder);
+}
+
+static void
+on_audio_description (DuetMyMediaStatus *status, guint level)
+{
+  JsonBuilder *builder = event_begin ("audio-description-update");
+
+  add_int (builder, "average_volume_level", level);
+  event_end (builder);
+}
+
+static void
+on_video_status (DuetMyMediaStatus *status, DuetVideoState state)
+{
+  JsonBuilder *builder = event_begin ("video-status-update");
+
+  add_string (builder, "state", duet_video_state_to_string (state));
+  event_end (builder);
+}
+
+static void
+on_device_warning (DuetManager *manager, const char *message)
+{
+  error_event ("device-warning", message);
+}
+
+static void
+adopt_call (DuetCall *call)
+{
+  DuetMyMediaStatus *status = duet_call_get_my_media_status (call);
+
+  app.call = g_object_ref (call);
+  /* Also while ringing: shows that nothing is sent before accept */
+  app.stats_source = g_timeout_add_seconds (1, stats_cb, NULL);
+  g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (simple_event), (gpointer) "wait-connected");
+  g_signal_connect_swapped (call, "verified", G_CALLBACK (simple_event), (gpointer) "verified");
+  g_signal_connect (call, "connected", G_CALLBACK (on_connected), NULL);
+  g_signal_connect (call, "disconnected", G_CALLBACK (on_disconnected), NULL);
+  g_signal_connect_swapped (call, "peer-mic-muted", G_CALLBACK (simple_event), (gpointer) "peer-mic-muted");
+  g_signal_connect_swapped (call, "peer-mic-unmuted", G_CALLBACK (simple_event), (gpointer) "peer-mic-unmuted");
+  g_signal_connect (call, "peer-video-paused", G_CALLBACK (on_peer_video_paused), NULL);
+  g_signal_connect_swapped (call, "peer-video-resumed", G_CALLBACK (simple_event), (gpointer) "peer-video-resumed");
+  g_signal_connect_swapped (call, "video-enabled-by-peer", G_CALLBACK (simple_event), (gpointer) "video-enabled-by-peer");
+  g_signal_connect (call, "video-disabled-by-peer", G_CALLBACK (on_video_disabled_by_peer), NULL);
+  g_signal_connect (status, "audio-description-update", G_CALLBACK (on_audio_description), NULL);
+  g_signal_connect_swapped (status, "mic-mute", G_CALLBACK (simple_event), (gpointer) "mic-mute");
+  g_signal_connect_swapped (status, "mic-unmute", G_CALLBACK (simple_event), (gpointer) "mic-unmute");
+  g_signal_connect (status, "video-status-update", G_CALLBACK (on_video_status), NULL);
+}
+
+static void
+start_failed (DuetStartFailReason  reason,
+              GError              *error)
+{
+  JsonBuilder *builder = event_begin ("start-failed");
+
+  add_string (builder, "reason", duet_start_fail_reason_to_string (reason));
+  add_int (builder, "reason_code", reason);
+  add_string (builder, "message", error ? error->message : "");
+  event_end (builder);
+  quit_soon (1);
+}
+
+/* ---- caller ---- */
+
+static void
+make_call_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  DuetStartFailReason reason;
+
+  call = duet_manager_make_call_finish (DUET_MANAGER (source), result, &reason, &error);
+  if (call == NULL)
+    {
+      start_failed (reason, error);
+      return;
+    }
+  adopt_call (call);
+}
+
+static void
+make_call (void)
+{
+  g_autoptr(DuetMakeCallParamBuilder) builder = duet_make_call_param_builder_new ();
+  g_autoptr(DuetMakeCallParam) param = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_make_call_param_builder_set_my_user_id (builder, app.user);
+  duet_make_call_param_builder_set_my_service_id (builder, app.service);
+  duet_make_call_param_builder_set_peer_user_id (builder, app.peer);
+  duet_make_call_param_builder_set_peer_service_id (builder, app.service);
+  duet_make_call_param_builder_set_access_token (builder, app.token);
+  duet_make_call_param_builder_set_server_url (builder, app.server);
+  duet_make_call_param_builder_set_media_type (builder, app.media_type);
+  duet_make_call_param_builder_set_initial_my_video_state (builder, app.initial_video);
+
+  param = duet_make_call_param_builder_build (builder, &error);
+  if (param == NULL)
+    {
+      start_failed (DUET_START_FAIL_REASON_INVALID_PARAM, error);
+      return;
+    }
+  simple_event ("make-call");
+  duet_manager_make_call_async (app.manager, param, NULL, make_call_done, NULL);
+}
+
+/* ---- callee ---- */
+
+static gboolean
+accept_cb (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (app.call == NULL)
+    return G_SOURCE_REMOVE;
+  simple_event ("accept-call");
+  if (!duet_call_accept_call (app.call, app.accept_video, &error))
+    error_event ("command-failed", error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+verify_call_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  DuetStartFailReason reason;
+
+  call = duet_manager_verify_call_finish (DUET_MANAGER (source), result, &reason, &error);
+  if (call == NULL)
+    {
+      start_failed (reason, error);
+      return;
+    }
+  adopt_call (call);
+  simple_event ("verified");
+
+  if (app.auto_accept)
+    g_timeout_add (MAX (app.accept_after, 0), accept_cb, NULL);
+}
+
+static void
+on_incoming_call (DuetManager *manager,
+                  DuetCcParam *cc_param)
+{
+  g_autoptr(DuetVerifyCallParamBuilder) builder = NULL;
+  g_autoptr(DuetVerifyCallParam) param = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonBuilder *event = event_begin ("incoming-call");
+
+  add_string (event, "call_id", duet_cc_param_get_call_id (cc_param));
+  add_string (event, "caller_user", duet_cc_param_get_caller_user (cc_param));
+  add_string (event, "caller_service", duet_cc_param_get_caller_service (cc_param));
+  add_string (event, "media_type", duet_media_type_to_string (duet_cc_param_get_media_type (cc_param)));
+  event_end (event);
+
+  if (app.call != NULL)
+    return;   /* one call per run */
+
+  builder = duet_verify_call_param_builder_new ();
+  duet_verify_call_param_builder_set_my_user_id (builder, app.user);
+  duet_verify_call_param_builder_set_my_service_id (builder, app.service);
+  duet_verify_call_param_builder_set_cc_param (builder, cc_param);
+  param = duet_verify_call_param_builder_build (builder, &error);
+  if (param == NULL)
+    {
+      start_failed (DUET_START_FAIL_REASON_INVALID_PARAM, error);
+      return;
+    }
+  duet_manager_verify_call_async (app.manager, param, NULL, verify_call_done, NULL);
+}
+
+static void
+on_missed_call (DuetManager *manager,
+                JsonObject  *message)
+{
+  JsonBuilder *builder = event_begin ("missed-call");
+
+  add_string (builder, "call_id", json_object_get_string_member_with_default (message, "call_id", ""));
+  add_string (builder, "caller_user", json_object_get_string_member_with_default (message, "caller_user", ""));
+  add_string (builder, "reason", json_object_get_string_member_with_default (message, "reason", ""));
+  event_end (builder);
+}
+
+static void
+on_manager_connected (DuetManager *manager)
+{
+  gboolean connected = duet_manager_get_connected (manager);
+  JsonBuilder *builder = event_begin (connected ? "server-connected" : "server-disconnected");
+  const char * const *calls = duet_manager_get_server_calls (manager);
+
+  /* The calls the server still holds for us (hello.calls) */
+  if (connected)
+    {
+      json_builder_set_member_name (builder, "calls");
+      json_builder_begin_array (builder);
+      for (guint i = 0; calls != NULL && calls[i] != NULL; i++)
+        json_builder_add_string_value (builder, calls[i]);
+      json_builder_end_array (builder);
+    }
+  event_end (builder);
+
+  if (connected && !app.signed_in)
+    {
+      app.signed_in = TRUE;
+      if (!app.listen)
+        make_call ();
+    }
+}
+
+static void
+on_server_error (DuetManager *manager,
+                 const char  *code)
+{
+  error_event ("server-error", code);
+  if (app.call == NULL || duet_call_get_state (app.call) != DUET_CALL_STATE_CONNECTED)
+    quit_soon (1);
+}
+
+/* ---- commands ---- */
+
+static void
+run_command (const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  if (*line == '\0')
+    return;
+  if (app.call == NULL)
+    {
+      error_event ("command-failed", "No call");
+      return;
+    }
+
+  if (g_str_equal (line, "mute"))
+    duet_call_mute_my_audio (app.call, TRUE);
+  else if (g_str_equal (line, "unmute"))
+    duet_call_mute_my_audio (app.call, FALSE);
+  else if (g_str_equal (line, "pause-video"))
+    ok = duet_call_pause_my_video (app.call, &error);
+  else if (g_str_equal (line, "resume-video"))
+    ok = duet_call_resume_my_video (app.call, &error);
+  else if (g_str_equal (line, "enable-video"))
+    ok = duet_call_enable_video (app.call, &error);
+  else if (g_str_equal (line, "disable-video"))
+    ok = duet_call_disable_video (app.call, DUET_MEDIA_DISABLED_REASON_USER, &error);
+  else if (g_str_equal (line, "accept"))
+    {
+      simple_event ("accept-call");
+      ok = duet_call_accept_call (app.call, app.accept_video, &error);
+    }
+  else if (g_str_equal (line, "end"))
+    duet_call_end_call (app.call);
+  else
+    {
+      error_event ("command-failed", "Unknown command");
+      return;
+    }
+  if (!ok)
+    error_event ("command-failed", error->message);
+}
+
+static void
+read_line_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                      result, NULL, &error);
+
+  if (line == NULL)
+    return;   /* EOF: keep running until the call ends */
+  run_command (g_strstrip (line));
+  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
+}
+
+/* ---- sign-in ---- */
+
+static void
+signed_in (void)
+{
+  g_signal_connect (app.manager, "notify::connected", G_CALLBACK (on_manager_connected), NULL);
+  g_signal_connect (app.manager, "incoming-call", G_CALLBACK (on_incoming_call), NULL);
+  g_signal_connect (app.manager, "missed-call", G_CALLBACK (on_missed_call), NULL);
+  g_signal_connect (app.manager, "server-error", G_CALLBACK (on_server_error), NULL);
+  g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_device_warning), NULL);
+  duet_manager_connect (app.manager, app.server, app.token);
+  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
+}
+
+static char *
+fetch_token (const char  *password,
+             GError     **error)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) body_node = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *url = g_strdup_printf ("%s/v1/token", app.server);
+  g_autofree char *text = NULL;
+  const char *token;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "user");
+  json_builder_add_string_value (builder, app.user);
+  json_builder_set_member_name (builder, "service");
+  json_builder_add_string_value (builder, app.service);
+  json_builder_set_member_name (builder, "password");
+  json_builder_add_string_value (builder, password);
+  json_builder_end_object (builder);
+  body_node = json_builder_get_root (builder);
+  json_generator_set_root (generator, body_node);
+  text = json_generator_to_data (generator, NULL);
+
+  msg = soup_message_new ("POST", url);
+  if (msg == NULL)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM, "Bad server URL “%s”", app.server);
+      return NULL;
+    }
+  body = g_bytes_new_take (text, strlen (text));
+  text = NULL;
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, error);
+  if (reply == NULL)
+    return NULL;
+
+  object = duet_protocol_parse_message (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NULL);
+  token = object ? duet_json_get_string (object, "token", FALSE, NULL) : NULL;
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK || token == NULL)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_AUTH, "Sign-in failed (HTTP %u)",
+                   soup_message_get_status (msg));
+      return NULL;
+    }
+  return g_strdup (token);
+}
+
+static gboolean
+parse_enum_option (const char *value,
+                   const char *a,
+                   int         a_value,
+                   const char *b,
+                   int         b_value,
+                   const char *c,
+                   int         c_value,
+                   int        *out)
+{
+  if (value == NULL)
+    return TRUE;
+  if (g_strcmp0 (value, a) == 0)
+    *out = a_value;
+  else if (g_strcmp0 (value, b) == 0)
+    *out = b_value;
+  else if (c != NULL && g_strcmp0 (value, c) == 0)
+    *out = c_value;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stdin_stream = NULL;
+  g_autofree char *media = NULL;
+  g_autofree char *initial_video = NULL;
+  g_autofree char *accept_video = NULL;
+  g_autofree char *credential = NULL;
+  gboolean password_stdin = FALSE, token_stdin = FALSE, test_sources = FALSE;
+  int liveness_ms = 0;
+  int value;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &app.server, "Server URL", "URL" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &app.user, "My user id", "ID" },
+    { "service", 0, 0, G_OPTION_ARG_STRING, &app.service, "My service id (default: duet)", "ID" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from the first line of stdin", NULL },
+    { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin, "Read an access token from the first line of stdin", NULL },
+    { "test-sources", 0, 0, G_OPTION_ARG_NONE, &test_sources, "Use test video and audio sources", NULL },
+    { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &app.auto_accept, "listen: accept at once", NULL },
+    { "accept-after", 0, 0, G_OPTION_ARG_INT, &app.accept_after, "listen: with --auto-accept, ring this long first", "MS" },
+    { "accept-video", 0, 0, G_OPTION_ARG_STRING, &accept_video, "listen: initial video on accept", "pause|resume" },
+    { "media", 0, 0, G_OPTION_ARG_STRING, &media, "call: media type", "audio|video|audiovideo" },
+    { "initial-video", 0, 0, G_OPTION_ARG_STRING, &initial_video, "call: initial video", "pause|resume" },
+    { "hangup-after", 0, 0, G_OPTION_ARG_INT, &app.hangup_after, "End the call SECONDS after connected", "SECONDS" },
+    { "liveness-timeout", 0, 0, G_OPTION_ARG_INT, &liveness_ms, "Dead-peer timeout", "MS" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  /* stdout is for JSON events only */
+  g_log_writer_default_set_use_stderr (TRUE);
+  gst_init (&argc, &argv);
+  app.start_us = g_get_monotonic_time ();
+
+  context = g_option_context_new ("listen | call PEER");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+
+  app.listen = argc == 2 && g_str_equal (argv[1], "listen");
+  if (!app.listen && !(argc == 3 && g_str_equal (argv[1], "call")))
+    {
+      g_printerr ("Usage: duet-call [OPTION…] listen | call PEER\n");
+      return 2;
+    }
+  app.peer = app.listen ? NULL : g_strdup (argv[2]);
+  if (app.service == NULL)
+    app.service = g_strdup ("duet");
+
+  app.media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+  if (!parse_enum_option (media, "audio", DUET_MEDIA_TYPE_AUDIO, "video", DUET_MEDIA_TYPE_VIDEO,
+                          "audiovideo", DUET_MEDIA_TYPE_AUDIOVIDEO, &value))
+    return (g_printerr ("Bad --media\n"), 2);
+  if (media != NULL)
+    app.media_type = (DuetMediaType) value;
+  value = DUET_INITIAL_VIDEO_STATE_RESUME;
+  if (!parse_enum_option (initial_video, "pause", DUET_INITIAL_VIDEO_STATE_PAUSE,
+                          "resume", DUET_INITIAL_VIDEO_STATE_RESUME, NULL, 0, &value))
+    return (g_printerr ("Bad --initial-video\n"), 2);
+  app.initial_video = value;
+  value = DUET_INITIAL_VIDEO_STATE_RESUME;
+  if (!parse_enum_option (accept_video, "pause", DUET_INITIAL_VIDEO_STATE_PAUSE,
+                          "resume", DUET_INITIAL_VIDEO_STATE_RESUME, NULL, 0, &value))
+    return (g_printerr ("Bad --accept-video\n"), 2);
+  app.accept_video = value;
+
+  if (app.server == NULL || app.user == NULL || password_stdin == token_stdin)
+    {
+      g_printerr ("Need --server, --user and one of --password-stdin, --token-stdin\n");
+      return 2;
+    }
+
+  stdin_stream = g_unix_input_stream_new (0, FALSE);
+  app.input = g_data_input_stream_new (stdin_stream);
+  credential = g_data_input_stream_read_line_utf8 (app.input, NULL, NULL, &error);
+  if (credential == NULL)
+    {
+      g_printerr ("Cannot read the %s from stdin\n", password_stdin ? "password" : "token");
+      return 2;
+    }
+  g_strchomp (credential);
+
+  if (password_stdin)
+    {
+      app.token = fetch_token (credential, &error);
+      if (app.token == NULL)
+        {
+          error_event ("sign-in-failed", error->message);
+          return 1;
+        }
+    }
+  else
+    app.token = g_steal_pointer (&credential);
+
+  app.loop = g_main_loop_new (NULL, FALSE);
+  app.cancellable = g_cancellable_new ();
+  app.manager = duet_manager_new ();
+  g_object_set (app.manager, "test-sources", test_sources, NULL);
+  if (liveness_ms > 0)
+    g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
+
+  signed_in ();
+  g_main_loop_run (app.loop);
+
+  g_cancellable_cancel (app.cancellable);
+  g_clear_handle_id (&app.stats_source, g_source_remove);
+  g_clear_object (&app.call);
+  g_clear_object (&app.manager);
+  g_clear_object (&app.input);
+  g_clear_object (&app.cancellable);
+  g_main_loop_unref (app.loop);
+  g_free (app.server);
+  g_free (app.user);
+  g_free (app.service);
+  g_free (app.token);
+  g_free (app.peer);
+  return app.exit_status;
+}

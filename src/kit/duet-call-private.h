@@ -1,0 +1,28 @@
+/* duet-call-private.h: what DuetManager uses to drive a call
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "duet-call.h"
+#include "duet-signalling.h"
+
+G_BEGIN_DECLS
+
+DuetCall *duet_call_new           (DuetSignalling        *signalling,
+                                   DuetMediaSession      *media,
+                                   gboolean               is_caller,
+                                   const char            *peer_user_id,
+                                   const char            *peer_service_id,
+                                   DuetMediaType          media_type,
+                                   DuetInitialVideoState  initial_my_video_state);
+void      duet_call_set_call_id   (DuetCall              *self,
+                                   const char            *call_id);
+void      duet_call_set_state     (DuetCall              *self,
+                                   DuetCallState          state);
+void      duet_call_queue_wait_connected (DuetCall       *self);
+void      duet_call_handle_event  (DuetCall              *self,
+                                   const char            *type,
+                                   JsonObject            *message);
+
+G_END_DECLS

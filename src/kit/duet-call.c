@@ -1,0 +1,905 @@
+/* duet-call.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Glue between the server's call state machine (DuetSignalling events)
+ * and the media (DuetMediaSession). Mute and video changes go to the peer
+ * twice: over the WebRTC data channel, which survives an app-server
+ * restart, and as media_state through the server. While the data channel
+ * is open the server copy coming back is ignored, as it may be stale.
+ */
+#include <string.h>
+
+#include "duet-call-private.h"
+#include "duet-kit-enum-types.h"
+#include "duet-kit-error.h"
+
+#define END_FALLBACK_MS 3000
+
+struct _DuetCall
+{
+  GObject                parent_instance;
+
+  DuetSignalling        *signalling;
+  DuetMediaSession      *media;
+  DuetMyMediaStatus     *my_media_status;
+
+  char                  *call_id;
+  char                  *peer_user_id;
+  char                  *peer_service_id;
+  gboolean               is_caller;
+  DuetCallState          state;
+  DuetMediaType          media_type;
+  DuetVideoState         my_video_state;
+  gboolean               peer_mic_muted;
+  DuetVideoState         peer_video_state;
+  gboolean               ending;
+  GPtrArray             *local_mids;   /* a=mid values of our SDP, by m-line */
+  gboolean               wait_connected_pending;
+  guint                  wait_connected_source;
+  guint                  end_fallback;
+};
+
+G_DEFINE_FINAL_TYPE (DuetCall, duet_call, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CALL_ID,
+  PROP_STATE,
+  PROP_IS_CALLER,
+  PROP_MEDIA_TYPE,
+  PROP_PEER_USER_ID,
+  PROP_PEER_SERVICE_ID,
+  PROP_PEER_MIC_MUTED,
+  PROP_PEER_VIDEO_STATE,
+  PROP_MY_MEDIA_STATUS,
+  N_PROPS
+};
+
+enum {
+  WAIT_CONNECTED,
+  VERIFIED,
+  CONNECTED,
+  DISCONNECTED,
+  PEER_MIC_MUTED,
+  PEER_MIC_UNMUTED,
+  PEER_VIDEO_PAUSED,
+  PEER_VIDEO_RESUMED,
+  VIDEO_ENABLED_BY_PEER,
+  VIDEO_DISABLED_BY_PEER,
+  DEVICE_WARNING,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* g_set_str() is GLib 2.76 */
+static gboolean
+replace_str (char       **field,
+             const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* ---- sending ---- */
+
+static JsonObject *
+new_request (DuetCall   *self,
+             const char *type)
+{
+  JsonObject *message = json_object_new ();
+
+  json_object_set_string_member (message, "type", type);
+  json_object_set_string_member (message, "call_id", self->call_id);
+  return message;
+}
+
+static void
+send_media_state (DuetCall   *self,
+                  gboolean    mic,
+                  gboolean    video,
+                  const char *reason)
+{
+  g_autoptr(JsonObject) server = new_request (self, "media_state");
+  g_autoptr(JsonObject) channel = json_object_new ();
+
+  if (self->state != DUET_CALL_STATE_CONNECTED)
+    return;   /* the whole state goes out on connect */
+
+  json_object_set_string_member (channel, "type", "media_state");
+  if (mic)
+    {
+      json_object_set_boolean_member (server, "mic_muted", duet_my_media_status_get_mic_muted (self->my_media_status));
+      json_object_set_boolean_member (channel, "mic_muted", duet_my_media_status_get_mic_muted (self->my_media_status));
+    }
+  if (video)
+    {
+      json_object_set_string_member (server, "video_state", duet_video_state_to_string (self->my_video_state));
+      json_object_set_string_member (channel, "video_state", duet_video_state_to_string (self->my_video_state));
+    }
+  if (reason != NULL)
+    {
+      json_object_set_string_member (server, "reason", reason);
+      json_object_set_string_member (channel, "reason", reason);
+    }
+
+  duet_media_session_send_control (self->media, channel);
+  duet_signalling_send (self->signalling, server);
+}
+
+static void
+on_local_description (DuetMediaSession *media,
+                      const char       *type,
+                      const char       *sdp,
+                      DuetCall         *self)
+{
+  g_autoptr(JsonObject) message = new_request (self, "signal");
+  JsonObject *payload = json_object_new ();
+
+  g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
+
+  g_debug ("Local %s:\n%s", type, sdp);
+  /* Browsers want sdpMid with each candidate; webrtcbin gives only the index */
+  g_ptr_array_set_size (self->local_mids, 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "a=mid:"))
+      g_ptr_array_add (self->local_mids, g_strstrip (g_strdup (lines[i] + strlen ("a=mid:"))));
+  json_object_set_string_member (payload, "type", type);
+  json_object_set_string_member (payload, "sdp", sdp);
+  json_object_set_object_member (message, "payload", payload);
+  duet_signalling_send (self->signalling, message);
+}
+
+static void
+on_local_candidate (DuetMediaSession *media,
+                    guint             mline_index,
+                    const char       *candidate,
+                    DuetCall         *self)
+{
+  g_autoptr(JsonObject) message = new_request (self, "signal");
+  JsonObject *payload = json_object_new ();
+
+  json_object_set_string_member (payload, "type", "candidate");
+  json_object_set_string_member (payload, "candidate", candidate);
+  json_object_set_int_member (payload, "sdpMLineIndex", mline_index);
+  if (mline_index < self->local_mids->len)
+    json_object_set_string_member (payload, "sdpMid", g_ptr_array_index (self->local_mids, mline_index));
+  json_object_set_object_member (message, "payload", payload);
+  duet_signalling_send (self->signalling, message);
+}
+
+/* ---- state ---- */
+
+void
+duet_call_set_state (DuetCall      *self,
+                     DuetCallState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+finish (DuetCall             *self,
+        DuetDisconnectReason  reason,
+        DuetDisconnectSource  source,
+        gboolean              by_remote)
+{
+  if (self->state == DUET_CALL_STATE_DISCONNECTED)
+    return;
+
+  g_clear_handle_id (&self->end_fallback, g_source_remove);
+  if (self->ending && self->state == DUET_CALL_STATE_CONNECTED)
+    duet_media_session_stop_after_flush (self->media);
+  else
+    duet_media_session_stop (self->media);
+  duet_call_set_state (self, DUET_CALL_STATE_DISCONNECTED);
+  g_signal_emit (self, signals[DISCONNECTED], 0, reason, source, by_remote);
+}
+
+static DuetDisconnectSource
+my_source (DuetCall *self)
+{
+  return self->is_caller ? DUET_DISCONNECT_SOURCE_CALLER : DUET_DISCONNECT_SOURCE_CALLEE;
+}
+
+static DuetDisconnectSource
+peer_source (DuetCall *self)
+{
+  return self->is_caller ? DUET_DISCONNECT_SOURCE_CALLEE : DUET_DISCONNECT_SOURCE_CALLER;
+}
+
+static void
+set_peer_mic_muted (DuetCall *self,
+                    gboolean  muted)
+{
+  if (self->peer_mic_muted == muted)
+    return;
+  self->peer_mic_muted = muted;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_MIC_MUTED]);
+  g_signal_emit (self, signals[muted ? PEER_MIC_MUTED : PEER_MIC_UNMUTED], 0);
+}
+
+static void
+set_media_type_video (DuetCall *self)
+{
+  if (duet_media_type_has_video (self->media_type))
+    return;
+  self->media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEDIA_TYPE]);
+}
+
+static void
+set_peer_video_state (DuetCall       *self,
+                      DuetVideoState  state,
+                      const char     *reason)
+{
+  DuetVideoState old = self->peer_video_state;
+  DuetVideoPauseReason pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
+  DuetMediaDisabledReason disabled_reason = DUET_MEDIA_DISABLED_REASON_USER;
+
+  if (old == state)
+    return;
+  self->peer_video_state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VIDEO_STATE]);
+
+  if (state == DUET_VIDEO_STATE_DISABLED)
+    {
+      if (reason != NULL)
+        duet_media_disabled_reason_from_string (reason, &disabled_reason);
+      g_signal_emit (self, signals[VIDEO_DISABLED_BY_PEER], 0, disabled_reason);
+      return;
+    }
+
+  if (old == DUET_VIDEO_STATE_DISABLED)
+    {
+      set_media_type_video (self);
+      g_signal_emit (self, signals[VIDEO_ENABLED_BY_PEER], 0);
+    }
+
+  if (state == DUET_VIDEO_STATE_PAUSED)
+    {
+      if (reason != NULL)
+        duet_video_pause_reason_from_string (reason, &pause_reason);
+      g_signal_emit (self, signals[PEER_VIDEO_PAUSED], 0, pause_reason);
+    }
+  else if (old == DUET_VIDEO_STATE_PAUSED)
+    g_signal_emit (self, signals[PEER_VIDEO_RESUMED], 0);
+}
+
+static void
+apply_peer_media_state (DuetCall   *self,
+                        JsonObject *message)
+{
+  gboolean muted;
+  const char *video = duet_json_get_string (message, "video_state", FALSE, NULL);
+  const char *reason = duet_json_get_string (message, "reason", FALSE, NULL);
+  DuetVideoState state;
+
+  if (json_object_has_member (message, "mic_muted") &&
+      duet_json_get_bool (message, "mic_muted", &muted, NULL))
+    set_peer_mic_muted (self, muted);
+  if (video != NULL && duet_video_state_from_string (video, &state))
+    set_peer_video_state (self, state, reason);
+}
+
+static void
+apply_my_video_state (DuetCall       *self,
+                      DuetVideoState  state,
+                      const char     *reason)
+{
+  if (self->my_video_state == state)
+    return;
+  self->my_video_state = state;
+  if (state != DUET_VIDEO_STATE_DISABLED)
+    set_media_type_video (self);
+  duet_media_session_set_video_sending (self->media, state == DUET_VIDEO_STATE_ENABLED);
+  duet_media_session_set_camera_active (self->media, state != DUET_VIDEO_STATE_DISABLED);
+  duet_my_media_status_set_video_state (self->my_media_status, state);
+  send_media_state (self, FALSE, TRUE, reason);
+}
+
+/* ---- server and peer events ---- */
+
+static void
+handle_signal (DuetCall   *self,
+               JsonObject *message)
+{
+  JsonObject *payload = json_object_get_object_member (message, "payload");
+  const char *type;
+  g_autoptr(GError) error = NULL;
+
+  if (payload == NULL || (type = duet_json_get_string (payload, "type", FALSE, NULL)) == NULL)
+    return;
+
+  if (g_str_equal (type, "offer") || g_str_equal (type, "answer"))
+    {
+      const char *sdp = duet_json_get_string (payload, "sdp", FALSE, NULL);
+
+      if (sdp == NULL || !duet_media_session_set_remote_description (self->media, type, sdp, &error))
+        g_warning ("Ignoring the peer's %s: %s", type, error ? error->message : "no SDP");
+    }
+  else if (g_str_equal (type, "candidate"))
+    {
+      const char *candidate = duet_json_get_string (payload, "candidate", FALSE, NULL);
+      gint64 mline = -1;
+
+      if (duet_json_get_int (payload, "sdpMLineIndex", &mline, NULL) && mline >= 0 && mline < 64)
+        duet_media_session_add_remote_candidate (self->media, (guint) mline, candidate);
+    }
+}
+
+static void
+handle_connected (DuetCall *self)
+{
+  if (self->state == DUET_CALL_STATE_CONNECTED || self->state == DUET_CALL_STATE_DISCONNECTED)
+    return;
+
+  duet_media_session_set_video_sending (self->media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
+  duet_media_session_open (self->media);
+  duet_call_set_state (self, DUET_CALL_STATE_CONNECTED);
+  send_media_state (self, TRUE, TRUE, NULL);
+  g_signal_emit (self, signals[CONNECTED], 0);
+}
+
+static void
+handle_disconnected (DuetCall   *self,
+                     JsonObject *message)
+{
+  DuetDisconnectReason reason = DUET_DISCONNECT_REASON_INTERNAL_ERROR;
+  DuetDisconnectSource source = DUET_DISCONNECT_SOURCE_UNDEFINED;
+  gboolean by_remote = TRUE;
+
+  duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
+  duet_disconnect_source_from_string (duet_json_get_string (message, "source", FALSE, NULL), &source);
+  duet_json_get_bool (message, "by_remote", &by_remote, NULL);
+  finish (self, reason, source, by_remote);
+}
+
+static void
+flush_wait_connected (DuetCall *self)
+{
+  g_clear_handle_id (&self->wait_connected_source, g_source_remove);
+  if (!self->wait_connected_pending)
+    return;
+  self->wait_connected_pending = FALSE;
+  g_signal_emit (self, signals[WAIT_CONNECTED], 0);
+}
+
+static gboolean
+wait_connected_cb (gpointer data)
+{
+  DuetCall *self = data;
+
+  self->wait_connected_source = 0;
+  flush_wait_connected (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Emitted from an idle, or before the next event if that comes first,
+ * so that the result's receiver can connect its handlers */
+void
+duet_call_queue_wait_connected (DuetCall *self)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  self->wait_connected_pending = TRUE;
+  self->wait_connected_source = g_idle_add (wait_connected_cb, self);
+}
+
+void
+duet_call_handle_event (DuetCall   *self,
+                        const char *type,
+                        JsonObject *message)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  flush_wait_connected (self);
+
+  if (self->state == DUET_CALL_STATE_DISCONNECTED)
+    return;
+
+  if (g_str_equal (type, "verified") && self->is_caller)
+    {
+      duet_call_set_state (self, DUET_CALL_STATE_VERIFIED);
+      g_signal_emit (self, signals[VERIFIED], 0);
+      /* Prepare while it rings: ICE and DTLS finish before accept */
+      duet_media_session_create_offer (self->media);
+    }
+  else if (g_str_equal (type, "signal"))
+    handle_signal (self, message);
+  else if (g_str_equal (type, "connected"))
+    handle_connected (self);
+  else if (g_str_equal (type, "disconnected"))
+    handle_disconnected (self, message);
+  else if (g_str_equal (type, "peer_media_state"))
+    {
+      if (!duet_media_session_get_channel_open (self->media))
+        apply_peer_media_state (self, message);
+    }
+}
+
+static void
+on_control_message (DuetMediaSession *media,
+                    JsonObject       *message,
+                    DuetCall         *self)
+{
+  const char *type = json_object_get_string_member_with_default (message, "type", "");
+
+  if (g_str_equal (type, "media_state"))
+    apply_peer_media_state (self, message);
+  else if (g_str_equal (type, "end"))
+    {
+      DuetDisconnectReason reason = DUET_DISCONNECT_REASON_NORMAL;
+
+      duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
+      finish (self, reason, peer_source (self), TRUE);
+    }
+}
+
+static void
+on_peer_dead (DuetMediaSession *media,
+              DuetCall         *self)
+{
+  g_autoptr(JsonObject) message = new_request (self, "end_call");
+
+  g_debug ("Nothing from the peer for too long; ending the call");
+  json_object_set_string_member (message, "reason", "NETWORK_UNSTABLE");
+  duet_signalling_send (self->signalling, message);
+  finish (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, DUET_DISCONNECT_SOURCE_CLOUD_SERVER, TRUE);
+}
+
+static void
+on_media_error (DuetMediaSession *media,
+                const char       *message,
+                DuetCall         *self)
+{
+  g_autoptr(JsonObject) request = NULL;
+
+  if (self->state == DUET_CALL_STATE_DISCONNECTED || self->call_id == NULL)
+    return;
+  request = new_request (self, "end_call");
+  json_object_set_string_member (request, "reason", "INTERNAL_KIT_ERROR");
+  duet_signalling_send (self->signalling, request);
+  finish (self, DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, my_source (self), FALSE);
+}
+
+static void
+on_volume (DuetMediaSession *media,
+           guint             level,
+           DuetCall         *self)
+{
+  duet_my_media_status_update_volume (self->my_media_status, level);
+}
+
+static void
+on_device_warning (DuetMediaSession *media,
+                   const char       *message,
+                   DuetCall         *self)
+{
+  g_message ("%s", message);
+  g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
+}
+
+/* ---- public API ---- */
+
+gboolean
+duet_call_accept_call (DuetCall               *self,
+                       DuetInitialVideoState   initial_my_video_state,
+                       GError                **error)
+{
+  g_autoptr(JsonObject) message = NULL;
+
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (self->is_caller || self->state != DUET_CALL_STATE_VERIFIED)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE,
+                           "Only a ringing incoming call can be accepted");
+      return FALSE;
+    }
+
+  if (duet_media_type_has_video (self->media_type))
+    apply_my_video_state (self, initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE
+                                ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED, NULL);
+
+  message = new_request (self, "accept_call");
+  duet_signalling_send (self->signalling, message);
+  return TRUE;
+}
+
+static gboolean
+end_fallback_cb (gpointer user_data)
+{
+  DuetCall *self = user_data;
+
+  /* The server did not answer; end our side anyway */
+  self->end_fallback = 0;
+  finish (self, self->is_caller ? DUET_DISCONNECT_REASON_CANCEL : DUET_DISCONNECT_REASON_DECLINE,
+          my_source (self), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+duet_call_end_call (DuetCall *self)
+{
+  g_autoptr(JsonObject) message = NULL;
+
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  if (self->state == DUET_CALL_STATE_DISCONNECTED || self->ending)
+    return;
+  self->ending = TRUE;
+
+  if (self->call_id == NULL)
+    {
+      finish (self, DUET_DISCONNECT_REASON_CANCEL, my_source (self), FALSE);
+      return;
+    }
+
+  message = new_request (self, "end_call");
+  duet_signalling_send (self->signalling, message);
+
+  if (self->state == DUET_CALL_STATE_CONNECTED)
+    {
+      g_autoptr(JsonObject) bye = json_object_new ();
+
+      /* The peer learns at once, even with the server away */
+      json_object_set_string_member (bye, "type", "end");
+      json_object_set_string_member (bye, "reason", "NORMAL");
+      duet_media_session_send_control (self->media, bye);
+      finish (self, DUET_DISCONNECT_REASON_NORMAL, my_source (self), FALSE);
+      return;
+    }
+
+  /* Before connect the server decides between CANCEL and DECLINE */
+  self->end_fallback = g_timeout_add (END_FALLBACK_MS, end_fallback_cb, self);
+}
+
+void
+duet_call_mute_my_audio (DuetCall *self,
+                         gboolean  mute)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  if (duet_my_media_status_get_mic_muted (self->my_media_status) == !!mute)
+    return;
+  duet_media_session_set_mic_muted (self->media, mute);
+  duet_my_media_status_set_mic_muted (self->my_media_status, mute);
+  send_media_state (self, TRUE, FALSE, NULL);
+}
+
+static gboolean
+check_video (DuetCall        *self,
+             DuetVideoState   required,
+             const char      *what,
+             GError         **error)
+{
+  if (self->state == DUET_CALL_STATE_DISCONNECTED)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE, "Cannot %s: the call has ended", what);
+      return FALSE;
+    }
+  if (self->my_video_state != required)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE, "Cannot %s: my video is %s",
+                   what, duet_video_state_to_string (self->my_video_state));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+duet_call_pause_my_video (DuetCall  *self,
+                          GError   **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (!check_video (self, DUET_VIDEO_STATE_ENABLED, "pause video", error))
+    return FALSE;
+  apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "BY_USER");
+  return TRUE;
+}
+
+gboolean
+duet_call_resume_my_video (DuetCall  *self,
+                           GError   **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (!check_video (self, DUET_VIDEO_STATE_PAUSED, "resume video", error))
+    return FALSE;
+  apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
+  return TRUE;
+}
+
+gboolean
+duet_call_enable_video (DuetCall  *self,
+                        GError   **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (!check_video (self, DUET_VIDEO_STATE_DISABLED, "enable video", error))
+    return FALSE;
+  apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
+  return TRUE;
+}
+
+gboolean
+duet_call_disable_video (DuetCall                 *self,
+                         DuetMediaDisabledReason   reason,
+                         GError                  **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (self->state == DUET_CALL_STATE_DISCONNECTED || self->my_video_state == DUET_VIDEO_STATE_DISABLED)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE, "Video is not enabled");
+      return FALSE;
+    }
+  apply_my_video_state (self, DUET_VIDEO_STATE_DISABLED, duet_media_disabled_reason_to_string (reason));
+  return TRUE;
+}
+
+void
+duet_call_add_my_video_view (DuetCall   *self,
+                             GstElement *sink)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  duet_media_session_add_view (self->media, FALSE, sink);
+}
+
+void
+duet_call_remove_my_video_view (DuetCall   *self,
+                                GstElement *sink)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  duet_media_session_remove_view (self->media, FALSE, sink);
+}
+
+void
+duet_call_add_peer_video_view (DuetCall   *self,
+                               GstElement *sink)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  duet_media_session_add_view (self->media, TRUE, sink);
+}
+
+void
+duet_call_remove_peer_video_view (DuetCall   *self,
+                                  GstElement *sink)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  duet_media_session_remove_view (self->media, TRUE, sink);
+}
+
+const char *
+duet_call_get_call_id (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), NULL);
+  return self->call_id;
+}
+
+DuetCallState
+duet_call_get_state (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), DUET_CALL_STATE_IDLE);
+  return self->state;
+}
+
+gboolean
+duet_call_get_is_caller (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+  return self->is_caller;
+}
+
+DuetMediaType
+duet_call_get_media_type (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), DUET_MEDIA_TYPE_UNKNOWN);
+  return self->media_type;
+}
+
+const char *
+duet_call_get_peer_user_id (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), NULL);
+  return self->peer_user_id;
+}
+
+const char *
+duet_call_get_peer_service_id (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), NULL);
+  return self->peer_service_id;
+}
+
+gboolean
+duet_call_get_peer_mic_muted (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+  return self->peer_mic_muted;
+}
+
+DuetVideoState
+duet_call_get_peer_video_state (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), DUET_VIDEO_STATE_DISABLED);
+  return self->peer_video_state;
+}
+
+DuetMyMediaStatus *
+duet_call_get_my_media_status (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), NULL);
+  return self->my_media_status;
+}
+
+void
+duet_call_get_stats (DuetCall       *self,
+                     DuetMediaStats *stats)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  duet_media_session_get_stats (self->media, stats);
+}
+
+/* ---- GObject ---- */
+
+static void
+duet_call_dispose (GObject *object)
+{
+  DuetCall *self = DUET_CALL (object);
+
+  g_clear_handle_id (&self->end_fallback, g_source_remove);
+  g_clear_handle_id (&self->wait_connected_source, g_source_remove);
+  if (self->media != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->media, self);
+      duet_media_session_stop (self->media);
+    }
+  g_clear_object (&self->media);
+  g_clear_object (&self->signalling);
+  g_clear_object (&self->my_media_status);
+
+  G_OBJECT_CLASS (duet_call_parent_class)->dispose (object);
+}
+
+static void
+duet_call_finalize (GObject *object)
+{
+  DuetCall *self = DUET_CALL (object);
+
+  g_free (self->call_id);
+  g_free (self->peer_user_id);
+  g_free (self->peer_service_id);
+  g_ptr_array_unref (self->local_mids);
+
+  G_OBJECT_CLASS (duet_call_parent_class)->finalize (object);
+}
+
+static void
+duet_call_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  DuetCall *self = DUET_CALL (object);
+
+  switch (prop_id)
+    {
+    case PROP_CALL_ID: g_value_set_string (value, self->call_id); break;
+    case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_IS_CALLER: g_value_set_boolean (value, self->is_caller); break;
+    case PROP_MEDIA_TYPE: g_value_set_enum (value, self->media_type); break;
+    case PROP_PEER_USER_ID: g_value_set_string (value, self->peer_user_id); break;
+    case PROP_PEER_SERVICE_ID: g_value_set_string (value, self->peer_service_id); break;
+    case PROP_PEER_MIC_MUTED: g_value_set_boolean (value, self->peer_mic_muted); break;
+    case PROP_PEER_VIDEO_STATE: g_value_set_enum (value, self->peer_video_state); break;
+    case PROP_MY_MEDIA_STATUS: g_value_set_object (value, self->my_media_status); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_call_class_init (DuetCallClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GType type = G_TYPE_FROM_CLASS (klass);
+
+  object_class->dispose = duet_call_dispose;
+  object_class->finalize = duet_call_finalize;
+  object_class->get_property = duet_call_get_property;
+
+  properties[PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL, flags);
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, DUET_TYPE_CALL_STATE, DUET_CALL_STATE_IDLE, flags);
+  properties[PROP_IS_CALLER] = g_param_spec_boolean ("is-caller", NULL, NULL, FALSE, flags);
+  properties[PROP_MEDIA_TYPE] = g_param_spec_enum ("media-type", NULL, NULL, DUET_TYPE_MEDIA_TYPE, DUET_MEDIA_TYPE_UNKNOWN, flags);
+  properties[PROP_PEER_USER_ID] = g_param_spec_string ("peer-user-id", NULL, NULL, NULL, flags);
+  properties[PROP_PEER_SERVICE_ID] = g_param_spec_string ("peer-service-id", NULL, NULL, NULL, flags);
+  properties[PROP_PEER_MIC_MUTED] = g_param_spec_boolean ("peer-mic-muted", NULL, NULL, FALSE, flags);
+  properties[PROP_PEER_VIDEO_STATE] = g_param_spec_enum ("peer-video-state", NULL, NULL, DUET_TYPE_VIDEO_STATE, DUET_VIDEO_STATE_DISABLED, flags);
+  properties[PROP_MY_MEDIA_STATUS] = g_param_spec_object ("my-media-status", NULL, NULL, DUET_TYPE_MY_MEDIA_STATUS, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Named after PlanetKitCallEventHandler */
+  signals[WAIT_CONNECTED] = g_signal_new ("wait-connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VERIFIED] = g_signal_new ("verified", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CONNECTED] = g_signal_new ("connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[DISCONNECTED] =
+    g_signal_new ("disconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  DUET_TYPE_DISCONNECT_REASON, DUET_TYPE_DISCONNECT_SOURCE, G_TYPE_BOOLEAN);
+  signals[PEER_MIC_MUTED] = g_signal_new ("peer-mic-muted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[PEER_MIC_UNMUTED] = g_signal_new ("peer-mic-unmuted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[PEER_VIDEO_PAUSED] =
+    g_signal_new ("peer-video-paused", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  DUET_TYPE_VIDEO_PAUSE_REASON);
+  signals[PEER_VIDEO_RESUMED] = g_signal_new ("peer-video-resumed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VIDEO_ENABLED_BY_PEER] = g_signal_new ("video-enabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VIDEO_DISABLED_BY_PEER] =
+    g_signal_new ("video-disabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  DUET_TYPE_MEDIA_DISABLED_REASON);
+  /* device-warning (message): a camera or microphone is missing; not fatal */
+  signals[DEVICE_WARNING] =
+    g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+duet_call_init (DuetCall *self)
+{
+  self->my_media_status = duet_my_media_status_new ();
+  self->local_mids = g_ptr_array_new_with_free_func (g_free);
+}
+
+DuetCall *
+duet_call_new (DuetSignalling        *signalling,
+               DuetMediaSession      *media,
+               gboolean               is_caller,
+               const char            *peer_user_id,
+               const char            *peer_service_id,
+               DuetMediaType          media_type,
+               DuetInitialVideoState  initial_my_video_state)
+{
+  DuetCall *self = g_object_new (DUET_TYPE_CALL, NULL);
+  gboolean video = duet_media_type_has_video (media_type);
+
+  self->signalling = g_object_ref (signalling);
+  self->media = g_object_ref (media);
+  self->is_caller = is_caller;
+  self->peer_user_id = g_strdup (peer_user_id);
+  self->peer_service_id = g_strdup (peer_service_id);
+  self->media_type = media_type;
+  self->peer_video_state = video ? DUET_VIDEO_STATE_ENABLED : DUET_VIDEO_STATE_DISABLED;
+  self->my_video_state = !video ? DUET_VIDEO_STATE_DISABLED
+                         : initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE ? DUET_VIDEO_STATE_PAUSED
+                         : DUET_VIDEO_STATE_ENABLED;
+  duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state);
+  duet_media_session_set_video_sending (media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
+  duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
+
+  g_signal_connect (media, "local-description", G_CALLBACK (on_local_description), self);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (on_local_candidate), self);
+  g_signal_connect (media, "control-message", G_CALLBACK (on_control_message), self);
+  g_signal_connect (media, "peer-dead", G_CALLBACK (on_peer_dead), self);
+  g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
+  g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
+  g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+  return self;
+}
+
+void
+duet_call_set_call_id (DuetCall   *self,
+                       const char *call_id)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  if (replace_str (&self->call_id, call_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_ID]);
+}

@@ -1,0 +1,63 @@
+/* duet-call.h: one 1-to-1 call, PlanetKitCall-shaped
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "duet-media-session.h"
+#include "duet-my-media-status.h"
+#include "duet-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum /*< prefix=DUET_CALL_STATE >*/
+{
+  DUET_CALL_STATE_IDLE,          /*< nick=idle >*/
+  DUET_CALL_STATE_WAITING,       /*< nick=waiting >*/
+  DUET_CALL_STATE_VERIFIED,      /*< nick=verified >*/
+  DUET_CALL_STATE_CONNECTED,     /*< nick=connected >*/
+  DUET_CALL_STATE_DISCONNECTED,  /*< nick=disconnected >*/
+} DuetCallState;
+
+#define DUET_TYPE_CALL (duet_call_get_type ())
+G_DECLARE_FINAL_TYPE (DuetCall, duet_call, DUET, CALL, GObject)
+
+const char        *duet_call_get_call_id          (DuetCall              *self);
+DuetCallState      duet_call_get_state            (DuetCall              *self);
+gboolean           duet_call_get_is_caller        (DuetCall              *self);
+DuetMediaType      duet_call_get_media_type       (DuetCall              *self);
+const char        *duet_call_get_peer_user_id     (DuetCall              *self);
+const char        *duet_call_get_peer_service_id  (DuetCall              *self);
+gboolean           duet_call_get_peer_mic_muted   (DuetCall              *self);
+DuetVideoState     duet_call_get_peer_video_state (DuetCall              *self);
+DuetMyMediaStatus *duet_call_get_my_media_status  (DuetCall              *self);
+void               duet_call_get_stats            (DuetCall              *self,
+                                                   DuetMediaStats        *stats);
+
+gboolean           duet_call_accept_call          (DuetCall              *self,
+                                                   DuetInitialVideoState  initial_my_video_state,
+                                                   GError               **error);
+void               duet_call_end_call             (DuetCall              *self);
+void               duet_call_mute_my_audio        (DuetCall              *self,
+                                                   gboolean               mute);
+gboolean           duet_call_pause_my_video       (DuetCall              *self,
+                                                   GError               **error);
+gboolean           duet_call_resume_my_video      (DuetCall              *self,
+                                                   GError               **error);
+gboolean           duet_call_enable_video         (DuetCall              *self,
+                                                   GError               **error);
+gboolean           duet_call_disable_video        (DuetCall              *self,
+                                                   DuetMediaDisabledReason reason,
+                                                   GError               **error);
+void               duet_call_add_my_video_view    (DuetCall              *self,
+                                                   GstElement            *sink);
+void               duet_call_remove_my_video_view (DuetCall              *self,
+                                                   GstElement            *sink);
+void               duet_call_add_peer_video_view  (DuetCall              *self,
+                                                   GstElement            *sink);
+void               duet_call_remove_peer_video_view (DuetCall            *self,
+                                                     GstElement          *sink);
+
+G_END_DECLS

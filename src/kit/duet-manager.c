@@ -1,0 +1,699 @@
+/* duet-manager.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Owns the signalling connection and routes server events to calls by
+ * call id. make_call and verify_call finish with a DuetCall or with a
+ * DuetStartFailReason (NONE on success); parameter checks that need no
+ * server fail without a round trip.
+ *
+ * Media settings (test-sources, camera-name, …) are manager properties
+ * copied onto each call's DuetMediaSession.
+ */
+#include "duet-call-private.h"
+#include "duet-kit-error.h"
+#include "duet-manager.h"
+#include "duet-media-session.h"
+#include "duet-signalling.h"
+
+#define MAX_EARLY_EVENTS 200
+
+struct _DuetManager
+{
+  GObject         parent_instance;
+
+  DuetSignalling *signalling;
+  GHashTable     *calls;         /* call id → DuetCall */
+  GHashTable     *early;         /* call id → GPtrArray of JsonObject */
+  DuetCall       *active;        /* the one call not yet ended, if any */
+  guint           early_count;
+  GStrv           server_calls;  /* call ids in the last hello */
+
+  gboolean        test_sources;
+  char           *camera_name;
+  char           *mic_name;
+  guint           liveness_timeout;
+};
+
+G_DEFINE_FINAL_TYPE (DuetManager, duet_manager, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONNECTED,
+  PROP_TEST_SOURCES,
+  PROP_CAMERA_NAME,
+  PROP_MIC_NAME,
+  PROP_LIVENESS_TIMEOUT,
+  N_PROPS
+};
+
+enum {
+  INCOMING_CALL,
+  MISSED_CALL,
+  SERVER_ERROR,
+  DEVICE_WARNING,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* g_set_str() is GLib 2.76 */
+static gboolean
+replace_str (char       **field,
+             const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* ---- event routing ---- */
+
+static void
+keep_early_event (DuetManager *self,
+                  const char  *call_id,
+                  const char  *type,
+                  JsonObject  *message)
+{
+  GPtrArray *events;
+
+  /* Bounded: events for calls nobody claims must not pile up */
+  if (self->early_count >= MAX_EARLY_EVENTS)
+    {
+      g_hash_table_remove_all (self->early);
+      self->early_count = 0;
+    }
+
+  events = g_hash_table_lookup (self->early, call_id);
+  if (events == NULL)
+    {
+      events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      g_hash_table_insert (self->early, g_strdup (call_id), events);
+    }
+  g_ptr_array_add (events, json_object_ref (message));
+  self->early_count++;
+}
+
+static void on_call_state (DuetCall *call, GParamSpec *pspec, DuetManager *self);
+
+static void
+register_call (DuetManager *self,
+               DuetCall    *call,
+               const char  *call_id)
+{
+  g_autoptr(GPtrArray) events = NULL;
+
+  duet_call_set_call_id (call, call_id);
+  g_hash_table_replace (self->calls, g_strdup (call_id), g_object_ref (call));
+
+  if (g_hash_table_steal_extended (self->early, call_id, NULL, (gpointer *) &events))
+    for (guint i = 0; i < events->len; i++)
+      {
+        JsonObject *message = g_ptr_array_index (events, i);
+
+        duet_call_handle_event (call, json_object_get_string_member (message, "type"), message);
+      }
+}
+
+static void
+on_call_state (DuetCall    *call,
+               GParamSpec  *pspec,
+               DuetManager *self)
+{
+  if (duet_call_get_state (call) != DUET_CALL_STATE_DISCONNECTED)
+    return;
+  if (self->active == call)
+    self->active = NULL;
+  if (duet_call_get_call_id (call) != NULL)
+    g_hash_table_remove (self->calls, duet_call_get_call_id (call));
+  g_signal_handlers_disconnect_by_func (call, on_call_state, self);
+}
+
+static void
+handle_incoming_call (DuetManager *self,
+                      JsonObject  *message)
+{
+  const char *text = duet_json_get_string (message, "cc_param", FALSE, NULL);
+  g_autoptr(DuetCcParam) cc_param = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cc_param = duet_cc_param_new_from_string (text, &error);
+  if (cc_param == NULL)
+    {
+      g_warning ("Ignoring an incoming call with a bad cc_param: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[INCOMING_CALL], 0, cc_param);
+}
+
+static void
+on_event (DuetSignalling *signalling,
+          const char     *type,
+          JsonObject     *message,
+          DuetManager    *self)
+{
+  const char *call_id = duet_json_get_string (message, "call_id", FALSE, NULL);
+  DuetCall *call;
+
+  if (g_str_equal (type, "incoming_call"))
+    handle_incoming_call (self, message);
+  else if (g_str_equal (type, "missed_call"))
+    g_signal_emit (self, signals[MISSED_CALL], 0, message);
+  else if (call_id != NULL)
+    {
+      call = g_hash_table_lookup (self->calls, call_id);
+      if (call == NULL)
+        {
+          keep_early_event (self, call_id, type, message);
+          return;
+        }
+      /* The call may leave the table while it handles the event */
+      g_object_ref (call);
+      duet_call_handle_event (call, type, message);
+      g_object_unref (call);
+    }
+}
+
+static void
+on_fatal (DuetSignalling *signalling,
+          const char     *code,
+          DuetManager    *self)
+{
+  g_signal_emit (self, signals[SERVER_ERROR], 0, code);
+}
+
+/* After a reconnect (or a server restart) hello lists the calls the
+ * server still holds for us; a call missing there gets its own
+ * disconnected event from the server */
+static void
+on_hello (DuetSignalling *signalling,
+          JsonObject     *hello,
+          DuetManager    *self)
+{
+  JsonArray *calls = json_object_get_array_member (hello, "calls");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; calls != NULL && i < json_array_get_length (calls); i++)
+    {
+      JsonObject *call = json_array_get_object_element (calls, i);
+      const char *id = call ? duet_json_get_string (call, "call_id", FALSE, NULL) : NULL;
+
+      if (id != NULL)
+        g_strv_builder_add (builder, id);
+    }
+  g_strfreev (self->server_calls);
+  self->server_calls = g_strv_builder_end (builder);
+}
+
+static void
+on_ready (DuetSignalling *signalling,
+          GParamSpec     *pspec,
+          DuetManager    *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+/* ---- public API ---- */
+
+void
+duet_manager_connect (DuetManager *self,
+                      const char  *server_url,
+                      const char  *access_token)
+{
+  g_return_if_fail (DUET_IS_MANAGER (self));
+
+  duet_manager_disconnect (self);
+  self->signalling = duet_signalling_new (server_url, access_token);
+  g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
+  g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
+  g_signal_connect (self->signalling, "hello", G_CALLBACK (on_hello), self);
+  g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_ready), self);
+  duet_signalling_start (self->signalling);
+}
+
+void
+duet_manager_disconnect (DuetManager *self)
+{
+  g_return_if_fail (DUET_IS_MANAGER (self));
+
+  if (self->signalling == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->signalling, self);
+  duet_signalling_stop (self->signalling);
+  g_clear_object (&self->signalling);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+gboolean
+duet_manager_get_connected (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), FALSE);
+  return self->signalling != NULL && duet_signalling_get_ready (self->signalling);
+}
+
+/* The call ids the server listed at the last sign-in, NULL before one */
+const char * const *
+duet_manager_get_server_calls (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return (const char * const *) self->server_calls;
+}
+
+DuetCall *
+duet_manager_get_active_call (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return self->active;
+}
+
+static void
+on_device_warning (DuetMediaSession *media,
+                   const char       *message,
+                   DuetManager      *self)
+{
+  g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
+}
+
+static DuetMediaSession *
+new_media (DuetManager *self,
+           gboolean     offerer)
+{
+  DuetMediaSession *media = duet_media_session_new (offerer);
+
+  /* Devices are picked before the call is handed out: report here too */
+  g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
+
+  g_object_set (media, "test-sources", self->test_sources, NULL);
+  if (self->camera_name != NULL)
+    g_object_set (media, "camera-name", self->camera_name, NULL);
+  if (self->mic_name != NULL)
+    g_object_set (media, "mic-name", self->mic_name, NULL);
+  if (self->liveness_timeout != 0)
+    g_object_set (media, "liveness-timeout", self->liveness_timeout, NULL);
+  return media;
+}
+
+static void
+return_failure (GTask               *task,
+                DuetStartFailReason  reason,
+                const char          *message)
+{
+  g_task_set_task_data (task, GINT_TO_POINTER (reason), NULL);
+  g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM, "%s", message);
+}
+
+static void
+return_server_error (GTask      *task,
+                     JsonObject *reply)
+{
+  DuetStartFailReason reason = DUET_START_FAIL_REASON_INVALID_PARAM;
+  const char *code = json_object_get_string_member_with_default (reply, "code", "");
+
+  if (!duet_start_fail_reason_from_string (duet_json_get_string (reply, "start_fail_reason", FALSE, NULL), &reason) &&
+      g_str_equal (code, "auth_failed"))
+    reason = DUET_START_FAIL_REASON_INVALID_AUTHENTICATION;
+  g_task_set_task_data (task, GINT_TO_POINTER (reason), NULL);
+  g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER, "%s: %s", code,
+                           json_object_get_string_member_with_default (reply, "message", ""));
+}
+
+static gboolean
+ensure_signalling (DuetManager *self,
+                   const char  *server_url,
+                   const char  *access_token)
+{
+  if (self->signalling != NULL)
+    return TRUE;
+  if (server_url == NULL || access_token == NULL)
+    return FALSE;
+  duet_manager_connect (self, server_url, access_token);
+  return TRUE;
+}
+
+static DuetCall *
+finish_common (DuetManager          *self,
+               GAsyncResult         *result,
+               DuetStartFailReason  *reason,
+               GError              **error)
+{
+  DuetCall *call = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (reason != NULL)
+    *reason = call ? DUET_START_FAIL_REASON_NONE
+                   : (DuetStartFailReason) GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
+  return call;
+}
+
+/* make_call */
+
+static void
+make_call_replied (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetManager *self = g_task_get_source_object (task);
+  DuetCall *call = g_object_get_data (G_OBJECT (task), "call");
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *call_id;
+
+  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (reply == NULL)
+    {
+      if (self->active == call)
+        self->active = NULL;
+      return_failure (task, DUET_START_FAIL_REASON_SERVER_UNREACHABLE, error->message);
+      return;
+    }
+
+  call_id = duet_json_get_string (reply, "call_id", FALSE, NULL);
+  if (!g_str_equal (json_object_get_string_member_with_default (reply, "type", ""), "reply") || call_id == NULL)
+    {
+      if (self->active == call)
+        self->active = NULL;
+      return_server_error (task, reply);
+      return;
+    }
+
+  duet_call_set_state (call, DUET_CALL_STATE_WAITING);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  g_task_return_pointer (task, g_object_ref (call), g_object_unref);
+  /* After the return, so the caller can connect handlers first */
+  duet_call_queue_wait_connected (call);
+  register_call (self, call, call_id);
+}
+
+static DuetStartFailReason
+check_make_call (DuetManager        *self,
+                 DuetMakeCallParam  *param,
+                 const char        **message)
+{
+  const char *peer_service = duet_make_call_param_get_peer_service_id (param);
+
+  if (!duet_user_id_is_valid (duet_make_call_param_get_peer_user_id (param)) ||
+      !duet_service_id_is_valid (peer_service))
+    return (*message = "Invalid peer id", DUET_START_FAIL_REASON_INVALID_PEER_ID);
+  if (g_str_equal (duet_make_call_param_get_peer_user_id (param), duet_make_call_param_get_my_user_id (param)) &&
+      g_str_equal (peer_service, duet_make_call_param_get_my_service_id (param)))
+    return (*message = "Cannot call oneself", DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF);
+  if (self->active != NULL)
+    return (*message = "A call is already in progress", DUET_START_FAIL_REASON_ALREADY_EXIST);
+  if (!ensure_signalling (self, duet_make_call_param_get_server_url (param),
+                          duet_make_call_param_get_access_token (param)))
+    return (*message = "No server URL: connect the manager or set one in the param",
+            DUET_START_FAIL_REASON_NOT_INITIALIZED);
+  return DUET_START_FAIL_REASON_NONE;
+}
+
+void
+duet_manager_make_call_async (DuetManager         *self,
+                              DuetMakeCallParam   *param,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(DuetMediaSession) media = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *message = NULL;
+  DuetStartFailReason reason;
+
+  g_return_if_fail (DUET_IS_MANAGER (self));
+  g_return_if_fail (DUET_IS_MAKE_CALL_PARAM (param));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_manager_make_call_async);
+
+  reason = check_make_call (self, param, &message);
+  if (reason != DUET_START_FAIL_REASON_NONE)
+    {
+      return_failure (task, reason, message);
+      return;
+    }
+
+  /* Start the media now: the DTLS key is made while the server works */
+  media = new_media (self, TRUE);
+  call = duet_call_new (self->signalling, media, TRUE,
+                        duet_make_call_param_get_peer_user_id (param),
+                        duet_make_call_param_get_peer_service_id (param),
+                        duet_make_call_param_get_media_type (param),
+                        duet_make_call_param_get_initial_video_state (param));
+  if (!duet_media_session_start (media, &error))
+    {
+      return_failure (task, DUET_START_FAIL_REASON_NOT_INITIALIZED, error->message);
+      return;
+    }
+
+  self->active = call;
+  g_object_set_data_full (G_OBJECT (task), "call", g_object_ref (call), g_object_unref);
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "type", "make_call");
+  json_object_set_string_member (request, "peer_user", duet_make_call_param_get_peer_user_id (param));
+  json_object_set_string_member (request, "peer_service", duet_make_call_param_get_peer_service_id (param));
+  json_object_set_string_member (request, "media_type",
+                                 duet_media_type_to_string (duet_make_call_param_get_media_type (param)));
+  duet_signalling_request_async (self->signalling, request, cancellable, make_call_replied,
+                                 g_steal_pointer (&task));
+}
+
+DuetCall *
+duet_manager_make_call_finish (DuetManager          *self,
+                               GAsyncResult         *result,
+                               DuetStartFailReason  *reason,
+                               GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return finish_common (self, result, reason, error);
+}
+
+/* verify_call */
+
+static void
+verify_call_replied (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DuetManager *self = g_task_get_source_object (task);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetMediaSession) media = NULL;
+  g_autoptr(DuetCall) call = NULL;
+  DuetMediaType media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+  const char *call_id;
+
+  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (reply == NULL)
+    {
+      return_failure (task, DUET_START_FAIL_REASON_SERVER_UNREACHABLE, error->message);
+      return;
+    }
+
+  call_id = duet_json_get_string (reply, "call_id", FALSE, NULL);
+  if (!g_str_equal (json_object_get_string_member_with_default (reply, "type", ""), "reply") || call_id == NULL)
+    {
+      return_server_error (task, reply);
+      return;
+    }
+
+  duet_media_type_from_string (duet_json_get_string (reply, "media_type", FALSE, NULL), &media_type);
+  media = new_media (self, FALSE);
+  call = duet_call_new (self->signalling, media, FALSE,
+                        duet_json_get_string (reply, "caller_user", FALSE, NULL),
+                        duet_json_get_string (reply, "caller_service", FALSE, NULL),
+                        media_type, DUET_INITIAL_VIDEO_STATE_RESUME);
+  if (!duet_media_session_start (media, &error))
+    {
+      g_autoptr(JsonObject) decline = json_object_new ();
+
+      json_object_set_string_member (decline, "type", "end_call");
+      json_object_set_string_member (decline, "call_id", call_id);
+      json_object_set_string_member (decline, "reason", "INTERNAL_KIT_ERROR");
+      duet_signalling_send (self->signalling, decline);
+      return_failure (task, DUET_START_FAIL_REASON_NOT_INITIALIZED, error->message);
+      return;
+    }
+
+  self->active = call;
+  duet_call_set_state (call, DUET_CALL_STATE_VERIFIED);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  register_call (self, call, call_id);
+  g_task_return_pointer (task, g_steal_pointer (&call), g_object_unref);
+}
+
+void
+duet_manager_verify_call_async (DuetManager         *self,
+                                DuetVerifyCallParam *param,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  DuetCcParam *cc_param;
+
+  g_return_if_fail (DUET_IS_MANAGER (self));
+  g_return_if_fail (DUET_IS_VERIFY_CALL_PARAM (param));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_manager_verify_call_async);
+  cc_param = duet_verify_call_param_get_cc_param (param);
+
+  if (duet_cc_param_get_expires_at (cc_param) > 0 &&
+      duet_cc_param_get_expires_at (cc_param) < g_get_real_time () / G_USEC_PER_SEC)
+    {
+      return_failure (task, DUET_START_FAIL_REASON_INVALID_PARAM, "The cc_param has expired");
+      return;
+    }
+  if (self->active != NULL)
+    {
+      return_failure (task, DUET_START_FAIL_REASON_ALREADY_EXIST, "A call is already in progress");
+      return;
+    }
+  if (!ensure_signalling (self, duet_verify_call_param_get_server_url (param),
+                          duet_verify_call_param_get_access_token (param)))
+    {
+      return_failure (task, DUET_START_FAIL_REASON_NOT_INITIALIZED, "Not connected to a server");
+      return;
+    }
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "type", "verify_call");
+  json_object_set_string_member (request, "cc_param", duet_cc_param_get_text (cc_param));
+  duet_signalling_request_async (self->signalling, request, cancellable, verify_call_replied,
+                                 g_steal_pointer (&task));
+}
+
+DuetCall *
+duet_manager_verify_call_finish (DuetManager          *self,
+                                 GAsyncResult         *result,
+                                 DuetStartFailReason  *reason,
+                                 GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return finish_common (self, result, reason, error);
+}
+
+/* ---- GObject ---- */
+
+static void
+duet_manager_dispose (GObject *object)
+{
+  DuetManager *self = DUET_MANAGER (object);
+
+  duet_manager_disconnect (self);
+  g_hash_table_remove_all (self->calls);
+  self->active = NULL;
+
+  G_OBJECT_CLASS (duet_manager_parent_class)->dispose (object);
+}
+
+static void
+duet_manager_finalize (GObject *object)
+{
+  DuetManager *self = DUET_MANAGER (object);
+
+  g_hash_table_unref (self->calls);
+  g_hash_table_unref (self->early);
+  g_free (self->camera_name);
+  g_free (self->mic_name);
+  g_strfreev (self->server_calls);
+
+  G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
+}
+
+static void
+duet_manager_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  DuetManager *self = DUET_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTED: g_value_set_boolean (value, duet_manager_get_connected (self)); break;
+    case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
+    case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
+    case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
+    case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_manager_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  DuetManager *self = DUET_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
+    case PROP_CAMERA_NAME: replace_str (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_MIC_NAME: replace_str (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_manager_class_init (DuetManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = duet_manager_dispose;
+  object_class->finalize = duet_manager_finalize;
+  object_class->get_property = duet_manager_get_property;
+  object_class->set_property = duet_manager_set_property;
+
+  properties[PROP_CONNECTED] =
+    g_param_spec_boolean ("connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
+  properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
+  /* 0: the media session's default (5 s, or DUET_LIVENESS_TIMEOUT_MS) */
+  properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* incoming-call (DuetCcParam): the server's push; verify it to ring */
+  signals[INCOMING_CALL] =
+    g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, DUET_TYPE_CC_PARAM);
+  /* missed-call (JsonObject): call_id, caller_user, caller_service, media_type, invited_at, reason */
+  signals[MISSED_CALL] =
+    g_signal_new ("missed-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /* server-error (code): auth_failed, session_replaced, bad_url; no more reconnects */
+  signals[SERVER_ERROR] =
+    g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* device-warning (message): no camera or microphone, test source used; not fatal */
+  signals[DEVICE_WARNING] =
+    g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+duet_manager_init (DuetManager *self)
+{
+  self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+}
+
+DuetManager *
+duet_manager_new (void)
+{
+  return g_object_new (DUET_TYPE_MANAGER, NULL);
+}

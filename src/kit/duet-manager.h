@@ -1,0 +1,47 @@
+/* duet-manager.h: entry point of the call kit, PlanetKitManager-shaped
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "duet-call.h"
+#include "duet-cc-param.h"
+#include "duet-make-call-param.h"
+#include "duet-verify-call-param.h"
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_MANAGER (duet_manager_get_type ())
+G_DECLARE_FINAL_TYPE (DuetManager, duet_manager, DUET, MANAGER, GObject)
+
+DuetManager *duet_manager_new                (void);
+void         duet_manager_connect            (DuetManager           *self,
+                                              const char            *server_url,
+                                              const char            *access_token);
+void         duet_manager_disconnect         (DuetManager           *self);
+gboolean     duet_manager_get_connected      (DuetManager           *self);
+DuetCall    *duet_manager_get_active_call    (DuetManager           *self);
+const char * const *duet_manager_get_server_calls (DuetManager       *self);
+
+void         duet_manager_make_call_async    (DuetManager           *self,
+                                              DuetMakeCallParam     *param,
+                                              GCancellable          *cancellable,
+                                              GAsyncReadyCallback    callback,
+                                              gpointer               user_data);
+DuetCall    *duet_manager_make_call_finish   (DuetManager           *self,
+                                              GAsyncResult          *result,
+                                              DuetStartFailReason   *reason,
+                                              GError               **error);
+void         duet_manager_verify_call_async  (DuetManager           *self,
+                                              DuetVerifyCallParam   *param,
+                                              GCancellable          *cancellable,
+                                              GAsyncReadyCallback    callback,
+                                              gpointer               user_data);
+DuetCall    *duet_manager_verify_call_finish (DuetManager           *self,
+                                              GAsyncResult          *result,
+                                              DuetStartFailReason   *reason,
+                                              GError               **error);
+
+G_END_DECLS

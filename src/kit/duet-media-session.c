@@ -1,0 +1,1536 @@
+/* duet-media-session.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Send:    camera ! convert/scale/rate ! caps ! tee ─ queue ! valve ! vp8enc ! rtpvp8pay ─┐
+ *                                              └─ my views                              webrtcbin
+ *          mic ! convert ! webrtcdsp ! level ! volume ! valve ! opusenc ! rtpopuspay ─────┘
+ * Receive: webrtcbin ! rtpvp8depay ! vp8dec ! videoconvert ! tee ─ peer views
+ *          webrtcbin ! rtpopusdepay ! opusdec ! audioconvert ! webrtcechoprobe ! sink
+ *
+ * The valves are the privacy gate: they drop everything before the
+ * encoders until the call is accepted, so ICE and DTLS can finish while
+ * ringing without a frame of camera or microphone leaving the device.
+ * Both transceivers are always negotiated; an audio call gains video by
+ * opening the video valve, which needs no renegotiation.
+ *
+ * webrtcbin emits from its own threads; everything that reaches the
+ * owner is marshalled to the main context the session was created in.
+ */
+#define GST_USE_UNSTABLE_API
+#include <stdio.h>
+#include <string.h>
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "duet-kit-error.h"
+#include "duet-media-session.h"
+#include "duet-protocol.h"
+
+#define VIDEO_PT 96
+#define AUDIO_PT 111
+#define HEARTBEAT_MS 1000
+#define FLUSH_MAX_MS 500
+
+typedef struct
+{
+  GstElement *sink;
+  GstElement *bin;
+  GstPad     *tee_pad;
+  GstElement *tee;
+} View;
+
+struct _DuetMediaSession
+{
+  GObject           parent_instance;
+
+  gboolean          offerer;
+  gboolean          test_sources;
+  gboolean          echo_cancel;
+  char             *camera_name;
+  char             *mic_name;
+  guint             width, height, fps;
+  guint             latency_ms;
+  guint             liveness_timeout_ms;
+  guint             level_interval_ms;
+  guint             video_bitrate;
+
+  GMainContext     *context;
+  GstElement       *pipeline;
+  GstElement       *webrtc;
+  GstElement       *video_src;
+  GstElement       *video_pay;
+  GstElement       *video_rtp_caps;
+  GstElement       *audio_pay;
+  GstElement       *audio_rtp_caps;
+  gboolean          camera_active;
+  GstElement       *video_valve;
+  GstElement       *audio_valve;
+  GstElement       *mute;
+  GstElement       *my_tee;
+  GstElement       *peer_tee;
+  GstElement       *audio_out;   /* head of the playback chain */
+  GstWebRTCDataChannel *channel;
+  GPtrArray        *my_views;
+  GPtrArray        *peer_views;
+
+  gboolean          opened;
+  gboolean          video_sending;
+  gboolean          stopped;
+  gboolean          peer_dead;
+  guint             heartbeat_source;
+  guint             liveness_source;
+  guint             flush_source;
+  gint64            flush_deadline;
+  gint64            last_peer_activity;   /* atomic, monotonic µs */
+
+  /* atomics, read by get_stats */
+  guint64           video_frames_decoded;
+  guint64           audio_buffers_decoded;
+  guint64           video_frames_sent;
+  guint64           audio_buffers_sent;
+  guint64           rx_bytes;
+  guint64           tx_bytes;
+};
+
+G_DEFINE_FINAL_TYPE (DuetMediaSession, duet_media_session, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_TEST_SOURCES,
+  PROP_ECHO_CANCEL,
+  PROP_CAMERA_NAME,
+  PROP_MIC_NAME,
+  PROP_VIDEO_WIDTH,
+  PROP_VIDEO_HEIGHT,
+  PROP_VIDEO_FPS,
+  PROP_LATENCY,
+  PROP_LIVENESS_TIMEOUT,
+  PROP_LEVEL_INTERVAL,
+  N_PROPS
+};
+
+enum {
+  LOCAL_DESCRIPTION,
+  LOCAL_CANDIDATE,
+  CONTROL_MESSAGE,
+  PEER_DEAD,
+  VOLUME,
+  DEVICE_WARNING,
+  MEDIA_ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* g_set_str() is GLib 2.76 */
+static gboolean
+replace_str (char       **field,
+             const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* ---- marshalling to the owner's context ---- */
+
+typedef struct
+{
+  DuetMediaSession *self;
+  guint             signal_id;
+  char             *text1;
+  char             *text2;
+  guint             number;
+  JsonObject       *object;
+} Deferred;
+
+static void
+deferred_free (gpointer data)
+{
+  Deferred *d = data;
+
+  g_object_unref (d->self);
+  g_free (d->text1);
+  g_free (d->text2);
+  g_clear_pointer (&d->object, json_object_unref);
+  g_free (d);
+}
+
+static gboolean
+deferred_emit (gpointer data)
+{
+  Deferred *d = data;
+
+  if (d->self->stopped)
+    return G_SOURCE_REMOVE;
+
+  switch (d->signal_id)
+    {
+    case LOCAL_DESCRIPTION:
+      g_signal_emit (d->self, signals[LOCAL_DESCRIPTION], 0, d->text1, d->text2);
+      break;
+    case LOCAL_CANDIDATE:
+      g_signal_emit (d->self, signals[LOCAL_CANDIDATE], 0, d->number, d->text1);
+      break;
+    case CONTROL_MESSAGE:
+      g_signal_emit (d->self, signals[CONTROL_MESSAGE], 0, d->object);
+      break;
+    case MEDIA_ERROR:
+      g_signal_emit (d->self, signals[MEDIA_ERROR], 0, d->text1);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+defer (DuetMediaSession *self,
+       guint             signal_id,
+       const char       *text1,
+       const char       *text2,
+       guint             number,
+       JsonObject       *object)
+{
+  Deferred *d = g_new0 (Deferred, 1);
+
+  d->self = g_object_ref (self);
+  d->signal_id = signal_id;
+  d->text1 = g_strdup (text1);
+  d->text2 = g_strdup (text2);
+  d->number = number;
+  d->object = object ? json_object_ref (object) : NULL;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, deferred_emit, d, deferred_free);
+}
+
+static void
+touch_peer_activity (DuetMediaSession *self)
+{
+  __atomic_store_n (&self->last_peer_activity, g_get_monotonic_time (), __ATOMIC_RELAXED);
+}
+
+static gint64
+peer_idle_ms (DuetMediaSession *self)
+{
+  gint64 last = __atomic_load_n (&self->last_peer_activity, __ATOMIC_RELAXED);
+
+  return (g_get_monotonic_time () - last) / 1000;
+}
+
+/* ---- counting probes ---- */
+
+static GstPadProbeReturn
+count_probe (GstPad          *pad,
+             GstPadProbeInfo *info,
+             gpointer         counter)
+{
+  __atomic_fetch_add ((guint64 *) counter, 1, __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+add_counter (GstElement *element,
+             const char *pad_name,
+             guint64    *counter)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, counter, NULL);
+}
+
+static GstPadProbeReturn
+tx_bytes_probe (GstPad          *pad,
+                GstPadProbeInfo *info,
+                gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  __atomic_fetch_add (&self->tx_bytes, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)), __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+rx_probe (GstPad          *pad,
+          GstPadProbeInfo *info,
+          gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  __atomic_fetch_add (&self->rx_bytes, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)), __ATOMIC_RELAXED);
+  touch_peer_activity (self);
+  return GST_PAD_PROBE_OK;
+}
+
+/* ---- building the pipeline ---- */
+
+static GstElement *
+make (const char *factory,
+      const char *name)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL)
+    g_warning ("Missing GStreamer element “%s”", factory);
+  return element;
+}
+
+static GstElement *
+find_device (DuetMediaSession *self,
+             const char       *klass,
+             const char       *wanted)
+{
+  g_autoptr(GstDeviceMonitor) monitor = gst_device_monitor_new ();
+  GList *devices;
+  GstElement *element = NULL;
+
+  gst_device_monitor_add_filter (monitor, klass, NULL);
+  if (!gst_device_monitor_start (monitor))
+    return NULL;
+
+  devices = gst_device_monitor_get_devices (monitor);
+  for (GList *l = devices; l != NULL && element == NULL; l = l->next)
+    {
+      g_autofree char *name = gst_device_get_display_name (l->data);
+
+      if (wanted == NULL || strstr (name, wanted) != NULL)
+        {
+          g_debug ("Using %s “%s”", klass, name);
+          element = gst_device_create_element (l->data, NULL);
+        }
+    }
+  g_list_free_full (devices, gst_object_unref);
+  gst_device_monitor_stop (monitor);
+  return element;
+}
+
+static GstElement *
+make_source (DuetMediaSession *self,
+             gboolean          video)
+{
+  GstElement *source = NULL;
+
+  if (!self->test_sources)
+    {
+      source = find_device (self, video ? "Video/Source" : "Audio/Source",
+                            video ? self->camera_name : self->mic_name);
+      if (source == NULL)
+        g_signal_emit (self, signals[DEVICE_WARNING], 0,
+                       video ? "No camera found; sending a test pattern"
+                             : "No microphone found; sending a test tone");
+    }
+
+  if (source != NULL)
+    return source;
+
+  source = make (video ? "videotestsrc" : "audiotestsrc", NULL);
+  g_object_set (source, "is-live", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (source), video ? "pattern" : "wave", video ? "ball" : "ticks");
+  return source;
+}
+
+static GstElement *
+make_audio_sink (DuetMediaSession *self)
+{
+  GstElement *sink = NULL;
+
+  /* Without a sound server autoaudiosink may fail; test sources mean headless */
+  if (!self->test_sources && g_getenv ("DUET_FAKE_AUDIO_SINK") == NULL)
+    sink = find_device (self, "Audio/Sink", NULL);
+
+  if (sink == NULL)
+    {
+      sink = make ("fakesink", NULL);
+      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+    }
+  return sink;
+}
+
+static void
+link_to_webrtc (DuetMediaSession *self,
+                GstElement       *last,
+                gboolean          nack)
+{
+  g_autoptr(GstPad) src = gst_element_get_static_pad (last, "src");
+  g_autoptr(GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+
+  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+    g_warning ("Cannot link %s to webrtcbin", GST_ELEMENT_NAME (last));
+
+  /* NACK + RTX for video only: webrtcbin 1.22 picks RTX payload types per
+   * m-line, so audio RTX could collide with video's in the bundle */
+  g_object_get (sink, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    g_object_set (transceiver, "do-nack", nack, NULL);
+}
+
+static gboolean
+build_video_send (DuetMediaSession *self,
+                  GError          **error)
+{
+  g_autoptr(GstCaps) raw = NULL;
+  g_autoptr(GstCaps) rtp = NULL;
+  GstElement *src = self->video_src = make_source (self, TRUE);
+  GstElement *convert = make ("videoconvert", NULL);
+  GstElement *scale = make ("videoscale", NULL);
+  GstElement *rate = make ("videorate", NULL);
+  GstElement *caps = make ("capsfilter", NULL);
+  GstElement *queue = make ("queue", NULL);
+  GstElement *enc = make ("vp8enc", NULL);
+  GstElement *pay = make ("rtpvp8pay", NULL);
+  GstElement *rtp_caps = make ("capsfilter", NULL);
+
+  self->my_tee = make ("tee", NULL);
+  self->video_valve = make ("valve", NULL);
+  if (!src || !convert || !scale || !rate || !caps || !queue || !enc || !pay || !rtp_caps ||
+      !self->my_tee || !self->video_valve)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing video elements");
+      return FALSE;
+    }
+
+  raw = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, self->width,
+                             "height", G_TYPE_INT, self->height,
+                             "framerate", GST_TYPE_FRACTION, self->fps, 1, NULL);
+  g_object_set (caps, "caps", raw, NULL);
+  g_object_set (self->my_tee, "allow-not-linked", TRUE, NULL);
+  g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  g_object_set (self->video_valve, "drop", TRUE, NULL);
+
+  /* Realtime VP8: libvpx's defaults are for offline encoding */
+  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", 8, "threads", 1,
+                "target-bitrate", self->video_bitrate, "keyframe-max-dist", 300,
+                "lag-in-frames", 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
+  gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
+  g_object_set (pay, "pt", VIDEO_PT, NULL);
+  gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+
+  self->video_pay = pay;
+  self->video_rtp_caps = rtp_caps;
+  rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
+                             "encoding-name", G_TYPE_STRING, "VP8",
+                             "payload", G_TYPE_INT, VIDEO_PT, "clock-rate", G_TYPE_INT, 90000, NULL);
+  g_object_set (rtp_caps, "caps", rtp, NULL);
+
+  gst_bin_add_many (GST_BIN (self->pipeline), src, convert, scale, rate, caps, self->my_tee,
+                    queue, self->video_valve, enc, pay, rtp_caps, NULL);
+  if (!gst_element_link_many (src, convert, scale, rate, caps, self->my_tee, queue,
+                              self->video_valve, enc, pay, rtp_caps, NULL))
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot link the video chain");
+      return FALSE;
+    }
+
+  /* No camera (and no camera light) while video is disabled */
+  gst_element_set_locked_state (src, !self->camera_active);
+
+  add_counter (enc, "src", &self->video_frames_sent);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (pay, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, tx_bytes_probe, self, NULL);
+  }
+  link_to_webrtc (self, rtp_caps, TRUE);
+  return TRUE;
+}
+
+static gboolean
+build_audio_send (DuetMediaSession *self,
+                  GError          **error)
+{
+  g_autoptr(GstCaps) raw = NULL;
+  g_autoptr(GstCaps) rtp = NULL;
+  g_autofree char *probe_name = g_strdup_printf ("duet-echoprobe-%p", self);
+  GstElement *src = make_source (self, FALSE);
+  GstElement *convert = make ("audioconvert", NULL);
+  GstElement *resample = make ("audioresample", NULL);
+  GstElement *caps = make ("capsfilter", NULL);
+  GstElement *dsp = self->echo_cancel ? gst_element_factory_make ("webrtcdsp", NULL) : NULL;
+  GstElement *level = make ("level", NULL);
+  GstElement *convert2 = make ("audioconvert", NULL);
+  GstElement *enc = make ("opusenc", NULL);
+  GstElement *pay = make ("rtpopuspay", NULL);
+  GstElement *rtp_caps = make ("capsfilter", NULL);
+  GstElement *last;
+
+  self->mute = make ("volume", NULL);
+  self->audio_valve = make ("valve", NULL);
+  if (!src || !convert || !resample || !caps || !level || !convert2 || !enc || !pay ||
+      !rtp_caps || !self->mute || !self->audio_valve)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing audio elements");
+      return FALSE;
+    }
+
+  raw = gst_caps_from_string ("audio/x-raw,format=S16LE,rate=48000,channels=1");
+  g_object_set (caps, "caps", raw, NULL);
+  g_object_set (level, "interval", (guint64) self->level_interval_ms * GST_MSECOND,
+                "post-messages", TRUE, NULL);
+  g_object_set (self->audio_valve, "drop", TRUE, NULL);
+  g_object_set (enc, "bitrate", 32000, NULL);
+  g_object_set (pay, "pt", AUDIO_PT, NULL);
+  self->audio_pay = pay;
+  self->audio_rtp_caps = rtp_caps;
+  rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                             "encoding-name", G_TYPE_STRING, "OPUS",
+                             "payload", G_TYPE_INT, AUDIO_PT, "clock-rate", G_TYPE_INT, 48000, NULL);
+  g_object_set (rtp_caps, "caps", rtp, NULL);
+
+  gst_bin_add_many (GST_BIN (self->pipeline), src, convert, resample, caps, level, self->mute,
+                    self->audio_valve, convert2, enc, pay, rtp_caps, NULL);
+  if (!gst_element_link_many (src, convert, resample, caps, NULL))
+    goto link_failed;
+  last = caps;
+
+  if (self->echo_cancel && dsp == NULL)
+    g_signal_emit (self, signals[DEVICE_WARNING], 0, "webrtcdsp is missing; echo cancellation is off");
+  if (dsp != NULL)
+    {
+      g_object_set (dsp, "probe", probe_name, NULL);
+      gst_bin_add (GST_BIN (self->pipeline), dsp);
+      if (!gst_element_link (last, dsp))
+        goto link_failed;
+      last = dsp;
+    }
+
+  if (!gst_element_link_many (last, level, self->mute, self->audio_valve, convert2, enc, pay, rtp_caps, NULL))
+    goto link_failed;
+
+  add_counter (enc, "src", &self->audio_buffers_sent);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (pay, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, tx_bytes_probe, self, NULL);
+  }
+  link_to_webrtc (self, rtp_caps, FALSE);
+  return TRUE;
+
+link_failed:
+  g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot link the audio chain");
+  return FALSE;
+}
+
+static gboolean
+build_audio_out (DuetMediaSession *self,
+                 GError          **error)
+{
+  g_autofree char *probe_name = g_strdup_printf ("duet-echoprobe-%p", self);
+  GstElement *convert = make ("audioconvert", NULL);
+  GstElement *resample = make ("audioresample", NULL);
+  GstElement *probe = self->echo_cancel ? gst_element_factory_make ("webrtcechoprobe", probe_name) : NULL;
+  GstElement *sink = make_audio_sink (self);
+
+  if (!convert || !resample || !sink)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing audio output elements");
+      return FALSE;
+    }
+
+  /* The echo probe must exist before webrtcdsp starts, hence built up front */
+  gst_bin_add_many (GST_BIN (self->pipeline), convert, resample, sink, NULL);
+  if (probe != NULL)
+    {
+      gst_bin_add (GST_BIN (self->pipeline), probe);
+      gst_element_link_many (convert, resample, probe, sink, NULL);
+    }
+  else
+    gst_element_link_many (convert, resample, sink, NULL);
+
+  self->audio_out = convert;
+  return TRUE;
+}
+
+/* ---- receiving ---- */
+
+static void
+link_chain (DuetMediaSession *self,
+            GstPad           *pad,
+            GstElement      **chain,
+            guint             n)
+{
+  g_autoptr(GstPad) sink = NULL;
+
+  for (guint i = 0; i < n; i++)
+    gst_bin_add (GST_BIN (self->pipeline), chain[i]);
+  for (guint i = 0; i + 1 < n; i++)
+    gst_element_link (chain[i], chain[i + 1]);
+  for (guint i = 0; i < n; i++)
+    gst_element_sync_state_with_parent (chain[i]);
+
+  sink = gst_element_get_static_pad (chain[0], "sink");
+  if (gst_pad_link (pad, sink) != GST_PAD_LINK_OK)
+    g_warning ("Cannot link an incoming stream");
+}
+
+static void attach_view (DuetMediaSession *self, GstElement *tee, View *view);
+
+static void
+on_incoming_video (DuetMediaSession *self,
+                   GstPad           *pad)
+{
+  GstElement *chain[4];
+
+  chain[0] = make ("rtpvp8depay", NULL);
+  chain[1] = make ("vp8dec", NULL);
+  chain[2] = make ("videoconvert", NULL);
+  chain[3] = make ("tee", NULL);
+  g_object_set (chain[3], "allow-not-linked", TRUE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (chain[0]), "request-keyframe"))
+    g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
+
+  add_counter (chain[1], "src", &self->video_frames_decoded);
+  link_chain (self, pad, chain, G_N_ELEMENTS (chain));
+
+  /* Views added before the stream arrived */
+  GST_OBJECT_LOCK (self->pipeline);
+  self->peer_tee = chain[3];
+  GST_OBJECT_UNLOCK (self->pipeline);
+}
+
+static gboolean
+attach_pending_peer_views (gpointer data)
+{
+  DuetMediaSession *self = data;
+
+  for (guint i = 0; i < self->peer_views->len; i++)
+    {
+      View *view = g_ptr_array_index (self->peer_views, i);
+
+      if (view->tee == NULL && self->peer_tee != NULL)
+        attach_view (self, self->peer_tee, view);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_incoming_audio (DuetMediaSession *self,
+                   GstPad           *pad)
+{
+  GstElement *chain[2];
+  g_autoptr(GstPad) src = NULL;
+  g_autoptr(GstPad) out = NULL;
+
+  chain[0] = make ("rtpopusdepay", NULL);
+  chain[1] = make ("opusdec", NULL);
+  add_counter (chain[1], "src", &self->audio_buffers_decoded);
+  link_chain (self, pad, chain, G_N_ELEMENTS (chain));
+
+  src = gst_element_get_static_pad (chain[1], "src");
+  out = gst_element_get_static_pad (self->audio_out, "sink");
+  if (gst_pad_is_linked (out) || gst_pad_link (src, out) != GST_PAD_LINK_OK)
+    g_warning ("Cannot link the incoming audio to the output");
+}
+
+static void
+on_pad_added (GstElement *webrtc,
+              GstPad     *pad,
+              gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+  g_autoptr(GstCaps) caps = NULL;
+  const char *media;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  media = gst_structure_get_string (gst_caps_get_structure (caps, 0), "media");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, rx_probe, self, NULL);
+
+  if (g_strcmp0 (media, "video") == 0)
+    {
+      on_incoming_video (self, pad);
+      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, attach_pending_peer_views,
+                                  g_object_ref (self), g_object_unref);
+    }
+  else if (g_strcmp0 (media, "audio") == 0)
+    on_incoming_audio (self, pad);
+}
+
+/* ---- negotiation ---- */
+
+static void
+on_description_created (GstPromise *promise,
+                        gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *desc = NULL;
+  const char *field = self->offerer ? "offer" : "answer";
+  g_autofree char *text = NULL;
+
+  if (reply != NULL)
+    gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
+  gst_promise_unref (promise);
+
+  if (desc == NULL)
+    {
+      defer (self, MEDIA_ERROR, "Cannot create an SDP description", NULL, 0, NULL);
+      g_object_unref (self);
+      return;
+    }
+
+  /* Queue the SDP before our candidates can be: same priority keeps order */
+  text = gst_sdp_message_as_text (desc->sdp);
+  defer (self, LOCAL_DESCRIPTION, field, text, 0, NULL);
+  g_signal_emit_by_name (self->webrtc, "set-local-description", desc, NULL);
+  gst_webrtc_session_description_free (desc);
+  g_object_unref (self);
+}
+
+void
+duet_media_session_create_offer (DuetMediaSession *self)
+{
+  GstPromise *promise;
+
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+  g_return_if_fail (self->offerer);
+
+  promise = gst_promise_new_with_change_func (on_description_created, g_object_ref (self), NULL);
+  g_signal_emit_by_name (self->webrtc, "create-offer", NULL, promise);
+}
+
+static void
+on_remote_set (GstPromise *promise,
+               gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+  GstPromise *answer;
+
+  gst_promise_unref (promise);
+  answer = gst_promise_new_with_change_func (on_description_created, self, NULL);
+  g_signal_emit_by_name (self->webrtc, "create-answer", NULL, answer);
+}
+
+static void
+set_payload_type (GstElement *pay,
+                  GstElement *rtp_caps,
+                  guint       pt)
+{
+  g_autoptr(GstCaps) caps = NULL;
+
+  g_object_get (rtp_caps, "caps", &caps, NULL);
+  caps = gst_caps_make_writable (caps);
+  gst_caps_set_simple (caps, "payload", G_TYPE_INT, pt, NULL);
+  g_object_set (rtp_caps, "caps", caps, NULL);
+  g_object_set (pay, "pt", pt, NULL);
+}
+
+/* An offer from another client (a browser) may use other payload types;
+ * an answer must reuse them. Nothing has been sent yet, so retarget. */
+static void
+adopt_offer_payload_types (DuetMediaSession    *self,
+                           const GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
+          guint pt;
+          char name[32];
+
+          if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL ||
+              sscanf (attr->value, "%u %31[^/]", &pt, name) != 2 || pt > 127)
+            continue;
+          if (g_ascii_strcasecmp (name, "VP8") == 0)
+            set_payload_type (self->video_pay, self->video_rtp_caps, pt);
+          else if (g_ascii_strcasecmp (name, "OPUS") == 0)
+            set_payload_type (self->audio_pay, self->audio_rtp_caps, pt);
+          else
+            continue;
+          break;   /* the first, preferred, entry of each m-line */
+        }
+    }
+}
+
+gboolean
+duet_media_session_set_remote_description (DuetMediaSession  *self,
+                                           const char        *type,
+                                           const char        *sdp,
+                                           GError           **error)
+{
+  GstSDPMessage *message = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise = NULL;
+  gboolean is_offer = g_strcmp0 (type, "offer") == 0;
+
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), FALSE);
+
+  if (is_offer == self->offerer)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE, "Unexpected SDP %s", type);
+      return FALSE;
+    }
+  if (gst_sdp_message_new_from_text (sdp, &message) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (message) == 0)
+    {
+      g_clear_pointer (&message, gst_sdp_message_free);
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Malformed SDP");
+      return FALSE;
+    }
+
+  if (is_offer)
+    adopt_offer_payload_types (self, message);
+
+  desc = gst_webrtc_session_description_new (is_offer ? GST_WEBRTC_SDP_TYPE_OFFER
+                                                      : GST_WEBRTC_SDP_TYPE_ANSWER, message);
+  if (is_offer)
+    promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), NULL);
+  g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, promise);
+  gst_webrtc_session_description_free (desc);
+  return TRUE;
+}
+
+void
+duet_media_session_add_remote_candidate (DuetMediaSession *self,
+                                         guint             mline_index,
+                                         const char       *candidate)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (candidate == NULL || *candidate == '\0')
+    return;
+  g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline_index, candidate);
+}
+
+static void
+on_ice_candidate (GstElement *webrtc,
+                  guint       mline_index,
+                  char       *candidate,
+                  gpointer    user_data)
+{
+  defer (user_data, LOCAL_CANDIDATE, candidate, NULL, mline_index, NULL);
+}
+
+/* ---- data channel ---- */
+
+static void
+on_channel_message (GstWebRTCDataChannel *channel,
+                    char                 *text,
+                    gpointer              user_data)
+{
+  DuetMediaSession *self = user_data;
+  g_autoptr(JsonObject) message = NULL;
+  const char *type;
+
+  touch_peer_activity (self);
+  if (text == NULL)
+    return;
+  message = duet_protocol_parse_message (text, strlen (text), NULL);
+  if (message == NULL)
+    return;
+  type = json_object_get_string_member_with_default (message, "type", "");
+  if (!g_str_equal (type, "hb"))
+    defer (self, CONTROL_MESSAGE, NULL, NULL, 0, message);
+}
+
+static void
+setup_channel (DuetMediaSession     *self,
+               GstWebRTCDataChannel *channel)
+{
+  g_set_object (&self->channel, channel);
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_channel_message), self);
+}
+
+static void
+on_data_channel (GstElement           *webrtc,
+                 GstWebRTCDataChannel *channel,
+                 gpointer              user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  GST_OBJECT_LOCK (self->pipeline);
+  setup_channel (self, channel);
+  GST_OBJECT_UNLOCK (self->pipeline);
+}
+
+gboolean
+duet_media_session_send_control (DuetMediaSession *self,
+                                 JsonObject       *message)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GstWebRTCDataChannel) channel = NULL;
+  GstWebRTCDataChannelState state;
+
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), FALSE);
+
+  if (self->pipeline == NULL)
+    return FALSE;
+  GST_OBJECT_LOCK (self->pipeline);
+  channel = self->channel ? g_object_ref (self->channel) : NULL;
+  GST_OBJECT_UNLOCK (self->pipeline);
+  if (channel == NULL)
+    return FALSE;
+
+  g_object_get (channel, "ready-state", &state, NULL);
+  if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    return FALSE;
+
+  text = duet_protocol_serialize (message);
+  gst_webrtc_data_channel_send_string (channel, text);
+  return TRUE;
+}
+
+gboolean
+duet_media_session_get_channel_open (DuetMediaSession *self)
+{
+  g_autoptr(GstWebRTCDataChannel) channel = NULL;
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), FALSE);
+
+  if (self->pipeline == NULL)
+    return FALSE;
+  GST_OBJECT_LOCK (self->pipeline);
+  channel = self->channel ? g_object_ref (self->channel) : NULL;
+  GST_OBJECT_UNLOCK (self->pipeline);
+  if (channel != NULL)
+    g_object_get (channel, "ready-state", &state, NULL);
+  return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+}
+
+static gboolean
+heartbeat_cb (gpointer user_data)
+{
+  DuetMediaSession *self = user_data;
+  g_autoptr(JsonObject) hb = json_object_new ();
+
+  json_object_set_string_member (hb, "type", "hb");
+  duet_media_session_send_control (self, hb);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+liveness_cb (gpointer user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  if (self->peer_dead || peer_idle_ms (self) < self->liveness_timeout_ms)
+    return G_SOURCE_CONTINUE;
+
+  self->peer_dead = TRUE;
+  self->liveness_source = 0;
+  g_signal_emit (self, signals[PEER_DEAD], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- bus ---- */
+
+static guint
+db_to_percent (double db)
+{
+  /* -60 dBFS and below reads as silence */
+  return (guint) CLAMP ((db + 60.0) * 100.0 / 60.0, 0.0, 100.0);
+}
+
+static void
+handle_level (DuetMediaSession   *self,
+              const GstStructure *s)
+{
+  const GValue *rms = gst_structure_get_value (s, "rms");
+  GValueArray *array;
+  double sum = 0;
+
+  /* level still posts a GValueArray */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (rms == NULL || G_VALUE_TYPE (rms) != g_value_array_get_type ())
+    return;
+
+  array = g_value_get_boxed (rms);
+  for (guint i = 0; i < array->n_values; i++)
+    sum += g_value_get_double (g_value_array_get_nth (array, i));
+  if (array->n_values > 0)
+    g_signal_emit (self, signals[VOLUME], 0, db_to_percent (sum / array->n_values));
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static gboolean
+on_bus_message (GstBus     *bus,
+                GstMessage *message,
+                gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  switch (GST_MESSAGE_TYPE (message))
+    {
+    case GST_MESSAGE_ELEMENT:
+      if (gst_structure_has_name (gst_message_get_structure (message), "level"))
+        handle_level (self, gst_message_get_structure (message));
+      break;
+    case GST_MESSAGE_ERROR:
+      {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *debug = NULL;
+
+        gst_message_parse_error (message, &error, &debug);
+        g_warning ("Media error from %s: %s (%s)", GST_OBJECT_NAME (message->src), error->message,
+                   debug ? debug : "");
+        g_signal_emit (self, signals[MEDIA_ERROR], 0, error->message);
+      }
+      break;
+    case GST_MESSAGE_WARNING:
+      {
+        g_autoptr(GError) error = NULL;
+
+        gst_message_parse_warning (message, &error, NULL);
+        g_debug ("Media warning from %s: %s", GST_OBJECT_NAME (message->src), error->message);
+      }
+      break;
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      break;
+    default:
+      break;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- views ---- */
+
+static void
+view_free (gpointer data)
+{
+  View *view = data;
+
+  gst_clear_object (&view->sink);
+  gst_clear_object (&view->tee_pad);
+  g_free (view);
+}
+
+static void
+attach_view (DuetMediaSession *self,
+             GstElement       *tee,
+             View             *view)
+{
+  GstElement *queue = make ("queue", NULL);
+  GstElement *convert = make ("videoconvert", NULL);
+  g_autoptr(GstPad) sink_pad = NULL;
+
+  /* A sink joining a playing pipeline must not wait for preroll: that
+   * would make the whole pipeline lose its state */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "async"))
+    g_object_set (view->sink, "async", FALSE, NULL);
+
+  view->bin = gst_bin_new (NULL);
+  g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
+  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  gst_bin_add_many (GST_BIN (view->bin), queue, convert, gst_object_ref (view->sink), NULL);
+  gst_element_link_many (queue, convert, view->sink, NULL);
+  sink_pad = gst_element_get_static_pad (queue, "sink");
+  gst_element_add_pad (view->bin, gst_ghost_pad_new ("sink", sink_pad));
+
+  gst_bin_add (GST_BIN (self->pipeline), view->bin);
+  view->tee = tee;
+  view->tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  {
+    g_autoptr(GstPad) bin_pad = gst_element_get_static_pad (view->bin, "sink");
+    gst_pad_link (view->tee_pad, bin_pad);
+  }
+  gst_element_sync_state_with_parent (view->bin);
+}
+
+typedef struct
+{
+  DuetMediaSession *self;
+  View             *view;
+} Detach;
+
+static gboolean
+finish_detach (gpointer data)
+{
+  Detach *d = data;
+  View *view = d->view;
+
+  gst_element_set_state (view->bin, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (d->self->pipeline), view->bin);
+  gst_element_release_request_pad (view->tee, view->tee_pad);
+  view_free (view);
+  g_object_unref (d->self);
+  g_free (d);
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn
+unlink_when_idle (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         data)
+{
+  Detach *d = data;
+  g_autoptr(GstPad) peer = gst_pad_get_peer (pad);
+
+  /* Unlinked while no buffer is in flight; state changes go to the main thread */
+  if (peer != NULL)
+    gst_pad_unlink (pad, peer);
+  /* Never synchronously: we may be inside gst_pad_add_probe() on this pad */
+  {
+    g_autoptr(GSource) source = g_idle_source_new ();
+
+    g_source_set_callback (source, finish_detach, d, NULL);
+    g_source_attach (source, d->self->context);
+  }
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void
+duet_media_session_add_view (DuetMediaSession *self,
+                             gboolean          peer,
+                             GstElement       *sink)
+{
+  View *view;
+
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+  g_return_if_fail (GST_IS_ELEMENT (sink));
+
+  view = g_new0 (View, 1);
+  view->sink = gst_object_ref_sink (sink);
+  g_ptr_array_add (peer ? self->peer_views : self->my_views, view);
+
+  if (!peer)
+    attach_view (self, self->my_tee, view);
+  else if (self->peer_tee != NULL)
+    attach_view (self, self->peer_tee, view);
+}
+
+void
+duet_media_session_remove_view (DuetMediaSession *self,
+                                gboolean          peer,
+                                GstElement       *sink)
+{
+  GPtrArray *views = peer ? self->peer_views : self->my_views;
+
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  for (guint i = 0; i < views->len; i++)
+    {
+      View *view = g_ptr_array_index (views, i);
+      Detach *d;
+
+      if (view->sink != sink)
+        continue;
+
+      g_ptr_array_steal_index (views, i);
+      if (view->tee_pad == NULL)
+        {
+          view_free (view);
+          return;
+        }
+      d = g_new0 (Detach, 1);
+      d->self = g_object_ref (self);
+      d->view = view;
+      gst_pad_add_probe (view->tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle, d, NULL);
+      return;
+    }
+}
+
+/* ---- life cycle ---- */
+
+/* libnice's UPnP-IGD port mapping: a LAN multicast search at each call,
+ * a thread whose warnings we cannot act on, and no use with STUN/TURN */
+static void
+disable_upnp (GstElement *webrtc)
+{
+  g_autoptr(GObject) ice = NULL;
+  g_autoptr(GObject) agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL || !g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    return;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+    g_object_set (agent, "upnp", FALSE, NULL);
+}
+
+static gboolean
+check_plugins (GError **error)
+{
+  static const char *needed[] = { "webrtcbin", "nicesrc", "dtlssrtpenc", "vp8enc", "opusenc",
+                                  "rtpvp8pay", "rtpopuspay", "valve", "level" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    {
+      g_autoptr(GstElementFactory) factory = gst_element_factory_find (needed[i]);
+
+      if (factory == NULL)
+        {
+          g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA,
+                       "GStreamer element “%s” is missing (install gstreamer1.0-plugins-bad, "
+                       "gstreamer1.0-nice, gstreamer1.0-plugins-good)", needed[i]);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+duet_media_session_start (DuetMediaSession  *self,
+                          GError           **error)
+{
+  g_autoptr(GstBus) bus = NULL;
+
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (self->pipeline == NULL, FALSE);
+
+  if (!check_plugins (error))
+    return FALSE;
+
+  self->pipeline = gst_pipeline_new (NULL);
+  self->webrtc = make ("webrtcbin", NULL);
+  gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
+  g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
+  gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
+  disable_upnp (self->webrtc);
+
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
+  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
+
+  if (!build_audio_out (self, error) ||
+      !build_video_send (self, error) ||
+      !build_audio_send (self, error))
+    return FALSE;
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  gst_bus_add_watch (bus, on_bus_message, self);
+
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot start the media pipeline");
+      return FALSE;
+    }
+
+  /* The offerer's channel must exist before the offer to be in the SDP */
+  if (self->offerer)
+    {
+      GstWebRTCDataChannel *channel = NULL;
+
+      g_signal_emit_by_name (self->webrtc, "create-data-channel", "control", NULL, &channel);
+      if (channel != NULL)
+        {
+          setup_channel (self, channel);
+          g_object_unref (channel);
+        }
+    }
+
+  touch_peer_activity (self);
+  self->heartbeat_source = g_timeout_add (HEARTBEAT_MS, heartbeat_cb, self);
+  return TRUE;
+}
+
+/* Accepted: let media out and start watching the peer */
+void
+duet_media_session_open (DuetMediaSession *self)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (self->opened || self->pipeline == NULL)
+    return;
+  self->opened = TRUE;
+  g_object_set (self->audio_valve, "drop", FALSE, NULL);
+  g_object_set (self->video_valve, "drop", !self->video_sending, NULL);
+
+  touch_peer_activity (self);
+  self->liveness_source = g_timeout_add (250, liveness_cb, self);
+}
+
+void
+duet_media_session_set_mic_muted (DuetMediaSession *self,
+                                  gboolean          muted)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (self->mute != NULL)
+    g_object_set (self->mute, "mute", muted, NULL);
+}
+
+void
+duet_media_session_set_video_sending (DuetMediaSession *self,
+                                      gboolean          sending)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  self->video_sending = sending;
+  if (self->opened)
+    g_object_set (self->video_valve, "drop", !sending, NULL);
+}
+
+/* Whether the camera captures at all; off while video is disabled */
+void
+duet_media_session_set_camera_active (DuetMediaSession *self,
+                                      gboolean          active)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  active = !!active;
+  if (self->camera_active == active)
+    return;
+  self->camera_active = active;
+  if (self->video_src == NULL || self->stopped)
+    return;
+
+  gst_element_set_locked_state (self->video_src, !active);
+  if (active)
+    gst_element_sync_state_with_parent (self->video_src);
+  else
+    gst_element_set_state (self->video_src, GST_STATE_NULL);
+}
+
+void
+duet_media_session_get_stats (DuetMediaSession *self,
+                              DuetMediaStats   *stats)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  stats->video_frames_decoded = __atomic_load_n (&self->video_frames_decoded, __ATOMIC_RELAXED);
+  stats->audio_buffers_decoded = __atomic_load_n (&self->audio_buffers_decoded, __ATOMIC_RELAXED);
+  stats->video_frames_sent = __atomic_load_n (&self->video_frames_sent, __ATOMIC_RELAXED);
+  stats->audio_buffers_sent = __atomic_load_n (&self->audio_buffers_sent, __ATOMIC_RELAXED);
+  stats->rx_bytes = __atomic_load_n (&self->rx_bytes, __ATOMIC_RELAXED);
+  stats->tx_bytes = __atomic_load_n (&self->tx_bytes, __ATOMIC_RELAXED);
+}
+
+static gboolean
+stop_cb (gpointer data)
+{
+  duet_media_session_stop (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flush_cb (gpointer data)
+{
+  DuetMediaSession *self = data;
+  guint64 buffered = 0;
+
+  if (self->channel != NULL)
+    g_object_get (self->channel, "buffered-amount", &buffered, NULL);
+  if (buffered > 0 && g_get_monotonic_time () < self->flush_deadline)
+    return G_SOURCE_CONTINUE;
+
+  /* A little longer for the last SCTP packet to leave through DTLS and ICE */
+  self->flush_source = 0;
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 50, stop_cb, g_object_ref (self), g_object_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops once the data channel has sent what is queued (a last "end"),
+ * so that the peer hears it even when the app server is away */
+void
+duet_media_session_stop_after_flush (DuetMediaSession *self)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (self->stopped || self->flush_source != 0)
+    return;
+  g_clear_handle_id (&self->liveness_source, g_source_remove);
+  self->flush_deadline = g_get_monotonic_time () + FLUSH_MAX_MS * 1000;
+  self->flush_source = g_timeout_add_full (G_PRIORITY_DEFAULT, 10, flush_cb,
+                                           g_object_ref (self), g_object_unref);
+}
+
+void
+duet_media_session_stop (DuetMediaSession *self)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  g_clear_handle_id (&self->flush_source, g_source_remove);
+  g_clear_handle_id (&self->heartbeat_source, g_source_remove);
+  g_clear_handle_id (&self->liveness_source, g_source_remove);
+
+  if (self->pipeline != NULL)
+    {
+      g_autoptr(GstBus) bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+
+      gst_bus_remove_watch (bus);
+      gst_element_set_state (self->pipeline, GST_STATE_NULL);
+      g_signal_handlers_disconnect_by_data (self->webrtc, self);
+      if (self->channel != NULL)
+        g_signal_handlers_disconnect_by_data (self->channel, self);
+    }
+  g_clear_object (&self->channel);
+  g_ptr_array_set_size (self->my_views, 0);
+  g_ptr_array_set_size (self->peer_views, 0);
+  gst_clear_object (&self->pipeline);
+}
+
+static void
+duet_media_session_dispose (GObject *object)
+{
+  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
+
+  duet_media_session_stop (self);
+
+  G_OBJECT_CLASS (duet_media_session_parent_class)->dispose (object);
+}
+
+static void
+duet_media_session_finalize (GObject *object)
+{
+  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
+
+  g_ptr_array_unref (self->my_views);
+  g_ptr_array_unref (self->peer_views);
+  g_free (self->camera_name);
+  g_free (self->mic_name);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (duet_media_session_parent_class)->finalize (object);
+}
+
+static void
+duet_media_session_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
+    case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
+    case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
+    case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
+    case PROP_VIDEO_WIDTH: g_value_set_uint (value, self->width); break;
+    case PROP_VIDEO_HEIGHT: g_value_set_uint (value, self->height); break;
+    case PROP_VIDEO_FPS: g_value_set_uint (value, self->fps); break;
+    case PROP_LATENCY: g_value_set_uint (value, self->latency_ms); break;
+    case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout_ms); break;
+    case PROP_LEVEL_INTERVAL: g_value_set_uint (value, self->level_interval_ms); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_media_session_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_TEST_SOURCES: self->test_sources |= g_value_get_boolean (value); break;
+    case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
+    case PROP_CAMERA_NAME: replace_str (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_MIC_NAME: replace_str (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_VIDEO_WIDTH: self->width = g_value_get_uint (value); break;
+    case PROP_VIDEO_HEIGHT: self->height = g_value_get_uint (value); break;
+    case PROP_VIDEO_FPS: self->fps = g_value_get_uint (value); break;
+    case PROP_LATENCY: self->latency_ms = g_value_get_uint (value); break;
+    case PROP_LIVENESS_TIMEOUT: self->liveness_timeout_ms = g_value_get_uint (value); break;
+    case PROP_LEVEL_INTERVAL: self->level_interval_ms = g_value_get_uint (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_media_session_class_init (DuetMediaSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = duet_media_session_dispose;
+  object_class->finalize = duet_media_session_finalize;
+  object_class->get_property = duet_media_session_get_property;
+  object_class->set_property = duet_media_session_set_property;
+
+  /* DUET_TEST_SOURCES=1 forces test sources whatever this says */
+  properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
+  properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
+  properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
+  properties[PROP_VIDEO_WIDTH] = g_param_spec_uint ("video-width", NULL, NULL, 16, 4096, 640, flags);
+  properties[PROP_VIDEO_HEIGHT] = g_param_spec_uint ("video-height", NULL, NULL, 16, 4096, 480, flags);
+  properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 1, 120, 30, flags);
+  /* Receive jitterbuffer; webrtcbin's 200 ms default is for streaming */
+  properties[PROP_LATENCY] = g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 50, flags);
+  properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 500, 600000, 5000, flags);
+  properties[PROP_LEVEL_INTERVAL] = g_param_spec_uint ("level-interval", NULL, NULL, 10, 10000, 500, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* local-description (type, sdp): send it to the peer */
+  signals[LOCAL_DESCRIPTION] =
+    g_signal_new ("local-description", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[LOCAL_CANDIDATE] =
+    g_signal_new ("local-candidate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+  /* control-message (JsonObject): from the peer's data channel */
+  signals[CONTROL_MESSAGE] =
+    g_signal_new ("control-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  signals[PEER_DEAD] =
+    g_signal_new ("peer-dead", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[VOLUME] =
+    g_signal_new ("volume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[DEVICE_WARNING] =
+    g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[MEDIA_ERROR] =
+    g_signal_new ("media-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static guint
+env_uint (const char *name,
+          guint       fallback)
+{
+  const char *value = g_getenv (name);
+  guint64 parsed;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &parsed, NULL))
+    return fallback;
+  return (guint) parsed;
+}
+
+static void
+duet_media_session_init (DuetMediaSession *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->my_views = g_ptr_array_new_with_free_func (view_free);
+  self->peer_views = g_ptr_array_new_with_free_func (view_free);
+  self->test_sources = g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
+  self->video_bitrate = 600000;
+  self->camera_active = TRUE;
+}
+
+static void
+apply_env (DuetMediaSession *self)
+{
+  /* Tests and benchmarks tune the engine without code */
+  self->width = env_uint ("DUET_VIDEO_WIDTH", self->width);
+  self->height = env_uint ("DUET_VIDEO_HEIGHT", self->height);
+  self->fps = env_uint ("DUET_VIDEO_FPS", self->fps);
+  self->latency_ms = env_uint ("DUET_JB_LATENCY_MS", self->latency_ms);
+  self->liveness_timeout_ms = env_uint ("DUET_LIVENESS_TIMEOUT_MS", self->liveness_timeout_ms);
+  self->video_bitrate = env_uint ("DUET_VIDEO_BITRATE", self->video_bitrate);
+  if (g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") == 0)
+    self->echo_cancel = FALSE;
+}
+
+DuetMediaSession *
+duet_media_session_new (gboolean offerer)
+{
+  DuetMediaSession *self = g_object_new (DUET_TYPE_MEDIA_SESSION, NULL);
+
+  self->offerer = offerer;
+  apply_env (self);
+  return self;
+}

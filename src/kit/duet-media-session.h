@@ -1,0 +1,57 @@
+/* duet-media-session.h: one call's webrtcbin pipeline
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_MEDIA_SESSION (duet_media_session_get_type ())
+G_DECLARE_FINAL_TYPE (DuetMediaSession, duet_media_session, DUET, MEDIA_SESSION, GObject)
+
+typedef struct
+{
+  guint64 video_frames_decoded;
+  guint64 audio_buffers_decoded;
+  guint64 video_frames_sent;
+  guint64 audio_buffers_sent;
+  guint64 rx_bytes;
+  guint64 tx_bytes;
+} DuetMediaStats;
+
+DuetMediaSession *duet_media_session_new                    (gboolean           offerer);
+gboolean          duet_media_session_start                  (DuetMediaSession  *self,
+                                                             GError           **error);
+void              duet_media_session_stop                   (DuetMediaSession  *self);
+void              duet_media_session_stop_after_flush       (DuetMediaSession  *self);
+void              duet_media_session_create_offer           (DuetMediaSession  *self);
+gboolean          duet_media_session_set_remote_description (DuetMediaSession  *self,
+                                                             const char        *type,
+                                                             const char        *sdp,
+                                                             GError           **error);
+void              duet_media_session_add_remote_candidate   (DuetMediaSession  *self,
+                                                             guint              mline_index,
+                                                             const char        *candidate);
+void              duet_media_session_open                   (DuetMediaSession  *self);
+void              duet_media_session_set_mic_muted          (DuetMediaSession  *self,
+                                                             gboolean           muted);
+void              duet_media_session_set_video_sending      (DuetMediaSession  *self,
+                                                             gboolean           sending);
+void              duet_media_session_set_camera_active      (DuetMediaSession  *self,
+                                                             gboolean           active);
+gboolean          duet_media_session_send_control           (DuetMediaSession  *self,
+                                                             JsonObject        *message);
+void              duet_media_session_add_view               (DuetMediaSession  *self,
+                                                             gboolean           peer,
+                                                             GstElement        *sink);
+void              duet_media_session_remove_view            (DuetMediaSession  *self,
+                                                             gboolean           peer,
+                                                             GstElement        *sink);
+gboolean          duet_media_session_get_channel_open       (DuetMediaSession  *self);
+void              duet_media_session_get_stats              (DuetMediaSession  *self,
+                                                             DuetMediaStats    *stats);
+
+G_END_DECLS

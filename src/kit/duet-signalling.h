@@ -1,0 +1,32 @@
+/* duet-signalling.h: the WebSocket client to duet-server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_SIGNALLING (duet_signalling_get_type ())
+G_DECLARE_FINAL_TYPE (DuetSignalling, duet_signalling, DUET, SIGNALLING, GObject)
+
+DuetSignalling *duet_signalling_new            (const char           *server_url,
+                                                const char           *access_token);
+const char     *duet_signalling_get_server_url (DuetSignalling       *self);
+gboolean        duet_signalling_get_ready      (DuetSignalling       *self);
+void            duet_signalling_start          (DuetSignalling       *self);
+void            duet_signalling_stop           (DuetSignalling       *self);
+void            duet_signalling_request_async  (DuetSignalling       *self,
+                                                JsonObject           *message,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+JsonObject     *duet_signalling_request_finish (DuetSignalling       *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+void            duet_signalling_send           (DuetSignalling       *self,
+                                                JsonObject           *message);
+
+G_END_DECLS

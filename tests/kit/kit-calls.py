@@ -1,0 +1,487 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Two (or three) duet-call processes against a real duet-server on loopback.
+
+Usage: kit-calls.py SCENARIO   (see SCENARIOS at the bottom)
+Env:   DUET_SERVER, DUET_CALL: paths of the binaries.
+Each scenario starts its own server with a fresh database, so scenarios
+can run in parallel. Video is 320x240 at 10 fps to fit two cores.
+"""
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SERVER = os.environ.get("DUET_SERVER", "duet-server")
+CLIENT = os.environ.get("DUET_CALL", "duet-call")
+LIVENESS_MS = 3000
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+class Server:
+    def __init__(self, tmp, ring_timeout=30, grace=30):
+        self.tmp = tmp
+        self.db = os.path.join(tmp, "duet.sqlite")
+        self.ring_timeout = ring_timeout
+        self.grace = grace
+        self.proc = None
+        self.port = 0
+        for user in ("alice", "bob", "carol"):
+            subprocess.run([SERVER, "user", "add", "--db", self.db, "--user", user,
+                            "--password-stdin", "--kdf-cost", "min"],
+                           input=b"secret\n", check=True, capture_output=True)
+        self.start()
+
+    def start(self):
+        log = open(os.path.join(self.tmp, "server.log"), "ab")
+        self.proc = subprocess.Popen([SERVER, "serve", "--port", str(self.port), "--db", self.db,
+                                      "--ring-timeout", str(self.ring_timeout),
+                                      "--grace-period", str(self.grace)],
+                                     stdout=subprocess.PIPE, stderr=log)
+        line = self.proc.stdout.readline().decode()
+        m = re.search(r"listening on (http://[0-9.]+:(\d+))", line)
+        check(m is not None, "server did not start: %r" % line)
+        self.url = m.group(1)
+        self.port = int(m.group(2))
+
+    def token(self, user):
+        out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user],
+                             check=True, capture_output=True).stdout.decode().strip()
+        return out.split()[-1]
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Client:
+    def __init__(self, server, user, args, tmp, password=False):
+        self.user = user
+        self.events = []
+        self.cond = threading.Condition()
+        env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
+                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
+        self.stderr = open(os.path.join(tmp, user + ".err"), "wb")
+        credential = "--password-stdin" if password else "--token-stdin"
+        self.proc = subprocess.Popen([CLIENT, "--server", server.url, "--user", user, credential,
+                                      "--test-sources"] + args,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, env=env)
+        self.send("secret" if password else server.token(user))
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                event = {"event": "bad-line", "line": raw.decode(errors="replace")}
+            with self.cond:
+                self.events.append(event)
+                self.cond.notify_all()
+
+    def send(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+
+    def wait(self, name, timeout=15, pred=lambda e: True, after=0):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for e in self.events[after:]:
+                    if e.get("event") == name and pred(e):
+                        return e
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Fail("%s: no %s event in %ss; got %s" % (self.user, name, timeout, self.names()))
+                self.cond.wait(left)
+
+    def has(self, name):
+        with self.cond:
+            return any(e.get("event") == name for e in self.events)
+
+    def names(self):
+        skip = ("stats", "audio-description-update")
+        return [e["event"] for e in self.events if e.get("event") not in skip]
+
+    def last_stats(self):
+        with self.cond:
+            stats = [e for e in self.events if e.get("event") == "stats"]
+        return stats[-1] if stats else {}
+
+    def wait_stats(self, pred, timeout=10, what="stats"):
+        try:
+            return self.wait("stats", timeout, pred, after=len(self.events))
+        except Fail:
+            raise Fail("%s: %s not reached; last %s" % (self.user, what, self.last_stats()))
+
+    def exit_code(self, timeout=15):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Fail("%s did not exit; events %s" % (self.user, self.names()))
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait()
+
+
+def order(client, expected):
+    names = [n for n in client.names() if n in expected]
+    check(names == expected, "%s: events %s, expected %s" % (client.user, names, expected))
+
+
+def disconnected(client, reason, source, by_remote, timeout=15):
+    e = client.wait("disconnected", timeout)
+    check((e["reason"], e["source"], e["by_remote"]) == (reason, source, by_remote),
+          "%s: disconnected %s, expected %s/%s/%s" % (client.user, e, reason, source, by_remote))
+    return e
+
+
+def media_flows(client, video=True, timeout=10):
+    base = client.last_stats()
+    v0 = base.get("video_frames_decoded", 0)
+    a0 = base.get("audio_buffers_decoded", 0)
+    client.wait_stats(lambda s: s["audio_buffers_decoded"] > a0 + 20 and
+                      (not video or s["video_frames_decoded"] > v0 + 5), timeout,
+                      "media flowing (video=%s)" % video)
+
+
+def setup_call(ctx, caller_args=(), callee_args=("--auto-accept",), password=False):
+    bob = ctx.client("bob", ["listen"] + list(callee_args), password)
+    bob.wait("server-connected")
+    alice = ctx.client("alice", list(caller_args) + ["call", "bob"], password)
+    return alice, bob
+
+
+def connected_call(ctx, caller_args=(), callee_args=("--auto-accept",)):
+    alice, bob = setup_call(ctx, caller_args, callee_args)
+    alice.wait("connected")
+    bob.wait("connected")
+    return alice, bob
+
+
+# ---- scenarios ----
+
+def flow(ctx):
+    """Whole flow (password sign-in), ringing 1 s before accept; media both ways; caller ends."""
+    alice, bob = setup_call(ctx, callee_args=["--auto-accept", "--accept-after", "1000"], password=True)
+    alice.wait("connected")
+    bob.wait("connected")
+    media_flows(alice)
+    media_flows(bob)
+    alice.send("end")
+    disconnected(alice, "NORMAL", "CALLER", False)
+    disconnected(bob, "NORMAL", "CALLER", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+    order(alice, ["server-connected", "make-call", "wait-connected", "verified", "connected",
+                  "first-peer-video-frame", "disconnected"])
+    order(bob, ["server-connected", "incoming-call", "verified", "connected",
+                "first-peer-video-frame", "disconnected"])
+    e = bob.wait("incoming-call")
+    check(e["caller_user"] == "alice" and e["media_type"] == "audiovideo", "incoming-call fields %s" % e)
+    check(any(e.get("event") == "audio-description-update" for e in alice.events), "no audio description")
+
+
+def end_by_callee(ctx):
+    alice, bob = connected_call(ctx)
+    bob.send("end")
+    disconnected(bob, "NORMAL", "CALLEE", False)
+    disconnected(alice, "NORMAL", "CALLEE", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+
+def hangup_after(ctx):
+    alice, bob = connected_call(ctx, caller_args=["--hangup-after", "2"])
+    disconnected(alice, "NORMAL", "CALLER", False)
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def media_controls(ctx):
+    """Every mute/pause/enable/disable reaches the peer."""
+    alice, bob = connected_call(ctx)
+    media_flows(bob)
+    steps = [
+        (alice, "mute", "mic-mute", bob, "peer-mic-muted", None),
+        (alice, "unmute", "mic-unmute", bob, "peer-mic-unmuted", None),
+        (alice, "pause-video", "video-status-update", bob, "peer-video-paused", ("reason", "BY_USER")),
+        (alice, "resume-video", "video-status-update", bob, "peer-video-resumed", None),
+        (alice, "disable-video", "video-status-update", bob, "video-disabled-by-peer", ("reason", "USER")),
+        (alice, "enable-video", "video-status-update", bob, "video-enabled-by-peer", None),
+        (bob, "mute", "mic-mute", alice, "peer-mic-muted", None),
+        (bob, "pause-video", "video-status-update", alice, "peer-video-paused", None),
+        (bob, "resume-video", "video-status-update", alice, "peer-video-resumed", None),
+    ]
+    for actor, command, mine, peer, theirs, field in steps:
+        n_actor, n_peer = len(actor.events), len(peer.events)
+        actor.send(command)
+        actor.wait(mine, 5, after=n_actor)
+        e = peer.wait(theirs, 5, after=n_peer)
+        if field:
+            check(e.get(field[0]) == field[1], "%s: %s" % (theirs, e))
+    # after resume, video flows again
+    media_flows(bob)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def audio_gains_video(ctx):
+    alice, bob = connected_call(ctx, caller_args=["--media", "audio"])
+    media_flows(bob, video=False)
+    check(bob.last_stats().get("video_frames_decoded", 0) == 0, "video in an audio call")
+    alice.send("enable-video")
+    bob.wait("video-enabled-by-peer", 5)
+    media_flows(bob)
+    bob.send("enable-video")
+    alice.wait("video-enabled-by-peer", 5)
+    media_flows(alice)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def initial_pause(ctx):
+    """Initial PAUSE on both sides: no video frame leaves until resume."""
+    alice, bob = connected_call(ctx, caller_args=["--initial-video", "pause"],
+                                callee_args=["--auto-accept", "--accept-video", "pause"])
+    bob.wait("peer-video-paused", 5)
+    alice.wait("peer-video-paused", 5)
+    media_flows(bob, video=False)
+    media_flows(alice, video=False)
+    time.sleep(1.5)
+    for c in (alice, bob):
+        s = c.last_stats()
+        check(s["video_frames_sent"] == 0 and s["video_frames_decoded"] == 0,
+              "%s: video while paused: %s" % (c.user, s))
+    alice.send("resume-video")
+    bob.wait("peer-video-resumed", 5)
+    media_flows(bob)
+    bob.send("resume-video")
+    alice.wait("peer-video-resumed", 5)
+    media_flows(alice)
+    bob.send("end")
+    disconnected(alice, "NORMAL", "CALLEE", True)
+
+
+def no_media_before_accept(ctx):
+    """While ringing (ICE/DTLS ready), nothing is sent or decoded."""
+    alice, bob = setup_call(ctx, callee_args=[])
+    bob.wait("verified")
+    alice.wait("verified")
+    # ringing: ICE and DTLS get ready, but no frame is encoded or received
+    for c in (alice, bob):
+        s = c.wait_stats(lambda s: True, 3)
+        c.wait_stats(lambda s: True, 3)
+        s = c.last_stats()
+        check(s["video_frames_sent"] == 0 and s["audio_buffers_sent"] == 0 and
+              s["video_frames_decoded"] == 0 and s["audio_buffers_decoded"] == 0,
+              "%s: media before accept: %s" % (c.user, s))
+    bob.send("accept")
+    alice.wait("connected")
+    bob.wait("connected")
+    # the first stats line after connect counts from the start of the process
+    media_flows(bob)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def cancel(ctx):
+    alice, bob = setup_call(ctx, callee_args=[])
+    bob.wait("verified")
+    alice.wait("verified")
+    alice.send("end")
+    disconnected(alice, "CANCEL", "CALLER", False)
+    disconnected(bob, "CANCEL", "CALLER", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+
+def decline(ctx):
+    alice, bob = setup_call(ctx, callee_args=[])
+    bob.wait("verified")
+    bob.send("end")
+    disconnected(bob, "DECLINE", "CALLEE", False)
+    disconnected(alice, "DECLINE", "CALLEE", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+
+def no_answer(ctx):
+    ctx.server_args = dict(ring_timeout=3)
+    alice, bob = setup_call(ctx, callee_args=[])
+    bob.wait("verified")
+    disconnected(alice, "NOANSWER", "APP_SERVER", True, timeout=10)
+    disconnected(bob, "NOANSWER", "APP_SERVER", True, timeout=10)
+    check(alice.exit_code() == 3, "NOANSWER should exit 3")
+
+
+def busy(ctx):
+    alice, bob = connected_call(ctx)
+    carol = ctx.client("carol", ["call", "bob"])
+    disconnected(carol, "BUSY", "APP_SERVER", True)
+    check(carol.exit_code() == 3, "BUSY should exit 3")
+    bob.wait("missed-call", 5)
+    check(not bob.has("disconnected") and not alice.has("disconnected"), "busy broke the call")
+    media_flows(bob)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def start_failures(ctx):
+    for peer, reason in (("nobody", "UNKNOWN_PEER"), ("alice", "MAKE_CALL_TO_SELF"), ("b*b", "INVALID_PARAM")):
+        c = ctx.client("alice", ["call", peer])
+        e = c.wait("start-failed")
+        check(e["reason"] == reason, "call %s: %s, expected %s" % (peer, e, reason))
+        check(c.exit_code() == 1, "start failure should exit 1")
+
+
+def peer_killed(ctx):
+    alice, bob = connected_call(ctx)
+    media_flows(alice)
+    killed = time.monotonic()
+    bob.kill()
+    disconnected(alice, "NETWORK_UNSTABLE", "CLOUD_SERVER", True, timeout=15)
+    took = time.monotonic() - killed
+    check(took < LIVENESS_MS / 1000 + 2.5, "dead peer detected after %.1f s" % took)
+    print("dead peer detected after %.2f s (timeout %d ms)" % (took, LIVENESS_MS))
+    check(alice.exit_code() == 3, "NETWORK_UNSTABLE should exit 3")
+
+
+def server_restart(ctx):
+    """The app server restarts mid-call: media and controls go on."""
+    alice, bob = connected_call(ctx)
+    media_flows(bob)
+    ctx.server.stop()
+    alice.wait("server-disconnected", 5)
+    media_flows(bob)
+    media_flows(alice)
+    n = len(bob.events)
+    alice.send("mute")
+    bob.wait("peer-mic-muted", 5, after=n)
+    ctx.server.start()
+    alice.wait("server-connected", 15, after=0, pred=lambda e: e["t_ms"] > 0 and
+               sum(1 for x in alice.events if x.get("event") == "server-connected") >= 2)
+    bob.wait("server-connected", 15, pred=lambda e: sum(1 for x in bob.events if x.get("event") == "server-connected") >= 2)
+    check(not alice.has("disconnected") and not bob.has("disconnected"), "call ended by the restart")
+    call_id = bob.wait("incoming-call")["call_id"]
+    for c in (alice, bob):
+        hello = [e for e in c.events if e.get("event") == "server-connected"][-1]
+        check(call_id in hello["calls"], "%s: hello.calls %s lacks %s" % (c.user, hello["calls"], call_id))
+    media_flows(bob)
+    n = len(alice.events)
+    bob.send("pause-video")
+    alice.wait("peer-video-paused", 5, after=n)
+    alice.send("end")
+    disconnected(alice, "NORMAL", "CALLER", False)
+    disconnected(bob, "NORMAL", "CALLER", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+
+def late_callee(ctx):
+    """The callee signs in while the call waits: it still gets incoming_call."""
+    alice = ctx.client("alice", ["call", "bob"])
+    alice.wait("wait-connected")
+    time.sleep(1)
+    check(not alice.has("verified"), "verified without a callee")
+    bob = ctx.client("bob", ["listen", "--auto-accept"])
+    bob.wait("incoming-call")
+    alice.wait("verified")
+    alice.wait("connected")
+    media_flows(alice)
+    bob.send("end")
+    disconnected(alice, "NORMAL", "CALLEE", True)
+
+
+def end_during_outage(ctx):
+    """With the app server down, end still reaches the peer (data channel)."""
+    alice, bob = connected_call(ctx)
+    media_flows(bob)
+    ctx.server.stop()
+    alice.wait("server-disconnected", 5)
+    bob.wait("server-disconnected", 5)
+    alice.send("end")
+    disconnected(alice, "NORMAL", "CALLER", False)
+    disconnected(bob, "NORMAL", "CALLER", True, timeout=5)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+
+class Context:
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.clients = []
+        self.server_args = {}
+        self._server = None
+
+    @property
+    def server(self):
+        if self._server is None:
+            self._server = Server(self.tmp, **self.server_args)
+        return self._server
+
+    def client(self, user, args, password=False):
+        c = Client(self.server, user, args, self.tmp, password)
+        self.clients.append(c)
+        return c
+
+    def close(self):
+        for c in self.clients:
+            c.kill(signal.SIGTERM if c.proc.poll() is None else signal.SIGKILL)
+        if self._server:
+            self._server.stop()
+
+
+SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
+    flow, end_by_callee, hangup_after, media_controls, audio_gains_video, initial_pause,
+    no_media_before_accept, cancel, decline, no_answer, busy, start_failures, peer_killed,
+    server_restart, end_during_outage, late_callee)}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
+        print("usage: kit-calls.py {%s}" % ",".join(SCENARIOS), file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="duet-kit-") as tmp:
+        ctx = Context(tmp)
+        try:
+            SCENARIOS[sys.argv[1]](ctx)
+            for c in ctx.clients:
+                c.kill(signal.SIGTERM)
+            for c in ctx.clients:
+                err = open(os.path.join(tmp, c.user + ".err"), errors="replace").read()
+                check("runtime error:" not in err and "AddressSanitizer" not in err,
+                      "%s: sanitizer report" % c.user)
+            print("ok", sys.argv[1])
+            return 0
+        except Fail as e:
+            print("FAIL %s: %s" % (sys.argv[1], e))
+            for c in ctx.clients:
+                print("--- %s stdout" % c.user)
+                for ev in c.events:
+                    if ev.get("event") != "audio-description-update":
+                        print(json.dumps(ev))
+                print("--- %s stderr" % c.user)
+                sys.stdout.write(open(os.path.join(tmp, c.user + ".err"), errors="replace").read()[-3000:])
+            return 1
+        finally:
+            ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+/* test-media-session.c: two DuetMediaSessions wired in one process
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * No server: SDP and candidates are handed across directly, as GStreamer's
+ * own webrtcbin tests do. Checks the privacy gate, media both ways, views
+ * added and removed at runtime, the control channel and dead-peer
+ * detection.
+ */
+#include "duet-media-session.h"
+#include "duet-protocol.h"
+
+typedef struct
+{
+  DuetMediaSession *a;
+  DuetMediaSession *b;
+  guint             a_frames;   /* handoffs on a's peer view */
+  guint             messages;
+  gboolean          dead;
+} Fixture;
+
+static void
+on_description (DuetMediaSession *from, const char *type, const char *sdp, DuetMediaSession *to)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (duet_media_session_set_remote_description (to, type, sdp, &error));
+  g_assert_no_error (error);
+}
+
+static void
+on_candidate (DuetMediaSession *from, guint mline, const char *candidate, DuetMediaSession *to)
+{
+  duet_media_session_add_remote_candidate (to, mline, candidate);
+}
+
+static void
+on_handoff (GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+}
+
+static gboolean
+wait_for (gboolean (*cond) (Fixture *), Fixture *f, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!cond (f))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+channels_open (Fixture *f)
+{
+  return duet_media_session_get_channel_open (f->a) && duet_media_session_get_channel_open (f->b);
+}
+
+static gboolean
+b_decodes (Fixture *f)
+{
+  DuetMediaStats stats;
+
+  duet_media_session_get_stats (f->b, &stats);
+  return stats.video_frames_decoded > 5 && stats.audio_buffers_decoded > 10;
+}
+
+static gboolean
+a_view_frames (Fixture *f)
+{
+  return g_atomic_int_get (&f->a_frames) > 5;
+}
+
+static gboolean
+got_message (Fixture *f)
+{
+  return f->messages > 0;
+}
+
+static gboolean
+got_dead (Fixture *f)
+{
+  return f->dead;
+}
+
+static void
+on_control (DuetMediaSession *session, JsonObject *message, Fixture *f)
+{
+  g_assert_cmpstr (json_object_get_string_member (message, "type"), ==, "media_state");
+  f->messages++;
+}
+
+static void
+on_dead (DuetMediaSession *session, Fixture *f)
+{
+  f->dead = TRUE;
+}
+
+static void
+test_loopback (void)
+{
+  Fixture f = { 0 };
+  DuetMediaStats stats;
+  GstElement *view = gst_element_factory_make ("fakesink", NULL);
+  GstElement *my_view = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) message = json_object_new ();
+
+  f.a = duet_media_session_new (TRUE);
+  f.b = duet_media_session_new (FALSE);
+  g_object_set (f.a, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
+                "liveness-timeout", 1500, NULL);
+  g_object_set (f.b, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
+                "liveness-timeout", 1500, NULL);
+
+  g_signal_connect (f.a, "local-description", G_CALLBACK (on_description), f.b);
+  g_signal_connect (f.b, "local-description", G_CALLBACK (on_description), f.a);
+  g_signal_connect (f.a, "local-candidate", G_CALLBACK (on_candidate), f.b);
+  g_signal_connect (f.b, "local-candidate", G_CALLBACK (on_candidate), f.a);
+  g_signal_connect (f.b, "control-message", G_CALLBACK (on_control), &f);
+  g_signal_connect (f.a, "peer-dead", G_CALLBACK (on_dead), &f);
+
+  g_assert_true (duet_media_session_start (f.a, &error));
+  g_assert_true (duet_media_session_start (f.b, &error));
+  g_object_set (view, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (view, "handoff", G_CALLBACK (on_handoff), &f.a_frames);
+  duet_media_session_add_view (f.a, TRUE, view);      /* before the stream exists */
+  duet_media_session_add_view (f.a, FALSE, my_view);
+  duet_media_session_create_offer (f.a);
+
+  /* Ringing: connected transport, but nothing may be sent */
+  g_assert_true (wait_for (channels_open, &f, 10000));
+  g_usleep (500 * 1000);
+  duet_media_session_get_stats (f.a, &stats);
+  g_assert_cmpuint (stats.video_frames_sent, ==, 0);
+  g_assert_cmpuint (stats.audio_buffers_sent, ==, 0);
+
+  /* Accept */
+  duet_media_session_set_video_sending (f.a, TRUE);
+  duet_media_session_set_video_sending (f.b, TRUE);
+  duet_media_session_open (f.a);
+  duet_media_session_open (f.b);
+  g_assert_true (wait_for (b_decodes, &f, 10000));
+  g_assert_true (wait_for (a_view_frames, &f, 10000));
+
+  /* Views come and go while media flows */
+  duet_media_session_remove_view (f.a, TRUE, view);
+  duet_media_session_remove_view (f.a, FALSE, my_view);
+  for (int i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  view = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (view, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_atomic_int_set (&f.a_frames, 0);
+  g_signal_connect (view, "handoff", G_CALLBACK (on_handoff), &f.a_frames);
+  duet_media_session_add_view (f.a, TRUE, view);
+  g_assert_true (wait_for (a_view_frames, &f, 10000));
+
+  /* Control channel */
+  json_object_set_string_member (message, "type", "media_state");
+  json_object_set_boolean_member (message, "mic_muted", TRUE);
+  g_assert_true (duet_media_session_send_control (f.a, message));
+  g_assert_true (wait_for (got_message, &f, 5000));
+
+  /* The peer goes silent: b stops, a notices within the timeout */
+  duet_media_session_stop (f.b);
+  g_assert_true (wait_for (got_dead, &f, 4000));
+
+  duet_media_session_stop (f.a);
+  g_object_unref (f.a);
+  g_object_unref (f.b);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  g_setenv ("DUET_TEST_SOURCES", "1", TRUE);
+
+  g_test_add_func ("/kit/media-session/loopback", test_loopback);
+  return g_test_run ();
+}
