@@ -49,8 +49,6 @@ struct _DuetApplication
   DuetNotifier       *notifier;
   DuetRinger         *ringer;
   GCancellable       *session_cancellable;
-  gboolean            fetching_history;
-  gboolean            history_wanted;
   guint               history_timeout;
 
   DuetCall           *call;           /* the call in progress, once accepted or made */
@@ -209,14 +207,15 @@ set_online (DuetApplication *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
 }
 
-/* While the history is read the manager is briefly away on purpose
- * (see duet-history.c); that is not "offline" to the user. */
 static void
 update_online (DuetApplication *self)
 {
-  if (self->fetching_history)
-    return;
-  set_online (self, duet_manager_get_connected (self->manager));
+  gboolean online = duet_manager_get_connected (self->manager);
+
+  /* Every (re)connection may have missed calls that ended meanwhile */
+  if (online && !self->online)
+    duet_application_refresh_history (self);
+  set_online (self, online);
 }
 
 static DuetWindow *
@@ -348,7 +347,7 @@ run_in_background_changed_cb (DuetApplication *self)
   update_autostart (self);
 }
 
-/* ---- session: history, then the manager's connection ---- */
+/* ---- session: the manager's connection, and the history over it ---- */
 
 static void
 connect_manager (DuetApplication *self)
@@ -365,18 +364,11 @@ history_fetched_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(DuetApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!duet_history_fetch_finish (DUET_HISTORY (source), result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_message ("No call history: %s", error->message);
-    }
-  self->fetching_history = FALSE;
-  connect_manager (self);
-  update_online (self);
+  if (!duet_history_fetch_finish (DUET_HISTORY (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("No call history: %s", error->message);
 }
 
 static gboolean
@@ -390,22 +382,10 @@ duet_application_refresh_history (DuetApplication *self)
 {
   g_return_if_fail (DUET_IS_APPLICATION (self));
 
-  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN || self->fetching_history)
+  if (!duet_manager_get_connected (self->manager))
     return;
-  /* Never during a call: the manager's connection carries it */
-  if (call_busy (self))
-    {
-      self->history_wanted = TRUE;
-      return;
-    }
-
-  self->history_wanted = FALSE;
-  self->fetching_history = TRUE;
-  duet_manager_disconnect (self->manager);
-  duet_history_fetch_async (self->history,
-                            duet_account_get_server_url (self->account),
-                            duet_account_get_token (self->account),
-                            self->session_cancellable, history_fetched_cb, g_object_ref (self));
+  duet_history_fetch_async (self->history, self->manager, self->session_cancellable,
+                            history_fetched_cb, NULL);
 }
 
 static gboolean
@@ -435,12 +415,10 @@ account_state_changed_cb (DuetApplication *self)
       g_cancellable_cancel (self->session_cancellable);
       g_clear_object (&self->session_cancellable);
       self->session_cancellable = g_cancellable_new ();
-      self->fetching_history = FALSE;
-      duet_application_refresh_history (self);
+      connect_manager (self);
       break;
     case DUET_ACCOUNT_SIGNED_OUT:
       g_cancellable_cancel (self->session_cancellable);
-      self->fetching_history = FALSE;
       if (self->call != NULL)
         duet_call_end_call (self->call);
       if (self->ringing != NULL)
@@ -604,8 +582,7 @@ missed_call_cb (DuetApplication *self,
                              json_object_get_string_member_with_default (event, "call_id", NULL),
                              caller, media_type,
                              json_object_get_int_member_with_default (event, "invited_at", 0));
-  if (!self->fetching_history)
-    queue_history_refresh (self);
+  queue_history_refresh (self);
 }
 
 /* ---- call windows ---- */
@@ -881,8 +858,6 @@ duet_application_startup (GApplication *app)
                            G_CALLBACK (missed_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->manager, "server-error",
                            G_CALLBACK (server_error_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->history, "missed-call",
-                           G_CALLBACK (missed_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
 

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "duet-manager.h"
+
 G_BEGIN_DECLS
 
 #define DUET_TYPE_HISTORY (duet_history_get_type ())
@@ -18,8 +20,7 @@ guint        duet_history_get_n_calls  (DuetHistory          *self);
 JsonObject  *duet_history_get_call     (DuetHistory          *self,
                                         guint                 position);
 void         duet_history_fetch_async  (DuetHistory          *self,
-                                        const char           *server_url,
-                                        const char           *access_token,
+                                        DuetManager          *manager,
                                         GCancellable         *cancellable,
                                         GAsyncReadyCallback   callback,
                                         gpointer              user_data);

@@ -33,6 +33,7 @@ struct _DuetManager
   char           *camera_name;
   char           *mic_name;
   guint           liveness_timeout;
+  char           *tls_ca_file;   /* NULL: verify against the system CAs */
 };
 
 G_DEFINE_FINAL_TYPE (DuetManager, duet_manager, G_TYPE_OBJECT)
@@ -44,6 +45,7 @@ enum {
   PROP_CAMERA_NAME,
   PROP_MIC_NAME,
   PROP_LIVENESS_TIMEOUT,
+  PROP_TLS_CA_FILE,
   N_PROPS
 };
 
@@ -223,6 +225,8 @@ duet_manager_connect (DuetManager *self,
                       const char  *server_url,
                       const char  *access_token)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (DUET_IS_MANAGER (self));
 
   duet_manager_disconnect (self);
@@ -231,6 +235,13 @@ duet_manager_connect (DuetManager *self,
   g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
   g_signal_connect (self->signalling, "hello", G_CALLBACK (on_hello), self);
   g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_ready), self);
+  if (!duet_signalling_set_tls_ca_file (self->signalling, self->tls_ca_file, &error))
+    {
+      /* Never fall back to other CAs than the ones configured */
+      g_warning ("TLS: cannot load the CA file %s: %s", self->tls_ca_file, error->message);
+      g_signal_emit (self, signals[SERVER_ERROR], 0, "tls_error");
+      return;
+    }
   duet_signalling_start (self->signalling);
 }
 
@@ -604,6 +615,7 @@ duet_manager_finalize (GObject *object)
   g_hash_table_unref (self->early);
   g_free (self->camera_name);
   g_free (self->mic_name);
+  g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
 
   G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
@@ -624,6 +636,7 @@ duet_manager_get_property (GObject    *object,
     case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
     case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
+    case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -642,6 +655,7 @@ duet_manager_set_property (GObject      *object,
     case PROP_CAMERA_NAME: replace_str (&self->camera_name, g_value_get_string (value)); break;
     case PROP_MIC_NAME: replace_str (&self->mic_name, g_value_get_string (value)); break;
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
+    case PROP_TLS_CA_FILE: replace_str (&self->tls_ca_file, g_value_get_string (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -665,6 +679,9 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
   /* 0: the media session's default (5 s, or DUET_LIVENESS_TIMEOUT_MS) */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
+  /* tls-ca-file: PEM file of the CAs that may sign the server's certificate
+   * (https/wss); NULL or "" for the system CAs. Read at connect. */
+  properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* incoming-call (DuetCcParam): the server's push; verify it to ring */
@@ -675,7 +692,8 @@ duet_manager_class_init (DuetManagerClass *klass)
   signals[MISSED_CALL] =
     g_signal_new ("missed-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
-  /* server-error (code): auth_failed, session_replaced, bad_url; no more reconnects */
+  /* server-error (code): auth_failed, session_replaced, bad_url, tls_error
+   * (certificate not trusted or CA file unreadable); no more reconnects */
   signals[SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -696,4 +714,83 @@ DuetManager *
 duet_manager_new (void)
 {
   return g_object_new (DUET_TYPE_MANAGER, NULL);
+}
+
+static void
+history_replied (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) reply = NULL;
+  GError *error = NULL;
+  JsonNode *calls;
+
+  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  calls = json_object_get_member (reply, "calls");
+  if (calls == NULL || !JSON_NODE_HOLDS_ARRAY (calls))
+    {
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                               "The server's history reply has no list of calls");
+      return;
+    }
+  g_task_return_pointer (task, json_array_ref (json_node_get_array (calls)),
+                         (GDestroyNotify) json_array_unref);
+}
+
+/**
+ * duet_manager_fetch_history_async:
+ * @limit: the most calls to return (1–200)
+ *
+ * Reads the signed-in user's recent calls, newest first, over the
+ * manager's own connection (a second one would replace it on the server).
+ */
+void
+duet_manager_fetch_history_async (DuetManager         *self,
+                                  guint                limit,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+
+  g_return_if_fail (DUET_IS_MANAGER (self));
+  g_return_if_fail (limit >= 1 && limit <= 200);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_manager_fetch_history_async);
+
+  if (self->signalling == NULL)
+    {
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_NOT_CONNECTED,
+                               "Not connected to a server");
+      return;
+    }
+
+  request = json_object_new ();
+  json_object_set_string_member (request, "type", "history");
+  json_object_set_int_member (request, "limit", limit);
+  duet_signalling_request_async (self->signalling, request, cancellable, history_replied,
+                                 g_steal_pointer (&task));
+}
+
+/**
+ * duet_manager_fetch_history_finish:
+ *
+ * Returns: (transfer full): the calls as the protocol's history entries
+ */
+JsonArray *
+duet_manager_fetch_history_finish (DuetManager   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

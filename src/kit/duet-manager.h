@@ -44,4 +44,13 @@ DuetCall    *duet_manager_verify_call_finish (DuetManager           *self,
                                               DuetStartFailReason   *reason,
                                               GError               **error);
 
+void         duet_manager_fetch_history_async  (DuetManager         *self,
+                                                guint                limit,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+JsonArray   *duet_manager_fetch_history_finish (DuetManager         *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
 G_END_DECLS
