@@ -37,6 +37,7 @@ struct _DuetSignalling
 
   char                    *server_url;
   char                    *access_token;
+  char                    *tls_ca_file;  /* NULL: the system CAs */
   SoupSession             *session;
   SoupWebsocketConnection *ws;
   SoupMessage             *connect_msg;
@@ -287,6 +288,15 @@ on_connected (GObject      *source,
           g_signal_emit (self, signals[FATAL], 0, "auth_failed");
           return;
         }
+      if (error->domain == G_TLS_ERROR)
+        {
+          /* An untrusted certificate will not become trusted by retrying */
+          g_warning ("TLS: cannot connect securely to %s: %s (CA: %s)", self->server_url,
+                     error->message, self->tls_ca_file ? self->tls_ca_file : "system CAs");
+          self->running = FALSE;
+          g_signal_emit (self, signals[FATAL], 0, "tls_error");
+          return;
+        }
       g_debug ("Cannot reach %s: %s", self->server_url, error->message);
       schedule_retry (self);
       return;
@@ -358,6 +368,7 @@ duet_signalling_finalize (GObject *object)
   g_hash_table_unref (self->pending);
   g_free (self->server_url);
   g_free (self->access_token);
+  g_free (self->tls_ca_file);
 
   G_OBJECT_CLASS (duet_signalling_parent_class)->finalize (object);
 }
@@ -430,6 +441,30 @@ duet_signalling_new (const char *server_url,
   self->server_url = g_strdup (server_url);
   self->access_token = g_strdup (access_token);
   return self;
+}
+
+/* Verify the server against the CAs in PATH (PEM) instead of the system
+ * CAs. FALSE if the file cannot be loaded: the caller must not start then,
+ * rather than silently fall back to the system CAs. */
+gboolean
+duet_signalling_set_tls_ca_file (DuetSignalling  *self,
+                                 const char      *path,
+                                 GError         **error)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  g_return_val_if_fail (DUET_IS_SIGNALLING (self), FALSE);
+
+  /* Called once, before start; NULL or "" keeps the session's default (system CAs) */
+  if (path == NULL || *path == '\0')
+    return TRUE;
+  g_free (self->tls_ca_file);
+  self->tls_ca_file = g_strdup (path);
+  database = g_tls_file_database_new (path, error);
+  if (database == NULL)
+    return FALSE;
+  soup_session_set_tls_database (self->session, database);
+  return TRUE;
 }
 
 const char *

@@ -14,6 +14,9 @@ G_DECLARE_FINAL_TYPE (DuetSignalling, duet_signalling, DUET, SIGNALLING, GObject
 
 DuetSignalling *duet_signalling_new            (const char           *server_url,
                                                 const char           *access_token);
+gboolean        duet_signalling_set_tls_ca_file (DuetSignalling      *self,
+                                                const char           *path,
+                                                GError              **error);
 const char     *duet_signalling_get_server_url (DuetSignalling       *self);
 gboolean        duet_signalling_get_ready      (DuetSignalling       *self);
 void            duet_signalling_start          (DuetSignalling       *self);
