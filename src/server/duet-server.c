@@ -22,6 +22,7 @@
 #define MAX_LOGIN_BODY            4096
 #define ACCOUNT_FAILURES          5
 #define ACCOUNT_WINDOW_S          300
+#define LISTEN_BACKLOG 1024
 #define REVOCATION_POLL_MS        1000
 #define HISTORY_DEFAULT_LIMIT     50
 #define HISTORY_MAX_LIMIT         200
@@ -1874,6 +1875,26 @@ duet_server_new (DuetStore               *store,
   return g_steal_pointer (&self);
 }
 
+/* soup_server_listen() keeps GSocket's backlog of 10, which overflows
+ * when clients reconnect together (after a restart, say) */
+static GSocket *
+listen_socket (GSocketAddress  *address,
+               GError         **error)
+{
+  g_autoptr(GSocket) sock = NULL;
+
+  sock = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                       G_SOCKET_PROTOCOL_TCP, error);
+  if (sock == NULL)
+    return NULL;
+
+  g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
+  if (!g_socket_bind (sock, address, TRUE, error) || !g_socket_listen (sock, error))
+    return NULL;
+
+  return g_steal_pointer (&sock);
+}
+
 gboolean
 duet_server_start (DuetServer  *self,
                    GError     **error)
@@ -1881,6 +1902,7 @@ duet_server_start (DuetServer  *self,
   g_autoptr(GTlsCertificate) cert = NULL;
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   SoupServerListenOptions listen_options = 0;
 
   if (self->tls_cert != NULL || self->tls_key != NULL)
@@ -1914,7 +1936,9 @@ duet_server_start (DuetServer  *self,
   soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, handle_ws, self, NULL);
 
   socket_address = g_inet_socket_address_new (address, self->options.port);
-  if (!soup_server_listen (self->soup, socket_address, listen_options, error))
+  listener = listen_socket (socket_address, error);
+  if (listener == NULL ||
+      !soup_server_listen_socket (self->soup, listener, listen_options, error))
     return FALSE;
 
   self->data_version = duet_store_get_data_version (self->store);
