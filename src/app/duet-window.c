@@ -207,10 +207,11 @@ offline_revealed_cb (DuetWindow *self)
 static void
 history_changed_cb (DuetWindow *self)
 {
-  GtkWidget *child;
+  GtkListBoxRow *row;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->recents_list))) != NULL)
-    gtk_list_box_remove (self->recents_list, child);
+  /* Rows only: the first child may be the "No calls yet" placeholder */
+  while ((row = gtk_list_box_get_row_at_index (self->recents_list, 0)) != NULL)
+    gtk_list_box_remove (self->recents_list, GTK_WIDGET (row));
   for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
     gtk_list_box_append (self->recents_list, create_recent_row (duet_history_get_call (self->history, i)));
 }
