@@ -246,11 +246,14 @@ apply_media_settings (DuetApplication *self)
 {
   g_autofree char *camera = g_settings_get_string (self->settings, "camera");
   g_autofree char *microphone = g_settings_get_string (self->settings, "microphone");
+  g_autofree char *tls_ca_file = g_settings_get_string (self->settings, "tls-ca-file");
 
   g_object_set (self->manager,
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
                 "camera-name", *camera ? camera : NULL,
                 "mic-name", *microphone ? microphone : NULL,
+                /* read at the next connect */
+                "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,
                 NULL);
   /* The kit reads echo cancellation from the environment only (for now);
    * it applies from the next call on. */
@@ -338,6 +341,19 @@ update_background_hold (DuetApplication *self)
   else if (!wanted && self->held)
     g_application_release (G_APPLICATION (self));
   self->held = wanted;
+}
+
+/* The setting defaults to on, so a first start must add the entry too;
+ * an uninstalled build has nothing to copy and stays quiet about it. */
+static void
+sync_autostart_at_startup (DuetApplication *self)
+{
+  g_autofree char *target = autostart_path ();
+  g_autofree char *source = find_autostart_source ();
+
+  if (source != NULL && g_settings_get_boolean (self->settings, "run-in-background") &&
+      !g_file_test (target, G_FILE_TEST_EXISTS))
+    update_autostart (self);
 }
 
 static void
@@ -872,6 +888,7 @@ duet_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed",
                            G_CALLBACK (apply_media_settings), self, G_CONNECT_SWAPPED);
   update_background_hold (self);
+  sync_autostart_at_startup (self);
 }
 
 static void
