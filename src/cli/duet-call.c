@@ -13,6 +13,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "duet-bench-stamp.h"
 #include "duet-kit.h"
 
 typedef struct
@@ -26,6 +27,7 @@ typedef struct
   int                exit_status;
 
   char              *server;
+  char              *tls_ca_file;
   char              *user;
   char              *service;
   char              *token;
@@ -41,6 +43,15 @@ typedef struct
   guint              hangup_source;
   gboolean           signed_in;
   DuetMediaStats     last_stats;
+  gboolean           first_video_seen;
+  gboolean           first_audio_seen;
+
+  /* Bench only (DUET_BENCH_STAMP=1): capture-to-render latency of the
+   * peer's stamped frames, read in a synced fakesink peer view */
+  GMutex             latency_lock;
+  GArray            *latency_us;     /* gint64, after the warm-up */
+  gint64             first_stamp_us;
+  guint              stamps_bad;
 } App;
 
 static App app;
@@ -128,6 +139,98 @@ quit_soon (int status)
   g_timeout_add (600, quit_cb, NULL);
 }
 
+/* ---- bench: capture-to-render latency ---- */
+
+#define LATENCY_WARMUP_US (2 * G_USEC_PER_SEC)
+
+static void
+on_stamped_frame (GstElement *sink,
+                  GstBuffer  *buffer,
+                  GstPad     *pad,
+                  gpointer    data)
+{
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
+  gint64 now = g_get_monotonic_time ();
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  gint64 stamp;
+
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps) ||
+      !gst_video_frame_map (&frame, &info, buffer, GST_MAP_READ))
+    return;
+  stamp = duet_bench_stamp_read (&frame);
+  gst_video_frame_unmap (&frame);
+
+  g_mutex_lock (&app.latency_lock);
+  if (stamp < 0)
+    app.stamps_bad++;
+  else
+    {
+      /* The stamp holds the low 48 bits of the sender's clock */
+      gint64 latency = (now - stamp) & ((G_GINT64_CONSTANT (1) << 48) - 1);
+
+      if (app.first_stamp_us == 0)
+        app.first_stamp_us = now;
+      if (now - app.first_stamp_us >= LATENCY_WARMUP_US)
+        g_array_append_val (app.latency_us, latency);
+    }
+  g_mutex_unlock (&app.latency_lock);
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of the sorted samples, in ms */
+static double
+percentile_ms (GArray *sorted,
+               double  p)
+{
+  guint rank = (guint) MAX (1.0, (p / 100.0) * sorted->len + 0.999999);
+
+  return g_array_index (sorted, gint64, MIN (rank, sorted->len) - 1) / 1000.0;
+}
+
+static void
+add_latency (JsonBuilder *builder)
+{
+  g_autoptr(GArray) sorted = NULL;
+  guint bad;
+
+  g_mutex_lock (&app.latency_lock);
+  sorted = g_array_copy (app.latency_us);
+  bad = app.stamps_bad;
+  g_mutex_unlock (&app.latency_lock);
+
+  g_array_sort (sorted, compare_gint64);
+  add_int (builder, "latency_n", sorted->len);
+  add_int (builder, "latency_unreadable", bad);
+  if (sorted->len == 0)
+    return;
+  json_builder_set_member_name (builder, "latency_p50_ms");
+  json_builder_add_double_value (builder, percentile_ms (sorted, 50));
+  json_builder_set_member_name (builder, "latency_p95_ms");
+  json_builder_add_double_value (builder, percentile_ms (sorted, 95));
+  json_builder_set_member_name (builder, "latency_max_ms");
+  json_builder_add_double_value (builder, percentile_ms (sorted, 100));
+}
+
+static void
+add_latency_view (DuetCall *call)
+{
+  GstElement *sink = gst_element_factory_make ("fakesink", "bench-latency-sink");
+
+  /* sync like a display sink: the frame is "rendered" at its running time */
+  g_object_set (sink, "sync", TRUE, "signal-handoffs", TRUE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_stamped_frame), NULL);
+  duet_call_add_peer_video_view (call, sink);
+}
+
 /* ---- call events ---- */
 
 static gboolean
@@ -146,6 +249,8 @@ stats_cb (gpointer data)
   add_int (builder, "audio_buffers_sent", stats.audio_buffers_sent);
   add_int (builder, "rx_kbps", (stats.rx_bytes - app.last_stats.rx_bytes) * 8 / 1000);
   add_int (builder, "tx_kbps", (stats.tx_bytes - app.last_stats.tx_bytes) * 8 / 1000);
+  if (app.latency_us != NULL)
+    add_latency (builder);
   event_end (builder);
   app.last_stats = stats;
   return G_SOURCE_CONTINUE;
@@ -159,10 +264,25 @@ first_frame_probe_cb (gpointer data)
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
   duet_call_get_stats (app.call, &stats);
-  if (stats.video_frames_decoded == 0)
-    return G_SOURCE_CONTINUE;
-  simple_event ("first-peer-video-frame");
-  return G_SOURCE_REMOVE;
+  /* at_mono_us: when the kit saw the decoded buffer, not this poll */
+  if (!app.first_audio_seen && stats.first_audio_buffer_us != 0)
+    {
+      JsonBuilder *builder = event_begin ("first-peer-audio-buffer");
+
+      add_int (builder, "at_mono_us", stats.first_audio_buffer_us);
+      event_end (builder);
+      app.first_audio_seen = TRUE;
+    }
+  if (!app.first_video_seen && stats.first_video_frame_us != 0)
+    {
+      JsonBuilder *builder = event_begin ("first-peer-video-frame");
+
+      add_int (builder, "at_mono_us", stats.first_video_frame_us);
+      event_end (builder);
+      app.first_video_seen = TRUE;
+    }
+  return app.first_video_seen && (app.first_audio_seen || app.media_type == DUET_MEDIA_TYPE_VIDEO)
+         ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -199,6 +319,13 @@ on_disconnected (DuetCall             *call,
   event_end (builder);
 
   stats_cb (NULL);
+  if (app.latency_us != NULL)
+    {
+      JsonBuilder *latency = event_begin ("latency");
+
+      add_latency (latency);
+      event_end (latency);
+    }
   g_clear_handle_id (&app.stats_source, g_source_remove);
   g_clear_handle_id (&app.hangup_source, g_source_remove);
   quit_soon (reason == DUET_DISCONNECT_REASON_NORMAL || reason == DUET_DISCONNECT_REASON_DECLINE ||
@@ -253,6 +380,11 @@ adopt_call (DuetCall *call)
   DuetMyMediaStatus *status = duet_call_get_my_media_status (call);
 
   app.call = g_object_ref (call);
+  if (duet_bench_stamp_enabled ())
+    {
+      app.latency_us = g_array_new (FALSE, FALSE, sizeof (gint64));
+      add_latency_view (call);
+    }
   /* Also while ringing: shows that nothing is sent before accept */
   app.stats_source = g_timeout_add_seconds (1, stats_cb, NULL);
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (simple_event), (gpointer) "wait-connected");
@@ -523,6 +655,7 @@ fetch_token (const char  *password,
              GError     **error)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GTlsDatabase) ca = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -546,6 +679,12 @@ fetch_token (const char  *password,
   json_generator_set_root (generator, body_node);
   text = json_generator_to_data (generator, NULL);
 
+  if (app.tls_ca_file != NULL)
+    {
+      if ((ca = g_tls_file_database_new (app.tls_ca_file, error)) == NULL)
+        return NULL;
+      soup_session_set_tls_database (session, ca);
+    }
   msg = soup_message_new ("POST", url);
   if (msg == NULL)
     {
@@ -606,6 +745,8 @@ main (int   argc,
   g_autofree char *credential = NULL;
   gboolean password_stdin = FALSE, token_stdin = FALSE, test_sources = FALSE;
   int liveness_ms = 0;
+  g_autofree char *video_size = NULL;
+  int fps = 0;
   int value;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &app.server, "Server URL", "URL" },
@@ -621,6 +762,9 @@ main (int   argc,
     { "initial-video", 0, 0, G_OPTION_ARG_STRING, &initial_video, "call: initial video", "pause|resume" },
     { "hangup-after", 0, 0, G_OPTION_ARG_INT, &app.hangup_after, "End the call SECONDS after connected", "SECONDS" },
     { "liveness-timeout", 0, 0, G_OPTION_ARG_INT, &liveness_ms, "Dead-peer timeout", "MS" },
+    { "video-size", 0, 0, G_OPTION_ARG_STRING, &video_size, "Send video of this size (default 640x480)", "WxH" },
+    { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Send video at this frame rate (default 30)", "N" },
+    { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &app.tls_ca_file, "Verify the server (https) against the CAs in this PEM file, not the system CAs", "PATH" },
     { NULL }
   };
 
@@ -693,12 +837,34 @@ main (int   argc,
   else
     app.token = g_steal_pointer (&credential);
 
+  /* The media session reads these when each call starts */
+  if (video_size != NULL)
+    {
+      guint w = 0, h = 0;
+      char number[16];
+
+      if (sscanf (video_size, "%ux%u", &w, &h) != 2 || w < 16 || h < 16)
+        return (g_printerr ("Bad --video-size\n"), 2);
+      g_snprintf (number, sizeof number, "%u", w);
+      g_setenv ("DUET_VIDEO_WIDTH", number, TRUE);
+      g_snprintf (number, sizeof number, "%u", h);
+      g_setenv ("DUET_VIDEO_HEIGHT", number, TRUE);
+    }
+  if (fps > 0)
+    {
+      char number[16];
+
+      g_snprintf (number, sizeof number, "%d", fps);
+      g_setenv ("DUET_VIDEO_FPS", number, TRUE);
+    }
+
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
   app.manager = duet_manager_new ();
   g_object_set (app.manager, "test-sources", test_sources, NULL);
   if (liveness_ms > 0)
     g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
+  g_object_set (app.manager, "tls-ca-file", app.tls_ca_file, NULL);
 
   signed_in ();
   g_main_loop_run (app.loop);
@@ -711,6 +877,7 @@ main (int   argc,
   g_clear_object (&app.cancellable);
   g_main_loop_unref (app.loop);
   g_free (app.server);
+  g_free (app.tls_ca_file);
   g_free (app.user);
   g_free (app.service);
   g_free (app.token);

@@ -703,11 +703,33 @@ duet_manager_class_init (DuetManagerClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
+/* GStreamer's DTLS elements make one RSA key per process, on first use,
+ * which takes about half a second. Making it now, off the main thread,
+ * keeps it out of the first call's setup. */
+static gpointer
+warm_up_dtls (gpointer data)
+{
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec != NULL)
+    gst_object_unref (dec);
+  return NULL;
+}
+
 static void
 duet_manager_init (DuetManager *self)
 {
+  static gsize warmed = 0;
+
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+
+  if (g_once_init_enter (&warmed))
+    {
+      if (gst_is_initialized ())
+        g_thread_unref (g_thread_new ("duet-dtls-warm-up", warm_up_dtls, NULL));
+      g_once_init_leave (&warmed, 1);
+    }
 }
 
 DuetManager *

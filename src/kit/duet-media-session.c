@@ -24,6 +24,7 @@
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
+#include "duet-bench-stamp.h"
 #include "duet-kit-error.h"
 #include "duet-media-session.h"
 #include "duet-protocol.h"
@@ -92,6 +93,8 @@ struct _DuetMediaSession
   guint64           audio_buffers_sent;
   guint64           rx_bytes;
   guint64           tx_bytes;
+  gint64            first_video_frame_us;   /* monotonic, 0 = none yet */
+  gint64            first_audio_buffer_us;
 };
 
 G_DEFINE_FINAL_TYPE (DuetMediaSession, duet_media_session, G_TYPE_OBJECT)
@@ -266,6 +269,28 @@ rx_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* The first decoded buffer's monotonic time, for setup benchmarks */
+static GstPadProbeReturn
+first_buffer_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         when)
+{
+  gint64 expected = 0;
+
+  __atomic_compare_exchange_n ((gint64 *) when, &expected, g_get_monotonic_time (), FALSE,
+                               __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+add_first_buffer_probe (GstElement *element,
+                        gint64     *when)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (element, "src");
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer_probe, when, NULL);
+}
+
 /* ---- building the pipeline ---- */
 
 static GstElement *
@@ -428,6 +453,13 @@ build_video_send (DuetMediaSession *self,
       return FALSE;
     }
 
+  /* Bench only (DUET_BENCH_STAMP=1): the capture time painted into each frame */
+  if (duet_bench_stamp_enabled ())
+    {
+      g_autoptr(GstPad) pad = gst_element_get_static_pad (caps, "src");
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, duet_bench_stamp_probe, NULL, NULL);
+    }
+
   /* No camera (and no camera light) while video is disabled */
   gst_element_set_locked_state (src, !self->camera_active);
 
@@ -584,6 +616,7 @@ on_incoming_video (DuetMediaSession *self,
     g_object_set (chain[0], "request-keyframe", TRUE, "wait-for-keyframe", TRUE, NULL);
 
   add_counter (chain[1], "src", &self->video_frames_decoded);
+  add_first_buffer_probe (chain[1], &self->first_video_frame_us);
   link_chain (self, pad, chain, G_N_ELEMENTS (chain));
 
   /* Views added before the stream arrived */
@@ -618,6 +651,7 @@ on_incoming_audio (DuetMediaSession *self,
   chain[0] = make ("rtpopusdepay", NULL);
   chain[1] = make ("opusdec", NULL);
   add_counter (chain[1], "src", &self->audio_buffers_decoded);
+  add_first_buffer_probe (chain[1], &self->first_audio_buffer_us);
   link_chain (self, pad, chain, G_N_ELEMENTS (chain));
 
   src = gst_element_get_static_pad (chain[1], "src");
@@ -681,7 +715,14 @@ on_description_created (GstPromise *promise,
   /* Queue the SDP before our candidates can be: same priority keeps order */
   text = gst_sdp_message_as_text (desc->sdp);
   defer (self, LOCAL_DESCRIPTION, field, text, 0, NULL);
-  g_signal_emit_by_name (self->webrtc, "set-local-description", desc, NULL);
+  {
+    /* With a NULL promise, webrtcbin 1.22 leaks its error reply (and warns)
+     * when the call was closed while the description was being made */
+    GstPromise *done = gst_promise_new ();
+
+    g_signal_emit_by_name (self->webrtc, "set-local-description", desc, done);
+    gst_promise_unref (done);
+  }
   gst_webrtc_session_description_free (desc);
   g_object_unref (self);
 }
@@ -1297,6 +1338,8 @@ duet_media_session_get_stats (DuetMediaSession *self,
   stats->audio_buffers_sent = __atomic_load_n (&self->audio_buffers_sent, __ATOMIC_RELAXED);
   stats->rx_bytes = __atomic_load_n (&self->rx_bytes, __ATOMIC_RELAXED);
   stats->tx_bytes = __atomic_load_n (&self->tx_bytes, __ATOMIC_RELAXED);
+  stats->first_video_frame_us = __atomic_load_n (&self->first_video_frame_us, __ATOMIC_RELAXED);
+  stats->first_audio_buffer_us = __atomic_load_n (&self->first_audio_buffer_us, __ATOMIC_RELAXED);
 }
 
 static gboolean

@@ -20,6 +20,8 @@ typedef struct
   guint64 audio_buffers_sent;
   guint64 rx_bytes;
   guint64 tx_bytes;
+  gint64  first_video_frame_us;    /* monotonic µs of the first decoded peer frame, 0 = none */
+  gint64  first_audio_buffer_us;   /* same for the first decoded peer audio buffer */
 } DuetMediaStats;
 
 DuetMediaSession *duet_media_session_new                    (gboolean           offerer);

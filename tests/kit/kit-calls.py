@@ -12,6 +12,7 @@ import os
 import queue
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,9 @@ import time
 
 SERVER = os.environ.get("DUET_SERVER", "duet-server")
 CLIENT = os.environ.get("DUET_CALL", "duet-call")
-LIVENESS_MS = 3000
+# Dead-peer timeout given to every client; the sanitizer build raises it
+# (tests/kit/meson.build) and every detection bound scales with it
+LIVENESS_MS = int(os.environ.get("DUET_TEST_LIVENESS_MS", "3000"))
 
 
 class Fail(Exception):
@@ -33,8 +36,10 @@ def check(cond, what):
 
 
 class Server:
-    def __init__(self, tmp, ring_timeout=30, grace=30):
+    def __init__(self, tmp, ring_timeout=30, grace=30, extra=(), prefix=()):
         self.tmp = tmp
+        self.extra = list(extra)
+        self.prefix = list(prefix)   # e.g. ip netns exec NS
         self.db = os.path.join(tmp, "duet.sqlite")
         self.ring_timeout = ring_timeout
         self.grace = grace
@@ -48,12 +53,12 @@ class Server:
 
     def start(self):
         log = open(os.path.join(self.tmp, "server.log"), "ab")
-        self.proc = subprocess.Popen([SERVER, "serve", "--port", str(self.port), "--db", self.db,
+        self.proc = subprocess.Popen(self.prefix + [SERVER, "serve", "--port", str(self.port), "--db", self.db,
                                       "--ring-timeout", str(self.ring_timeout),
-                                      "--grace-period", str(self.grace)],
+                                      "--grace-period", str(self.grace)] + self.extra,
                                      stdout=subprocess.PIPE, stderr=log)
         line = self.proc.stdout.readline().decode()
-        m = re.search(r"listening on (http://[0-9.]+:(\d+))", line)
+        m = re.search(r"listening on (https?://[0-9.]+:(\d+))", line)
         check(m is not None, "server did not start: %r" % line)
         self.url = m.group(1)
         self.port = int(m.group(2))
@@ -62,6 +67,16 @@ class Server:
         out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user],
                              check=True, capture_output=True).stdout.decode().strip()
         return out.split()[-1]
+
+    def history(self, call_id):
+        """The call's row as the server stored it (read-only, WAL allows it)"""
+        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            row = db.execute("SELECT state, reason, source, answered_at, ended_at FROM calls"
+                             " WHERE call_id = ?", (call_id,)).fetchone()
+        finally:
+            db.close()
+        return dict(zip(("state", "reason", "source", "answered_at", "ended_at"), row)) if row else None
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:
@@ -74,16 +89,17 @@ class Server:
 
 
 class Client:
-    def __init__(self, server, user, args, tmp, password=False):
+    def __init__(self, server, user, args, tmp, password=False, options=(), prefix=()):
         self.user = user
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
                    DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
-        self.stderr = open(os.path.join(tmp, user + ".err"), "wb")
+        self.stderr_path = os.path.join(tmp, user + ".err")
+        self.stderr = open(self.stderr_path, "ab")
         credential = "--password-stdin" if password else "--token-stdin"
-        self.proc = subprocess.Popen([CLIENT, "--server", server.url, "--user", user, credential,
-                                      "--test-sources"] + args,
+        self.proc = subprocess.Popen(list(prefix) + [CLIENT, "--server", server.url, "--user", user, credential,
+                                      "--test-sources"] + list(options) + args,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)
         self.send("secret" if password else server.token(user))
@@ -392,6 +408,122 @@ def server_restart(ctx):
     disconnected(alice, "NORMAL", "CALLER", False)
     disconnected(bob, "NORMAL", "CALLER", True)
     check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+    assert_history(ctx, call_id, "NORMAL", "CALLER")
+
+
+def assert_history(ctx, call_id, reason, source, timeout=5):
+    """The restarted server wrote the ending to the history"""
+    deadline = time.monotonic() + timeout
+    while True:
+        row = ctx.server.history(call_id)
+        if row and row["state"] == "ended":
+            break
+        check(time.monotonic() < deadline, "history row of %s not ended: %s" % (call_id, row))
+        time.sleep(0.1)
+    check(row["reason"] == reason and row["source"] == source, "history %s, expected %s/%s" % (row, reason, source))
+    check(row["answered_at"] and row["ended_at"] and row["ended_at"] >= row["answered_at"],
+          "history times %s" % row)
+
+
+def server_killed(ctx):
+    """SIGKILL the app server mid-call (no chance to mark calls): after a
+    restart it picks the connected call up from the database; media goes
+    on, both clients reconnect, end reaches the peer, history is written."""
+    alice, bob = connected_call(ctx)
+    media_flows(bob)
+    call_id = bob.wait("incoming-call")["call_id"]
+    ctx.server.stop(signal.SIGKILL)
+    alice.wait("server-disconnected", 10)
+    bob.wait("server-disconnected", 10)
+    media_flows(bob)
+    media_flows(alice)
+    ctx.server.start()
+    for c in (alice, bob):
+        c.wait("server-connected", 15, pred=lambda e, c=c: sum(
+            1 for x in c.events if x.get("event") == "server-connected") >= 2)
+        hello = [e for e in c.events if e.get("event") == "server-connected"][-1]
+        check(call_id in hello["calls"], "%s: hello.calls %s lacks %s" % (c.user, hello["calls"], call_id))
+    check(not alice.has("disconnected") and not bob.has("disconnected"), "call ended by the kill")
+    media_flows(alice)
+    n = len(alice.events)
+    bob.send("mute")
+    alice.wait("peer-mic-muted", 5, after=n)
+    bob.send("end")
+    disconnected(bob, "NORMAL", "CALLEE", False)
+    disconnected(alice, "NORMAL", "CALLEE", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+    assert_history(ctx, call_id, "NORMAL", "CALLEE")
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True)
+
+
+def make_ca(tmp, name):
+    """A throwaway CA: NAME-ca.key, NAME-ca.pem"""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Duet test CA " + name,
+            "-keyout", name + "-ca.key", "-out", name + "-ca.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            cwd=tmp)
+    return os.path.join(tmp, name + "-ca.pem")
+
+
+def make_server_cert(tmp, ca):
+    """server.pem signed by CA for 127.0.0.1 and localhost"""
+    ext = os.path.join(tmp, "server.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+                "basicConstraints=CA:FALSE\n")
+    openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", "server.key", "-out", "server.csr", cwd=tmp)
+    openssl("x509", "-req", "-in", "server.csr", "-CA", ca + "-ca.pem", "-CAkey", ca + "-ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", "server.pem", cwd=tmp)
+    return os.path.join(tmp, "server.pem"), os.path.join(tmp, "server.key")
+
+
+def rejected(ctx, user, options, password=False, expect_event="server-error", expect_msg="tls_error",
+             stderr_has="TLS"):
+    c = ctx.client(user, ["listen"], password=password, options=options)
+    e = c.wait(expect_event, 15)
+    check(expect_msg in e.get("message", ""), "%s: %s, expected %s" % (user, e, expect_msg))
+    check(c.exit_code() == 1, "%s: a TLS failure should exit 1" % user)
+    check(not c.has("server-connected"), "%s: connected despite the certificate" % user)
+    err = open(c.stderr_path, errors="replace").read()
+    check(stderr_has in err, "%s: no clear message on stderr: %r" % (user, err[-500:]))
+    return e
+
+
+def tls(ctx):
+    """wss with a certificate from our own CA: duet-call --tls-ca-file
+    connects and completes a call; a wrong CA, no CA file (system CAs) or an
+    unreadable CA file is refused with a clear error and exit status 1."""
+    if subprocess.run(["sh", "-c", "command -v openssl"], capture_output=True).returncode != 0:
+        print("SKIP: openssl is needed")
+        sys.exit(77)
+    good = make_ca(ctx.tmp, "good")
+    wrong = make_ca(ctx.tmp, "wrong")
+    cert, key = make_server_cert(ctx.tmp, os.path.join(ctx.tmp, "good"))
+    ctx.server_args = dict(extra=["--tls-cert", cert, "--tls-key", key])
+    check(ctx.server.url.startswith("https://"), "server not on https: " + ctx.server.url)
+    trusted = ["--tls-ca-file", good]
+    # password sign-in (POST /v1/token) and the WebSocket both over TLS
+    bob = ctx.client("bob", ["listen", "--auto-accept"], password=True, options=trusted)
+    bob.wait("server-connected")
+    alice = ctx.client("alice", ["call", "bob"], password=True, options=trusted)
+    alice.wait("connected")
+    bob.wait("connected")
+    media_flows(bob)
+    alice.send("end")
+    disconnected(alice, "NORMAL", "CALLER", False)
+    disconnected(bob, "NORMAL", "CALLER", True)
+    check(alice.exit_code() == 0 and bob.exit_code() == 0, "exit codes not 0")
+
+    rejected(ctx, "carol", ["--tls-ca-file", wrong])
+    rejected(ctx, "carol", [])                      # system CAs do not know our CA
+    rejected(ctx, "carol", ["--tls-ca-file", os.path.join(ctx.tmp, "missing.pem")], stderr_has="CA file")
+    e = rejected(ctx, "carol", ["--tls-ca-file", wrong], password=True,
+                 expect_event="sign-in-failed", expect_msg="", stderr_has="")
+    check(re.search("certificate|TLS", e["message"], re.I), "sign-in error not about TLS: %s" % e)
 
 
 def late_callee(ctx):
@@ -435,8 +567,8 @@ class Context:
             self._server = Server(self.tmp, **self.server_args)
         return self._server
 
-    def client(self, user, args, password=False):
-        c = Client(self.server, user, args, self.tmp, password)
+    def client(self, user, args, password=False, options=(), prefix=()):
+        c = Client(self.server, user, args, self.tmp, password, options, prefix)
         self.clients.append(c)
         return c
 
@@ -450,7 +582,7 @@ class Context:
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     flow, end_by_callee, hangup_after, media_controls, audio_gains_video, initial_pause,
     no_media_before_accept, cancel, decline, no_answer, busy, start_failures, peer_killed,
-    server_restart, end_during_outage, late_callee)}
+    server_restart, end_during_outage, late_callee, server_killed, tls)}
 
 
 def main():
@@ -464,8 +596,9 @@ def main():
             for c in ctx.clients:
                 c.kill(signal.SIGTERM)
             for c in ctx.clients:
-                err = open(os.path.join(tmp, c.user + ".err"), errors="replace").read()
-                check("runtime error:" not in err and "AddressSanitizer" not in err,
+                err = open(c.stderr_path, errors="replace").read()
+                check("runtime error:" not in err and "AddressSanitizer" not in err and
+                      "LeakSanitizer" not in err,
                       "%s: sanitizer report" % c.user)
             print("ok", sys.argv[1])
             return 0
@@ -477,7 +610,7 @@ def main():
                     if ev.get("event") != "audio-description-update":
                         print(json.dumps(ev))
                 print("--- %s stderr" % c.user)
-                sys.stdout.write(open(os.path.join(tmp, c.user + ".err"), errors="replace").read()[-3000:])
+                sys.stdout.write(open(c.stderr_path, errors="replace").read()[-3000:])
             return 1
         finally:
             ctx.close()

@@ -163,6 +163,24 @@ duet_test_server_stop (DuetTestServer *server)
   return status;
 }
 
+/* SIGKILL: the server gets no chance to clean up */
+void
+duet_test_server_kill (DuetTestServer *server)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (server->process);
+  g_subprocess_force_exit (server->process);
+  g_subprocess_wait_async (server->process, NULL, wait_cb, &result);
+  while (result == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (result);
+  g_assert_true (g_subprocess_get_if_signaled (server->process));
+  g_assert_cmpint (g_subprocess_get_term_sig (server->process), ==, SIGKILL);
+  g_clear_object (&server->process);
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -187,6 +205,7 @@ duet_test_server_free (DuetTestServer *server)
   g_free (server->db);
   g_free (server->base_url);
   g_strfreev (server->extra_args);
+  g_free (server->tls_ca_file);
   g_free (server);
 }
 
@@ -226,7 +245,13 @@ duet_test_server_read_secret (DuetTestServer *server,
   return key;
 }
 
-/* Tests use a throwaway self-signed certificate */
+/* Tests use a throwaway self-signed certificate unless they set
+ * server->tls_ca_file; then the certificate is verified for real */
+static void
+setup_tls (DuetTestServer *server,
+           SoupSession    *session,
+           SoupMessage    *msg);
+
 static gboolean
 accept_any_certificate (SoupMessage          *msg,
                         GTlsCertificate      *certificate,
@@ -234,6 +259,24 @@ accept_any_certificate (SoupMessage          *msg,
                         gpointer              user_data)
 {
   return TRUE;
+}
+
+static void
+setup_tls (DuetTestServer *server,
+           SoupSession    *session,
+           SoupMessage    *msg)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (server->tls_ca_file == NULL)
+    {
+      g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+      return;
+    }
+  database = g_tls_file_database_new (server->tls_ca_file, &error);
+  g_assert_no_error (error);
+  soup_session_set_tls_database (session, database);
 }
 
 guint
@@ -250,7 +293,7 @@ duet_test_http (DuetTestServer *server,
   g_autoptr(GBytes) response = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  setup_tls (server, session, msg);
   if (body != NULL)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
@@ -347,7 +390,7 @@ duet_test_client_connect (DuetTestServer *server,
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", header);
     }
 
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+  setup_tls (server, client->session, msg);
   soup_session_websocket_connect_async (client->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                         NULL, connect_cb, &result);
   while (result == NULL && g_get_monotonic_time () < deadline)

@@ -18,6 +18,7 @@ typedef struct
   char        *base_url;      /* http://127.0.0.1:PORT */
   GSubprocess *process;
   GStrv        extra_args;
+  char        *tls_ca_file;   /* set: verify https against these CAs; NULL: accept any certificate */
 } DuetTestServer;
 
 typedef struct
@@ -39,6 +40,7 @@ int             duet_test_run_cli            (const char * const *argv,
 DuetTestServer *duet_test_server_new         (const char * const *extra_args);
 void            duet_test_server_start       (DuetTestServer     *server);
 int             duet_test_server_stop        (DuetTestServer     *server);
+void            duet_test_server_kill        (DuetTestServer     *server);
 void            duet_test_server_free        (DuetTestServer     *server);
 void            duet_test_server_add_user    (DuetTestServer     *server,
                                               const char         *user);

@@ -376,6 +376,198 @@ test_restart_keeps_connected_call (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_int_member (entry, "answered_at") > 0);
 }
 
+/* SIGKILL: no server_shutdown, nothing marked; the connected call is
+ * picked up from the database (saved at each transition) after restart */
+static void
+test_restart_after_kill (Fixture *f, gconstpointer data)
+{
+  g_autofree char *call_id = duet_test_connect_call (f->alice, f->bob, "bob");
+  g_autofree char *ringing_id = NULL;
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autoptr(DuetTestClient) carol = NULL;
+  g_autoptr(JsonObject) history = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(DuetTestClient) dave = NULL;
+  JsonObject *entry, *call;
+
+  /* a second call that is still waiting when the server dies */
+  duet_test_server_add_user (f->server, "dave");
+  dave = duet_test_client_sign_in (f->server, "dave");
+  ringing_id = duet_test_make_call (f->carol, "dave", NULL, dave);
+
+  duet_test_server_kill (f->server);
+  g_assert_true (duet_test_client_wait_closed (f->alice, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (f->alice->close_code, !=, 1001);  /* no goodbye */
+
+  duet_test_server_start (f->server);
+  alice = duet_test_client_sign_in (f->server, "alice");
+  bob = duet_test_client_sign_in (f->server, "bob");
+  call = json_array_get_object_element (json_object_get_array_member (alice->hello, "calls"), 0);
+  g_assert_nonnull (call);
+  g_assert_cmpstr (json_object_get_string_member (call, "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (call, "state"), ==, "connected");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (bob->hello, "calls")), ==, 1);
+
+  /* the unanswered call did not survive; its caller learns why */
+  carol = duet_test_client_sign_in (f->server, "carol");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (carol->hello, "calls")), ==, 0);
+  duet_test_assert_disconnected (carol, ringing_id, "SERVICE_MAINTENANCE", "APP_SERVER", TRUE);
+
+  /* past the grace period the call is still up, and relay works */
+  assert_quiet (alice, 1500);
+  expect_reply (alice, OFFER, call_id);
+  event = duet_test_client_wait_event (bob, "signal", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  expect_reply (bob, END, call_id);
+  duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLEE", FALSE);
+  duet_test_assert_disconnected (alice, call_id, "NORMAL", "CALLEE", TRUE);
+
+  history = duet_test_client_request (alice, "{\"type\":\"history\"}");
+  duet_test_assert_reply (history);
+  entry = json_array_get_object_element (json_object_get_array_member (history, "calls"), 0);
+  g_assert_cmpstr (json_object_get_string_member (entry, "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (entry, "reason"), ==, "NORMAL");
+  g_assert_cmpstr (json_object_get_string_member (entry, "source"), ==, "CALLEE");
+  g_assert_true (json_object_get_int_member (entry, "answered_at") > 0);
+  g_assert_true (json_object_get_int_member (entry, "ended_at") >= json_object_get_int_member (entry, "answered_at"));
+}
+
+/* Many make_call from one connection to the same callee: one rings, the
+ * rest are refused (ALREADY_EXIST); past the burst the connection's rate
+ * limit trips and closes it; the callee never sees a second call */
+static void
+test_invite_flood_one_caller (Fixture *f, gconstpointer data)
+{
+  g_autofree char *first = NULL;
+  g_autoptr(JsonObject) incoming = NULL;
+  g_autoptr(JsonObject) pong = NULL;
+  guint refused = 0, limited = 0, replies = 0;
+  JsonObject *message;
+
+  for (int i = 0; i < 50; i++)
+    duet_test_client_send_raw (f->alice, "{\"type\":\"make_call\",\"id\":\"m\",\"peer_user\":\"bob\","
+                                         "\"media_type\":\"audio\"}");
+  while (replies + refused < 50 && (message = duet_test_client_next (f->alice, DUET_TEST_TIMEOUT_MS)) != NULL)
+    {
+      if (g_strcmp0 (duet_test_get_string (message, "type"), "reply") == 0)
+        {
+          replies++;
+          first = g_strdup (duet_test_get_string (message, "call_id"));
+        }
+      else
+        {
+          duet_test_assert_error (message, "start_failed");
+          g_assert_cmpstr (duet_test_get_string (message, "start_fail_reason"), ==, "ALREADY_EXIST");
+          refused++;
+        }
+      json_object_unref (message);
+    }
+  g_assert_cmpuint (replies, ==, 1);
+  g_assert_cmpuint (refused, ==, 49);
+  incoming = duet_test_client_wait_event (f->bob, "incoming_call", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (incoming);
+  g_assert_cmpstr (duet_test_get_string (incoming, "call_id"), ==, first);
+  assert_quiet (f->bob, 200);
+
+  /* keep flooding: the per-connection limit closes the socket (1008) */
+  for (int i = 0; i < 400; i++)
+    duet_test_client_send_raw (f->alice, "{\"type\":\"make_call\",\"id\":\"m\",\"peer_user\":\"bob\","
+                                         "\"media_type\":\"audio\"}");
+  g_assert_true (duet_test_client_wait_closed (f->alice, DUET_TEST_TIMEOUT_MS));
+  g_assert_cmpuint (f->alice->close_code, ==, 1008);
+  while ((message = g_queue_pop_head (&f->alice->messages)) != NULL)
+    {
+      if (g_strcmp0 (duet_test_get_string (message, "code"), "rate_limited") == 0)
+        limited++;
+      json_object_unref (message);
+    }
+  g_assert_cmpuint (limited, >, 0);
+
+  /* the server stays responsive and bob still has one call, ended when
+   * alice's grace period (1 s) ran out */
+  pong = duet_test_client_request (f->carol, "{\"type\":\"ping\"}");
+  duet_test_assert_reply (pong);
+  duet_test_assert_disconnected (f->bob, first, "NETWORK_UNSTABLE", "APP_SERVER", TRUE);
+  assert_quiet (f->bob, 200);
+}
+
+/* Many users call one callee at once: exactly one rings, every other
+ * caller gets ALREADY_GOT_A_CALL and the callee a missed_call for each */
+static void
+test_invite_flood_many_callers (Fixture *f, gconstpointer data)
+{
+  enum { N = 12 };
+  DuetTestClient *callers[N];
+  g_autofree char *ringing = NULL;
+  g_autoptr(JsonObject) pong = NULL;
+  guint incoming = 0, missed = 0, busy = 0;
+  gint64 start;
+  JsonObject *message;
+
+  for (int i = 0; i < N; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("flood%d", i);
+
+      duet_test_server_add_user (f->server, user);
+      callers[i] = duet_test_client_sign_in (f->server, user);
+    }
+  for (int i = 0; i < N; i++)
+    duet_test_client_send_raw (callers[i], "{\"type\":\"make_call\",\"id\":\"m\",\"peer_user\":\"bob\","
+                                           "\"media_type\":\"audiovideo\"}");
+
+  for (int i = 0; i < N; i++)
+    {
+      g_autoptr(JsonObject) reply = duet_test_client_next (callers[i], DUET_TEST_TIMEOUT_MS);
+      g_autoptr(JsonObject) ended = NULL;
+      const char *call_id;
+
+      g_assert_nonnull (reply);
+      duet_test_assert_reply (reply);
+      call_id = duet_test_get_string (reply, "call_id");
+      ended = duet_test_client_next (callers[i], 300);
+      if (ended == NULL)
+        {
+          g_assert_null (ringing);
+          ringing = g_strdup (call_id);
+          continue;
+        }
+      g_assert_cmpstr (duet_test_get_string (ended, "type"), ==, "disconnected");
+      g_assert_cmpstr (duet_test_get_string (ended, "call_id"), ==, call_id);
+      g_assert_cmpstr (duet_test_get_string (ended, "reason"), ==, "ALREADY_GOT_A_CALL");
+      busy++;
+    }
+  g_assert_nonnull (ringing);
+  g_assert_cmpuint (busy, ==, N - 1);
+
+  while ((message = duet_test_client_next (f->bob, 500)) != NULL)
+    {
+      const char *type = duet_test_get_string (message, "type");
+
+      if (g_strcmp0 (type, "incoming_call") == 0)
+        {
+          g_assert_cmpstr (duet_test_get_string (message, "call_id"), ==, ringing);
+          incoming++;
+        }
+      else if (g_strcmp0 (type, "missed_call") == 0)
+        {
+          g_assert_cmpstr (duet_test_get_string (message, "reason"), ==, "ALREADY_GOT_A_CALL");
+          missed++;
+        }
+      json_object_unref (message);
+    }
+  g_assert_cmpuint (incoming, ==, 1);
+  g_assert_cmpuint (missed, ==, N - 1);
+
+  start = g_get_monotonic_time ();
+  pong = duet_test_client_request (f->carol, "{\"type\":\"ping\"}");
+  duet_test_assert_reply (pong);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  for (int i = 0; i < N; i++)
+    duet_test_client_free (callers[i]);
+}
+
 static void
 test_restart_party_missing (Fixture *f, gconstpointer data)
 {
@@ -392,7 +584,6 @@ static void
 test_offline_callee (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = NULL;
-  g_autofree char *cc = NULL;
   g_autoptr(JsonObject) incoming = NULL;
   g_autoptr(JsonObject) reply = NULL;
 
@@ -750,6 +941,9 @@ main (int argc, char **argv)
   ADD ("service-maintenance", test_service_maintenance);
   ADD ("restart-keeps-connected-call", test_restart_keeps_connected_call);
   ADD ("restart-party-missing", test_restart_party_missing);
+  ADD ("restart-after-kill", test_restart_after_kill);
+  ADD ("invite-flood-one-caller", test_invite_flood_one_caller);
+  ADD ("invite-flood-many-callers", test_invite_flood_many_callers);
   ADD ("offline-callee", test_offline_callee);
   ADD ("missed-call", test_missed_call);
   ADD ("start-fail", test_start_fail);

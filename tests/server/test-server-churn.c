@@ -130,7 +130,13 @@ test_churn (void)
   g_assert_cmpint (metric (server, "duet_connections"), ==, 0);
   g_assert_cmpint (metric (server, "duet_authenticated_connections"), ==, 0);
   g_assert_cmpint (ABS (fds_after - fds_before), <=, FD_SLACK);
+#ifdef __SANITIZE_ADDRESS__
+  /* ASan holds freed memory in quarantine, so RSS says nothing about leaks
+   * there; LeakSanitizer checks the server at exit instead. */
+  g_test_message ("RSS bound not checked under AddressSanitizer");
+#else
   g_assert_cmpint (rss_after - rss_before, <, RSS_BOUND_KIB);
+#endif
 }
 
 int

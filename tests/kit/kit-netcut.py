@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The network between two duet-call clients is cut mid-call.
+
+Three network namespaces made here and removed on exit (whatever happens):
+  duet-hub-PID  bridge br0 10.231.0.254/24, duet-server listens there
+  duet-a-PID    alice, 10.231.0.1/24 on a veth to the bridge
+  duet-b-PID    bob,   10.231.0.2/24 on a veth to the bridge
+The addresses exist only inside these namespaces; nothing touches the host's
+network. The cut: `ip link set ... down` (or netem loss 100%) on alice's
+side. Both clients must end with NETWORK_UNSTABLE within the liveness bound.
+
+Usage: kit-netcut.py {link-down,netem-loss}
+Exit 77 (skip) without root or without `ip netns`/veth/bridge support.
+"""
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("kit_calls", os.path.join(here, "kit-calls.py"))
+kc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(kc)
+
+SKIP = 77
+PID = os.getpid()
+HUB, NS_A, NS_B = "duet-hub-%d" % PID, "duet-a-%d" % PID, "duet-b-%d" % PID
+SERVER_IP = "10.231.0.254"
+BOUND_S = kc.LIVENESS_MS / 1000 + 2.5   # same bound as the peer-killed scenario
+
+
+def ip(*args, check=True):
+    return subprocess.run(["ip"] + list(args), check=check, capture_output=True)
+
+
+def cleanup():
+    for ns in (NS_A, NS_B, HUB):
+        ip("netns", "del", ns, check=False)
+
+
+def setup():
+    for ns in (HUB, NS_A, NS_B):
+        ip("netns", "add", ns)
+        ip("-n", ns, "link", "set", "lo", "up")
+    ip("-n", HUB, "link", "add", "br0", "type", "bridge")
+    ip("-n", HUB, "addr", "add", SERVER_IP + "/24", "dev", "br0")
+    ip("-n", HUB, "link", "set", "br0", "up")
+    for ns, side, addr in ((NS_A, "a", "10.231.0.1/24"), (NS_B, "b", "10.231.0.2/24")):
+        # made inside the hub, one end moved into the client namespace
+        ip("-n", HUB, "link", "add", "h" + side, "type", "veth", "peer", "name", "v" + side)
+        ip("-n", HUB, "link", "set", "v" + side, "netns", ns)
+        ip("-n", HUB, "link", "set", "h" + side, "master", "br0")
+        ip("-n", HUB, "link", "set", "h" + side, "up")
+        ip("-n", ns, "addr", "add", addr, "dev", "v" + side)
+        ip("-n", ns, "link", "set", "v" + side, "up")
+
+
+def cut(how):
+    if how == "link-down":
+        ip("-n", HUB, "link", "set", "ha", "down")
+    else:
+        ip("netns", "exec", NS_A, "tc", "qdisc", "add", "dev", "va", "root", "netem", "loss", "100%")
+
+
+def scenario(ctx, how):
+    ctx.server_args = dict(grace=30, extra=["--listen", SERVER_IP], prefix=["ip", "netns", "exec", HUB])
+    bob = ctx.client("bob", ["listen", "--auto-accept"], prefix=["ip", "netns", "exec", NS_B])
+    bob.wait("server-connected", 15)
+    alice = ctx.client("alice", ["call", "bob"], prefix=["ip", "netns", "exec", NS_A])
+    alice.wait("connected", 20)
+    bob.wait("connected", 20)
+    kc.media_flows(alice)
+    kc.media_flows(bob)
+    t0 = time.monotonic()
+    cut(how)
+    for c in (alice, bob):
+        left = BOUND_S - (time.monotonic() - t0)
+        e = c.wait("disconnected", max(left, 0.1) + 5)
+        took = time.monotonic() - t0
+        kc.check(e["reason"] == "NETWORK_UNSTABLE", "%s: disconnected %s" % (c.user, e))
+        kc.check(took < BOUND_S, "%s: cut detected after %.1f s (bound %.1f s)" % (c.user, took, BOUND_S))
+        print("%s: NETWORK_UNSTABLE (%s) %.2f s after the cut" % (c.user, e["source"], took))
+        kc.check(c.exit_code() == 3, "%s: NETWORK_UNSTABLE should exit 3" % c.user)
+
+
+def main():
+    how = sys.argv[1] if len(sys.argv) > 1 else "link-down"
+    if how not in ("link-down", "netem-loss"):
+        print("usage: kit-netcut.py {link-down,netem-loss}", file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("SKIP: needs root for network namespaces")
+        return SKIP
+    # meson's timeout sends SIGTERM: still clean up
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    try:
+        setup()
+        if how == "netem-loss":
+            # probe: sch_netem may be missing from the kernel
+            ip("netns", "exec", HUB, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "loss", "0%")
+            ip("netns", "exec", HUB, "tc", "qdisc", "del", "dev", "lo", "root")
+    except (subprocess.CalledProcessError, OSError) as e:
+        cleanup()
+        err = getattr(e, "stderr", b"") or b""
+        print("SKIP: cannot make namespaces/veth/bridge/netem: %s %s" % (e, err.decode(errors="replace").strip()))
+        return SKIP
+    try:
+        with tempfile.TemporaryDirectory(prefix="duet-netcut-") as tmp:
+            ctx = kc.Context(tmp)
+            try:
+                scenario(ctx, how)
+                print("ok", how)
+                return 0
+            except kc.Fail as e:
+                print("FAIL %s: %s" % (how, e))
+                for c in ctx.clients:
+                    print("--- %s events %s" % (c.user, c.names()))
+                    sys.stdout.write(open(c.stderr_path, errors="replace").read()[-2000:])
+                return 1
+            finally:
+                ctx.close()
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
