@@ -29,6 +29,7 @@ struct _DuetAccount
   char             *token;
   DuetAccountState  state;
   SoupSession      *session;
+  GError           *tls_error;   /* the CA file could not be read */
 };
 
 G_DEFINE_FINAL_TYPE (DuetAccount, duet_account, G_TYPE_OBJECT)
@@ -62,18 +63,6 @@ token_schema (void)
   return &schema;
 }
 
-/* g_set_str() is only in GLib 2.76 */
-static gboolean
-replace_str (char       **field,
-             const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
 static void
 set_state (DuetAccount      *self,
            DuetAccountState  state)
@@ -90,11 +79,11 @@ set_identity (DuetAccount *self,
               const char  *user_id,
               const char  *service_id)
 {
-  if (replace_str (&self->server_url, server_url))
+  if (duet_set_string (&self->server_url, server_url))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_URL]);
-  if (replace_str (&self->user_id, user_id))
+  if (duet_set_string (&self->user_id, user_id))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_ID]);
-  if (replace_str (&self->service_id, service_id))
+  if (duet_set_string (&self->service_id, service_id))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVICE_ID]);
 }
 
@@ -102,7 +91,7 @@ static void
 set_token (DuetAccount *self,
            const char  *token)
 {
-  if (replace_str (&self->token, token))
+  if (duet_set_string (&self->token, token))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
 }
 
@@ -112,6 +101,7 @@ duet_account_finalize (GObject *object)
   DuetAccount *self = DUET_ACCOUNT (object);
 
   g_clear_object (&self->session);
+  g_clear_error (&self->tls_error);
   g_free (self->profile);
   g_free (self->server_url);
   g_free (self->user_id);
@@ -462,6 +452,14 @@ duet_account_sign_in_async (DuetAccount         *self,
       return;
     }
 
+  if (self->tls_error != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("Cannot read the certificate authority file: %s. Check the file, or ask your server’s administrator for the right one."),
+                               self->tls_error->message);
+      return;
+    }
+
   url = token_url (server_url);
   msg = soup_message_new (SOUP_METHOD_POST, url);
   if (msg == NULL)
@@ -575,6 +573,33 @@ duet_account_restore_finish (DuetAccount   *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * duet_account_set_tls_ca_file:
+ * @path: (nullable): PEM file of the CAs that may sign the server's
+ *   certificate, or %NULL for the system CAs
+ *
+ * Sign-in trusts the same CAs as the call connection.
+ */
+void
+duet_account_set_tls_ca_file (DuetAccount *self,
+                              const char  *path)
+{
+  g_autoptr(GTlsDatabase) database = NULL;
+
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  g_clear_error (&self->tls_error);
+  if (path == NULL)
+    database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+  else
+    database = g_tls_file_database_new (path, &self->tls_error);
+
+  /* A CA file that cannot be read fails sign-in (see sign_in_async)
+   * rather than falling back to the system CAs */
+  if (database != NULL)
+    soup_session_set_tls_database (self->session, database);
 }
 
 void

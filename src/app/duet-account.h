@@ -47,6 +47,8 @@ void              duet_account_restore_async    (DuetAccount          *self,
 gboolean          duet_account_restore_finish   (DuetAccount          *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
+void              duet_account_set_tls_ca_file  (DuetAccount          *self,
+                                                 const char           *path);
 void              duet_account_sign_out         (DuetAccount          *self);
 
 gint64            duet_account_token_expiry     (const char           *token);

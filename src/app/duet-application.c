@@ -252,13 +252,11 @@ apply_media_settings (DuetApplication *self)
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
                 "camera-name", *camera ? camera : NULL,
                 "mic-name", *microphone ? microphone : NULL,
+                "echo-cancel", g_settings_get_boolean (self->settings, "echo-cancellation"),
                 /* read at the next connect */
                 "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,
                 NULL);
-  /* The kit reads echo cancellation from the environment only (for now);
-   * it applies from the next call on. */
-  g_setenv ("DUET_ECHO_CANCEL",
-            g_settings_get_boolean (self->settings, "echo-cancellation") ? "1" : "0", TRUE);
+  duet_account_set_tls_ca_file (self->account, *tls_ca_file ? tls_ca_file : NULL);
 }
 
 /* ---- autostart ---- */

@@ -74,18 +74,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* g_set_str() is GLib 2.76 */
-static gboolean
-replace_str (char       **field,
-             const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
 /* ---- sending ---- */
 
 static JsonObject *
@@ -900,6 +888,6 @@ duet_call_set_call_id (DuetCall   *self,
 {
   g_return_if_fail (DUET_IS_CALL (self));
 
-  if (replace_str (&self->call_id, call_id))
+  if (duet_set_string (&self->call_id, call_id))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_ID]);
 }

@@ -30,6 +30,7 @@ struct _DuetManager
   GStrv           server_calls;  /* call ids in the last hello */
 
   gboolean        test_sources;
+  gboolean        echo_cancel;
   char           *camera_name;
   char           *mic_name;
   guint           liveness_timeout;
@@ -46,6 +47,7 @@ enum {
   PROP_MIC_NAME,
   PROP_LIVENESS_TIMEOUT,
   PROP_TLS_CA_FILE,
+  PROP_ECHO_CANCEL,
   N_PROPS
 };
 
@@ -59,18 +61,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* g_set_str() is GLib 2.76 */
-static gboolean
-replace_str (char       **field,
-             const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
 
 /* ---- event routing ---- */
 
@@ -297,7 +287,10 @@ new_media (DuetManager *self,
   /* Devices are picked before the call is handed out: report here too */
   g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
 
-  g_object_set (media, "test-sources", self->test_sources, NULL);
+  g_object_set (media,
+                "test-sources", self->test_sources,
+                "echo-cancel", self->echo_cancel,
+                NULL);
   if (self->camera_name != NULL)
     g_object_set (media, "camera-name", self->camera_name, NULL);
   if (self->mic_name != NULL)
@@ -637,6 +630,7 @@ duet_manager_get_property (GObject    *object,
     case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
+    case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -652,10 +646,11 @@ duet_manager_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
-    case PROP_CAMERA_NAME: replace_str (&self->camera_name, g_value_get_string (value)); break;
-    case PROP_MIC_NAME: replace_str (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
-    case PROP_TLS_CA_FILE: replace_str (&self->tls_ca_file, g_value_get_string (value)); break;
+    case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
+    case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -682,6 +677,8 @@ duet_manager_class_init (DuetManagerClass *klass)
   /* tls-ca-file: PEM file of the CAs that may sign the server's certificate
    * (https/wss); NULL or "" for the system CAs. Read at connect. */
   properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, flags);
+  /* echo-cancel: webrtcdsp on the microphone, from the next call on */
+  properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* incoming-call (DuetCcParam): the server's push; verify it to ring */
@@ -721,6 +718,8 @@ duet_manager_init (DuetManager *self)
 {
   static gsize warmed = 0;
 
+  /* DUET_ECHO_CANCEL=0 turns it off for scripts and tests */
+  self->echo_cancel = g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") != 0;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 

@@ -128,18 +128,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* g_set_str() is GLib 2.76 */
-static gboolean
-replace_str (char       **field,
-             const char  *value)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return FALSE;
-  g_free (*field);
-  *field = g_strdup (value);
-  return TRUE;
-}
-
 /* ---- marshalling to the owner's context ---- */
 
 typedef struct
@@ -1469,8 +1457,8 @@ duet_media_session_set_property (GObject      *object,
     {
     case PROP_TEST_SOURCES: self->test_sources |= g_value_get_boolean (value); break;
     case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
-    case PROP_CAMERA_NAME: replace_str (&self->camera_name, g_value_get_string (value)); break;
-    case PROP_MIC_NAME: replace_str (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
     case PROP_VIDEO_WIDTH: self->width = g_value_get_uint (value); break;
     case PROP_VIDEO_HEIGHT: self->height = g_value_get_uint (value); break;
     case PROP_VIDEO_FPS: self->fps = g_value_get_uint (value); break;

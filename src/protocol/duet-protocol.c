@@ -314,3 +314,20 @@ duet_base64url_decode (const char *text,
   padded = g_string_free (s, FALSE);
   return g_base64_decode (padded, out_length);
 }
+
+/**
+ * duet_set_string:
+ *
+ * Replaces an owned string; what g_set_str() does from GLib 2.76 on.
+ * Returns: %TRUE if the value changed (so a property should notify)
+ */
+gboolean
+duet_set_string (char       **field,
+                 const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}

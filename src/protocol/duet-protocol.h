@@ -69,6 +69,9 @@ gboolean    duet_json_get_int                     (JsonObject  *object,
                                                    gint64      *out,
                                                    GError     **error);
 
+gboolean    duet_set_string                       (char       **field,
+                                                   const char  *value);
+
 char       *duet_base64url_encode                 (const guint8 *data,
                                                    gsize         length);
 guint8     *duet_base64url_decode                 (const char   *text,
