@@ -246,12 +246,14 @@ apply_media_settings (DuetApplication *self)
 {
   g_autofree char *camera = g_settings_get_string (self->settings, "camera");
   g_autofree char *microphone = g_settings_get_string (self->settings, "microphone");
+  g_autofree char *speaker = g_settings_get_string (self->settings, "speaker");
   g_autofree char *tls_ca_file = g_settings_get_string (self->settings, "tls-ca-file");
 
   g_object_set (self->manager,
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
                 "camera-name", *camera ? camera : NULL,
                 "mic-name", *microphone ? microphone : NULL,
+                "speaker-name", *speaker ? speaker : NULL,
                 "echo-cancel", g_settings_get_boolean (self->settings, "echo-cancellation"),
                 /* read at the next connect */
                 "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,

@@ -32,6 +32,7 @@ struct _DuetManager
   gboolean        test_sources;
   gboolean        echo_cancel;
   char           *camera_name;
+  char           *speaker_name;
   char           *mic_name;
   guint           liveness_timeout;
   char           *tls_ca_file;   /* NULL: verify against the system CAs */
@@ -44,6 +45,7 @@ enum {
   PROP_CONNECTED,
   PROP_TEST_SOURCES,
   PROP_CAMERA_NAME,
+  PROP_SPEAKER_NAME,
   PROP_MIC_NAME,
   PROP_LIVENESS_TIMEOUT,
   PROP_TLS_CA_FILE,
@@ -293,6 +295,8 @@ new_media (DuetManager *self,
                 NULL);
   if (self->camera_name != NULL)
     g_object_set (media, "camera-name", self->camera_name, NULL);
+  if (self->speaker_name != NULL)
+    g_object_set (media, "speaker-name", self->speaker_name, NULL);
   if (self->mic_name != NULL)
     g_object_set (media, "mic-name", self->mic_name, NULL);
   if (self->liveness_timeout != 0)
@@ -607,6 +611,7 @@ duet_manager_finalize (GObject *object)
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->early);
   g_free (self->camera_name);
+  g_free (self->speaker_name);
   g_free (self->mic_name);
   g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
@@ -627,6 +632,7 @@ duet_manager_get_property (GObject    *object,
     case PROP_CONNECTED: g_value_set_boolean (value, duet_manager_get_connected (self)); break;
     case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
     case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
+    case PROP_SPEAKER_NAME: g_value_set_string (value, self->speaker_name); break;
     case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
@@ -647,6 +653,7 @@ duet_manager_set_property (GObject      *object,
     {
     case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
     case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_SPEAKER_NAME: duet_set_string (&self->speaker_name, g_value_get_string (value)); break;
     case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
     case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
@@ -671,6 +678,7 @@ duet_manager_class_init (DuetManagerClass *klass)
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
   properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
   /* 0: the media session's default (5 s, or DUET_LIVENESS_TIMEOUT_MS) */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);

@@ -29,6 +29,7 @@
 #include "duet-media-session.h"
 #include "duet-protocol.h"
 
+#define VP8_CPU_USED 12
 #define VIDEO_PT 96
 #define AUDIO_PT 111
 #define HEARTBEAT_MS 1000
@@ -50,6 +51,7 @@ struct _DuetMediaSession
   gboolean          test_sources;
   gboolean          echo_cancel;
   char             *camera_name;
+  char             *speaker_name;
   char             *mic_name;
   guint             width, height, fps;
   guint             latency_ms;
@@ -104,6 +106,7 @@ enum {
   PROP_TEST_SOURCES,
   PROP_ECHO_CANCEL,
   PROP_CAMERA_NAME,
+  PROP_SPEAKER_NAME,
   PROP_MIC_NAME,
   PROP_VIDEO_WIDTH,
   PROP_VIDEO_HEIGHT,
@@ -353,7 +356,7 @@ make_audio_sink (DuetMediaSession *self)
 
   /* Without a sound server autoaudiosink may fail; test sources mean headless */
   if (!self->test_sources && g_getenv ("DUET_FAKE_AUDIO_SINK") == NULL)
-    sink = find_device (self, "Audio/Sink", NULL);
+    sink = find_device (self, "Audio/Sink", self->speaker_name);
 
   if (sink == NULL)
     {
@@ -416,8 +419,9 @@ build_video_send (DuetMediaSession *self,
   gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
   g_object_set (self->video_valve, "drop", TRUE, NULL);
 
-  /* Realtime VP8: libvpx's defaults are for offline encoding */
-  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", 8, "threads", 1,
+  /* Realtime VP8: libvpx's defaults are for offline encoding. cpu-used 12
+   * keeps a VGA call within a quarter of a core (docs/benchmarks.md). */
+  g_object_set (enc, "deadline", (gint64) 1, "cpu-used", VP8_CPU_USED, "threads", 1,
                 "target-bitrate", self->video_bitrate, "keyframe-max-dist", 300,
                 "lag-in-frames", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
@@ -1415,6 +1419,7 @@ duet_media_session_finalize (GObject *object)
   g_ptr_array_unref (self->my_views);
   g_ptr_array_unref (self->peer_views);
   g_free (self->camera_name);
+  g_free (self->speaker_name);
   g_free (self->mic_name);
   g_main_context_unref (self->context);
 
@@ -1434,6 +1439,7 @@ duet_media_session_get_property (GObject    *object,
     case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
     case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
     case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
+    case PROP_SPEAKER_NAME: g_value_set_string (value, self->speaker_name); break;
     case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
     case PROP_VIDEO_WIDTH: g_value_set_uint (value, self->width); break;
     case PROP_VIDEO_HEIGHT: g_value_set_uint (value, self->height); break;
@@ -1458,6 +1464,7 @@ duet_media_session_set_property (GObject      *object,
     case PROP_TEST_SOURCES: self->test_sources |= g_value_get_boolean (value); break;
     case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
     case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
+    case PROP_SPEAKER_NAME: duet_set_string (&self->speaker_name, g_value_get_string (value)); break;
     case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
     case PROP_VIDEO_WIDTH: self->width = g_value_get_uint (value); break;
     case PROP_VIDEO_HEIGHT: self->height = g_value_get_uint (value); break;
@@ -1484,6 +1491,8 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
   properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  /* speaker-name: audio output by display name; NULL for the first one */
+  properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
   properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
   properties[PROP_VIDEO_WIDTH] = g_param_spec_uint ("video-width", NULL, NULL, 16, 4096, 640, flags);
   properties[PROP_VIDEO_HEIGHT] = g_param_spec_uint ("video-height", NULL, NULL, 16, 4096, 480, flags);
