@@ -212,6 +212,32 @@ on_ready (DuetSignalling *signalling,
 
 /* ---- public API ---- */
 
+/* GStreamer's DTLS elements make one RSA key per process, on first use,
+ * which takes about half a second. Signing in starts that in a thread, so
+ * it is done long before the first call is set up. */
+static gpointer
+warm_up_dtls (gpointer data)
+{
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dec != NULL)
+    gst_object_unref (dec);
+  return NULL;
+}
+
+static void
+start_dtls_warm_up (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      if (gst_is_initialized ())
+        g_thread_unref (g_thread_new ("duet-dtls-warm-up", warm_up_dtls, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}
+
 void
 duet_manager_connect (DuetManager *self,
                       const char  *server_url,
@@ -222,6 +248,7 @@ duet_manager_connect (DuetManager *self,
   g_return_if_fail (DUET_IS_MANAGER (self));
 
   duet_manager_disconnect (self);
+  start_dtls_warm_up ();
   self->signalling = duet_signalling_new (server_url, access_token);
   g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
   g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
@@ -708,35 +735,13 @@ duet_manager_class_init (DuetManagerClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
-/* GStreamer's DTLS elements make one RSA key per process, on first use,
- * which takes about half a second. Making it now, off the main thread,
- * keeps it out of the first call's setup. */
-static gpointer
-warm_up_dtls (gpointer data)
-{
-  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
-
-  if (dec != NULL)
-    gst_object_unref (dec);
-  return NULL;
-}
-
 static void
 duet_manager_init (DuetManager *self)
 {
-  static gsize warmed = 0;
-
   /* DUET_ECHO_CANCEL=0 turns it off for scripts and tests */
   self->echo_cancel = g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") != 0;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
-
-  if (g_once_init_enter (&warmed))
-    {
-      if (gst_is_initialized ())
-        g_thread_unref (g_thread_new ("duet-dtls-warm-up", warm_up_dtls, NULL));
-      g_once_init_leave (&warmed, 1);
-    }
 }
 
 DuetManager *
