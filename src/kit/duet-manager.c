@@ -225,17 +225,35 @@ warm_up_dtls (gpointer data)
   return NULL;
 }
 
+static GMutex   warm_up_lock;
+static GThread *warm_up_thread;
+static gboolean warm_up_started;
+
 static void
 start_dtls_warm_up (void)
 {
-  static gsize started = 0;
-
-  if (g_once_init_enter (&started))
+  g_mutex_lock (&warm_up_lock);
+  if (!warm_up_started && gst_is_initialized ())
     {
-      if (gst_is_initialized ())
-        g_thread_unref (g_thread_new ("duet-dtls-warm-up", warm_up_dtls, NULL));
-      g_once_init_leave (&started, 1);
+      warm_up_started = TRUE;
+      warm_up_thread = g_thread_new ("duet-dtls-warm-up", warm_up_dtls, NULL);
     }
+  g_mutex_unlock (&warm_up_lock);
+}
+
+/* A process must not exit while the thread is inside OpenSSL: its exit
+ * handlers free what the key generation is using. */
+static void
+finish_dtls_warm_up (void)
+{
+  GThread *thread;
+
+  g_mutex_lock (&warm_up_lock);
+  thread = g_steal_pointer (&warm_up_thread);
+  g_mutex_unlock (&warm_up_lock);
+
+  if (thread != NULL)
+    g_thread_join (thread);
 }
 
 void
@@ -635,6 +653,7 @@ duet_manager_finalize (GObject *object)
 {
   DuetManager *self = DUET_MANAGER (object);
 
+  finish_dtls_warm_up ();
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->early);
   g_free (self->camera_name);
