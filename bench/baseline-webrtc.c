@@ -256,7 +256,8 @@ build (Peer *peer)
     {
       g_object_set (vq, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
       gst_util_set_object_arg (G_OBJECT (vq), "leaky", "downstream");
-      g_object_set (venc, "deadline", (gint64) 1, "cpu-used", 8, "threads", 1,
+      /* keep in step with src/kit/duet-media-session.c (VP8_CPU_USED) */
+      g_object_set (venc, "deadline", (gint64) 1, "cpu-used", 12, "threads", 1,
                     "target-bitrate", 600000, "keyframe-max-dist", 300, "lag-in-frames", 0, NULL);
       gst_util_set_object_arg (G_OBJECT (venc), "end-usage", "cbr");
       gst_util_set_object_arg (G_OBJECT (venc), "error-resilient", "default");
