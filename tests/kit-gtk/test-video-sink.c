@@ -120,6 +120,10 @@ stop_pipeline (GstElement *pipeline)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   drain_main_context ();
   gst_object_unref (pipeline);
+  /* A hand-off idle queued while the pipeline shut down holds the last
+   * reference to the sink; let it run so the sink (and its ref on the
+   * paintable) goes now. */
+  drain_main_context ();
 }
 
 static void
