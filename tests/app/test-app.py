@@ -277,8 +277,13 @@ def test_outgoing_call(ctx):
     frames = []
     for i in range(2):
         path = os.path.join(ctx["tmp"], "peer-frame-%d.png" % i)
-        activate("/org/duet/Duet/call", "save-peer-frame", GLib.Variant("s", path))
-        wait_for(lambda: os.path.exists(path), 5, "the peer frame")
+        # asked again each second: on a loaded machine the view may not have
+        # its first frame yet when asked
+        def saved(path=path):
+            activate("/org/duet/Duet/call", "save-peer-frame", GLib.Variant("s", path))
+            time.sleep(0.5)
+            return os.path.exists(path)
+        wait_for(saved, 15, "the peer frame")
         frames.append(png_rgb(path))
         time.sleep(1)
     lit = [lit_pixels(f) for f in frames]
