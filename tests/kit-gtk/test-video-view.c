@@ -98,26 +98,45 @@ fixture_tear_down (Fixture       *fixture,
     ;
 }
 
+/* The widget's last drawing, or NULL while it has none: GTK drops a
+ * widget's render node when it is queued for a redraw, and the frame clock
+ * paints a new one on its next tick. */
+static GskRenderNode *
+snapshot_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, snapshot,
+                          gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
 /* Renders the widget as it would appear, with the window's renderer. */
 static GdkTexture *
 render_widget (GtkWidget *widget)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GskRenderNode) node = NULL;
   GskRenderer *renderer;
-  GtkSnapshot *snapshot;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
 
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* A loaded machine may catch the widget between two frames; give the
+   * frame clock up to two seconds to paint it. */
+  for (guint tries = 0; node == NULL && tries < 100; tries++)
+    {
+      node = snapshot_widget (widget);
+      if (node == NULL)
+        wait_ms (20);
+    }
   g_assert_nonnull (node);
 
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   g_assert_nonnull (renderer);
 
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return gsk_renderer_render_texture (renderer, node,
+                                      &GRAPHENE_RECT_INIT (0, 0,
+                                                           gtk_widget_get_width (widget),
+                                                           gtk_widget_get_height (widget)));
 }
 
 typedef struct {
