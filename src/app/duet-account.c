@@ -5,6 +5,9 @@
  * The access token lives in the desktop keyring (libsecret), never in a
  * plain file. Without a keyring the token is kept in memory only and the
  * user signs in again on the next start.
+ *
+ * A signed-in account renews its token (POST /v1/token/refresh) halfway
+ * through the token's life, so an app that runs for days stays signed in.
  */
 #include "config.h"
 
@@ -18,6 +21,12 @@
 #include "duet-account.h"
 #include "duet-protocol.h"
 
+/* Never refresh sooner than this: very short tokens, or a clock far ahead
+ * of the server's, must not turn into a tight loop of requests */
+#define REFRESH_MIN_DELAY_S 10
+#define REFRESH_RETRY_S     60
+#define REFRESH_RECHECK_S   600
+
 struct _DuetAccount
 {
   GObject           parent_instance;
@@ -30,6 +39,10 @@ struct _DuetAccount
   DuetAccountState  state;
   SoupSession      *session;
   GError           *tls_error;   /* the CA file could not be read */
+
+  guint             refresh_timer;
+  gint64            refresh_due;          /* unix seconds */
+  GCancellable     *refresh_cancellable;  /* the refresh request in flight */
 };
 
 G_DEFINE_FINAL_TYPE (DuetAccount, duet_account, G_TYPE_OBJECT)
@@ -46,6 +59,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SESSION_EXPIRED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const SecretSchema *
 token_schema (void)
@@ -93,6 +113,28 @@ set_token (DuetAccount *self,
 {
   if (duet_set_string (&self->token, token))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOKEN]);
+}
+
+static gint64
+now_s (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static void
+stop_refresh (DuetAccount *self)
+{
+  g_clear_handle_id (&self->refresh_timer, g_source_remove);
+  g_cancellable_cancel (self->refresh_cancellable);
+  g_clear_object (&self->refresh_cancellable);
+}
+
+static void
+duet_account_dispose (GObject *object)
+{
+  stop_refresh (DUET_ACCOUNT (object));
+
+  G_OBJECT_CLASS (duet_account_parent_class)->dispose (object);
 }
 
 static void
@@ -167,6 +209,7 @@ duet_account_class_init (DuetAccountClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = duet_account_dispose;
   object_class->finalize = duet_account_finalize;
   object_class->get_property = duet_account_get_property;
   object_class->set_property = duet_account_set_property;
@@ -192,6 +235,18 @@ duet_account_class_init (DuetAccountClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * DuetAccount::session-expired:
+   * @message: what to tell the user, translated
+   *
+   * The server refused to renew the token of a signed-in account: it ran
+   * out, or a password change or the account's removal revoked it. The
+   * account is signed out by then.
+   */
+  signals[SESSION_EXPIRED] =
+    g_signal_new ("session-expired", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -250,6 +305,28 @@ duet_account_get_profile (DuetAccount *self)
   return self->profile;
 }
 
+/* The claims, unverified: only the server can check the signature */
+static JsonObject *
+read_claims (const char *token)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree guint8 *json = NULL;
+  gsize len = 0;
+
+  if (token == NULL)
+    return NULL;
+
+  parts = g_strsplit (token, ".", 4);
+  if (g_strv_length (parts) != 3)
+    return NULL;
+
+  json = duet_base64url_decode (parts[1], &len);
+  if (json == NULL)
+    return NULL;
+
+  return duet_protocol_parse_message ((const char *) json, len, NULL);
+}
+
 /**
  * duet_account_token_expiry:
  *
@@ -261,38 +338,38 @@ duet_account_get_profile (DuetAccount *self)
 gint64
 duet_account_token_expiry (const char *token)
 {
-  g_auto(GStrv) parts = NULL;
-  g_autofree guint8 *json = NULL;
-  g_autoptr(JsonObject) claims = NULL;
-  gsize len = 0;
+  g_autoptr(JsonObject) claims = read_claims (token);
   gint64 exp = 0;
 
-  if (token == NULL)
-    return 0;
-
-  parts = g_strsplit (token, ".", 4);
-  if (g_strv_length (parts) != 3)
-    return 0;
-
-  json = duet_base64url_decode (parts[1], &len);
-  if (json == NULL)
-    return 0;
-
-  claims = duet_protocol_parse_message ((const char *) json, len, NULL);
   if (claims == NULL || !duet_json_get_int (claims, "exp", &exp, NULL))
     return 0;
 
   return exp;
 }
 
+/* Halfway between `iat` and `exp`, or 0 when the token cannot be read */
+static gint64
+token_halfway (const char *token)
+{
+  g_autoptr(JsonObject) claims = read_claims (token);
+  gint64 iat = 0, exp = 0;
+
+  if (claims == NULL || !duet_json_get_int (claims, "iat", &iat, NULL) ||
+      !duet_json_get_int (claims, "exp", &exp, NULL) || exp <= iat)
+    return 0;
+
+  return iat + (exp - iat) / 2;
+}
+
 static char *
-token_url (const char *server_url)
+endpoint_url (const char *server_url,
+              const char *path)
 {
   g_autofree char *base = g_strdup (server_url);
 
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
-  return g_strconcat (base, "/v1/token", NULL);
+  return g_strconcat (base, path, NULL);
 }
 
 static GError *
@@ -375,6 +452,207 @@ store_token (DuetAccount *self)
                          NULL);
 }
 
+static GError *
+session_expired_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                              _("Your session has expired. Sign in again."));
+}
+
+/* ---- refreshing the token ---- */
+
+static void     refresh_token    (DuetAccount *self,
+                                  GTask       *restore);
+static gboolean refresh_timer_cb (gpointer     user_data);
+
+/* GLib's timers follow the monotonic clock, which stands still while the
+ * machine sleeps: wake up now and then to compare with the wall clock, so
+ * that a laptop that slept past the due time refreshes soon after it wakes
+ * rather than hours later, when the token may have run out. */
+static void
+arm_refresh_timer (DuetAccount *self)
+{
+  gint64 wait = CLAMP (self->refresh_due - now_s (), 1, REFRESH_RECHECK_S);
+
+  g_clear_handle_id (&self->refresh_timer, g_source_remove);
+  self->refresh_timer = g_timeout_add_seconds (wait, refresh_timer_cb, self);
+}
+
+static gboolean
+refresh_timer_cb (gpointer user_data)
+{
+  DuetAccount *self = user_data;
+
+  self->refresh_timer = 0;
+  if (now_s () < self->refresh_due)
+    arm_refresh_timer (self);
+  else
+    refresh_token (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+refresh_at (DuetAccount *self,
+            gint64       due)
+{
+  self->refresh_due = due;
+  arm_refresh_timer (self);
+}
+
+static void
+schedule_refresh (DuetAccount *self)
+{
+  gint64 halfway = token_halfway (self->token);
+
+  if (halfway != 0)
+    refresh_at (self, MAX (halfway, now_s () + REFRESH_MIN_DELAY_S));
+}
+
+typedef struct
+{
+  DuetAccount  *self;
+  GCancellable *cancellable;
+  GTask        *restore;      /* a restore waiting for the new token */
+} Refresh;
+
+static void
+refresh_free (Refresh *refresh)
+{
+  g_object_unref (refresh->self);
+  g_object_unref (refresh->cancellable);
+  g_clear_object (&refresh->restore);
+  g_free (refresh);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Refresh, refresh_free)
+
+/* A restore goes on with the token it has once the refresh is settled */
+static void
+finish_restore (DuetAccount *self,
+                GTask       *restore)
+{
+  if (restore == NULL)
+    return;
+  set_state (self, DUET_ACCOUNT_SIGNED_IN);
+  g_task_return_boolean (restore, TRUE);
+}
+
+static void
+refresh_succeeded (DuetAccount *self,
+                   const char  *token,
+                   GTask       *restore)
+{
+  set_token (self, token);
+  store_token (self);
+  schedule_refresh (self);
+  finish_restore (self, restore);
+}
+
+/* The old token is still good (a restore only refreshes one that is), so
+ * keep it and try again: the server or the network may be back soon */
+static void
+refresh_failed (DuetAccount *self,
+                const char  *why,
+                GTask       *restore)
+{
+  g_message ("Could not renew the access token, trying again in %d s: %s", REFRESH_RETRY_S, why);
+  refresh_at (self, now_s () + REFRESH_RETRY_S);
+  finish_restore (self, restore);
+}
+
+static void
+refresh_refused (DuetAccount *self,
+                 GTask       *restore)
+{
+  g_autoptr(GError) error = session_expired_error ();
+
+  g_message ("The server did not renew the access token; signing out");
+  duet_account_sign_out (self);
+  if (restore != NULL)
+    g_task_return_error (restore, g_steal_pointer (&error));
+  else
+    g_signal_emit (self, signals[SESSION_EXPIRED], 0, error->message);
+}
+
+static void
+refresh_response_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(Refresh) refresh = user_data;
+  DuetAccount *self = refresh->self;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  const char *token = NULL;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  /* Signed out, signed in again or disposed meanwhile: not ours any more */
+  if (g_cancellable_is_cancelled (refresh->cancellable))
+    {
+      if (refresh->restore != NULL)
+        g_task_return_new_error (refresh->restore, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 "The sign-in was cancelled");
+      return;
+    }
+  g_clear_object (&self->refresh_cancellable);
+
+  if (bytes == NULL)
+    {
+      refresh_failed (self, error->message, refresh->restore);
+      return;
+    }
+  if (soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
+    {
+      refresh_refused (self, refresh->restore);
+      return;
+    }
+
+  body = duet_protocol_parse_message (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  if (soup_message_get_status (msg) == SOUP_STATUS_OK && body != NULL)
+    token = duet_json_get_string (body, "token", FALSE, NULL);
+  if (token == NULL)
+    {
+      status = g_strdup_printf ("HTTP status %u", soup_message_get_status (msg));
+      refresh_failed (self, status, refresh->restore);
+      return;
+    }
+  refresh_succeeded (self, token, refresh->restore);
+}
+
+/* Asks for a new token with the current one. Takes RESTORE, if any, and
+ * finishes it once the answer is in. */
+static void
+refresh_token (DuetAccount *self,
+               GTask       *restore)
+{
+  g_autofree char *url = endpoint_url (self->server_url, "/v1/token/refresh");
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
+  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, url);
+  Refresh *refresh;
+
+  stop_refresh (self);
+  if (msg == NULL)
+    {
+      refresh_failed (self, "not a server address", restore);
+      g_clear_object (&restore);
+      return;
+    }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+
+  self->refresh_cancellable = g_cancellable_new ();
+  refresh = g_new0 (Refresh, 1);
+  refresh->self = g_object_ref (self);
+  refresh->cancellable = g_object_ref (self->refresh_cancellable);
+  refresh->restore = restore;
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->refresh_cancellable,
+                                    refresh_response_cb, refresh);
+}
+
+/* ---- signing in ---- */
+
 static void
 token_response_cb (GObject      *source,
                    GAsyncResult *result,
@@ -418,6 +696,7 @@ token_response_cb (GObject      *source,
   set_identity (self, data->server_url, data->user_id, data->service_id);
   set_token (self, token);
   store_token (self);
+  schedule_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNED_IN);
   g_task_return_boolean (task, TRUE);
 }
@@ -460,7 +739,7 @@ duet_account_sign_in_async (DuetAccount         *self,
       return;
     }
 
-  url = token_url (server_url);
+  url = endpoint_url (server_url, "/v1/token");
   msg = soup_message_new (SOUP_METHOD_POST, url);
   if (msg == NULL)
     {
@@ -484,6 +763,7 @@ duet_account_sign_in_async (DuetAccount         *self,
   data->service_id = g_strdup (service_id);
   g_task_set_task_data (task, data, (GDestroyNotify) sign_in_data_free);
 
+  stop_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNING_IN);
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
                                     token_response_cb, g_steal_pointer (&task));
@@ -520,16 +800,25 @@ token_lookup_cb (GObject      *source,
     }
 
   /* A token about to run out would fail at the server; ask for a new one */
-  if (duet_account_token_expiry (token) < g_get_real_time () / G_USEC_PER_SEC + 60)
+  if (duet_account_token_expiry (token) < now_s () + 60)
     {
       set_state (self, DUET_ACCOUNT_SIGNED_OUT);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                               _("Your session has expired. Sign in again."));
+      g_task_return_error (task, session_expired_error ());
       return;
     }
 
   set_identity (self, data->server_url, data->user_id, data->service_id);
   set_token (self, token);
+
+  /* Past its halfway point it would be refreshed at once anyway: connect
+   * with the new one */
+  if (now_s () >= token_halfway (token))
+    {
+      refresh_token (self, g_steal_pointer (&task));
+      return;
+    }
+
+  schedule_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNED_IN);
   g_task_return_boolean (task, TRUE);
 }
@@ -557,6 +846,7 @@ duet_account_restore_async (DuetAccount         *self,
   data->service_id = g_strdup (service_id);
   g_task_set_task_data (task, data, (GDestroyNotify) sign_in_data_free);
 
+  stop_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNING_IN);
   secret_password_lookup (token_schema (), cancellable, token_lookup_cb, g_steal_pointer (&task),
                           "server", server_url,
@@ -607,6 +897,7 @@ duet_account_sign_out (DuetAccount *self)
 {
   g_return_if_fail (DUET_IS_ACCOUNT (self));
 
+  stop_refresh (self);
   if (self->token != NULL && self->server_url != NULL)
     secret_password_clear (token_schema (), NULL, NULL, NULL,
                            "server", self->server_url,

@@ -449,6 +449,24 @@ account_state_changed_cb (DuetApplication *self)
     }
 }
 
+/* A renewed token: the manager signs in with it from its next reconnect */
+static void
+account_token_changed_cb (DuetApplication *self)
+{
+  const char *token = duet_account_get_token (self->account);
+
+  if (token != NULL && self->manager != NULL)
+    duet_manager_set_access_token (self->manager, token);
+}
+
+/* The account signed out already; say why, as for a refused sign-in */
+static void
+session_expired_cb (DuetApplication *self,
+                    const char      *message)
+{
+  toast (self, message);
+}
+
 static void
 server_error_cb (DuetApplication *self,
                  const char      *code)
@@ -876,6 +894,10 @@ duet_application_startup (GApplication *app)
                            G_CALLBACK (server_error_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::token",
+                           G_CALLBACK (account_token_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "session-expired",
+                           G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
 
   /* The preference as an action too: menus, scripts and the tests */
   {

@@ -295,6 +295,27 @@ duet_manager_disconnect (DuetManager *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
 }
 
+/**
+ * duet_manager_set_access_token:
+ * @access_token: a new token for the same user, such as one from
+ *   `POST /v1/token/refresh`
+ *
+ * Every later reconnect of the current connection signs in with
+ * @access_token; the open socket is kept, as the server checks a token only
+ * at sign-in. Without a connection there is nothing to update: connect()
+ * takes its own token.
+ */
+void
+duet_manager_set_access_token (DuetManager *self,
+                               const char  *access_token)
+{
+  g_return_if_fail (DUET_IS_MANAGER (self));
+  g_return_if_fail (access_token != NULL);
+
+  if (self->signalling != NULL)
+    duet_signalling_set_access_token (self->signalling, access_token);
+}
+
 gboolean
 duet_manager_get_connected (DuetManager *self)
 {

@@ -20,6 +20,8 @@ DuetManager *duet_manager_new                (void);
 void         duet_manager_connect            (DuetManager           *self,
                                               const char            *server_url,
                                               const char            *access_token);
+void         duet_manager_set_access_token   (DuetManager           *self,
+                                              const char            *access_token);
 void         duet_manager_disconnect         (DuetManager           *self);
 gboolean     duet_manager_get_connected      (DuetManager           *self);
 DuetCall    *duet_manager_get_active_call    (DuetManager           *self);

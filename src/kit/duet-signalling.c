@@ -467,6 +467,19 @@ duet_signalling_set_tls_ca_file (DuetSignalling  *self,
   return TRUE;
 }
 
+/* Used from the next (re)connect on; the open socket stays signed in, as
+ * the server checks a token only at sign-in */
+void
+duet_signalling_set_access_token (DuetSignalling *self,
+                                  const char     *access_token)
+{
+  g_return_if_fail (DUET_IS_SIGNALLING (self));
+  g_return_if_fail (access_token != NULL);
+
+  g_free (self->access_token);
+  self->access_token = g_strdup (access_token);
+}
+
 const char *
 duet_signalling_get_server_url (DuetSignalling *self)
 {

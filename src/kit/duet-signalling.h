@@ -17,6 +17,8 @@ DuetSignalling *duet_signalling_new            (const char           *server_url
 gboolean        duet_signalling_set_tls_ca_file (DuetSignalling      *self,
                                                 const char           *path,
                                                 GError              **error);
+void            duet_signalling_set_access_token (DuetSignalling     *self,
+                                                const char           *access_token);
 const char     *duet_signalling_get_server_url (DuetSignalling       *self);
 gboolean        duet_signalling_get_ready      (DuetSignalling       *self);
 void            duet_signalling_start          (DuetSignalling       *self);

@@ -115,6 +115,28 @@ sweep (DuetLoginLimiter *self,
   g_hash_table_foreach_remove (self->addresses, window_expired, &cutoff);
 }
 
+static gboolean
+window_full (Window *w,
+             guint   limit,
+             gint64  window,
+             gint64  now,
+             gint64 *retry_after_s)
+{
+  if (w->count < limit)
+    return FALSE;
+  *retry_after_s = MAX (1, w->window_start + window - now);
+  return TRUE;
+}
+
+static Window *
+address_window (DuetLoginLimiter *self,
+                const char       *address,
+                gint64            now)
+{
+  sweep (self, now);
+  return lookup_window (self->addresses, address ? address : "", self->address_window, now);
+}
+
 /* Counts the attempt against the address; refuses when either limit is hit */
 gboolean
 duet_login_limiter_allow (DuetLoginLimiter *self,
@@ -123,26 +145,38 @@ duet_login_limiter_allow (DuetLoginLimiter *self,
                           gint64            now_s,
                           gint64           *retry_after_s)
 {
-  Window *addr;
+  Window *addr = address_window (self, address, now_s);
   Window *acct;
 
-  sweep (self, now_s);
-
-  addr = lookup_window (self->addresses, address ? address : "", self->address_window, now_s);
-  if (addr->count >= self->address_attempts)
-    {
-      *retry_after_s = MAX (1, addr->window_start + self->address_window - now_s);
-      return FALSE;
-    }
+  if (window_full (addr, self->address_attempts, self->address_window, now_s, retry_after_s))
+    return FALSE;
   addr->count++;
 
   acct = lookup_window (self->accounts, account, self->account_window, now_s);
-  if (acct->count >= self->account_failures)
-    {
-      *retry_after_s = MAX (1, acct->window_start + self->account_window - now_s);
-      return FALSE;
-    }
-  return TRUE;
+  return !window_full (acct, self->account_failures, self->account_window, now_s, retry_after_s);
+}
+
+/* For requests that name no account (token refreshes): checks the
+ * address's window without counting; only failures count, through
+ * duet_login_limiter_add_address_failure(), so that valid refreshes
+ * never use up an address's sign-in attempts. */
+gboolean
+duet_login_limiter_allow_address (DuetLoginLimiter *self,
+                                  const char       *address,
+                                  gint64            now_s,
+                                  gint64           *retry_after_s)
+{
+  Window *addr = address_window (self, address, now_s);
+
+  return !window_full (addr, self->address_attempts, self->address_window, now_s, retry_after_s);
+}
+
+void
+duet_login_limiter_add_address_failure (DuetLoginLimiter *self,
+                                        const char       *address,
+                                        gint64            now_s)
+{
+  address_window (self, address, now_s)->count++;
 }
 
 void

@@ -7,6 +7,9 @@
 #include "duet-metrics.h"
 
 static const char * const login_results[] = { "ok", "invalid", "rate_limited", "bad_request" };
+static const char * const refresh_results[] = { "ok", "invalid", "rate_limited" };
+
+G_STATIC_ASSERT (G_N_ELEMENTS (refresh_results) == DUET_REFRESH_RESULT_N);
 
 void
 duet_metrics_init (DuetMetrics *self)
@@ -81,6 +84,11 @@ duet_metrics_to_prometheus (DuetMetrics *self)
   for (guint i = 0; i < DUET_LOGIN_RESULT_N; i++)
     g_string_append_printf (out, "duet_logins_total{result=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             login_results[i], self->logins[i]);
+
+  append_metric (out, "duet_token_refreshes_total", "counter", "POST /v1/token/refresh by result");
+  for (guint i = 0; i < DUET_REFRESH_RESULT_N; i++)
+    g_string_append_printf (out, "duet_token_refreshes_total{result=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            refresh_results[i], self->refreshes[i]);
 
   return g_string_free (out, FALSE);
 }

@@ -19,6 +19,14 @@ typedef enum
   DUET_LOGIN_RESULT_N,
 } DuetLoginResult;
 
+typedef enum
+{
+  DUET_REFRESH_RESULT_OK,
+  DUET_REFRESH_RESULT_INVALID,
+  DUET_REFRESH_RESULT_RATE_LIMITED,
+  DUET_REFRESH_RESULT_N,
+} DuetRefreshResult;
+
 /* Plain counters: the server is single-threaded (one GMainContext) */
 typedef struct
 {
@@ -30,6 +38,7 @@ typedef struct
   guint64     messages;
   guint64     messages_rejected[DUET_METRICS_N_ERROR_CODES];
   guint64     logins[DUET_LOGIN_RESULT_N];
+  guint64     refreshes[DUET_REFRESH_RESULT_N];
 } DuetMetrics;
 
 void  duet_metrics_init          (DuetMetrics          *self);

@@ -375,12 +375,13 @@ login_failed (DuetServer        *self,
                  "Wrong user, service or password");
 }
 
+/* The answer of both POST /v1/token and POST /v1/token/refresh */
 static void
-login_succeeded (DuetServer        *self,
-                 SoupServerMessage *msg,
-                 const char        *service,
-                 const char        *user,
-                 gint64             token_version)
+respond_new_token (DuetServer        *self,
+                   SoupServerMessage *msg,
+                   const char        *service,
+                   const char        *user,
+                   gint64             token_version)
 {
   g_autoptr(JsonObject) body = json_object_new ();
   g_autofree char *token = NULL;
@@ -388,15 +389,24 @@ login_succeeded (DuetServer        *self,
 
   token = duet_token_sign (user, service, iat, iat + self->options.token_lifetime,
                            token_version, self->jwt_key, sizeof self->jwt_key);
-  self->metrics.logins[DUET_LOGIN_RESULT_OK]++;
-  g_message ("User %s/%s signed in", service, user);
-
   json_object_set_string_member (body, "token", token);
   json_object_set_string_member (body, "token_type", "Bearer");
   json_object_set_int_member (body, "expires_in", self->options.token_lifetime);
   json_object_set_string_member (body, "user", user);
   json_object_set_string_member (body, "service", service);
   respond_json (msg, SOUP_STATUS_OK, body);
+}
+
+static void
+login_succeeded (DuetServer        *self,
+                 SoupServerMessage *msg,
+                 const char        *service,
+                 const char        *user,
+                 gint64             token_version)
+{
+  self->metrics.logins[DUET_LOGIN_RESULT_OK]++;
+  g_message ("User %s/%s signed in", service, user);
+  respond_new_token (self, msg, service, user, token_version);
 }
 
 /* Argon2id takes tens of milliseconds on purpose: keep it off the main loop */
@@ -584,6 +594,65 @@ check_token (DuetServer      *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* The token of an "Authorization: Bearer TOKEN" header, or NULL */
+static const char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    return NULL;
+  return header + 7;
+}
+
+/* A good token buys a new one for the same account and token version, so
+ * a password change or account removal still revokes the new token. Only
+ * failures count against the address: a refresh names no account to
+ * limit, and valid refreshes must not eat into the sign-in budget. */
+static void
+handle_token_refresh (SoupServer        *server,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  DuetServer *self = user_data;
+  const char *address = soup_server_message_get_remote_host (msg);
+  const char *token = bearer_token (msg);
+  g_auto(DuetTokenClaims) claims = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 retry_after = 0;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "Use POST");
+      return;
+    }
+
+  if (!duet_login_limiter_allow_address (self->limiter, address, now_s (), &retry_after))
+    {
+      self->metrics.refreshes[DUET_REFRESH_RESULT_RATE_LIMITED]++;
+      respond_rate_limited (msg, retry_after);
+      return;
+    }
+
+  /* One answer whatever was wrong, as for passwords */
+  if (token == NULL || !check_token (self, token, &claims, &error))
+    {
+      g_debug ("Refresh refused: %s", error ? error->message : "no bearer token");
+      self->metrics.refreshes[DUET_REFRESH_RESULT_INVALID]++;
+      duet_login_limiter_add_address_failure (self->limiter, address, now_s ());
+      respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                     "The token is invalid, expired or revoked");
+      return;
+    }
+
+  self->metrics.refreshes[DUET_REFRESH_RESULT_OK]++;
+  g_debug ("User %s/%s refreshed a token", claims.sid, claims.uid);
+  respond_new_token (self, msg, claims.sid, claims.uid, claims.tv);
 }
 
 static JsonObject *
@@ -1671,7 +1740,7 @@ handle_ws_precheck (SoupServer        *server,
                     gpointer           user_data)
 {
   DuetServer *self = user_data;
-  const char *header;
+  const char *header, *token;
   DuetTokenClaims *claims;
   g_autoptr(GError) error = NULL;
 
@@ -1686,9 +1755,9 @@ handle_ws_precheck (SoupServer        *server,
   if (header == NULL)
     return;
 
+  token = bearer_token (msg);
   claims = g_new0 (DuetTokenClaims, 1);
-  if (g_ascii_strncasecmp (header, "Bearer ", 7) != 0 ||
-      !check_token (self, header + 7, claims, &error))
+  if (token == NULL || !check_token (self, token, claims, &error))
     {
       g_debug ("Upgrade refused: %s", error ? error->message : "not a bearer token");
       free_claims (claims);
@@ -1932,6 +2001,7 @@ duet_server_start (DuetServer  *self,
   self->soup = soup_server_new ("server-header", "duet-server/" PACKAGE_VERSION,
                                 "tls-certificate", cert, NULL);
   soup_server_add_handler (self->soup, "/v1/token", handle_token, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/token/refresh", handle_token_refresh, self, NULL);
   soup_server_add_handler (self->soup, "/healthz", handle_healthz, self, NULL);
   soup_server_add_handler (self->soup, "/metrics", handle_metrics, self, NULL);
   soup_server_add_handler (self->soup, "/v1/ws", handle_ws_precheck, self, NULL);

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 import gi
 
@@ -37,6 +38,9 @@ APP = os.path.join(BUILD, "src/app/duet")
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHOTS = os.path.join(BUILD, "tests/app/screenshots")
 PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
+# Short, so that the app renews its token (every 10 s, its shortest delay)
+# all through the suite and its first token has run out before the last test
+TOKEN_LIFETIME = 20
 
 failures = []
 
@@ -100,18 +104,31 @@ class Lines:
         return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
 
 
+def serve(db, port):
+    proc = subprocess.Popen([SERVER, "serve", "--db", db, "--port", str(port), "--ring-timeout", "20",
+                             "--token-lifetime", str(TOKEN_LIFETIME)],
+                            stdout=subprocess.PIPE, text=True)
+    out = Lines(proc, "duet-server")
+    line = wait_for(lambda: next((l for l in out.lines if l.startswith("listening on ")), None),
+                    15, "duet-server to listen")
+    return proc, line.split()[-1]
+
+
 def start_server(tmp):
     db = os.path.join(tmp, "duet.db")
     for user, password in PASSWORDS.items():
         subprocess.run([SERVER, "user", "add", "--db", db, "--user", user,
                         "--password-stdin", "--kdf-cost", "min"],
                        input=password + "\n", text=True, check=True)
-    proc = subprocess.Popen([SERVER, "serve", "--db", db, "--port", "0", "--ring-timeout", "20"],
-                            stdout=subprocess.PIPE, text=True)
-    out = Lines(proc, "duet-server")
-    line = wait_for(lambda: next((l for l in out.lines if l.startswith("listening on ")), None),
-                    15, "duet-server to listen")
-    return proc, line.split()[-1]
+    return serve(db, 0)
+
+
+def metric(url, name):
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as reply:
+        for line in reply.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return int(line.split()[-1])
+    raise Fail("no metric " + name)
 
 
 def start_cli(url, user, args, name):
@@ -426,9 +443,43 @@ def test_run_in_background_autostart(ctx):
         check("--background" in f.read(), "the autostart entry does not start in the background")
 
 
+def test_token_refresh(ctx):
+    """Past its first token's expiry the app is still signed in: after a server restart it
+    reconnects with a renewed token, and a call reaches it."""
+    refreshed = 'duet_token_refreshes_total{result="ok"}'
+    wait_for(lambda: time.monotonic() > ctx["signed_in_at"] + TOKEN_LIFETIME + 1, TOKEN_LIFETIME + 5,
+             "the app's first token to run out")
+    check(metric(ctx["url"], 'duet_token_refreshes_total{result="invalid"}') == 0,
+          "the server refused a refresh")
+    # Restart just after a refresh, so that no refresh meets the server down
+    before = metric(ctx["url"], refreshed)
+    wait_for(lambda: metric(ctx["url"], refreshed) > before, 15, "the app to renew its token")
+    log("the app renewed its token %d times" % (before + 1))
+
+    ctx["server"].terminate()
+    ctx["server"].wait(10)
+    port = ctx["url"].rsplit(":", 1)[1]
+    ctx["server"], url = serve(ctx["db"], port)
+    ctx["procs"].append(ctx["server"])
+    check(url == ctx["url"], "the server came back at %s, not %s" % (url, ctx["url"]))
+    # An expired token would be refused at the upgrade and sign the app out
+    wait_for(lambda: metric(ctx["url"], "duet_authenticated_connections") == 1, 15,
+             "the app to sign in to the restarted server")
+    wait_for(lambda: action_state("/org/duet/Duet", "online") is True, 10, "the app to be online")
+
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: window_geometry("Call from bob"), 20, "the incoming-call window")
+    app_action("decline-call")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "DECLINE", "bob saw %s, not DECLINE" % event.get("reason"))
+    check(action_state("/org/duet/Duet", "online") is True, "the app went offline")
+    bob.wait(10)
+
+
 TESTS = [test_outgoing_call, test_incoming_call_accept_from_notification, test_missed_call,
          test_decline,
-         test_run_in_background_autostart, test_main_window]
+         test_run_in_background_autostart, test_main_window, test_token_refresh]
 
 
 def main():
@@ -443,10 +494,12 @@ def main():
         ctx["procs"].append(notifyd)
         wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["notifications"])),
                  10, "the notification server")
-        server, ctx["url"] = start_server(tmp)
-        ctx["procs"].append(server)
+        ctx["server"], ctx["url"] = start_server(tmp)
+        ctx["db"] = os.path.join(tmp, "duet.db")
+        ctx["procs"].append(ctx["server"])
         log("server at", ctx["url"])
         app = start_app(tmp, ctx["url"], "alice")
+        ctx["signed_in_at"] = time.monotonic()
         ctx["procs"].append(app)
         log("the app signed in")
         check(window_geometry("Duet") is None, "--background showed the main window")

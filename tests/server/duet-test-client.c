@@ -279,13 +279,14 @@ setup_tls (DuetTestServer *server,
   soup_session_set_tls_database (session, database);
 }
 
-guint
-duet_test_http (DuetTestServer *server,
-                const char     *method,
-                const char     *path,
-                const char     *body,
-                char          **out_body,
-                char          **out_retry_after)
+static guint
+http_request (DuetTestServer *server,
+              const char     *method,
+              const char     *path,
+              const char     *bearer,
+              const char     *body,
+              char          **out_body,
+              char          **out_retry_after)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = g_strconcat (server->base_url, path, NULL);
@@ -294,6 +295,11 @@ duet_test_http (DuetTestServer *server,
   g_autoptr(GError) error = NULL;
 
   setup_tls (server, session, msg);
+  if (bearer != NULL)
+    {
+      g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
   if (body != NULL)
     {
       g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
@@ -307,6 +313,29 @@ duet_test_http (DuetTestServer *server,
     *out_retry_after = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                                "Retry-After"));
   return soup_message_get_status (msg);
+}
+
+guint
+duet_test_http (DuetTestServer *server,
+                const char     *method,
+                const char     *path,
+                const char     *body,
+                char          **out_body,
+                char          **out_retry_after)
+{
+  return http_request (server, method, path, NULL, body, out_body, out_retry_after);
+}
+
+/* A request with "Authorization: Bearer BEARER" and no body */
+guint
+duet_test_http_bearer (DuetTestServer *server,
+                       const char     *method,
+                       const char     *path,
+                       const char     *bearer,
+                       char          **out_body,
+                       char          **out_retry_after)
+{
+  return http_request (server, method, path, bearer, NULL, out_body, out_retry_after);
 }
 
 static void

@@ -55,6 +55,12 @@ guint           duet_test_http               (DuetTestServer     *server,
                                               const char         *body,
                                               char              **out_body,
                                               char              **out_retry_after);
+guint           duet_test_http_bearer        (DuetTestServer     *server,
+                                              const char         *method,
+                                              const char         *path,
+                                              const char         *bearer,
+                                              char              **out_body,
+                                              char              **out_retry_after);
 
 DuetTestClient *duet_test_client_connect     (DuetTestServer     *server,
                                               const char         *bearer,

@@ -560,6 +560,148 @@ test_tls_ca (void)
   g_assert_cmpuint (status, ==, 0);  /* no HTTP exchange happened */
 }
 
+static JsonObject *
+parse_body (const char *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+read_claims (DuetTestServer  *server,
+             const char      *token,
+             DuetTokenClaims *claims)
+{
+  g_autofree guint8 *key = duet_test_server_read_secret (server, "jwt_key");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (duet_token_verify (token, key, 32, g_get_real_time () / G_USEC_PER_SEC,
+                                    claims, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_token_refresh (void)
+{
+  const char *args[] = { "--token-lifetime", "600", NULL };
+  g_autoptr(DuetTestServer) server = duet_test_server_new (args);
+  g_autofree char *old_token = NULL, *body = NULL;
+  g_auto(DuetTokenClaims) old_claims = { 0 };
+  g_auto(DuetTokenClaims) new_claims = { 0 };
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(DuetTestClient) client = NULL;
+  g_autoptr(JsonObject) hello = NULL;
+  const char *new_token;
+
+  duet_test_server_start (server);
+  /* shorter than the server's lifetime, so the new one must end later */
+  old_token = duet_test_server_token (server, "alice", 300);
+  g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", old_token,
+                                           &body, NULL), ==, 200);
+  reply = parse_body (body);
+  new_token = json_object_get_string_member (reply, "token");
+  g_assert_cmpstr (new_token, !=, old_token);
+  g_assert_cmpstr (json_object_get_string_member (reply, "token_type"), ==, "Bearer");
+  g_assert_cmpint (json_object_get_int_member (reply, "expires_in"), ==, 600);
+  g_assert_cmpstr (json_object_get_string_member (reply, "user"), ==, "alice");
+  g_assert_cmpstr (json_object_get_string_member (reply, "service"), ==, "duet");
+
+  read_claims (server, old_token, &old_claims);
+  read_claims (server, new_token, &new_claims);
+  g_assert_cmpstr (new_claims.uid, ==, "alice");
+  g_assert_cmpstr (new_claims.sid, ==, "duet");
+  g_assert_cmpint (new_claims.tv, ==, old_claims.tv);
+  g_assert_cmpint (new_claims.exp, >, old_claims.exp);
+  g_assert_cmpint (new_claims.exp - new_claims.iat, ==, 600);
+
+  client = duet_test_client_connect (server, new_token, NULL);
+  g_assert_nonnull (client);
+  hello = duet_test_client_wait_event (client, "hello", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (hello);
+  g_assert_cmpstr (duet_test_get_string (hello, "user"), ==, "alice");
+}
+
+static char *
+refresh_refused (DuetTestServer *server,
+                 const char     *token)
+{
+  char *body = NULL;
+
+  g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", token,
+                                           &body, NULL), ==, 401);
+  return body;
+}
+
+static void
+test_token_refresh_refused (void)
+{
+  g_autoptr(DuetTestServer) server = start_server ();
+  g_autofree char *expired = duet_test_server_token (server, "alice", -5);
+  g_autofree char *revoked = duet_test_server_token (server, "bob", 600);
+  g_autofree char *good = duet_test_server_token (server, "carol", 600);
+  const char *passwd[] = { "user", "passwd", "--db", server->db, "--user", "bob",
+                           "--password-stdin", "--kdf-cost", "min", NULL };
+  g_autofree char *expired_body = NULL, *garbage_body = NULL, *revoked_body = NULL;
+  g_autofree char *missing_body = NULL, *metrics = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  g_assert_cmpint (duet_test_run_cli (passwd, "new-password\n", NULL, NULL), ==, 0);
+
+  expired_body = refresh_refused (server, expired);
+  garbage_body = refresh_refused (server, "garbage");
+  revoked_body = refresh_refused (server, revoked);
+  missing_body = refresh_refused (server, NULL);
+
+  /* the same answer whatever was wrong */
+  reply = parse_body (expired_body);
+  g_assert_cmpstr (json_object_get_string_member (reply, "error"), ==, "invalid_token");
+  g_assert_cmpstr (garbage_body, ==, expired_body);
+  g_assert_cmpstr (revoked_body, ==, expired_body);
+  g_assert_cmpstr (missing_body, ==, expired_body);
+
+  g_assert_cmpuint (duet_test_http_bearer (server, "GET", "/v1/token/refresh", good,
+                                           NULL, NULL), ==, 405);
+  g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", good,
+                                           NULL, NULL), ==, 200);
+
+  g_assert_cmpuint (duet_test_http (server, "GET", "/metrics", NULL, &metrics, NULL), ==, 200);
+  g_assert_nonnull (strstr (metrics, "duet_token_refreshes_total{result=\"ok\"} 1\n"));
+  g_assert_nonnull (strstr (metrics, "duet_token_refreshes_total{result=\"invalid\"} 4\n"));
+  g_assert_nonnull (strstr (metrics, "duet_token_refreshes_total{result=\"rate_limited\"} 0\n"));
+}
+
+/* Failed refreshes share the per-address budget of sign-ins; good ones
+ * do not use it up */
+static void
+test_token_refresh_rate_limit (void)
+{
+  const char *args[] = { "--login-rate-per-address", "3", NULL };
+  g_autoptr(DuetTestServer) server = duet_test_server_new (args);
+  g_autofree char *good = NULL, *body = NULL, *retry = NULL;
+
+  duet_test_server_start (server);
+  good = duet_test_server_token (server, "alice", 600);
+  for (int i = 0; i < 5; i++)
+    g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", good,
+                                             NULL, NULL), ==, 200);
+  for (int i = 0; i < 3; i++)
+    g_free (refresh_refused (server, "garbage"));
+
+  g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", "garbage",
+                                           &body, &retry), ==, 429);
+  g_assert_nonnull (strstr (body, "rate_limited"));
+  g_assert_nonnull (retry);
+  g_assert_cmpint (atoi (retry), >, 0);
+  g_assert_cmpint (atoi (retry), <=, 60);
+  /* the address is blocked, whatever the token */
+  g_assert_cmpuint (duet_test_http_bearer (server, "POST", "/v1/token/refresh", good,
+                                           NULL, NULL), ==, 429);
+  g_assert_cmpuint (duet_test_http (server, "POST", "/v1/token",
+                                    "{\"user\":\"bob\",\"password\":\"pw-bob\"}", NULL, NULL), ==, 429);
+}
+
 static void
 test_token_unit (void)
 {
@@ -601,6 +743,9 @@ main (int argc, char **argv)
   g_test_add_func ("/server/auth/auth-timeout", test_auth_timeout);
   g_test_add_func ("/server/auth/removed-account-token", test_removed_account_token);
   g_test_add_func ("/server/auth/passwd-revokes", test_passwd_revokes);
+  g_test_add_func ("/server/auth/token-refresh", test_token_refresh);
+  g_test_add_func ("/server/auth/token-refresh-refused", test_token_refresh_refused);
+  g_test_add_func ("/server/auth/token-refresh-rate-limit", test_token_refresh_rate_limit);
   g_test_add_func ("/server/auth/session-replaced", test_session_replaced);
   g_test_add_func ("/server/auth/healthz-metrics", test_healthz_metrics);
   g_test_add_func ("/server/auth/max-connections", test_max_connections);
