@@ -90,5 +90,10 @@ duet_metrics_to_prometheus (DuetMetrics *self)
     g_string_append_printf (out, "duet_token_refreshes_total{result=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             refresh_results[i], self->refreshes[i]);
 
+  append_metric (out, "duet_slow_clients_closed_total", "counter",
+                 "Connections closed because the client stopped reading");
+  g_string_append_printf (out, "duet_slow_clients_closed_total %" G_GUINT64_FORMAT "\n",
+                          self->slow_clients_closed);
+
   return g_string_free (out, FALSE);
 }

@@ -39,6 +39,7 @@ typedef struct
   guint64     messages_rejected[DUET_METRICS_N_ERROR_CODES];
   guint64     logins[DUET_LOGIN_RESULT_N];
   guint64     refreshes[DUET_REFRESH_RESULT_N];
+  guint64     slow_clients_closed;
 } DuetMetrics;
 
 void  duet_metrics_init          (DuetMetrics          *self);

@@ -1779,7 +1779,8 @@ handle_ws (SoupServer              *server,
   DuetTokenClaims *claims = g_object_get_data (G_OBJECT (msg), CLAIMS_KEY);
   DuetSession *session;
 
-  session = duet_session_new (connection, &self->metrics, self->options.auth_timeout);
+  session = duet_session_new (connection, soup_server_message_get_socket (msg),
+                              &self->metrics, self->options.auth_timeout);
   g_hash_table_add (self->sessions, session);
   self->metrics.connections++;
   g_signal_connect (session, "request", G_CALLBACK (on_session_request), self);

@@ -4,16 +4,26 @@
  */
 #include "duet-session.h"
 
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+
 #define MAX_INCOMING_PAYLOAD   (256 * 1024)
 #define RATE_PER_SECOND        50.0
 #define RATE_BURST             100.0
 #define MAX_REJECTIONS         200
+/* What may wait for a client that stopped reading, on top of the kernel's
+ * socket buffers, and how little the kernel must hold for it to count as
+ * caught up again */
+#define MAX_BACKLOG            (1024 * 1024)
+#define CAUGHT_UP_BYTES        (64 * 1024)
 
 struct _DuetSession
 {
   GObject                  parent_instance;
 
   SoupWebsocketConnection *connection;
+  GSocket                 *socket;           /* NULL: cannot watch the backlog */
   DuetMetrics             *metrics;
   char                    *service;
   char                    *user;
@@ -25,6 +35,7 @@ struct _DuetSession
   double                   tokens;
   gint64                   tokens_updated;   /* monotonic µs */
   guint                    rejections;
+  gsize                    backlog;          /* sent while the kernel took nothing */
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -50,6 +61,7 @@ duet_session_dispose (GObject *object)
         soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
       g_clear_object (&self->connection);
     }
+  g_clear_object (&self->socket);
   G_OBJECT_CLASS (duet_session_parent_class)->dispose (object);
 }
 
@@ -271,12 +283,14 @@ on_auth_timeout (gpointer user_data)
 
 DuetSession *
 duet_session_new (SoupWebsocketConnection *connection,
+                  GSocket                 *socket,
                   DuetMetrics             *metrics,
                   guint                    auth_timeout_s)
 {
   DuetSession *self = g_object_new (DUET_TYPE_SESSION, NULL);
 
   self->connection = g_object_ref (connection);
+  self->socket = socket ? g_object_ref (socket) : NULL;
   self->metrics = metrics;
   soup_websocket_connection_set_max_incoming_payload_size (connection, MAX_INCOMING_PAYLOAD);
   soup_websocket_connection_set_keepalive_interval (connection, 30);
@@ -333,15 +347,49 @@ duet_session_is_open (DuetSession *self)
          soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+/* libsoup keeps whatever the socket cannot take in a queue without a
+ * bound, so a client that stops reading (while its peer keeps sending)
+ * would grow the server without limit. Once the kernel's buffer for the
+ * client is full, everything sent waits in that queue: count it, and let
+ * the count go only when the kernel holds next to nothing for the client,
+ * which means it read what was queued. */
+static gboolean
+client_keeps_up (DuetSession *self,
+                 gsize        length)
+{
+  int unsent = 0;
+
+  if (self->socket == NULL)
+    return TRUE;
+
+  if (!(g_socket_condition_check (self->socket, G_IO_OUT) & G_IO_OUT))
+    self->backlog += length;
+  else if (ioctl (g_socket_get_fd (self->socket), SIOCOUTQ, &unsent) == 0 &&
+           unsent < CAUGHT_UP_BYTES)
+    self->backlog = 0;
+
+  return self->backlog <= MAX_BACKLOG;
+}
+
 void
 duet_session_send (DuetSession *self,
                    JsonObject  *message)
 {
   g_autofree char *text = NULL;
+  gsize length;
 
   if (!duet_session_is_open (self))
     return;
   text = duet_protocol_serialize (message);
+  length = strlen (text);
+  if (!client_keeps_up (self, length))
+    {
+      g_message ("Closing a connection of %s/%s: it stopped reading (%" G_GSIZE_FORMAT " bytes waiting)",
+                 self->service ? self->service : "-", self->user ? self->user : "-", self->backlog);
+      self->metrics->slow_clients_closed++;
+      duet_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
+      return;
+    }
   soup_websocket_connection_send_text (self->connection, text);
 }
 

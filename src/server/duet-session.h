@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DuetSession, duet_session, DUET, SESSION, GObject)
 
 DuetSession *duet_session_new               (SoupWebsocketConnection *connection,
+                                             GSocket                 *socket,
                                              DuetMetrics             *metrics,
                                              guint                    auth_timeout_s);
 gboolean     duet_session_is_authenticated  (DuetSession             *self);

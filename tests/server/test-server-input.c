@@ -2,7 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "duet-test-client.h"
 
@@ -202,6 +204,183 @@ test_garbage_http (Fixture *f, gconstpointer data)
   assert_alive (f);
 }
 
+/* ---- a client that stops reading ---------------------------------------- */
+
+/* A WebSocket client written by hand, so that it can stop reading: libsoup's
+ * own client reads whenever the main loop runs. Blocking I/O is fine here,
+ * the server is another process. */
+typedef struct
+{
+  GSocket *socket;
+  GString *received;
+} RawClient;
+
+static void
+raw_client_free (RawClient *raw)
+{
+  g_object_unref (raw->socket);
+  g_string_free (raw->received, TRUE);
+  g_free (raw);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawClient, raw_client_free)
+
+static void
+raw_write (RawClient  *raw,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send (raw->socket, data, length, NULL, &error);
+
+      g_assert_no_error (error);
+      data += n;
+      length -= n;
+    }
+}
+
+/* Reads until @needle has arrived; returns where it starts */
+static const char *
+raw_read_until (RawClient  *raw,
+                const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + DUET_TEST_TIMEOUT_MS * 1000;
+
+  g_socket_set_timeout (raw->socket, DUET_TEST_TIMEOUT_MS / 1000);
+  while (strstr (raw->received->str, needle) == NULL)
+    {
+      char chunk[4096];
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive (raw->socket, chunk, sizeof chunk, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      /* Frames carry binary headers; the JSON inside is what we look for */
+      for (gssize i = 0; i < n; i++)
+        g_string_append_c (raw->received, chunk[i] ? chunk[i] : ' ');
+    }
+  return strstr (raw->received->str, needle);
+}
+
+/* A masked text frame; an all-zero mask leaves the payload as it is */
+static void
+raw_send_text (RawClient  *raw,
+               const char *text)
+{
+  gsize length = strlen (text);
+  guint8 header[8] = { 0x81, 0x80 | 126, (length >> 8) & 0xff, length & 0xff, 0, 0, 0, 0 };
+
+  g_assert_cmpuint (length, <, 65536);
+  raw_write (raw, (const char *) header, sizeof header);
+  raw_write (raw, text, length);
+}
+
+static RawClient *
+raw_client_sign_in (DuetTestServer *server,
+                    const char     *user)
+{
+  g_autofree char *token = duet_test_server_token (server, user, 3600);
+  const char *port = strrchr (server->base_url, ':') + 1;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, atoi (port));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *upgrade = NULL;
+  RawClient *raw = g_new0 (RawClient, 1);
+
+  raw->received = g_string_new (NULL);
+  raw->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  /* A small window, so that the server's side fills up soon */
+  g_assert_true (g_socket_set_option (raw->socket, SOL_SOCKET, SO_RCVBUF, 4096, &error));
+  g_assert_true (g_socket_connect (raw->socket, address, NULL, &error));
+  g_assert_no_error (error);
+
+  upgrade = g_strdup_printf ("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n"
+                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: ZHVldC1zbG93LWNsaWVudA==\r\n"
+                             "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n",
+                             port, token);
+  raw_write (raw, upgrade, strlen (upgrade));
+  raw_read_until (raw, "\"hello\"");
+  return raw;
+}
+
+/* Reads what is left until the server closes; returns how many bytes */
+static gsize
+raw_drain (RawClient *raw)
+{
+  gsize total = 0;
+  char chunk[65536];
+  gssize n;
+
+  g_socket_set_timeout (raw->socket, 20);
+  while ((n = g_socket_receive (raw->socket, chunk, sizeof chunk, NULL, NULL)) > 0)
+    total += n;
+  g_assert_cmpint (n, ==, 0);   /* end of stream, not the timeout */
+  return total;
+}
+
+static guint64
+slow_clients_closed (DuetTestServer *server)
+{
+  g_autofree char *body = NULL;
+  const char *line;
+
+  g_assert_cmpuint (duet_test_http (server, "GET", "/metrics", NULL, &body, NULL), ==, 200);
+  line = strstr (body, "\nduet_slow_clients_closed_total ");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("\nduet_slow_clients_closed_total "), NULL, 10);
+}
+
+/* Bob stops reading while alice keeps sending him big offers: the server
+ * must cut bob off rather than queue everything for him. */
+static void
+test_slow_reader_closed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(RawClient) bob = raw_client_sign_in (f->server, "bob");
+  g_autofree char *call_id = duet_test_make_call (f->alice, "bob", NULL, NULL);
+  g_autofree char *cc_param = NULL;
+  g_autofree char *verify = NULL;
+  g_autofree char *padding = g_strnfill (60000, 'x');
+  g_autofree char *offer = NULL;
+  g_autoptr(JsonObject) verified = NULL;
+  const char *start;
+  gsize sent = 0;
+  gint64 deadline;
+
+  start = raw_read_until (bob, "\"cc_param\":\"") + strlen ("\"cc_param\":\"");
+  raw_read_until (bob, "\"}");
+  cc_param = g_strndup (start, strcspn (start, "\""));
+  verify = g_strdup_printf ("{\"type\":\"verify_call\",\"id\":\"v\",\"cc_param\":\"%s\"}", cc_param);
+  raw_send_text (bob, verify);
+  verified = duet_test_client_wait_event (f->alice, "verified", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (verified);
+
+  /* Within alice's rate limit (a burst of 100, then 50 a second) */
+  offer = g_strdup_printf ("{\"type\":\"signal\",\"id\":\"s\",\"call_id\":\"%s\",\"payload\":"
+                           "{\"type\":\"offer\",\"sdp\":\"v=0 %s\"}}", call_id, padding);
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  for (guint i = 0; slow_clients_closed (f->server) == 0; i++)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      duet_test_client_send_raw (f->alice, offer);
+      sent += strlen (offer);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (i >= 90)
+        g_usleep (25 * 1000);
+    }
+  g_test_message ("bob was cut off after %" G_GSIZE_FORMAT " KiB had been sent to him", sent / 1024);
+
+  /* He gets at most what the kernel held plus the server's bound, then
+   * the end of the stream; what alice sent after that was dropped */
+  g_assert_cmpuint (raw_drain (bob), <, sent);
+  assert_alive (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,6 +397,7 @@ main (int argc, char **argv)
   ADD ("rate-limit", test_rate_limit);
   ADD ("burst-allowed", test_burst_allowed);
   ADD ("garbage-http", test_garbage_http);
+  ADD ("slow-reader-closed", test_slow_reader_closed);
 
   return g_test_run ();
 }
