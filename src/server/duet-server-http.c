@@ -1,0 +1,357 @@
+/* duet-server-http.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The plain HTTP endpoints: POST /v1/token (the password is checked on a
+ * thread), POST /v1/token/refresh, /healthz and /metrics.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "duet-server-error.h"
+#include "duet-server-private.h"
+
+#define MAX_LOGIN_BODY            4096
+
+/* ---- HTTP ------------------------------------------------------------- */
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonObject        *body)
+{
+  g_autofree char *text = duet_protocol_serialize (body);
+  gsize len = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&text), len);
+}
+
+void
+duet_server_respond_error (SoupServerMessage *msg,
+                           guint              status,
+                           const char        *error,
+                           const char        *message)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  json_object_set_string_member (body, "error", error);
+  json_object_set_string_member (body, "message", message);
+  respond_json (msg, status, body);
+}
+
+void
+duet_server_handle_healthz (SoupServer        *server,
+                            SoupServerMessage *msg,
+                            const char        *path,
+                            GHashTable        *query,
+                            gpointer           user_data)
+{
+  DuetServer *self = user_data;
+  g_autoptr(JsonObject) body = json_object_new ();
+
+  if (self->shutting_down)
+    {
+      json_object_set_string_member (body, "status", "shutting_down");
+      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, body);
+      return;
+    }
+  json_object_set_string_member (body, "status", "ok");
+  json_object_set_string_member (body, "version", PACKAGE_VERSION);
+  respond_json (msg, SOUP_STATUS_OK, body);
+}
+
+void
+duet_server_handle_metrics (SoupServer        *server,
+                            SoupServerMessage *msg,
+                            const char        *path,
+                            GHashTable        *query,
+                            gpointer           user_data)
+{
+  DuetServer *self = user_data;
+  char *text = duet_metrics_to_prometheus (&self->metrics);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/plain; version=0.0.4", SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+typedef struct
+{
+  DuetServer        *server;
+  SoupServerMessage *msg;
+  char              *service;
+  char              *user;
+  char              *password;
+  char              *hash;          /* NULL: unknown account */
+  gint64             token_version;
+} LoginData;
+
+static void
+login_data_free (LoginData *data)
+{
+  g_object_unref (data->server);
+  g_object_unref (data->msg);
+  g_free (data->service);
+  g_free (data->user);
+  if (data->password != NULL)
+    memset (data->password, 0, strlen (data->password));
+  g_free (data->password);
+  g_free (data->hash);
+  g_free (data);
+}
+
+static void
+login_failed (DuetServer        *self,
+              SoupServerMessage *msg,
+              const char        *account)
+{
+  self->metrics.logins[DUET_LOGIN_RESULT_INVALID]++;
+  duet_login_limiter_add_failure (self->limiter, account, duet_server_now_s ());
+  duet_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
+                             "Wrong user, service or password");
+}
+
+/* The answer of both POST /v1/token and POST /v1/token/refresh */
+static void
+respond_new_token (DuetServer        *self,
+                   SoupServerMessage *msg,
+                   const char        *service,
+                   const char        *user,
+                   gint64             token_version)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *token = NULL;
+  gint64 iat = duet_server_now_s ();
+
+  token = duet_token_sign (user, service, iat, iat + self->options.token_lifetime,
+                           token_version, self->jwt_key, sizeof self->jwt_key);
+  json_object_set_string_member (body, "token", token);
+  json_object_set_string_member (body, "token_type", "Bearer");
+  json_object_set_int_member (body, "expires_in", self->options.token_lifetime);
+  json_object_set_string_member (body, "user", user);
+  json_object_set_string_member (body, "service", service);
+  respond_json (msg, SOUP_STATUS_OK, body);
+}
+
+static void
+login_succeeded (DuetServer        *self,
+                 SoupServerMessage *msg,
+                 const char        *service,
+                 const char        *user,
+                 gint64             token_version)
+{
+  self->metrics.logins[DUET_LOGIN_RESULT_OK]++;
+  g_message ("User %s/%s signed in", service, user);
+  respond_new_token (self, msg, service, user, token_version);
+}
+
+/* Argon2id takes tens of milliseconds on purpose: keep it off the main loop */
+static void
+verify_password_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  LoginData *data = task_data;
+
+  if (data->hash == NULL)
+    {
+      duet_store_check_password (duet_store_get_dummy_hash (), data->password);
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+  g_task_return_boolean (task, duet_store_check_password (data->hash, data->password));
+}
+
+static void
+verify_password_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  LoginData *data = g_task_get_task_data (G_TASK (result));
+  g_autofree char *account = duet_server_user_key (data->service, data->user);
+
+  if (g_task_propagate_boolean (G_TASK (result), NULL))
+    login_succeeded (data->server, data->msg, data->service, data->user, data->token_version);
+  else
+    login_failed (data->server, data->msg, account);
+  soup_server_message_unpause (data->msg);
+}
+
+static gboolean
+read_login_request (DuetServer        *self,
+                    SoupServerMessage *msg,
+                    LoginData         *data)
+{
+  SoupMessageBody *request = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (request);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *service = NULL, *user, *password = NULL;
+  gsize len = 0;
+  const char *raw = g_bytes_get_data (bytes, &len);
+
+  if (len > MAX_LOGIN_BODY)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", "The request body is over 4 KiB");
+      return FALSE;
+    }
+
+  body = duet_protocol_parse_message (raw != NULL ? raw : "", len, &error);
+  if (body == NULL)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      return FALSE;
+    }
+
+  user = duet_json_get_string (body, "user", TRUE, &error);
+  if (user != NULL)
+    password = duet_json_get_string (body, "password", TRUE, &error);
+  if (user != NULL && password != NULL)
+    service = duet_json_get_string (body, "service", FALSE, &error);
+  if (error != NULL)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
+      return FALSE;
+    }
+  if (service == NULL)
+    service = self->service;
+
+  if (!duet_user_id_is_valid (user) || !duet_service_id_is_valid (service))
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                 "User and service ids are 1–64 letters, digits, “-”, “_” or “.”");
+      return FALSE;
+    }
+  if (*password == '\0' || strlen (password) > DUET_PROTOCOL_MAX_PASSWORD)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", "Passwords are 1–1024 bytes");
+      return FALSE;
+    }
+
+  data->service = g_strdup (service);
+  data->user = g_strdup (user);
+  data->password = g_strdup (password);
+  return TRUE;
+}
+
+static void
+respond_rate_limited (SoupServerMessage *msg,
+                      gint64             retry_after)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autofree char *header = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+
+  json_object_set_string_member (body, "error", "rate_limited");
+  json_object_set_string_member (body, "message", "Too many sign-in attempts; try again later");
+  json_object_set_int_member (body, "retry_after", retry_after);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", header);
+  respond_json (msg, 429, body);
+}
+
+void
+duet_server_handle_token (SoupServer        *server,
+                          SoupServerMessage *msg,
+                          const char        *path,
+                          GHashTable        *query,
+                          gpointer           user_data)
+{
+  DuetServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *account = NULL;
+  LoginData *data;
+  gint64 retry_after = 0;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "Use POST");
+      return;
+    }
+
+  data = g_new0 (LoginData, 1);
+  data->server = g_object_ref (self);
+  data->msg = g_object_ref (msg);
+  if (!read_login_request (self, msg, data))
+    {
+      self->metrics.logins[DUET_LOGIN_RESULT_BAD_REQUEST]++;
+      login_data_free (data);
+      return;
+    }
+
+  account = duet_server_user_key (data->service, data->user);
+  if (!duet_login_limiter_allow (self->limiter, account, soup_server_message_get_remote_host (msg),
+                                 duet_server_now_s (), &retry_after))
+    {
+      self->metrics.logins[DUET_LOGIN_RESULT_RATE_LIMITED]++;
+      respond_rate_limited (msg, retry_after);
+      login_data_free (data);
+      return;
+    }
+
+  if (!duet_store_lookup_user (self->store, data->service, data->user,
+                               &data->hash, &data->token_version, &error) &&
+      !g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND))
+    {
+      g_warning ("Cannot look up an account: %s", error->message);
+      duet_server_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "Database error");
+      login_data_free (data);
+      return;
+    }
+
+  soup_server_message_pause (msg);
+  task = g_task_new (self, NULL, verify_password_done, NULL);
+  g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
+  g_task_run_in_thread (task, verify_password_thread);
+}
+
+/* A good token buys a new one for the same account and token version, so
+ * a password change or account removal still revokes the new token. Only
+ * failures count against the address: a refresh names no account to
+ * limit, and valid refreshes must not eat into the sign-in budget. */
+void
+duet_server_handle_token_refresh (SoupServer        *server,
+                                  SoupServerMessage *msg,
+                                  const char        *path,
+                                  GHashTable        *query,
+                                  gpointer           user_data)
+{
+  DuetServer *self = user_data;
+  const char *address = soup_server_message_get_remote_host (msg);
+  const char *token = duet_server_bearer_token (msg);
+  g_auto(DuetTokenClaims) claims = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 retry_after = 0;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      duet_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "Use POST");
+      return;
+    }
+
+  if (!duet_login_limiter_allow_address (self->limiter, address, duet_server_now_s (), &retry_after))
+    {
+      self->metrics.refreshes[DUET_REFRESH_RESULT_RATE_LIMITED]++;
+      respond_rate_limited (msg, retry_after);
+      return;
+    }
+
+  /* One answer whatever was wrong, as for passwords */
+  if (token == NULL || !duet_server_check_token (self, token, &claims, &error))
+    {
+      g_debug ("Refresh refused: %s", error ? error->message : "no bearer token");
+      self->metrics.refreshes[DUET_REFRESH_RESULT_INVALID]++;
+      duet_login_limiter_add_address_failure (self->limiter, address, duet_server_now_s ());
+      duet_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_token",
+                                 "The token is invalid, expired or revoked");
+      return;
+    }
+
+  self->metrics.refreshes[DUET_REFRESH_RESULT_OK]++;
+  g_debug ("User %s/%s refreshed a token", claims.sid, claims.uid);
+  respond_new_token (self, msg, claims.sid, claims.uid, claims.tv);
+}

@@ -1,0 +1,111 @@
+/* duet-server-private.h: DuetServer's instance struct and the internal
+ * functions its files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "duet-login-limiter.h"
+#include "duet-metrics.h"
+#include "duet-server.h"
+#include "duet-session.h"
+#include "duet-token.h"
+
+G_BEGIN_DECLS
+
+struct _DuetServer
+{
+  GObject            parent_instance;
+
+  DuetServerOptions  options;
+  char              *listen;
+  char              *service;
+  char              *tls_cert;
+  char              *tls_key;
+
+  DuetStore         *store;
+  guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
+  guint8             cc_key[DUET_STORE_SECRET_LENGTH];
+  SoupServer        *soup;
+  DuetLoginLimiter  *limiter;
+  DuetMetrics        metrics;
+
+  GHashTable        *sessions;     /* DuetSession* → owned */
+  GHashTable        *users;        /* "service/user" → DuetSession* */
+  GHashTable        *calls;        /* call_id → DuetCallRecord* owned */
+  GHashTable        *user_calls;   /* "service/user" → DuetCallRecord* */
+
+  gint64             data_version;
+  guint              revocation_poll;
+  gboolean           shutting_down;
+};
+
+/* duet-server.c */
+gint64          duet_server_now_s                (void);
+char           *duet_server_user_key             (const char          *service,
+                                                  const char          *user);
+const char     *duet_server_party_user           (DuetCallRecord      *call,
+                                                  DuetCallParty        party);
+const char     *duet_server_party_service        (DuetCallRecord      *call,
+                                                  DuetCallParty        party);
+char           *duet_server_party_key            (DuetCallRecord      *call,
+                                                  DuetCallParty        party);
+DuetCallRecord *duet_server_lookup_user_call     (DuetServer          *self,
+                                                  const char          *service,
+                                                  const char          *user);
+void            duet_server_remove_call_timers   (DuetCallRecord      *call);
+gboolean        duet_server_check_token          (DuetServer          *self,
+                                                  const char          *token,
+                                                  DuetTokenClaims     *claims,
+                                                  GError             **error);
+const char     *duet_server_bearer_token         (SoupServerMessage   *msg);
+void            duet_server_sign_in              (DuetServer          *self,
+                                                  DuetSession         *session,
+                                                  DuetTokenClaims     *claims);
+
+/* duet-server-http.c */
+void            duet_server_respond_error        (SoupServerMessage   *msg,
+                                                  guint                status,
+                                                  const char          *error,
+                                                  const char          *message);
+void            duet_server_handle_healthz       (SoupServer          *server,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *path,
+                                                  GHashTable          *query,
+                                                  gpointer             user_data);
+void            duet_server_handle_metrics       (SoupServer          *server,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *path,
+                                                  GHashTable          *query,
+                                                  gpointer             user_data);
+void            duet_server_handle_token         (SoupServer          *server,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *path,
+                                                  GHashTable          *query,
+                                                  gpointer             user_data);
+void            duet_server_handle_token_refresh (SoupServer          *server,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *path,
+                                                  GHashTable          *query,
+                                                  gpointer             user_data);
+
+/* duet-server-calls.c */
+void            duet_server_deliver_pending      (DuetServer          *self,
+                                                  DuetSession         *session);
+void            duet_server_start_grace_timer    (DuetServer          *self,
+                                                  DuetCallRecord      *call,
+                                                  DuetCallParty        party);
+void            duet_server_end_call             (DuetServer          *self,
+                                                  DuetCallRecord      *call,
+                                                  DuetDisconnectReason reason,
+                                                  DuetDisconnectSource source,
+                                                  DuetCallParty        ender);
+void            duet_server_on_session_request   (DuetSession         *session,
+                                                  JsonObject          *message,
+                                                  const char          *type,
+                                                  const char          *id,
+                                                  DuetServer          *self);
+
+G_END_DECLS
