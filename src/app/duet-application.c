@@ -28,6 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "duet-application.h"
+#include "duet-background-portal.h"
 #include "duet-call-window.h"
 #include "duet-incoming-window.h"
 #include "duet-notifier.h"
@@ -48,6 +49,8 @@ struct _DuetApplication
   DuetHistory        *history;
   DuetNotifier       *notifier;
   DuetRinger         *ringer;
+  DuetBackgroundPortal *background_portal;
+  GCancellable       *background_cancellable; /* the latest portal request */
   GCancellable       *session_cancellable;
   guint               history_timeout;
 
@@ -233,7 +236,11 @@ toast (DuetApplication *self,
 {
   DuetWindow *window = main_window (self);
 
-  if (window != NULL)
+  /* The preferences window covers the main one while it is open */
+  if (self->preferences != NULL && gtk_widget_get_visible (GTK_WIDGET (self->preferences)))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self->preferences),
+                                      adw_toast_new (message));
+  else if (window != NULL)
     duet_window_show_toast (window, message);
   else
     g_message ("%s", message);
@@ -288,19 +295,72 @@ find_autostart_source (void)
   return g_file_test (fallback, G_FILE_TEST_IS_REGULAR) ? g_steal_pointer (&fallback) : NULL;
 }
 
-/* Outside Flatpak the installed autostart entry is copied into the user's
- * autostart folder; inside, the copy would name a binary the host cannot
- * run, and the Background portal is the way (docs/flatpak.md). Profiles
- * are for demos and never start by themselves. */
+/* Inside Flatpak a copied autostart entry would name a binary the host
+ * cannot run, so the Background portal writes one instead (docs/flatpak.md).
+ * DUET_USE_PORTALS=1 uses the portals outside a sandbox too: the tests do,
+ * against a stand-in portal. */
+static gboolean
+use_portals (void)
+{
+  return g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) ||
+         g_strcmp0 (g_getenv ("DUET_USE_PORTALS"), "1") == 0;
+}
+
 static void
-update_autostart (DuetApplication *self)
+background_requested_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(DuetApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean autostart = FALSE;
+
+  /* A refusal only costs the start at login: the hold keeps this process
+   * running either way, so say what happened and carry on */
+  if (!duet_background_portal_request_finish (DUET_BACKGROUND_PORTAL (source), result,
+                                              &autostart, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("Background portal: %s", error->message);
+      if (main_window (self) != NULL || self->preferences != NULL)
+        toast (self, error->message);  /* else toast() would log it twice */
+      return;
+    }
+  g_debug ("The Background portal agreed (autostart: %s)", autostart ? "yes" : "no");
+}
+
+/* A newer request replaces one still waiting for the user */
+static void
+request_background (DuetApplication *self,
+                    gboolean         autostart)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (connection == NULL)
+    {
+      g_warning ("Background portal: not on a session bus");
+      return;
+    }
+  if (self->background_portal == NULL)
+    self->background_portal = duet_background_portal_new (connection);
+
+  g_cancellable_cancel (self->background_cancellable);
+  g_clear_object (&self->background_cancellable);
+  self->background_cancellable = g_cancellable_new ();
+  duet_background_portal_request_async (self->background_portal, autostart,
+                                        gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                        self->background_cancellable,
+                                        background_requested_cb, g_object_ref (self));
+}
+
+/* Copies the installed entry while the setting is on, deletes it when off */
+static void
+update_autostart_file (DuetApplication *self)
 {
   g_autofree char *target = autostart_path ();
   g_autoptr(GFile) dest = g_file_new_for_path (target);
   g_autoptr(GError) error = NULL;
-
-  if (self->profile != NULL || g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
-    return;
 
   if (g_settings_get_boolean (self->settings, "run-in-background"))
     {
@@ -330,6 +390,20 @@ update_autostart (DuetApplication *self)
     g_warning ("Cannot remove %s: %s", target, error->message);
 }
 
+/* Outside a sandbox the installed autostart entry is copied into the
+ * user's autostart folder; with portals the Background portal is asked.
+ * Profiles are for demos and never start by themselves. */
+static void
+update_autostart (DuetApplication *self)
+{
+  if (self->profile != NULL)
+    return;
+  if (use_portals ())
+    request_background (self, g_settings_get_boolean (self->settings, "run-in-background"));
+  else
+    update_autostart_file (self);
+}
+
 /* Keeps the process alive without windows so calls can still come in */
 static void
 update_background_hold (DuetApplication *self)
@@ -344,16 +418,27 @@ update_background_hold (DuetApplication *self)
 }
 
 /* The setting defaults to on, so a first start must add the entry too;
- * an uninstalled build has nothing to copy and stays quiet about it. */
+ * an uninstalled build has nothing to copy and stays quiet about it.
+ * The portal keeps no state we could check, so it is asked once at every
+ * start (startup runs once per process); it only asks the user the first
+ * time. */
 static void
 sync_autostart_at_startup (DuetApplication *self)
 {
-  g_autofree char *target = autostart_path ();
-  g_autofree char *source = find_autostart_source ();
+  g_autofree char *target = NULL;
+  g_autofree char *source = NULL;
 
-  if (source != NULL && g_settings_get_boolean (self->settings, "run-in-background") &&
-      !g_file_test (target, G_FILE_TEST_EXISTS))
-    update_autostart (self);
+  if (self->profile != NULL || !g_settings_get_boolean (self->settings, "run-in-background"))
+    return;
+  if (use_portals ())
+    {
+      request_background (self, TRUE);
+      return;
+    }
+  target = autostart_path ();
+  source = find_autostart_source ();
+  if (source != NULL && !g_file_test (target, G_FILE_TEST_EXISTS))
+    update_autostart_file (self);
 }
 
 static void
@@ -943,6 +1028,7 @@ duet_application_shutdown (GApplication *app)
     duet_call_end_call (self->ringing);
   g_clear_handle_id (&self->history_timeout, g_source_remove);
   g_cancellable_cancel (self->session_cancellable);
+  g_cancellable_cancel (self->background_cancellable);
   if (self->ringer != NULL)
     duet_ringer_stop (self->ringer);
   if (self->notifier != NULL)
@@ -988,6 +1074,8 @@ duet_application_dispose (GObject *object)
   g_clear_object (&self->history);
   g_clear_object (&self->notifier);
   g_clear_object (&self->ringer);
+  g_clear_object (&self->background_portal);
+  g_clear_object (&self->background_cancellable);
   g_clear_object (&self->session_cancellable);
 
   G_OBJECT_CLASS (duet_application_parent_class)->dispose (object);

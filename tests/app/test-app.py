@@ -6,7 +6,9 @@
 # session bus and the display are private. The app runs with the default
 # profile, so it owns org.duet.Duet on that bus and the test drives it
 # with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
-# the call window's call.* at /org/duet/Duet/call.
+# the call window's call.* at /org/duet/Duet/call. test_background_portal
+# runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
+# against a stand-in Background portal (background-portal.py).
 #
 # Usage: test-app.py BUILD_DIR SOURCE_DIR [TEST ...]
 #
@@ -192,12 +194,8 @@ def call_actions_exported():
         return False
 
 
-def start_app(tmp, url, user):
-    # The autostart entry as an install would have it
-    os.makedirs(os.path.join(tmp, "share", "duet"))
-    shutil.copy(os.path.join(BUILD, "data", "org.duet.Duet-autostart.desktop"),
-                os.path.join(tmp, "share", "duet"))
-    env = dict(os.environ,
+def app_env(tmp):
+    return dict(os.environ,
                GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, "data"),
                GSETTINGS_BACKEND="memory",
                XDG_CONFIG_HOME=os.path.join(tmp, "config"),
@@ -206,6 +204,14 @@ def start_app(tmp, url, user):
                DUET_TEST_SOURCES="1", DUET_FAKE_AUDIO_SINK="1", DUET_TEST_HOOKS="1",
                GDK_BACKEND="x11", GSK_RENDERER="cairo", GTK_A11Y="none", NO_AT_BRIDGE="1",
                LANGUAGE="C", LC_ALL="C.UTF-8")
+
+
+def start_app(tmp, url, user):
+    # The autostart entry as an install would have it
+    os.makedirs(os.path.join(tmp, "share", "duet"))
+    shutil.copy(os.path.join(BUILD, "data", "org.duet.Duet-autostart.desktop"),
+                os.path.join(tmp, "share", "duet"))
+    env = app_env(tmp)
     # --background: no window until activated, like the autostart entry, so
     # the call tests show that the app works from notifications alone
     proc = subprocess.Popen([APP, "--background", "--server", url, "--user", user, "--password-stdin"],
@@ -443,6 +449,106 @@ def test_run_in_background_autostart(ctx):
         check("--background" in f.read(), "the autostart entry does not start in the background")
 
 
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def start_bus(ctx):
+    """Another private session bus, with no activatable services (so no keyring either)."""
+    config = os.path.join(ctx["tmp"], "portal-bus.conf")
+    with open(config, "w") as f:
+        f.write(BUS_CONFIG % ctx["tmp"])
+    proc = subprocess.Popen(["dbus-daemon", "--config-file", config, "--nofork", "--print-address=1"],
+                            stdout=subprocess.PIPE, text=True)
+    ctx["procs"].append(proc)
+    address = proc.stdout.readline().strip()
+    check(address, "dbus-daemon gave no address")
+    return address, Gio.DBusConnection.new_for_address_sync(
+        address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+        None, None)
+
+
+def start_portal(ctx, address, log_path, mode="allow"):
+    ready = len([e for e in notifications(log_path) if e["method"] == "ready"])
+    proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "background-portal.py"), log_path, mode],
+                            env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address))
+    ctx["procs"].append(proc)
+    wait_for(lambda: len([e for e in notifications(log_path) if e["method"] == "ready"]) > ready,
+             10, "the background portal")
+    return proc
+
+
+def test_background_portal(ctx):
+    """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
+    for autostart at startup and when run-in-background toggles, writes no autostart file,
+    and keeps running when the portal says no."""
+    address, conn = start_bus(ctx)
+    log_path = os.path.join(ctx["tmp"], "portal.jsonl")
+    portal = start_portal(ctx, address, log_path)
+    config = os.path.join(ctx["tmp"], "portal-config")
+    env = app_env(ctx["tmp"])
+    env.pop("G_DEBUG", None)  # the refusal below is a g_warning
+    env.update(DBUS_SESSION_BUS_ADDRESS=address, DUET_USE_PORTALS="1", XDG_CONFIG_HOME=config)
+    stderr_path = os.path.join(ctx["tmp"], "portal-app.log")
+    with open(stderr_path, "w") as stderr:
+        app = subprocess.Popen([APP, "--background"], stdin=subprocess.DEVNULL, stderr=stderr, env=env)
+    ctx["procs"].append(app)
+
+    def requests():
+        return [e for e in notifications(log_path) if e["method"] == "RequestBackground"]
+
+    def toggle():
+        conn.call_sync("org.duet.Duet", "/org/duet/Duet", "org.gtk.Actions", "Activate",
+                       GLib.Variant("(sava{sv})", ("run-in-background", [], {})),
+                       None, Gio.DBusCallFlags.NONE, 5000, None)
+
+    first = wait_for(lambda: requests(), 10, "RequestBackground at startup")[0]
+    options = first["options"]
+    log("at startup:", options)
+    check(options.get("autostart") is True, "autostart was not requested at startup")
+    check(options.get("commandline") == ["duet", "--background"],
+          "commandline is %s" % options.get("commandline"))
+    check(options.get("reason"), "no reason given")
+    check(options.get("dbus-activatable") is False, "dbus-activatable is not false")
+    check(re.fullmatch(r"/org/freedesktop/portal/desktop/request/\d+_\d+/" + options.get("handle_token", "?"),
+                       first["handle"]), "handle %s does not follow the token" % first["handle"])
+
+    toggle()
+    off = wait_for(lambda: requests()[1:], 5, "RequestBackground after turning the setting off")[0]
+    check(off["options"].get("autostart") is False, "turning the setting off did not ask autostart=false")
+    check(off["options"]["handle_token"] != options["handle_token"], "a handle_token was used twice")
+
+    # The user says no: a warning, and the app (held by the setting) stays
+    stop(portal)
+    portal = start_portal(ctx, address, log_path, "deny")
+    toggle()
+    wait_for(lambda: requests()[2:], 5, "RequestBackground after turning the setting on")
+    refused = wait_for(lambda: [l for l in open(stderr_path) if "not allowed" in l], 5,
+                       "the app to report the refusal")
+    log("app:", refused[0].strip())
+
+    # No portal at all: said so, too
+    stop(portal)
+    toggle()
+    missing = wait_for(lambda: [l for l in open(stderr_path) if "no Background portal" in l], 5,
+                       "the app to report the missing portal")
+    log("app:", missing[0].strip())
+    check(app.poll() is None, "the app exited (%s)" % app.returncode)
+    check(not os.path.exists(os.path.join(config, "autostart")), "an autostart file was written")
+    stop(app)
+
+
 def test_token_refresh(ctx):
     """Past its first token's expiry the app is still signed in: after a server restart it
     reconnects with a renewed token, and a call reaches it."""
@@ -479,7 +585,7 @@ def test_token_refresh(ctx):
 
 TESTS = [test_outgoing_call, test_incoming_call_accept_from_notification, test_missed_call,
          test_decline,
-         test_run_in_background_autostart, test_main_window, test_token_refresh]
+         test_run_in_background_autostart, test_background_portal, test_main_window, test_token_refresh]
 
 
 def main():
