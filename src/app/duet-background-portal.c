@@ -4,8 +4,8 @@
  *
  * org.freedesktop.portal.Background over plain GDBus: a sandboxed app
  * cannot write its own autostart entry, so it asks the portal, which asks
- * the user and writes the entry itself. libportal would do the same, but
- * Debian 12 builds do not have it and this is its only use here.
+ * the user and writes the entry itself. libportal would do the same; for
+ * this one call, plain GDBus spares the app a dependency.
  *
  * The portal answers through a Request object: RequestBackground returns
  * its path at once and the answer comes later as Request::Response. The
