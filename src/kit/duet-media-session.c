@@ -87,6 +87,7 @@ struct _DuetMediaSession
   guint             flush_source;
   gint64            flush_deadline;
   gint64            last_peer_activity;   /* atomic, monotonic µs */
+  gint              peer_heard;           /* atomic: anything came from the peer */
 
   /* atomics, read by get_stats */
   guint64           video_frames_decoded;
@@ -208,6 +209,14 @@ touch_peer_activity (DuetMediaSession *self)
   __atomic_store_n (&self->last_peer_activity, g_get_monotonic_time (), __ATOMIC_RELAXED);
 }
 
+/* RTP or a data channel message arrived from the peer */
+static void
+peer_heard_from (DuetMediaSession *self)
+{
+  g_atomic_int_set (&self->peer_heard, TRUE);
+  touch_peer_activity (self);
+}
+
 static gint64
 peer_idle_ms (DuetMediaSession *self)
 {
@@ -256,7 +265,7 @@ rx_probe (GstPad          *pad,
   DuetMediaSession *self = user_data;
 
   __atomic_fetch_add (&self->rx_bytes, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)), __ATOMIC_RELAXED);
-  touch_peer_activity (self);
+  peer_heard_from (self);
   return GST_PAD_PROBE_OK;
 }
 
@@ -857,7 +866,7 @@ on_channel_message (GstWebRTCDataChannel *channel,
   g_autoptr(JsonObject) message = NULL;
   const char *type;
 
-  touch_peer_activity (self);
+  peer_heard_from (self);
   if (text == NULL)
     return;
   message = duet_protocol_parse_message (text, strlen (text), NULL);
@@ -944,12 +953,20 @@ heartbeat_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Until the peer has been heard at all, ICE and DTLS may still be at work
+ * (a lost handshake packet costs a second or more, a loaded machine more),
+ * so a path that has yet to come up gets this many times as long */
+#define SETUP_LIVENESS_FACTOR 3
+
 static gboolean
 liveness_cb (gpointer user_data)
 {
   DuetMediaSession *self = user_data;
+  guint limit = self->liveness_timeout_ms;
 
-  if (self->peer_dead || peer_idle_ms (self) < self->liveness_timeout_ms)
+  if (!g_atomic_int_get (&self->peer_heard))
+    limit *= SETUP_LIVENESS_FACTOR;
+  if (self->peer_dead || peer_idle_ms (self) < limit)
     return G_SOURCE_CONTINUE;
 
   self->peer_dead = TRUE;

@@ -175,6 +175,33 @@ test_loopback (void)
   g_object_unref (f.b);
 }
 
+/* Accepted, but nothing ever comes from the peer (ICE or DTLS still at
+ * work, or never done): the path gets three times the dead-peer timeout
+ * to come up before the call is given up */
+static void
+test_unheard_peer (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 opened;
+
+  f.a = duet_media_session_new (TRUE);
+  g_object_set (f.a, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
+                "liveness-timeout", 1000, NULL);
+  g_signal_connect (f.a, "peer-dead", G_CALLBACK (on_dead), &f);
+  g_assert_true (duet_media_session_start (f.a, &error));
+  duet_media_session_create_offer (f.a);
+  duet_media_session_open (f.a);
+  opened = g_get_monotonic_time ();
+
+  g_assert_false (wait_for (got_dead, &f, 2000));
+  g_assert_true (wait_for (got_dead, &f, 8000));
+  g_assert_cmpint (g_get_monotonic_time () - opened, >=, 3000 * 1000);
+
+  duet_media_session_stop (f.a);
+  g_object_unref (f.a);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -183,5 +210,6 @@ main (int argc, char *argv[])
   g_setenv ("DUET_TEST_SOURCES", "1", TRUE);
 
   g_test_add_func ("/kit/media-session/loopback", test_loopback);
+  g_test_add_func ("/kit/media-session/unheard-peer", test_unheard_peer);
   return g_test_run ();
 }
