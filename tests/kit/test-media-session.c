@@ -70,6 +70,23 @@ b_decodes (Fixture *f)
   return stats.video_frames_decoded > 5 && stats.audio_buffers_decoded > 10;
 }
 
+/* What each side sent and decoded, for the log of a failed wait */
+static void
+log_stats (Fixture *f)
+{
+  DuetMediaStats a, b;
+
+  duet_media_session_get_stats (f->a, &a);
+  duet_media_session_get_stats (f->b, &b);
+  g_test_message ("a sent %" G_GUINT64_FORMAT " video / %" G_GUINT64_FORMAT " audio, decoded %"
+                  G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT "; b sent %" G_GUINT64_FORMAT " / %"
+                  G_GUINT64_FORMAT ", decoded %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT,
+                  (guint64) a.video_frames_sent, (guint64) a.audio_buffers_sent,
+                  (guint64) a.video_frames_decoded, (guint64) a.audio_buffers_decoded,
+                  (guint64) b.video_frames_sent, (guint64) b.audio_buffers_sent,
+                  (guint64) b.video_frames_decoded, (guint64) b.audio_buffers_decoded);
+}
+
 static gboolean
 a_view_frames (Fixture *f)
 {
@@ -145,7 +162,9 @@ test_loopback (void)
   duet_media_session_set_video_sending (f.b, TRUE);
   duet_media_session_open (f.a);
   duet_media_session_open (f.b);
-  g_assert_true (wait_for (b_decodes, &f, 10000));
+  if (!wait_for (b_decodes, &f, 10000))
+    log_stats (&f);
+  g_assert_true (b_decodes (&f));
   g_assert_true (wait_for (a_view_frames, &f, 10000));
 
   /* Views come and go while media flows */
