@@ -364,7 +364,8 @@ client_keeps_up (DuetSession *self,
 
   if (!(g_socket_condition_check (self->socket, G_IO_OUT) & G_IO_OUT))
     self->backlog += length;
-  else if (ioctl (g_socket_get_fd (self->socket), SIOCOUTQ, &unsent) == 0 &&
+  else if (self->backlog > 0 &&   /* only a count to forget needs the ioctl */
+           ioctl (g_socket_get_fd (self->socket), SIOCOUTQ, &unsent) == 0 &&
            unsent < CAUGHT_UP_BYTES)
     self->backlog = 0;
 
