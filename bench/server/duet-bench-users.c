@@ -68,7 +68,7 @@ main (int argc, char **argv)
       g_autofree char *token = NULL;
       gint64 tv = 0;
 
-      if (!duet_store_lookup_user (store, "duet", user, NULL, &tv, &error))
+      if (!duet_store_lookup_user (store, "duet", user, NULL, NULL, &tv, &error))
         g_error ("%s", error->message);
       token = duet_token_sign (user, "duet", now, now + lifetime, tv, key, sizeof key);
       g_string_append_printf (out, "%s\n", token);

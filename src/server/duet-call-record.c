@@ -70,14 +70,14 @@ duet_call_state_from_string (const char    *str,
 
 DuetCallParty
 duet_call_record_get_party (DuetCallRecord *self,
-                            const char     *service,
-                            const char     *user)
+                            gint64          account_id)
 {
-  if (g_strcmp0 (self->caller_user, user) == 0 &&
-      g_strcmp0 (self->caller_service, service) == 0)
+  /* by account id, not name: a re-added name is another account */
+  if (account_id <= 0)
+    return DUET_CALL_PARTY_NONE;
+  if (self->caller_id == account_id)
     return DUET_CALL_PARTY_CALLER;
-  if (g_strcmp0 (self->callee_user, user) == 0 &&
-      g_strcmp0 (self->callee_service, service) == 0)
+  if (self->callee_id == account_id)
     return DUET_CALL_PARTY_CALLEE;
   return DUET_CALL_PARTY_NONE;
 }

@@ -32,6 +32,8 @@ typedef enum
 typedef struct
 {
   char                 *call_id;
+  gint64                caller_id;       /* account ids; 0: the account is gone */
+  gint64                callee_id;
   char                 *caller_user;
   char                 *caller_service;
   char                 *callee_user;
@@ -63,8 +65,7 @@ gboolean        duet_call_state_from_string    (const char     *str,
                                                 DuetCallState  *out);
 
 DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
-                                                const char     *service,
-                                                const char     *user);
+                                                gint64          account_id);
 gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
 JsonObject     *duet_call_record_to_history    (DuetCallRecord *self,
                                                 DuetCallParty   viewer);

@@ -8,8 +8,10 @@
 
 static const char * const login_results[] = { "ok", "invalid", "rate_limited", "bad_request" };
 static const char * const refresh_results[] = { "ok", "invalid", "rate_limited" };
+static const char * const refusals[] = { "total", "pending", "pending_address" };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (refresh_results) == DUET_REFRESH_RESULT_N);
+G_STATIC_ASSERT (G_N_ELEMENTS (refusals) == DUET_METRICS_N_REFUSALS);
 
 void
 duet_metrics_init (DuetMetrics *self)
@@ -38,6 +40,17 @@ duet_metrics_call_ended (DuetMetrics          *self,
       g_hash_table_insert (self->calls_ended, (gpointer) name, count);
     }
   (*count)++;
+}
+
+static void
+append_value (GString    *out,
+              const char *name,
+              const char *type,
+              const char *help,
+              guint64     value)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n",
+                          name, help, name, type, name, value);
 }
 
 static void
@@ -94,6 +107,28 @@ duet_metrics_to_prometheus (DuetMetrics *self)
                  "Connections closed because the client stopped reading");
   g_string_append_printf (out, "duet_slow_clients_closed_total %" G_GUINT64_FORMAT "\n",
                           self->slow_clients_closed);
+
+  append_value (out, "duet_sockets_open", "gauge", "Open TCP connections, HTTP and WebSocket",
+                self->sockets_open);
+  append_value (out, "duet_sockets_pending", "gauge", "Open TCP connections not signed in yet",
+                self->sockets_pending);
+  append_metric (out, "duet_connections_refused_total", "counter",
+                 "Connections closed at accept, by the limit they hit");
+  for (guint i = 0; i < DUET_METRICS_N_REFUSALS; i++)
+    g_string_append_printf (out, "duet_connections_refused_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            refusals[i], self->connections_refused[i]);
+  append_value (out, "duet_requests_timed_out_total", "counter",
+                "Connections closed because their HTTP request did not arrive in time",
+                self->requests_timed_out);
+  append_value (out, "duet_accept_errors_total", "counter",
+                "accept() failures (each pauses accepting for 100 ms)", self->accept_errors);
+  append_value (out, "duet_calls_rate_limited_total", "counter",
+                "make_call requests refused by the per-account call budget", self->calls_rate_limited);
+  append_value (out, "duet_calls_pruned_total", "counter",
+                "Calls deleted from the history by the retention limits", self->calls_pruned);
+  append_value (out, "duet_password_checks_busy_total", "counter",
+                "Sign-ins refused (503) because too many password checks were waiting",
+                self->password_checks_busy);
 
   return g_string_free (out, FALSE);
 }

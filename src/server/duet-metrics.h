@@ -27,6 +27,8 @@ typedef enum
   DUET_REFRESH_RESULT_N,
 } DuetRefreshResult;
 
+#define DUET_METRICS_N_REFUSALS 3   /* total, pending, pending_address */
+
 /* Plain counters: the server is single-threaded (one GMainContext) */
 typedef struct
 {
@@ -40,6 +42,14 @@ typedef struct
   guint64     logins[DUET_LOGIN_RESULT_N];
   guint64     refreshes[DUET_REFRESH_RESULT_N];
   guint64     slow_clients_closed;
+  guint64     sockets_open;
+  guint64     sockets_pending;
+  guint64     connections_refused[DUET_METRICS_N_REFUSALS];
+  guint64     requests_timed_out;
+  guint64     accept_errors;
+  guint64     calls_rate_limited;
+  guint64     calls_pruned;
+  guint64     password_checks_busy;
 } DuetMetrics;
 
 void  duet_metrics_init          (DuetMetrics          *self);

@@ -139,44 +139,42 @@ static void
 resend_incoming_call (DuetServer  *self,
                       DuetSession *session)
 {
-  const char *service = duet_session_get_service (session);
-  const char *user = duet_session_get_user (session);
-  DuetCallRecord *call = duet_server_lookup_user_call (self, service, user);
+  DuetCallRecord *call = duet_server_lookup_user_call (self, duet_session_get_service (session),
+                                                      duet_session_get_user (session));
 
   if (call != NULL && call->state == DUET_CALL_STATE_WAITING &&
-      duet_call_record_get_party (call, service, user) == DUET_CALL_PARTY_CALLEE)
+      duet_call_record_get_party (call, duet_session_get_account_id (session)) == DUET_CALL_PARTY_CALLEE)
     send_incoming_call (session, call);
 }
 
+/* What ended while the user was away, newest --missed-calls-max of it:
+ * a flood of calls costs the user a bounded sign-in, and the rest stays
+ * in the history only */
 void
 duet_server_deliver_pending (DuetServer  *self,
                              DuetSession *session)
 {
-  const char *service = duet_session_get_service (session);
-  const char *user = duet_session_get_user (session);
+  gint64 account = duet_session_get_account_id (session);
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) ended = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
 
-  pending = duet_store_load_pending (self->store, service, user, &error);
+  pending = duet_store_load_pending (self->store, account, self->options.missed_calls_max, &error);
   if (pending == NULL)
     {
       g_warning ("Cannot load pending events: %s", error->message);
       return;
     }
 
-  /* missed calls first, then (after any incoming_call) the disconnects */
-  for (guint i = 0; i < pending->len; i++)
+  /* missed calls first, then (after any incoming_call) the disconnects;
+   * each oldest first */
+  for (guint i = pending->len; i-- > 0;)
     {
       DuetCallRecord *call = g_ptr_array_index (pending, i);
-      DuetCallParty party = duet_call_record_get_party (call, service, user);
+      DuetCallParty party = duet_call_record_get_party (call, account);
 
       if (party == DUET_CALL_PARTY_CALLEE && call->callee_pending && callee_gets_missed_call (call))
-        {
-          send_missed_call (session, call);
-          call->callee_pending = FALSE;
-          save_call (self, call);
-        }
+        send_missed_call (session, call);
       else
         g_ptr_array_add (ended, call);
     }
@@ -186,16 +184,12 @@ duet_server_deliver_pending (DuetServer  *self,
   for (guint i = 0; i < ended->len; i++)
     {
       DuetCallRecord *call = g_ptr_array_index (ended, i);
-      DuetCallParty party = duet_call_record_get_party (call, service, user);
 
-      send_disconnected (session, call, ender_of (call) != party);
-      if (party == DUET_CALL_PARTY_CALLER)
-        call->caller_pending = FALSE;
-      else
-        call->callee_pending = FALSE;
-      /* a call to oneself is impossible, so one flag per row is enough */
-      save_call (self, call);
+      send_disconnected (session, call, ender_of (call) != duet_call_record_get_party (call, account));
     }
+
+  if (pending->len > 0 && !duet_store_clear_pending (self->store, account, &error))
+    g_warning ("Cannot clear pending events: %s", error->message);
 }
 
 /* ---- ending calls ----------------------------------------------------- */
@@ -348,6 +342,7 @@ handle_auth (DuetServer  *self,
   g_auto(DuetTokenClaims) claims = { 0 };
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) error = NULL;
+  gint64 account_id = 0;
   const char *token;
 
   if (duet_session_is_authenticated (session))
@@ -363,7 +358,7 @@ handle_auth (DuetServer  *self,
       return;
     }
 
-  if (!duet_server_check_token (self, token, &claims, &error))
+  if (!duet_server_check_token (self, token, &claims, &account_id, &error))
     {
       g_debug ("auth refused: %s", error->message);
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_AUTH_FAILED,
@@ -376,7 +371,7 @@ handle_auth (DuetServer  *self,
   json_object_set_string_member (reply, "user", claims.uid);
   json_object_set_string_member (reply, "service", claims.sid);
   duet_session_send_reply (session, id, reply);
-  duet_server_sign_in (self, session, &claims);
+  duet_server_sign_in (self, session, &claims, account_id);
 }
 
 static void
@@ -398,6 +393,7 @@ check_make_call (DuetServer    *self,
                  const char    *id,
                  const char   **out_user,
                  const char   **out_service,
+                 gint64        *out_peer_id,
                  DuetMediaType *out_media)
 {
   const char *me = duet_session_get_user (session);
@@ -439,7 +435,7 @@ check_make_call (DuetServer    *self,
                           DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF, NULL, "You cannot call yourself");
       return FALSE;
     }
-  if (!duet_store_lookup_user (self->store, peer_service, peer_user, NULL, NULL, &error))
+  if (!duet_store_lookup_user (self->store, peer_service, peer_user, out_peer_id, NULL, NULL, &error))
     {
       g_autofree char *text = g_strdup_printf ("There is no user “%s” in service “%s”",
                                                peer_user, peer_service);
@@ -462,17 +458,29 @@ check_make_call (DuetServer    *self,
   return TRUE;
 }
 
+static void
+note_new_call_of (DuetServer *self,
+                  gint64      account_id)
+{
+  g_hash_table_add (self->new_calls_of, g_memdup2 (&account_id, sizeof account_id));
+}
+
 static DuetCallRecord *
 new_call (DuetServer    *self,
           DuetSession   *caller,
           const char    *peer_user,
           const char    *peer_service,
+          gint64         peer_id,
           DuetMediaType  media)
 {
   DuetCallRecord *call = duet_call_record_new ();
   gint64 now = duet_server_now_s ();
 
   call->call_id = g_uuid_string_random ();
+  call->caller_id = duet_session_get_account_id (caller);
+  call->callee_id = peer_id;
+  note_new_call_of (self, call->caller_id);
+  note_new_call_of (self, call->callee_id);
   call->caller_user = g_strdup (duet_session_get_user (caller));
   call->caller_service = g_strdup (duet_session_get_service (caller));
   call->callee_user = g_strdup (peer_user);
@@ -485,6 +493,29 @@ new_call (DuetServer    *self,
                                        now, now + self->options.ring_timeout,
                                        self->cc_key, sizeof self->cc_key);
   return call;
+}
+
+/* Calls cost the callee (a ring, a missed call, history rows), so each
+ * account may place only so many, however it reconnects */
+static gboolean
+take_call_budget (DuetServer  *self,
+                  DuetSession *session,
+                  const char  *id)
+{
+  DuetAccountBudget *budget = duet_server_account_budget (self, duet_session_get_account_id (session));
+  g_autoptr(JsonObject) fields = NULL;
+
+  if (duet_token_bucket_take (&budget->calls))
+    return TRUE;
+
+  self->metrics.calls_rate_limited++;
+  fields = json_object_new ();
+  json_object_set_string_member (fields, "start_fail_reason",
+                                 duet_start_fail_reason_to_string (DUET_START_FAIL_REASON_TOO_MANY_CALLS));
+  json_object_set_int_member (fields, "retry_after", duet_token_bucket_retry_after (&budget->calls));
+  duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_RATE_LIMITED,
+                           "Too many calls in a short time; try again later", fields);
+  return FALSE;
 }
 
 static void
@@ -500,11 +531,13 @@ handle_make_call (DuetServer  *self,
   DuetCallRecord *call, *peer_call;
   DuetSession *callee;
   CallTimer *timer;
+  gint64 peer_id = 0;
 
-  if (!check_make_call (self, session, message, id, &peer_user, &peer_service, &media))
+  if (!check_make_call (self, session, message, id, &peer_user, &peer_service, &peer_id, &media) ||
+      !take_call_budget (self, session, id))
     return;
 
-  call = new_call (self, session, peer_user, peer_service, media);
+  call = new_call (self, session, peer_user, peer_service, peer_id, media);
   if (!duet_store_save_call (self->store, call, &error))
     {
       g_warning ("Cannot store call: %s", error->message);
@@ -661,8 +694,7 @@ lookup_own_call (DuetServer    *self,
 
   call = g_hash_table_lookup (self->calls, call_id);
   if (call != NULL)
-    *out_party = duet_call_record_get_party (call, duet_session_get_service (session),
-                                             duet_session_get_user (session));
+    *out_party = duet_call_record_get_party (call, duet_session_get_account_id (session));
   if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL,
@@ -958,8 +990,7 @@ handle_history (DuetServer  *self,
                 JsonObject  *message,
                 const char  *id)
 {
-  const char *service = duet_session_get_service (session);
-  const char *user = duet_session_get_user (session);
+  gint64 account = duet_session_get_account_id (session);
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GPtrArray) calls = NULL;
   g_autoptr(GError) error = NULL;
@@ -979,7 +1010,7 @@ handle_history (DuetServer  *self,
       return;
     }
 
-  calls = duet_store_load_history (self->store, service, user, before, limit, &error);
+  calls = duet_store_load_history (self->store, account, before, limit, &error);
   if (calls == NULL)
     {
       g_warning ("Cannot load history: %s", error->message);
@@ -993,8 +1024,7 @@ handle_history (DuetServer  *self,
       DuetCallRecord *call = g_ptr_array_index (calls, i);
 
       json_array_add_object_element (array,
-                                     duet_call_record_to_history (call,
-                                                                  duet_call_record_get_party (call, service, user)));
+                                     duet_call_record_to_history (call, duet_call_record_get_party (call, account)));
     }
   reply = json_object_new ();
   json_object_set_array_member (reply, "calls", array);
@@ -1024,6 +1054,11 @@ duet_server_on_session_request (DuetSession *session,
                                 const char  *id,
                                 DuetServer  *self)
 {
+  /* an account revoked a moment ago must not act any more */
+  duet_server_check_revocations (self);
+  if (!duet_session_is_open (session))
+    return;
+
   for (guint i = 0; i < G_N_ELEMENTS (request_handlers); i++)
     {
       if (g_str_equal (type, request_handlers[i].type))

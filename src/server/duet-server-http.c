@@ -13,6 +13,8 @@
 #include "duet-server-private.h"
 
 #define MAX_LOGIN_BODY            4096
+/* password checks that may wait, per check that may run */
+#define HASHING_QUEUE_FACTOR      4
 
 /* ---- HTTP ------------------------------------------------------------- */
 
@@ -148,22 +150,31 @@ login_succeeded (DuetServer        *self,
   respond_new_token (self, msg, service, user, token_version);
 }
 
-/* Argon2id takes tens of milliseconds on purpose: keep it off the main loop */
+/* Argon2id takes tens of milliseconds and 64 MiB on purpose: it runs on
+ * a pool of --max-hashing threads, off the main loop, so that a burst of
+ * sign-ins cannot take all the memory (29 at once once took 1 GiB) */
 static void
-verify_password_thread (GTask        *task,
-                        gpointer      source_object,
-                        gpointer      task_data,
-                        GCancellable *cancellable)
+verify_password (gpointer data,
+                 gpointer user_data)
 {
-  LoginData *data = task_data;
+  g_autoptr(GTask) task = data;
+  LoginData *login = g_task_get_task_data (task);
 
-  if (data->hash == NULL)
+  if (login->hash == NULL)
     {
-      duet_store_check_password (duet_store_get_dummy_hash (), data->password);
+      duet_store_check_password (duet_store_get_dummy_hash (), login->password);
       g_task_return_boolean (task, FALSE);
       return;
     }
-  g_task_return_boolean (task, duet_store_check_password (data->hash, data->password));
+  g_task_return_boolean (task, duet_store_check_password (login->hash, login->password));
+}
+
+gboolean
+duet_server_start_hashing (DuetServer  *self,
+                           GError     **error)
+{
+  self->hashing = g_thread_pool_new (verify_password, NULL, self->options.max_hashing, FALSE, error);
+  return self->hashing != NULL;
 }
 
 static void
@@ -174,11 +185,22 @@ verify_password_done (GObject      *source,
   LoginData *data = g_task_get_task_data (G_TASK (result));
   g_autofree char *account = duet_server_user_key (data->service, data->user);
 
+  data->server->hashing_queued--;
   if (g_task_propagate_boolean (G_TASK (result), NULL))
     login_succeeded (data->server, data->msg, data->service, data->user, data->token_version);
   else
     login_failed (data->server, data->msg, account);
   soup_server_message_unpause (data->msg);
+}
+
+static void
+respond_busy (DuetServer        *self,
+              SoupServerMessage *msg)
+{
+  self->metrics.password_checks_busy++;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
+  duet_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                             "The server is busy signing others in; try again in a second");
 }
 
 static gboolean
@@ -293,7 +315,14 @@ duet_server_handle_token (SoupServer        *server,
       return;
     }
 
-  if (!duet_store_lookup_user (self->store, data->service, data->user,
+  if (self->hashing_queued >= self->options.max_hashing * (HASHING_QUEUE_FACTOR + 1))
+    {
+      respond_busy (self, msg);
+      login_data_free (data);
+      return;
+    }
+
+  if (!duet_store_lookup_user (self->store, data->service, data->user, NULL,
                                &data->hash, &data->token_version, &error) &&
       !g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND))
     {
@@ -306,7 +335,8 @@ duet_server_handle_token (SoupServer        *server,
   soup_server_message_pause (msg);
   task = g_task_new (self, NULL, verify_password_done, NULL);
   g_task_set_task_data (task, data, (GDestroyNotify) login_data_free);
-  g_task_run_in_thread (task, verify_password_thread);
+  self->hashing_queued++;
+  g_thread_pool_push (self->hashing, g_steal_pointer (&task), NULL);
 }
 
 /* A good token buys a new one for the same account and token version, so
@@ -341,7 +371,7 @@ duet_server_handle_token_refresh (SoupServer        *server,
     }
 
   /* One answer whatever was wrong, as for passwords */
-  if (token == NULL || !duet_server_check_token (self, token, &claims, &error))
+  if (token == NULL || !duet_server_check_token (self, token, &claims, NULL, &error))
     {
       g_debug ("Refresh refused: %s", error ? error->message : "no bearer token");
       self->metrics.refreshes[DUET_REFRESH_RESULT_INVALID]++;

@@ -89,8 +89,18 @@ static int
 cmd_serve (int argc, char **argv)
 {
   g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
-  int port = 0, ring = 60, grace = 10, lifetime = 43200, max_conn = 20000, login_rate = 30;
-  int auth_timeout = 10;
+  int port = 0, ring = 60, grace = 10, lifetime = 43200, login_rate = 30;
+  int max_conn = DUET_SERVER_DEFAULT_MAX_CONNECTIONS;
+  int max_pending = DUET_SERVER_DEFAULT_MAX_PENDING;
+  int max_pending_address = DUET_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS;
+  int request_timeout = DUET_SERVER_DEFAULT_REQUEST_TIMEOUT;
+  int auth_timeout = DUET_SERVER_DEFAULT_AUTH_TIMEOUT;
+  int history_max = DUET_SERVER_DEFAULT_HISTORY_MAX;
+  int history_days = DUET_SERVER_DEFAULT_HISTORY_DAYS;
+  int missed_max = DUET_SERVER_DEFAULT_MISSED_CALLS_MAX;
+  int calls_per_minute = DUET_SERVER_DEFAULT_CALLS_PER_MINUTE;
+  int prune_interval = DUET_SERVER_DEFAULT_PRUNE_INTERVAL;
+  int max_hashing = CLAMP (g_get_num_processors (), 1, 4);
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
@@ -101,9 +111,18 @@ cmd_serve (int argc, char **argv)
     { "grace-period", 0, 0, G_OPTION_ARG_INT, &grace, "Seconds a party may be away before its call ends (10)", "SECONDS" },
     { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Access token lifetime (43200)", "SECONDS" },
     { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Default service id (duet)", "ID" },
-    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn, "Maximum WebSocket connections (20000)", "N" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn, "Maximum open sockets, HTTP and WebSocket (20000)", "N" },
+    { "max-pending", 0, 0, G_OPTION_ARG_INT, &max_pending, "Maximum sockets not signed in yet (1024)", "N" },
+    { "max-pending-per-address", 0, 0, G_OPTION_ARG_INT, &max_pending_address, "Maximum sockets not signed in yet from one address (16)", "N" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a client has to send its HTTP request (10)", "SECONDS" },
+    { "auth-timeout", 0, 0, G_OPTION_ARG_INT, &auth_timeout, "Seconds a WebSocket has to send auth (5)", "SECONDS" },
     { "login-rate-per-address", 0, 0, G_OPTION_ARG_INT, &login_rate, "Sign-in attempts per minute per address (30)", "N" },
-    { "auth-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &auth_timeout, "Seconds to wait for auth", "SECONDS" },
+    { "max-hashing", 0, 0, G_OPTION_ARG_INT, &max_hashing, "Password checks at once (number of CPUs, at most 4)", "N" },
+    { "calls-per-minute", 0, 0, G_OPTION_ARG_INT, &calls_per_minute, "Calls one account may place per minute (20)", "N" },
+    { "missed-calls-max", 0, 0, G_OPTION_ARG_INT, &missed_max, "Missed calls delivered at sign-in, newest first (100)", "N" },
+    { "history-max", 0, 0, G_OPTION_ARG_INT, &history_max, "Calls kept per account (1000)", "N" },
+    { "history-days", 0, 0, G_OPTION_ARG_INT, &history_days, "Days calls are kept (90)", "DAYS" },
+    { "prune-interval", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &prune_interval, "Seconds between history prunes", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run the Duet app server");
@@ -123,7 +142,9 @@ cmd_serve (int argc, char **argv)
   if (db == NULL)
     return usage_error (context, "--db is required");
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
-      max_conn < 1 || login_rate < 1 || auth_timeout < 1)
+      max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
+      login_rate < 1 || auth_timeout < 1 || max_hashing < 1 || calls_per_minute < 1 ||
+      missed_max < 1 || history_max < 1 || history_days < 1 || prune_interval < 1)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
 
   store = duet_store_open (db, &error);
@@ -133,8 +154,12 @@ cmd_serve (int argc, char **argv)
   options = (DuetServerOptions) {
     .listen = listen, .port = port, .tls_cert = cert, .tls_key = key, .service = service,
     .ring_timeout = ring, .grace_period = grace, .token_lifetime = lifetime,
-    .max_connections = max_conn, .login_rate_per_address = login_rate,
-    .auth_timeout = auth_timeout,
+    .max_connections = max_conn, .max_pending = max_pending,
+    .max_pending_per_address = max_pending_address, .request_timeout = request_timeout,
+    .login_rate_per_address = login_rate, .auth_timeout = auth_timeout,
+    .max_hashing = max_hashing, .calls_per_minute = calls_per_minute,
+    .missed_calls_max = missed_max, .history_max = history_max, .history_days = history_days,
+    .prune_interval = prune_interval,
   };
   server = duet_server_new (store, &options, &error);
   if (server == NULL || !duet_server_start (server, &error))
@@ -325,7 +350,7 @@ cmd_token (int argc, char **argv)
 
   store = duet_store_open (db, &error);
   if (store == NULL ||
-      !duet_store_lookup_user (store, service, user, NULL, &tv, &error) ||
+      !duet_store_lookup_user (store, service, user, NULL, NULL, &tv, &error) ||
       !duet_store_get_secret (store, "jwt_key", key, &error))
     return fail (error);
 

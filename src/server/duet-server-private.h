@@ -7,13 +7,23 @@
 
 #include <libsoup/soup.h>
 
+#include "duet-acceptor.h"
 #include "duet-login-limiter.h"
 #include "duet-metrics.h"
 #include "duet-server.h"
 #include "duet-session.h"
 #include "duet-token.h"
+#include "duet-token-bucket.h"
 
 G_BEGIN_DECLS
+
+/* What an account may spend, whichever of its connections spends it.
+ * Ref-counted (g_rc_box): the server's table and each signed-in session. */
+typedef struct
+{
+  DuetTokenBucket messages;
+  DuetTokenBucket calls;
+} DuetAccountBudget;
 
 struct _DuetServer
 {
@@ -29,16 +39,22 @@ struct _DuetServer
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
   guint8             cc_key[DUET_STORE_SECRET_LENGTH];
   SoupServer        *soup;
+  DuetAcceptor      *acceptor;
   DuetLoginLimiter  *limiter;
+  GThreadPool       *hashing;      /* argon2 checks, bounded */
+  guint              hashing_queued;
   DuetMetrics        metrics;
 
   GHashTable        *sessions;     /* DuetSession* → owned */
   GHashTable        *users;        /* "service/user" → DuetSession* */
   GHashTable        *calls;        /* call_id → DuetCallRecord* owned */
   GHashTable        *user_calls;   /* "service/user" → DuetCallRecord* */
+  GHashTable        *budgets;      /* account id → DuetAccountBudget* (rc) */
+  GHashTable        *new_calls_of; /* account ids with calls since the last prune */
 
   gint64             data_version;
   guint              revocation_poll;
+  guint              prune_timer;
   gboolean           shutting_down;
 };
 
@@ -59,13 +75,20 @@ void            duet_server_remove_call_timers   (DuetCallRecord      *call);
 gboolean        duet_server_check_token          (DuetServer          *self,
                                                   const char          *token,
                                                   DuetTokenClaims     *claims,
+                                                  gint64              *out_account_id,
                                                   GError             **error);
 const char     *duet_server_bearer_token         (SoupServerMessage   *msg);
 void            duet_server_sign_in              (DuetServer          *self,
                                                   DuetSession         *session,
-                                                  DuetTokenClaims     *claims);
+                                                  DuetTokenClaims     *claims,
+                                                  gint64               account_id);
+DuetAccountBudget *duet_server_account_budget    (DuetServer          *self,
+                                                  gint64               account_id);
+void            duet_server_check_revocations    (DuetServer          *self);
 
 /* duet-server-http.c */
+gboolean        duet_server_start_hashing        (DuetServer          *self,
+                                                  GError             **error);
 void            duet_server_respond_error        (SoupServerMessage   *msg,
                                                   guint                status,
                                                   const char          *error,

@@ -19,9 +19,11 @@
 
 #define ACCOUNT_FAILURES          5
 #define ACCOUNT_WINDOW_S          300
-#define LISTEN_BACKLOG 1024
-#define REVOCATION_POLL_MS        1000
+/* Another process's `user passwd`/`user remove` is also noticed at the
+ * next request of any session */
+#define REVOCATION_POLL_MS        200
 #define CLAIMS_KEY                "duet-token-claims"
+#define ACCOUNT_ID_KEY            "duet-account-id"
 
 G_DEFINE_FINAL_TYPE (DuetServer, duet_server, G_TYPE_OBJECT)
 
@@ -136,6 +138,7 @@ duet_server_dispose (GObject *object)
   gpointer value;
 
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
+  g_clear_handle_id (&self->prune_timer, g_source_remove);
   if (self->calls != NULL)
     {
       g_hash_table_iter_init (&iter, self->calls);
@@ -146,8 +149,13 @@ duet_server_dispose (GObject *object)
   g_clear_pointer (&self->user_calls, g_hash_table_unref);
   g_clear_pointer (&self->calls, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->budgets, g_hash_table_unref);
+  g_clear_pointer (&self->new_calls_of, g_hash_table_unref);
+  if (self->hashing != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->hashing), FALSE, TRUE);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  g_clear_object (&self->acceptor);
   g_clear_object (&self->soup);
   g_clear_object (&self->limiter);
   g_clear_object (&self->store);
@@ -187,6 +195,8 @@ duet_server_init (DuetServer *self)
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) duet_call_record_unref);
   self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->budgets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_rc_box_release);
+  self->new_calls_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 /* ---- tokens and sign-in ---------------------------------------------- */
@@ -197,6 +207,7 @@ gboolean
 duet_server_check_token (DuetServer      *self,
                          const char      *token,
                          DuetTokenClaims *claims,
+                         gint64          *out_account_id,
                          GError         **error)
 {
   gint64 token_version = -1;
@@ -204,7 +215,8 @@ duet_server_check_token (DuetServer      *self,
   if (!duet_token_verify (token, self->jwt_key, sizeof self->jwt_key, duet_server_now_s (), claims, error))
     return FALSE;
 
-  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, NULL, &token_version, NULL) ||
+  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, out_account_id, NULL,
+                               &token_version, NULL) ||
       token_version != claims->tv)
     {
       duet_token_claims_clear (claims);
@@ -259,24 +271,44 @@ send_hello (DuetServer     *self,
   json_object_set_int_member (hello, "grace_period", self->options.grace_period);
   if (call != NULL)
     {
-      DuetCallParty party = duet_call_record_get_party (call, duet_session_get_service (session),
-                                                        duet_session_get_user (session));
+      DuetCallParty party = duet_call_record_get_party (call, duet_session_get_account_id (session));
       json_array_add_object_element (calls, call_summary (call, party));
     }
   json_object_set_array_member (hello, "calls", calls);
   duet_session_send_event (session, "hello", hello);
 }
 
+DuetAccountBudget *
+duet_server_account_budget (DuetServer *self,
+                            gint64      account_id)
+{
+  DuetAccountBudget *budget = g_hash_table_lookup (self->budgets, &account_id);
+
+  if (budget == NULL)
+    {
+      budget = g_rc_box_new0 (DuetAccountBudget);
+      duet_token_bucket_init (&budget->messages, DUET_SESSION_RATE_PER_SECOND, DUET_SESSION_RATE_BURST);
+      duet_token_bucket_init (&budget->calls, self->options.calls_per_minute / 60.0,
+                              self->options.calls_per_minute);
+      g_hash_table_insert (self->budgets, g_memdup2 (&account_id, sizeof account_id), budget);
+    }
+  return budget;
+}
+
 void
 duet_server_sign_in (DuetServer      *self,
                      DuetSession     *session,
-                     DuetTokenClaims *claims)
+                     DuetTokenClaims *claims,
+                     gint64           account_id)
 {
   g_autofree char *key = duet_server_user_key (claims->sid, claims->uid);
   DuetSession *previous = g_hash_table_lookup (self->users, key);
+  DuetAccountBudget *budget = duet_server_account_budget (self, account_id);
   DuetCallRecord *call;
 
-  duet_session_set_authenticated (session, claims->sid, claims->uid, claims->tv);
+  duet_session_set_authenticated (session, claims->sid, claims->uid, account_id, claims->tv);
+  duet_session_set_budget (session, &budget->messages, g_rc_box_acquire (budget), g_rc_box_release);
+  duet_acceptor_set_signed_in (self->acceptor, duet_session_get_socket (session));
   self->metrics.authenticated_connections++;
 
   if (previous != NULL && previous != session)
@@ -290,7 +322,7 @@ duet_server_sign_in (DuetServer      *self,
   call = duet_server_lookup_user_call (self, claims->sid, claims->uid);
   if (call != NULL)
     {
-      DuetCallParty party = duet_call_record_get_party (call, claims->sid, claims->uid);
+      DuetCallParty party = duet_call_record_get_party (call, account_id);
       g_clear_handle_id (&call->grace_timer[party], g_source_remove);
     }
 
@@ -317,8 +349,7 @@ on_session_closed (DuetSession *session,
           call = g_hash_table_lookup (self->user_calls, key);
           if (call != NULL && !self->shutting_down)
             duet_server_start_grace_timer (self, call,
-                                           duet_call_record_get_party (call, duet_session_get_service (session),
-                                                                       duet_session_get_user (session)));
+                                           duet_call_record_get_party (call, duet_session_get_account_id (session)));
         }
     }
 
@@ -348,6 +379,7 @@ handle_ws_precheck (SoupServer        *server,
   DuetServer *self = user_data;
   const char *header, *token;
   DuetTokenClaims *claims;
+  gint64 account_id = 0;
   g_autoptr(GError) error = NULL;
 
   if (self->shutting_down || g_hash_table_size (self->sessions) >= self->options.max_connections)
@@ -363,7 +395,7 @@ handle_ws_precheck (SoupServer        *server,
 
   token = duet_server_bearer_token (msg);
   claims = g_new0 (DuetTokenClaims, 1);
-  if (token == NULL || !duet_server_check_token (self, token, claims, &error))
+  if (token == NULL || !duet_server_check_token (self, token, claims, &account_id, &error))
     {
       g_debug ("Upgrade refused: %s", error ? error->message : "not a bearer token");
       free_claims (claims);
@@ -372,6 +404,7 @@ handle_ws_precheck (SoupServer        *server,
       return;
     }
   g_object_set_data_full (G_OBJECT (msg), CLAIMS_KEY, claims, free_claims);
+  g_object_set_data_full (G_OBJECT (msg), ACCOUNT_ID_KEY, g_memdup2 (&account_id, sizeof account_id), g_free);
 }
 
 static void
@@ -383,9 +416,10 @@ handle_ws (SoupServer              *server,
 {
   DuetServer *self = user_data;
   DuetTokenClaims *claims = g_object_get_data (G_OBJECT (msg), CLAIMS_KEY);
+  gint64 *account_id = g_object_get_data (G_OBJECT (msg), ACCOUNT_ID_KEY);
   DuetSession *session;
 
-  session = duet_session_new (connection, soup_server_message_get_socket (msg),
+  session = duet_session_new (connection, duet_acceptor_get_socket (self->acceptor, msg),
                               &self->metrics, self->options.auth_timeout);
   g_hash_table_add (self->sessions, session);
   self->metrics.connections++;
@@ -393,22 +427,25 @@ handle_ws (SoupServer              *server,
   g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
 
   if (claims != NULL)
-    duet_server_sign_in (self, session, claims);
+    duet_server_sign_in (self, session, claims, *account_id);
 }
 
 /* ---- revocation ------------------------------------------------------- */
 
+/* The account still exists as the same account (id) and, given a token
+ * version >= 0, has not changed its password since */
 static gboolean
 account_is_current (DuetServer *self,
                     const char *service,
                     const char *user,
+                    gint64      account_id,
                     gint64      token_version)
 {
-  gint64 current = -1;
+  gint64 current = -1, id = 0;
 
-  if (!duet_store_lookup_user (self->store, service, user, NULL, &current, NULL))
+  if (!duet_store_lookup_user (self->store, service, user, &id, NULL, &current, NULL))
     return FALSE;
-  return token_version < 0 || current == token_version;
+  return id == account_id && (token_version < 0 || current == token_version);
 }
 
 static void
@@ -434,18 +471,19 @@ revoke_user (DuetServer *self,
 }
 
 /* `duet-server user remove/passwd` run in another process; SQLite's
- * data_version tells us cheaply when anyone else has written. */
-static gboolean
-poll_revocations (gpointer user_data)
+ * data_version tells us cheaply when anyone else has written. Called
+ * before every request and on a short timer, so that a revoked session
+ * acts no more once the change has committed. */
+void
+duet_server_check_revocations (DuetServer *self)
 {
-  DuetServer *self = user_data;
   gint64 version = duet_store_get_data_version (self->store);
   g_autoptr(GPtrArray) revoked = NULL;
   GHashTableIter iter;
   gpointer value;
 
-  if (version == self->data_version)
-    return G_SOURCE_CONTINUE;
+  if (version == self->data_version || self->shutting_down)
+    return;
   self->data_version = version;
 
   revoked = g_ptr_array_new_with_free_func (g_free);
@@ -456,6 +494,7 @@ poll_revocations (gpointer user_data)
 
       if (!account_is_current (self, duet_session_get_service (session),
                                duet_session_get_user (session),
+                               duet_session_get_account_id (session),
                                duet_session_get_token_version (session)))
         g_ptr_array_add (revoked, session_key (session));
     }
@@ -466,9 +505,10 @@ poll_revocations (gpointer user_data)
     {
       DuetCallRecord *call = value;
 
-      for (DuetCallParty p = DUET_CALL_PARTY_CALLER; p <= DUET_CALL_PARTY_CALLEE; p++)
-        if (!account_is_current (self, duet_server_party_service (call, p), duet_server_party_user (call, p), -1))
-          g_ptr_array_add (revoked, duet_server_party_key (call, p));
+      if (!account_is_current (self, call->caller_service, call->caller_user, call->caller_id, -1))
+        g_ptr_array_add (revoked, duet_server_party_key (call, DUET_CALL_PARTY_CALLER));
+      if (!account_is_current (self, call->callee_service, call->callee_user, call->callee_id, -1))
+        g_ptr_array_add (revoked, duet_server_party_key (call, DUET_CALL_PARTY_CALLEE));
     }
 
   for (guint i = 0; i < revoked->len; i++)
@@ -476,6 +516,67 @@ poll_revocations (gpointer user_data)
       g_auto(GStrv) parts = g_strsplit (g_ptr_array_index (revoked, i), "/", 2);
       revoke_user (self, parts[0], parts[1]);
     }
+}
+
+static gboolean
+poll_revocations (gpointer user_data)
+{
+  duet_server_check_revocations (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- retention -------------------------------------------------------- */
+
+static GArray *
+take_new_callers (DuetServer *self)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->new_calls_of);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (ids, *(gint64 *) key);
+  g_hash_table_remove_all (self->new_calls_of);
+  return ids;
+}
+
+/* @everyone: all accounts (at start), else those with new calls since */
+static void
+prune (DuetServer *self,
+       gboolean    everyone)
+{
+  g_autoptr(GArray) ids = everyone ? NULL : take_new_callers (self);
+  g_autoptr(GError) error = NULL;
+  gint64 cutoff = g_get_real_time () / 1000 - (gint64) self->options.history_days * 24 * 3600 * 1000;
+  gint64 deleted;
+  GHashTableIter iter;
+  gpointer value;
+
+  deleted = duet_store_prune (self->store, cutoff, self->options.history_max, ids, &error);
+  if (deleted < 0)
+    g_warning ("Cannot prune the call history: %s", error->message);
+  else if (deleted > 0)
+    {
+      g_debug ("Pruned %" G_GINT64_FORMAT " calls from the history", deleted);
+      self->metrics.calls_pruned += deleted;
+    }
+
+  /* a full bucket is what a new one would be */
+  g_hash_table_iter_init (&iter, self->budgets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      DuetAccountBudget *budget = value;
+
+      if (duet_token_bucket_is_full (&budget->messages) && duet_token_bucket_is_full (&budget->calls))
+        g_hash_table_iter_remove (&iter);
+    }
+}
+
+static gboolean
+on_prune_timer (gpointer user_data)
+{
+  prune (user_data, FALSE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -513,6 +614,27 @@ load_open_calls (DuetServer  *self,
   return TRUE;
 }
 
+#define DEFAULT(field, value) if (options->field == 0) options->field = (value)
+
+/* Zero means "the default" for every limit */
+static void
+set_defaults (DuetServerOptions *options)
+{
+  DEFAULT (max_connections, DUET_SERVER_DEFAULT_MAX_CONNECTIONS);
+  DEFAULT (max_pending, DUET_SERVER_DEFAULT_MAX_PENDING);
+  DEFAULT (max_pending_per_address, DUET_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS);
+  DEFAULT (request_timeout, DUET_SERVER_DEFAULT_REQUEST_TIMEOUT);
+  DEFAULT (auth_timeout, DUET_SERVER_DEFAULT_AUTH_TIMEOUT);
+  DEFAULT (history_max, DUET_SERVER_DEFAULT_HISTORY_MAX);
+  DEFAULT (history_days, DUET_SERVER_DEFAULT_HISTORY_DAYS);
+  DEFAULT (missed_calls_max, DUET_SERVER_DEFAULT_MISSED_CALLS_MAX);
+  DEFAULT (calls_per_minute, DUET_SERVER_DEFAULT_CALLS_PER_MINUTE);
+  DEFAULT (prune_interval, DUET_SERVER_DEFAULT_PRUNE_INTERVAL);
+  DEFAULT (max_hashing, CLAMP (g_get_num_processors (), 1, 4));
+}
+
+#undef DEFAULT
+
 DuetServer *
 duet_server_new (DuetStore               *store,
                  const DuetServerOptions *options,
@@ -530,8 +652,7 @@ duet_server_new (DuetStore               *store,
   self->options.service = self->service;
   self->options.tls_cert = self->tls_cert;
   self->options.tls_key = self->tls_key;
-  if (self->options.auth_timeout == 0)
-    self->options.auth_timeout = 10;
+  set_defaults (&self->options);
 
   if (!duet_service_id_is_valid (self->service))
     {
@@ -547,30 +668,11 @@ duet_server_new (DuetStore               *store,
 
   self->limiter = duet_login_limiter_new (ACCOUNT_FAILURES, ACCOUNT_WINDOW_S,
                                           options->login_rate_per_address, 60);
-  if (!load_open_calls (self, error))
+  if (!load_open_calls (self, error) || !duet_server_start_hashing (self, error))
     return NULL;
+  prune (self, TRUE);
 
   return g_steal_pointer (&self);
-}
-
-/* soup_server_listen() keeps GSocket's backlog of 10, which overflows
- * when clients reconnect together (after a restart, say) */
-static GSocket *
-listen_socket (GSocketAddress  *address,
-               GError         **error)
-{
-  g_autoptr(GSocket) sock = NULL;
-
-  sock = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                       G_SOCKET_PROTOCOL_TCP, error);
-  if (sock == NULL)
-    return NULL;
-
-  g_socket_set_listen_backlog (sock, LISTEN_BACKLOG);
-  if (!g_socket_bind (sock, address, TRUE, error) || !g_socket_listen (sock, error))
-    return NULL;
-
-  return g_steal_pointer (&sock);
 }
 
 gboolean
@@ -580,8 +682,12 @@ duet_server_start (DuetServer  *self,
   g_autoptr(GTlsCertificate) cert = NULL;
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocket) listener = NULL;
-  SoupServerListenOptions listen_options = 0;
+  DuetAcceptorLimits limits = {
+    .max_connections = self->options.max_connections,
+    .max_pending = self->options.max_pending,
+    .max_pending_per_address = self->options.max_pending_per_address,
+    .request_timeout = self->options.request_timeout,
+  };
 
   if (self->tls_cert != NULL || self->tls_key != NULL)
     {
@@ -594,7 +700,6 @@ duet_server_start (DuetServer  *self,
       cert = g_tls_certificate_new_from_files (self->tls_cert, self->tls_key, error);
       if (cert == NULL)
         return FALSE;
-      listen_options |= SOUP_SERVER_LISTEN_HTTPS;
     }
 
   address = g_inet_address_new_from_string (self->listen);
@@ -605,8 +710,10 @@ duet_server_start (DuetServer  *self,
       return FALSE;
     }
 
-  self->soup = soup_server_new ("server-header", "duet-server/" PACKAGE_VERSION,
-                                "tls-certificate", cert, NULL);
+  self->soup = soup_server_new ("server-header", "duet-server/" PACKAGE_VERSION, NULL);
+  /* Browsers offer permessage-deflate, which costs ~250 KiB a connection
+   * for small JSON messages; libsoup cannot bound it */
+  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler (self->soup, "/v1/token", duet_server_handle_token, self, NULL);
   soup_server_add_handler (self->soup, "/v1/token/refresh", duet_server_handle_token_refresh, self, NULL);
   soup_server_add_handler (self->soup, "/healthz", duet_server_handle_healthz, self, NULL);
@@ -615,27 +722,23 @@ duet_server_start (DuetServer  *self,
   soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, handle_ws, self, NULL);
 
   socket_address = g_inet_socket_address_new (address, self->options.port);
-  listener = listen_socket (socket_address, error);
-  if (listener == NULL ||
-      !soup_server_listen_socket (self->soup, listener, listen_options, error))
+  self->acceptor = duet_acceptor_new (self->soup, cert, &limits, &self->metrics);
+  if (!duet_acceptor_listen (self->acceptor, socket_address, error))
     return FALSE;
 
   self->data_version = duet_store_get_data_version (self->store);
   self->revocation_poll = g_timeout_add (REVOCATION_POLL_MS, poll_revocations, self);
+  self->prune_timer = g_timeout_add_seconds (self->options.prune_interval, on_prune_timer, self);
   return TRUE;
 }
 
 char *
 duet_server_get_url (DuetServer *self)
 {
-  GSList *uris = soup_server_get_uris (self->soup);
-  char *url = NULL;
+  const char *scheme = self->tls_cert != NULL ? "https" : "http";
 
-  if (uris != NULL)
-    url = g_strdup_printf (strchr (self->listen, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
-                           g_uri_get_scheme (uris->data), self->listen, g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  return url;
+  return g_strdup_printf (strchr (self->listen, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
+                          scheme, self->listen, duet_acceptor_get_port (self->acceptor));
 }
 
 guint
@@ -658,6 +761,8 @@ duet_server_begin_shutdown (DuetServer *self)
   self->shutting_down = TRUE;
   g_message ("Shutting down");
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
+  if (self->acceptor != NULL)
+    duet_acceptor_stop (self->acceptor);
 
   json_object_set_boolean_member (event, "restarting", TRUE);
   sessions = table_keys (self->sessions);
@@ -685,6 +790,9 @@ void
 duet_server_stop (DuetServer *self)
 {
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
+  g_clear_handle_id (&self->prune_timer, g_source_remove);
+  if (self->acceptor != NULL)
+    duet_acceptor_stop (self->acceptor);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   duet_store_close (self->store);

@@ -20,10 +20,31 @@ typedef struct
   guint       ring_timeout;         /* seconds */
   guint       grace_period;
   guint       token_lifetime;
-  guint       max_connections;
+  guint       max_connections;        /* sockets of any kind */
+  guint       max_pending;            /* sockets not signed in yet */
+  guint       max_pending_per_address;
+  guint       request_timeout;        /* seconds from accept to a whole HTTP request */
   guint       login_rate_per_address; /* per minute */
   guint       auth_timeout;
+  guint       history_max;            /* calls kept per account */
+  guint       history_days;
+  guint       missed_calls_max;       /* pending notices delivered at sign-in */
+  guint       calls_per_minute;       /* make_call budget per account */
+  guint       prune_interval;         /* seconds */
+  guint       max_hashing;            /* password checks at once */
 } DuetServerOptions;
+
+/* Defaults, shared with the command line's help (docs/security.md) */
+#define DUET_SERVER_DEFAULT_MAX_CONNECTIONS          20000
+#define DUET_SERVER_DEFAULT_MAX_PENDING              1024
+#define DUET_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS  16
+#define DUET_SERVER_DEFAULT_REQUEST_TIMEOUT          10
+#define DUET_SERVER_DEFAULT_AUTH_TIMEOUT             5
+#define DUET_SERVER_DEFAULT_HISTORY_MAX              1000
+#define DUET_SERVER_DEFAULT_HISTORY_DAYS             90
+#define DUET_SERVER_DEFAULT_MISSED_CALLS_MAX         100
+#define DUET_SERVER_DEFAULT_CALLS_PER_MINUTE         20
+#define DUET_SERVER_DEFAULT_PRUNE_INTERVAL           3600
 
 #define DUET_TYPE_SERVER (duet_server_get_type ())
 G_DECLARE_FINAL_TYPE (DuetServer, duet_server, DUET, SERVER, GObject)

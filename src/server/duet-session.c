@@ -3,14 +3,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "duet-session.h"
+#include "duet-token-bucket.h"
 
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
 #define MAX_INCOMING_PAYLOAD   (256 * 1024)
-#define RATE_PER_SECOND        50.0
-#define RATE_BURST             100.0
 #define MAX_REJECTIONS         200
 /* What may wait for a client that stopped reading, on top of the kernel's
  * socket buffers, and how little the kernel must hold for it to count as
@@ -27,13 +26,19 @@ struct _DuetSession
   DuetMetrics             *metrics;
   char                    *service;
   char                    *user;
+  gint64                   account_id;
   gint64                   token_version;
   gboolean                 authenticated;
+  gboolean                 closing;          /* we closed it: ignore the rest */
   gboolean                 closed;
   guint                    auth_timeout;
 
-  double                   tokens;
-  gint64                   tokens_updated;   /* monotonic µs */
+  /* Until sign-in the connection has a budget of its own; then it shares
+   * its account's, which outlives the connection */
+  DuetTokenBucket          own_budget;
+  DuetTokenBucket         *budget;
+  gpointer                 budget_owner;
+  GDestroyNotify           release_budget;
   guint                    rejections;
   gsize                    backlog;          /* sent while the kernel took nothing */
 };
@@ -72,6 +77,8 @@ duet_session_finalize (GObject *object)
 
   g_free (self->service);
   g_free (self->user);
+  if (self->release_budget != NULL)
+    self->release_budget (self->budget_owner);
   G_OBJECT_CLASS (duet_session_parent_class)->finalize (object);
 }
 
@@ -102,21 +109,8 @@ duet_session_class_init (DuetSessionClass *klass)
 static void
 duet_session_init (DuetSession *self)
 {
-  self->tokens = RATE_BURST;
-  self->tokens_updated = g_get_monotonic_time ();
-}
-
-static gboolean
-take_token (DuetSession *self)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  self->tokens = MIN (RATE_BURST, self->tokens + (now - self->tokens_updated) * RATE_PER_SECOND / G_USEC_PER_SEC);
-  self->tokens_updated = now;
-  if (self->tokens < 1.0)
-    return FALSE;
-  self->tokens -= 1.0;
-  return TRUE;
+  duet_token_bucket_init (&self->own_budget, DUET_SESSION_RATE_PER_SECOND, DUET_SESSION_RATE_BURST);
+  self->budget = &self->own_budget;
 }
 
 static void
@@ -223,9 +217,15 @@ on_message (SoupWebsocketConnection *connection,
   gsize length = 0;
   const char *data = g_bytes_get_data (payload, &length);
 
+  /* Replaced, revoked or refused: from the moment we decided to close,
+   * nothing the client still sends may act (libsoup keeps delivering
+   * frames while the close handshake runs) */
+  if (self->closing)
+    return;
+
   self->metrics->messages++;
 
-  if (!take_token (self))
+  if (!duet_token_bucket_take (self->budget))
     {
       duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_RATE_LIMITED,
                                "Too many messages; this one was dropped", NULL);
@@ -311,6 +311,7 @@ void
 duet_session_set_authenticated (DuetSession *self,
                                 const char  *service,
                                 const char  *user,
+                                gint64       account_id,
                                 gint64       token_version)
 {
   g_return_if_fail (!self->authenticated);
@@ -318,8 +319,35 @@ duet_session_set_authenticated (DuetSession *self,
   self->authenticated = TRUE;
   self->service = g_strdup (service);
   self->user = g_strdup (user);
+  self->account_id = account_id;
   self->token_version = token_version;
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
+}
+
+/* Messages from now on draw on @budget; @owner is released with the session */
+void
+duet_session_set_budget (DuetSession     *self,
+                         DuetTokenBucket *budget,
+                         gpointer         owner,
+                         GDestroyNotify   release_owner)
+{
+  g_return_if_fail (self->release_budget == NULL);
+
+  self->budget = budget;
+  self->budget_owner = owner;
+  self->release_budget = release_owner;
+}
+
+gint64
+duet_session_get_account_id (DuetSession *self)
+{
+  return self->account_id;
+}
+
+GSocket *
+duet_session_get_socket (DuetSession *self)
+{
+  return self->socket;
 }
 
 const char *
@@ -343,7 +371,7 @@ duet_session_get_token_version (DuetSession *self)
 gboolean
 duet_session_is_open (DuetSession *self)
 {
-  return !self->closed && self->connection != NULL &&
+  return !self->closing && !self->closed && self->connection != NULL &&
          soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
@@ -444,6 +472,9 @@ duet_session_close (DuetSession *self,
                     gushort      code,
                     const char  *reason)
 {
-  if (duet_session_is_open (self))
+  gboolean open = duet_session_is_open (self);
+
+  self->closing = TRUE;
+  if (open)
     soup_websocket_connection_close (self->connection, code, reason);
 }

@@ -10,11 +10,16 @@
 #include <libsoup/soup.h>
 
 #include "duet-metrics.h"
+#include "duet-token-bucket.h"
 
 G_BEGIN_DECLS
 
 #define DUET_SESSION_CLOSE_REPLACED  4001
 #define DUET_SESSION_CLOSE_AUTH      4003
+
+/* Messages a second, per account once signed in (docs/protocol.md) */
+#define DUET_SESSION_RATE_PER_SECOND 50.0
+#define DUET_SESSION_RATE_BURST      100.0
 
 #define DUET_TYPE_SESSION (duet_session_get_type ())
 G_DECLARE_FINAL_TYPE (DuetSession, duet_session, DUET, SESSION, GObject)
@@ -27,7 +32,14 @@ gboolean     duet_session_is_authenticated  (DuetSession             *self);
 void         duet_session_set_authenticated (DuetSession             *self,
                                              const char              *service,
                                              const char              *user,
+                                             gint64                   account_id,
                                              gint64                   token_version);
+void         duet_session_set_budget        (DuetSession             *self,
+                                             DuetTokenBucket         *budget,
+                                             gpointer                 owner,
+                                             GDestroyNotify           release_owner);
+gint64       duet_session_get_account_id    (DuetSession             *self);
+GSocket     *duet_session_get_socket        (DuetSession             *self);
 const char  *duet_session_get_service       (DuetSession             *self);
 const char  *duet_session_get_user          (DuetSession             *self);
 gint64       duet_session_get_token_version (DuetSession             *self);

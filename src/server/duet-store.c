@@ -17,17 +17,24 @@ struct _DuetStore
   GObject  parent_instance;
 
   sqlite3 *db;
+  guint64  vm_steps;   /* work done by the per-account queries */
 };
 
 G_DEFINE_FINAL_TYPE (DuetStore, duet_store, G_TYPE_OBJECT)
 
-static const char schema[] =
+/* Version 1: accounts have a numeric id that is never reused
+ * (AUTOINCREMENT), and calls refer to their parties by it, so a name that
+ * is removed and added again starts with nothing of the old account's. */
+#define SCHEMA_VERSION 1
+
+static const char schema_tables[] =
   "CREATE TABLE IF NOT EXISTS meta ("
   "  key TEXT PRIMARY KEY, value BLOB NOT NULL);"
   "CREATE TABLE IF NOT EXISTS users ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
   "  service TEXT NOT NULL, user TEXT NOT NULL, pwhash TEXT NOT NULL,"
   "  token_version INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (service, user));"
+  "  UNIQUE (service, user));"
   /* token versions outlive accounts, so a re-added account cannot revive old tokens */
   "CREATE TABLE IF NOT EXISTS revoked ("
   "  service TEXT NOT NULL, user TEXT NOT NULL, token_version INTEGER NOT NULL,"
@@ -40,15 +47,43 @@ static const char schema[] =
   "  invited_at INTEGER NOT NULL, verified_at INTEGER, answered_at INTEGER,"
   "  ended_at INTEGER, reason TEXT, source TEXT, cc_param TEXT,"
   "  caller_pending INTEGER NOT NULL DEFAULT 0,"
-  "  callee_pending INTEGER NOT NULL DEFAULT 0);"
-  "CREATE INDEX IF NOT EXISTS calls_caller ON calls (caller_service, caller_user, invited_at);"
-  "CREATE INDEX IF NOT EXISTS calls_callee ON calls (callee_service, callee_user, invited_at);"
-  "CREATE INDEX IF NOT EXISTS calls_state ON calls (state);";
+  "  callee_pending INTEGER NOT NULL DEFAULT 0,"
+  "  caller_id INTEGER, callee_id INTEGER);";
+
+/* Every query by account reads one of these, never the whole table */
+static const char schema_indexes[] =
+  "DROP INDEX IF EXISTS calls_caller;"
+  "DROP INDEX IF EXISTS calls_callee;"
+  "DROP INDEX IF EXISTS calls_state;"
+  "CREATE INDEX IF NOT EXISTS calls_by_caller ON calls (caller_id, invited_at);"
+  "CREATE INDEX IF NOT EXISTS calls_by_callee ON calls (callee_id, invited_at);"
+  "CREATE INDEX IF NOT EXISTS calls_caller_pending ON calls (caller_id) WHERE caller_pending = 1;"
+  "CREATE INDEX IF NOT EXISTS calls_callee_pending ON calls (callee_id) WHERE callee_pending = 1;"
+  "CREATE INDEX IF NOT EXISTS calls_open ON calls (state) WHERE state != 'ended';"
+  "CREATE INDEX IF NOT EXISTS calls_by_time ON calls (invited_at);";
+
+/* From round 1's schema, where accounts were known by name only. Calls
+ * whose accounts are gone keep no id and so belong to nobody. */
+static const char migrate_v0[] =
+  "CREATE TABLE users_v1 ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  service TEXT NOT NULL, user TEXT NOT NULL, pwhash TEXT NOT NULL,"
+  "  token_version INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+  "  UNIQUE (service, user));"
+  "INSERT INTO users_v1 (service, user, pwhash, token_version, created_at)"
+  "  SELECT service, user, pwhash, token_version, created_at FROM users ORDER BY created_at;"
+  "DROP TABLE users;"
+  "ALTER TABLE users_v1 RENAME TO users;"
+  "ALTER TABLE calls ADD COLUMN caller_id INTEGER;"
+  "ALTER TABLE calls ADD COLUMN callee_id INTEGER;"
+  "UPDATE calls SET"
+  "  caller_id = (SELECT id FROM users WHERE service = caller_service AND user = caller_user),"
+  "  callee_id = (SELECT id FROM users WHERE service = callee_service AND user = callee_user);";
 
 #define CALL_COLUMNS \
   "call_id, caller_user, caller_service, callee_user, callee_service, media_type," \
   " state, invited_at, verified_at, answered_at, ended_at, reason, source, cc_param," \
-  " caller_pending, callee_pending"
+  " caller_pending, callee_pending, caller_id, callee_id"
 
 static gboolean
 db_error (DuetStore  *self,
@@ -115,6 +150,66 @@ create_private_file (const char  *path,
   return TRUE;
 }
 
+static gint64
+query_int (DuetStore  *self,
+           const char *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, NULL);
+
+  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
+    return -1;
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static gboolean
+exec (DuetStore   *self,
+      const char  *sql,
+      const char  *what,
+      GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return db_error (self, error, what);
+  return TRUE;
+}
+
+static gboolean
+ensure_schema_locked (DuetStore  *self,
+                      GError    **error)
+{
+  gint64 version = query_int (self, "PRAGMA user_version");
+  gboolean round_one = query_int (self, "SELECT COUNT(*) FROM pragma_table_info('users')"
+                                        " WHERE name = 'user'") == 1 &&
+                       query_int (self, "SELECT COUNT(*) FROM pragma_table_info('users')"
+                                        " WHERE name = 'id'") == 0;
+
+  if (version > SCHEMA_VERSION)
+    {
+      g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_DATABASE,
+                   "The database is from a newer duet-server (schema %" G_GINT64_FORMAT ")", version);
+      return FALSE;
+    }
+  if (round_one && !exec (self, migrate_v0, "migrate to account ids", error))
+    return FALSE;
+  return exec (self, schema_tables, "schema", error) &&
+         exec (self, schema_indexes, "indexes", error) &&
+         exec (self, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), "schema version", error);
+}
+
+/* In one transaction, so that two processes opening a new file agree */
+static gboolean
+ensure_schema (DuetStore  *self,
+               GError    **error)
+{
+  if (!exec (self, "BEGIN IMMEDIATE", "begin", error))
+    return FALSE;
+  if (!ensure_schema_locked (self, error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return exec (self, "COMMIT", "commit", error);
+}
+
 DuetStore *
 duet_store_open (const char  *path,
                  GError     **error)
@@ -139,12 +234,13 @@ duet_store_open (const char  *path,
 
   sqlite3_busy_timeout (self->db, 5000);
   if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_exec (self->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+                    "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK)
     {
-      db_error (self, error, "schema");
+      db_error (self, error, "open");
       return NULL;
     }
+  if (!ensure_schema (self, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -320,7 +416,7 @@ duet_store_remove_user (DuetStore   *self,
   g_autoptr(sqlite3_stmt) del = NULL;
   gint64 tv = 0;
 
-  if (!duet_store_lookup_user (self, service, user, NULL, &tv, error))
+  if (!duet_store_lookup_user (self, service, user, NULL, NULL, &tv, error))
     return FALSE;
 
   revoke = prepare (self, "INSERT OR REPLACE INTO revoked (service, user, token_version)"
@@ -407,6 +503,7 @@ gboolean
 duet_store_lookup_user (DuetStore   *self,
                         const char  *service,
                         const char  *user,
+                        gint64      *out_id,
                         char       **out_hash,
                         gint64      *out_token_version,
                         GError     **error)
@@ -414,7 +511,7 @@ duet_store_lookup_user (DuetStore   *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
 
-  stmt = prepare (self, "SELECT pwhash, token_version FROM users WHERE service = ? AND user = ?",
+  stmt = prepare (self, "SELECT pwhash, token_version, id FROM users WHERE service = ? AND user = ?",
                   error);
   if (stmt == NULL)
     return FALSE;
@@ -431,9 +528,12 @@ duet_store_lookup_user (DuetStore   *self,
     *out_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   if (out_token_version != NULL)
     *out_token_version = sqlite3_column_int64 (stmt, 1);
+  if (out_id != NULL)
+    *out_id = sqlite3_column_int64 (stmt, 2);
   return TRUE;
 }
 
+/* Times and ids: 0 stands for NULL */
 static void
 bind_time (sqlite3_stmt *stmt,
            int           index,
@@ -454,7 +554,7 @@ duet_store_save_call (DuetStore       *self,
   gboolean ended = call->state == DUET_CALL_STATE_ENDED;
 
   stmt = prepare (self, "INSERT OR REPLACE INTO calls (" CALL_COLUMNS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -477,6 +577,8 @@ duet_store_save_call (DuetStore       *self,
   sqlite3_bind_text (stmt, 14, call->cc_param, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 15, call->caller_pending);
   sqlite3_bind_int (stmt, 16, call->callee_pending);
+  bind_time (stmt, 17, call->caller_id);
+  bind_time (stmt, 18, call->callee_id);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_error (self, error, "save call");
@@ -515,6 +617,8 @@ call_from_row (sqlite3_stmt *stmt)
   call->cc_param = column_dup (stmt, 13);
   call->caller_pending = sqlite3_column_int (stmt, 14);
   call->callee_pending = sqlite3_column_int (stmt, 15);
+  call->caller_id = sqlite3_column_int64 (stmt, 16);
+  call->callee_id = sqlite3_column_int64 (stmt, 17);
   return call;
 }
 
@@ -528,6 +632,7 @@ collect_calls (DuetStore     *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (calls, call_from_row (stmt));
+  self->vm_steps += sqlite3_stmt_status (stmt, SQLITE_STMTSTATUS_VM_STEP, TRUE);
   if (rc != SQLITE_DONE)
     {
       db_error (self, error, "load calls");
@@ -548,46 +653,167 @@ duet_store_load_open_calls (DuetStore  *self,
   return collect_calls (self, stmt, error);
 }
 
+/* The newest @limit calls whose end @account_id has not been told of yet,
+ * newest first. Each arm reads a partial index of pending rows only. */
 GPtrArray *
-duet_store_load_pending (DuetStore   *self,
-                         const char  *service,
-                         const char  *user,
-                         GError     **error)
+duet_store_load_pending (DuetStore  *self,
+                         gint64      account_id,
+                         guint       limit,
+                         GError    **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self, "SELECT " CALL_COLUMNS " FROM calls WHERE state = 'ended' AND"
-                        " ((caller_service = ?1 AND caller_user = ?2 AND caller_pending = 1) OR"
-                        "  (callee_service = ?1 AND callee_user = ?2 AND callee_pending = 1))"
-                        " ORDER BY invited_at", error);
+  stmt = prepare (self, "SELECT " CALL_COLUMNS " FROM calls WHERE caller_id = ?1 AND caller_pending = 1"
+                        " UNION ALL"
+                        " SELECT " CALL_COLUMNS " FROM calls WHERE callee_id = ?1 AND callee_pending = 1"
+                        " ORDER BY invited_at DESC LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, service, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, user, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int (stmt, 2, limit);
   return collect_calls (self, stmt, error);
 }
 
+/* Forgets everything pending for @account_id: told, or too old to tell */
+gboolean
+duet_store_clear_pending (DuetStore  *self,
+                          gint64      account_id,
+                          GError    **error)
+{
+  g_autoptr(sqlite3_stmt) caller = NULL;
+  g_autoptr(sqlite3_stmt) callee = NULL;
+
+  caller = prepare (self, "UPDATE calls SET caller_pending = 0 WHERE caller_id = ? AND caller_pending = 1", error);
+  callee = prepare (self, "UPDATE calls SET callee_pending = 0 WHERE callee_id = ? AND callee_pending = 1", error);
+  if (caller == NULL || callee == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (caller, 1, account_id);
+  sqlite3_bind_int64 (callee, 1, account_id);
+  if (sqlite3_step (caller) != SQLITE_DONE || sqlite3_step (callee) != SQLITE_DONE)
+    return db_error (self, error, "clear pending");
+  return TRUE;
+}
+
+/* Each arm stops after @limit rows of its index, so the cost does not
+ * grow with the account's history, let alone anyone else's */
 GPtrArray *
-duet_store_load_history (DuetStore   *self,
-                         const char  *service,
-                         const char  *user,
-                         gint64       before,
-                         guint        limit,
-                         GError     **error)
+duet_store_load_history (DuetStore  *self,
+                         gint64      account_id,
+                         gint64      before,
+                         guint       limit,
+                         GError    **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
-  stmt = prepare (self, "SELECT " CALL_COLUMNS " FROM calls WHERE"
-                        " ((caller_service = ?1 AND caller_user = ?2) OR"
-                        "  (callee_service = ?1 AND callee_user = ?2))"
-                        " AND invited_at < ?3 ORDER BY invited_at DESC, rowid DESC LIMIT ?4", error);
+  stmt = prepare (self, "SELECT * FROM (SELECT " CALL_COLUMNS ", rowid AS r FROM calls"
+                        "   WHERE caller_id = ?1 AND invited_at < ?2 ORDER BY invited_at DESC LIMIT ?3)"
+                        " UNION ALL"
+                        " SELECT * FROM (SELECT " CALL_COLUMNS ", rowid AS r FROM calls"
+                        "   WHERE callee_id = ?1 AND invited_at < ?2 ORDER BY invited_at DESC LIMIT ?3)"
+                        " ORDER BY invited_at DESC, r DESC LIMIT ?3", error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, service, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, user, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, before > 0 ? before : G_MAXINT64);
-  sqlite3_bind_int (stmt, 4, limit);
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, before > 0 ? before : G_MAXINT64);
+  sqlite3_bind_int (stmt, 3, limit);
   return collect_calls (self, stmt, error);
+}
+
+static gint64
+delete_rows (DuetStore    *self,
+             sqlite3_stmt *stmt,
+             GError      **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      db_error (self, error, "prune");
+      return -1;
+    }
+  return sqlite3_changes (self->db);
+}
+
+/* Keeps the newest @max_calls ended calls of @account_id */
+static gint64
+prune_account (DuetStore  *self,
+               gint64      account_id,
+               guint       max_calls,
+               GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "DELETE FROM calls WHERE state = 'ended' AND rowid IN ("
+                        " SELECT r FROM (SELECT rowid AS r, invited_at FROM calls WHERE caller_id = ?1"
+                        "                UNION ALL"
+                        "                SELECT rowid AS r, invited_at FROM calls WHERE callee_id = ?1)"
+                        " ORDER BY invited_at DESC, r DESC LIMIT -1 OFFSET ?2)", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int (stmt, 2, max_calls);
+  return delete_rows (self, stmt, error);
+}
+
+static GArray *
+all_account_ids (DuetStore  *self,
+                 GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT id FROM users", error);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "list accounts");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+/* Deletes ended calls invited before @cutoff_ms, and all but the newest
+ * @max_calls of each account in @account_ids (NULL: every account).
+ * Returns how many rows went, or -1. */
+gint64
+duet_store_prune (DuetStore  *self,
+                  gint64      cutoff_ms,
+                  guint       max_calls,
+                  GArray     *account_ids,
+                  GError    **error)
+{
+  g_autoptr(sqlite3_stmt) old = NULL;
+  g_autoptr(GArray) everyone = NULL;
+  gint64 deleted, n;
+
+  old = prepare (self, "DELETE FROM calls WHERE state = 'ended' AND invited_at < ?", error);
+  if (old == NULL)
+    return -1;
+  sqlite3_bind_int64 (old, 1, cutoff_ms);
+  if ((deleted = delete_rows (self, old, error)) < 0)
+    return -1;
+
+  if (account_ids == NULL && (account_ids = everyone = all_account_ids (self, error)) == NULL)
+    return -1;
+  for (guint i = 0; i < account_ids->len; i++)
+    {
+      if ((n = prune_account (self, g_array_index (account_ids, gint64, i), max_calls, error)) < 0)
+        return -1;
+      deleted += n;
+    }
+  return deleted;
+}
+
+/* SQLite virtual-machine steps run by the per-account call queries: a
+ * measure of their work that does not depend on the machine's speed */
+guint64
+duet_store_get_vm_steps (DuetStore *self)
+{
+  return self->vm_steps;
 }
 
 /* Changes when another connection (e.g. `duet-server user remove`) commits */

@@ -52,6 +52,7 @@ GPtrArray  *duet_store_list_users         (DuetStore       *self,
 gboolean    duet_store_lookup_user        (DuetStore       *self,
                                            const char      *service,
                                            const char      *user,
+                                           gint64          *out_id,
                                            char           **out_hash,
                                            gint64          *out_token_version,
                                            GError         **error);
@@ -65,15 +66,23 @@ gboolean    duet_store_save_call          (DuetStore       *self,
 GPtrArray  *duet_store_load_open_calls    (DuetStore       *self,
                                            GError         **error);
 GPtrArray  *duet_store_load_pending       (DuetStore       *self,
-                                           const char      *service,
-                                           const char      *user,
+                                           gint64           account_id,
+                                           guint            limit,
+                                           GError         **error);
+gboolean    duet_store_clear_pending      (DuetStore       *self,
+                                           gint64           account_id,
                                            GError         **error);
 GPtrArray  *duet_store_load_history       (DuetStore       *self,
-                                           const char      *service,
-                                           const char      *user,
+                                           gint64           account_id,
                                            gint64           before,
                                            guint            limit,
                                            GError         **error);
+gint64      duet_store_prune              (DuetStore       *self,
+                                           gint64           cutoff_ms,
+                                           guint            max_calls,
+                                           GArray          *account_ids,
+                                           GError         **error);
+guint64     duet_store_get_vm_steps       (DuetStore       *self);
 gint64      duet_store_get_data_version   (DuetStore       *self);
 
 G_END_DECLS
