@@ -739,6 +739,8 @@ describe_start_failure (DuetStartFailReason reason)
       return _("Duet is offline; try again when it is connected");
     case DUET_START_FAIL_REASON_INVALID_AUTHENTICATION:
       return _("Your sign-in is no longer valid");
+    case DUET_START_FAIL_REASON_TOO_MANY_CALLS:
+      return _("You have started too many calls in a short time; wait a minute and try again");
     default:
       return _("The call could not be started");
     }
