@@ -475,6 +475,18 @@ duet_acceptor_set_signed_in (DuetAcceptor *self,
     }
 }
 
+/* Its WebSocket has closed: libsoup may hold the socket a little longer,
+ * but it no longer counts against its address */
+void
+duet_acceptor_set_closed (DuetAcceptor *self,
+                          GSocket      *socket)
+{
+  Conn *conn = socket != NULL ? g_object_get_data (G_OBJECT (socket), CONN_KEY) : NULL;
+
+  if (conn != NULL)
+    unpend (conn);
+}
+
 void
 duet_acceptor_stop (DuetAcceptor *self)
 {

@@ -40,6 +40,8 @@ GSocket      *duet_acceptor_get_socket    (DuetAcceptor             *self,
                                            SoupServerMessage        *msg);
 void          duet_acceptor_set_signed_in (DuetAcceptor             *self,
                                            GSocket                  *socket);
+void          duet_acceptor_set_closed    (DuetAcceptor             *self,
+                                           GSocket                  *socket);
 void          duet_acceptor_stop          (DuetAcceptor             *self);
 
 G_END_DECLS

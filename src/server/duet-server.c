@@ -354,6 +354,8 @@ on_session_closed (DuetSession *session,
     }
 
   self->metrics.connections--;
+  if (self->acceptor != NULL)
+    duet_acceptor_set_closed (self->acceptor, duet_session_get_socket (session));
   g_signal_handlers_disconnect_by_data (session, self);
   if (g_hash_table_steal (self->sessions, session))
     drop_session_later (session);
