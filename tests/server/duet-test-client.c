@@ -498,11 +498,11 @@ parse_object (const char *json)
 }
 
 static JsonObject *
-take_matching (DuetTestClient *client,
-               const char     *member,
-               const char     *value)
+take_matching_in (GQueue     *messages,
+                  const char *member,
+                  const char *value)
 {
-  for (GList *l = client->messages.head; l != NULL; l = l->next)
+  for (GList *l = messages->head; l != NULL; l = l->next)
     {
       JsonObject *o = l->data;
       JsonNode *node = json_object_get_member (o, member);
@@ -511,11 +511,19 @@ take_matching (DuetTestClient *client,
           json_node_get_value_type (node) == G_TYPE_STRING &&
           g_strcmp0 (json_node_get_string (node), value) == 0)
         {
-          g_queue_delete_link (&client->messages, l);
+          g_queue_delete_link (messages, l);
           return o;
         }
     }
   return NULL;
+}
+
+static JsonObject *
+take_matching (DuetTestClient *client,
+               const char     *member,
+               const char     *value)
+{
+  return take_matching_in (&client->messages, member, value);
 }
 
 static JsonObject *
@@ -706,4 +714,416 @@ duet_test_connect_call (DuetTestClient *caller,
   g_assert_nonnull (event);
   g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "connected");
   return call_id;
+}
+
+/* ---- a raw WebSocket client ------------------------------------------- */
+
+#define WEBSOCKET_GUID      "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define RAW_MAX_FRAME       (16 * 1024 * 1024)
+
+void
+duet_test_raw_client_free (DuetTestRawClient *raw)
+{
+  if (raw->socket != NULL)
+    g_socket_close (raw->socket, NULL);
+  g_clear_object (&raw->socket);
+  g_byte_array_unref (raw->buffer);
+  g_queue_clear_full (&raw->messages, (GDestroyNotify) json_object_unref);
+  g_free (raw);
+}
+
+/* Waits until @deadline (monotonic µs) for bytes and keeps them; FALSE when
+ * none came in time or the stream ended. Never blocks past @deadline: each
+ * read is non-blocking, and only the waits between them take time. */
+static gboolean
+raw_receive (DuetTestRawClient *raw,
+             gint64             deadline)
+{
+  char chunk[16384];
+
+  while (!raw->eof)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_receive_with_blocking (raw->socket, chunk, sizeof chunk, FALSE, NULL, &error);
+
+      if (n > 0)
+        {
+          g_byte_array_append (raw->buffer, (const guint8 *) chunk, n);
+          return TRUE;
+        }
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        raw->eof = TRUE;   /* end of stream, or reset */
+      else if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      else
+        g_socket_condition_timed_wait (raw->socket, G_IO_IN, deadline - g_get_monotonic_time (), NULL, NULL);
+    }
+  return FALSE;
+}
+
+/* FALSE if the server is gone or took nothing for DUET_TEST_TIMEOUT_MS */
+static gboolean
+raw_write_all (DuetTestRawClient *raw,
+               const guint8      *data,
+               gsize              length)
+{
+  gint64 deadline = g_get_monotonic_time () + DUET_TEST_TIMEOUT_MS * 1000;
+
+  while (length > 0)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send_with_blocking (raw->socket, (const char *) data, length, FALSE, NULL, &error);
+
+      if (n > 0)
+        {
+          data += n;
+          length -= n;
+        }
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+               g_get_monotonic_time () >= deadline)
+        return FALSE;
+      else
+        g_socket_condition_timed_wait (raw->socket, G_IO_OUT, deadline - g_get_monotonic_time (), NULL, NULL);
+    }
+  return TRUE;
+}
+
+static void
+raw_handle_frame (DuetTestRawClient *raw,
+                  guint8             opcode,
+                  const guint8      *payload,
+                  gsize              length)
+{
+  switch (opcode)
+    {
+    case 0x1:   /* text */
+      {
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        g_autoptr(GError) error = NULL;
+
+        json_parser_load_from_data (parser, (const char *) payload, length, &error);
+        g_assert_no_error (error);
+        g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+        g_queue_push_tail (&raw->messages, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+        break;
+      }
+    case 0x8:   /* close: noted, never answered */
+      raw->close_received = TRUE;
+      raw->close_code = length >= 2 ? (payload[0] << 8) | payload[1] : 1005;
+      break;
+    case 0x9:   /* ping and pong: ignored too */
+    case 0xa:
+      break;
+    default:
+      g_error ("unexpected WebSocket opcode %u from the server", opcode);
+    }
+}
+
+/* Handles every whole frame received so far */
+static void
+raw_parse (DuetTestRawClient *raw)
+{
+  for (;;)
+    {
+      const guint8 *p = raw->buffer->data;
+      gsize have = raw->buffer->len, header = 2;
+      guint64 length;
+
+      if (have < 2)
+        return;
+      g_assert_false (p[1] & 0x80);   /* a server never masks */
+      length = p[1] & 0x7f;
+      if (length == 126)
+        {
+          header = 4;
+          if (have < header)
+            return;
+          length = (p[2] << 8) | p[3];
+        }
+      else if (length == 127)
+        {
+          header = 10;
+          if (have < header)
+            return;
+          length = 0;
+          for (guint i = 2; i < 10; i++)
+            length = (length << 8) | p[i];
+        }
+      g_assert_cmpuint (length, <=, RAW_MAX_FRAME);
+      if (have < header + length)
+        return;
+      /* libsoup does not fragment what it sends */
+      g_assert_true (p[0] & 0x80);
+      raw_handle_frame (raw, p[0] & 0x0f, p + header, length);
+      g_byte_array_remove_range (raw->buffer, 0, header + length);
+    }
+}
+
+/* A masked text frame, as a client must send */
+gboolean
+duet_test_raw_client_send (DuetTestRawClient *raw,
+                           const char        *text)
+{
+  gsize length = strlen (text);
+  g_autoptr(GByteArray) frame = g_byte_array_sized_new (length + 14);
+  guint32 random = g_random_int ();
+  guint8 byte, mask[4];
+
+  memcpy (mask, &random, sizeof mask);
+  byte = 0x81;   /* FIN, text */
+  g_byte_array_append (frame, &byte, 1);
+  if (length < 126)
+    {
+      byte = 0x80 | length;
+      g_byte_array_append (frame, &byte, 1);
+    }
+  else
+    {
+      guint8 extended[3] = { 0x80 | 126, (length >> 8) & 0xff, length & 0xff };
+
+      g_assert_cmpuint (length, <, 65536);
+      g_byte_array_append (frame, extended, sizeof extended);
+    }
+  g_byte_array_append (frame, mask, sizeof mask);
+  for (gsize i = 0; i < length; i++)
+    {
+      byte = text[i] ^ mask[i % 4];
+      g_byte_array_append (frame, &byte, 1);
+    }
+  return raw_write_all (raw, frame->data, frame->len);
+}
+
+static char *
+websocket_accept_for (const char *key)
+{
+  g_autoptr(GChecksum) sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1, (const guchar *) WEBSOCKET_GUID, -1);
+  g_checksum_get_digest (sha1, digest, &digest_length);
+  return g_base64_encode (digest, digest_length);
+}
+
+/* The value of header @name in @head (the response head), or NULL */
+static char *
+header_value (const char *head,
+              const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (head, -1);
+  g_autofree char *needle = g_strdup_printf ("\r\n%s:", name);
+  const char *at = strstr (lower, needle);
+  const char *value;
+
+  if (at == NULL)
+    return NULL;
+  value = head + (at - lower) + strlen (needle);
+  return g_strstrip (g_strndup (value, strcspn (value, "\r\n")));
+}
+
+/* Reads the response head of the upgrade; returns its status (0: none came) */
+static guint
+raw_read_upgrade (DuetTestRawClient *raw,
+                  const char        *key)
+{
+  gint64 deadline = g_get_monotonic_time () + DUET_TEST_TIMEOUT_MS * 1000;
+  const char *end = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *expected = NULL;
+  guint status;
+
+  while (raw->buffer->len == 0 ||
+         (end = g_strstr_len ((const char *) raw->buffer->data, raw->buffer->len, "\r\n\r\n")) == NULL)
+    if (!raw_receive (raw, deadline))
+      return 0;
+
+  head = g_strndup ((const char *) raw->buffer->data, end + 2 - (const char *) raw->buffer->data);
+  g_byte_array_remove_range (raw->buffer, 0, end + 4 - (const char *) raw->buffer->data);
+  if (!g_str_has_prefix (head, "HTTP/1.1 "))
+    return 0;
+  status = g_ascii_strtoull (head + strlen ("HTTP/1.1 "), NULL, 10);
+  if (status != 101)
+    return status;
+
+  accept = header_value (head, "sec-websocket-accept");
+  expected = websocket_accept_for (key);
+  g_assert_cmpstr (accept, ==, expected);
+  return status;
+}
+
+/* NULL and *out_status set (0: no answer) if the upgrade was refused */
+DuetTestRawClient *
+duet_test_raw_client_connect (DuetTestServer *server,
+                              const char     *bearer,
+                              guint          *out_status)
+{
+  g_autoptr(DuetTestRawClient) raw = g_new0 (DuetTestRawClient, 1);
+  guint port = g_ascii_strtoull (strrchr (server->base_url, ':') + 1, NULL, 10);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *authorization = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *upgrade = NULL;
+  guint8 nonce[16];
+  guint status;
+
+  g_assert_true (g_str_has_prefix (server->base_url, "http://127.0.0.1:"));
+  raw->buffer = g_byte_array_new ();
+  g_queue_init (&raw->messages);
+  raw->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_connect (raw->socket, address, NULL, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < sizeof nonce; i++)
+    nonce[i] = g_random_int_range (0, 256);
+  key = g_base64_encode (nonce, sizeof nonce);
+  authorization = bearer ? g_strdup_printf ("Authorization: Bearer %s\r\n", bearer) : g_strdup ("");
+  upgrade = g_strdup_printf ("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+                             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n",
+                             port, key, authorization);
+  g_assert_true (raw_write_all (raw, (const guint8 *) upgrade, strlen (upgrade)));
+
+  status = raw_read_upgrade (raw, key);
+  if (status != 101)
+    {
+      if (out_status)
+        *out_status = status;
+      return NULL;
+    }
+  return g_steal_pointer (&raw);
+}
+
+DuetTestRawClient *
+duet_test_raw_client_sign_in (DuetTestServer *server,
+                              const char     *user)
+{
+  g_autofree char *token = duet_test_server_token (server, user, 600);
+  DuetTestRawClient *raw = duet_test_raw_client_connect (server, token, NULL);
+  g_autoptr(JsonObject) hello = NULL;
+
+  g_assert_nonnull (raw);
+  hello = duet_test_raw_client_wait_event (raw, "hello", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (hello);
+  return raw;
+}
+
+/* The next text message, or NULL if none came within @timeout_ms (0: only
+ * what has already arrived) */
+JsonObject *
+duet_test_raw_client_next (DuetTestRawClient *raw,
+                           guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  raw_parse (raw);
+  while (g_queue_is_empty (&raw->messages) && raw_receive (raw, deadline))
+    raw_parse (raw);
+  return g_queue_pop_head (&raw->messages);
+}
+
+static JsonObject *
+raw_wait_matching (DuetTestRawClient *raw,
+                   const char        *member,
+                   const char        *value,
+                   guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  JsonObject *o;
+
+  raw_parse (raw);
+  while ((o = take_matching_in (&raw->messages, member, value)) == NULL &&
+         raw_receive (raw, deadline))
+    raw_parse (raw);
+  return o;
+}
+
+JsonObject *
+duet_test_raw_client_wait_event (DuetTestRawClient *raw,
+                                 const char        *type,
+                                 guint              timeout_ms)
+{
+  return raw_wait_matching (raw, "type", type, timeout_ms);
+}
+
+/* Sends @json with a fresh "id" and waits for its reply or error */
+JsonObject *
+duet_test_raw_client_request (DuetTestRawClient *raw,
+                              const char        *json)
+{
+  g_autoptr(JsonObject) request = parse_object (json);
+  g_autofree char *id = g_strdup_printf ("raw%u", ++raw->next_id);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+  JsonObject *answer;
+
+  json_object_set_string_member (request, "id", id);
+  json_node_set_object (node, request);
+  text = json_to_string (node, FALSE);
+  g_assert_true (duet_test_raw_client_send (raw, text));
+  answer = raw_wait_matching (raw, "id", id, DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+/* TRUE once a close frame came or the stream ended; messages that arrive
+ * meanwhile are kept */
+gboolean
+duet_test_raw_client_wait_close (DuetTestRawClient *raw,
+                                 guint              timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  raw_parse (raw);
+  while (!raw->close_received && raw_receive (raw, deadline))
+    raw_parse (raw);
+  return raw->close_received || raw->eof;
+}
+
+/* ---- what the server reports ------------------------------------------ */
+
+gint64
+duet_test_server_metric (DuetTestServer *server,
+                         const char     *sample)
+{
+  g_autofree char *body = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpuint (duet_test_http (server, "GET", "/metrics", NULL, &body, NULL), ==, 200);
+  lines = g_strsplit (body, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *value = lines[i] + strlen (sample);
+      char *end = NULL;
+      gint64 number;
+
+      if (!g_str_has_prefix (lines[i], sample) || *value != ' ')
+        continue;
+      number = g_ascii_strtoll (value + 1, &end, 10);
+      g_assert_true (end != value + 1 && *end == '\0');
+      return number;
+    }
+  g_error ("no sample %s in /metrics", sample);
+}
+
+gint64
+duet_test_server_query_int (DuetTestServer *server,
+                            const char     *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (server->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, DUET_TEST_TIMEOUT_MS);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }

@@ -108,3 +108,51 @@ char       *duet_test_connect_call        (DuetTestClient *caller,
                                            const char     *callee_user);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* A WebSocket client on a plain TCP socket, written by hand: it reads only
+ * when asked, never answers a close frame (it records it and goes on), and
+ * keeps sending after one, like a hostile client. Blocking I/O with
+ * deadlines; plain http servers only. No main loop is involved, so one
+ * thread at a time may use it, any thread. */
+typedef struct
+{
+  GSocket    *socket;
+  GByteArray *buffer;          /* received, not yet a whole frame */
+  GQueue      messages;        /* JsonObject*, oldest first */
+  guint       next_id;
+  gboolean    close_received;
+  gushort     close_code;      /* 1005 if the close frame had no code */
+  gboolean    eof;             /* the server closed or reset the TCP connection */
+} DuetTestRawClient;
+
+DuetTestRawClient *duet_test_raw_client_connect    (DuetTestServer    *server,
+                                                    const char        *bearer,
+                                                    guint             *out_status);
+DuetTestRawClient *duet_test_raw_client_sign_in    (DuetTestServer    *server,
+                                                    const char        *user);
+void               duet_test_raw_client_free       (DuetTestRawClient *raw);
+gboolean           duet_test_raw_client_send       (DuetTestRawClient *raw,
+                                                    const char        *text);
+JsonObject        *duet_test_raw_client_next       (DuetTestRawClient *raw,
+                                                    guint              timeout_ms);
+JsonObject        *duet_test_raw_client_wait_event (DuetTestRawClient *raw,
+                                                    const char        *type,
+                                                    guint              timeout_ms);
+JsonObject        *duet_test_raw_client_request    (DuetTestRawClient *raw,
+                                                    const char        *json);
+gboolean           duet_test_raw_client_wait_close (DuetTestRawClient *raw,
+                                                    guint              timeout_ms);
+
+/* One sample from GET /metrics, e.g. "duet_active_calls" or
+ * "duet_connections_refused_total{reason=\"total\"}"; fails the test if absent */
+gint64             duet_test_server_metric         (DuetTestServer    *server,
+                                                    const char        *sample);
+/* The first column of the first row of @sql on the server's database, read-only */
+gint64             duet_test_server_query_int      (DuetTestServer    *server,
+                                                    const char        *sql);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestRawClient, duet_test_raw_client_free)
+
+G_END_DECLS
