@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <glib/gstdio.h>
@@ -1108,6 +1109,44 @@ duet_test_server_metric (DuetTestServer *server,
       return number;
     }
   g_error ("no sample %s in /metrics", sample);
+}
+
+int
+duet_test_server_pid (DuetTestServer *server)
+{
+  const char *id = g_subprocess_get_identifier (server->process);
+
+  g_assert_nonnull (id);
+  return atoi (id);
+}
+
+int
+duet_test_server_fd_count (DuetTestServer *server)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", duet_test_server_pid (server));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  int n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+/* A "kB" line of /proc/PID/status, such as VmRSS or VmHWM */
+gint64
+duet_test_server_status_kib (DuetTestServer *server,
+                             const char     *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", duet_test_server_pid (server));
+  g_autofree char *key = g_strdup_printf ("\n%s:", field);
+  g_autofree char *text = NULL;
+  const char *p;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  p = strstr (text, key);
+  g_assert_nonnull (p);
+  return g_ascii_strtoll (p + strlen (key), NULL, 10);
 }
 
 gint64

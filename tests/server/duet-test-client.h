@@ -149,6 +149,11 @@ gboolean           duet_test_raw_client_wait_close (DuetTestRawClient *raw,
  * "duet_connections_refused_total{reason=\"total\"}"; fails the test if absent */
 gint64             duet_test_server_metric         (DuetTestServer    *server,
                                                     const char        *sample);
+int                duet_test_server_pid            (DuetTestServer    *server);
+int                duet_test_server_fd_count       (DuetTestServer    *server);
+/* A kB field of the server's /proc/PID/status: "VmRSS", "VmHWM" */
+gint64             duet_test_server_status_kib     (DuetTestServer    *server,
+                                                    const char        *field);
 /* The first column of the first row of @sql on the server's database, read-only */
 gint64             duet_test_server_query_int      (DuetTestServer    *server,
                                                     const char        *sql);

@@ -19,55 +19,6 @@
 #define FD_SLACK        2
 #define RSS_BOUND_KIB   2048
 
-static int
-server_pid (DuetTestServer *server)
-{
-  const char *id = g_subprocess_get_identifier (server->process);
-
-  g_assert_nonnull (id);
-  return atoi (id);
-}
-
-static int
-fd_count (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", pid);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  int n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
-static gint64
-rss_kib (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\nVmRSS:");
-  g_assert_nonnull (p);
-  return g_ascii_strtoll (p + strlen ("\nVmRSS:"), NULL, 10);
-}
-
-static gint64
-metric (DuetTestServer *server,
-        const char     *name)
-{
-  g_autofree char *body = NULL, *text = NULL, *key = g_strconcat ("\n", name, " ", NULL);
-  const char *p;
-
-  g_assert_cmpuint (duet_test_http (server, "GET", "/metrics", NULL, &body, NULL), ==, 200);
-  text = g_strconcat ("\n", body, NULL);
-  p = strstr (text, key);
-  g_assert_nonnull (p);
-  return g_ascii_strtoll (p + strlen (key), NULL, 10);
-}
-
 static void
 cycles (DuetTestServer *server,
         const char     *token,
@@ -89,14 +40,13 @@ cycles (DuetTestServer *server,
  * fd count to come back (or the deadline), then report it */
 static int
 settle (DuetTestServer *server,
-        int             pid,
         int             target)
 {
   gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
   int n;
 
   duet_test_iterate (200);
-  while ((n = fd_count (pid)) > target && g_get_monotonic_time () < deadline)
+  while ((n = duet_test_server_fd_count (server)) > target && g_get_monotonic_time () < deadline)
     duet_test_iterate (50);
   return n;
 }
@@ -106,29 +56,28 @@ test_churn (void)
 {
   g_autoptr(DuetTestServer) server = duet_test_server_new (NULL);
   g_autofree char *token = NULL;
-  int pid, fds_before, fds_after;
+  int fds_before, fds_after;
   gint64 rss_before, rss_after;
   gint64 started;
 
   duet_test_server_start (server);
-  pid = server_pid (server);
   token = duet_test_server_token (server, "alice", 600);
 
   cycles (server, token, WARMUP);
-  fds_before = settle (server, pid, 0);
-  rss_before = rss_kib (pid);
-  g_assert_cmpint (metric (server, "duet_connections"), ==, 0);
+  fds_before = settle (server, 0);
+  rss_before = duet_test_server_status_kib (server, "VmRSS");
+  g_assert_cmpint (duet_test_server_metric (server, "duet_connections"), ==, 0);
 
   started = g_get_monotonic_time ();
   cycles (server, token, CYCLES);
-  fds_after = settle (server, pid, fds_before);
-  rss_after = rss_kib (pid);
+  fds_after = settle (server, fds_before);
+  rss_after = duet_test_server_status_kib (server, "VmRSS");
 
   g_test_message ("%d cycles in %.1f s; fds %d -> %d; VmRSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " KiB",
                   CYCLES, (g_get_monotonic_time () - started) / 1e6,
                   fds_before, fds_after, rss_before, rss_after);
-  g_assert_cmpint (metric (server, "duet_connections"), ==, 0);
-  g_assert_cmpint (metric (server, "duet_authenticated_connections"), ==, 0);
+  g_assert_cmpint (duet_test_server_metric (server, "duet_connections"), ==, 0);
+  g_assert_cmpint (duet_test_server_metric (server, "duet_authenticated_connections"), ==, 0);
   g_assert_cmpint (ABS (fds_after - fds_before), <=, FD_SLACK);
 #ifdef __SANITIZE_ADDRESS__
   /* ASan holds freed memory in quarantine, so RSS says nothing about leaks

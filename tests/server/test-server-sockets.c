@@ -36,32 +36,10 @@
 
 /* ---- the server process ------------------------------------------------- */
 
-static int
-server_pid (DuetTestServer *server)
-{
-  const char *id = g_subprocess_get_identifier (server->process);
-
-  g_assert_nonnull (id);
-  return atoi (id);
-}
-
 static guint16
 server_port (DuetTestServer *server)
 {
   return (guint16) atoi (strrchr (server->base_url, ':') + 1);
-}
-
-static int
-fd_count (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/fd", pid);
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  int n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
 }
 
 /* The inodes of the sockets the process holds, as "socket:[N]" links */
@@ -122,25 +100,12 @@ close_wait_count (int pid)
          count_close_wait_in ("/proc/net/tcp6", inodes);
 }
 
-static gint64
-vm_hwm_kib (int pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *text = NULL;
-  const char *p;
-
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  p = strstr (text, "\nVmHWM:");
-  g_assert_nonnull (p);
-  return g_ascii_strtoll (p + strlen ("\nVmHWM:"), NULL, 10);
-}
-
 /* The fd count once the server has had a moment to finish what it started */
 static int
-settled_fd_count (int pid)
+settled_fd_count (DuetTestServer *server)
 {
   duet_test_iterate (200);
-  return fd_count (pid);
+  return duet_test_server_fd_count (server);
 }
 
 /* Gives the server SETTLE_S to drop what the clients closed, then checks
@@ -149,14 +114,14 @@ static void
 assert_no_sockets_left (DuetTestServer *server,
                         int             baseline)
 {
-  int pid = server_pid (server);
+  int pid = duet_test_server_pid (server);
   gint64 deadline = g_get_monotonic_time () + SETTLE_S * G_USEC_PER_SEC;
   guint close_wait;
   int fds;
 
   for (;;)
     {
-      fds = fd_count (pid);
+      fds = duet_test_server_fd_count (server);
       close_wait = close_wait_count (pid);
       if ((fds <= baseline + FD_SLACK && close_wait == 0) || g_get_monotonic_time () >= deadline)
         break;
@@ -556,7 +521,7 @@ test_http_keepalive (void)
   /* one of each first: whatever the server sets up at first use */
   for (guint i = 0; i < G_N_ELEMENTS (http_cases); i++)
     http_request_number (server, i);
-  baseline = settled_fd_count (server_pid (server));
+  baseline = settled_fd_count (server);
 
   for (guint i = 0; i < HTTP_REQUESTS; i++)
     http_request_number (server, i);
@@ -791,7 +756,7 @@ test_session_ends (void)
   alice_token = duet_test_server_token (server, "alice", 600);
   bob_token = duet_test_server_token (server, "bob", 600);
   assert_can_sign_in (server, alice_token);
-  baseline = settled_fd_count (server_pid (server));
+  baseline = settled_fd_count (server);
 
   silent_deadline = seconds_from (g_get_monotonic_time (), AUTH_TIMEOUT_S + CLOSE_HANDSHAKE_S + CLOSE_SLACK_S);
   silent = begin_auth_timeouts (server);
@@ -1020,7 +985,7 @@ test_hashing_bounded (void)
         busy++;
     }
 
-  hwm = vm_hwm_kib (server_pid (server));
+  hwm = duet_test_server_status_kib (server, "VmHWM");
   g_test_message ("%u wrong passwords, %u busy; server VmHWM %" G_GINT64_FORMAT " MiB (bound %d)",
                   unauthorized, busy, hwm / 1024, HWM_BOUND_KIB / 1024);
   g_assert_cmpuint (unauthorized, >, 0);
