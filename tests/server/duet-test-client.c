@@ -544,20 +544,31 @@ wait_matching (DuetTestClient *client,
   return o;
 }
 
+/* @json as text, with a fresh "id" (@prefix and a count) put in */
+static char *
+with_new_id (const char  *json,
+             const char  *prefix,
+             guint       *counter,
+             char       **out_id)
+{
+  g_autoptr(JsonObject) request = parse_object (json);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  *out_id = g_strdup_printf ("%s%u", prefix, ++*counter);
+  json_object_set_string_member (request, "id", *out_id);
+  json_node_set_object (node, request);
+  return json_to_string (node, FALSE);
+}
+
 /* Sends @json with a fresh "id" and waits for its reply or error */
 JsonObject *
 duet_test_client_request (DuetTestClient *client,
                           const char     *json)
 {
-  g_autoptr(JsonObject) request = parse_object (json);
-  g_autofree char *id = g_strdup_printf ("r%u", ++client->next_id);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *text = with_new_id (json, "r", &client->next_id, &id);
   JsonObject *answer;
 
-  json_object_set_string_member (request, "id", id);
-  json_node_set_object (node, request);
-  text = json_to_string (node, FALSE);
   duet_test_client_send_raw (client, text);
 
   answer = wait_matching (client, "id", id, DUET_TEST_TIMEOUT_MS);
@@ -1056,15 +1067,10 @@ JsonObject *
 duet_test_raw_client_request (DuetTestRawClient *raw,
                               const char        *json)
 {
-  g_autoptr(JsonObject) request = parse_object (json);
-  g_autofree char *id = g_strdup_printf ("raw%u", ++raw->next_id);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *text = with_new_id (json, "raw", &raw->next_id, &id);
   JsonObject *answer;
 
-  json_object_set_string_member (request, "id", id);
-  json_node_set_object (node, request);
-  text = json_to_string (node, FALSE);
   g_assert_true (duet_test_raw_client_send (raw, text));
   answer = raw_wait_matching (raw, "id", id, DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (answer);
