@@ -119,8 +119,16 @@ lookup_message (SoupServerMessage *msg)
   return remote != NULL ? g_object_get_data (G_OBJECT (remote), CONN_KEY) : NULL;
 }
 
+static gboolean
+is_upgrade (SoupServerMessage *msg)
+{
+  return soup_message_headers_header_contains (soup_server_message_get_request_headers (msg),
+                                               "Upgrade", "websocket");
+}
+
 /* The request is in: from here on the handler, or the WebSocket's own
- * auth deadline, decides how long the connection lives */
+ * auth deadline, decides how long the connection lives. Plain HTTP gets
+ * one response per connection, and says so. */
 static void
 on_request_read (SoupServer        *soup,
                  SoupServerMessage *msg,
@@ -130,6 +138,8 @@ on_request_read (SoupServer        *soup,
 
   if (conn != NULL)
     conn->deadline = 0;
+  if (!is_upgrade (msg))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
 }
 
 /* ---- accepting -------------------------------------------------------- */

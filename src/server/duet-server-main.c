@@ -100,7 +100,7 @@ cmd_serve (int argc, char **argv)
   int missed_max = DUET_SERVER_DEFAULT_MISSED_CALLS_MAX;
   int calls_per_minute = DUET_SERVER_DEFAULT_CALLS_PER_MINUTE;
   int prune_interval = DUET_SERVER_DEFAULT_PRUNE_INTERVAL;
-  int max_hashing = CLAMP (g_get_num_processors (), 1, 4);
+  int max_hashing = 0;   /* DuetServer's default: one per CPU */
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
@@ -117,7 +117,7 @@ cmd_serve (int argc, char **argv)
     { "request-timeout", 0, 0, G_OPTION_ARG_INT, &request_timeout, "Seconds a client has to send its HTTP request (10)", "SECONDS" },
     { "auth-timeout", 0, 0, G_OPTION_ARG_INT, &auth_timeout, "Seconds a WebSocket has to send auth (5)", "SECONDS" },
     { "login-rate-per-address", 0, 0, G_OPTION_ARG_INT, &login_rate, "Sign-in attempts per minute per address (30)", "N" },
-    { "max-hashing", 0, 0, G_OPTION_ARG_INT, &max_hashing, "Password checks at once (number of CPUs, at most 4)", "N" },
+    { "max-hashing", 0, 0, G_OPTION_ARG_INT, &max_hashing, "Password checks at once (default: one per CPU, at most 4)", "N" },
     { "calls-per-minute", 0, 0, G_OPTION_ARG_INT, &calls_per_minute, "Calls one account may place per minute (20)", "N" },
     { "missed-calls-max", 0, 0, G_OPTION_ARG_INT, &missed_max, "Missed calls delivered at sign-in, newest first (100)", "N" },
     { "history-max", 0, 0, G_OPTION_ARG_INT, &history_max, "Calls kept per account (1000)", "N" },
@@ -143,7 +143,7 @@ cmd_serve (int argc, char **argv)
     return usage_error (context, "--db is required");
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
-      login_rate < 1 || auth_timeout < 1 || max_hashing < 1 || calls_per_minute < 1 ||
+      login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
       missed_max < 1 || history_max < 1 || history_days < 1 || prune_interval < 1)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
 
