@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "duet-cc-param.h"
+#include "duet-ice-uri.h"
 
 static const guint8 test_key[32] = "0123456789abcdef0123456789abcdef";
 
@@ -238,6 +239,85 @@ test_cc_param_malformed (void)
   g_assert_null (duet_cc_param_new_from_string (bad_times, NULL));
 }
 
+static char *
+ice_to_webrtcbin (const char *text,
+                  const char *user,
+                  const char *pass)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetIceUri) uri = duet_ice_uri_parse (text, &error);
+
+  g_assert_no_error (error);
+  return duet_ice_uri_to_webrtcbin (uri, user, pass);
+}
+
+static void
+test_ice_uri_webrtc_form (void)
+{
+  struct { const char *in, *user, *pass, *out; } cases[] = {
+    { "stun:stun.example.org", NULL, NULL, "stun://stun.example.org" },
+    { "stun:192.0.2.1:3479", NULL, NULL, "stun://192.0.2.1:3479" },
+    { "STUN:[2001:db8::1]:3478", NULL, NULL, "stun://[2001:db8::1]:3478" },
+    /* a TURN REST username keeps its ':' only escaped; '/' and '+' in base64 too */
+    { "turn:turn.example.org:3478?transport=udp", "1764200000:alice", "ab/c+d=",
+      "turn://1764200000%3Aalice:ab%2Fc%2Bd%3D@turn.example.org:3478?transport=udp" },
+    { "turn:127.0.0.1?transport=tcp", "u", "p", "turn://u:p@127.0.0.1?transport=tcp" },
+    { "turns:turn.example.org:5349?transport=tcp", "u", "p", "turns://u:p@turn.example.org:5349?transport=tcp" },
+    { "turns:turn.example.org", "u", "p", "turns://u:p@turn.example.org" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = ice_to_webrtcbin (cases[i].in, cases[i].user, cases[i].pass);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static void
+test_ice_uri_webrtcbin_form (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetIceUri) uri = duet_ice_uri_parse ("turn://1764200000%3Aalice:s%2Fcret@10.0.0.1:3478?transport=udp",
+                                                  &error);
+  g_autofree char *again = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (duet_ice_uri_is_turn (uri));
+  g_assert_cmpstr (uri->username, ==, "1764200000:alice");
+  g_assert_cmpstr (uri->password, ==, "s/cret");
+  g_assert_cmpstr (uri->host, ==, "10.0.0.1");
+  g_assert_cmpuint (uri->port, ==, 3478);
+  g_assert_cmpint (uri->transport, ==, DUET_ICE_TRANSPORT_UDP);
+  again = duet_ice_uri_to_webrtcbin (uri, NULL, NULL);
+  g_assert_cmpstr (again, ==, "turn://1764200000%3Aalice:s%2Fcret@10.0.0.1:3478?transport=udp");
+}
+
+static void
+test_ice_uri_malformed (void)
+{
+  static const char *bad[] = {
+    "", "stun", "http://example.org", "stuns:example.org", "stun:", "stun::3478",
+    "stun:host:0", "stun:host:65536", "stun:host:99999", "stun:host:12a", "stun:host:",
+    "stun:host?transport=udp", "turn:host?transport=tls", "turns:host?transport=udp",
+    "turn:host?foo=bar", "turn:user:pw@host", "turn://nocolon@host", "stun:ho st",
+    "stun:[::1", "stun:[nothost]", "stun:host/path", "turn://u:p@",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(DuetIceUri) uri = duet_ice_uri_parse (bad[i], &error);
+
+      if (uri != NULL)
+        g_error ("“%s” was accepted", bad[i]);
+      g_assert_error (error, G_URI_ERROR, error->code);
+      /* the message names what was wrong */
+      if (*bad[i] != '\0' && strchr (bad[i], ' ') == NULL)
+        g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -252,6 +332,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/protocol/cc-param/roundtrip", test_cc_param_roundtrip);
   g_test_add_func ("/protocol/cc-param/tampered", test_cc_param_tampered);
   g_test_add_func ("/protocol/cc-param/malformed", test_cc_param_malformed);
+  g_test_add_func ("/protocol/ice-uri/webrtc-form", test_ice_uri_webrtc_form);
+  g_test_add_func ("/protocol/ice-uri/webrtcbin-form", test_ice_uri_webrtcbin_form);
+  g_test_add_func ("/protocol/ice-uri/malformed", test_ice_uri_malformed);
 
   return g_test_run ();
 }
