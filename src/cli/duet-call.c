@@ -249,6 +249,11 @@ stats_cb (gpointer data)
   add_int (builder, "audio_buffers_sent", stats.audio_buffers_sent);
   add_int (builder, "rx_kbps", (stats.rx_bytes - app.last_stats.rx_bytes) * 8 / 1000);
   add_int (builder, "tx_kbps", (stats.tx_bytes - app.last_stats.tx_bytes) * 8 / 1000);
+  if (stats.local_candidate_type != NULL)
+    {
+      add_string (builder, "local_candidate", stats.local_candidate_type);
+      add_string (builder, "remote_candidate", stats.remote_candidate_type);
+    }
   if (app.latency_us != NULL)
     add_latency (builder);
   event_end (builder);
@@ -372,6 +377,12 @@ static void
 on_device_warning (DuetManager *manager, const char *message)
 {
   error_event ("device-warning", message);
+}
+
+static void
+on_network_warning (DuetManager *manager, const char *message)
+{
+  error_event ("network-warning", message);
 }
 
 static void
@@ -646,6 +657,7 @@ signed_in (void)
   g_signal_connect (app.manager, "missed-call", G_CALLBACK (on_missed_call), NULL);
   g_signal_connect (app.manager, "server-error", G_CALLBACK (on_server_error), NULL);
   g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_device_warning), NULL);
+  g_signal_connect (app.manager, "network-warning", G_CALLBACK (on_network_warning), NULL);
   duet_manager_connect (app.manager, app.server, app.token);
   g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
 }
@@ -746,6 +758,8 @@ main (int   argc,
   gboolean password_stdin = FALSE, token_stdin = FALSE, test_sources = FALSE;
   int liveness_ms = 0;
   g_autofree char *video_size = NULL;
+  g_auto(GStrv) ice_servers = NULL;
+  gboolean relay_only = FALSE;
   int fps = 0;
   int value;
   GOptionEntry entries[] = {
@@ -765,6 +779,8 @@ main (int   argc,
     { "video-size", 0, 0, G_OPTION_ARG_STRING, &video_size, "Send video of this size (default 640x480)", "WxH" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Send video at this frame rate (default 30)", "N" },
     { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &app.tls_ca_file, "Verify the server (https) against the CAs in this PEM file, not the system CAs", "PATH" },
+    { "ice-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_servers, "A STUN or TURN server besides the app server's (repeatable): stun:HOST:PORT or turn://USER:PASSWORD@HOST:PORT?transport=udp", "URI" },
+    { "relay-only", 0, 0, G_OPTION_ARG_NONE, &relay_only, "Send media through TURN relays only, so the peer never learns this address", NULL },
     { NULL }
   };
 
@@ -815,6 +831,15 @@ main (int   argc,
       return 2;
     }
 
+  app.manager = duet_manager_new ();
+  if (!duet_manager_set_ice_servers (app.manager, (const char * const *) ice_servers, &error))
+    {
+      g_printerr ("Bad --ice-server %s\n", error->message);
+      return 2;
+    }
+  g_object_set (app.manager, "ice-transport-policy",
+                relay_only ? DUET_ICE_TRANSPORT_POLICY_RELAY : DUET_ICE_TRANSPORT_POLICY_ALL, NULL);
+
   stdin_stream = g_unix_input_stream_new (0, FALSE);
   app.input = g_data_input_stream_new (stdin_stream);
   credential = g_data_input_stream_read_line_utf8 (app.input, NULL, NULL, &error);
@@ -860,7 +885,6 @@ main (int   argc,
 
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  app.manager = duet_manager_new ();
   g_object_set (app.manager, "test-sources", test_sources, NULL);
   if (liveness_ms > 0)
     g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);

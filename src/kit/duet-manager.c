@@ -11,6 +11,8 @@
  * copied onto each call's DuetMediaSession.
  */
 #include "duet-call-private.h"
+#include "duet-ice-uri.h"
+#include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
 #include "duet-manager.h"
 #include "duet-media-session.h"
@@ -36,6 +38,10 @@ struct _DuetManager
   char           *mic_name;
   guint           liveness_timeout;
   char           *tls_ca_file;   /* NULL: verify against the system CAs */
+  GStrv           ice_servers;   /* the caller's own, as given */
+  GStrv           extra_ice;     /* the same in webrtcbin's form */
+  GStrv           server_ice;    /* the server's, webrtcbin's form */
+  DuetIceTransportPolicy ice_policy;
 };
 
 G_DEFINE_FINAL_TYPE (DuetManager, duet_manager, G_TYPE_OBJECT)
@@ -50,6 +56,8 @@ enum {
   PROP_LIVENESS_TIMEOUT,
   PROP_TLS_CA_FILE,
   PROP_ECHO_CANCEL,
+  PROP_ICE_SERVERS,
+  PROP_ICE_TRANSPORT_POLICY,
   N_PROPS
 };
 
@@ -58,6 +66,7 @@ enum {
   MISSED_CALL,
   SERVER_ERROR,
   DEVICE_WARNING,
+  NETWORK_WARNING,
   N_SIGNALS
 };
 
@@ -143,6 +152,54 @@ handle_incoming_call (DuetManager *self,
   g_signal_emit (self, signals[INCOMING_CALL], 0, cc_param);
 }
 
+/* The server's list (RTCIceServer shape: urls, username, credential) in
+ * webrtcbin's URI form; entries it cannot use are left out, with a word */
+static GStrv
+ice_servers_from_json (JsonArray *list)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *server = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *username = server ? duet_json_get_string (server, "username", FALSE, NULL) : NULL;
+      const char *credential = server ? duet_json_get_string (server, "credential", FALSE, NULL) : NULL;
+      JsonNode *urls = server ? json_object_get_member (server, "urls") : NULL;
+      JsonArray *array = urls && JSON_NODE_HOLDS_ARRAY (urls) ? json_node_get_array (urls) : NULL;
+
+      for (guint j = 0; array != NULL && j < json_array_get_length (array); j++)
+        {
+          const char *text = json_array_get_string_element (array, j);
+          g_autoptr(GError) error = NULL;
+          g_autoptr(DuetIceUri) uri = text ? duet_ice_uri_parse (text, &error) : NULL;
+
+          if (uri == NULL)
+            g_warning ("The server's ICE server list has an unusable entry: %s",
+                       error ? error->message : "not a string");
+          else if (duet_ice_uri_is_turn (uri) && (username == NULL || credential == NULL))
+            g_warning ("The server's TURN server %s comes without credentials", text);
+          else
+            {
+              g_autofree char *webrtcbin = duet_ice_uri_to_webrtcbin (uri, username, credential);
+              g_strv_builder_add (builder, webrtcbin);
+            }
+        }
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+take_server_ice (DuetManager *self,
+                 JsonObject  *message)
+{
+  JsonNode *node = json_object_get_member (message, "ice_servers");
+
+  g_strfreev (self->server_ice);
+  self->server_ice = node && JSON_NODE_HOLDS_ARRAY (node) ? ice_servers_from_json (json_node_get_array (node))
+                                                          : NULL;
+}
+
 static void
 on_event (DuetSignalling *signalling,
           const char     *type,
@@ -154,6 +211,8 @@ on_event (DuetSignalling *signalling,
 
   if (g_str_equal (type, "incoming_call"))
     handle_incoming_call (self, message);
+  else if (g_str_equal (type, "ice_servers"))
+    take_server_ice (self, message);   /* fresh TURN credentials, for the next media session */
   else if (g_str_equal (type, "missed_call"))
     g_signal_emit (self, signals[MISSED_CALL], 0, message);
   else if (call_id != NULL)
@@ -200,6 +259,7 @@ on_hello (DuetSignalling *signalling,
     }
   g_strfreev (self->server_calls);
   self->server_calls = g_strv_builder_end (builder);
+  take_server_ice (self, hello);
 }
 
 static void
@@ -346,14 +406,41 @@ on_device_warning (DuetMediaSession *media,
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
+static void
+on_network_warning (DuetMediaSession *media,
+                    const char       *message,
+                    DuetManager      *self)
+{
+  g_signal_emit (self, signals[NETWORK_WARNING], 0, message);
+}
+
+/* The server's ICE servers, then the caller's own */
+static GStrv
+all_ice_servers (DuetManager *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (self->server_ice != NULL)
+    g_strv_builder_addv (builder, (const char **) self->server_ice);
+  if (self->extra_ice != NULL)
+    g_strv_builder_addv (builder, (const char **) self->extra_ice);
+  return g_strv_builder_end (builder);
+}
+
 static DuetMediaSession *
 new_media (DuetManager *self,
            gboolean     offerer)
 {
   DuetMediaSession *media = duet_media_session_new (offerer);
+  g_auto(GStrv) ice = all_ice_servers (self);
 
   /* Devices are picked before the call is handed out: report here too */
   g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
+  g_signal_connect_object (media, "network-warning", G_CALLBACK (on_network_warning), self, 0);
+  g_object_set (media,
+                "ice-servers", ice,
+                "relay-only", self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY,
+                NULL);
 
   g_object_set (media,
                 "test-sources", self->test_sources,
@@ -682,6 +769,9 @@ duet_manager_finalize (GObject *object)
   g_free (self->mic_name);
   g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
+  g_strfreev (self->ice_servers);
+  g_strfreev (self->extra_ice);
+  g_strfreev (self->server_ice);
 
   G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
 }
@@ -704,6 +794,8 @@ duet_manager_get_property (GObject    *object,
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
     case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
+    case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
+    case PROP_ICE_TRANSPORT_POLICY: g_value_set_enum (value, self->ice_policy); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -715,6 +807,7 @@ duet_manager_set_property (GObject      *object,
                            GParamSpec   *pspec)
 {
   DuetManager *self = DUET_MANAGER (object);
+  g_autoptr(GError) error = NULL;
 
   switch (prop_id)
     {
@@ -725,6 +818,11 @@ duet_manager_set_property (GObject      *object,
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
     case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
     case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
+    case PROP_ICE_SERVERS:
+      if (!duet_manager_set_ice_servers (self, g_value_get_boxed (value), &error))
+        g_warning ("ice-servers not changed: %s", error->message);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY: self->ice_policy = g_value_get_enum (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -754,6 +852,14 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, flags);
   /* echo-cancel: webrtcdsp on the microphone, from the next call on */
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
+  /* ice-servers: STUN/TURN servers besides the ones the app server hands
+   * out: "stun:host:port" or "turn://user:password@host:port?transport=udp"
+   * (see duet_manager_set_ice_servers()); from the next call on */
+  properties[PROP_ICE_SERVERS] = g_param_spec_boxed ("ice-servers", NULL, NULL, G_TYPE_STRV, flags);
+  /* ice-transport-policy: relay to hide this device's address from the peer */
+  properties[PROP_ICE_TRANSPORT_POLICY] =
+    g_param_spec_enum ("ice-transport-policy", NULL, NULL, DUET_TYPE_ICE_TRANSPORT_POLICY,
+                       DUET_ICE_TRANSPORT_POLICY_ALL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* incoming-call (DuetCcParam): the server's push; verify it to ring */
@@ -773,6 +879,10 @@ duet_manager_class_init (DuetManagerClass *klass)
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* network-warning (message): e.g. the TURN servers gave no relay; not fatal */
+  signals[NETWORK_WARNING] =
+    g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -788,6 +898,50 @@ DuetManager *
 duet_manager_new (void)
 {
   return g_object_new (DUET_TYPE_MANAGER, NULL);
+}
+
+/**
+ * duet_manager_set_ice_servers:
+ * @uris: (nullable): STUN and TURN servers to use besides the app
+ *   server's: "stun:HOST[:PORT]", or a TURN server with its credentials in
+ *   webrtcbin's form "turn://USER:PASSWORD@HOST[:PORT][?transport=udp|tcp]"
+ *   ("turns://…" for TLS), USER and PASSWORD percent-encoded
+ *
+ * Returns: %FALSE, with @error naming the first bad URI, and nothing
+ *   changed, if one cannot be used
+ */
+gboolean
+duet_manager_set_ice_servers (DuetManager         *self,
+                              const char * const  *uris,
+                              GError             **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_return_val_if_fail (DUET_IS_MANAGER (self), FALSE);
+
+  for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      g_autoptr(DuetIceUri) uri = duet_ice_uri_parse (uris[i], error);
+      g_autofree char *webrtcbin = NULL;
+
+      if (uri == NULL)
+        return FALSE;
+      if (duet_ice_uri_is_turn (uri) && uri->username == NULL)
+        {
+          g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_USER,
+                       "“%s”: a TURN server needs credentials: turn://USER:PASSWORD@HOST:PORT", uris[i]);
+          return FALSE;
+        }
+      webrtcbin = duet_ice_uri_to_webrtcbin (uri, NULL, NULL);
+      g_strv_builder_add (builder, webrtcbin);
+    }
+
+  g_strfreev (self->ice_servers);
+  self->ice_servers = g_strdupv ((char **) uris);
+  g_strfreev (self->extra_ice);
+  self->extra_ice = g_strv_builder_end (builder);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ICE_SERVERS]);
+  return TRUE;
 }
 
 static void

@@ -13,6 +13,17 @@
 
 G_BEGIN_DECLS
 
+/**
+ * DuetIceTransportPolicy:
+ * @DUET_ICE_TRANSPORT_POLICY_ALL: any path: direct, through STUN-found addresses or TURN relays
+ * @DUET_ICE_TRANSPORT_POLICY_RELAY: TURN relays only, so the peer never learns this device's address
+ */
+typedef enum
+{
+  DUET_ICE_TRANSPORT_POLICY_ALL,
+  DUET_ICE_TRANSPORT_POLICY_RELAY,
+} DuetIceTransportPolicy;
+
 #define DUET_TYPE_MANAGER (duet_manager_get_type ())
 G_DECLARE_FINAL_TYPE (DuetManager, duet_manager, DUET, MANAGER, GObject)
 
@@ -26,6 +37,9 @@ void         duet_manager_disconnect         (DuetManager           *self);
 gboolean     duet_manager_get_connected      (DuetManager           *self);
 DuetCall    *duet_manager_get_active_call    (DuetManager           *self);
 const char * const *duet_manager_get_server_calls (DuetManager       *self);
+gboolean     duet_manager_set_ice_servers    (DuetManager           *self,
+                                              const char * const    *uris,
+                                              GError               **error);
 
 void         duet_manager_make_call_async    (DuetManager           *self,
                                               DuetMakeCallParam     *param,

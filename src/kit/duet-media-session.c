@@ -58,6 +58,8 @@ struct _DuetMediaSession
   guint             liveness_timeout_ms;
   guint             level_interval_ms;
   guint             video_bitrate;
+  GStrv             ice_servers;          /* webrtcbin's URI form */
+  gboolean          relay_only;
 
   GMainContext     *context;
   GstElement       *pipeline;
@@ -98,6 +100,15 @@ struct _DuetMediaSession
   guint64           tx_bytes;
   gint64            first_video_frame_us;   /* monotonic, 0 = none yet */
   gint64            first_audio_buffer_us;
+
+  /* ICE, written from webrtcbin's and libnice's threads */
+  gboolean          has_turn;
+  gint              relay_gathered;         /* atomic */
+  gint              turn_warned;            /* atomic */
+  GMutex            ice_lock;
+  GHashTable       *candidate_types;        /* "l:"/"r:" + foundation → interned type */
+  const char       *local_type;             /* atomic, interned; NULL: no pair yet */
+  const char       *remote_type;
 };
 
 G_DEFINE_FINAL_TYPE (DuetMediaSession, duet_media_session, G_TYPE_OBJECT)
@@ -115,6 +126,8 @@ enum {
   PROP_LATENCY,
   PROP_LIVENESS_TIMEOUT,
   PROP_LEVEL_INTERVAL,
+  PROP_ICE_SERVERS,
+  PROP_RELAY_ONLY,
   N_PROPS
 };
 
@@ -126,11 +139,16 @@ enum {
   VOLUME,
   DEVICE_WARNING,
   MEDIA_ERROR,
+  NETWORK_WARNING,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static const char *remember_candidate (DuetMediaSession *self,
+                                       const char       *prefix,
+                                       const char       *candidate);
 
 /* ---- marshalling to the owner's context ---- */
 
@@ -177,6 +195,9 @@ deferred_emit (gpointer data)
       break;
     case MEDIA_ERROR:
       g_signal_emit (d->self, signals[MEDIA_ERROR], 0, d->text1);
+      break;
+    case NETWORK_WARNING:
+      g_signal_emit (d->self, signals[NETWORK_WARNING], 0, d->text1);
       break;
     default:
       g_assert_not_reached ();
@@ -843,6 +864,7 @@ duet_media_session_add_remote_candidate (DuetMediaSession *self,
 
   if (candidate == NULL || *candidate == '\0')
     return;
+  remember_candidate (self, "r:", candidate);
   g_signal_emit_by_name (self->webrtc, "add-ice-candidate", mline_index, candidate);
 }
 
@@ -852,7 +874,11 @@ on_ice_candidate (GstElement *webrtc,
                   char       *candidate,
                   gpointer    user_data)
 {
-  defer (user_data, LOCAL_CANDIDATE, candidate, NULL, mline_index, NULL);
+  DuetMediaSession *self = user_data;
+
+  if (g_strcmp0 (remember_candidate (self, "l:", candidate), "relay") == 0)
+    g_atomic_int_set (&self->relay_gathered, TRUE);
+  defer (self, LOCAL_CANDIDATE, candidate, NULL, mline_index, NULL);
 }
 
 /* ---- data channel ---- */
@@ -1183,6 +1209,165 @@ duet_media_session_remove_view (DuetMediaSession *self,
     }
 }
 
+/* ---- ICE servers and the path in use ---- */
+
+/* "candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE …":
+ * remembers TYPE by FOUNDATION, which is all libnice names a pair by */
+static const char *
+remember_candidate (DuetMediaSession *self,
+                    const char       *prefix,
+                    const char       *candidate)
+{
+  g_auto(GStrv) fields = g_strsplit (candidate, " ", 10);
+  const char *type = NULL;
+
+  if (g_strv_length (fields) < 8 || !g_str_has_prefix (fields[0], "candidate:") ||
+      !g_str_equal (fields[6], "typ"))
+    return NULL;
+  type = g_intern_string (fields[7]);
+  g_mutex_lock (&self->ice_lock);
+  g_hash_table_insert (self->candidate_types, g_strconcat (prefix, fields[0] + strlen ("candidate:"), NULL),
+                       (gpointer) type);
+  g_mutex_unlock (&self->ice_lock);
+  return type;
+}
+
+static const char *
+candidate_type (DuetMediaSession *self,
+                const char       *prefix,
+                const char       *foundation)
+{
+  g_autofree char *key = g_strconcat (prefix, foundation, NULL);
+  const char *type;
+
+  g_mutex_lock (&self->ice_lock);
+  type = g_hash_table_lookup (self->candidate_types, key);
+  g_mutex_unlock (&self->ice_lock);
+  return type;
+}
+
+/* libnice's thread: the pair media now flows over */
+static void
+on_selected_pair (GObject    *agent,
+                  guint       stream_id,
+                  guint       component_id,
+                  const char *local_foundation,
+                  const char *remote_foundation,
+                  gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+  const char *local = candidate_type (self, "l:", local_foundation);
+  const char *remote = candidate_type (self, "r:", remote_foundation);
+
+  /* a remote candidate learnt from its packets was never signalled */
+  g_atomic_pointer_set (&self->local_type, local ? local : g_intern_static_string ("prflx"));
+  g_atomic_pointer_set (&self->remote_type, remote ? remote : g_intern_static_string ("prflx"));
+}
+
+static GObject *
+nice_agent_of (GstElement *webrtc)
+{
+  g_autoptr(GObject) ice = NULL;
+  GObject *agent = NULL;
+
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (ice != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  return agent;
+}
+
+/* "turn://user:secret@host:3478" → "turn://host:3478", for messages */
+static char *
+redact (const char *uri)
+{
+  const char *at = strchr (uri, '@');
+  const char *scheme_end = strstr (uri, "://");
+
+  if (at == NULL || scheme_end == NULL)
+    return g_strdup (uri);
+  return g_strdup_printf ("%.*s%s", (int) (scheme_end + 3 - uri), uri, at + 1);
+}
+
+static char *
+turn_servers_text (DuetMediaSession *self)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; self->ice_servers != NULL && self->ice_servers[i] != NULL; i++)
+    {
+      g_autofree char *shown = NULL;
+
+      if (g_str_has_prefix (self->ice_servers[i], "stun://"))
+        continue;
+      shown = redact (self->ice_servers[i]);
+      g_string_append_printf (text, "%s%s", text->len ? ", " : "", shown);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* webrtcbin's thread. webrtcbin cannot tell why a TURN server gave
+ * nothing; no relay candidate once gathering is over is the sign. */
+static void
+on_gathering_state (GstElement *webrtc,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+  GstWebRTCICEGatheringState state;
+  g_autofree char *servers = NULL;
+  g_autofree char *message = NULL;
+
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || !self->has_turn ||
+      g_atomic_int_get (&self->relay_gathered) || !g_atomic_int_compare_and_exchange (&self->turn_warned, FALSE, TRUE))
+    return;
+
+  servers = turn_servers_text (self);
+  message = g_strdup_printf ("The TURN server (%s) gave no relay address: its credentials were refused "
+                             "or it cannot be reached. Calls across firewalls may fail.", servers);
+  g_warning ("%s", message);
+  defer (self, NETWORK_WARNING, message, NULL, 0, NULL);
+}
+
+/* One STUN server (all webrtcbin takes) and every TURN server, before any
+ * description: gathering starts with the first one */
+static void
+apply_ice_servers (DuetMediaSession *self)
+{
+  g_autoptr(GObject) agent = nice_agent_of (self->webrtc);
+  gboolean have_stun = FALSE;
+
+  for (guint i = 0; self->ice_servers != NULL && self->ice_servers[i] != NULL; i++)
+    {
+      const char *uri = self->ice_servers[i];
+      gboolean added = FALSE;
+
+      if (g_str_has_prefix (uri, "stun://"))
+        {
+          if (!have_stun)
+            g_object_set (self->webrtc, "stun-server", uri, NULL);
+          else
+            g_debug ("webrtcbin takes one STUN server; %s is not used", uri);
+          have_stun = TRUE;
+          continue;
+        }
+      g_signal_emit_by_name (self->webrtc, "add-turn-server", uri, &added);
+      if (added)
+        self->has_turn = TRUE;
+      else
+        {
+          g_autofree char *shown = redact (uri);
+          g_warning ("webrtcbin refused the TURN server %s", shown);
+        }
+    }
+
+  if (self->relay_only)
+    gst_util_set_object_arg (G_OBJECT (self->webrtc), "ice-transport-policy", "relay");
+  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state), self, 0);
+  if (agent != NULL)
+    g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_selected_pair), self, 0);
+}
+
 /* ---- life cycle ---- */
 
 /* libnice's UPnP-IGD port mapping: a LAN multicast search at each call,
@@ -1240,6 +1425,7 @@ duet_media_session_start (DuetMediaSession  *self,
   g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   disable_upnp (self->webrtc);
+  apply_ice_servers (self);
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
@@ -1349,6 +1535,8 @@ duet_media_session_get_stats (DuetMediaSession *self,
   stats->tx_bytes = __atomic_load_n (&self->tx_bytes, __ATOMIC_RELAXED);
   stats->first_video_frame_us = __atomic_load_n (&self->first_video_frame_us, __ATOMIC_RELAXED);
   stats->first_audio_buffer_us = __atomic_load_n (&self->first_audio_buffer_us, __ATOMIC_RELAXED);
+  stats->local_candidate_type = g_atomic_pointer_get (&self->local_type);
+  stats->remote_candidate_type = g_atomic_pointer_get (&self->remote_type);
 }
 
 static gboolean
@@ -1438,6 +1626,9 @@ duet_media_session_finalize (GObject *object)
   g_free (self->camera_name);
   g_free (self->speaker_name);
   g_free (self->mic_name);
+  g_strfreev (self->ice_servers);
+  g_hash_table_unref (self->candidate_types);
+  g_mutex_clear (&self->ice_lock);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (duet_media_session_parent_class)->finalize (object);
@@ -1464,6 +1655,8 @@ duet_media_session_get_property (GObject    *object,
     case PROP_LATENCY: g_value_set_uint (value, self->latency_ms); break;
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout_ms); break;
     case PROP_LEVEL_INTERVAL: g_value_set_uint (value, self->level_interval_ms); break;
+    case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
+    case PROP_RELAY_ONLY: g_value_set_boolean (value, self->relay_only); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1489,6 +1682,11 @@ duet_media_session_set_property (GObject      *object,
     case PROP_LATENCY: self->latency_ms = g_value_get_uint (value); break;
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout_ms = g_value_get_uint (value); break;
     case PROP_LEVEL_INTERVAL: self->level_interval_ms = g_value_get_uint (value); break;
+    case PROP_ICE_SERVERS:
+      g_strfreev (self->ice_servers);
+      self->ice_servers = g_value_dup_boxed (value);
+      break;
+    case PROP_RELAY_ONLY: self->relay_only = g_value_get_boolean (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1518,6 +1716,11 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   properties[PROP_LATENCY] = g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 50, flags);
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 500, 600000, 5000, flags);
   properties[PROP_LEVEL_INTERVAL] = g_param_spec_uint ("level-interval", NULL, NULL, 10, 10000, 500, flags);
+  /* ice-servers: "stun://host:port" and "turn[s]://user:pass@host:port?transport=…"
+   * (webrtcbin's form, credentials escaped); read when the session starts */
+  properties[PROP_ICE_SERVERS] = g_param_spec_boxed ("ice-servers", NULL, NULL, G_TYPE_STRV, flags);
+  /* relay-only: ICE uses TURN relays only, so the peer never learns our address */
+  properties[PROP_RELAY_ONLY] = g_param_spec_boolean ("relay-only", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* local-description (type, sdp): send it to the peer */
@@ -1543,6 +1746,10 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[MEDIA_ERROR] =
     g_signal_new ("media-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* network-warning (message): e.g. no relay from the TURN servers; not fatal */
+  signals[NETWORK_WARNING] =
+    g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static guint
@@ -1566,6 +1773,8 @@ duet_media_session_init (DuetMediaSession *self)
   self->test_sources = g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
   self->video_bitrate = 600000;
   self->camera_active = TRUE;
+  g_mutex_init (&self->ice_lock);
+  self->candidate_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void

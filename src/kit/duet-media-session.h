@@ -22,6 +22,8 @@ typedef struct
   guint64 tx_bytes;
   gint64  first_video_frame_us;    /* monotonic µs of the first decoded peer frame, 0 = none */
   gint64  first_audio_buffer_us;   /* same for the first decoded peer audio buffer */
+  const char *local_candidate_type;   /* of the pair in use: "host", "srflx", "prflx", "relay"; NULL: none yet */
+  const char *remote_candidate_type;
 } DuetMediaStats;
 
 DuetMediaSession *duet_media_session_new                    (gboolean           offerer);
