@@ -386,6 +386,16 @@ on_network_warning (DuetManager *manager, const char *message)
 }
 
 static void
+on_network_unavailable (DuetCall *call,
+                        guint     seconds_left)
+{
+  JsonBuilder *builder = event_begin ("network-unavailable");
+
+  add_int (builder, "seconds_left", seconds_left);
+  event_end (builder);
+}
+
+static void
 adopt_call (DuetCall *call)
 {
   DuetMyMediaStatus *status = duet_call_get_my_media_status (call);
@@ -408,6 +418,8 @@ adopt_call (DuetCall *call)
   g_signal_connect_swapped (call, "peer-video-resumed", G_CALLBACK (simple_event), (gpointer) "peer-video-resumed");
   g_signal_connect_swapped (call, "video-enabled-by-peer", G_CALLBACK (simple_event), (gpointer) "video-enabled-by-peer");
   g_signal_connect (call, "video-disabled-by-peer", G_CALLBACK (on_video_disabled_by_peer), NULL);
+  g_signal_connect (call, "network-unavailable", G_CALLBACK (on_network_unavailable), NULL);
+  g_signal_connect_swapped (call, "network-available", G_CALLBACK (simple_event), (gpointer) "network-available");
   g_signal_connect (status, "audio-description-update", G_CALLBACK (on_audio_description), NULL);
   g_signal_connect_swapped (status, "mic-mute", G_CALLBACK (simple_event), (gpointer) "mic-mute");
   g_signal_connect_swapped (status, "mic-unmute", G_CALLBACK (simple_event), (gpointer) "mic-unmute");
@@ -760,6 +772,7 @@ main (int   argc,
   g_autofree char *video_size = NULL;
   g_auto(GStrv) ice_servers = NULL;
   gboolean relay_only = FALSE;
+  int network_grace = 0;
   int fps = 0;
   int value;
   GOptionEntry entries[] = {
@@ -781,6 +794,7 @@ main (int   argc,
     { "tls-ca-file", 0, 0, G_OPTION_ARG_FILENAME, &app.tls_ca_file, "Verify the server (https) against the CAs in this PEM file, not the system CAs", "PATH" },
     { "ice-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_servers, "A STUN or TURN server besides the app server's (repeatable): stun:HOST:PORT or turn://USER:PASSWORD@HOST:PORT?transport=udp", "URI" },
     { "relay-only", 0, 0, G_OPTION_ARG_NONE, &relay_only, "Send media through TURN relays only, so the peer never learns this address", NULL },
+    { "network-grace-period", 0, 0, G_OPTION_ARG_INT, &network_grace, "Seconds the media path may be lost before the call ends (default 20)", "SECONDS" },
     { NULL }
   };
 
@@ -839,6 +853,8 @@ main (int   argc,
     }
   g_object_set (app.manager, "ice-transport-policy",
                 relay_only ? DUET_ICE_TRANSPORT_POLICY_RELAY : DUET_ICE_TRANSPORT_POLICY_ALL, NULL);
+  if (network_grace > 0)
+    g_object_set (app.manager, "network-grace-period", (guint) network_grace, NULL);
 
   stdin_stream = g_unix_input_stream_new (0, FALSE);
   app.input = g_data_input_stream_new (stdin_stream);

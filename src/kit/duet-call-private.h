@@ -9,6 +9,12 @@
 
 G_BEGIN_DECLS
 
+/* Makes and starts a media session for a call that already exists */
+typedef DuetMediaSession *(*DuetMediaFactory) (gboolean offerer,
+                                               gpointer owner);
+
+#define DUET_CALL_DEFAULT_NETWORK_GRACE 20
+
 DuetCall *duet_call_new           (DuetSignalling        *signalling,
                                    DuetMediaSession      *media,
                                    gboolean               is_caller,
@@ -16,6 +22,10 @@ DuetCall *duet_call_new           (DuetSignalling        *signalling,
                                    const char            *peer_service_id,
                                    DuetMediaType          media_type,
                                    DuetInitialVideoState  initial_my_video_state);
+void      duet_call_set_reconnect (DuetCall              *self,
+                                   DuetMediaFactory       factory,
+                                   gpointer               owner,
+                                   guint                  grace_s);
 void      duet_call_set_call_id   (DuetCall              *self,
                                    const char            *call_id);
 void      duet_call_set_state     (DuetCall              *self,

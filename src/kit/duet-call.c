@@ -15,6 +15,12 @@
 #include "duet-kit-error.h"
 
 #define END_FALLBACK_MS 3000
+/* While the path is lost the caller offers a fresh one this often: an
+ * offer may be lost with the signalling connection, and the peer's
+ * network may come back on another address */
+#define NEW_PATH_RETRY_MS 4000
+/* A network change while the path works gets a fresh path after this */
+#define NETWORK_CHANGE_SETTLE_MS 1000
 
 struct _DuetCall
 {
@@ -23,6 +29,23 @@ struct _DuetCall
   DuetSignalling        *signalling;
   DuetMediaSession      *media;
   DuetMyMediaStatus     *my_media_status;
+
+  /* Network changes: a fresh media session is built beside the current one
+   * and swapped in once the peer is heard on it (webrtcbin 1.22 has no ICE
+   * restart); sessions are numbered so that late signals find theirs */
+  DuetMediaFactory       media_factory;
+  gpointer               factory_owner;   /* weak */
+  DuetMediaSession      *pending;
+  guint                  generation;      /* of media */
+  guint                  pending_generation;
+  guint                  last_generation;
+  GPtrArray             *my_views;        /* GstElement sinks, kept across swaps */
+  GPtrArray             *peer_views;
+  guint                  network_grace_s;
+  gboolean               network_lost;
+  guint                  grace_source;
+  guint                  retry_source;
+  GNetworkMonitor       *monitor;
 
   char                  *call_id;
   char                  *peer_user_id;
@@ -68,11 +91,18 @@ enum {
   VIDEO_ENABLED_BY_PEER,
   VIDEO_DISABLED_BY_PEER,
   DEVICE_WARNING,
+  NETWORK_UNAVAILABLE,
+  NETWORK_AVAILABLE,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+static DuetMediaSession *try_new_path      (DuetCall *self,
+                                            guint     number);
+static void              drop_pending      (DuetCall *self);
+static void              stop_reconnecting (DuetCall *self);
 
 /* ---- sending ---- */
 
@@ -139,6 +169,8 @@ on_local_description (DuetMediaSession *media,
       g_ptr_array_add (self->local_mids, g_strstrip (g_strdup (lines[i] + strlen ("a=mid:"))));
   json_object_set_string_member (payload, "type", type);
   json_object_set_string_member (payload, "sdp", sdp);
+  json_object_set_int_member (payload, "session", media == self->pending ? self->pending_generation
+                                                                         : self->generation);
   json_object_set_object_member (message, "payload", payload);
   duet_signalling_send (self->signalling, message);
 }
@@ -157,6 +189,8 @@ on_local_candidate (DuetMediaSession *media,
   json_object_set_int_member (payload, "sdpMLineIndex", mline_index);
   if (mline_index < self->local_mids->len)
     json_object_set_string_member (payload, "sdpMid", g_ptr_array_index (self->local_mids, mline_index));
+  json_object_set_int_member (payload, "session", media == self->pending ? self->pending_generation
+                                                                         : self->generation);
   json_object_set_object_member (message, "payload", payload);
   duet_signalling_send (self->signalling, message);
 }
@@ -183,6 +217,7 @@ finish (DuetCall             *self,
     return;
 
   g_clear_handle_id (&self->end_fallback, g_source_remove);
+  stop_reconnecting (self);
   if (self->ending && self->state == DUET_CALL_STATE_CONNECTED)
     duet_media_session_stop_after_flush (self->media);
   else
@@ -295,22 +330,49 @@ apply_my_video_state (DuetCall       *self,
 
 /* ---- server and peer events ---- */
 
+/* The session a signal is for: the current one, the one being tried, or
+ * (a peer's offer of a newer one) a fresh answering session; NULL for a
+ * stale one. Signals without a number are for the first session. */
+static DuetMediaSession *
+session_for_signal (DuetCall   *self,
+                    JsonObject *payload,
+                    const char *type)
+{
+  gint64 number = 0;
+
+  if (!duet_json_get_int (payload, "session", &number, NULL) || number < 0 || number > G_MAXINT)
+    return NULL;
+  if ((guint) number == self->generation)
+    return self->media;
+  if (self->pending != NULL && (guint) number == self->pending_generation)
+    return self->pending;
+  if (g_str_equal (type, "offer") && (guint) number > self->last_generation && !self->is_caller)
+    return try_new_path (self, (guint) number);
+  return NULL;
+}
+
 static void
 handle_signal (DuetCall   *self,
                JsonObject *message)
 {
   JsonObject *payload = json_object_get_object_member (message, "payload");
+  DuetMediaSession *media;
   const char *type;
   g_autoptr(GError) error = NULL;
 
   if (payload == NULL || (type = duet_json_get_string (payload, "type", FALSE, NULL)) == NULL)
     return;
+  if ((media = session_for_signal (self, payload, type)) == NULL)
+    {
+      g_debug ("Ignoring a %s for an old media session", type);
+      return;
+    }
 
   if (g_str_equal (type, "offer") || g_str_equal (type, "answer"))
     {
       const char *sdp = duet_json_get_string (payload, "sdp", FALSE, NULL);
 
-      if (sdp == NULL || !duet_media_session_set_remote_description (self->media, type, sdp, &error))
+      if (sdp == NULL || !duet_media_session_set_remote_description (media, type, sdp, &error))
         g_warning ("Ignoring the peer's %s: %s", type, error ? error->message : "no SDP");
     }
   else if (g_str_equal (type, "candidate"))
@@ -319,7 +381,7 @@ handle_signal (DuetCall   *self,
       gint64 mline = -1;
 
       if (duet_json_get_int (payload, "sdpMLineIndex", &mline, NULL) && mline >= 0 && mline < 64)
-        duet_media_session_add_remote_candidate (self->media, (guint) mline, candidate);
+        duet_media_session_add_remote_candidate (media, (guint) mline, candidate);
     }
 }
 
@@ -431,16 +493,148 @@ on_control_message (DuetMediaSession *media,
     }
 }
 
+/* ---- the media path: lost, tried anew, found ---- */
+
 static void
-on_peer_dead (DuetMediaSession *media,
-              DuetCall         *self)
+stop_reconnecting (DuetCall *self)
 {
+  g_clear_handle_id (&self->grace_source, g_source_remove);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  drop_pending (self);
+}
+
+static gboolean
+grace_expired (gpointer user_data)
+{
+  DuetCall *self = user_data;
   g_autoptr(JsonObject) message = new_request (self, "end_call");
 
-  g_debug ("Nothing from the peer for too long; ending the call");
+  self->grace_source = 0;
+  g_debug ("No media path for %u s; ending the call", self->network_grace_s);
   json_object_set_string_member (message, "reason", "NETWORK_UNSTABLE");
   duet_signalling_send (self->signalling, message);
   finish (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, DUET_DISCONNECT_SOURCE_CLOUD_SERVER, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  DuetCall *self = user_data;
+
+  self->retry_source = 0;
+  try_new_path (self, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+network_lost (DuetCall *self)
+{
+  if (self->network_lost || self->state != DUET_CALL_STATE_CONNECTED)
+    return;
+  self->network_lost = TRUE;
+  self->grace_source = g_timeout_add_seconds (self->network_grace_s, grace_expired, self);
+  g_signal_emit (self, signals[NETWORK_UNAVAILABLE], 0, self->network_grace_s);
+  /* the signalling socket may have died with the path, unnoticed */
+  duet_signalling_check_alive (self->signalling);
+  /* the caller offers, the callee answers whatever comes */
+  if (self->is_caller)
+    try_new_path (self, 0);
+}
+
+static void
+network_found (DuetCall *self)
+{
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (!self->network_lost)
+    return;
+  self->network_lost = FALSE;
+  g_clear_handle_id (&self->grace_source, g_source_remove);
+  g_signal_emit (self, signals[NETWORK_AVAILABLE], 0);
+}
+
+static void
+on_path_lost (DuetMediaSession *media,
+              DuetCall         *self)
+{
+  if (media == self->media)
+    network_lost (self);
+  else if (media == self->pending)
+    drop_pending (self);   /* it never came up; a retry may make another */
+}
+
+/* The pending session works: it becomes the call's, with the views and
+ * the media state of the old one */
+static void
+swap_in_pending (DuetCall *self)
+{
+  g_autoptr(DuetMediaSession) old = g_steal_pointer (&self->media);
+
+  g_debug ("Media session %u replaces %u", self->pending_generation, self->generation);
+  g_signal_handlers_disconnect_by_data (old, self);
+  for (guint i = 0; i < self->my_views->len; i++)
+    duet_media_session_remove_view (old, FALSE, g_ptr_array_index (self->my_views, i));
+  for (guint i = 0; i < self->peer_views->len; i++)
+    duet_media_session_remove_view (old, TRUE, g_ptr_array_index (self->peer_views, i));
+  duet_media_session_stop (old);
+
+  self->media = g_steal_pointer (&self->pending);
+  self->generation = self->pending_generation;
+  for (guint i = 0; i < self->my_views->len; i++)
+    duet_media_session_add_view (self->media, FALSE, g_ptr_array_index (self->my_views, i));
+  for (guint i = 0; i < self->peer_views->len; i++)
+    duet_media_session_add_view (self->media, TRUE, g_ptr_array_index (self->peer_views, i));
+}
+
+static void
+on_path_up (DuetMediaSession *media,
+            DuetCall         *self)
+{
+  if (media == self->pending)
+    swap_in_pending (self);
+  else if (media == self->media)
+    drop_pending (self);   /* the old path came back first */
+  else
+    return;
+  network_found (self);
+}
+
+/* A short blip is healed by the path itself; a new address needs a new
+ * session. The caller makes one, and keeps the old until it works. */
+static gboolean
+network_changed_cb (gpointer user_data)
+{
+  DuetCall *self = user_data;
+
+  self->retry_source = 0;
+  if (self->state == DUET_CALL_STATE_CONNECTED && self->pending == NULL)
+    try_new_path (self, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Back on the server (perhaps from a new address): offer at once rather
+ * than at the next retry, as earlier offers may have been lost */
+static void
+on_signalling_ready (DuetSignalling *signalling,
+                     GParamSpec     *pspec,
+                     DuetCall       *self)
+{
+  gboolean ready = FALSE;
+
+  g_object_get (signalling, "ready", &ready, NULL);
+  if (ready && self->network_lost && self->is_caller)
+    try_new_path (self, 0);
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    DuetCall         *self)
+{
+  if (!self->is_caller || self->state != DUET_CALL_STATE_CONNECTED || !available)
+    return;
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->retry_source = g_timeout_add (NETWORK_CHANGE_SETTLE_MS, network_changed_cb, self);
 }
 
 static void
@@ -450,6 +644,12 @@ on_media_error (DuetMediaSession *media,
 {
   g_autoptr(JsonObject) request = NULL;
 
+  if (media == self->pending)
+    {
+      g_warning ("A new media path failed: %s", message);
+      drop_pending (self);
+      return;
+    }
   if (self->state == DUET_CALL_STATE_DISCONNECTED || self->call_id == NULL)
     return;
   request = new_request (self, "end_call");
@@ -463,7 +663,8 @@ on_volume (DuetMediaSession *media,
            guint             level,
            DuetCall         *self)
 {
-  duet_my_media_status_update_volume (self->my_media_status, level);
+  if (media == self->media)
+    duet_my_media_status_update_volume (self->my_media_status, level);
 }
 
 static void
@@ -473,6 +674,74 @@ on_device_warning (DuetMediaSession *media,
 {
   g_message ("%s", message);
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
+}
+
+/* What the user chose goes with the call into every new session */
+static void
+apply_media_state (DuetCall         *self,
+                   DuetMediaSession *media)
+{
+  duet_media_session_set_mic_muted (media, duet_my_media_status_get_mic_muted (self->my_media_status));
+  duet_media_session_set_video_sending (media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
+  duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
+}
+
+static void
+connect_media (DuetCall         *self,
+               DuetMediaSession *media)
+{
+  g_signal_connect (media, "local-description", G_CALLBACK (on_local_description), self);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (on_local_candidate), self);
+  g_signal_connect (media, "control-message", G_CALLBACK (on_control_message), self);
+  g_signal_connect (media, "path-up", G_CALLBACK (on_path_up), self);
+  g_signal_connect (media, "path-lost", G_CALLBACK (on_path_lost), self);
+  g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
+  g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
+  g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+}
+
+static void
+drop_pending (DuetCall *self)
+{
+  if (self->pending == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->pending, self);
+  duet_media_session_stop (self->pending);
+  g_clear_object (&self->pending);
+}
+
+/* A fresh media session beside the current one: the caller's next offer
+ * (@number 0), or the answer to the peer's offer numbered @number */
+static DuetMediaSession *
+try_new_path (DuetCall *self,
+              guint     number)
+{
+  DuetMediaSession *media;
+
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->media_factory == NULL || self->factory_owner == NULL ||
+      self->state != DUET_CALL_STATE_CONNECTED)
+    return NULL;
+
+  drop_pending (self);
+  media = self->media_factory (self->is_caller, self->factory_owner);
+  if (media == NULL)
+    return NULL;
+  self->last_generation = number != 0 ? number : self->last_generation + 1;
+  self->pending_generation = self->last_generation;
+  self->pending = media;
+  g_debug ("Trying media session %u", self->pending_generation);
+  connect_media (self, media);
+  apply_media_state (self, media);
+  duet_media_session_open (media);
+
+  if (self->is_caller)
+    {
+      duet_media_session_create_offer (media);
+      if (self->network_lost)
+        self->retry_source = g_timeout_add (NEW_PATH_RETRY_MS, retry_cb, self);
+    }
+  return media;
 }
 
 /* ---- public API ---- */
@@ -640,6 +909,7 @@ duet_call_add_my_video_view (DuetCall   *self,
                              GstElement *sink)
 {
   g_return_if_fail (DUET_IS_CALL (self));
+  g_ptr_array_add (self->my_views, gst_object_ref (sink));
   duet_media_session_add_view (self->media, FALSE, sink);
 }
 
@@ -649,6 +919,7 @@ duet_call_remove_my_video_view (DuetCall   *self,
 {
   g_return_if_fail (DUET_IS_CALL (self));
   duet_media_session_remove_view (self->media, FALSE, sink);
+  g_ptr_array_remove (self->my_views, sink);
 }
 
 void
@@ -656,6 +927,7 @@ duet_call_add_peer_video_view (DuetCall   *self,
                                GstElement *sink)
 {
   g_return_if_fail (DUET_IS_CALL (self));
+  g_ptr_array_add (self->peer_views, gst_object_ref (sink));
   duet_media_session_add_view (self->media, TRUE, sink);
 }
 
@@ -665,6 +937,7 @@ duet_call_remove_peer_video_view (DuetCall   *self,
 {
   g_return_if_fail (DUET_IS_CALL (self));
   duet_media_session_remove_view (self->media, TRUE, sink);
+  g_ptr_array_remove (self->peer_views, sink);
 }
 
 const char *
@@ -747,6 +1020,12 @@ duet_call_dispose (GObject *object)
 
   g_clear_handle_id (&self->end_fallback, g_source_remove);
   g_clear_handle_id (&self->wait_connected_source, g_source_remove);
+  stop_reconnecting (self);
+  if (self->factory_owner != NULL)
+    g_object_remove_weak_pointer (self->factory_owner, &self->factory_owner);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
   if (self->media != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->media, self);
@@ -768,6 +1047,8 @@ duet_call_finalize (GObject *object)
   g_free (self->peer_user_id);
   g_free (self->peer_service_id);
   g_ptr_array_unref (self->local_mids);
+  g_ptr_array_unref (self->my_views);
+  g_ptr_array_unref (self->peer_views);
 
   G_OBJECT_CLASS (duet_call_parent_class)->finalize (object);
 }
@@ -837,6 +1118,14 @@ duet_call_class_init (DuetCallClass *klass)
   /* device-warning (message): a camera or microphone is missing; not fatal */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* network-unavailable (seconds_left): nothing from the peer for a while,
+   * on either side; the call ends with NETWORK_UNSTABLE after seconds_left
+   * unless network-available comes first. PlanetKit's event of that name. */
+  signals[NETWORK_UNAVAILABLE] =
+    g_signal_new ("network-unavailable", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  /* network-available: media flows again, on the old path or a new one */
+  signals[NETWORK_AVAILABLE] =
+    g_signal_new ("network-available", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -844,6 +1133,9 @@ duet_call_init (DuetCall *self)
 {
   self->my_media_status = duet_my_media_status_new ();
   self->local_mids = g_ptr_array_new_with_free_func (g_free);
+  self->my_views = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->peer_views = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->network_grace_s = DUET_CALL_DEFAULT_NETWORK_GRACE;
 }
 
 DuetCall *
@@ -872,14 +1164,36 @@ duet_call_new (DuetSignalling        *signalling,
   duet_media_session_set_video_sending (media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
   duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
 
-  g_signal_connect (media, "local-description", G_CALLBACK (on_local_description), self);
-  g_signal_connect (media, "local-candidate", G_CALLBACK (on_local_candidate), self);
-  g_signal_connect (media, "control-message", G_CALLBACK (on_control_message), self);
-  g_signal_connect (media, "peer-dead", G_CALLBACK (on_peer_dead), self);
-  g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
-  g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
-  g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+  connect_media (self, media);
   return self;
+}
+
+/**
+ * duet_call_set_reconnect: (skip)
+ * @factory: makes and starts a fresh media session for this call
+ * @owner: the object @factory needs (held weakly)
+ * @grace_s: how long the media path may be lost before the call ends
+ *
+ * Without this a lost path simply ends the call after @grace_s.
+ */
+void
+duet_call_set_reconnect (DuetCall         *self,
+                         DuetMediaFactory  factory,
+                         gpointer          owner,
+                         guint             grace_s)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+
+  self->media_factory = factory;
+  self->factory_owner = owner;
+  g_object_add_weak_pointer (owner, &self->factory_owner);
+  self->network_grace_s = MAX (grace_s, 1);
+  g_signal_connect_object (self->signalling, "notify::ready", G_CALLBACK (on_signalling_ready), self, 0);
+  if (self->is_caller && self->monitor == NULL)
+    {
+      self->monitor = g_object_ref (g_network_monitor_get_default ());
+      g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
+    }
 }
 
 void

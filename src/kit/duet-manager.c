@@ -42,6 +42,7 @@ struct _DuetManager
   GStrv           extra_ice;     /* the same in webrtcbin's form */
   GStrv           server_ice;    /* the server's, webrtcbin's form */
   DuetIceTransportPolicy ice_policy;
+  guint           network_grace; /* seconds */
 };
 
 G_DEFINE_FINAL_TYPE (DuetManager, duet_manager, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ enum {
   PROP_ECHO_CANCEL,
   PROP_ICE_SERVERS,
   PROP_ICE_TRANSPORT_POLICY,
+  PROP_NETWORK_GRACE_PERIOD,
   N_PROPS
 };
 
@@ -457,6 +459,22 @@ new_media (DuetManager *self,
   return media;
 }
 
+/* A call's fresh media session after a network change */
+static DuetMediaSession *
+renew_media (gboolean offerer,
+             gpointer owner)
+{
+  g_autoptr(DuetMediaSession) media = new_media (owner, offerer);
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_media_session_start (media, &error))
+    {
+      g_warning ("Cannot start a new media path: %s", error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&media);
+}
+
 static void
 return_failure (GTask               *task,
                 DuetStartFailReason  reason,
@@ -605,6 +623,7 @@ duet_manager_make_call_async (DuetManager         *self,
                         duet_make_call_param_get_peer_service_id (param),
                         duet_make_call_param_get_media_type (param),
                         duet_make_call_param_get_initial_video_state (param));
+  duet_call_set_reconnect (call, renew_media, self, self->network_grace);
   if (!duet_media_session_start (media, &error))
     {
       return_failure (task, DUET_START_FAIL_REASON_NOT_INITIALIZED, error->message);
@@ -670,6 +689,7 @@ verify_call_replied (GObject      *source,
                         duet_json_get_string (reply, "caller_user", FALSE, NULL),
                         duet_json_get_string (reply, "caller_service", FALSE, NULL),
                         media_type, DUET_INITIAL_VIDEO_STATE_RESUME);
+  duet_call_set_reconnect (call, renew_media, self, self->network_grace);
   if (!duet_media_session_start (media, &error))
     {
       g_autoptr(JsonObject) decline = json_object_new ();
@@ -796,6 +816,7 @@ duet_manager_get_property (GObject    *object,
     case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
     case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
     case PROP_ICE_TRANSPORT_POLICY: g_value_set_enum (value, self->ice_policy); break;
+    case PROP_NETWORK_GRACE_PERIOD: g_value_set_uint (value, self->network_grace); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -823,6 +844,7 @@ duet_manager_set_property (GObject      *object,
         g_warning ("ice-servers not changed: %s", error->message);
       break;
     case PROP_ICE_TRANSPORT_POLICY: self->ice_policy = g_value_get_enum (value); break;
+    case PROP_NETWORK_GRACE_PERIOD: self->network_grace = g_value_get_uint (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -845,7 +867,7 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
   properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
   properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
-  /* 0: the media session's default (5 s, or DUET_LIVENESS_TIMEOUT_MS) */
+  /* 0: the media session's default (2.5 s, or DUET_LIVENESS_TIMEOUT_MS) */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
   /* tls-ca-file: PEM file of the CAs that may sign the server's certificate
    * (https/wss); NULL or "" for the system CAs. Read at connect. */
@@ -860,6 +882,10 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_ICE_TRANSPORT_POLICY] =
     g_param_spec_enum ("ice-transport-policy", NULL, NULL, DUET_TYPE_ICE_TRANSPORT_POLICY,
                        DUET_ICE_TRANSPORT_POLICY_ALL, flags);
+  /* network-grace-period: seconds a call's media path may be lost (while
+   * a new one is tried) before the call ends with NETWORK_UNSTABLE */
+  properties[PROP_NETWORK_GRACE_PERIOD] =
+    g_param_spec_uint ("network-grace-period", NULL, NULL, 1, 3600, DUET_CALL_DEFAULT_NETWORK_GRACE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* incoming-call (DuetCcParam): the server's push; verify it to ring */
@@ -890,6 +916,7 @@ duet_manager_init (DuetManager *self)
 {
   /* DUET_ECHO_CANCEL=0 turns it off for scripts and tests */
   self->echo_cancel = g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") != 0;
+  self->network_grace = DUET_CALL_DEFAULT_NETWORK_GRACE;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 }

@@ -83,7 +83,8 @@ struct _DuetMediaSession
   gboolean          opened;
   gboolean          video_sending;
   gboolean          stopped;
-  gboolean          peer_dead;
+  gboolean          path_up;              /* the peer was heard lately */
+  gboolean          path_lost_told;       /* path-lost emitted since it was last up */
   guint             heartbeat_source;
   guint             liveness_source;
   guint             flush_source;
@@ -135,7 +136,8 @@ enum {
   LOCAL_DESCRIPTION,
   LOCAL_CANDIDATE,
   CONTROL_MESSAGE,
-  PEER_DEAD,
+  PATH_UP,
+  PATH_LOST,
   VOLUME,
   DEVICE_WARNING,
   MEDIA_ERROR,
@@ -984,21 +986,36 @@ heartbeat_cb (gpointer user_data)
  * so a path that has yet to come up gets this many times as long */
 #define SETUP_LIVENESS_FACTOR 3
 
+/* Traffic this recent means the path works (again) */
+#define HEARD_RECENTLY_MS 750
+
+/* Watches the path while the call is up: path-lost once the peer has been
+ * quiet for the liveness timeout, path-up when it is heard again. Nothing
+ * ends here; the call decides what a lost path means. */
 static gboolean
 liveness_cb (gpointer user_data)
 {
   DuetMediaSession *self = user_data;
+  gboolean heard = g_atomic_int_get (&self->peer_heard);
   guint limit = self->liveness_timeout_ms;
+  gint64 idle = peer_idle_ms (self);
 
-  if (!g_atomic_int_get (&self->peer_heard))
+  if (!heard)
     limit *= SETUP_LIVENESS_FACTOR;
-  if (self->peer_dead || peer_idle_ms (self) < limit)
-    return G_SOURCE_CONTINUE;
 
-  self->peer_dead = TRUE;
-  self->liveness_source = 0;
-  g_signal_emit (self, signals[PEER_DEAD], 0);
-  return G_SOURCE_REMOVE;
+  if (!self->path_up && heard && idle < HEARD_RECENTLY_MS)
+    {
+      self->path_up = TRUE;
+      self->path_lost_told = FALSE;
+      g_signal_emit (self, signals[PATH_UP], 0);
+    }
+  else if (!self->path_lost_told && idle >= limit)
+    {
+      self->path_up = FALSE;
+      self->path_lost_told = TRUE;
+      g_signal_emit (self, signals[PATH_LOST], 0);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- bus ---- */
@@ -1714,7 +1731,7 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 1, 120, 30, flags);
   /* Receive jitterbuffer; webrtcbin's 200 ms default is for streaming */
   properties[PROP_LATENCY] = g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 50, flags);
-  properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 500, 600000, 5000, flags);
+  properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 500, 600000, 2500, flags);
   properties[PROP_LEVEL_INTERVAL] = g_param_spec_uint ("level-interval", NULL, NULL, 10, 10000, 500, flags);
   /* ice-servers: "stun://host:port" and "turn[s]://user:pass@host:port?transport=…"
    * (webrtcbin's form, credentials escaped); read when the session starts */
@@ -1734,8 +1751,14 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[CONTROL_MESSAGE] =
     g_signal_new ("control-message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
-  signals[PEER_DEAD] =
-    g_signal_new ("peer-dead", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+  /* path-up: the peer is heard, for the first time or again after path-lost */
+  signals[PATH_UP] =
+    g_signal_new ("path-up", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* path-lost: nothing from the peer for liveness-timeout (three times that
+   * before it was first heard: ICE and DTLS may still be at work) */
+  signals[PATH_LOST] =
+    g_signal_new ("path-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[VOLUME] =
     g_signal_new ("volume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

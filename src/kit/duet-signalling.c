@@ -7,7 +7,10 @@
  * before that (or while reconnecting) wait in a queue, so a call's
  * media_state or end_call sent during a server restart still goes out.
  * A dropped socket is reopened with exponential backoff; a refused token
- * (401) or a session taken over by another client stops that.
+ * (401) or a session taken over by another client stops that. A socket
+ * the server has been silent on for too long, or one opened before the
+ * machine's network changed, is given up at once: its TCP connection may
+ * be dead without either end knowing.
  */
 #include <libsoup/soup.h>
 
@@ -19,6 +22,11 @@
 #define BACKOFF_MAX_MS   5000
 #define KEEPALIVE_S      5
 #define REQUEST_TIMEOUT_S 15
+/* The server answers our keepalive ping; this much silence means the path is gone */
+#define SILENT_MAX_S     12
+#define NETWORK_SETTLE_MS 500
+/* How long the server has to answer when a call asks whether it is there */
+#define CHECK_MS         2000
 
 /* A request waiting for its reply */
 typedef struct
@@ -49,6 +57,12 @@ struct _DuetSignalling
   guint                    backoff_ms;
   gboolean                 running;
   gboolean                 ready;
+  gint64                   last_heard;    /* monotonic µs */
+  guint                    watchdog;
+  guint                    check_source;
+  gint64                   check_sent;
+  guint                    network_source;
+  GNetworkMonitor         *monitor;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSignalling, duet_signalling, G_TYPE_OBJECT)
@@ -139,6 +153,8 @@ schedule_retry (DuetSignalling *self)
 static void
 drop_socket (DuetSignalling *self)
 {
+  g_clear_handle_id (&self->watchdog, g_source_remove);
+  g_clear_handle_id (&self->check_source, g_source_remove);
   if (self->ws == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->ws, self);
@@ -240,6 +256,7 @@ on_ws_message (SoupWebsocketConnection *ws,
   gsize length;
   const char *data = g_bytes_get_data (bytes, &length);
 
+  self->last_heard = g_get_monotonic_time ();
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
 
@@ -265,6 +282,97 @@ on_ws_closed (SoupWebsocketConnection *ws,
   g_debug ("WebSocket closed (code %u)", soup_websocket_connection_get_close_code (ws));
   drop_socket (self);
   schedule_retry (self);
+}
+
+static void
+send_ping (DuetSignalling *self)
+{
+  g_autoptr(JsonObject) ping = json_object_new ();
+
+  json_object_set_string_member (ping, "type", "ping");
+  json_object_set_string_member (ping, "id", "keepalive");
+  send_now (self, ping);
+}
+
+/* Gives up this socket and opens another now */
+static void
+reconnect_now (DuetSignalling *self,
+               const char     *why)
+{
+  g_debug ("Reconnecting to %s: %s", self->server_url, why);
+  drop_socket (self);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  self->backoff_ms = BACKOFF_MIN_MS;
+  if (self->running)
+    open_socket (self);
+}
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  DuetSignalling *self = user_data;
+
+  if (g_get_monotonic_time () - self->last_heard > SILENT_MAX_S * G_USEC_PER_SEC)
+    {
+      self->watchdog = 0;
+      reconnect_now (self, "the server has been silent too long");
+      return G_SOURCE_REMOVE;
+    }
+  if (self->ready)
+    send_ping (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_cb (gpointer user_data)
+{
+  DuetSignalling *self = user_data;
+
+  self->check_source = 0;
+  if (self->last_heard < self->check_sent)
+    reconnect_now (self, "the server did not answer");
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * duet_signalling_check_alive:
+ *
+ * Asks the server for a sign of life now and reconnects if none comes
+ * within 2 s: a call that lost its media path wants to know at once
+ * whether its signalling went with it.
+ */
+void
+duet_signalling_check_alive (DuetSignalling *self)
+{
+  g_return_if_fail (DUET_IS_SIGNALLING (self));
+
+  if (!self->ready || self->check_source != 0)
+    return;
+  self->check_sent = g_get_monotonic_time ();
+  send_ping (self);
+  self->check_source = g_timeout_add (CHECK_MS, check_cb, self);
+}
+
+static gboolean
+network_settled_cb (gpointer user_data)
+{
+  DuetSignalling *self = user_data;
+
+  self->network_source = 0;
+  if (self->ws != NULL)
+    reconnect_now (self, "the network changed");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    DuetSignalling  *self)
+{
+  if (!self->running || !available)
+    return;
+  g_clear_handle_id (&self->network_source, g_source_remove);
+  self->network_source = g_timeout_add (NETWORK_SETTLE_MS, network_settled_cb, self);
 }
 
 static void
@@ -303,6 +411,8 @@ on_connected (GObject      *source,
     }
 
   self->ws = ws;
+  self->last_heard = g_get_monotonic_time ();
+  self->watchdog = g_timeout_add_seconds (KEEPALIVE_S, watchdog_cb, self);
   soup_websocket_connection_set_keepalive_interval (ws, KEEPALIVE_S);
   soup_websocket_connection_set_max_incoming_payload_size (ws, 256 * 1024);
   g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
@@ -352,6 +462,9 @@ duet_signalling_dispose (GObject *object)
   DuetSignalling *self = DUET_SIGNALLING (object);
 
   duet_signalling_stop (self);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
   g_queue_clear_full (&self->outbox, (GDestroyNotify) json_object_unref);
   g_hash_table_remove_all (self->pending);
   g_clear_object (&self->session);
@@ -426,6 +539,8 @@ duet_signalling_init (DuetSignalling *self)
   g_queue_init (&self->outbox);
   self->backoff_ms = BACKOFF_MIN_MS;
   self->session = soup_session_new_with_options ("timeout", 10, NULL);
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
 }
 
 DuetSignalling *
@@ -514,6 +629,7 @@ duet_signalling_stop (DuetSignalling *self)
 
   self->running = FALSE;
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_handle_id (&self->network_source, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);

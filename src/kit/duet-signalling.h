@@ -34,4 +34,6 @@ JsonObject     *duet_signalling_request_finish (DuetSignalling       *self,
 void            duet_signalling_send           (DuetSignalling       *self,
                                                 JsonObject           *message);
 
+void            duet_signalling_check_alive     (DuetSignalling      *self);
+
 G_END_DECLS

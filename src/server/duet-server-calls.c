@@ -837,7 +837,9 @@ string_member_ok (JsonObject *object,
   return error == NULL && (value != NULL || !required);
 }
 
-/* Only the browser's forms pass, rebuilt so that nothing else is relayed */
+/* Only the browser's forms pass, rebuilt so that nothing else is relayed;
+ * "session" numbers the media session a signal belongs to, so that one
+ * can replace another mid-call */
 static JsonObject *
 validate_signal_payload (JsonObject *message)
 {
@@ -845,13 +847,17 @@ validate_signal_payload (JsonObject *message)
   g_autoptr(JsonObject) clean = json_object_new ();
   JsonObject *payload;
   const char *type;
+  gint64 session = 0;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return NULL;
   payload = json_node_get_object (node);
-  if (!string_member_ok (payload, "type", TRUE))
+  if (!string_member_ok (payload, "type", TRUE) ||
+      !duet_json_get_int (payload, "session", &session, NULL) || session < 0 || session > G_MAXINT32)
     return NULL;
   type = json_object_get_string_member (payload, "type");
+  if (json_object_has_member (payload, "session"))
+    json_object_set_int_member (clean, "session", session);
 
   if (g_str_equal (type, "offer") || g_str_equal (type, "answer"))
     {

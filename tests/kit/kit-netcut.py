@@ -1,19 +1,29 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The network between two duet-call clients is cut mid-call.
+"""The network between two duet-call clients is cut, or changes, mid-call.
 
 Three network namespaces made here and removed on exit (whatever happens):
   duet-hub-PID  bridge br0 10.231.0.254/24, duet-server listens there
   duet-a-PID    alice, 10.231.0.1/24 on a veth to the bridge
   duet-b-PID    bob,   10.231.0.2/24 on a veth to the bridge
 The addresses exist only inside these namespaces; nothing touches the host's
-network. The cut: `ip link set ... down` (or netem loss 100%) on alice's
-side. Both clients must end with NETWORK_UNSTABLE within the liveness bound.
+network. Scenarios:
+  link-down       alice's link goes down for good (`ip link set ... down`):
+                  both clients say network-unavailable, then end with
+                  NETWORK_UNSTABLE once the grace period is over
+  netem-loss      the same with netem loss 100% (where the kernel has it)
+  blip            the link is down for 3 s: network-unavailable, then
+                  network-available on both sides, media flows again, and
+                  the call goes on
+  address-change  alice's address changes mid-call: the old path is dead,
+                  a fresh media session is negotiated and swapped in, and
+                  the call goes on
 
-Usage: kit-netcut.py {link-down,netem-loss}
+Usage: kit-netcut.py {link-down,netem-loss,blip,address-change}
 Exit 77 (skip) without root or without `ip netns`/veth/bridge support.
 """
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -30,7 +40,8 @@ SKIP = 77
 PID = os.getpid()
 HUB, NS_A, NS_B = "duet-hub-%d" % PID, "duet-a-%d" % PID, "duet-b-%d" % PID
 SERVER_IP = "10.231.0.254"
-BOUND_S = kc.LIVENESS_MS / 1000 + 2.5   # same bound as the peer-killed scenario
+LOST_S = kc.LIVENESS_MS / 1000 + 2.5              # network-unavailable after the cut
+BOUND_S = kc.LIVENESS_MS / 1000 + kc.GRACE_S + 2.5  # the end, as for a killed peer
 
 
 def ip(*args, check=True):
@@ -66,17 +77,74 @@ def cut(how):
         ip("netns", "exec", NS_A, "tc", "qdisc", "add", "dev", "va", "root", "netem", "loss", "100%")
 
 
-def scenario(ctx, how):
+# Long enough for a 3 s cut or a renegotiation to heal within it
+HEAL_GRACE_S = 15
+
+
+def start_call(ctx, grace=None):
     ctx.server_args = dict(grace=30, extra=["--listen", SERVER_IP], prefix=["ip", "netns", "exec", HUB])
-    bob = ctx.client("bob", ["listen", "--auto-accept"], prefix=["ip", "netns", "exec", NS_B])
+    options = ["--network-grace-period", str(grace)] if grace else []
+    bob = ctx.client("bob", ["listen", "--auto-accept"], options=options, prefix=["ip", "netns", "exec", NS_B])
     bob.wait("server-connected", 15)
-    alice = ctx.client("alice", ["call", "bob"], prefix=["ip", "netns", "exec", NS_A])
+    alice = ctx.client("alice", ["call", "bob"], options=options, prefix=["ip", "netns", "exec", NS_A])
     alice.wait("connected", 20)
     bob.wait("connected", 20)
     kc.media_flows(alice)
     kc.media_flows(bob)
+    return alice, bob
+
+
+def heals(alice, bob, t0, restored):
+    """Both lose the path, both get it back, media flows again, nobody hangs up"""
+    for c in (alice, bob):
+        e = c.wait("network-unavailable", LOST_S + 5)
+        kc.check(e["seconds_left"] == HEAL_GRACE_S, "%s: network-unavailable %s" % (c.user, e))
+    for c in (alice, bob):
+        c.wait("network-available", HEAL_GRACE_S)
+        took = time.monotonic() - restored
+        print("%s: network-available %.2f s after the network came back" % (c.user, took))
+    for c in (alice, bob):
+        frames = c.last_stats().get("video_frames_decoded", 0)
+        c.wait_stats(lambda e, f=frames: e["video_frames_decoded"] > f + 10, what="video after the cut")
+        kc.check(not c.has("disconnected"), "%s: the call ended: %s" % (c.user, c.names()))
+    kc.check(time.monotonic() - t0 < HEAL_GRACE_S + LOST_S, "healing took too long")
+
+
+# 3 s, or long enough that the liveness timeout (longer under the
+# sanitizers) sees the path go quiet
+BLIP_S = max(3, kc.LIVENESS_MS / 1000 + 2)
+
+
+def blip(ctx):
+    alice, bob = start_call(ctx, HEAL_GRACE_S)
+    t0 = time.monotonic()
+    ip("-n", HUB, "link", "set", "ha", "down")
+    time.sleep(BLIP_S)
+    ip("-n", HUB, "link", "set", "ha", "up")
+    heals(alice, bob, t0, time.monotonic())
+
+
+def address_change(ctx):
+    alice, bob = start_call(ctx, HEAL_GRACE_S)
+    t0 = time.monotonic()
+    # as after a new DHCP lease: the old address goes, a new one comes
+    ip("-n", NS_A, "addr", "del", "10.231.0.1/24", "dev", "va")
+    ip("-n", NS_A, "addr", "add", "10.231.0.11/24", "dev", "va")
+    heals(alice, bob, t0, t0)
+
+
+def scenario(ctx, how):
+    if how == "blip":
+        return blip(ctx)
+    if how == "address-change":
+        return address_change(ctx)
+    alice, bob = start_call(ctx)
     t0 = time.monotonic()
     cut(how)
+    for c in (alice, bob):
+        e = c.wait("network-unavailable", LOST_S + 5)
+        took = time.monotonic() - t0
+        kc.check(took < LOST_S, "%s: lost path noticed after %.1f s (bound %.1f s)" % (c.user, took, LOST_S))
     for c in (alice, bob):
         left = BOUND_S - (time.monotonic() - t0)
         e = c.wait("disconnected", max(left, 0.1) + 5)
@@ -89,8 +157,8 @@ def scenario(ctx, how):
 
 def main():
     how = sys.argv[1] if len(sys.argv) > 1 else "link-down"
-    if how not in ("link-down", "netem-loss"):
-        print("usage: kit-netcut.py {link-down,netem-loss}", file=sys.stderr)
+    if how not in ("link-down", "netem-loss", "blip", "address-change"):
+        print("usage: kit-netcut.py {link-down,netem-loss,blip,address-change}", file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
@@ -118,8 +186,11 @@ def main():
             except kc.Fail as e:
                 print("FAIL %s: %s" % (how, e))
                 for c in ctx.clients:
-                    print("--- %s events %s" % (c.user, c.names()))
-                    sys.stdout.write(open(c.stderr_path, errors="replace").read()[-2000:])
+                    print("--- %s events" % c.user)
+                    for ev in c.events:
+                        if ev.get("event") not in ("audio-description-update", "stats"):
+                            print(json.dumps(ev))
+                    sys.stdout.write(open(c.stderr_path, errors="replace").read()[-int(os.environ.get("DUET_TEST_STDERR_TAIL", "2000")):])
                 return 1
             finally:
                 ctx.close()
