@@ -140,7 +140,7 @@ test_loopback (void)
   g_signal_connect (f.a, "local-candidate", G_CALLBACK (on_candidate), f.b);
   g_signal_connect (f.b, "local-candidate", G_CALLBACK (on_candidate), f.a);
   g_signal_connect (f.b, "control-message", G_CALLBACK (on_control), &f);
-  g_signal_connect (f.a, "peer-dead", G_CALLBACK (on_dead), &f);
+  g_signal_connect (f.a, "path-lost", G_CALLBACK (on_dead), &f);
 
   g_assert_true (duet_media_session_start (f.a, &error));
   g_assert_true (duet_media_session_start (f.b, &error));
@@ -207,7 +207,7 @@ test_unheard_peer (void)
   f.a = duet_media_session_new (TRUE);
   g_object_set (f.a, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
                 "liveness-timeout", 1000, NULL);
-  g_signal_connect (f.a, "peer-dead", G_CALLBACK (on_dead), &f);
+  g_signal_connect (f.a, "path-lost", G_CALLBACK (on_dead), &f);
   g_assert_true (duet_media_session_start (f.a, &error));
   duet_media_session_create_offer (f.a);
   duet_media_session_open (f.a);
