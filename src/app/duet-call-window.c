@@ -49,6 +49,9 @@ struct _DuetCallWindow
   GtkButton            *pause_button;
   GtkButton            *video_button;
   GtkButton            *fullscreen_button;
+  GtkWidget            *reconnecting_box;
+  GtkSpinner           *reconnecting_spinner;
+  GtkLabel             *reconnecting_label;
 
   char                 *peer_user_id;
   DuetMediaType         media_type;
@@ -63,6 +66,8 @@ struct _DuetCallWindow
   GDBusConnection      *export_connection;
 
   gint64                connected_at;
+  gint64                reconnect_deadline;   /* monotonic µs; 0: not reconnecting */
+  guint                 countdown_id;
   guint                 clock_id;
   guint                 quality_id;
   guint                 close_id;
@@ -176,8 +181,60 @@ clock_cb (gpointer user_data)
   DuetCallWindow *self = user_data;
   g_autofree char *text = format_duration ((g_get_monotonic_time () - self->connected_at) / G_USEC_PER_SEC);
 
-  set_status (self, text, FALSE);
+  if (self->reconnect_deadline == 0)
+    set_status (self, text, FALSE);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- reconnecting ---- */
+
+static gboolean
+countdown_cb (gpointer user_data)
+{
+  DuetCallWindow *self = user_data;
+  gint64 left = MAX (0, (self->reconnect_deadline - g_get_monotonic_time () + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  g_autofree char *text = NULL;
+
+  /* Translators: %d is a number of seconds */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "The call ends in %d second unless the connection comes back",
+                                       "The call ends in %d seconds unless the connection comes back",
+                                       left), (int) left);
+  gtk_label_set_label (self->reconnecting_label, text);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_reconnecting_ui (DuetCallWindow *self)
+{
+  self->reconnect_deadline = 0;
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  gtk_spinner_stop (self->reconnecting_spinner);
+  gtk_widget_set_visible (self->reconnecting_box, FALSE);
+}
+
+/* The peer's picture stays as it was: the view keeps its last frame */
+static void
+on_network_unavailable (DuetCallWindow *self,
+                        guint           seconds_left)
+{
+  if (self->ended)
+    return;
+  self->reconnect_deadline = g_get_monotonic_time () + seconds_left * G_USEC_PER_SEC;
+  set_status (self, _("Reconnecting…"), TRUE);
+  countdown_cb (self);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  self->countdown_id = g_timeout_add_seconds (1, countdown_cb, self);
+  gtk_spinner_start (self->reconnecting_spinner);
+  gtk_widget_set_visible (self->reconnecting_box, TRUE);
+}
+
+static void
+on_network_available (DuetCallWindow *self)
+{
+  stop_reconnecting_ui (self);
+  if (!self->ended && self->clock_id != 0)
+    clock_cb (self);
 }
 
 static Quality
@@ -357,6 +414,7 @@ end_ui (DuetCallWindow *self,
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   self->ended = TRUE;
+  stop_reconnecting_ui (self);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->quality_id, g_source_remove);
   if (self->inhibit_cookie != 0 && app != NULL)
@@ -628,6 +686,7 @@ duet_call_window_dispose (GObject *object)
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   g_clear_handle_id (&self->clock_id, g_source_remove);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_handle_id (&self->quality_id, g_source_remove);
   g_clear_handle_id (&self->close_id, g_source_remove);
   if (self->inhibit_cookie != 0 && app != NULL)
@@ -684,6 +743,9 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, pause_button);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, video_button);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, fullscreen_button);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_box);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_spinner);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_label);
   gtk_widget_class_bind_template_callback (widget_class, peer_view_pressed_cb);
 }
 
@@ -791,6 +853,8 @@ duet_call_window_set_call (DuetCallWindow *self,
   g_signal_connect_swapped (call, "verified", G_CALLBACK (on_verified), self);
   g_signal_connect_swapped (call, "connected", G_CALLBACK (on_connected), self);
   g_signal_connect_swapped (call, "disconnected", G_CALLBACK (on_disconnected), self);
+  g_signal_connect_swapped (call, "network-unavailable", G_CALLBACK (on_network_unavailable), self);
+  g_signal_connect_swapped (call, "network-available", G_CALLBACK (on_network_available), self);
   g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_peer_mic_muted_changed), self);
   g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
   g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
