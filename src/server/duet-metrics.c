@@ -129,6 +129,9 @@ duet_metrics_to_prometheus (DuetMetrics *self)
   append_value (out, "duet_password_checks_busy_total", "counter",
                 "Sign-ins refused (503) because too many password checks were waiting",
                 self->password_checks_busy);
+  append_value (out, "duet_ice_credentials_issued_total", "counter",
+                "TURN credentials handed out, in hello and ice_servers events",
+                self->ice_credentials_issued);
 
   return g_string_free (out, FALSE);
 }

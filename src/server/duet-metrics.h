@@ -50,6 +50,7 @@ typedef struct
   guint64     calls_rate_limited;
   guint64     calls_pruned;
   guint64     password_checks_busy;
+  guint64     ice_credentials_issued;
 } DuetMetrics;
 
 void  duet_metrics_init          (DuetMetrics          *self);

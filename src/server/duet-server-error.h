@@ -20,6 +20,7 @@ typedef enum
   DUET_SERVER_ERROR_BAD_PASSWORD,
   DUET_SERVER_ERROR_BAD_TOKEN,
   DUET_SERVER_ERROR_CRYPTO,
+  DUET_SERVER_ERROR_INVALID_CONFIG,
 } DuetServerError;
 
 GQuark duet_server_error_quark (void);

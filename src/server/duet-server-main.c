@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <sodium.h>
 
+#include "duet-ice-servers.h"
 #include "duet-protocol.h"
 #include "duet-server.h"
 #include "duet-store.h"
@@ -85,10 +86,52 @@ drain (DuetServer *server)
     }
 }
 
+/* Checks the STUN/TURN options and reads the secret (into *out_secret,
+ * NULL without TURN); FALSE with a usage error in @message */
+static gboolean
+check_ice_options (char       **stun_uris,
+                   char       **turn_uris,
+                   const char  *secret_file,
+                   char       **out_secret,
+                   char       **message)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_secret = NULL;
+  for (guint i = 0; stun_uris != NULL && stun_uris[i] != NULL; i++)
+    if (!duet_ice_uri_check (stun_uris[i], DUET_ICE_URI_STUN, &error))
+      {
+        g_autofree char *shown = g_utf8_make_valid (stun_uris[i], -1);
+        *message = g_strdup_printf ("invalid --stun-uri “%s”: %s", shown, error->message);
+        return FALSE;
+      }
+  for (guint i = 0; turn_uris != NULL && turn_uris[i] != NULL; i++)
+    if (!duet_ice_uri_check (turn_uris[i], DUET_ICE_URI_TURN, &error))
+      {
+        g_autofree char *shown = g_utf8_make_valid (turn_uris[i], -1);
+        *message = g_strdup_printf ("invalid --turn-uri “%s”: %s", shown, error->message);
+        return FALSE;
+      }
+
+  if (turn_uris == NULL && secret_file == NULL)
+    return TRUE;
+  if (turn_uris == NULL)
+    *message = g_strdup ("--turn-secret-file is only used with --turn-uri");
+  else if (secret_file == NULL)
+    *message = g_strdup ("--turn-uri needs --turn-secret-file (the secret shared with the TURN server)");
+  else if ((*out_secret = duet_ice_read_secret (secret_file, &error)) == NULL)
+    *message = g_strdup (error->message);
+  return *out_secret != NULL;
+}
+
 static int
 cmd_serve (int argc, char **argv)
 {
   g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
+  g_autofree char *turn_secret_file = NULL, *ice_problem = NULL;
+  g_auto(GStrv) stun_uris = NULL, turn_uris = NULL;
+  char *turn_secret = NULL;
+  int turn_ttl = DUET_SERVER_DEFAULT_TURN_TTL;
   int port = 0, ring = 60, grace = 10, lifetime = 43200, login_rate = 30;
   int max_conn = DUET_SERVER_DEFAULT_MAX_CONNECTIONS;
   int max_pending = DUET_SERVER_DEFAULT_MAX_PENDING;
@@ -122,7 +165,11 @@ cmd_serve (int argc, char **argv)
     { "missed-calls-max", 0, 0, G_OPTION_ARG_INT, &missed_max, "Missed calls delivered at sign-in, newest first (100)", "N" },
     { "history-max", 0, 0, G_OPTION_ARG_INT, &history_max, "Calls kept per account (1000)", "N" },
     { "history-days", 0, 0, G_OPTION_ARG_INT, &history_days, "Days calls are kept (90)", "DAYS" },
+    { "stun-uri", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun_uris, "STUN server for clients, stun:HOST[:PORT] (repeatable)", "URI" },
+    { "turn-uri", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn_uris, "TURN server for clients, turn:HOST[:PORT][?transport=udp|tcp] or turns:HOST[:PORT] (repeatable)", "URI" },
+    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &turn_secret_file, "File holding the TURN server's static-auth-secret", "FILE" },
     { "prune-interval", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &prune_interval, "Seconds between history prunes", "SECONDS" },
+    { "turn-ttl", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &turn_ttl, "Seconds TURN credentials live (86400)", "SECONDS" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- run the Duet app server");
@@ -144,12 +191,17 @@ cmd_serve (int argc, char **argv)
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
       login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
-      missed_max < 1 || history_max < 1 || history_days < 1 || prune_interval < 1)
+      missed_max < 1 || history_max < 1 || history_days < 1 || prune_interval < 1 || turn_ttl < 1)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
+  if (!check_ice_options (stun_uris, turn_uris, turn_secret_file, &turn_secret, &ice_problem))
+    return usage_error (context, ice_problem);
 
   store = duet_store_open (db, &error);
   if (store == NULL)
-    return fail (error);
+    {
+      duet_ice_free_secret (turn_secret);
+      return fail (error);
+    }
 
   options = (DuetServerOptions) {
     .listen = listen, .port = port, .tls_cert = cert, .tls_key = key, .service = service,
@@ -160,8 +212,13 @@ cmd_serve (int argc, char **argv)
     .max_hashing = max_hashing, .calls_per_minute = calls_per_minute,
     .missed_calls_max = missed_max, .history_max = history_max, .history_days = history_days,
     .prune_interval = prune_interval,
+    .stun_uris = (const char * const *) stun_uris, .turn_uris = (const char * const *) turn_uris,
+    .turn_secret = turn_secret, .turn_ttl = turn_ttl,
   };
   server = duet_server_new (store, &options, &error);
+  /* the server keeps its own copy */
+  duet_ice_free_secret (g_steal_pointer (&turn_secret));
+  options.turn_secret = NULL;
   if (server == NULL || !duet_server_start (server, &error))
     return fail (error);
 

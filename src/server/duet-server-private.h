@@ -34,6 +34,9 @@ struct _DuetServer
   char              *service;
   char              *tls_cert;
   char              *tls_key;
+  GStrv              stun_uris;    /* NULL: none */
+  GStrv              turn_uris;
+  char              *turn_secret;  /* never logged; wiped on dispose */
 
   DuetStore         *store;
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
@@ -55,6 +58,8 @@ struct _DuetServer
   gint64             data_version;
   guint              revocation_poll;
   guint              prune_timer;
+  guint              ice_timer;
+  guint              ice_interval_ms;
   gboolean           shutting_down;
 };
 

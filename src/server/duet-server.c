@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "duet-ice-servers.h"
 #include "duet-server-error.h"
 #include "duet-server-private.h"
 
@@ -22,6 +23,12 @@
 /* Another process's `user passwd`/`user remove` is also noticed at the
  * next request of any session */
 #define REVOCATION_POLL_MS        200
+/* A timer runs four times a TTL, at least once a minute, and sends a new
+ * ICE server list to each session whose list would be half its TTL old
+ * by the next run: so no list gets older than that, and one look at each
+ * session is all a run costs */
+#define ICE_CHECKS_PER_TTL        4
+#define ICE_CHECK_MAX_MS          60000
 #define CLAIMS_KEY                "duet-token-claims"
 #define ACCOUNT_ID_KEY            "duet-account-id"
 
@@ -139,6 +146,8 @@ duet_server_dispose (GObject *object)
 
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
   g_clear_handle_id (&self->prune_timer, g_source_remove);
+  g_clear_handle_id (&self->ice_timer, g_source_remove);
+  g_clear_pointer (&self->turn_secret, duet_ice_free_secret);
   if (self->calls != NULL)
     {
       g_hash_table_iter_init (&iter, self->calls);
@@ -174,6 +183,8 @@ duet_server_finalize (GObject *object)
   g_free (self->service);
   g_free (self->tls_cert);
   g_free (self->tls_key);
+  g_strfreev (self->stun_uris);
+  g_strfreev (self->turn_uris);
   G_OBJECT_CLASS (duet_server_parent_class)->finalize (object);
 }
 
@@ -197,6 +208,129 @@ duet_server_init (DuetServer *self)
   self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->budgets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_rc_box_release);
   self->new_calls_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+/* ---- STUN and TURN servers ------------------------------------------- */
+
+static gboolean
+has_ice_servers (DuetServer *self)
+{
+  return self->stun_uris != NULL || self->turn_uris != NULL;
+}
+
+/* Puts a fresh list (new TURN credentials) into @message for @session */
+static void
+add_ice_servers (DuetServer  *self,
+                 DuetSession *session,
+                 JsonObject  *message)
+{
+  gint64 expires_at = duet_server_now_s () + self->options.turn_ttl;
+
+  json_object_set_array_member (message, "ice_servers",
+                                duet_ice_servers_build ((const char * const *) self->stun_uris,
+                                                        (const char * const *) self->turn_uris,
+                                                        self->turn_secret,
+                                                        duet_session_get_user (session),
+                                                        expires_at));
+  json_object_set_int_member (message, "ice_servers_ttl", self->options.turn_ttl);
+  duet_session_set_ice_sent_at (session, g_get_monotonic_time ());
+  if (self->turn_uris != NULL)
+    self->metrics.ice_credentials_issued++;
+}
+
+static gboolean
+on_ice_timer (gpointer user_data)
+{
+  DuetServer *self = user_data;
+  gint64 stale = g_get_monotonic_time () + (gint64) self->ice_interval_ms * 1000 -
+                 (gint64) self->options.turn_ttl * G_USEC_PER_SEC / 2;
+  g_autoptr(GPtrArray) due = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  /* Collect first: a send may close a slow client, which leaves `users` */
+  g_hash_table_iter_init (&iter, self->users);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (duet_session_get_ice_sent_at (value) <= stale && duet_session_is_open (value))
+      g_ptr_array_add (due, value);
+
+  for (guint i = 0; i < due->len; i++)
+    {
+      g_autoptr(JsonObject) event = json_object_new ();
+      DuetSession *session = g_ptr_array_index (due, i);
+
+      add_ice_servers (self, session, event);
+      duet_session_send_event (session, "ice_servers", event);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_ice_timer (DuetServer *self)
+{
+  guint64 interval_ms = (guint64) self->options.turn_ttl * 1000 / ICE_CHECKS_PER_TTL;
+
+  if (!has_ice_servers (self))
+    return;
+  g_message ("Handing out %u STUN and %u TURN URIs; TURN credentials live %u s",
+             self->stun_uris ? g_strv_length (self->stun_uris) : 0,
+             self->turn_uris ? g_strv_length (self->turn_uris) : 0, self->options.turn_ttl);
+  self->ice_interval_ms = CLAMP (interval_ms, 1, ICE_CHECK_MAX_MS);
+  self->ice_timer = g_timeout_add (self->ice_interval_ms, on_ice_timer, self);
+}
+
+static gboolean
+check_uris (const char * const  *uris,
+            DuetIceUriKind       kind,
+            GError             **error)
+{
+  for (guint i = 0; uris != NULL && uris[i] != NULL; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!duet_ice_uri_check (uris[i], kind, &local_error))
+        {
+          g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_INVALID_CONFIG,
+                       "Invalid %s URI “%s”: %s", kind == DUET_ICE_URI_STUN ? "STUN" : "TURN",
+                       uris[i], local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static GStrv
+copy_uris (const char * const *uris)
+{
+  return uris != NULL && uris[0] != NULL ? g_strdupv ((char **) uris) : NULL;
+}
+
+static gboolean
+set_ice_servers (DuetServer               *self,
+                 const DuetServerOptions  *options,
+                 GError                  **error)
+{
+  if (!check_uris (options->stun_uris, DUET_ICE_URI_STUN, error) ||
+      !check_uris (options->turn_uris, DUET_ICE_URI_TURN, error))
+    return FALSE;
+
+  self->stun_uris = copy_uris (options->stun_uris);
+  self->turn_uris = copy_uris (options->turn_uris);
+  self->options.stun_uris = (const char * const *) self->stun_uris;
+  self->options.turn_uris = (const char * const *) self->turn_uris;
+  /* Only self->turn_secret holds it; the caller wipes its own copy */
+  self->options.turn_secret = NULL;
+
+  if (self->turn_uris == NULL)
+    return TRUE;
+  if (options->turn_secret == NULL || *options->turn_secret == '\0')
+    {
+      g_set_error_literal (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_INVALID_CONFIG,
+                           "TURN URIs need the secret shared with the TURN server");
+      return FALSE;
+    }
+  self->turn_secret = g_strdup (options->turn_secret);
+  return TRUE;
 }
 
 /* ---- tokens and sign-in ---------------------------------------------- */
@@ -275,6 +409,8 @@ send_hello (DuetServer     *self,
       json_array_add_object_element (calls, call_summary (call, party));
     }
   json_object_set_array_member (hello, "calls", calls);
+  if (has_ice_servers (self))
+    add_ice_servers (self, session, hello);
   duet_session_send_event (session, "hello", hello);
 }
 
@@ -633,6 +769,7 @@ set_defaults (DuetServerOptions *options)
   DEFAULT (calls_per_minute, DUET_SERVER_DEFAULT_CALLS_PER_MINUTE);
   DEFAULT (prune_interval, DUET_SERVER_DEFAULT_PRUNE_INTERVAL);
   DEFAULT (max_hashing, CLAMP (g_get_num_processors (), 1, 4));
+  DEFAULT (turn_ttl, DUET_SERVER_DEFAULT_TURN_TTL);
 }
 
 #undef DEFAULT
@@ -663,6 +800,9 @@ duet_server_new (DuetStore               *store,
                    self->service);
       return NULL;
     }
+
+  if (!set_ice_servers (self, options, error))
+    return NULL;
 
   if (!duet_store_get_secret (store, "jwt_key", self->jwt_key, error) ||
       !duet_store_get_secret (store, "cc_param_key", self->cc_key, error))
@@ -731,6 +871,7 @@ duet_server_start (DuetServer  *self,
   self->data_version = duet_store_get_data_version (self->store);
   self->revocation_poll = g_timeout_add (REVOCATION_POLL_MS, poll_revocations, self);
   self->prune_timer = g_timeout_add_seconds (self->options.prune_interval, on_prune_timer, self);
+  start_ice_timer (self);
   return TRUE;
 }
 
@@ -763,6 +904,7 @@ duet_server_begin_shutdown (DuetServer *self)
   self->shutting_down = TRUE;
   g_message ("Shutting down");
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
+  g_clear_handle_id (&self->ice_timer, g_source_remove);
   if (self->acceptor != NULL)
     duet_acceptor_stop (self->acceptor);
 
@@ -793,6 +935,7 @@ duet_server_stop (DuetServer *self)
 {
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
   g_clear_handle_id (&self->prune_timer, g_source_remove);
+  g_clear_handle_id (&self->ice_timer, g_source_remove);
   if (self->acceptor != NULL)
     duet_acceptor_stop (self->acceptor);
   if (self->soup != NULL)

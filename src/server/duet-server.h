@@ -32,6 +32,10 @@ typedef struct
   guint       calls_per_minute;       /* make_call budget per account */
   guint       prune_interval;         /* seconds */
   guint       max_hashing;            /* password checks at once */
+  const char * const *stun_uris;      /* NULL or empty: none */
+  const char * const *turn_uris;
+  const char *turn_secret;            /* required with turn_uris; copied */
+  guint       turn_ttl;               /* seconds TURN credentials live */
 } DuetServerOptions;
 
 /* Defaults, shared with the command line's help (docs/security.md) */
@@ -45,6 +49,7 @@ typedef struct
 #define DUET_SERVER_DEFAULT_MISSED_CALLS_MAX         100
 #define DUET_SERVER_DEFAULT_CALLS_PER_MINUTE         20
 #define DUET_SERVER_DEFAULT_PRUNE_INTERVAL           3600
+#define DUET_SERVER_DEFAULT_TURN_TTL                 86400
 
 #define DUET_TYPE_SERVER (duet_server_get_type ())
 G_DECLARE_FINAL_TYPE (DuetServer, duet_server, DUET, SERVER, GObject)

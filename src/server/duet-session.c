@@ -41,6 +41,7 @@ struct _DuetSession
   GDestroyNotify           release_budget;
   guint                    rejections;
   gsize                    backlog;          /* sent while the kernel took nothing */
+  gint64                   ice_sent_at;      /* monotonic µs of the last ICE server list */
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -373,6 +374,21 @@ duet_session_is_open (DuetSession *self)
 {
   return !self->closing && !self->closed && self->connection != NULL &&
          soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* When the client last got STUN/TURN servers (and TURN credentials), so
+ * the server can renew them before they expire */
+gint64
+duet_session_get_ice_sent_at (DuetSession *self)
+{
+  return self->ice_sent_at;
+}
+
+void
+duet_session_set_ice_sent_at (DuetSession *self,
+                              gint64       monotonic_us)
+{
+  self->ice_sent_at = monotonic_us;
 }
 
 /* libsoup keeps whatever the socket cannot take in a queue without a

@@ -44,6 +44,9 @@ const char  *duet_session_get_service       (DuetSession             *self);
 const char  *duet_session_get_user          (DuetSession             *self);
 gint64       duet_session_get_token_version (DuetSession             *self);
 gboolean     duet_session_is_open           (DuetSession             *self);
+gint64       duet_session_get_ice_sent_at   (DuetSession             *self);
+void         duet_session_set_ice_sent_at   (DuetSession             *self,
+                                             gint64                   monotonic_us);
 
 void         duet_session_send              (DuetSession             *self,
                                              JsonObject              *message);

@@ -2,7 +2,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <signal.h>
 #include <glib/gstdio.h>
@@ -93,14 +95,73 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* The first line of the server's standard output, from its pipe */
+static char *
+read_first_line (DuetTestServer *server)
+{
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return line;
+}
+
+/* The "listening on" line that the server wrote to its output file after
+ * byte @start (earlier runs wrote before it); debug messages may come first */
+static char *
+wait_listening_line (DuetTestServer *server,
+                     gsize           start)
+{
+  gint64 deadline = g_get_monotonic_time () + DUET_TEST_TIMEOUT_MS * 1000;
+
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      const char *ours, *line;
+      gsize length = 0;
+
+      g_assert_true (g_file_get_contents (server->output_path, &text, &length, NULL));
+      g_assert_cmpuint (length, >=, start);
+      ours = text + start;
+      line = g_str_has_prefix (ours, "listening on ") ? ours : strstr (ours, "\nlistening on ");
+      if (line != NULL && *line == '\n')
+        line++;
+      if (line != NULL && strchr (line, '\n') != NULL)
+        return g_strndup (line, strcspn (line, "\n"));
+      if (g_get_monotonic_time () > deadline)
+        g_error ("duet-server did not start; its output:\n%s", text);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* Appends the server's stdout and stderr to one file; *out_start: its size before */
+static GSubprocessLauncher *
+output_file_launcher (DuetTestServer *server,
+                      gsize          *out_start)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  int fd;
+
+  if (server->output_path == NULL)
+    server->output_path = g_build_filename (server->tmpdir, "server-output.txt", NULL);
+  fd = open (server->output_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  *out_start = lseek (fd, 0, SEEK_END);
+  g_subprocess_launcher_take_stdout_fd (launcher, fd);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  return launcher;
+}
+
 void
 duet_test_server_start (DuetTestServer *server)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_autoptr(GDataInputStream) out = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
+  gsize output_start = 0;
 
   g_assert_null (server->process);
   g_ptr_array_add (args, (gpointer) server_binary ());
@@ -117,16 +178,17 @@ duet_test_server_start (DuetTestServer *server)
     g_ptr_array_add (args, server->extra_args[i]);
   g_ptr_array_add (args, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  if (server->capture_output)
+    launcher = output_file_launcher (server, &output_start);
+  else
+    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   /* a test that aborts must not leave its server behind */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
   g_assert_no_error (error);
 
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
+  line = server->capture_output ? wait_listening_line (server, output_start)
+                                : read_first_line (server);
   g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:") ||
                  g_str_has_prefix (line, "listening on https://127.0.0.1:"));
   g_free (server->base_url);
@@ -207,6 +269,7 @@ duet_test_server_free (DuetTestServer *server)
   g_free (server->base_url);
   g_strfreev (server->extra_args);
   g_free (server->tls_ca_file);
+  g_free (server->output_path);
   g_free (server);
 }
 
@@ -244,6 +307,18 @@ duet_test_server_read_secret (DuetTestServer *server,
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return key;
+}
+
+/* Everything the server wrote to stdout and stderr so far, across restarts
+ * (server->capture_output only) */
+char *
+duet_test_server_read_output (DuetTestServer *server)
+{
+  char *text = NULL;
+
+  g_assert_nonnull (server->output_path);
+  g_assert_true (g_file_get_contents (server->output_path, &text, NULL, NULL));
+  return text;
 }
 
 /* Tests use a throwaway self-signed certificate unless they set

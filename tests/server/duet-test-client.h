@@ -19,6 +19,9 @@ typedef struct
   GSubprocess *process;
   GStrv        extra_args;
   char        *tls_ca_file;   /* set: verify https against these CAs; NULL: accept any certificate */
+  gboolean     capture_output; /* set before start: stdout and stderr go to a file, with
+                                * G_MESSAGES_DEBUG=all; read it with duet_test_server_read_output() */
+  char        *output_path;
 } DuetTestServer;
 
 typedef struct
@@ -49,6 +52,7 @@ char           *duet_test_server_token       (DuetTestServer     *server,
                                               int                 lifetime);
 guint8         *duet_test_server_read_secret (DuetTestServer     *server,
                                               const char         *name);
+char           *duet_test_server_read_output (DuetTestServer     *server);
 guint           duet_test_http               (DuetTestServer     *server,
                                               const char         *method,
                                               const char         *path,

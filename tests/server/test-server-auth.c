@@ -45,6 +45,9 @@ test_login_ok (void)
   g_assert_cmpint (json_object_get_int_member (hello, "ring_timeout"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (hello, "grace_period"), ==, 1);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (hello, "calls")), ==, 0);
+  /* no --stun-uri or --turn-uri */
+  g_assert_false (json_object_has_member (hello, "ice_servers"));
+  g_assert_false (json_object_has_member (hello, "ice_servers_ttl"));
 }
 
 static void
