@@ -177,8 +177,8 @@ ice_servers_from_json (JsonArray *list)
           g_autoptr(DuetIceUri) uri = text ? duet_ice_uri_parse (text, &error) : NULL;
 
           if (uri == NULL)
-            g_warning ("The server's ICE server list has an unusable entry: %s",
-                       error ? error->message : "not a string");
+            g_warning ("The server's ICE server list has an unusable entry %s: %s",
+                       text ? text : "(not a string)", error ? error->message : "");
           else if (duet_ice_uri_is_turn (uri) && (username == NULL || credential == NULL))
             g_warning ("The server's TURN server %s comes without credentials", text);
           else
@@ -952,7 +952,10 @@ duet_manager_set_ice_servers (DuetManager         *self,
       g_autofree char *webrtcbin = NULL;
 
       if (uri == NULL)
-        return FALSE;
+        {
+          g_prefix_error (error, "“%s”: ", uris[i]);
+          return FALSE;
+        }
       if (duet_ice_uri_is_turn (uri) && uri->username == NULL)
         {
           g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_USER,

@@ -2,17 +2,23 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "duet-ice-uri.h"
 
+#define MAX_URI_LENGTH   512
+#define MAX_HOST_LENGTH  253
+#define MAX_LABEL_LENGTH 63
+#define HOST_CHARS       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+
+/* Messages are phrases that read well after the URI they are about */
 static gboolean
 fail (GError     **error,
       GUriError    code,
-      const char  *text,
-      const char  *why)
+      const char  *phrase)
 {
-  g_set_error (error, G_URI_ERROR, code, "“%s”: %s", text, why);
+  g_set_error_literal (error, G_URI_ERROR, code, phrase);
   return FALSE;
 }
 
@@ -22,27 +28,25 @@ parse_scheme (const char     *text,
               DuetIceScheme  *scheme,
               GError        **error)
 {
-  const char *colon = strchr (text, ':');
-  g_autofree char *name = colon ? g_ascii_strdown (text, colon - text) : NULL;
+  static const struct { const char *prefix; DuetIceScheme scheme; } schemes[] = {
+    { "stun:", DUET_ICE_SCHEME_STUN },
+    { "turn:", DUET_ICE_SCHEME_TURN },
+    { "turns:", DUET_ICE_SCHEME_TURNS },
+  };
 
-  if (name == NULL)
-    return fail (error, G_URI_ERROR_BAD_SCHEME, text, "say stun:, turn: or turns:");
-  if (g_str_equal (name, "stun"))
-    *scheme = DUET_ICE_SCHEME_STUN;
-  else if (g_str_equal (name, "turn"))
-    *scheme = DUET_ICE_SCHEME_TURN;
-  else if (g_str_equal (name, "turns"))
-    *scheme = DUET_ICE_SCHEME_TURNS;
-  else
-    return fail (error, G_URI_ERROR_BAD_SCHEME, text, "the scheme must be stun, turn or turns");
-  *rest = colon + 1;
-  return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    if (g_str_has_prefix (text, schemes[i].prefix))
+      {
+        *scheme = schemes[i].scheme;
+        *rest = text + strlen (schemes[i].prefix);
+        return TRUE;
+      }
+  return fail (error, G_URI_ERROR_BAD_SCHEME, "the scheme must be “stun:”, “turn:” or “turns:”");
 }
 
 /* "user:password@" of webrtcbin's form, percent-decoded */
 static gboolean
 parse_userinfo (DuetIceUri  *uri,
-                const char  *text,
                 const char  *userinfo,
                 gsize        length,
                 GError     **error)
@@ -51,132 +55,173 @@ parse_userinfo (DuetIceUri  *uri,
   char *colon = strchr (raw, ':');
 
   if (colon == NULL)
-    return fail (error, G_URI_ERROR_BAD_USER, text, "credentials are user:password");
+    return fail (error, G_URI_ERROR_BAD_USER, "credentials are written user:password");
   *colon = '\0';
   uri->username = g_uri_unescape_string (raw, NULL);
   uri->password = g_uri_unescape_string (colon + 1, NULL);
   if (uri->username == NULL || uri->password == NULL || *uri->username == '\0')
-    return fail (error, G_URI_ERROR_BAD_USER, text, "the credentials are not valid");
+    return fail (error, G_URI_ERROR_BAD_USER, "the credentials are not valid");
   return TRUE;
 }
 
 static gboolean
-host_char_ok (char c)
+is_label (const char *label,
+          gsize       length)
 {
-  return g_ascii_isalnum (c) || c == '.' || c == '-' || c == '_';
+  return length > 0 && length <= MAX_LABEL_LENGTH &&
+         label[0] != '-' && label[length - 1] != '-';
 }
 
-/* host[:port] up to @end */
+/* A DNS name or a dotted-quad IPv4 address; @host holds only HOST_CHARS */
 static gboolean
-parse_host_port (DuetIceUri  *uri,
-                 const char  *text,
-                 const char  *p,
-                 const char  *end,
-                 GError     **error)
+is_host_name (const char *host)
 {
-  const char *host_end;
+  gsize length = strlen (host);
+  const char *label = host;
+  struct in_addr ipv4;
 
-  if (*p == '[')
+  if (length > MAX_HOST_LENGTH)
+    return FALSE;
+  /* all digits and dots: an address, never a name */
+  if (strspn (host, "0123456789.") == length)
+    return inet_pton (AF_INET, host, &ipv4) == 1;
+
+  for (const char *p = host;; p++)
+    if (*p == '.' || *p == '\0')
+      {
+        if (!is_label (label, p - label))
+          return FALSE;
+        if (*p == '\0')
+          return TRUE;
+        label = p + 1;
+      }
+}
+
+/* Reads "[IPv6]" or a host name and moves @p past it */
+static gboolean
+read_host (DuetIceUri   *uri,
+           const char  **p,
+           GError      **error)
+{
+  g_autofree char *host = NULL;
+  struct in6_addr ipv6;
+
+  if (**p == '[')
     {
-      g_autofree char *v6 = NULL;
-      const char *close = memchr (p, ']', end - p);
+      const char *close = strchr (*p, ']');
 
       if (close == NULL)
-        return fail (error, G_URI_ERROR_BAD_HOST, text, "an IPv6 address needs a closing “]”");
-      v6 = g_strndup (p + 1, close - p - 1);
-      if (!g_hostname_is_ip_address (v6) || strchr (v6, ':') == NULL)
-        return fail (error, G_URI_ERROR_BAD_HOST, text, "that is not an IPv6 address");
-      uri->host = g_steal_pointer (&v6);
-      host_end = close + 1;
-    }
-  else
-    {
-      for (host_end = p; host_end < end && *host_end != ':'; host_end++)
-        if (!host_char_ok (*host_end))
-          return fail (error, G_URI_ERROR_BAD_HOST, text, "the host name has a character that is not allowed");
-      if (host_end == p)
-        return fail (error, G_URI_ERROR_BAD_HOST, text, "the host is missing");
-      uri->host = g_strndup (p, host_end - p);
+        return fail (error, G_URI_ERROR_BAD_HOST, "the IPv6 address lacks its “]”");
+      host = g_strndup (*p + 1, close - *p - 1);
+      if (inet_pton (AF_INET6, host, &ipv6) != 1)
+        return fail (error, G_URI_ERROR_BAD_HOST, "the host in brackets is not an IPv6 address");
+      *p = close + 1;
+      uri->host = g_steal_pointer (&host);
+      return TRUE;
     }
 
-  if (host_end == end)
-    return TRUE;
-  if (*host_end != ':' || host_end + 1 == end)
-    return fail (error, G_URI_ERROR_BAD_PORT, text, "the port must be 1–65535");
-  for (const char *d = host_end + 1; d < end; d++)
-    if (!g_ascii_isdigit (*d) || d - host_end > 5)
-      return fail (error, G_URI_ERROR_BAD_PORT, text, "the port must be 1–65535");
-  uri->port = (guint) g_ascii_strtoull (host_end + 1, NULL, 10);
-  if (uri->port < 1 || uri->port > 65535)
-    return fail (error, G_URI_ERROR_BAD_PORT, text, "the port must be 1–65535");
+  host = g_strndup (*p, strspn (*p, HOST_CHARS));
+  if (*host == '\0')
+    return fail (error, G_URI_ERROR_BAD_HOST, "the host is missing");
+  if (!is_host_name (host))
+    return fail (error, G_URI_ERROR_BAD_HOST,
+                 "the host must be a DNS name, an IPv4 address or an [IPv6] address");
+  *p += strlen (host);
+  uri->host = g_steal_pointer (&host);
+  return TRUE;
+}
+
+/* Reads ":PORT" and moves @p past it */
+static gboolean
+read_port (DuetIceUri   *uri,
+           const char  **p,
+           GError      **error)
+{
+  gsize digits = strspn (*p + 1, "0123456789");
+  guint64 port = 0;
+
+  if (digits > 0 && digits <= 5)
+    port = g_ascii_strtoull (*p + 1, NULL, 10);
+  if (port < 1 || port > 65535)
+    return fail (error, G_URI_ERROR_BAD_PORT, "the port must be 1–65535");
+  uri->port = (guint) port;
+  *p += 1 + digits;
   return TRUE;
 }
 
 static gboolean
-parse_query (DuetIceUri  *uri,
-             const char  *text,
-             const char  *query,
-             GError     **error)
+read_query (DuetIceUri  *uri,
+            const char  *query,
+            GError     **error)
 {
-  if (query == NULL)
-    return TRUE;
   if (uri->scheme == DUET_ICE_SCHEME_STUN)
-    return fail (error, G_URI_ERROR_BAD_QUERY, text, "a STUN URI takes no “?”");
-  if (g_ascii_strcasecmp (query, "transport=udp") == 0 && uri->scheme == DUET_ICE_SCHEME_TURN)
-    uri->transport = DUET_ICE_TRANSPORT_UDP;
-  else if (g_ascii_strcasecmp (query, "transport=tcp") == 0)
+    return fail (error, G_URI_ERROR_BAD_QUERY, "a stun: URI takes no query");
+  if (g_str_equal (query, "transport=tcp"))
     uri->transport = DUET_ICE_TRANSPORT_TCP;
+  else if (g_str_equal (query, "transport=udp") && uri->scheme == DUET_ICE_SCHEME_TURNS)
+    return fail (error, G_URI_ERROR_BAD_QUERY, "turns: runs over TLS, so its transport can only be tcp");
+  else if (g_str_equal (query, "transport=udp"))
+    uri->transport = DUET_ICE_TRANSPORT_UDP;
   else
-    return fail (error, G_URI_ERROR_BAD_QUERY, text,
-                 uri->scheme == DUET_ICE_SCHEME_TURNS ? "turns: only takes ?transport=tcp"
-                                                      : "the only query is ?transport=udp or ?transport=tcp");
+    return fail (error, G_URI_ERROR_BAD_QUERY,
+                 "the only query allowed is “?transport=udp” or “?transport=tcp”");
   return TRUE;
 }
 
+/**
+ * duet_ice_uri_parse:
+ * @text: `stun:HOST[:PORT]` (RFC 7064), `turn:HOST[:PORT][?transport=udp|tcp]`
+ *   or `turns:HOST[:PORT][?transport=tcp]` (RFC 7065); or webrtcbin's
+ *   `SCHEME://[USER:PASSWORD@]HOST[:PORT][?…]` with percent-encoded
+ *   credentials. HOST is a DNS name, an IPv4 address or `[IPv6]`.
+ *
+ * Returns: (nullable): the parts, or %NULL with @error saying what is
+ *   wrong in a phrase that reads well after the URI
+ */
 DuetIceUri *
 duet_ice_uri_parse (const char  *text,
                     GError     **error)
 {
   g_autoptr(DuetIceUri) uri = g_new0 (DuetIceUri, 1);
-  const char *rest, *query, *end, *at;
+  const char *p, *at;
 
   g_return_val_if_fail (text != NULL, NULL);
 
-  if (!g_utf8_validate (text, -1, NULL))
+  if (strlen (text) > MAX_URI_LENGTH)
     {
-      g_set_error_literal (error, G_URI_ERROR, G_URI_ERROR_FAILED, "An ICE server URI is not valid UTF-8");
+      fail (error, G_URI_ERROR_FAILED, "the URI is longer than 512 bytes");
       return NULL;
     }
-  if (strpbrk (text, " \t\r\n") != NULL)
-    {
-      fail (error, G_URI_ERROR_FAILED, text, "a URI has no spaces");
-      return NULL;
-    }
-  if (!parse_scheme (text, &rest, &uri->scheme, error))
+  if (!parse_scheme (text, &p, &uri->scheme, error))
     return NULL;
 
-  query = strchr (rest, '?');
-  end = query != NULL ? query : rest + strlen (rest);
-  if (g_str_has_prefix (rest, "//"))
+  if (g_str_has_prefix (p, "//"))
     {
-      rest += 2;
-      at = memchr (rest, '@', end - rest);
-      if (at != NULL && !parse_userinfo (uri, text, rest, at - rest, error))
+      p += 2;
+      at = strchr (p, '@');
+      if (at != NULL && (!parse_userinfo (uri, p, at - p, error)))
         return NULL;
       if (at != NULL)
-        rest = at + 1;
-      if (end > rest && end[-1] == '/')   /* "turn://host:3478/" */
-        end--;
+        p = at + 1;
     }
-  else if (memchr (rest, '@', end - rest) != NULL)
+  else if (strchr (p, '@') != NULL)
     {
-      fail (error, G_URI_ERROR_BAD_USER, text, "credentials go in the server's list, not in a stun:/turn: URI");
+      fail (error, G_URI_ERROR_BAD_USER, "user information is not allowed in a stun:/turn: URI");
       return NULL;
     }
 
-  if (!parse_host_port (uri, text, rest, end, error) ||
-      !parse_query (uri, text, query != NULL ? query + 1 : NULL, error))
+  if (!read_host (uri, &p, error) ||
+      (*p == ':' && !read_port (uri, &p, error)))
     return NULL;
+  if (*p == '/' && (p[1] == '\0' || p[1] == '?') && uri->username != NULL)
+    p++;   /* webrtcbin's "turn://u:p@host:3478/" */
+  if (*p == '?' && !read_query (uri, p + 1, error))
+    return NULL;
+  if (*p != '?' && *p != '\0')
+    {
+      fail (error, G_URI_ERROR_FAILED, "there is more after the host and port");
+      return NULL;
+    }
   return g_steal_pointer (&uri);
 }
 

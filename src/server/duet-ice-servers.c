@@ -2,7 +2,6 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -10,12 +9,9 @@
 #include <sodium.h>
 
 #include "duet-ice-servers.h"
+#include "duet-ice-uri.h"
 #include "duet-server-error.h"
 
-#define MAX_URI_LENGTH   512
-#define MAX_HOST_LENGTH  253
-#define MAX_LABEL_LENGTH 63
-#define HOST_CHARS       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
 
 /* ---- URIs ------------------------------------------------------------- */
 
@@ -25,118 +21,6 @@ invalid (GError     **error,
 {
   g_set_error_literal (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_INVALID_CONFIG, message);
   return FALSE;
-}
-
-/* What follows the scheme, or NULL if @kind does not take this scheme */
-static const char *
-skip_scheme (const char     *uri,
-             DuetIceUriKind  kind,
-             gboolean       *out_secure)
-{
-  *out_secure = FALSE;
-  if (kind == DUET_ICE_URI_STUN)
-    return g_str_has_prefix (uri, "stun:") ? uri + strlen ("stun:") : NULL;
-  if (g_str_has_prefix (uri, "turn:"))
-    return uri + strlen ("turn:");
-  if (g_str_has_prefix (uri, "turns:"))
-    {
-      *out_secure = TRUE;
-      return uri + strlen ("turns:");
-    }
-  return NULL;
-}
-
-static gboolean
-is_label (const char *label,
-          gsize       length)
-{
-  return length > 0 && length <= MAX_LABEL_LENGTH &&
-         label[0] != '-' && label[length - 1] != '-';
-}
-
-/* A DNS name or a dotted-quad IPv4 address; @host holds only HOST_CHARS */
-static gboolean
-is_host_name (const char *host)
-{
-  gsize length = strlen (host);
-  const char *label = host;
-  struct in_addr ipv4;
-
-  if (length > MAX_HOST_LENGTH)
-    return FALSE;
-  /* all digits and dots: an address, never a name */
-  if (strspn (host, "0123456789.") == length)
-    return inet_pton (AF_INET, host, &ipv4) == 1;
-
-  for (const char *p = host;; p++)
-    if (*p == '.' || *p == '\0')
-      {
-        if (!is_label (label, p - label))
-          return FALSE;
-        if (*p == '\0')
-          return TRUE;
-        label = p + 1;
-      }
-}
-
-/* Reads "[IPv6]" or a host name and moves @p past it */
-static gboolean
-read_host (const char  **p,
-           GError      **error)
-{
-  g_autofree char *host = NULL;
-  struct in6_addr ipv6;
-
-  if (**p == '[')
-    {
-      const char *close = strchr (*p, ']');
-
-      if (close == NULL)
-        return invalid (error, "the IPv6 address lacks its “]”");
-      host = g_strndup (*p + 1, close - *p - 1);
-      if (inet_pton (AF_INET6, host, &ipv6) != 1)
-        return invalid (error, "the host in brackets is not an IPv6 address");
-      *p = close + 1;
-      return TRUE;
-    }
-
-  host = g_strndup (*p, strspn (*p, HOST_CHARS));
-  if (*host == '\0')
-    return invalid (error, "the host is missing");
-  if (!is_host_name (host))
-    return invalid (error, "the host must be a DNS name, an IPv4 address or an [IPv6] address");
-  *p += strlen (host);
-  return TRUE;
-}
-
-/* Reads ":PORT" and moves @p past it */
-static gboolean
-read_port (const char  **p,
-           GError      **error)
-{
-  gsize digits = strspn (*p + 1, "0123456789");
-  guint64 port = 0;
-
-  if (digits > 0 && digits <= 5)
-    port = g_ascii_strtoull (*p + 1, NULL, 10);
-  if (port < 1 || port > 65535)
-    return invalid (error, "the port must be 1–65535");
-  *p += 1 + digits;
-  return TRUE;
-}
-
-static gboolean
-check_query (const char  *query,
-             gboolean     secure,
-             GError     **error)
-{
-  if (g_str_equal (query, "transport=tcp"))
-    return TRUE;
-  if (g_str_equal (query, "transport=udp") && secure)
-    return invalid (error, "turns: runs over TLS, so its transport can only be tcp");
-  if (g_str_equal (query, "transport=udp"))
-    return TRUE;
-  return invalid (error, "the only query allowed is “?transport=udp” or “?transport=tcp”");
 }
 
 /**
@@ -156,31 +40,21 @@ duet_ice_uri_check (const char      *uri,
                     DuetIceUriKind   kind,
                     GError         **error)
 {
-  gboolean secure;
-  const char *p;
+  g_autoptr(DuetIceUri) parsed = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *colon = strchr (uri, ':');
 
-  if (strlen (uri) > MAX_URI_LENGTH)
-    return invalid (error, "the URI is longer than 512 bytes");
-  p = skip_scheme (uri, kind, &secure);
-  if (p == NULL)
-    return invalid (error, kind == DUET_ICE_URI_STUN ? "the scheme must be “stun:”"
-                                                     : "the scheme must be “turn:” or “turns:”");
-  if (g_str_has_prefix (p, "//"))
+  parsed = duet_ice_uri_parse (uri, &local_error);
+  if (parsed == NULL)
+    return invalid (error, local_error->message);
+  /* the kit also reads webrtcbin's "turn://user:pass@host"; what goes out
+   * to every client must be the plain form, without credentials */
+  if (g_str_has_prefix (colon + 1, "//"))
     return invalid (error, "the host follows the scheme directly, without “//”");
-  if (strchr (p, '@') != NULL)
-    return invalid (error, "user information is not allowed (the server hands out credentials)");
-
-  if (!read_host (&p, error))
-    return FALSE;
-  if (*p == ':' && !read_port (&p, error))
-    return FALSE;
-
-  if (*p == '?' && kind == DUET_ICE_URI_STUN)
-    return invalid (error, "a stun: URI takes no query");
-  if (*p == '?')
-    return check_query (p + 1, secure, error);
-  if (*p != '\0')
-    return invalid (error, "there is more after the host and port");
+  if (kind == DUET_ICE_URI_STUN && parsed->scheme != DUET_ICE_SCHEME_STUN)
+    return invalid (error, "the scheme must be “stun:”");
+  if (kind == DUET_ICE_URI_TURN && parsed->scheme == DUET_ICE_SCHEME_STUN)
+    return invalid (error, "the scheme must be “turn:” or “turns:”");
   return TRUE;
 }
 

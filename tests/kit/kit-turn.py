@@ -185,7 +185,7 @@ def wrong_secret(ctx, tmp):
 
 def bad_uri(ctx, tmp):
     for uri, why in (("turn:%s:99999" % HUB_IP, "port"), ("http://%s" % HUB_IP, "scheme"),
-                     ("turn:%s:3478" % HUB_IP, "credentials"), ("stun:host?transport=udp", "STUN")):
+                     ("turn:%s:3478" % HUB_IP, "credentials"), ("stun:host?transport=udp", "no query")):
         out = subprocess.run([kc.CLIENT, "--server", "http://%s:1" % HUB_IP, "--user", "alice",
                               "--token-stdin", "--ice-server", uri, "listen"],
                              input=b"token\n", capture_output=True, timeout=10)
