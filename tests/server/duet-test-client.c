@@ -244,8 +244,9 @@ duet_test_server_kill (DuetTestServer *server)
   g_clear_object (&server->process);
 }
 
-static void
-remove_tree (const char *path)
+/* Removes @path and the files in it (tests make no deeper trees) */
+void
+duet_test_remove_tree (const char *path)
 {
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -263,7 +264,7 @@ duet_test_server_free (DuetTestServer *server)
 {
   if (server->process != NULL)
     g_assert_cmpint (duet_test_server_stop (server), ==, 0);
-  remove_tree (server->tmpdir);
+  duet_test_remove_tree (server->tmpdir);
   g_free (server->tmpdir);
   g_free (server->db);
   g_free (server->base_url);

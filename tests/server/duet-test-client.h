@@ -85,6 +85,7 @@ gboolean        duet_test_client_wait_closed (DuetTestClient     *client,
                                               guint               timeout_ms);
 void            duet_test_client_close       (DuetTestClient     *client);
 void            duet_test_iterate            (guint               ms);
+void            duet_test_remove_tree        (const char         *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestServer, duet_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestClient, duet_test_client_free)

@@ -39,20 +39,6 @@ make_tmpdir (void)
   return dir;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static char *
 write_file (const char *dir,
             const char *name,
@@ -246,7 +232,7 @@ test_secret_file (void)
   g_assert_null (duet_ice_read_secret (dir, &error));
   g_assert_nonnull (strstr (error->message, dir));
   g_clear_error (&error);
-  remove_tree (dir);
+  duet_test_remove_tree (dir);
 }
 
 /* ---- credentials and the list ----------------------------------------- */
@@ -371,7 +357,7 @@ test_hello_and_renewal (void)
   output = duet_test_server_read_output (server);
   g_assert_nonnull (strstr (output, "listening on"));
   g_assert_null (strstr (output, secret));
-  remove_tree (dir);
+  duet_test_remove_tree (dir);
 }
 
 static void
@@ -432,7 +418,7 @@ test_bad_options (void)
   assert_usage_error (zero_ttl, "positive");
   /* refused before anything was created */
   g_assert_false (g_file_test (db, G_FILE_TEST_EXISTS));
-  remove_tree (dir);
+  duet_test_remove_tree (dir);
 }
 
 /* ---- a minimal STUN/TURN client (RFC 5389, RFC 5766) ------------------ */
@@ -831,7 +817,7 @@ test_coturn (void)
   g_assert_cmpuint (turn_allocate (port, expired_username, expired), ==, 401);
 
   stop_process (coturn);
-  remove_tree (dir);
+  duet_test_remove_tree (dir);
 }
 
 int
