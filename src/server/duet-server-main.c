@@ -132,7 +132,7 @@ cmd_serve (int argc, char **argv)
   g_auto(GStrv) stun_uris = NULL, turn_uris = NULL;
   char *turn_secret = NULL;
   int turn_ttl = DUET_SERVER_DEFAULT_TURN_TTL;
-  int port = 0, ring = 60, grace = 10, lifetime = 43200, login_rate = 30;
+  int port = 0, ring = 60, grace = 20, lifetime = 43200, login_rate = 30;
   int max_conn = DUET_SERVER_DEFAULT_MAX_CONNECTIONS;
   int max_pending = DUET_SERVER_DEFAULT_MAX_PENDING;
   int max_pending_address = DUET_SERVER_DEFAULT_MAX_PENDING_PER_ADDRESS;
@@ -151,7 +151,7 @@ cmd_serve (int argc, char **argv)
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "PEM certificate: serve https and wss", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM private key for --tls-cert", "FILE" },
     { "ring-timeout", 0, 0, G_OPTION_ARG_INT, &ring, "Seconds before an unanswered call ends (60)", "SECONDS" },
-    { "grace-period", 0, 0, G_OPTION_ARG_INT, &grace, "Seconds a party may be away before its call ends (10)", "SECONDS" },
+    { "grace-period", 0, 0, G_OPTION_ARG_INT, &grace, "Seconds a party may be away before its call ends (20; the kit gives a lost media path as long)", "SECONDS" },
     { "token-lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Access token lifetime (43200)", "SECONDS" },
     { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Default service id (duet)", "ID" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_conn, "Maximum open sockets, HTTP and WebSocket (20000)", "N" },
