@@ -23,20 +23,24 @@ Usage: kit-netcut.py {link-down,netem-loss,blip,address-change}
 Exit 77 (skip) without root or without `ip netns`/veth/bridge support.
 """
 import importlib.util
-import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location("kit_calls", os.path.join(here, "kit-calls.py"))
-kc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(kc)
 
-SKIP = 77
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(here, file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+kc = load("kit_calls", "kit-calls.py")
+netns = load("kit_netns", "kit-netns.py")
+ip = netns.ip
+
 PID = os.getpid()
 HUB, NS_A, NS_B = "duet-hub-%d" % PID, "duet-a-%d" % PID, "duet-b-%d" % PID
 SERVER_IP = "10.231.0.254"
@@ -44,13 +48,8 @@ LOST_S = kc.LIVENESS_MS / 1000 + 2.5              # network-unavailable after th
 BOUND_S = kc.LIVENESS_MS / 1000 + kc.GRACE_S + 2.5  # the end, as for a killed peer
 
 
-def ip(*args, check=True):
-    return subprocess.run(["ip"] + list(args), check=check, capture_output=True)
-
-
 def cleanup():
-    for ns in (NS_A, NS_B, HUB):
-        ip("netns", "del", ns, check=False)
+    netns.remove((NS_A, NS_B, HUB))
 
 
 def setup():
@@ -160,42 +159,15 @@ def main():
     if how not in ("link-down", "netem-loss", "blip", "address-change"):
         print("usage: kit-netcut.py {link-down,netem-loss,blip,address-change}", file=sys.stderr)
         return 2
-    if os.geteuid() != 0:
-        print("SKIP: needs root for network namespaces")
-        return SKIP
-    # meson's timeout sends SIGTERM: still clean up
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
-    try:
+
+    def setup_for_scenario():
         setup()
         if how == "netem-loss":
             # probe: sch_netem may be missing from the kernel
             ip("netns", "exec", HUB, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "loss", "0%")
             ip("netns", "exec", HUB, "tc", "qdisc", "del", "dev", "lo", "root")
-    except (subprocess.CalledProcessError, OSError) as e:
-        cleanup()
-        err = getattr(e, "stderr", b"") or b""
-        print("SKIP: cannot make namespaces/veth/bridge/netem: %s %s" % (e, err.decode(errors="replace").strip()))
-        return SKIP
-    try:
-        with tempfile.TemporaryDirectory(prefix="duet-netcut-") as tmp:
-            ctx = kc.Context(tmp)
-            try:
-                scenario(ctx, how)
-                print("ok", how)
-                return 0
-            except kc.Fail as e:
-                print("FAIL %s: %s" % (how, e))
-                for c in ctx.clients:
-                    print("--- %s events" % c.user)
-                    for ev in c.events:
-                        if ev.get("event") not in ("audio-description-update", "stats"):
-                            print(json.dumps(ev))
-                    sys.stdout.write(open(c.stderr_path, errors="replace").read()[-int(os.environ.get("DUET_TEST_STDERR_TAIL", "2000")):])
-                return 1
-            finally:
-                ctx.close()
-    finally:
-        cleanup()
+
+    return netns.run(kc, how, setup_for_scenario, cleanup, lambda ctx, tmp: scenario(ctx, how))
 
 
 if __name__ == "__main__":

@@ -29,18 +29,25 @@ import importlib.util
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location("kit_calls", os.path.join(here, "kit-calls.py"))
-kc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(kc)
 
-SKIP = 77
+
+def load(name, file):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(here, file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+kc = load("kit_calls", "kit-calls.py")
+netns = load("kit_netns", "kit-netns.py")
+ip, in_ns = netns.ip, netns.in_ns
+
 PID = os.getpid()
 HUB, NS_A, NS_B = "duet-th-%d" % PID, "duet-ta-%d" % PID, "duet-tb-%d" % PID
 HUB_IP = "10.232.1.254"
@@ -48,17 +55,8 @@ TURN_PORT = 3478
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
 
 
-def ip(*args, check=True):
-    return subprocess.run(["ip"] + list(args), check=check, capture_output=True)
-
-
-def in_ns(ns):
-    return ["ip", "netns", "exec", ns]
-
-
 def cleanup():
-    for ns in (NS_A, NS_B, HUB):
-        ip("netns", "del", ns, check=False)
+    netns.remove((NS_A, NS_B, HUB))
 
 
 def setup():
@@ -204,44 +202,19 @@ def main():
     if name not in SCENARIOS:
         print("usage: kit-turn.py {%s}" % ",".join(SCENARIOS), file=sys.stderr)
         return 2
-    if name != "bad-uri":
-        if os.geteuid() != 0:
-            print("SKIP: needs root for network namespaces")
-            return SKIP
-        if not os.path.exists(TURNSERVER):
-            print("SKIP: no turnserver (Debian's coturn package)")
-            return SKIP
-    # meson's timeout sends SIGTERM: still clean up
-    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
-    try:
-        if name != "bad-uri":
-            setup()
-    except (subprocess.CalledProcessError, OSError) as e:
-        cleanup()
-        err = getattr(e, "stderr", b"") or b""
-        print("SKIP: cannot make namespaces/veth: %s %s" % (e, err.decode(errors="replace").strip()))
-        return SKIP
-    try:
+    if name == "bad-uri":
         with tempfile.TemporaryDirectory(prefix="duet-turn-") as tmp:
-            ctx = kc.Context(tmp)
             try:
-                SCENARIOS[name](ctx, tmp)
-                print("ok", name)
-                return 0
+                bad_uri(None, tmp)
             except kc.Fail as e:
                 print("FAIL %s: %s" % (name, e))
-                for c in ctx.clients:
-                    print("--- %s events %s" % (c.user, c.names()))
-                    sys.stdout.write(open(c.stderr_path, errors="replace").read()[-2000:])
-                turn_log = os.path.join(tmp, "turnserver.log")
-                if os.path.exists(turn_log):
-                    print("--- turnserver")
-                    sys.stdout.write(open(turn_log, errors="replace").read()[-2000:])
                 return 1
-            finally:
-                ctx.close()
-    finally:
-        cleanup()
+        print("ok", name)
+        return 0
+    if not os.path.exists(TURNSERVER):
+        print("SKIP: no turnserver (Debian's coturn package)")
+        return netns.SKIP
+    return netns.run(kc, name, setup, cleanup, SCENARIOS[name], logs=("turnserver.log",))
 
 
 if __name__ == "__main__":
