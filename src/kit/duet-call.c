@@ -150,6 +150,14 @@ send_media_state (DuetCall   *self,
   duet_signalling_send (self->signalling, server);
 }
 
+/* The number the peer knows @media by */
+static guint
+session_number (DuetCall         *self,
+                DuetMediaSession *media)
+{
+  return media == self->pending ? self->pending_generation : self->generation;
+}
+
 static void
 on_local_description (DuetMediaSession *media,
                       const char       *type,
@@ -169,8 +177,7 @@ on_local_description (DuetMediaSession *media,
       g_ptr_array_add (self->local_mids, g_strstrip (g_strdup (lines[i] + strlen ("a=mid:"))));
   json_object_set_string_member (payload, "type", type);
   json_object_set_string_member (payload, "sdp", sdp);
-  json_object_set_int_member (payload, "session", media == self->pending ? self->pending_generation
-                                                                         : self->generation);
+  json_object_set_int_member (payload, "session", session_number (self, media));
   json_object_set_object_member (message, "payload", payload);
   duet_signalling_send (self->signalling, message);
 }
@@ -189,8 +196,7 @@ on_local_candidate (DuetMediaSession *media,
   json_object_set_int_member (payload, "sdpMLineIndex", mline_index);
   if (mline_index < self->local_mids->len)
     json_object_set_string_member (payload, "sdpMid", g_ptr_array_index (self->local_mids, mline_index));
-  json_object_set_int_member (payload, "session", media == self->pending ? self->pending_generation
-                                                                         : self->generation);
+  json_object_set_int_member (payload, "session", session_number (self, media));
   json_object_set_object_member (message, "payload", payload);
   duet_signalling_send (self->signalling, message);
 }
