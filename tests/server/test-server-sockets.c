@@ -379,9 +379,11 @@ conn_poll (Conn *conn)
     }
 }
 
-/* How many the server neither answered nor closed */
+/* How many the server has not closed (and, with @answered_is_refused, has not
+ * answered either: a 503 is as good as a refusal) */
 static guint
-conns_count_unrefused (GArray *conns)
+conns_count_open (GArray   *conns,
+                  gboolean  answered_is_refused)
 {
   guint n = 0;
 
@@ -390,23 +392,7 @@ conns_count_unrefused (GArray *conns)
       Conn *conn = &g_array_index (conns, Conn, i);
 
       conn_poll (conn);
-      if (!conn->answered && !conn->closed)
-        n++;
-    }
-  return n;
-}
-
-static guint
-conns_count_open (GArray *conns)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < conns->len; i++)
-    {
-      Conn *conn = &g_array_index (conns, Conn, i);
-
-      conn_poll (conn);
-      if (!conn->closed)
+      if (!conn->closed && !(answered_is_refused && conn->answered))
         n++;
     }
   return n;
@@ -420,7 +406,7 @@ conns_wait_refused (GArray *conns,
 {
   guint n;
 
-  while ((n = conns_count_unrefused (conns)) > bound && g_get_monotonic_time () < deadline)
+  while ((n = conns_count_open (conns, TRUE)) > bound && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
   return n;
 }
@@ -433,7 +419,7 @@ conns_wait_closed (GArray *conns,
 {
   guint n;
 
-  while ((n = conns_count_open (conns)) > 0 && g_get_monotonic_time () < deadline)
+  while ((n = conns_count_open (conns, FALSE)) > 0 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   return n;
 }
@@ -878,7 +864,7 @@ test_request_timeout (void)
 
   /* one more byte of the request line every 500 ms, for as long as it lasts */
   deadline = seconds_from (start, REQUEST_TIMEOUT_S + CLOSE_SLACK_S);
-  while ((open = conns_count_open (conns)) > 0 && g_get_monotonic_time () < deadline)
+  while ((open = conns_count_open (conns, FALSE)) > 0 && g_get_monotonic_time () < deadline)
     {
       if (!slowloris->closed && !raw_send (slowloris->socket, "a", 1))
         slowloris->closed = TRUE;
