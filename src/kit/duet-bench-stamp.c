@@ -1,6 +1,6 @@
 /* duet-bench-stamp.c: see duet-bench-stamp.h
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
 

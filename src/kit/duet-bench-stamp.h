@@ -1,6 +1,6 @@
 /* duet-bench-stamp.h: frame time stamps painted into pixels, for benchmarks
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Bench-only. With DUET_BENCH_STAMP=1 the media session paints the
  * sender's monotonic clock (µs) into the top-left 128x128 luma pixels of

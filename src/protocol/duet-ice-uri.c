@@ -1,6 +1,6 @@
 /* duet-ice-uri.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <arpa/inet.h>
 #include <string.h>

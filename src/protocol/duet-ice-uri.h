@@ -1,6 +1,6 @@
 /* duet-ice-uri.h: STUN and TURN server URIs
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Reads both the WebRTC form (RFC 7064/7065: "stun:host:3478",
  * "turn:host?transport=udp") and webrtcbin's ("turn://user:pass@host:3478"),

@@ -1,6 +1,6 @@
 /* duet-protocol.h: wire limits, id rules and JSON framing shared by server and clients
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
