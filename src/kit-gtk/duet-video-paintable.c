@@ -1,6 +1,6 @@
 /* duet-video-paintable.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A GdkPaintable showing the latest video frame. It is a main-thread
  * object: DuetVideoSink hands frames over from the streaming thread and
@@ -23,6 +23,18 @@ struct _DuetVideoPaintable
 };
 
 static void duet_video_paintable_iface_init (GdkPaintableInterface *iface);
+
+/**
+ * DuetVideoPaintable:
+ *
+ * A #GdkPaintable that shows the latest frame of a video stream.
+ *
+ * A #DuetVideoSink owns one and fills it with frames; give it to a
+ * #DuetVideoView, a #GtkPicture or anything else that draws paintables.
+ * It sizes itself by the video's display size (storage size corrected by
+ * the pixel aspect ratio) and letterboxes when drawn at another aspect
+ * ratio. It is a main-thread object, like every GTK object.
+ */
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (DuetVideoPaintable, duet_video_paintable, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (GDK_TYPE_PAINTABLE,
@@ -145,6 +157,14 @@ duet_video_paintable_init (DuetVideoPaintable *self)
   self->par = 1.0;
 }
 
+/**
+ * duet_video_paintable_new:
+ *
+ * Creates an empty paintable, for frames that come from somewhere other
+ * than a #DuetVideoSink; the sink makes its own.
+ *
+ * Returns: (transfer full): a new #DuetVideoPaintable
+ */
 DuetVideoPaintable *
 duet_video_paintable_new (void)
 {
@@ -153,8 +173,12 @@ duet_video_paintable_new (void)
 
 /**
  * duet_video_paintable_get_texture:
+ * @self: a video paintable
  *
- * Returns: (transfer none) (nullable): the frame being shown
+ * Gives the frame being shown, to save a snapshot of the call, say.
+ *
+ * Returns: (transfer none) (nullable): the frame being shown, or %NULL
+ *   before the first frame
  */
 GdkTexture *
 duet_video_paintable_get_texture (DuetVideoPaintable *self)
@@ -164,6 +188,15 @@ duet_video_paintable_get_texture (DuetVideoPaintable *self)
   return self->texture;
 }
 
+/**
+ * duet_video_paintable_get_pixel_aspect_ratio:
+ * @self: a video paintable
+ *
+ * Gives the shape of one pixel of the frame being shown, from the
+ * stream's caps: 1.0 for square pixels, as in nearly all camera video.
+ *
+ * Returns: the width of one pixel divided by its height
+ */
 double
 duet_video_paintable_get_pixel_aspect_ratio (DuetVideoPaintable *self)
 {
@@ -174,10 +207,15 @@ duet_video_paintable_get_pixel_aspect_ratio (DuetVideoPaintable *self)
 
 /**
  * duet_video_paintable_set_texture:
+ * @self: a video paintable
  * @texture: (nullable): the new frame, or %NULL to show nothing
- * @pixel_aspect_ratio: width / height of one pixel, 1.0 for square pixels
+ * @pixel_aspect_ratio: width / height of one pixel, 1.0 for square
+ *   pixels; greater than 0
  *
- * Shows @texture. Main thread only.
+ * Shows @texture in place of the current frame. The paintable's size is
+ * invalidated only when the frame's display size changes, so that
+ * showing frame after frame of a steady stream costs no relayout.
+ * Main thread only.
  */
 void
 duet_video_paintable_set_texture (DuetVideoPaintable *self,

@@ -1,6 +1,6 @@
 /* duet-video-sink.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A GstVideoSink whose output is a GdkPaintable, because Debian 12 ships no
  * gtk4paintablesink. Memory textures only: at call resolutions the upload is
@@ -51,7 +51,37 @@ struct _DuetVideoSink
   guint64             frames_dropped;
 };
 
-G_DEFINE_FINAL_TYPE (DuetVideoSink, duet_video_sink, GST_TYPE_VIDEO_SINK)
+/**
+ * DuetVideoSink:
+ *
+ * A GStreamer video sink whose frames show up in a #GdkPaintable, for
+ * video in GTK 4 (Debian 12 has no `gtk4paintablesink`).
+ *
+ * Add one to a call with duet_call_add_peer_video_view() or
+ * duet_call_add_my_video_view(), then show its #DuetVideoSink:paintable
+ * in a #DuetVideoView; that is what PlanetKit calls adding a video view.
+ * The sink takes packed RGB frames (BGRx, BGRA, RGBx, RGBA, RGB, BGR and
+ * the like); duet_video_sink_new_bin() puts a converter in front for any
+ * other raw format.
+ *
+ * Frames are wrapped in textures on the streaming thread without a copy
+ * and handed to the main context through a one-frame mailbox: a busy
+ * main loop drops frames (#DuetVideoSink:frames-dropped) instead of
+ * holding the pipeline up.
+ */
+
+/* The classes of GstBaseSink and of this sink need GStreamer's own types
+ * (GstSample, caps): a program, a language binding or the introspection
+ * dumper may ask for the type before anything called gst_init() */
+static void
+ensure_gst_initialized (void)
+{
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DuetVideoSink, duet_video_sink, GST_TYPE_VIDEO_SINK,
+                               ensure_gst_initialized ())
 
 enum {
   PROP_0,
@@ -448,7 +478,8 @@ duet_video_sink_class_init (DuetVideoSinkClass *klass)
   /**
    * DuetVideoSink:paintable:
    *
-   * The paintable showing the video. Use it on the main thread only.
+   * The paintable showing the video, the same one for the sink's whole
+   * life. Use it on the main thread only.
    */
   properties[PROP_PAINTABLE] =
     g_param_spec_object ("paintable", NULL, NULL,
@@ -458,8 +489,8 @@ duet_video_sink_class_init (DuetVideoSinkClass *klass)
   /**
    * DuetVideoSink:frames-rendered:
    *
-   * Frames that reached the paintable. Not notified; connect to
-   * DuetVideoSink::frame-rendered for per-frame updates.
+   * How many frames reached the paintable. Not notified; connect to
+   * #DuetVideoSink::frame-rendered to hear of each frame.
    */
   properties[PROP_FRAMES_RENDERED] =
     g_param_spec_uint64 ("frames-rendered", NULL, NULL,
@@ -469,8 +500,8 @@ duet_video_sink_class_init (DuetVideoSinkClass *klass)
   /**
    * DuetVideoSink:frames-dropped:
    *
-   * Frames replaced by a newer one before the main loop could show them.
-   * Not notified.
+   * How many frames a newer one replaced before the main loop could show
+   * them: a measure of how busy the main loop is. Not notified.
    */
   properties[PROP_FRAMES_DROPPED] =
     g_param_spec_uint64 ("frames-dropped", NULL, NULL,
@@ -481,10 +512,12 @@ duet_video_sink_class_init (DuetVideoSinkClass *klass)
 
   /**
    * DuetVideoSink::frame-rendered:
+   * @self: the sink
    * @running_time: the frame's running time in nanoseconds, or
    *   %GST_CLOCK_TIME_NONE
    *
-   * Emitted on the main thread once a frame is in the paintable.
+   * Emitted on the main thread once a frame is in the paintable, for
+   * frame counters and first-frame timing.
    */
   signals[FRAME_RENDERED] =
     g_signal_new ("frame-rendered",
@@ -516,7 +549,8 @@ duet_video_sink_init (DuetVideoSink *self)
  * duet_video_sink_new:
  *
  * Creates a sink that accepts packed RGB formats only; see
- * duet_video_sink_new_bin() for anything else.
+ * duet_video_sink_new_bin() for anything else. The sink initializes
+ * GStreamer if nothing did yet.
  *
  * Returns: (transfer floating): a new #DuetVideoSink
  */
@@ -528,14 +562,16 @@ duet_video_sink_new (void)
 
 /**
  * duet_video_sink_new_bin:
- * @sink: (out) (optional) (transfer none): the sink inside the bin
+ * @sink: (out) (optional) (transfer none): where to store the sink inside
+ *   the bin, to get its paintable
  *
  * Creates `videoconvert ! video/x-raw,format=BGRx ! DuetVideoSink` in a bin
- * with a "sink" ghost pad, for sources in any raw format. Alpha is dropped:
- * call video is opaque, and BGRx is the cheapest format to show (see
- * the pad template). Returns %NULL without videoconvert.
+ * with a "sink" ghost pad, for sources in any raw format: this is what to
+ * add to a call as a video view. Alpha is dropped: call video is opaque,
+ * and BGRx is the cheapest format to show.
  *
- * Returns: (transfer floating) (nullable): a new #GstBin
+ * Returns: (transfer floating) (nullable): a new #GstBin, or %NULL when
+ *   GStreamer's `videoconvert` element is missing (gst-plugins-base)
  */
 GstElement *
 duet_video_sink_new_bin (DuetVideoSink **sink)
@@ -572,6 +608,9 @@ duet_video_sink_new_bin (DuetVideoSink **sink)
 
 /**
  * duet_video_sink_get_paintable:
+ * @self: a video sink
+ *
+ * Gives the paintable that shows this sink's frames.
  *
  * Returns: (transfer none): the paintable; use it on the main thread only
  */
@@ -583,6 +622,14 @@ duet_video_sink_get_paintable (DuetVideoSink *self)
   return self->paintable;
 }
 
+/**
+ * duet_video_sink_get_frames_rendered:
+ * @self: a video sink
+ *
+ * Gives #DuetVideoSink:frames-rendered. Any thread.
+ *
+ * Returns: how many frames reached the paintable
+ */
 guint64
 duet_video_sink_get_frames_rendered (DuetVideoSink *self)
 {
@@ -597,6 +644,14 @@ duet_video_sink_get_frames_rendered (DuetVideoSink *self)
   return frames;
 }
 
+/**
+ * duet_video_sink_get_frames_dropped:
+ * @self: a video sink
+ *
+ * Gives #DuetVideoSink:frames-dropped. Any thread.
+ *
+ * Returns: how many frames were replaced before they could be shown
+ */
 guint64
 duet_video_sink_get_frames_dropped (DuetVideoSink *self)
 {

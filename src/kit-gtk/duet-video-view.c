@@ -1,6 +1,6 @@
 /* duet-video-view.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Shows a video paintable on a black, rounded background, either whole
  * (contain) or filling the view (cover), with a placeholder while there is
@@ -27,6 +27,31 @@ struct _DuetVideoView
   GtkWidget    *placeholder_image;
   GtkWidget    *placeholder_label;
 };
+
+/**
+ * DuetVideoView:
+ *
+ * A widget that shows video: the peer's picture or your own, in a call.
+ *
+ * Set its #DuetVideoView:paintable to the #DuetVideoSink:paintable of a
+ * #DuetVideoSink added to a #DuetCall. The video is drawn on a black
+ * background with rounded corners, whole (%DUET_VIDEO_FIT_CONTAIN) or
+ * filling the view (%DUET_VIDEO_FIT_COVER), optionally mirrored for a
+ * self-view. While there is no picture (before the first frame, or
+ * without a paintable) the view shows a placeholder icon and text
+ * instead, such as "Camera paused" when #DuetCall::peer-video-paused
+ * arrives.
+ *
+ * The view does not ask for the video's size: the call's layout decides
+ * how big a video is, not the stream.
+ *
+ * # CSS nodes
+ *
+ * `duet-video-view` (style class `.rounded`), with a `box.placeholder`
+ * child holding an `image` and a `label`. The view's own style is
+ * installed at fallback priority, so applications and themes can change
+ * it.
+ */
 
 G_DEFINE_ENUM_TYPE (DuetVideoFit, duet_video_fit,
                     G_DEFINE_ENUM_VALUE (DUET_VIDEO_FIT_CONTAIN, "contain"),
@@ -287,11 +312,23 @@ duet_video_view_class_init (DuetVideoViewClass *klass)
   widget_class->snapshot = duet_video_view_snapshot;
   widget_class->root = duet_video_view_root;
 
+  /**
+   * DuetVideoView:paintable:
+   *
+   * The video to show, usually a #DuetVideoSink's paintable; %NULL shows
+   * the placeholder.
+   */
   properties[PROP_PAINTABLE] =
     g_param_spec_object ("paintable", NULL, NULL,
                          GDK_TYPE_PAINTABLE,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * DuetVideoView:fit:
+   *
+   * How the video fills the view when their shapes differ: whole and
+   * letterboxed (the default), or filling it and cropped.
+   */
   properties[PROP_FIT] =
     g_param_spec_enum ("fit", NULL, NULL,
                        DUET_TYPE_VIDEO_FIT,
@@ -302,18 +339,30 @@ duet_video_view_class_init (DuetVideoViewClass *klass)
    * DuetVideoView:mirrored:
    *
    * Whether to flip the picture horizontally, as people expect of a
-   * self-view.
+   * self-view. Only the view is mirrored, never the video the peer gets.
    */
   properties[PROP_MIRRORED] =
     g_param_spec_boolean ("mirrored", NULL, NULL,
                           FALSE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * DuetVideoView:placeholder-text:
+   *
+   * What to say while there is no picture, such as "Camera paused";
+   * %NULL or empty for no text.
+   */
   properties[PROP_PLACEHOLDER_TEXT] =
     g_param_spec_string ("placeholder-text", NULL, NULL,
                          NULL,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
+  /**
+   * DuetVideoView:placeholder-icon-name:
+   *
+   * The name of an icon to show while there is no picture; %NULL or
+   * empty for no icon.
+   */
   properties[PROP_PLACEHOLDER_ICON_NAME] =
     g_param_spec_string ("placeholder-icon-name", NULL, NULL,
                          NULL,
@@ -322,7 +371,8 @@ duet_video_view_class_init (DuetVideoViewClass *klass)
   /**
    * DuetVideoView:has-video:
    *
-   * Whether the paintable has a picture; the placeholder shows otherwise.
+   * Whether the paintable has a picture: %FALSE before the first frame
+   * and without a paintable, when the placeholder shows instead.
    */
   properties[PROP_HAS_VIDEO] =
     g_param_spec_boolean ("has-video", NULL, NULL,
@@ -360,6 +410,13 @@ duet_video_view_init (DuetVideoView *self)
   update_placeholder (self);
 }
 
+/**
+ * duet_video_view_new:
+ *
+ * Creates a video view with no paintable, which shows its placeholder.
+ *
+ * Returns: a new #DuetVideoView
+ */
 GtkWidget *
 duet_video_view_new (void)
 {
@@ -368,6 +425,9 @@ duet_video_view_new (void)
 
 /**
  * duet_video_view_get_paintable:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:paintable.
  *
  * Returns: (transfer none) (nullable): the paintable shown
  */
@@ -381,7 +441,12 @@ duet_video_view_get_paintable (DuetVideoView *self)
 
 /**
  * duet_video_view_set_paintable:
- * @paintable: (nullable): the video, typically a DuetVideoSink's paintable
+ * @self: a video view
+ * @paintable: (nullable): the video, typically a #DuetVideoSink's
+ *   paintable, or %NULL to show the placeholder
+ *
+ * Sets #DuetVideoView:paintable. The view redraws whenever the
+ * paintable's contents change.
  */
 void
 duet_video_view_set_paintable (DuetVideoView *self,
@@ -411,6 +476,14 @@ duet_video_view_set_paintable (DuetVideoView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAINTABLE]);
 }
 
+/**
+ * duet_video_view_get_fit:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:fit.
+ *
+ * Returns: how the video fills the view
+ */
 DuetVideoFit
 duet_video_view_get_fit (DuetVideoView *self)
 {
@@ -419,6 +492,14 @@ duet_video_view_get_fit (DuetVideoView *self)
   return self->fit;
 }
 
+/**
+ * duet_video_view_set_fit:
+ * @self: a video view
+ * @fit: how the video should fill the view
+ *
+ * Sets #DuetVideoView:fit: %DUET_VIDEO_FIT_COVER suits a full-window peer
+ * view, %DUET_VIDEO_FIT_CONTAIN shows the whole picture.
+ */
 void
 duet_video_view_set_fit (DuetVideoView *self,
                          DuetVideoFit   fit)
@@ -434,6 +515,14 @@ duet_video_view_set_fit (DuetVideoView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIT]);
 }
 
+/**
+ * duet_video_view_get_mirrored:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:mirrored.
+ *
+ * Returns: whether the picture is flipped horizontally
+ */
 gboolean
 duet_video_view_get_mirrored (DuetVideoView *self)
 {
@@ -442,6 +531,13 @@ duet_video_view_get_mirrored (DuetVideoView *self)
   return self->mirrored;
 }
 
+/**
+ * duet_video_view_set_mirrored:
+ * @self: a video view
+ * @mirrored: whether to flip the picture horizontally
+ *
+ * Sets #DuetVideoView:mirrored, usually for the view of your own camera.
+ */
 void
 duet_video_view_set_mirrored (DuetVideoView *self,
                               gboolean       mirrored)
@@ -457,6 +553,14 @@ duet_video_view_set_mirrored (DuetVideoView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MIRRORED]);
 }
 
+/**
+ * duet_video_view_get_placeholder_text:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:placeholder-text.
+ *
+ * Returns: (nullable): the text shown while there is no picture
+ */
 const char *
 duet_video_view_get_placeholder_text (DuetVideoView *self)
 {
@@ -467,7 +571,11 @@ duet_video_view_get_placeholder_text (DuetVideoView *self)
 
 /**
  * duet_video_view_set_placeholder_text:
- * @text: (nullable): what to say while there is no video, e.g. "Camera paused"
+ * @self: a video view
+ * @text: (nullable): what to say while there is no video, e.g. "Camera
+ *   paused", or %NULL for no text
+ *
+ * Sets #DuetVideoView:placeholder-text.
  */
 void
 duet_video_view_set_placeholder_text (DuetVideoView *self,
@@ -485,6 +593,14 @@ duet_video_view_set_placeholder_text (DuetVideoView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLACEHOLDER_TEXT]);
 }
 
+/**
+ * duet_video_view_get_placeholder_icon_name:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:placeholder-icon-name.
+ *
+ * Returns: (nullable): the name of the icon shown while there is no picture
+ */
 const char *
 duet_video_view_get_placeholder_icon_name (DuetVideoView *self)
 {
@@ -495,7 +611,11 @@ duet_video_view_get_placeholder_icon_name (DuetVideoView *self)
 
 /**
  * duet_video_view_set_placeholder_icon_name:
- * @icon_name: (nullable): icon to show while there is no video
+ * @self: a video view
+ * @icon_name: (nullable): the name of an icon to show while there is no
+ *   video, or %NULL for no icon
+ *
+ * Sets #DuetVideoView:placeholder-icon-name.
  */
 void
 duet_video_view_set_placeholder_icon_name (DuetVideoView *self,
@@ -513,6 +633,14 @@ duet_video_view_set_placeholder_icon_name (DuetVideoView *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLACEHOLDER_ICON_NAME]);
 }
 
+/**
+ * duet_video_view_get_has_video:
+ * @self: a video view
+ *
+ * Gives #DuetVideoView:has-video.
+ *
+ * Returns: whether a picture is showing
+ */
 gboolean
 duet_video_view_get_has_video (DuetVideoView *self)
 {

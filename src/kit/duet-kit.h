@@ -1,11 +1,18 @@
-/* duet-kit.h: the call kit's public headers
+/* duet-kit.h: the call kit's public headers, all in one
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Programs using the kit include this one header:
+ *   #include <duet-kit.h>
+ * with the flags of `pkg-config --cflags duet-kit-1`.
  */
 #pragma once
 
+#include "duet-version.h"
+
 #include "duet-call.h"
 #include "duet-cc-param.h"
+#include "duet-enum-types.h"
 #include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
 #include "duet-make-call-param-builder.h"

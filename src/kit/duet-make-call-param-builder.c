@@ -1,6 +1,6 @@
 /* duet-make-call-param-builder.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Setters return the builder so calls chain like PlanetKit's builder;
  * nothing is checked until build(), which names the first bad field.
@@ -8,6 +8,7 @@
 #include "duet-kit-error.h"
 #include "duet-make-call-param-builder.h"
 #include "duet-make-call-param-private.h"
+#include "duet-protocol.h"
 
 struct _DuetMakeCallParamBuilder
 {
@@ -23,6 +24,32 @@ struct _DuetMakeCallParamBuilder
   DuetInitialVideoState  initial_video_state;
 };
 
+/**
+ * DuetMakeCallParamBuilder:
+ *
+ * Collects the fields of a #DuetMakeCallParam: PlanetKit's make-call
+ * param builder.
+ *
+ * Each setter returns the builder, so calls chain; nothing is checked
+ * until duet_make_call_param_builder_build(), which names the first
+ * field that is missing or malformed:
+ *
+ * ```c
+ * g_autoptr(DuetMakeCallParamBuilder) builder = duet_make_call_param_builder_new ();
+ * g_autoptr(DuetMakeCallParam) param = NULL;
+ *
+ * duet_make_call_param_builder_set_my_user_id (builder, "alice");
+ * duet_make_call_param_builder_set_my_service_id (builder, "duet");
+ * duet_make_call_param_builder_set_peer_user_id (builder, "bob");
+ * duet_make_call_param_builder_set_access_token (builder, token);
+ * duet_make_call_param_builder_set_media_type (builder, DUET_MEDIA_TYPE_AUDIOVIDEO);
+ * param = duet_make_call_param_builder_build (builder, &error);
+ * ```
+ *
+ * The media type defaults to %DUET_MEDIA_TYPE_AUDIOVIDEO, the initial
+ * video state to %DUET_INITIAL_VIDEO_STATE_RESUME and the peer's service
+ * id to the caller's.
+ */
 G_DEFINE_FINAL_TYPE (DuetMakeCallParamBuilder, duet_make_call_param_builder, G_TYPE_OBJECT)
 
 static void
@@ -53,6 +80,14 @@ duet_make_call_param_builder_init (DuetMakeCallParamBuilder *self)
   self->initial_video_state = DUET_INITIAL_VIDEO_STATE_RESUME;
 }
 
+/**
+ * duet_make_call_param_builder_new:
+ *
+ * Creates a builder with no ids, no token and the default media type
+ * and initial video state.
+ *
+ * Returns: (transfer full): a new #DuetMakeCallParamBuilder
+ */
 DuetMakeCallParamBuilder *
 duet_make_call_param_builder_new (void)
 {
@@ -70,6 +105,66 @@ duet_make_call_param_builder_set_##field (DuetMakeCallParamBuilder *self,       
   return self;                                                                   \
 }
 
+/**
+ * duet_make_call_param_builder_set_my_user_id:
+ * @self: a make-call param builder
+ * @user_id: the caller's user id
+ *
+ * Sets the caller's user id, the user the access token was issued to. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_make_call_param_builder_set_my_service_id:
+ * @self: a make-call param builder
+ * @service_id: the caller's service id
+ *
+ * Sets the caller's service id (`duet` on a server with default settings). Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_make_call_param_builder_set_peer_user_id:
+ * @self: a make-call param builder
+ * @user_id: the user id of the user to call
+ *
+ * Sets the user to call. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_make_call_param_builder_set_peer_service_id:
+ * @self: a make-call param builder
+ * @service_id: (nullable): the service id of the user to call, or %NULL for the caller's own
+ *
+ * Sets the service of the user to call. Optional: the caller's service by default.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_make_call_param_builder_set_access_token:
+ * @self: a make-call param builder
+ * @token: an access token from duet_auth_sign_in_finish() or duet_auth_refresh_finish()
+ *
+ * Sets the access token the call is placed with. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_make_call_param_builder_set_server_url:
+ * @self: a make-call param builder
+ * @url: (nullable): the app server's `http` or `https` URL, or %NULL
+ *
+ * Sets the app server to call through. Optional: the manager's own by default.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
 DEFINE_STRING_SETTER (my_user_id)
 DEFINE_STRING_SETTER (my_service_id)
 DEFINE_STRING_SETTER (peer_user_id)
@@ -77,6 +172,17 @@ DEFINE_STRING_SETTER (peer_service_id)
 DEFINE_STRING_SETTER (access_token)
 DEFINE_STRING_SETTER (server_url)
 
+/**
+ * duet_make_call_param_builder_set_media_type:
+ * @self: a make-call param builder
+ * @media_type: %DUET_MEDIA_TYPE_AUDIO, %DUET_MEDIA_TYPE_VIDEO or
+ *   %DUET_MEDIA_TYPE_AUDIOVIDEO
+ *
+ * Sets what the call carries. %DUET_MEDIA_TYPE_AUDIOVIDEO by default; an
+ * audio call can turn video on later with duet_call_enable_video().
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
 DuetMakeCallParamBuilder *
 duet_make_call_param_builder_set_media_type (DuetMakeCallParamBuilder *self,
                                              DuetMediaType             media_type)
@@ -86,6 +192,18 @@ duet_make_call_param_builder_set_media_type (DuetMakeCallParamBuilder *self,
   return self;
 }
 
+/**
+ * duet_make_call_param_builder_set_initial_my_video_state:
+ * @self: a make-call param builder
+ * @state: whether to send video at once or start with it paused
+ *
+ * Sets how the caller's video starts in a video call:
+ * %DUET_INITIAL_VIDEO_STATE_PAUSE sends none until
+ * duet_call_resume_my_video(). %DUET_INITIAL_VIDEO_STATE_RESUME by
+ * default.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
 DuetMakeCallParamBuilder *
 duet_make_call_param_builder_set_initial_my_video_state (DuetMakeCallParamBuilder *self,
                                                          DuetInitialVideoState     state)
@@ -137,6 +255,21 @@ check_server_url (const char *url,
   return TRUE;
 }
 
+/**
+ * duet_make_call_param_builder_build:
+ * @self: a make-call param builder
+ * @error: return location for a #GError
+ *
+ * Checks the fields and makes a make-call param of them. Fails with
+ * %DUET_KIT_ERROR_INVALID_PARAM, whose message names the field, when a
+ * required field is missing, an id is not well formed (1–64 ASCII
+ * letters, digits, `-`, `_` or `.`), the server URL is not an `http` or
+ * `https` URL, or the media type or initial video state is not one of
+ * theirs. The builder can be changed and built again.
+ *
+ * Returns: (transfer full): a new #DuetMakeCallParam, or %NULL with
+ *   @error set
+ */
 DuetMakeCallParam *
 duet_make_call_param_builder_build (DuetMakeCallParamBuilder  *self,
                                     GError                   **error)

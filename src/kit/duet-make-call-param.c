@@ -1,9 +1,9 @@
 /* duet-make-call-param.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Built only by DuetMakeCallParamBuilder, which checks every field, so a
- * param that exists is valid. Read-only properties mirror the getters.
+ * param that exists is valid.
  */
 #include "duet-make-call-param.h"
 #include "duet-make-call-param-private.h"
@@ -22,6 +22,16 @@ struct _DuetMakeCallParam
   DuetInitialVideoState  initial_video_state;
 };
 
+/**
+ * DuetMakeCallParam:
+ *
+ * What is needed to place a call, checked and immutable: PlanetKit's
+ * `PlanetKitMakeCallParam`.
+ *
+ * Only duet_make_call_param_builder_build() makes one, after checking
+ * every field, so a make-call param that exists is valid. Pass it to
+ * duet_manager_make_call_async().
+ */
 G_DEFINE_FINAL_TYPE (DuetMakeCallParam, duet_make_call_param, G_TYPE_OBJECT)
 
 static void
@@ -74,6 +84,14 @@ duet_make_call_param_new_internal (const char            *my_user_id,
   return self;
 }
 
+/**
+ * duet_make_call_param_get_my_user_id:
+ * @self: a make-call param
+ *
+ * Gives the caller's user id: the user signed in with the access token.
+ *
+ * Returns: the caller's user id
+ */
 const char *
 duet_make_call_param_get_my_user_id (DuetMakeCallParam *self)
 {
@@ -81,6 +99,14 @@ duet_make_call_param_get_my_user_id (DuetMakeCallParam *self)
   return self->my_user_id;
 }
 
+/**
+ * duet_make_call_param_get_my_service_id:
+ * @self: a make-call param
+ *
+ * Gives the caller's service id.
+ *
+ * Returns: the caller's service id
+ */
 const char *
 duet_make_call_param_get_my_service_id (DuetMakeCallParam *self)
 {
@@ -88,6 +114,14 @@ duet_make_call_param_get_my_service_id (DuetMakeCallParam *self)
   return self->my_service_id;
 }
 
+/**
+ * duet_make_call_param_get_peer_user_id:
+ * @self: a make-call param
+ *
+ * Gives the user id of the user to call.
+ *
+ * Returns: the peer's user id
+ */
 const char *
 duet_make_call_param_get_peer_user_id (DuetMakeCallParam *self)
 {
@@ -95,6 +129,14 @@ duet_make_call_param_get_peer_user_id (DuetMakeCallParam *self)
   return self->peer_user_id;
 }
 
+/**
+ * duet_make_call_param_get_peer_service_id:
+ * @self: a make-call param
+ *
+ * Gives the service id of the user to call; the caller's own when the builder was given none.
+ *
+ * Returns: the peer's service id
+ */
 const char *
 duet_make_call_param_get_peer_service_id (DuetMakeCallParam *self)
 {
@@ -102,6 +144,14 @@ duet_make_call_param_get_peer_service_id (DuetMakeCallParam *self)
   return self->peer_service_id;
 }
 
+/**
+ * duet_make_call_param_get_access_token:
+ * @self: a make-call param
+ *
+ * Gives the access token the call is placed with, as duet_auth_sign_in_finish() returned it.
+ *
+ * Returns: the access token
+ */
 const char *
 duet_make_call_param_get_access_token (DuetMakeCallParam *self)
 {
@@ -109,6 +159,15 @@ duet_make_call_param_get_access_token (DuetMakeCallParam *self)
   return self->access_token;
 }
 
+/**
+ * duet_make_call_param_get_server_url:
+ * @self: a make-call param
+ *
+ * Gives the URL of the app server to place the call through, when the
+ * builder was given one. Without it the manager's own server is used.
+ *
+ * Returns: (nullable): the server's URL, such as `https://duet.example.org`
+ */
 const char *
 duet_make_call_param_get_server_url (DuetMakeCallParam *self)
 {
@@ -116,6 +175,15 @@ duet_make_call_param_get_server_url (DuetMakeCallParam *self)
   return self->server_url;
 }
 
+/**
+ * duet_make_call_param_get_media_type:
+ * @self: a make-call param
+ *
+ * Gives the media type of the call to place.
+ *
+ * Returns: %DUET_MEDIA_TYPE_AUDIO, %DUET_MEDIA_TYPE_VIDEO or
+ *   %DUET_MEDIA_TYPE_AUDIOVIDEO
+ */
 DuetMediaType
 duet_make_call_param_get_media_type (DuetMakeCallParam *self)
 {
@@ -123,6 +191,14 @@ duet_make_call_param_get_media_type (DuetMakeCallParam *self)
   return self->media_type;
 }
 
+/**
+ * duet_make_call_param_get_initial_video_state:
+ * @self: a make-call param
+ *
+ * Gives how the caller's video starts in a video call.
+ *
+ * Returns: whether the caller's video is sent at once or starts paused
+ */
 DuetInitialVideoState
 duet_make_call_param_get_initial_video_state (DuetMakeCallParam *self)
 {

@@ -1,6 +1,6 @@
 /* duet-verify-call-param-builder.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The access token and server URL are optional here: a manager that is
  * already signed in (it got the incoming_call push) uses its own.
@@ -8,6 +8,7 @@
 #include "duet-kit-error.h"
 #include "duet-verify-call-param-builder.h"
 #include "duet-verify-call-param-private.h"
+#include "duet-protocol.h"
 
 struct _DuetVerifyCallParamBuilder
 {
@@ -20,6 +21,19 @@ struct _DuetVerifyCallParamBuilder
   char        *server_url;
 };
 
+/**
+ * DuetVerifyCallParamBuilder:
+ *
+ * Collects the fields of a #DuetVerifyCallParam: PlanetKit's verify-call
+ * param builder.
+ *
+ * Each setter returns the builder, so calls chain; nothing is checked
+ * until duet_verify_call_param_builder_build(), which names the first
+ * field that is missing or wrong. The user and service ids and the
+ * cc_param are required; the access token and server URL are optional,
+ * because a manager that got the call's #DuetManager::incoming-call is
+ * already signed in and uses its own.
+ */
 G_DEFINE_FINAL_TYPE (DuetVerifyCallParamBuilder, duet_verify_call_param_builder, G_TYPE_OBJECT)
 
 static void
@@ -47,6 +61,13 @@ duet_verify_call_param_builder_init (DuetVerifyCallParamBuilder *self)
 {
 }
 
+/**
+ * duet_verify_call_param_builder_new:
+ *
+ * Creates a builder with no fields set.
+ *
+ * Returns: (transfer full): a new #DuetVerifyCallParamBuilder
+ */
 DuetVerifyCallParamBuilder *
 duet_verify_call_param_builder_new (void)
 {
@@ -64,11 +85,62 @@ duet_verify_call_param_builder_set_##field (DuetVerifyCallParamBuilder *self,   
   return self;                                                                   \
 }
 
+/**
+ * duet_verify_call_param_builder_set_my_user_id:
+ * @self: a verify-call param builder
+ * @user_id: the callee's user id
+ *
+ * Sets the callee's user id: the user the call is for. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_verify_call_param_builder_set_my_service_id:
+ * @self: a verify-call param builder
+ * @service_id: the callee's service id
+ *
+ * Sets the callee's service id. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_verify_call_param_builder_set_access_token:
+ * @self: a verify-call param builder
+ * @token: (nullable): an access token, or %NULL for the manager's
+ *
+ * Sets the access token to verify the call with. Optional.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
+/**
+ * duet_verify_call_param_builder_set_server_url:
+ * @self: a verify-call param builder
+ * @url: (nullable): the app server's URL, or %NULL for the manager's
+ *
+ * Sets the app server to verify the call with. Optional.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+
 DEFINE_STRING_SETTER (my_user_id)
 DEFINE_STRING_SETTER (my_service_id)
 DEFINE_STRING_SETTER (access_token)
 DEFINE_STRING_SETTER (server_url)
 
+/**
+ * duet_verify_call_param_builder_set_cc_param:
+ * @self: a verify-call param builder
+ * @cc_param: (nullable): the cc_param of the incoming call, or %NULL to
+ *   unset it
+ *
+ * Sets the cc_param of the call to verify, as #DuetManager::incoming-call
+ * or duet_cc_param_new_from_string() gave it. Required.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
 DuetVerifyCallParamBuilder *
 duet_verify_call_param_builder_set_cc_param (DuetVerifyCallParamBuilder *self,
                                              DuetCcParam                *cc_param)
@@ -114,6 +186,20 @@ check_fields (DuetVerifyCallParamBuilder  *self,
   return TRUE;
 }
 
+/**
+ * duet_verify_call_param_builder_build:
+ * @self: a verify-call param builder
+ * @error: return location for a #GError
+ *
+ * Checks the fields and makes a verify-call param of them. Fails with
+ * %DUET_KIT_ERROR_INVALID_PARAM, whose message names the field, when a
+ * required field is missing or malformed, when the cc_param is for
+ * another user or service than the ids given, or when the access token
+ * is empty. The builder can be changed and built again.
+ *
+ * Returns: (transfer full): a new #DuetVerifyCallParam, or %NULL with
+ *   @error set
+ */
 DuetVerifyCallParam *
 duet_verify_call_param_builder_build (DuetVerifyCallParamBuilder  *self,
                                       GError                     **error)

@@ -1,6 +1,6 @@
 /* duet-verify-call-param.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "duet-verify-call-param.h"
 #include "duet-verify-call-param-private.h"
@@ -16,6 +16,17 @@ struct _DuetVerifyCallParam
   char        *server_url;
 };
 
+/**
+ * DuetVerifyCallParam:
+ *
+ * What is needed to verify an incoming call, checked and immutable:
+ * PlanetKit's `PlanetKitVerifyCallParam`.
+ *
+ * Only duet_verify_call_param_builder_build() makes one. Pass it to
+ * duet_manager_verify_call_async(): verifying tells the caller the call
+ * is ringing (#DuetCall::verified on the caller's side) and gives the
+ * callee its #DuetCall to accept or decline.
+ */
 G_DEFINE_FINAL_TYPE (DuetVerifyCallParam, duet_verify_call_param, G_TYPE_OBJECT)
 
 static void
@@ -61,6 +72,14 @@ duet_verify_call_param_new_internal (const char  *my_user_id,
   return self;
 }
 
+/**
+ * duet_verify_call_param_get_my_user_id:
+ * @self: a verify-call param
+ *
+ * Gives the callee's user id.
+ *
+ * Returns: the callee's user id
+ */
 const char *
 duet_verify_call_param_get_my_user_id (DuetVerifyCallParam *self)
 {
@@ -68,6 +87,14 @@ duet_verify_call_param_get_my_user_id (DuetVerifyCallParam *self)
   return self->my_user_id;
 }
 
+/**
+ * duet_verify_call_param_get_my_service_id:
+ * @self: a verify-call param
+ *
+ * Gives the callee's service id.
+ *
+ * Returns: the callee's service id
+ */
 const char *
 duet_verify_call_param_get_my_service_id (DuetVerifyCallParam *self)
 {
@@ -75,6 +102,14 @@ duet_verify_call_param_get_my_service_id (DuetVerifyCallParam *self)
   return self->my_service_id;
 }
 
+/**
+ * duet_verify_call_param_get_cc_param:
+ * @self: a verify-call param
+ *
+ * Gives the cc_param of the call to verify.
+ *
+ * Returns: (transfer none): the cc_param
+ */
 DuetCcParam *
 duet_verify_call_param_get_cc_param (DuetVerifyCallParam *self)
 {
@@ -82,6 +117,15 @@ duet_verify_call_param_get_cc_param (DuetVerifyCallParam *self)
   return self->cc_param;
 }
 
+/**
+ * duet_verify_call_param_get_access_token:
+ * @self: a verify-call param
+ *
+ * Gives the access token to verify the call with, when the builder was
+ * given one; without it the manager uses the token it signed in with.
+ *
+ * Returns: (nullable): the access token
+ */
 const char *
 duet_verify_call_param_get_access_token (DuetVerifyCallParam *self)
 {
@@ -89,6 +133,15 @@ duet_verify_call_param_get_access_token (DuetVerifyCallParam *self)
   return self->access_token;
 }
 
+/**
+ * duet_verify_call_param_get_server_url:
+ * @self: a verify-call param
+ *
+ * Gives the URL of the app server to verify the call with, when the
+ * builder was given one; without it the manager uses its own server.
+ *
+ * Returns: (nullable): the server's URL
+ */
 const char *
 duet_verify_call_param_get_server_url (DuetVerifyCallParam *self)
 {

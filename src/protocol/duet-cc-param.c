@@ -1,10 +1,11 @@
 /* duet-cc-param.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
 
-#include "duet-cc-param.h"
+#include "duet-cc-param-private.h"
+#include "duet-protocol.h"
 
 #define CC_PARAM_PREFIX "v1."
 #define CC_PARAM_MAX_LENGTH 2048
@@ -26,6 +27,25 @@ struct _DuetCcParam
   gint64         expires_at;
 };
 
+/**
+ * DuetCcParam:
+ *
+ * The call-control parameter the server pushes to a callee with an
+ * incoming call: PlanetKit's `PlanetKitCCParam`, "the boarding pass" of
+ * a call.
+ *
+ * #DuetManager::incoming-call hands one over when the manager is signed
+ * in; an application that gets the string some other way (its own push
+ * service, say) makes one with duet_cc_param_new_from_string(). It names
+ * the call, the caller, the callee and the media type, so the callee can
+ * show who is calling before it answers, and it goes into a
+ * #DuetVerifyCallParamBuilder to verify the call.
+ *
+ * The server signs each cc_param and checks the signature again when the
+ * callee verifies the call; a client reads the contents but cannot check
+ * the signature. A cc_param is valid for one call, one callee, once, and
+ * only until the ring timeout (duet_cc_param_get_expires_at()).
+ */
 G_DEFINE_FINAL_TYPE (DuetCcParam, duet_cc_param, G_TYPE_OBJECT)
 
 static void
@@ -98,9 +118,20 @@ read_payload (DuetCcParam *self,
 
 /**
  * duet_cc_param_new_from_string:
+ * @text: the cc_param as the server pushed it, `v1.` followed by two
+ *   base64url parts
+ * @error: return location for a #GError
  *
- * Parses the pushed string. The signature is kept, not checked: only the
- * server holds the key, and it checks it again on verify_call.
+ * Reads a cc_param the server pushed. Its signature is kept, not checked:
+ * only the server holds the key, and it checks it again when the call is
+ * verified.
+ *
+ * Fails, with the protocol's `invalid_cc_param` code in the
+ * `duet-protocol-error-quark` domain, when @text is not a Duet cc_param:
+ * a bad form, a payload that is not a JSON object, a malformed id or
+ * media type, or times that make no sense.
+ *
+ * Returns: (transfer full): the cc_param, or %NULL with @error set
  */
 DuetCcParam *
 duet_cc_param_new_from_string (const char  *text,
@@ -223,6 +254,62 @@ duet_cc_param_check_signature (DuetCcParam  *self,
   return diff == 0;
 }
 
+/**
+ * duet_cc_param_get_text:
+ * @self: a cc_param
+ *
+ * Gives the cc_param as a string, to hand on or store.
+ *
+ * Returns: the text
+ */
+/**
+ * duet_cc_param_get_call_id:
+ * @self: a cc_param
+ *
+ * Gives the id the server gave the call, the `call_id` of #DuetCall and of the server's call history.
+ *
+ * Returns: the call's id
+ */
+/**
+ * duet_cc_param_get_caller_user:
+ * @self: a cc_param
+ *
+ * Gives the user id of the caller, to show who is calling.
+ *
+ * Returns: the caller's user id
+ */
+/**
+ * duet_cc_param_get_caller_service:
+ * @self: a cc_param
+ *
+ * Gives the service id of the caller.
+ *
+ * Returns: the caller's service id
+ */
+/**
+ * duet_cc_param_get_callee_user:
+ * @self: a cc_param
+ *
+ * Gives the user id of the callee; a #DuetVerifyCallParamBuilder refuses a cc_param for another user.
+ *
+ * Returns: the callee's user id
+ */
+/**
+ * duet_cc_param_get_callee_service:
+ * @self: a cc_param
+ *
+ * Gives the service id of the callee.
+ *
+ * Returns: the callee's service id
+ */
+/**
+ * duet_cc_param_get_media_type:
+ * @self: a cc_param
+ *
+ * Gives the media type the caller asked for: %DUET_MEDIA_TYPE_AUDIO or %DUET_MEDIA_TYPE_AUDIOVIDEO, say, to answer with the right window.
+ *
+ * Returns: the call's media type
+ */
 #define GETTER(type, field) \
   type duet_cc_param_get_##field (DuetCcParam *self) \
   { \
@@ -240,6 +327,14 @@ GETTER (DuetMediaType, media_type)
 GETTER (const char *, signed_part)
 GETTER (const char *, signature)
 
+/**
+ * duet_cc_param_get_issued_at:
+ * @self: a cc_param
+ *
+ * Gives the time the server issued the cc_param: when the call was made.
+ *
+ * Returns: seconds since the Unix epoch
+ */
 gint64
 duet_cc_param_get_issued_at (DuetCcParam *self)
 {
@@ -247,6 +342,16 @@ duet_cc_param_get_issued_at (DuetCcParam *self)
   return self->issued_at;
 }
 
+/**
+ * duet_cc_param_get_expires_at:
+ * @self: a cc_param
+ *
+ * Gives the time after which the server refuses to verify the call with
+ * this cc_param: the end of the ring timeout. A cc_param pushed to a user
+ * who was offline may be stale by the time it arrives.
+ *
+ * Returns: seconds since the Unix epoch
+ */
 gint64
 duet_cc_param_get_expires_at (DuetCcParam *self)
 {

@@ -1,6 +1,6 @@
 /* duet-protocol-enums.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "duet-protocol.h"
 
@@ -32,6 +32,146 @@ enum_from_string (GType type, const char *str, int *out)
   return TRUE;
 }
 
+/**
+ * duet_disconnect_reason_to_string:
+ * @reason: a #DuetDisconnectReason
+ *
+ * Gives the name of a disconnect reason in the protocol, the server's call history
+ * and duet-call's output, such as `NOANSWER`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @reason is not a known value
+ */
+
+/**
+ * duet_disconnect_reason_from_string:
+ * @str: (nullable): a name such as `NOANSWER`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a disconnect reason from its name in the protocol, the reverse of
+ * duet_disconnect_reason_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_disconnect_source_to_string:
+ * @source: a #DuetDisconnectSource
+ *
+ * Gives the name of a disconnect source in the protocol, the server's call history
+ * and duet-call's output, such as `CALLEE`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @source is not a known value
+ */
+
+/**
+ * duet_disconnect_source_from_string:
+ * @str: (nullable): a name such as `CALLEE`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a disconnect source from its name in the protocol, the reverse of
+ * duet_disconnect_source_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_start_fail_reason_to_string:
+ * @reason: a #DuetStartFailReason
+ *
+ * Gives the name of a start-fail reason in the protocol, the server's call history
+ * and duet-call's output, such as `UNKNOWN_PEER`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @reason is not a known value
+ */
+
+/**
+ * duet_start_fail_reason_from_string:
+ * @str: (nullable): a name such as `UNKNOWN_PEER`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a start-fail reason from its name in the protocol, the reverse of
+ * duet_start_fail_reason_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_media_type_to_string:
+ * @type: a #DuetMediaType
+ *
+ * Gives the name of a media type in the protocol, the server's call history
+ * and duet-call's output, such as `audiovideo`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @type is not a known value
+ */
+
+/**
+ * duet_media_type_from_string:
+ * @str: (nullable): a name such as `audiovideo`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a media type from its name in the protocol, the reverse of
+ * duet_media_type_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_video_state_to_string:
+ * @state: a #DuetVideoState
+ *
+ * Gives the name of a video state in the protocol, the server's call history
+ * and duet-call's output, such as `paused`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @state is not a known value
+ */
+
+/**
+ * duet_video_state_from_string:
+ * @str: (nullable): a name such as `paused`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a video state from its name in the protocol, the reverse of
+ * duet_video_state_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_video_pause_reason_to_string:
+ * @reason: a #DuetVideoPauseReason
+ *
+ * Gives the name of a video pause reason in the protocol, the server's call history
+ * and duet-call's output, such as `BY_USER`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @reason is not a known value
+ */
+
+/**
+ * duet_video_pause_reason_from_string:
+ * @str: (nullable): a name such as `BY_USER`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a video pause reason from its name in the protocol, the reverse of
+ * duet_video_pause_reason_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
+/**
+ * duet_media_disabled_reason_to_string:
+ * @reason: a #DuetMediaDisabledReason
+ *
+ * Gives the name of a reason video was turned off in the protocol, the server's call history
+ * and duet-call's output, such as `DECLINE`: the value's #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @reason is not a known value
+ */
+
+/**
+ * duet_media_disabled_reason_from_string:
+ * @str: (nullable): a name such as `DECLINE`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a reason video was turned off from its name in the protocol, the reverse of
+ * duet_media_disabled_reason_to_string(). @out is left alone when @str names no value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
 #define DEFINE_ENUM_STRINGS(Name, name, TYPE)                           \
   const char *                                                          \
   duet_##name##_to_string (Name value)                                  \
@@ -56,6 +196,14 @@ DEFINE_ENUM_STRINGS (DuetVideoState, video_state, DUET_TYPE_VIDEO_STATE)
 DEFINE_ENUM_STRINGS (DuetVideoPauseReason, video_pause_reason, DUET_TYPE_VIDEO_PAUSE_REASON)
 DEFINE_ENUM_STRINGS (DuetMediaDisabledReason, media_disabled_reason, DUET_TYPE_MEDIA_DISABLED_REASON)
 
+/**
+ * duet_media_type_has_video:
+ * @type: a media type
+ *
+ * Whether a call of this media type carries video.
+ *
+ * Returns: %TRUE for %DUET_MEDIA_TYPE_VIDEO and %DUET_MEDIA_TYPE_AUDIOVIDEO
+ */
 gboolean
 duet_media_type_has_video (DuetMediaType type)
 {

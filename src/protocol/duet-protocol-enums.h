@@ -1,6 +1,6 @@
 /* duet-protocol-enums.h: PlanetKit-shaped enums shared by server and clients
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Numeric values follow PlanetKit (see docs/planetkit-codes.md for sources).
  * The nick of each value is its name on the wire.
@@ -9,8 +9,71 @@
 
 #include <glib-object.h>
 
+#include "duet-version.h"
+
 G_BEGIN_DECLS
 
+/**
+ * DuetDisconnectReason:
+ * @DUET_DISCONNECT_REASON_NORMAL: the call ended cleanly: one side hung up
+ *   after it connected
+ * @DUET_DISCONNECT_REASON_DECLINE: the callee declined the call
+ * @DUET_DISCONNECT_REASON_CELL_CALL: a phone call took over the device
+ *   (never reported by Duet's own clients)
+ * @DUET_DISCONNECT_REASON_INTERNAL_ERROR: an internal error in the kit or
+ *   the server
+ * @DUET_DISCONNECT_REASON_USER_ERROR: an error the application itself
+ *   reported when ending the call
+ * @DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR: an error in the platform
+ *   layer of the kit, such as a media pipeline that failed
+ * @DUET_DISCONNECT_REASON_AUDIO_TX_NO_SRC: the microphone stopped giving
+ *   audio for too long
+ * @DUET_DISCONNECT_REASON_CANCEL: the caller hung up before the callee
+ *   answered
+ * @DUET_DISCONNECT_REASON_BUSY: the callee is already in a call
+ * @DUET_DISCONNECT_REASON_NOANSWER: the callee did not answer before the
+ *   server's ring timeout
+ * @DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL: the callee already has an
+ *   incoming call that has not been answered
+ * @DUET_DISCONNECT_REASON_MULTIDEV_IN_USE: the same user is in a call on
+ *   another device
+ * @DUET_DISCONNECT_REASON_MULTIDEV_ANSWER: the callee answered on another
+ *   of their devices
+ * @DUET_DISCONNECT_REASON_MULTIDEV_DECLINE: the callee declined on another
+ *   of their devices
+ * @DUET_DISCONNECT_REASON_MAX_CALL_TIME_EXCEEDED: the call reached the
+ *   longest duration the server allows
+ * @DUET_DISCONNECT_REASON_NETWORK_UNSTABLE: the media path or the peer
+ *   stayed lost for longer than the grace period
+ * @DUET_DISCONNECT_REASON_PUSH_ERROR: the server could not deliver the
+ *   call to the callee
+ * @DUET_DISCONNECT_REASON_AUTH_ERROR: the server refused this user's
+ *   credentials during the call
+ * @DUET_DISCONNECT_REASON_RELEASED_CALL: the call had already ended on the
+ *   server, for example because the caller cancelled it
+ * @DUET_DISCONNECT_REASON_SERVER_INTERNAL_ERROR: the server dropped the
+ *   call because of its own error
+ * @DUET_DISCONNECT_REASON_UNAVAILABLE_NETWORK: this device has no usable
+ *   network
+ * @DUET_DISCONNECT_REASON_APP_DESTROY: the application quit during the
+ *   call
+ * @DUET_DISCONNECT_REASON_SYSTEM_SLEEP: the computer went to sleep
+ * @DUET_DISCONNECT_REASON_SYSTEM_LOGOFF: the user's session ended
+ * @DUET_DISCONNECT_REASON_MTU_EXCEEDED: the call could not connect because
+ *   the path MTU was exceeded
+ * @DUET_DISCONNECT_REASON_APP_SERVER_DATA_ERROR: the server could not pass
+ *   the application's data on
+ * @DUET_DISCONNECT_REASON_DESKTOP_SCREEN_LOCKED: the screen was locked
+ * @DUET_DISCONNECT_REASON_SERVICE_ACCESS_TOKEN_ERROR: the access token is
+ *   invalid or expired
+ * @DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE: the service is under
+ *   maintenance
+ *
+ * Why a call ended, as #DuetCall::disconnected reports it; PlanetKit's
+ * `PlanetKitDisconnectReason`, with the same numbers. Each value's nick
+ * (such as `NOANSWER`) is its name in the protocol and in the server's
+ * call history; duet_disconnect_reason_to_string() gives it.
+ */
 typedef enum /*< prefix=DUET_DISCONNECT_REASON >*/
 {
   DUET_DISCONNECT_REASON_NORMAL = 1001,                 /*< nick=NORMAL >*/
@@ -44,6 +107,21 @@ typedef enum /*< prefix=DUET_DISCONNECT_REASON >*/
   DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE = 1503,    /*< nick=SERVICE_MAINTENANCE >*/
 } DuetDisconnectReason;
 
+/**
+ * DuetDisconnectSource:
+ * @DUET_DISCONNECT_SOURCE_UNDEFINED: not known
+ * @DUET_DISCONNECT_SOURCE_CALLEE: the side that received the call
+ * @DUET_DISCONNECT_SOURCE_CALLER: the side that placed the call
+ * @DUET_DISCONNECT_SOURCE_PARTICIPANT: a member of a group call (never in
+ *   1-to-1 calls)
+ * @DUET_DISCONNECT_SOURCE_CLOUD_SERVER: the media path or the network, as
+ *   PlanetKit's cloud would report it; Duet uses it for calls lost to the
+ *   network
+ * @DUET_DISCONNECT_SOURCE_APP_SERVER: duet-server, such as its ring timer
+ *
+ * Who ended a call, as #DuetCall::disconnected reports it beside the
+ * reason; PlanetKit's `PlanetKitDisconnectSource`, with the same numbers.
+ */
 typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
 {
   DUET_DISCONNECT_SOURCE_UNDEFINED = 0,    /*< nick=UNDEFINED >*/
@@ -54,8 +132,49 @@ typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
   DUET_DISCONNECT_SOURCE_APP_SERVER = 5,   /*< nick=APP_SERVER >*/
 } DuetDisconnectSource;
 
-/* 0–12 are PlanetKit's portable values; 2001–2006 follow PlanetKit's
- * Apple-only kit codes; 5001+ are Duet's own (app-server checks). */
+/**
+ * DuetStartFailReason:
+ * @DUET_START_FAIL_REASON_NONE: no failure: the call started
+ * @DUET_START_FAIL_REASON_INVALID_PARAM: a parameter is missing or
+ *   invalid, or the cc_param has expired
+ * @DUET_START_FAIL_REASON_ALREADY_EXIST: this user already has an
+ *   unfinished call
+ * @DUET_START_FAIL_REASON_DECODE_CALL_PARAM: the cc_param given to verify
+ *   the call could not be read, or the server did not sign it
+ * @DUET_START_FAIL_REASON_MEM_ERR: memory for the call could not be had
+ * @DUET_START_FAIL_REASON_ID_CONFLICT: the peer's id is the caller's own
+ * @DUET_START_FAIL_REASON_REUSE: a call object was used again
+ * @DUET_START_FAIL_REASON_INVALID_USER_ID: a user id is not well formed
+ * @DUET_START_FAIL_REASON_INVALID_SERVICE_ID: a service id is not well
+ *   formed
+ * @DUET_START_FAIL_REASON_INVALID_API_KEY: the API key is not well formed
+ *   (Duet has no API keys; never reported)
+ * @DUET_START_FAIL_REASON_INVALID_ROOM_ID: a room id is not well formed
+ *   (group calls only; never reported)
+ * @DUET_START_FAIL_REASON_TOO_LONG_APP_SERVER_DATA: the application's data
+ *   for the server is too long
+ * @DUET_START_FAIL_REASON_NOT_INITIALIZED: the manager is not signed in to
+ *   a server
+ * @DUET_START_FAIL_REASON_UNKNOWN_MEDIA_TYPE: the media type was left
+ *   unknown
+ * @DUET_START_FAIL_REASON_INVALID_PEER_ID: the peer's user id is not well
+ *   formed
+ * @DUET_START_FAIL_REASON_INVALID_AUTHENTICATION: no usable access token
+ *   was given, or the server refused it
+ * @DUET_START_FAIL_REASON_UNKNOWN_PEER: the peer has no account on the
+ *   server (Duet's own)
+ * @DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF: the peer is the caller
+ *   (Duet's own)
+ * @DUET_START_FAIL_REASON_SERVER_UNREACHABLE: the kit could not reach the
+ *   server (Duet's own)
+ * @DUET_START_FAIL_REASON_TOO_MANY_CALLS: the caller has used up the calls
+ *   the server allows per minute (Duet's own)
+ *
+ * Why making or verifying a call could not even start;
+ * PlanetKit's `PlanetKitStartFailReason`. 0–12 are PlanetKit's portable
+ * values, 2001–2006 follow its Apple kit's codes, 5001 and up are Duet's
+ * own checks on the server.
+ */
 typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
 {
   DUET_START_FAIL_REASON_NONE = 0,                     /*< nick=NONE >*/
@@ -80,6 +199,16 @@ typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
   DUET_START_FAIL_REASON_TOO_MANY_CALLS = 5004,        /*< nick=TOO_MANY_CALLS >*/
 } DuetStartFailReason;
 
+/**
+ * DuetMediaType:
+ * @DUET_MEDIA_TYPE_UNKNOWN: not set
+ * @DUET_MEDIA_TYPE_AUDIO: an audio call
+ * @DUET_MEDIA_TYPE_VIDEO: video only
+ * @DUET_MEDIA_TYPE_AUDIOVIDEO: a video call, with audio
+ *
+ * What a call carries; PlanetKit's `PlanetKitMediaType`. An audio call
+ * can become a video call later (duet_call_enable_video()).
+ */
 typedef enum /*< prefix=DUET_MEDIA_TYPE >*/
 {
   DUET_MEDIA_TYPE_UNKNOWN = 0,    /*< nick=unknown >*/
@@ -88,6 +217,14 @@ typedef enum /*< prefix=DUET_MEDIA_TYPE >*/
   DUET_MEDIA_TYPE_AUDIOVIDEO = 3, /*< nick=audiovideo >*/
 } DuetMediaType;
 
+/**
+ * DuetVideoState:
+ * @DUET_VIDEO_STATE_DISABLED: no video: an audio call, or video turned off
+ * @DUET_VIDEO_STATE_ENABLED: video is being sent
+ * @DUET_VIDEO_STATE_PAUSED: video is negotiated but paused for now
+ *
+ * The state of one side's video; PlanetKit's `PlanetKitVideoState`.
+ */
 typedef enum /*< prefix=DUET_VIDEO_STATE >*/
 {
   DUET_VIDEO_STATE_DISABLED = 0, /*< nick=disabled >*/
@@ -95,13 +232,38 @@ typedef enum /*< prefix=DUET_VIDEO_STATE >*/
   DUET_VIDEO_STATE_PAUSED = 2,   /*< nick=paused >*/
 } DuetVideoState;
 
+/**
+ * DuetInitialVideoState:
+ * @DUET_INITIAL_VIDEO_STATE_RESUME: send my video as soon as the call
+ *   connects
+ * @DUET_INITIAL_VIDEO_STATE_PAUSE: start with my video paused, until
+ *   duet_call_resume_my_video()
+ *
+ * How my video starts in a video call; PlanetKit's
+ * `PlanetKitInitialMyVideoState`.
+ */
 typedef enum /*< prefix=DUET_INITIAL_VIDEO_STATE >*/
 {
   DUET_INITIAL_VIDEO_STATE_RESUME = 0, /*< nick=resume >*/
   DUET_INITIAL_VIDEO_STATE_PAUSE = 1,  /*< nick=pause >*/
 } DuetInitialVideoState;
 
-/* Windows SDK numbering */
+/**
+ * DuetVideoPauseReason:
+ * @DUET_VIDEO_PAUSE_REASON_BY_USER: the user paused their video
+ * @DUET_VIDEO_PAUSE_REASON_BY_INTERRUPT: the application was interrupted
+ * @DUET_VIDEO_PAUSE_REASON_UNDEFINED: no reason given
+ * @DUET_VIDEO_PAUSE_REASON_INTERNAL: an internal error
+ * @DUET_VIDEO_PAUSE_REASON_ENABLE_VIDEO_RESPONSE: the peer turned video on
+ *   and this side answered with its video paused
+ * @DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE: the camera stopped or is
+ *   missing
+ * @DUET_VIDEO_PAUSE_REASON_HOLD: the call is on hold
+ *
+ * Why the peer's video paused, as #DuetCall::peer-video-paused reports
+ * it; PlanetKit's `PlanetKitVideoPauseReason`, numbered as in its Windows
+ * SDK.
+ */
 typedef enum /*< prefix=DUET_VIDEO_PAUSE_REASON >*/
 {
   DUET_VIDEO_PAUSE_REASON_BY_USER = 0,               /*< nick=BY_USER >*/
@@ -113,6 +275,16 @@ typedef enum /*< prefix=DUET_VIDEO_PAUSE_REASON >*/
   DUET_VIDEO_PAUSE_REASON_HOLD = 6,                  /*< nick=HOLD >*/
 } DuetVideoPauseReason;
 
+/**
+ * DuetMediaDisabledReason:
+ * @DUET_MEDIA_DISABLED_REASON_UNDEFINED: no reason given
+ * @DUET_MEDIA_DISABLED_REASON_USER: the user turned their video off
+ * @DUET_MEDIA_DISABLED_REASON_DECLINE: the request to turn video on was
+ *   declined
+ *
+ * Why video was turned off, as #DuetCall::video-disabled-by-peer reports
+ * it; PlanetKit's `PlanetKitMediaDisableReason`.
+ */
 typedef enum /*< prefix=DUET_MEDIA_DISABLED_REASON >*/
 {
   DUET_MEDIA_DISABLED_REASON_UNDEFINED = 0, /*< nick=UNDEFINED >*/
@@ -120,27 +292,43 @@ typedef enum /*< prefix=DUET_MEDIA_DISABLED_REASON >*/
   DUET_MEDIA_DISABLED_REASON_DECLINE = 2,   /*< nick=DECLINE >*/
 } DuetMediaDisabledReason;
 
+DUET_AVAILABLE_IN_ALL
 const char *duet_disconnect_reason_to_string (DuetDisconnectReason reason);
+DUET_AVAILABLE_IN_ALL
 gboolean    duet_disconnect_reason_from_string (const char           *str,
                                                 DuetDisconnectReason *out);
+DUET_AVAILABLE_IN_ALL
 const char *duet_disconnect_source_to_string (DuetDisconnectSource source);
+DUET_AVAILABLE_IN_ALL
 gboolean    duet_disconnect_source_from_string (const char           *str,
                                                 DuetDisconnectSource *out);
+DUET_AVAILABLE_IN_ALL
 const char *duet_start_fail_reason_to_string (DuetStartFailReason reason);
+DUET_AVAILABLE_IN_ALL
 gboolean    duet_start_fail_reason_from_string (const char          *str,
                                                 DuetStartFailReason *out);
+DUET_AVAILABLE_IN_ALL
 const char *duet_media_type_to_string (DuetMediaType type);
+DUET_AVAILABLE_IN_ALL
 gboolean    duet_media_type_from_string (const char    *str,
                                          DuetMediaType *out);
-const char *duet_video_pause_reason_to_string (DuetVideoPauseReason reason);
-gboolean    duet_video_pause_reason_from_string (const char           *str,
-                                                 DuetVideoPauseReason *out);
-const char *duet_media_disabled_reason_to_string (DuetMediaDisabledReason reason);
-gboolean    duet_media_disabled_reason_from_string (const char              *str,
-                                                    DuetMediaDisabledReason *out);
-gboolean    duet_media_type_has_video (DuetMediaType type);
+DUET_AVAILABLE_IN_ALL
 const char *duet_video_state_to_string (DuetVideoState state);
+DUET_AVAILABLE_IN_ALL
 gboolean    duet_video_state_from_string (const char     *str,
                                           DuetVideoState *out);
+DUET_AVAILABLE_IN_ALL
+const char *duet_video_pause_reason_to_string (DuetVideoPauseReason reason);
+DUET_AVAILABLE_IN_ALL
+gboolean    duet_video_pause_reason_from_string (const char           *str,
+                                                 DuetVideoPauseReason *out);
+DUET_AVAILABLE_IN_ALL
+const char *duet_media_disabled_reason_to_string (DuetMediaDisabledReason reason);
+DUET_AVAILABLE_IN_ALL
+gboolean    duet_media_disabled_reason_from_string (const char              *str,
+                                                    DuetMediaDisabledReason *out);
+
+DUET_AVAILABLE_IN_ALL
+gboolean    duet_media_type_has_video (DuetMediaType type);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "duet-cc-param.h"
+#include "duet-cc-param-private.h"
 #include "duet-server-error.h"
 #include "duet-server-private.h"
 

@@ -2,7 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#include "duet-cc-param.h"
+#include "duet-cc-param-private.h"
+#include "duet-protocol.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

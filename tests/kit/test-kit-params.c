@@ -2,6 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include "duet-cc-param-private.h"
 #include "duet-kit.h"
 
 static DuetMakeCallParamBuilder *

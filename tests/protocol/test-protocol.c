@@ -4,8 +4,9 @@
  */
 #include <string.h>
 
-#include "duet-cc-param.h"
+#include "duet-cc-param-private.h"
 #include "duet-ice-uri.h"
+#include "duet-protocol.h"
 
 static const guint8 test_key[32] = "0123456789abcdef0123456789abcdef";
 

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "duet-cc-param.h"
+#include "duet-cc-param-private.h"
 #include "duet-test-client.h"
 
 typedef struct
