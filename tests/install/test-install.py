@@ -99,10 +99,11 @@ def build_options():
     def under(name):
         v = opts[name]
         return v if os.path.isabs(v) else os.path.join(prefix, v)
-    return prefix, under("bindir"), under("datadir"), under("localedir"), opts["server"]
+    return (prefix, under("bindir"), under("datadir"), under("localedir"), under("libdir"),
+            opts["server"])
 
 
-PREFIX, BINDIR, DATADIR, LOCALEDIR, WITH_SERVER = build_options()
+PREFIX, BINDIR, DATADIR, LOCALEDIR, LIBDIR, WITH_SERVER = build_options()
 TMP = tempfile.mkdtemp(prefix="duet-install-test.")
 DESTDIR = os.path.join(TMP, "destdir")
 
@@ -113,6 +114,7 @@ def staged(path):
 
 
 S_BIN = staged(BINDIR)
+S_LIB = staged(LIBDIR)
 S_SHARE = staged(DATADIR)
 S_APP = os.path.join(S_BIN, "duet")
 
@@ -534,6 +536,9 @@ def main():
         env.update(
             DISPLAY=start_xvfb(),
             PATH=S_BIN + ":" + os.environ.get("PATH", "/usr/bin:/bin"),
+            # The app links libduet-kit-gtk-1.so, installed beside it; the
+            # staged copy is not where the dynamic linker looks
+            LD_LIBRARY_PATH=S_LIB,
             XDG_DATA_DIRS=S_SHARE + ":/usr/share",
             XDG_CONFIG_HOME=os.path.join(home, "config"),
             XDG_DATA_HOME=os.path.join(home, "data"),
