@@ -10,6 +10,7 @@
  * Media settings (test-sources, camera-name, …) are manager properties
  * copied onto each call's DuetMediaSession.
  */
+#include "duet-call-history-entry-private.h"
 #include "duet-call-private.h"
 #include "duet-ice-uri.h"
 #include "duet-kit-enum-types.h"
@@ -203,6 +204,21 @@ take_server_ice (DuetManager *self,
 }
 
 static void
+emit_missed_call (DuetManager *self,
+                  JsonObject  *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCallHistoryEntry) entry = duet_call_history_entry_new_from_missed (message, &error);
+
+  if (entry == NULL)
+    {
+      g_warning ("Ignoring a missed_call the kit cannot read: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[MISSED_CALL], 0, entry);
+}
+
+static void
 on_event (DuetSignalling *signalling,
           const char     *type,
           JsonObject     *message,
@@ -216,7 +232,7 @@ on_event (DuetSignalling *signalling,
   else if (g_str_equal (type, "ice_servers"))
     take_server_ice (self, message);   /* fresh TURN credentials, for the next media session */
   else if (g_str_equal (type, "missed_call"))
-    g_signal_emit (self, signals[MISSED_CALL], 0, message);
+    emit_missed_call (self, message);
   else if (call_id != NULL)
     {
       call = g_hash_table_lookup (self->calls, call_id);
@@ -895,7 +911,7 @@ duet_manager_class_init (DuetManagerClass *klass)
   /* missed-call (JsonObject): call_id, caller_user, caller_service, media_type, invited_at, reason */
   signals[MISSED_CALL] =
     g_signal_new ("missed-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, DUET_TYPE_CALL_HISTORY_ENTRY);
   /* server-error (code): auth_failed, session_replaced, bad_url, tls_error
    * (certificate not trusted or CA file unreadable); no more reconnects */
   signals[SERVER_ERROR] =
@@ -981,8 +997,10 @@ history_replied (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GListStore) store = NULL;
   GError *error = NULL;
   JsonNode *calls;
+  JsonArray *array;
 
   reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
   if (reply == NULL)
@@ -998,8 +1016,27 @@ history_replied (GObject      *source,
                                "The server's history reply has no list of calls");
       return;
     }
-  g_task_return_pointer (task, json_array_ref (json_node_get_array (calls)),
-                         (GDestroyNotify) json_array_unref);
+
+  store = g_list_store_new (DUET_TYPE_CALL_HISTORY_ENTRY);
+  array = json_node_get_array (calls);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(DuetCallHistoryEntry) entry = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        entry = duet_call_history_entry_new_from_history (json_node_get_object (node), &error);
+      if (entry == NULL)
+        {
+          g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                                   "The server's history has an entry the kit cannot read: %s",
+                                   error ? error->message : "not an object");
+          g_clear_error (&error);
+          return;
+        }
+      g_list_store_append (store, entry);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&store), g_object_unref);
 }
 
 /**
@@ -1042,9 +1079,9 @@ duet_manager_fetch_history_async (DuetManager         *self,
 /**
  * duet_manager_fetch_history_finish:
  *
- * Returns: (transfer full): the calls as the protocol's history entries
+ * Returns: (transfer full): a #GListModel of #DuetCallHistoryEntry, newest first
  */
-JsonArray *
+GListModel *
 duet_manager_fetch_history_finish (DuetManager   *self,
                                    GAsyncResult  *result,
                                    GError       **error)

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "duet-call.h"
+#include "duet-call-history-entry.h"
 #include "duet-cc-param.h"
 #include "duet-make-call-param.h"
 #include "duet-verify-call-param.h"
@@ -65,7 +66,7 @@ void         duet_manager_fetch_history_async  (DuetManager         *self,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data);
-JsonArray   *duet_manager_fetch_history_finish (DuetManager         *self,
+GListModel  *duet_manager_fetch_history_finish (DuetManager         *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
 

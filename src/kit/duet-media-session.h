@@ -7,24 +7,15 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "duet-call-statistics.h"
+
 G_BEGIN_DECLS
 
 #define DUET_TYPE_MEDIA_SESSION (duet_media_session_get_type ())
 G_DECLARE_FINAL_TYPE (DuetMediaSession, duet_media_session, DUET, MEDIA_SESSION, GObject)
 
-typedef struct
-{
-  guint64 video_frames_decoded;
-  guint64 audio_buffers_decoded;
-  guint64 video_frames_sent;
-  guint64 audio_buffers_sent;
-  guint64 rx_bytes;
-  guint64 tx_bytes;
-  gint64  first_video_frame_us;    /* monotonic µs of the first decoded peer frame, 0 = none */
-  gint64  first_audio_buffer_us;   /* same for the first decoded peer audio buffer */
-  const char *local_candidate_type;   /* of the pair in use: "host", "srflx", "prflx", "relay"; NULL: none yet */
-  const char *remote_candidate_type;
-} DuetMediaStats;
+/* The call's public statistics are the media session's own counters */
+typedef DuetCallStatistics DuetMediaStats;
 
 DuetMediaSession *duet_media_session_new                    (gboolean           offerer);
 gboolean          duet_media_session_start                  (DuetMediaSession  *self,
