@@ -23,6 +23,12 @@ struct _DuetAuthToken
   gint64   expires_at;
 };
 
+/**
+ * DuetAuthToken:
+ *
+ * An access token from duet_auth_sign_in_finish(), with whose it is and
+ * when it expires.
+ */
 G_DEFINE_FINAL_TYPE (DuetAuthToken, duet_auth_token, G_TYPE_OBJECT)
 
 enum {

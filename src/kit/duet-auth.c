@@ -24,6 +24,12 @@ struct _DuetAuth
   SoupSession *session;
 };
 
+/**
+ * DuetAuth:
+ *
+ * Signs in to duet-server and renews access tokens: the client of
+ * `POST /v1/token` and `POST /v1/token/refresh`.
+ */
 G_DEFINE_FINAL_TYPE (DuetAuth, duet_auth, G_TYPE_OBJECT)
 
 enum {

@@ -30,6 +30,13 @@ struct _DuetCallHistoryEntry
   char                 *user_code;
 };
 
+/**
+ * DuetCallHistoryEntry:
+ *
+ * One call of the signed-in user's history, from
+ * duet_manager_fetch_history_finish(), or a call the user missed, from
+ * #DuetManager::missed-call.
+ */
 G_DEFINE_FINAL_TYPE (DuetCallHistoryEntry, duet_call_history_entry, G_TYPE_OBJECT)
 
 enum {

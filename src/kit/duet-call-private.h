@@ -1,6 +1,6 @@
 /* duet-call-private.h: what DuetManager uses to drive a call
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 

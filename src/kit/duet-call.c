@@ -1,6 +1,6 @@
 /* duet-call.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Glue between the server's call state machine (DuetSignalling events)
  * and the media (DuetMediaSession). Mute and video changes go to the peer
@@ -67,6 +67,15 @@ struct _DuetCall
   guint                  end_fallback;
 };
 
+/**
+ * DuetCall:
+ *
+ * One 1-to-1 call, PlanetKit's PlanetKitCall: from
+ * duet_manager_make_call_finish() on the caller's side and
+ * duet_manager_verify_call_finish() on the callee's. Its signals are
+ * PlanetKit's call events; its methods answer, end and control the call.
+ * A call never sends media before the callee accepts.
+ */
 G_DEFINE_FINAL_TYPE (DuetCall, duet_call, G_TYPE_OBJECT)
 
 enum {
@@ -1206,6 +1215,17 @@ check_video (DuetCall        *self,
   return TRUE;
 }
 
+/**
+ * duet_call_pause_my_video:
+ * @self: a #DuetCall whose video is enabled
+ * @error: return location for a #GError, or %NULL
+ *
+ * Stops sending video without dropping the video track; the peer gets
+ * #DuetCall::peer-video-paused with %DUET_VIDEO_PAUSE_REASON_BY_USER.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when the video is
+ *   not enabled or the call has ended
+ */
 gboolean
 duet_call_pause_my_video (DuetCall  *self,
                           GError   **error)
@@ -1218,6 +1238,17 @@ duet_call_pause_my_video (DuetCall  *self,
   return TRUE;
 }
 
+/**
+ * duet_call_resume_my_video:
+ * @self: a #DuetCall whose video is paused
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sends video again after duet_call_pause_my_video(), or after a call
+ * started paused; the peer gets #DuetCall::peer-video-resumed.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when the video is
+ *   not paused
+ */
 gboolean
 duet_call_resume_my_video (DuetCall  *self,
                            GError   **error)
@@ -1230,6 +1261,20 @@ duet_call_resume_my_video (DuetCall  *self,
   return TRUE;
 }
 
+/**
+ * duet_call_enable_video:
+ * @self: a #DuetCall without video (audio call, or after
+ *   duet_call_disable_video())
+ * @initial_my_video_state: %DUET_INITIAL_VIDEO_STATE_RESUME to send video
+ *   at once, %DUET_INITIAL_VIDEO_STATE_PAUSE to turn the camera on paused
+ * @error: return location for a #GError, or %NULL
+ *
+ * Turns an audio call into a video call (PlanetKit's enableVideo()); the
+ * peer gets #DuetCall::video-enabled-by-peer.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when video is
+ *   already on
+ */
 gboolean
 duet_call_enable_video (DuetCall               *self,
                         DuetInitialVideoState   initial_my_video_state,
@@ -1246,6 +1291,18 @@ duet_call_enable_video (DuetCall               *self,
   return TRUE;
 }
 
+/**
+ * duet_call_disable_video:
+ * @self: a #DuetCall with video
+ * @reason: why, for the peer's #DuetCall::video-disabled-by-peer
+ * @error: return location for a #GError, or %NULL
+ *
+ * Turns the camera off and stops sending video (PlanetKit's
+ * disableVideo()).
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when video is
+ *   already off
+ */
 gboolean
 duet_call_disable_video (DuetCall                 *self,
                          DuetMediaDisabledReason   reason,
@@ -1262,6 +1319,13 @@ duet_call_disable_video (DuetCall                 *self,
   return TRUE;
 }
 
+/**
+ * duet_call_add_my_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Shows this side's camera in @sink (a preview). The view stays across network changes, which replace the media session underneath. PlanetKit's addMyVideoView.
+ */
 void
 duet_call_add_my_video_view (DuetCall   *self,
                              GstElement *sink)
@@ -1271,6 +1335,13 @@ duet_call_add_my_video_view (DuetCall   *self,
   duet_media_session_add_view (self->media, FALSE, sink);
 }
 
+/**
+ * duet_call_remove_my_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Stops showing this side's camera in @sink. PlanetKit's removeMyVideoView.
+ */
 void
 duet_call_remove_my_video_view (DuetCall   *self,
                                 GstElement *sink)
@@ -1280,6 +1351,13 @@ duet_call_remove_my_video_view (DuetCall   *self,
   g_ptr_array_remove (self->my_views, sink);
 }
 
+/**
+ * duet_call_add_peer_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Shows the peer's video in @sink. The view stays across network changes, which replace the media session underneath. PlanetKit's addPeerVideoView.
+ */
 void
 duet_call_add_peer_video_view (DuetCall   *self,
                                GstElement *sink)
@@ -1289,6 +1367,13 @@ duet_call_add_peer_video_view (DuetCall   *self,
   duet_media_session_add_view (self->media, TRUE, sink);
 }
 
+/**
+ * duet_call_remove_peer_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Stops showing the peer's video in @sink. PlanetKit's removePeerVideoView.
+ */
 void
 duet_call_remove_peer_video_view (DuetCall   *self,
                                   GstElement *sink)
@@ -1298,6 +1383,12 @@ duet_call_remove_peer_video_view (DuetCall   *self,
   g_ptr_array_remove (self->peer_views, sink);
 }
 
+/**
+ * duet_call_get_call_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the call's id, given by the server; %NULL until #DuetCall::wait-connected
+ */
 const char *
 duet_call_get_call_id (DuetCall *self)
 {
@@ -1305,6 +1396,12 @@ duet_call_get_call_id (DuetCall *self)
   return self->call_id;
 }
 
+/**
+ * duet_call_get_state:
+ * @self: a #DuetCall
+ *
+ * Returns: where the call is
+ */
 DuetCallState
 duet_call_get_state (DuetCall *self)
 {
@@ -1312,6 +1409,12 @@ duet_call_get_state (DuetCall *self)
   return self->state;
 }
 
+/**
+ * duet_call_get_is_caller:
+ * @self: a #DuetCall
+ *
+ * Returns: %TRUE on the side that placed the call
+ */
 gboolean
 duet_call_get_is_caller (DuetCall *self)
 {
@@ -1319,6 +1422,12 @@ duet_call_get_is_caller (DuetCall *self)
   return self->is_caller;
 }
 
+/**
+ * duet_call_get_media_type:
+ * @self: a #DuetCall
+ *
+ * Returns: audio, or audio and video (turns to audio and video when either side enables video)
+ */
 DuetMediaType
 duet_call_get_media_type (DuetCall *self)
 {
@@ -1326,6 +1435,12 @@ duet_call_get_media_type (DuetCall *self)
   return self->media_type;
 }
 
+/**
+ * duet_call_get_peer_user_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the other party's user id
+ */
 const char *
 duet_call_get_peer_user_id (DuetCall *self)
 {
@@ -1333,6 +1448,12 @@ duet_call_get_peer_user_id (DuetCall *self)
   return self->peer_user_id;
 }
 
+/**
+ * duet_call_get_peer_service_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the other party's service id
+ */
 const char *
 duet_call_get_peer_service_id (DuetCall *self)
 {
@@ -1340,6 +1461,12 @@ duet_call_get_peer_service_id (DuetCall *self)
   return self->peer_service_id;
 }
 
+/**
+ * duet_call_get_peer_mic_muted:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the peer has muted its microphone
+ */
 gboolean
 duet_call_get_peer_mic_muted (DuetCall *self)
 {
@@ -1347,6 +1474,12 @@ duet_call_get_peer_mic_muted (DuetCall *self)
   return self->peer_mic_muted;
 }
 
+/**
+ * duet_call_get_peer_video_state:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the peer sends video, has it paused, or has none
+ */
 DuetVideoState
 duet_call_get_peer_video_state (DuetCall *self)
 {
@@ -1354,6 +1487,12 @@ duet_call_get_peer_video_state (DuetCall *self)
   return self->peer_video_state;
 }
 
+/**
+ * duet_call_get_my_media_status:
+ * @self: a #DuetCall
+ *
+ * Returns: (transfer none): this side's microphone and video state, with its signals (PlanetKit's MyMediaStatus)
+ */
 DuetMyMediaStatus *
 duet_call_get_my_media_status (DuetCall *self)
 {
@@ -1361,6 +1500,12 @@ duet_call_get_my_media_status (DuetCall *self)
   return self->my_media_status;
 }
 
+/**
+ * duet_call_get_in_responder_preparation:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the call is connected in responder preparation: the callee sends nothing until duet_call_finish_preparation()
+ */
 gboolean
 duet_call_get_in_responder_preparation (DuetCall *self)
 {
@@ -1368,6 +1513,15 @@ duet_call_get_in_responder_preparation (DuetCall *self)
   return self->in_preparation;
 }
 
+/**
+ * duet_call_get_statistics:
+ * @self: a #DuetCall
+ * @statistics: (out caller-allocates): where to write the counters
+ *
+ * Reads the media counters of the call's current media session
+ * (PlanetKit's statistics): frames and bytes both ways, when the first
+ * peer frame arrived, and which kind of ICE path is in use.
+ */
 void
 duet_call_get_statistics (DuetCall           *self,
                           DuetCallStatistics *stats)
@@ -1454,48 +1608,203 @@ duet_call_class_init (DuetCallClass *klass)
   object_class->finalize = duet_call_finalize;
   object_class->get_property = duet_call_get_property;
 
+  /**
+   * DuetCall:call-id:
+   *
+   * The server's id of the call; %NULL until #DuetCall::wait-connected.
+   */
   properties[PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:state:
+   *
+   * Where the call is, as PlanetKit's call states.
+   */
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, DUET_TYPE_CALL_STATE, DUET_CALL_STATE_IDLE, flags);
+  /**
+   * DuetCall:is-caller:
+   *
+   * %TRUE on the side that placed the call.
+   */
   properties[PROP_IS_CALLER] = g_param_spec_boolean ("is-caller", NULL, NULL, FALSE, flags);
+  /**
+   * DuetCall:media-type:
+   *
+   * Audio, or audio and video.
+   */
   properties[PROP_MEDIA_TYPE] = g_param_spec_enum ("media-type", NULL, NULL, DUET_TYPE_MEDIA_TYPE, DUET_MEDIA_TYPE_UNKNOWN, flags);
+  /**
+   * DuetCall:peer-user-id:
+   *
+   * The other party's user id.
+   */
   properties[PROP_PEER_USER_ID] = g_param_spec_string ("peer-user-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:peer-service-id:
+   *
+   * The other party's service id.
+   */
   properties[PROP_PEER_SERVICE_ID] = g_param_spec_string ("peer-service-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:peer-mic-muted:
+   *
+   * Whether the peer has muted its microphone.
+   */
   properties[PROP_PEER_MIC_MUTED] = g_param_spec_boolean ("peer-mic-muted", NULL, NULL, FALSE, flags);
+  /**
+   * DuetCall:peer-video-state:
+   *
+   * Whether the peer sends video, has it paused, or has none.
+   */
   properties[PROP_PEER_VIDEO_STATE] = g_param_spec_enum ("peer-video-state", NULL, NULL, DUET_TYPE_VIDEO_STATE, DUET_VIDEO_STATE_DISABLED, flags);
+  /**
+   * DuetCall:my-media-status:
+   *
+   * This side's microphone and video state.
+   */
   properties[PROP_MY_MEDIA_STATUS] = g_param_spec_object ("my-media-status", NULL, NULL, DUET_TYPE_MY_MEDIA_STATUS, flags);
+  /**
+   * DuetCall:in-responder-preparation:
+   *
+   * Whether the call is connected in responder preparation (see
+   * duet_call_accept_call()); turns %FALSE when the callee finishes it.
+   */
   properties[PROP_IN_RESPONDER_PREPARATION] = g_param_spec_boolean ("in-responder-preparation", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* Named after PlanetKitCallEventHandler */
+  /**
+   * DuetCall::wait-connected:
+   * @call: the #DuetCall
+   *
+   * The server has the caller's call and is pushing it to the callee
+   * (PlanetKit's onWaitConnected). Emitted after the make-call result is
+   * delivered, so handlers connected then see it.
+   */
   signals[WAIT_CONNECTED] = g_signal_new ("wait-connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::verified:
+   * @call: the #DuetCall
+   * @peer_use_responder_preparation: whether the callee said it will
+   *   accept with responder preparation
+   *
+   * The caller's side: the callee verified the call and is ringing
+   * (PlanetKit's onVerified).
+   */
   signals[VERIFIED] = g_signal_new ("verified", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                                     G_TYPE_BOOLEAN);
+  /**
+   * DuetCall::connected:
+   * @call: the #DuetCall
+   * @is_in_responder_preparation: whether the callee accepted with
+   *   responder preparation, so no media flows yet
+   * @should_finish_preparation: %TRUE on the callee's side of such a call:
+   *   call duet_call_finish_preparation() when ready
+   *
+   * The callee accepted; media flows (PlanetKit's onConnected).
+   */
   signals[CONNECTED] = g_signal_new ("connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                                      G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
+  /**
+   * DuetCall::disconnected:
+   * @call: the #DuetCall
+   * @reason: why the call ended (PlanetKit's numbers)
+   * @source: who ended it
+   * @by_remote: %TRUE when this side did not end it
+   * @user_code: (nullable): the app-defined code the call was ended with
+   *   (duet_call_end_call_with_user_code(), duet_call_end_call_with_error()),
+   *   on both sides, or %NULL
+   *
+   * The call is over (PlanetKit's onDisconnected). Emitted once.
+   */
   signals[DISCONNECTED] =
     g_signal_new ("disconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                   DUET_TYPE_DISCONNECT_REASON, DUET_TYPE_DISCONNECT_SOURCE, G_TYPE_BOOLEAN, G_TYPE_STRING);
+  /**
+   * DuetCall::peer-mic-muted:
+   * @call: the #DuetCall
+   *
+   * The peer muted its microphone (PlanetKit's onPeerMicMuted).
+   */
   signals[PEER_MIC_MUTED] = g_signal_new ("peer-mic-muted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::peer-mic-unmuted:
+   * @call: the #DuetCall
+   *
+   * The peer unmuted its microphone (PlanetKit's onPeerMicUnmuted).
+   */
   signals[PEER_MIC_UNMUTED] = g_signal_new ("peer-mic-unmuted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::peer-video-paused:
+   * @call: the #DuetCall
+   * @reason: why the peer paused
+   *
+   * The peer stopped sending video for now (PlanetKit's onPeerVideoPaused).
+   */
   signals[PEER_VIDEO_PAUSED] =
     g_signal_new ("peer-video-paused", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   DUET_TYPE_VIDEO_PAUSE_REASON);
+  /**
+   * DuetCall::peer-video-resumed:
+   * @call: the #DuetCall
+   *
+   * The peer sends video again (PlanetKit's onPeerVideoResumed).
+   */
   signals[PEER_VIDEO_RESUMED] = g_signal_new ("peer-video-resumed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::video-enabled-by-peer:
+   * @call: the #DuetCall
+   *
+   * The peer turned the call into a video call (PlanetKit's
+   * onVideoEnabledByPeer).
+   */
   signals[VIDEO_ENABLED_BY_PEER] = g_signal_new ("video-enabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::video-disabled-by-peer:
+   * @call: the #DuetCall
+   * @reason: why
+   *
+   * The peer turned its video off (PlanetKit's onVideoDisabledByPeer).
+   */
   signals[VIDEO_DISABLED_BY_PEER] =
     g_signal_new ("video-disabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   DUET_TYPE_MEDIA_DISABLED_REASON);
-  /* device-warning (message): a camera or microphone is missing; not fatal */
+  /**
+   * DuetCall::device-warning:
+   * @call: the #DuetCall
+   * @message: what is missing, in English
+   *
+   * A camera or microphone is missing and a test source stands in; the
+   * call goes on.
+   */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* network-unavailable (seconds_left): nothing from the peer for a while,
-   * on either side; the call ends with NETWORK_UNSTABLE after seconds_left
-   * unless network-available comes first. PlanetKit's event of that name. */
+  /**
+   * DuetCall::network-unavailable:
+   * @call: the #DuetCall
+   * @seconds_left: when the call ends unless the path comes back
+   *
+   * Nothing has come from the peer for a while; a new path is being tried
+   * (PlanetKit's onNetworkUnavailable).
+   */
   signals[NETWORK_UNAVAILABLE] =
     g_signal_new ("network-unavailable", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  /* network-available: media flows again, on the old path or a new one */
+  /**
+   * DuetCall::network-available:
+   * @call: the #DuetCall
+   *
+   * Media flows again, on the old path or a new one (PlanetKit's
+   * onNetworkReavailable).
+   */
   signals[NETWORK_AVAILABLE] =
     g_signal_new ("network-available", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::short-data-received:
+   * @call: the #DuetCall
+   * @type: what the data is, as the sender named it
+   * @data: the payload, 1 to 800 bytes
+   *
+   * The peer sent short data with duet_call_send_short_data_async()
+   * (PlanetKit's onShortDataReceived).
+   */
   signals[SHORT_DATA_RECEIVED] =
     g_signal_new ("short-data-received", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   G_TYPE_STRING, G_TYPE_BYTES);

@@ -1,6 +1,6 @@
 /* duet-call.h: one 1-to-1 call, PlanetKitCall-shaped
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
@@ -13,6 +13,16 @@
 
 G_BEGIN_DECLS
 
+/**
+ * DuetCallState:
+ * @DUET_CALL_STATE_IDLE: not placed yet
+ * @DUET_CALL_STATE_WAITING: placed; the callee has not verified it yet
+ * @DUET_CALL_STATE_VERIFIED: the callee verified it and is ringing
+ * @DUET_CALL_STATE_CONNECTED: answered; media flows
+ * @DUET_CALL_STATE_DISCONNECTED: over; see #DuetCall::disconnected
+ *
+ * The states of a 1-to-1 call, as PlanetKit's.
+ */
 typedef enum /*< prefix=DUET_CALL_STATE >*/
 {
   DUET_CALL_STATE_IDLE,          /*< nick=idle >*/

@@ -1,6 +1,6 @@
 /* duet-manager.h: entry point of the call kit, PlanetKitManager-shaped
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 

@@ -1,6 +1,6 @@
 /* duet-media-session.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Send:    camera ! convert/scale/rate ! caps ! tee ─ queue ! valve ! vp8enc ! rtpvp8pay ─┐
  *                                              └─ my views                              webrtcbin

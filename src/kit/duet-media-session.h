@@ -1,6 +1,6 @@
 /* duet-media-session.h: one call's webrtcbin pipeline
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 

@@ -19,6 +19,12 @@ struct _DuetMyMediaStatus
   guint           volume;
 };
 
+/**
+ * DuetMyMediaStatus:
+ *
+ * This side's microphone and video in a call (PlanetKit's MyMediaStatus),
+ * from duet_call_get_my_media_status().
+ */
 G_DEFINE_FINAL_TYPE (DuetMyMediaStatus, duet_my_media_status, G_TYPE_OBJECT)
 
 enum {

@@ -1,6 +1,6 @@
 /* duet-my-media-status.h: the local user's mic and video state
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
