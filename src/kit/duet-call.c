@@ -172,7 +172,8 @@ apply_sending (DuetCall         *self,
 {
   gboolean holding = self->in_preparation && !self->is_caller;
 
-  duet_media_session_set_mic_muted (media, holding || duet_my_media_status_get_mic_muted (self->my_media_status));
+  duet_media_session_set_mic_muted (media, duet_my_media_status_get_mic_muted (self->my_media_status));
+  duet_media_session_set_audio_sending (media, !holding);
   duet_media_session_set_video_sending (media, !holding && self->my_video_state == DUET_VIDEO_STATE_ENABLED);
   duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
 }

@@ -33,6 +33,8 @@ void              duet_media_session_add_remote_candidate   (DuetMediaSession  *
 void              duet_media_session_open                   (DuetMediaSession  *self);
 void              duet_media_session_set_mic_muted          (DuetMediaSession  *self,
                                                              gboolean           muted);
+void              duet_media_session_set_audio_sending      (DuetMediaSession  *self,
+                                                             gboolean           sending);
 void              duet_media_session_set_video_sending      (DuetMediaSession  *self,
                                                              gboolean           sending);
 void              duet_media_session_set_camera_active      (DuetMediaSession  *self,
