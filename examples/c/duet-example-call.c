@@ -26,6 +26,7 @@ typedef struct
   const char  *user_id;
   const char  *peer_id;
   guint        hang_up_after;
+  DuetAuth    *auth;
   DuetManager *manager;
   DuetCall    *call;
   int          status;
@@ -48,6 +49,7 @@ on_wait_connected (DuetCall *call,
 
 static void
 on_verified (DuetCall *call,
+             gboolean  peer_use_responder_preparation,
              Example  *example)
 {
   g_print ("verified\n");
@@ -65,6 +67,8 @@ hang_up (gpointer user_data)
 
 static void
 on_connected (DuetCall *call,
+              gboolean  in_responder_preparation,
+              gboolean  should_finish_preparation,
               Example  *example)
 {
   g_print ("connected\n");
@@ -77,12 +81,14 @@ on_disconnected (DuetCall             *call,
                  DuetDisconnectReason  reason,
                  DuetDisconnectSource  source,
                  gboolean              by_remote,
+                 const char           *user_code,
                  Example              *example)
 {
-  g_print ("disconnected reason=%s source=%s by_remote=%s\n",
+  g_print ("disconnected reason=%s source=%s by_remote=%s%s%s\n",
            duet_disconnect_reason_to_string (reason),
            duet_disconnect_source_to_string (source),
-           by_remote ? "true" : "false");
+           by_remote ? "true" : "false",
+           user_code != NULL ? " user_code=" : "", user_code != NULL ? user_code : "");
   finish (example, reason == DUET_DISCONNECT_REASON_NORMAL ? EXIT_SUCCESS : EXIT_FAILURE);
 }
 
@@ -121,7 +127,7 @@ signed_in (GObject      *source,
   g_autoptr(DuetMakeCallParam) param = NULL;
   g_autoptr(GError) error = NULL;
 
-  token = duet_auth_sign_in_finish (result, &error);
+  token = duet_auth_sign_in_finish (DUET_AUTH (source), result, &error);
   if (token == NULL)
     {
       g_printerr ("Cannot sign in: %s\n", error->message);
@@ -181,8 +187,9 @@ main (int   argc,
            duet_get_major_version (), duet_get_minor_version (), duet_get_micro_version ());
 
   example.loop = g_main_loop_new (NULL, FALSE);
+  example.auth = duet_auth_new (example.server_url);
   /* NULL service: the server's default service */
-  duet_auth_sign_in_async (example.server_url, example.user_id, NULL, password,
+  duet_auth_sign_in_async (example.auth, example.user_id, NULL, password,
                            NULL, signed_in, &example);
   g_main_loop_run (example.loop);
 
@@ -190,6 +197,7 @@ main (int   argc,
   if (example.manager != NULL)
     duet_manager_disconnect (example.manager);
   g_clear_object (&example.manager);
+  g_clear_object (&example.auth);
   g_main_loop_unref (example.loop);
 
   return example.status;

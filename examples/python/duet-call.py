@@ -25,6 +25,7 @@ class Example:
         self.args = args
         self.password = password
         self.loop = GLib.MainLoop()
+        self.auth = None
         self.manager = None
         self.call = None
         self.status = 1
@@ -41,17 +42,17 @@ class Example:
         self.event("duet-kit", version="%d.%d.%d" % (Duet.get_major_version(),
                                                      Duet.get_minor_version(),
                                                      Duet.get_micro_version()))
+        self.auth = Duet.Auth.new(self.args.server)
         # None: the server's default service
-        Duet.Auth.sign_in_async(self.args.server, self.args.user, None, self.password,
-                                None, self.signed_in)
+        self.auth.sign_in_async(self.args.user, None, self.password, None, self.signed_in)
         self.loop.run()
         if self.manager is not None:
             self.manager.disconnect()
         return self.status
 
-    def signed_in(self, _source, result):
+    def signed_in(self, auth, result):
         try:
-            token = Duet.Auth.sign_in_finish(result)
+            token = auth.sign_in_finish(result)
         except GLib.Error as error:
             print("Cannot sign in:", error.message, file=sys.stderr)
             self.finish(1)
@@ -103,10 +104,13 @@ class Example:
         self.call.end_call()
         return GLib.SOURCE_REMOVE
 
-    def on_disconnected(self, _call, reason, source, by_remote, *_):
-        self.event("disconnected", reason=Duet.disconnect_reason_to_string(reason),
-                   source=Duet.disconnect_source_to_string(source),
-                   by_remote=str(bool(by_remote)).lower())
+    def on_disconnected(self, _call, reason, source, by_remote, user_code=None, *_):
+        details = {"reason": Duet.disconnect_reason_to_string(reason),
+                   "source": Duet.disconnect_source_to_string(source),
+                   "by_remote": str(bool(by_remote)).lower()}
+        if user_code:
+            details["user_code"] = user_code
+        self.event("disconnected", **details)
         self.finish(0 if reason == Duet.DisconnectReason.NORMAL else 1)
 
 

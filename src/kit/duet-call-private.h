@@ -5,6 +5,8 @@
 #pragma once
 
 #include "duet-call.h"
+#include "duet-media-session.h"
+#include "duet-protocol.h"
 #include "duet-signalling.h"
 
 G_BEGIN_DECLS

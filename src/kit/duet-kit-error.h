@@ -33,6 +33,12 @@ G_BEGIN_DECLS
  *   started, for example because a GStreamer element is missing
  * @DUET_KIT_ERROR_AUTH: signing in failed: wrong credentials, or a token
  *   the server no longer accepts
+ * @DUET_KIT_ERROR_RATE_LIMITED: the server refused because of too many
+ *   attempts in a short time; the message says when to try again
+ * @DUET_KIT_ERROR_NETWORK: the server could not be reached
+ * @DUET_KIT_ERROR_TLS: the server's TLS certificate is not trusted
+ * @DUET_KIT_ERROR_TOO_LARGE: the data is too long, such as short data past
+ *   its limit
  *
  * The ways a call kit operation fails, in the %DUET_KIT_ERROR domain.
  * Operations that start a call report why they could not also as a
@@ -46,6 +52,10 @@ typedef enum /*< prefix=DUET_KIT_ERROR >*/
   DUET_KIT_ERROR_BAD_STATE,       /*< nick=bad-state >*/
   DUET_KIT_ERROR_MEDIA,           /*< nick=media >*/
   DUET_KIT_ERROR_AUTH,            /*< nick=auth >*/
+  DUET_KIT_ERROR_RATE_LIMITED,    /*< nick=rate-limited >*/
+  DUET_KIT_ERROR_NETWORK,         /*< nick=network >*/
+  DUET_KIT_ERROR_TLS,             /*< nick=tls >*/
+  DUET_KIT_ERROR_TOO_LARGE,       /*< nick=too-large >*/
 } DuetKitError;
 
 DUET_AVAILABLE_IN_ALL

@@ -10,7 +10,11 @@
 
 #include "duet-version.h"
 
+#include "duet-auth.h"
+#include "duet-auth-token.h"
 #include "duet-call.h"
+#include "duet-call-history-entry.h"
+#include "duet-call-statistics.h"
 #include "duet-cc-param.h"
 #include "duet-enum-types.h"
 #include "duet-kit-enum-types.h"

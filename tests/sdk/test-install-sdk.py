@@ -104,7 +104,8 @@ def test_install():
         "duet-protocol-enums.h", "duet-cc-param.h", "duet-kit-error.h",
         "duet-make-call-param.h", "duet-make-call-param-builder.h",
         "duet-verify-call-param.h", "duet-verify-call-param-builder.h",
-        "duet-call.h", "duet-manager.h", "duet-my-media-status.h")]
+        "duet-call.h", "duet-manager.h", "duet-my-media-status.h", "duet-auth.h",
+        "duet-auth-token.h", "duet-call-history-entry.h", "duet-call-statistics.h")]
     expected += [os.path.join(INCLUDEDIR, "duet-kit-gtk-1", h) for h in (
         "duet-kit-gtk.h", "duet-video-sink.h", "duet-video-paintable.h", "duet-video-view.h")]
     expected += [os.path.join(LIBDIR, "pkgconfig", pc) for pc in ("duet-kit-1.pc", "duet-kit-gtk-1.pc")]
@@ -198,9 +199,6 @@ EXAMPLE = os.path.join(TMP, "duet-example-call")
 
 
 def test_build():
-    if not os.path.exists(staged(os.path.join(INCLUDEDIR, "duet-kit-1", "duet-auth.h"))):
-        # FIXME: remove once DuetAuth (issue 13) is in the kit
-        raise Skip("the kit has no DuetAuth (duet-auth.h) yet: the example signs in with it")
     env = dict(os.environ, PKG_CONFIG_PATH=relocated_pkgconfig())
     env.pop("PKG_CONFIG_SYSROOT_DIR", None)
     proc = subprocess.run(["pkg-config", "--cflags", "--libs", "duet-kit-1"], env=env,
