@@ -8,6 +8,9 @@ Usage: test-install-sdk.py BUILD_DIR SOURCE_DIR CC [DUET_SERVER DUET_CALL]   (TA
              .pc files, shared libraries (with their soname links), .gir
              and .typelib files (and the reference with -Ddocs=true) are
              there
+  exports:   each library exports exactly the functions its installed
+             headers declare (nm -D): nothing internal leaks out, nothing
+             public lacks DUET_AVAILABLE_IN_ALL
   typelib:   python3 imports Duet and DuetGtk from the installed typelibs
              and libraries (GI_TYPELIB_PATH, LD_LIBRARY_PATH)
   build:     examples/c/duet-example-call.c builds against the installed
@@ -132,6 +135,40 @@ def test_install():
     check("[libduet-kit-1.so.0]" in soname, "libduet-kit-1's soname is not libduet-kit-1.so.0")
 
 
+def declared_functions(include_dir):
+    """duet_* functions the headers in include_dir declare"""
+    names = set()
+    for header in os.listdir(include_dir):
+        with open(os.path.join(include_dir, header)) as f:
+            text = f.read()
+        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)   # comments
+        text = re.sub(r"^\s*#.*$", " ", text, flags=re.M)     # preprocessor lines
+        names |= set(re.findall(r"\b(duet_[a-z0-9_]+)\s*\(", text))
+        for m in re.finditer(r"G_DECLARE_(?:FINAL|DERIVABLE)_TYPE\s*\(\s*\w+\s*,\s*(duet_\w+)", text):
+            names.add(m.group(1) + "_get_type")
+    return names
+
+
+def exported_functions(library):
+    out = subprocess.run(["nm", "-D", "--defined-only", library], capture_output=True, text=True)
+    check(out.returncode == 0, "nm -D %s: %s" % (library, out.stderr))
+    return {line.split()[-1] for line in out.stdout.splitlines() if line.split()[-2] in "TtWi"}
+
+
+def test_exports():
+    problems = []
+    for lib, incdir in (("libduet-kit-1.so.0.1.0", "duet-kit-1"),
+                        ("libduet-kit-gtk-1.so.0.1.0", "duet-kit-gtk-1")):
+        declared = declared_functions(staged(os.path.join(INCLUDEDIR, incdir)))
+        exported = exported_functions(staged(os.path.join(LIBDIR, lib)))
+        for name in sorted(exported - declared):
+            problems.append("%s exports %s, which no installed header declares" % (lib, name))
+        for name in sorted(declared - exported):
+            problems.append("%s does not export %s (declared in include/%s)" % (lib, name, incdir))
+        print("# %s: %d functions exported" % (lib, len(exported)), flush=True)
+    check(not problems, "\n".join(problems))
+
+
 def lib_env():
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = staged(LIBDIR) + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
@@ -250,9 +287,10 @@ def test_call():
 
 
 def main():
-    print("1..4", flush=True)
+    print("1..5", flush=True)
     try:
         report("install", test_install)
+        report("exports", test_exports)
         report("typelib", test_typelib)
         report("build", test_build)
         report("call", test_call)
