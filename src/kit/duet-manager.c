@@ -578,7 +578,7 @@ check_make_call (DuetManager        *self,
     return (*message = "Invalid peer id", DUET_START_FAIL_REASON_INVALID_PEER_ID);
   if (g_str_equal (duet_make_call_param_get_peer_user_id (param), duet_make_call_param_get_my_user_id (param)) &&
       g_str_equal (peer_service, duet_make_call_param_get_my_service_id (param)))
-    return (*message = "Cannot call oneself", DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF);
+    return (*message = "Cannot call oneself", DUET_START_FAIL_REASON_ID_CONFLICT);
   if (self->active != NULL)
     return (*message = "A call is already in progress", DUET_START_FAIL_REASON_ALREADY_EXIST);
   if (!ensure_signalling (self, duet_make_call_param_get_server_url (param),

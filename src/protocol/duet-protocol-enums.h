@@ -65,7 +65,8 @@ typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
 } DuetDisconnectSource;
 
 /* 0–12 are PlanetKit's portable values; 2001–2006 follow PlanetKit's
- * Apple-only kit codes; 5001+ are Duet's own (app-server checks). */
+ * Apple-only kit codes; 5001+ are Duet's own (app-server checks). 5002,
+ * once Duet's own "call to self", is PlanetKit's ID_CONFLICT now. */
 typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
 {
   DUET_START_FAIL_REASON_NONE = 0,                     /*< nick=NONE >*/
@@ -85,7 +86,6 @@ typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
   DUET_START_FAIL_REASON_INVALID_PEER_ID = 2003,       /*< nick=INVALID_PEER_ID >*/
   DUET_START_FAIL_REASON_INVALID_AUTHENTICATION = 2006, /*< nick=INVALID_AUTHENTICATION >*/
   DUET_START_FAIL_REASON_UNKNOWN_PEER = 5001,          /*< nick=UNKNOWN_PEER >*/
-  DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF = 5002,     /*< nick=MAKE_CALL_TO_SELF >*/
   DUET_START_FAIL_REASON_SERVER_UNREACHABLE = 5003,    /*< nick=SERVER_UNREACHABLE >*/
   DUET_START_FAIL_REASON_TOO_MANY_CALLS = 5004,        /*< nick=TOO_MANY_CALLS >*/
 } DuetStartFailReason;

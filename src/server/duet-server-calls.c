@@ -432,7 +432,7 @@ check_make_call (DuetServer    *self,
   if (g_str_equal (peer_user, me) && g_str_equal (peer_service, my_service))
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
-                          DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF, NULL, "You cannot call yourself");
+                          DUET_START_FAIL_REASON_ID_CONFLICT, NULL, "You cannot call yourself");
       return FALSE;
     }
   if (!duet_store_lookup_user (self->store, peer_service, peer_user, out_peer_id, NULL, NULL, &error))

@@ -365,7 +365,7 @@ def busy(ctx):
 
 
 def start_failures(ctx):
-    for peer, reason in (("nobody", "UNKNOWN_PEER"), ("alice", "MAKE_CALL_TO_SELF"), ("b*b", "INVALID_PARAM")):
+    for peer, reason in (("nobody", "UNKNOWN_PEER"), ("alice", "ID_CONFLICT"), ("b*b", "INVALID_PARAM")):
         c = ctx.client("alice", ["call", peer])
         e = c.wait("start-failed")
         check(e["reason"] == reason, "call %s: %s, expected %s" % (peer, e, reason))

@@ -647,7 +647,7 @@ test_start_fail (Fixture *f, gconstpointer data)
     { "{\"type\":\"make_call\",\"media_type\":\"audio\"}", "INVALID_PARAM" },
     { "{\"type\":\"make_call\",\"peer_user\":\"nobody\",\"media_type\":\"audio\"}", "UNKNOWN_PEER" },
     { "{\"type\":\"make_call\",\"peer_user\":\"bob\",\"peer_service\":\"other\",\"media_type\":\"audio\"}", "UNKNOWN_PEER" },
-    { "{\"type\":\"make_call\",\"peer_user\":\"alice\",\"media_type\":\"audio\"}", "MAKE_CALL_TO_SELF" },
+    { "{\"type\":\"make_call\",\"peer_user\":\"alice\",\"media_type\":\"audio\"}", "ID_CONFLICT" },
     { "{\"type\":\"make_call\",\"peer_user\":\"bob\",\"media_type\":\"hologram\"}", "UNKNOWN_MEDIA_TYPE" },
   };
   g_autofree char *call_id = NULL;
