@@ -6,7 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "duet-protocol.h"
+#include "duet-messages.h"
 
 G_BEGIN_DECLS
 
@@ -67,7 +67,8 @@ gboolean        duet_call_state_from_string    (const char     *str,
 DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
                                                 gint64          account_id);
 gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
-JsonObject     *duet_call_record_to_history    (DuetCallRecord *self,
+DuetWireCallState duet_call_state_to_wire      (DuetCallState   state);
+DuetHistoryEntry *duet_call_record_to_history  (DuetCallRecord *self,
                                                 DuetCallParty   viewer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetCallRecord, duet_call_record_unref)
