@@ -36,6 +36,7 @@ duet_call_record_clear (DuetCallRecord *self)
   g_free (self->caller_service);
   g_free (self->callee_user);
   g_free (self->callee_service);
+  g_free (self->user_code);
   g_free (self->cc_param);
 }
 
@@ -129,6 +130,7 @@ duet_call_record_to_history (DuetCallRecord *self,
     {
       entry->reason = self->reason;
       entry->source = self->source;
+      entry->user_code = g_strdup (self->user_code);
     }
   entry->missed = !outgoing && duet_call_record_is_missed (self);
   return entry;

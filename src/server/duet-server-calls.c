@@ -107,6 +107,7 @@ send_disconnected (DuetSession    *session,
     .reason = call->reason,
     .source = call->source,
     .by_remote = by_remote,
+    .user_code = call->user_code,
   };
 
   duet_session_send (session, duet_disconnected_event_build (&event));
@@ -200,7 +201,7 @@ on_grace_timeout (gpointer user_data)
              duet_server_party_user (timer->call, timer->party));
   timer->call->grace_timer[timer->party] = 0;
   duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE,
-                        DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                        DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
   return G_SOURCE_REMOVE;
 }
 
@@ -236,17 +237,19 @@ unindex_call (DuetServer     *self,
     }
 }
 
-/* Tells both parties (or keeps it for when they return), stores, forgets */
+/* Tells both parties (or keeps it for when they return), stores, forgets.
+ * @source says who ended it, as PlanetKit reports 1-to-1 calls: a party,
+ * or CLOUD_SERVER (remote to both) */
 void
 duet_server_end_call (DuetServer           *self,
                       DuetCallRecord       *call,
                       DuetDisconnectReason  reason,
-                      DuetDisconnectSource  source,
-                      DuetCallParty         ender)
+                      DuetDisconnectSource  source)
 {
   /* keeps CALL alive until we return, after the tables drop it */
   g_autoptr(DuetCallRecord) ref = duet_call_record_ref (call);
   DuetSession *caller, *callee;
+  DuetCallParty ender;
 
   (void) ref;  /* only held; clang's -Wunused-variable (-Werror in tools/fuzz) */
   duet_server_remove_call_timers (call);
@@ -254,6 +257,7 @@ duet_server_end_call (DuetServer           *self,
   call->ended_at = now_ms ();
   call->reason = reason;
   call->source = source;
+  ender = ender_of (call);
   unindex_call (self, call);
 
   g_message ("Call %s ended: %s by %s", call->call_id,
@@ -269,10 +273,7 @@ duet_server_end_call (DuetServer           *self,
   call->callee_pending = callee == NULL || !duet_session_is_open (callee);
   if (!call->callee_pending)
     {
-      /* BUSY and ALREADY_GOT_A_CALL end before the callee ever heard of it */
-      if (reason == DUET_DISCONNECT_REASON_BUSY && ender == DUET_CALL_PARTY_NONE)
-        send_missed_call (callee, call);
-      else if (reason == DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL)
+      if (call->refused)
         send_missed_call (callee, call);
       else
         send_disconnected (callee, call, ender != DUET_CALL_PARTY_CALLEE);
@@ -289,9 +290,10 @@ on_ring_timeout (gpointer user_data)
 {
   CallTimer *timer = user_data;
 
+  /* PlanetKit: the caller's kit gives up ringing, so the caller ends it */
   timer->call->ring_timer = 0;
   duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NOANSWER,
-                        DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                        DUET_DISCONNECT_SOURCE_CALLER);
   return G_SOURCE_REMOVE;
 }
 
@@ -525,13 +527,17 @@ handle_make_call (DuetServer  *self,
   reply = (DuetMakeCallReply) { .call_id = call->call_id, .state = DUET_WIRE_CALL_STATE_WAITING };
   duet_session_send (session, duet_make_call_reply_build (id, &reply));
 
+  /* Refused before the callee hears of it, with PlanetKit's sources: BUSY
+   * comes from the callee, ALREADY_GOT_A_CALL from the cloud */
   peer_call = duet_server_lookup_user_call (self, call->callee_service, call->callee_user);
   if (peer_call != NULL)
     {
-      duet_server_end_call (self, call,
-                            peer_call->state == DUET_CALL_STATE_CONNECTED ? DUET_DISCONNECT_REASON_BUSY
-                                                                          : DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
-                            DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+      call->refused = TRUE;
+      if (peer_call->state == DUET_CALL_STATE_CONNECTED)
+        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_BUSY, DUET_DISCONNECT_SOURCE_CALLEE);
+      else
+        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
+                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
       return;
     }
 
@@ -637,6 +643,7 @@ handle_verify_call (DuetServer  *self,
 
   call->state = DUET_CALL_STATE_RINGING;
   call->verified_at = now_ms ();
+  call->callee_prepares = request.use_responder_preparation;
   save_call (self, call);
 
   reply = (DuetVerifyCallReply) {
@@ -648,7 +655,10 @@ handle_verify_call (DuetServer  *self,
   duet_session_send (session, duet_verify_call_reply_build (id, &reply));
 
   caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
-  verified = (DuetVerifiedEvent) { .call_id = call->call_id };
+  verified = (DuetVerifiedEvent) {
+    .call_id = call->call_id,
+    .peer_use_responder_preparation = call->callee_prepares,
+  };
   if (caller != NULL)
     duet_session_send (caller, duet_verified_event_build (&verified));
 }
@@ -679,13 +689,18 @@ other_party (DuetCallParty party)
   return party == DUET_CALL_PARTY_CALLER ? DUET_CALL_PARTY_CALLEE : DUET_CALL_PARTY_CALLER;
 }
 
+/* Both learn whether the callee prepares; only the callee must finish */
 static void
 send_connected (DuetServer     *self,
                 DuetCallRecord *call,
                 DuetCallParty   party)
 {
   DuetSession *session = party_session (self, call, party);
-  DuetConnectedEvent event = { .call_id = call->call_id };
+  DuetConnectedEvent event = {
+    .call_id = call->call_id,
+    .is_in_responder_preparation = call->in_preparation,
+    .should_finish_preparation = call->in_preparation && party == DUET_CALL_PARTY_CALLEE,
+  };
 
   if (session != NULL)
     duet_session_send (session, duet_connected_event_build (&event));
@@ -724,6 +739,7 @@ handle_accept_call (DuetServer  *self,
   g_clear_handle_id (&call->ring_timer, g_source_remove);
   call->state = DUET_CALL_STATE_CONNECTED;
   call->answered_at = now_ms ();
+  call->in_preparation = request.use_responder_preparation;
   save_call (self, call);
 
   reply_empty (session, id);
@@ -797,8 +813,9 @@ handle_end_call (DuetServer  *self,
       reason = request.reason;
     }
 
+  call->user_code = g_steal_pointer (&request.user_code);
   reply_empty (session, id);
-  duet_server_end_call (self, call, reason, party_source (party), party);
+  duet_server_end_call (self, call, reason, party_source (party));
 }
 
 static void
@@ -880,6 +897,88 @@ handle_media_state (DuetServer  *self,
     duet_session_send (peer, duet_peer_media_state_event_build (&event));
 }
 
+/* PlanetKit's finishPreparation(): the callee that accepted with
+ * use_responder_preparation is ready; the caller hears of it */
+static void
+handle_finish_preparation (DuetServer  *self,
+                           DuetSession *session,
+                           JsonObject  *message,
+                           const char  *id)
+{
+  g_auto(DuetFinishPreparationRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+  DuetCallParty party = DUET_CALL_PARTY_NONE;
+  DuetPreparationFinishedEvent event;
+  DuetCallRecord *call;
+  DuetSession *caller;
+
+  if (!duet_finish_preparation_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
+  if (call == NULL)
+    return;
+  if (party != DUET_CALL_PARTY_CALLEE || call->state != DUET_CALL_STATE_CONNECTED || !call->in_preparation)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
+                               "Only the callee of a call in responder preparation can finish it");
+      return;
+    }
+
+  call->in_preparation = FALSE;
+  reply_empty (session, id);
+
+  caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
+  event = (DuetPreparationFinishedEvent) { .call_id = call->call_id };
+  if (caller != NULL)
+    duet_session_send (caller, duet_preparation_finished_event_build (&event));
+}
+
+/* PlanetKit's sendShortData(): relayed to the peer's connection, or refused */
+static void
+handle_short_data (DuetServer  *self,
+                   DuetSession *session,
+                   JsonObject  *message,
+                   const char  *id)
+{
+  g_auto(DuetShortDataRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+  DuetCallParty party = DUET_CALL_PARTY_NONE;
+  DuetShortDataEvent event;
+  DuetCallRecord *call;
+  DuetSession *peer;
+
+  if (!duet_short_data_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
+  if (call == NULL)
+    return;
+  if (call->state != DUET_CALL_STATE_CONNECTED)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
+      return;
+    }
+  peer = party_session (self, call, other_party (party));
+  if (peer == NULL || !duet_session_is_open (peer))
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The peer is not connected");
+      return;
+    }
+
+  event = (DuetShortDataEvent) {
+    .call_id = call->call_id,
+    .data_type = request.data_type,
+    .data = request.data,
+  };
+  duet_session_send (peer, duet_short_data_event_build (&event));
+  reply_empty (session, id);
+}
+
 static void
 handle_history (DuetServer  *self,
                 DuetSession *session,
@@ -926,6 +1025,8 @@ static const RequestHandler request_handlers[] = {
   [DUET_REQUEST_MEDIA_STATE] = handle_media_state,
   [DUET_REQUEST_HISTORY] = handle_history,
   [DUET_REQUEST_PING] = handle_ping,
+  [DUET_REQUEST_FINISH_PREPARATION] = handle_finish_preparation,
+  [DUET_REQUEST_SHORT_DATA] = handle_short_data,
 };
 
 void

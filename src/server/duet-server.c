@@ -384,6 +384,8 @@ call_summary (DuetCallRecord *call,
   summary->peer_user = g_strdup (duet_server_party_user (call, peer));
   summary->peer_service = g_strdup (duet_server_party_service (call, peer));
   summary->media_type = call->media_type;
+  summary->has_in_responder_preparation = call->state == DUET_CALL_STATE_CONNECTED;
+  summary->in_responder_preparation = call->in_preparation;
   return summary;
 }
 
@@ -597,7 +599,7 @@ revoke_user (DuetServer *self,
 
   if (call != NULL)
     duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
-                          DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                          DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
 
   session = g_hash_table_lookup (self->users, key);
   if (session != NULL)
@@ -739,7 +741,7 @@ load_open_calls (DuetServer  *self,
       if (call->state != DUET_CALL_STATE_CONNECTED)
         {
           duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                                DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                                DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
           continue;
         }
 
@@ -921,7 +923,7 @@ duet_server_begin_shutdown (DuetServer *self)
         duet_server_remove_call_timers (call);
       else
         duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                              DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
     }
 
   for (guint i = 0; i < sessions->len; i++)
