@@ -14,11 +14,10 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 #include <libsecret/secret.h>
-#include <libsoup/soup.h>
 
 #include "duet-account.h"
+#include "duet-kit.h"
 #include "duet-protocol.h"
 
 /* Never refresh sooner than this: very short tokens, or a clock far ahead
@@ -37,7 +36,8 @@ struct _DuetAccount
   char             *service_id;
   char             *token;
   DuetAccountState  state;
-  SoupSession      *session;
+  DuetAuth         *auth;        /* of server_url, or the server signing in */
+  char             *tls_ca_file;
   GError           *tls_error;   /* the CA file could not be read */
 
   guint             refresh_timer;
@@ -142,8 +142,9 @@ duet_account_finalize (GObject *object)
 {
   DuetAccount *self = DUET_ACCOUNT (object);
 
-  g_clear_object (&self->session);
+  g_clear_object (&self->auth);
   g_clear_error (&self->tls_error);
+  g_free (self->tls_ca_file);
   g_free (self->profile);
   g_free (self->server_url);
   g_free (self->user_id);
@@ -252,9 +253,6 @@ duet_account_class_init (DuetAccountClass *klass)
 static void
 duet_account_init (DuetAccount *self)
 {
-  self->session = soup_session_new_with_options ("timeout", 15,
-                                                 "user-agent", "Duet/" PACKAGE_VERSION,
-                                                 NULL);
 }
 
 DuetAccount *
@@ -305,28 +303,6 @@ duet_account_get_profile (DuetAccount *self)
   return self->profile;
 }
 
-/* The claims, unverified: only the server can check the signature */
-static JsonObject *
-read_claims (const char *token)
-{
-  g_auto(GStrv) parts = NULL;
-  g_autofree guint8 *json = NULL;
-  gsize len = 0;
-
-  if (token == NULL)
-    return NULL;
-
-  parts = g_strsplit (token, ".", 4);
-  if (g_strv_length (parts) != 3)
-    return NULL;
-
-  json = duet_base64url_decode (parts[1], &len);
-  if (json == NULL)
-    return NULL;
-
-  return duet_protocol_parse_message ((const char *) json, len, NULL);
-}
-
 /**
  * duet_account_token_expiry:
  *
@@ -338,76 +314,69 @@ read_claims (const char *token)
 gint64
 duet_account_token_expiry (const char *token)
 {
-  g_autoptr(JsonObject) claims = read_claims (token);
-  gint64 exp = 0;
+  g_autoptr(DuetAuthToken) parsed = token ? duet_auth_token_new_from_string (token, NULL) : NULL;
 
-  if (claims == NULL || !duet_json_get_int (claims, "exp", &exp, NULL))
-    return 0;
-
-  return exp;
+  return parsed ? duet_auth_token_get_expires_at (parsed) : 0;
 }
 
-/* Halfway between `iat` and `exp`, or 0 when the token cannot be read */
+/* Halfway through the token's life, or 0 when the token cannot be read */
 static gint64
 token_halfway (const char *token)
 {
-  g_autoptr(JsonObject) claims = read_claims (token);
-  gint64 iat = 0, exp = 0;
+  g_autoptr(DuetAuthToken) parsed = token ? duet_auth_token_new_from_string (token, NULL) : NULL;
 
-  if (claims == NULL || !duet_json_get_int (claims, "iat", &iat, NULL) ||
-      !duet_json_get_int (claims, "exp", &exp, NULL) || exp <= iat)
-    return 0;
-
-  return iat + (exp - iat) / 2;
+  return parsed ? duet_auth_token_get_renew_at (parsed) : 0;
 }
 
-static char *
-endpoint_url (const char *server_url,
-              const char *path)
-{
-  g_autofree char *base = g_strdup (server_url);
-
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  return g_strconcat (base, path, NULL);
-}
-
+/* The kit's errors are for programs; these are for the user */
 static GError *
-error_for_status (guint status, JsonObject *body)
+error_for_user (const GError *error,
+                const char   *server_url)
 {
-  const char *server_message = body ? duet_json_get_string (body, "message", FALSE, NULL) : NULL;
+  if (error->domain != DUET_KIT_ERROR)
+    return g_error_copy (error);
 
-  switch (status)
+  switch ((DuetKitError) error->code)
     {
-    case SOUP_STATUS_UNAUTHORIZED:
+    case DUET_KIT_ERROR_AUTH:
       return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                                   _("The user ID or password is wrong. Check them and try again."));
-    case 429: /* Too Many Requests */
+    case DUET_KIT_ERROR_RATE_LIMITED:
       return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
                                   _("Too many sign-in attempts. Wait a few minutes, then try again."));
-    case SOUP_STATUS_BAD_REQUEST:
+    case DUET_KIT_ERROR_TLS:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                          _("The certificate of %s is not trusted. Check the server address, or ask its administrator for a valid certificate."),
+                          server_url);
+    case DUET_KIT_ERROR_NETWORK:
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
+                          _("Could not reach the server at %s. Check the address and your network connection."),
+                          server_url);
+    case DUET_KIT_ERROR_INVALID_PARAM:
       return g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                          _("The server refused the sign-in: %s"),
-                          server_message ? server_message : _("invalid request"));
+                          _("The server refused the sign-in: %s"), error->message);
+    case DUET_KIT_ERROR_NOT_CONNECTED:
+    case DUET_KIT_ERROR_SERVER:
+    case DUET_KIT_ERROR_BAD_STATE:
+    case DUET_KIT_ERROR_MEDIA:
+    case DUET_KIT_ERROR_TOO_LARGE:
     default:
       return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                          _("The server answered with an error (%u). Try again later, or ask the server’s administrator."),
-                          status);
+                          _("The server answered with an error. Try again later, or ask the server’s administrator. (%s)"),
+                          error->message);
     }
 }
 
-static GError *
-error_for_transport (GError *error, const char *server_url)
+/* A DuetAuth for SERVER_URL, trusting the CA file the app was given */
+static DuetAuth *
+auth_for (DuetAccount *self,
+          const char  *server_url)
 {
-  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
-      error->domain == G_TLS_ERROR)
-    return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                        _("The certificate of %s is not trusted. Check the server address, or ask its administrator for a valid certificate."),
-                        server_url);
+  g_autoptr(DuetAuth) auth = duet_auth_new (server_url);
 
-  return g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
-                      _("Could not reach the server at %s. Check the address and your network connection."),
-                      server_url);
+  if (self->tls_ca_file != NULL)
+    duet_auth_set_tls_ca_file (auth, self->tls_ca_file, NULL);
+  return g_steal_pointer (&auth);
 }
 
 typedef struct
@@ -581,14 +550,10 @@ refresh_response_cb (GObject      *source,
 {
   g_autoptr(Refresh) refresh = user_data;
   DuetAccount *self = refresh->self;
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(DuetAuthToken) token = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *status = NULL;
-  const char *token = NULL;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  token = duet_auth_refresh_finish (DUET_AUTH (source), result, &error);
   /* Signed out, signed in again or disposed meanwhile: not ours any more */
   if (g_cancellable_is_cancelled (refresh->cancellable))
     {
@@ -599,27 +564,12 @@ refresh_response_cb (GObject      *source,
     }
   g_clear_object (&self->refresh_cancellable);
 
-  if (bytes == NULL)
-    {
-      refresh_failed (self, error->message, refresh->restore);
-      return;
-    }
-  if (soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
-    {
-      refresh_refused (self, refresh->restore);
-      return;
-    }
-
-  body = duet_protocol_parse_message (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
-  if (soup_message_get_status (msg) == SOUP_STATUS_OK && body != NULL)
-    token = duet_json_get_string (body, "token", FALSE, NULL);
-  if (token == NULL)
-    {
-      status = g_strdup_printf ("HTTP status %u", soup_message_get_status (msg));
-      refresh_failed (self, status, refresh->restore);
-      return;
-    }
-  refresh_succeeded (self, token, refresh->restore);
+  if (g_error_matches (error, DUET_KIT_ERROR, DUET_KIT_ERROR_AUTH))
+    refresh_refused (self, refresh->restore);
+  else if (token == NULL)
+    refresh_failed (self, error->message, refresh->restore);
+  else
+    refresh_succeeded (self, duet_auth_token_get_token (token), refresh->restore);
 }
 
 /* Asks for a new token with the current one. Takes RESTORE, if any, and
@@ -628,27 +578,22 @@ static void
 refresh_token (DuetAccount *self,
                GTask       *restore)
 {
-  g_autofree char *url = endpoint_url (self->server_url, "/v1/token/refresh");
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", self->token);
-  g_autoptr(SoupMessage) msg = soup_message_new (SOUP_METHOD_POST, url);
   Refresh *refresh;
 
   stop_refresh (self);
-  if (msg == NULL)
+  if (self->auth == NULL || g_strcmp0 (duet_auth_get_server_url (self->auth), self->server_url) != 0)
     {
-      refresh_failed (self, "not a server address", restore);
-      g_clear_object (&restore);
-      return;
+      g_clear_object (&self->auth);
+      self->auth = auth_for (self, self->server_url);
     }
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
 
   self->refresh_cancellable = g_cancellable_new ();
   refresh = g_new0 (Refresh, 1);
   refresh->self = g_object_ref (self);
   refresh->cancellable = g_object_ref (self->refresh_cancellable);
   refresh->restore = restore;
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->refresh_cancellable,
-                                    refresh_response_cb, refresh);
+  duet_auth_refresh_async (self->auth, self->token, self->refresh_cancellable,
+                           refresh_response_cb, refresh);
 }
 
 /* ---- signing in ---- */
@@ -661,40 +606,20 @@ token_response_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   DuetAccount *self = g_task_get_source_object (task);
   SignInData *data = g_task_get_task_data (task);
-  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(DuetAuthToken) token = NULL;
   g_autoptr(GError) error = NULL;
-  const char *token;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (bytes == NULL)
-    {
-      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
-      g_task_return_error (task, error_for_transport (error, data->server_url));
-      return;
-    }
-
-  body = duet_protocol_parse_message (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
-  if (soup_message_get_status (msg) != SOUP_STATUS_OK)
-    {
-      set_state (self, DUET_ACCOUNT_SIGNED_OUT);
-      g_task_return_error (task, error_for_status (soup_message_get_status (msg), body));
-      return;
-    }
-
-  token = body ? duet_json_get_string (body, "token", FALSE, NULL) : NULL;
+  token = duet_auth_sign_in_finish (DUET_AUTH (source), result, &error);
   if (token == NULL)
     {
       set_state (self, DUET_ACCOUNT_SIGNED_OUT);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               _("%s does not look like a Duet server. Check the address."),
-                               data->server_url);
+      g_task_return_error (task, error_for_user (error, data->server_url));
       return;
     }
 
+  g_set_object (&self->auth, DUET_AUTH (source));
   set_identity (self, data->server_url, data->user_id, data->service_id);
-  set_token (self, token);
+  set_token (self, duet_auth_token_get_token (token));
   store_token (self);
   schedule_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNED_IN);
@@ -712,11 +637,8 @@ duet_account_sign_in_async (DuetAccount         *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(JsonObject) request = json_object_new ();
-  g_autoptr(GBytes) body = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *json = NULL;
+  g_autoptr(DuetAuth) auth = NULL;
+  g_autoptr(GUri) uri = NULL;
   SignInData *data;
 
   g_return_if_fail (DUET_IS_ACCOUNT (self));
@@ -739,23 +661,15 @@ duet_account_sign_in_async (DuetAccount         *self,
       return;
     }
 
-  url = endpoint_url (server_url, "/v1/token");
-  msg = soup_message_new (SOUP_METHOD_POST, url);
-  if (msg == NULL)
+  uri = g_uri_parse (server_url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                _("“%s” is not a server address. It looks like https://duet.example.org."),
                                server_url);
       return;
     }
-
-  json_object_set_string_member (request, "user", user_id);
-  json_object_set_string_member (request, "service", service_id);
-  json_object_set_string_member (request, "password", password);
-  json = duet_protocol_serialize (request);
-  body = g_bytes_new_take (json, strlen (json));
-  json = NULL;
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
 
   data = g_new0 (SignInData, 1);
   data->server_url = g_strdup (server_url);
@@ -765,8 +679,9 @@ duet_account_sign_in_async (DuetAccount         *self,
 
   stop_refresh (self);
   set_state (self, DUET_ACCOUNT_SIGNING_IN);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
-                                    token_response_cb, g_steal_pointer (&task));
+  auth = auth_for (self, server_url);
+  duet_auth_sign_in_async (auth, user_id, service_id, password, cancellable,
+                           token_response_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -880,16 +795,13 @@ duet_account_set_tls_ca_file (DuetAccount *self,
 
   g_return_if_fail (DUET_IS_ACCOUNT (self));
 
-  g_clear_error (&self->tls_error);
-  if (path == NULL)
-    database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
-  else
-    database = g_tls_file_database_new (path, &self->tls_error);
-
   /* A CA file that cannot be read fails sign-in (see sign_in_async)
    * rather than falling back to the system CAs */
-  if (database != NULL)
-    soup_session_set_tls_database (self->session, database);
+  g_clear_error (&self->tls_error);
+  if (path != NULL && (database = g_tls_file_database_new (path, &self->tls_error)) == NULL)
+    return;
+  duet_set_string (&self->tls_ca_file, path);
+  g_clear_object (&self->auth);
 }
 
 void

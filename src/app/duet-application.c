@@ -584,6 +584,7 @@ call_ended_cb (DuetCall             *call,
                DuetDisconnectReason  reason,
                DuetDisconnectSource  source,
                gboolean              by_remote,
+               const char           *user_code,
                DuetApplication      *self)
 {
   g_signal_handlers_disconnect_by_data (call, self);
@@ -597,6 +598,7 @@ ringing_ended_cb (DuetCall             *call,
                   DuetDisconnectReason  reason,
                   DuetDisconnectSource  source,
                   gboolean              by_remote,
+                  const char           *user_code,
                   DuetApplication      *self)
 {
   g_autoptr(DuetCall) ringing = NULL;
@@ -687,20 +689,18 @@ incoming_call_cb (DuetApplication *self,
 }
 
 static void
-missed_call_cb (DuetApplication *self,
-                JsonObject      *event)
+missed_call_cb (DuetApplication      *self,
+                DuetCallHistoryEntry *entry)
 {
-  const char *caller = json_object_get_string_member_with_default (event, "caller_user", NULL);
-  DuetMediaType media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
+  GDateTime *invited_at = duet_call_history_entry_get_invited_at (entry);
 
-  if (caller == NULL || !g_settings_get_boolean (self->settings, "notifications"))
+  if (!g_settings_get_boolean (self->settings, "notifications"))
     return;
-  duet_media_type_from_string (json_object_get_string_member_with_default (event, "media_type", ""),
-                               &media_type);
   duet_notifier_show_missed (self->notifier,
-                             json_object_get_string_member_with_default (event, "call_id", NULL),
-                             caller, media_type,
-                             json_object_get_int_member_with_default (event, "invited_at", 0));
+                             duet_call_history_entry_get_call_id (entry),
+                             duet_call_history_entry_get_peer_user_id (entry),
+                             duet_call_history_entry_get_media_type (entry),
+                             invited_at ? g_date_time_to_unix (invited_at) * 1000 : 0);
   queue_history_refresh (self);
 }
 
@@ -867,7 +867,7 @@ accept_call_activated (GSimpleAction *action,
   apply_media_settings (self);
   window = open_call_window (self, duet_call_get_peer_user_id (call),
                              duet_call_get_media_type (call), FALSE);
-  if (!duet_call_accept_call (call, video ? DUET_INITIAL_VIDEO_STATE_RESUME
+  if (!duet_call_accept_call (call, FALSE, video ? DUET_INITIAL_VIDEO_STATE_RESUME
                                           : DUET_INITIAL_VIDEO_STATE_PAUSE, &error))
     {
       g_message ("Cannot accept the call: %s", error->message);

@@ -72,7 +72,7 @@ struct _DuetCallWindow
   guint                 quality_id;
   guint                 close_id;
   guint                 inhibit_cookie;
-  DuetMediaStats        last_stats;
+  DuetCallStatistics        last_stats;
   gint64                last_stats_at;
   gboolean              ended;
 };
@@ -256,7 +256,7 @@ static gboolean
 quality_cb (gpointer user_data)
 {
   DuetCallWindow *self = user_data;
-  DuetMediaStats stats = { 0 };
+  DuetCallStatistics stats = { 0 };
   gint64 now = g_get_monotonic_time ();
   double dt = (now - self->last_stats_at) / (double) G_USEC_PER_SEC;
   double fps, audio_rate, kbps;
@@ -267,7 +267,7 @@ quality_cb (gpointer user_data)
   if (self->call == NULL || dt <= 0)
     return G_SOURCE_CONTINUE;
 
-  duet_call_get_stats (self->call, &stats);
+  duet_call_get_statistics (self->call, &stats);
   fps = (stats.video_frames_decoded - self->last_stats.video_frames_decoded) / dt;
   audio_rate = (stats.audio_buffers_decoded - self->last_stats.audio_buffers_decoded) / dt;
   kbps = (stats.rx_bytes - self->last_stats.rx_bytes) * 8 / dt / 1000;
@@ -458,7 +458,7 @@ on_connected (DuetCallWindow *self)
   clock_cb (self);
   self->clock_id = g_timeout_add_seconds (1, clock_cb, self);
 
-  duet_call_get_stats (self->call, &self->last_stats);
+  duet_call_get_statistics (self->call, &self->last_stats);
   self->last_stats_at = g_get_monotonic_time ();
   self->quality_id = g_timeout_add_seconds (QUALITY_INTERVAL_S, quality_cb, self);
 
@@ -534,7 +534,7 @@ video_activated (GSimpleAction *action,
   gboolean ok;
 
   if (duet_my_media_status_get_video_state (status) == DUET_VIDEO_STATE_DISABLED)
-    ok = duet_call_enable_video (self->call, &error);
+    ok = duet_call_enable_video (self->call, DUET_INITIAL_VIDEO_STATE_RESUME, &error);
   else
     ok = duet_call_disable_video (self->call, DUET_MEDIA_DISABLED_REASON_USER, &error);
   if (!ok)

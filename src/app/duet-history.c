@@ -2,8 +2,7 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The recent calls, read over the manager's connection and kept as the
- * server's JSON entries (docs/protocol.md, "History").
+ * The recent calls, read over the manager's connection.
  */
 #define G_LOG_DOMAIN "DuetHistory"
 
@@ -17,7 +16,7 @@ struct _DuetHistory
 {
   GObject    parent_instance;
 
-  GPtrArray *calls;  /* JsonObject, newest first */
+  GPtrArray *calls;  /* DuetCallHistoryEntry, newest first */
 };
 
 G_DEFINE_FINAL_TYPE (DuetHistory, duet_history, G_TYPE_OBJECT)
@@ -36,7 +35,7 @@ history_fetched (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   DuetHistory *self = g_task_get_source_object (task);
-  g_autoptr(JsonArray) calls = NULL;
+  g_autoptr(GListModel) calls = NULL;
   GError *error = NULL;
 
   calls = duet_manager_fetch_history_finish (DUET_MANAGER (source), result, &error);
@@ -47,13 +46,8 @@ history_fetched (GObject      *source,
     }
 
   g_ptr_array_set_size (self->calls, 0);
-  for (guint i = 0; i < json_array_get_length (calls); i++)
-    {
-      JsonNode *node = json_array_get_element (calls, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        g_ptr_array_add (self->calls, json_object_ref (json_node_get_object (node)));
-    }
+  for (guint i = 0; i < g_list_model_get_n_items (calls); i++)
+    g_ptr_array_add (self->calls, g_list_model_get_item (calls, i));
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   g_task_return_boolean (task, TRUE);
 }
@@ -83,7 +77,7 @@ duet_history_class_init (DuetHistoryClass *klass)
 static void
 duet_history_init (DuetHistory *self)
 {
-  self->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  self->calls = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 DuetHistory *
@@ -102,10 +96,9 @@ duet_history_get_n_calls (DuetHistory *self)
 /**
  * duet_history_get_call:
  *
- * Returns: (transfer none): one entry as the server sent it (see
- *   docs/protocol.md, "History")
+ * Returns: (transfer none): one entry, newest first
  */
-JsonObject *
+DuetCallHistoryEntry *
 duet_history_get_call (DuetHistory *self,
                        guint        position)
 {

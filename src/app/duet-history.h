@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (DuetHistory, duet_history, DUET, HISTORY, GObject)
 G_GNUC_WARN_UNUSED_RESULT
 DuetHistory *duet_history_new          (void);
 guint        duet_history_get_n_calls  (DuetHistory          *self);
-JsonObject  *duet_history_get_call     (DuetHistory          *self,
+DuetCallHistoryEntry *duet_history_get_call     (DuetHistory          *self,
                                         guint                 position);
 void         duet_history_fetch_async  (DuetHistory          *self,
                                         DuetManager          *manager,

@@ -92,9 +92,8 @@ update_title (DuetWindow *self)
 /* ---- recent calls ---- */
 
 static char *
-format_when (gint64 unix_ms)
+format_when (GDateTime *time)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_ms / 1000);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   int days;
 
@@ -111,61 +110,57 @@ format_when (gint64 unix_ms)
   return g_date_time_format (time, _("%e %b %Y %H:%M"));
 }
 
-static gboolean
-member_is_set (JsonObject *entry,
-               const char *name)
-{
-  return json_object_has_member (entry, name) && !json_object_get_null_member (entry, name);
-}
-
 /* What happened to the call, as one word or its length */
 static char *
-describe_outcome (JsonObject *entry)
+describe_outcome (DuetCallHistoryEntry *entry)
 {
-  const char *reason = json_object_get_string_member_with_default (entry, "reason", "");
-  gboolean outgoing = g_str_equal (json_object_get_string_member_with_default (entry, "direction", ""), "outgoing");
-  gint64 duration_ms = json_object_get_int_member_with_default (entry, "duration_ms", 0);
+  DuetCallState state = duet_call_history_entry_get_state (entry);
+  DuetDisconnectReason reason = duet_call_history_entry_get_disconnect_reason (entry);
+  gboolean ended = state == DUET_CALL_STATE_DISCONNECTED;
+  gboolean outgoing = duet_call_history_entry_get_outgoing (entry);
 
   /* The server also counts a declined call as missed (never answered);
    * whoever declined it did not miss it */
-  if (g_str_equal (reason, "DECLINE"))
+  if (ended && reason == DUET_DISCONNECT_REASON_DECLINE)
     return g_strdup (_("Declined"));
-  if (json_object_get_boolean_member_with_default (entry, "missed", FALSE))
+  if (duet_call_history_entry_get_missed (entry))
     return g_strdup (_("Missed"));
-  if (member_is_set (entry, "answered_at"))
+  if (duet_call_history_entry_get_answered_at (entry) != NULL)
     {
-      gint64 s = duration_ms / 1000;
+      gint64 s = duet_call_history_entry_get_duration (entry) / G_USEC_PER_SEC;
 
-      if (!member_is_set (entry, "ended_at"))
+      if (!ended)
         return g_strdup (_("In progress"));
       if (s >= 3600)
         return g_strdup_printf ("%d:%02d:%02d", (int) (s / 3600), (int) (s / 60 % 60), (int) (s % 60));
       return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
     }
-  if (g_str_equal (reason, "DECLINE"))
-    return g_strdup (_("Declined"));
-  if (g_str_equal (reason, "CANCEL"))
-    return g_strdup (outgoing ? _("Cancelled") : _("Missed"));
-  if (g_str_equal (reason, "NOANSWER"))
-    return g_strdup (outgoing ? _("No answer") : _("Missed"));
-  if (g_str_equal (reason, "BUSY") || g_str_equal (reason, "ALREADY_GOT_A_CALL"))
-    return g_strdup (_("Busy"));
-  if (!member_is_set (entry, "ended_at"))
+  if (!ended)
     return g_strdup (_("Ringing"));
-  return g_strdup (_("Failed"));
+  switch ((int) reason)
+    {
+    case DUET_DISCONNECT_REASON_CANCEL:
+      return g_strdup (outgoing ? _("Cancelled") : _("Missed"));
+    case DUET_DISCONNECT_REASON_NOANSWER:
+      return g_strdup (outgoing ? _("No answer") : _("Missed"));
+    case DUET_DISCONNECT_REASON_BUSY:
+    case DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL:
+      return g_strdup (_("Busy"));
+    default:
+      return g_strdup (_("Failed"));
+    }
 }
 
 static GtkWidget *
-create_recent_row (JsonObject *entry)
+create_recent_row (DuetCallHistoryEntry *entry)
 {
-  const char *peer = json_object_get_string_member_with_default (entry, "peer_user", "?");
-  const char *media = json_object_get_string_member_with_default (entry, "media_type", "audiovideo");
-  gboolean outgoing = g_str_equal (json_object_get_string_member_with_default (entry, "direction", ""), "outgoing");
-  gboolean missed = json_object_get_boolean_member_with_default (entry, "missed", FALSE) &&
-                    !g_str_equal (json_object_get_string_member_with_default (entry, "reason", ""), "DECLINE");
-  gboolean video = !g_str_equal (media, "audio");
+  const char *peer = duet_call_history_entry_get_peer_user_id (entry);
+  gboolean outgoing = duet_call_history_entry_get_outgoing (entry);
+  gboolean missed = duet_call_history_entry_get_missed (entry) &&
+                    duet_call_history_entry_get_disconnect_reason (entry) != DUET_DISCONNECT_REASON_DECLINE;
+  gboolean video = duet_call_history_entry_get_media_type (entry) != DUET_MEDIA_TYPE_AUDIO;
   g_autofree char *outcome = describe_outcome (entry);
-  g_autofree char *when = format_when (json_object_get_int_member_with_default (entry, "invited_at", 0));
+  g_autofree char *when = format_when (duet_call_history_entry_get_invited_at (entry));
   g_autofree char *subtitle = NULL;
   GtkWidget *row, *icon, *button;
 

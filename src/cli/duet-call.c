@@ -9,7 +9,6 @@
  * disconnect reason, 1 for errors, 2 for bad usage.
  */
 #include <gio/gunixinputstream.h>
-#include <libsoup/soup.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -35,6 +34,7 @@ typedef struct
   gboolean           listen;
   gboolean           auto_accept;
   DuetInitialVideoState accept_video;
+  gboolean           responder_preparation;
   DuetInitialVideoState initial_video;
   DuetMediaType      media_type;
   int                hangup_after;
@@ -44,7 +44,7 @@ typedef struct
   guint64            frames_at_loss;
   guint              hangup_source;
   gboolean           signed_in;
-  DuetMediaStats     last_stats;
+  DuetCallStatistics     last_stats;
   gboolean           first_video_seen;
   gboolean           first_audio_seen;
 
@@ -238,12 +238,12 @@ add_latency_view (DuetCall *call)
 static gboolean
 stats_cb (gpointer data)
 {
-  DuetMediaStats stats;
+  DuetCallStatistics stats;
   JsonBuilder *builder;
 
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
-  duet_call_get_stats (app.call, &stats);
+  duet_call_get_statistics (app.call, &stats);
   builder = event_begin ("stats");
   add_int (builder, "video_frames_decoded", stats.video_frames_decoded);
   add_int (builder, "audio_buffers_decoded", stats.audio_buffers_decoded);
@@ -266,11 +266,11 @@ stats_cb (gpointer data)
 static gboolean
 first_frame_probe_cb (gpointer data)
 {
-  DuetMediaStats stats;
+  DuetCallStatistics stats;
 
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
-  duet_call_get_stats (app.call, &stats);
+  duet_call_get_statistics (app.call, &stats);
   /* at_mono_us: when the kit saw the decoded buffer, not this poll */
   if (!app.first_audio_seen && stats.first_audio_buffer_us != 0)
     {
@@ -302,9 +302,28 @@ hangup_cb (gpointer data)
 }
 
 static void
-on_connected (DuetCall *call)
+on_verified (DuetCall *call,
+             gboolean  peer_use_responder_preparation)
 {
-  simple_event ("connected");
+  JsonBuilder *builder = event_begin ("verified");
+
+  json_builder_set_member_name (builder, "peer_use_responder_preparation");
+  json_builder_add_boolean_value (builder, peer_use_responder_preparation);
+  event_end (builder);
+}
+
+static void
+on_connected (DuetCall *call,
+              gboolean  is_in_responder_preparation,
+              gboolean  should_finish_preparation)
+{
+  JsonBuilder *builder = event_begin ("connected");
+
+  json_builder_set_member_name (builder, "is_in_responder_preparation");
+  json_builder_add_boolean_value (builder, is_in_responder_preparation);
+  json_builder_set_member_name (builder, "should_finish_preparation");
+  json_builder_add_boolean_value (builder, should_finish_preparation);
+  event_end (builder);
   g_timeout_add (5, first_frame_probe_cb, NULL);
   if (app.hangup_after > 0)
     app.hangup_source = g_timeout_add_seconds (app.hangup_after, hangup_cb, NULL);
@@ -314,10 +333,13 @@ static void
 on_disconnected (DuetCall             *call,
                  DuetDisconnectReason  reason,
                  DuetDisconnectSource  source,
-                 gboolean              by_remote)
+                 gboolean              by_remote,
+                 const char           *user_code)
 {
   JsonBuilder *builder = event_begin ("disconnected");
 
+  if (user_code != NULL)
+    add_string (builder, "user_code", user_code);
   add_string (builder, "reason", duet_disconnect_reason_to_string (reason));
   add_int (builder, "reason_code", reason);
   add_string (builder, "source", duet_disconnect_source_to_string (source));
@@ -367,11 +389,13 @@ on_audio_description (DuetMyMediaStatus *status, guint level)
 }
 
 static void
-on_video_status (DuetMyMediaStatus *status, DuetVideoState state)
+on_video_status (DuetMyMediaStatus *status, DuetVideoState state, DuetVideoPauseReason pause_reason)
 {
   JsonBuilder *builder = event_begin ("video-status-update");
 
   add_string (builder, "state", duet_video_state_to_string (state));
+  if (state == DUET_VIDEO_STATE_PAUSED)
+    add_string (builder, "pause_reason", duet_video_pause_reason_to_string (pause_reason));
   event_end (builder);
 }
 
@@ -392,12 +416,12 @@ on_network_warning (DuetManager *manager, const char *message)
 static gboolean
 watch_video_cb (gpointer data)
 {
-  DuetMediaStats stats;
+  DuetCallStatistics stats;
   JsonBuilder *builder;
 
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
-  duet_call_get_stats (app.call, &stats);
+  duet_call_get_statistics (app.call, &stats);
   /* a new media session counts from 0 */
   if (stats.video_frames_decoded == app.frames_at_loss ||
       (stats.video_frames_decoded < app.frames_at_loss && stats.video_frames_decoded == 0))
@@ -414,15 +438,40 @@ on_network_unavailable (DuetCall *call,
                         guint     seconds_left)
 {
   JsonBuilder *builder = event_begin ("network-unavailable");
-  DuetMediaStats stats;
+  DuetCallStatistics stats;
 
   add_int (builder, "seconds_left", seconds_left);
   event_end (builder);
 
-  duet_call_get_stats (call, &stats);
+  duet_call_get_statistics (call, &stats);
   app.frames_at_loss = stats.video_frames_decoded;
   g_clear_handle_id (&app.video_watch, g_source_remove);
   app.video_watch = g_timeout_add (20, watch_video_cb, NULL);
+}
+
+static void
+on_short_data (DuetCall   *call,
+               const char *type,
+               GBytes     *data)
+{
+  JsonBuilder *builder = event_begin ("short-data-received");
+  g_autofree char *text = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+
+  add_string (builder, "type", type);
+  add_int (builder, "size", g_bytes_get_size (data));
+  if (g_utf8_validate (text, g_bytes_get_size (data), NULL))
+    add_string (builder, "text", text);
+  event_end (builder);
+}
+
+static void
+on_in_preparation (DuetCall *call)
+{
+  JsonBuilder *builder = event_begin ("responder-preparation");
+
+  json_builder_set_member_name (builder, "in_preparation");
+  json_builder_add_boolean_value (builder, duet_call_get_in_responder_preparation (call));
+  event_end (builder);
 }
 
 static void
@@ -439,7 +488,10 @@ adopt_call (DuetCall *call)
   /* Also while ringing: shows that nothing is sent before accept */
   app.stats_source = g_timeout_add_seconds (1, stats_cb, NULL);
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (simple_event), (gpointer) "wait-connected");
-  g_signal_connect_swapped (call, "verified", G_CALLBACK (simple_event), (gpointer) "verified");
+  if (duet_call_get_is_caller (call))
+    g_signal_connect (call, "verified", G_CALLBACK (on_verified), NULL);
+  g_signal_connect (call, "short-data-received", G_CALLBACK (on_short_data), NULL);
+  g_signal_connect (call, "notify::in-responder-preparation", G_CALLBACK (on_in_preparation), NULL);
   g_signal_connect (call, "connected", G_CALLBACK (on_connected), NULL);
   g_signal_connect (call, "disconnected", G_CALLBACK (on_disconnected), NULL);
   g_signal_connect_swapped (call, "peer-mic-muted", G_CALLBACK (simple_event), (gpointer) "peer-mic-muted");
@@ -525,7 +577,7 @@ accept_cb (gpointer data)
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
   simple_event ("accept-call");
-  if (!duet_call_accept_call (app.call, app.accept_video, &error))
+  if (!duet_call_accept_call (app.call, app.responder_preparation, app.accept_video, &error))
     error_event ("command-failed", error->message);
   return G_SOURCE_REMOVE;
 }
@@ -584,14 +636,14 @@ on_incoming_call (DuetManager *manager,
 }
 
 static void
-on_missed_call (DuetManager *manager,
-                JsonObject  *message)
+on_missed_call (DuetManager          *manager,
+                DuetCallHistoryEntry *entry)
 {
   JsonBuilder *builder = event_begin ("missed-call");
 
-  add_string (builder, "call_id", json_object_get_string_member_with_default (message, "call_id", ""));
-  add_string (builder, "caller_user", json_object_get_string_member_with_default (message, "caller_user", ""));
-  add_string (builder, "reason", json_object_get_string_member_with_default (message, "reason", ""));
+  add_string (builder, "call_id", duet_call_history_entry_get_call_id (entry));
+  add_string (builder, "caller_user", duet_call_history_entry_get_peer_user_id (entry));
+  add_string (builder, "reason", duet_disconnect_reason_to_string (duet_call_history_entry_get_disconnect_reason (entry)));
   event_end (builder);
 }
 
@@ -633,6 +685,41 @@ on_server_error (DuetManager *manager,
 /* ---- commands ---- */
 
 static void
+short_data_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (duet_call_send_short_data_finish (DUET_CALL (source), result, &error))
+    simple_event ("short-data-sent");
+  else
+    error_event ("command-failed", error->message);
+}
+
+/* "TYPE TEXT", or "TYPE @N" for N bytes of 'x' */
+static void
+send_short_data (const char *args)
+{
+  g_auto(GStrv) parts = g_strsplit (args, " ", 2);
+  g_autoptr(GBytes) data = NULL;
+
+  if (g_strv_length (parts) != 2)
+    {
+      error_event ("command-failed", "short-data TYPE TEXT");
+      return;
+    }
+  if (parts[1][0] == '@')
+    {
+      gsize size = g_ascii_strtoull (parts[1] + 1, NULL, 10);
+      data = g_bytes_new_take (memset (g_malloc (MAX (size, 1)), 'x', size), size);
+    }
+  else
+    data = g_bytes_new (parts[1], strlen (parts[1]));
+  duet_call_send_short_data_async (app.call, parts[0], data, NULL, short_data_sent, NULL);
+}
+
+static void
 run_command (const char *line)
 {
   g_autoptr(GError) error = NULL;
@@ -655,13 +742,23 @@ run_command (const char *line)
   else if (g_str_equal (line, "resume-video"))
     ok = duet_call_resume_my_video (app.call, &error);
   else if (g_str_equal (line, "enable-video"))
-    ok = duet_call_enable_video (app.call, &error);
+    ok = duet_call_enable_video (app.call, DUET_INITIAL_VIDEO_STATE_RESUME, &error);
+  else if (g_str_equal (line, "enable-video-paused"))
+    ok = duet_call_enable_video (app.call, DUET_INITIAL_VIDEO_STATE_PAUSE, &error);
+  else if (g_str_equal (line, "finish-preparation"))
+    ok = duet_call_finish_preparation (app.call, &error);
+  else if (g_str_has_prefix (line, "end-with-code "))
+    ok = duet_call_end_call_with_user_code (app.call, line + strlen ("end-with-code "), &error);
+  else if (g_str_has_prefix (line, "end-with-error "))
+    ok = duet_call_end_call_with_error (app.call, line + strlen ("end-with-error "), &error);
+  else if (g_str_has_prefix (line, "short-data "))
+    send_short_data (line + strlen ("short-data "));
   else if (g_str_equal (line, "disable-video"))
     ok = duet_call_disable_video (app.call, DUET_MEDIA_DISABLED_REASON_USER, &error);
   else if (g_str_equal (line, "accept"))
     {
       simple_event ("accept-call");
-      ok = duet_call_accept_call (app.call, app.accept_video, &error);
+      ok = duet_call_accept_call (app.call, app.responder_preparation, app.accept_video, &error);
     }
   else if (g_str_equal (line, "end"))
     duet_call_end_call (app.call);
@@ -704,63 +801,33 @@ signed_in (void)
   g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
 }
 
+static void
+token_fetched (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
 static char *
 fetch_token (const char  *password,
              GError     **error)
 {
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(GTlsDatabase) ca = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) body_node = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  g_autofree char *url = g_strdup_printf ("%s/v1/token", app.server);
-  g_autofree char *text = NULL;
-  const char *token;
+  g_autoptr(DuetAuth) auth = duet_auth_new (app.server);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DuetAuthToken) token = NULL;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "user");
-  json_builder_add_string_value (builder, app.user);
-  json_builder_set_member_name (builder, "service");
-  json_builder_add_string_value (builder, app.service);
-  json_builder_set_member_name (builder, "password");
-  json_builder_add_string_value (builder, password);
-  json_builder_end_object (builder);
-  body_node = json_builder_get_root (builder);
-  json_generator_set_root (generator, body_node);
-  text = json_generator_to_data (generator, NULL);
-
-  if (app.tls_ca_file != NULL)
-    {
-      if ((ca = g_tls_file_database_new (app.tls_ca_file, error)) == NULL)
-        return NULL;
-      soup_session_set_tls_database (session, ca);
-    }
-  msg = soup_message_new ("POST", url);
-  if (msg == NULL)
-    {
-      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM, "Bad server URL “%s”", app.server);
-      return NULL;
-    }
-  body = g_bytes_new_take (text, strlen (text));
-  text = NULL;
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, error);
-  if (reply == NULL)
+  if (app.tls_ca_file != NULL && !duet_auth_set_tls_ca_file (auth, app.tls_ca_file, error))
     return NULL;
 
-  object = duet_protocol_parse_message (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NULL);
-  token = object ? duet_json_get_string (object, "token", FALSE, NULL) : NULL;
-  if (soup_message_get_status (msg) != SOUP_STATUS_OK || token == NULL)
-    {
-      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_AUTH, "Sign-in failed (HTTP %u)",
-                   soup_message_get_status (msg));
-      return NULL;
-    }
-  return g_strdup (token);
+  duet_auth_sign_in_async (auth, app.user, app.service, password, NULL, token_fetched, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  token = duet_auth_sign_in_finish (auth, result, error);
+  return token ? g_strdup (duet_auth_token_get_token (token)) : NULL;
 }
 
 static gboolean
@@ -815,6 +882,7 @@ main (int   argc,
     { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &app.auto_accept, "listen: accept at once", NULL },
     { "accept-after", 0, 0, G_OPTION_ARG_INT, &app.accept_after, "listen: with --auto-accept, ring this long first", "MS" },
     { "accept-video", 0, 0, G_OPTION_ARG_STRING, &accept_video, "listen: initial video on accept", "pause|resume" },
+    { "responder-preparation", 0, 0, G_OPTION_ARG_NONE, &app.responder_preparation, "listen: accept with responder preparation (finish with the finish-preparation command)", NULL },
     { "media", 0, 0, G_OPTION_ARG_STRING, &media, "call: media type", "audio|video|audiovideo" },
     { "initial-video", 0, 0, G_OPTION_ARG_STRING, &initial_video, "call: initial video", "pause|resume" },
     { "hangup-after", 0, 0, G_OPTION_ARG_INT, &app.hangup_after, "End the call SECONDS after connected", "SECONDS" },

@@ -1,10 +1,12 @@
 /* duet-call-private.h: what DuetManager uses to drive a call
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include "duet-call.h"
+#include "duet-media-session.h"
+#include "duet-protocol.h"
 #include "duet-signalling.h"
 
 G_BEGIN_DECLS

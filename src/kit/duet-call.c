@@ -1,6 +1,6 @@
 /* duet-call.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Glue between the server's call state machine (DuetSignalling events)
  * and the media (DuetMediaSession). Mute and video changes go to the peer
@@ -13,6 +13,8 @@
 #include "duet-call-private.h"
 #include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
+#include "duet-media-session.h"
+#include "duet-my-media-status-private.h"
 
 #define END_FALLBACK_MS 3000
 /* While the path is lost the caller offers a fresh one this often: an
@@ -57,12 +59,23 @@ struct _DuetCall
   gboolean               peer_mic_muted;
   DuetVideoState         peer_video_state;
   gboolean               ending;
+  gboolean               in_preparation;      /* responder preparation, either side */
+  char                  *my_user_code;        /* the code this side ended with */
   GPtrArray             *local_mids;   /* a=mid values of our SDP, by m-line */
   gboolean               wait_connected_pending;
   guint                  wait_connected_source;
   guint                  end_fallback;
 };
 
+/**
+ * DuetCall:
+ *
+ * One 1-to-1 call, PlanetKit's PlanetKitCall: from
+ * duet_manager_make_call_finish() on the caller's side and
+ * duet_manager_verify_call_finish() on the callee's. Its signals are
+ * PlanetKit's call events; its methods answer, end and control the call.
+ * A call never sends media before the callee accepts.
+ */
 G_DEFINE_FINAL_TYPE (DuetCall, duet_call, G_TYPE_OBJECT)
 
 enum {
@@ -76,6 +89,7 @@ enum {
   PROP_PEER_MIC_MUTED,
   PROP_PEER_VIDEO_STATE,
   PROP_MY_MEDIA_STATUS,
+  PROP_IN_RESPONDER_PREPARATION,
   N_PROPS
 };
 
@@ -93,6 +107,7 @@ enum {
   DEVICE_WARNING,
   NETWORK_UNAVAILABLE,
   NETWORK_AVAILABLE,
+  SHORT_DATA_RECEIVED,
   N_SIGNALS
 };
 
@@ -148,6 +163,32 @@ send_media_state (DuetCall   *self,
 
   duet_media_session_send_control (self->media, channel);
   duet_signalling_send (self->signalling, server);
+}
+
+/* A callee in responder preparation sends nothing until it finishes */
+static void
+apply_sending (DuetCall         *self,
+               DuetMediaSession *media)
+{
+  gboolean holding = self->in_preparation && !self->is_caller;
+
+  duet_media_session_set_mic_muted (media, duet_my_media_status_get_mic_muted (self->my_media_status));
+  duet_media_session_set_audio_sending (media, !holding);
+  duet_media_session_set_video_sending (media, !holding && self->my_video_state == DUET_VIDEO_STATE_ENABLED);
+  duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
+}
+
+static void
+set_in_preparation (DuetCall *self,
+                    gboolean  in_preparation)
+{
+  if (self->in_preparation == in_preparation)
+    return;
+  self->in_preparation = in_preparation;
+  apply_sending (self, self->media);
+  if (self->pending != NULL)
+    apply_sending (self, self->pending);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IN_RESPONDER_PREPARATION]);
 }
 
 /* The number the peer knows @media by */
@@ -217,7 +258,8 @@ static void
 finish (DuetCall             *self,
         DuetDisconnectReason  reason,
         DuetDisconnectSource  source,
-        gboolean              by_remote)
+        gboolean              by_remote,
+        const char           *user_code)
 {
   if (self->state == DUET_CALL_STATE_DISCONNECTED)
     return;
@@ -229,7 +271,7 @@ finish (DuetCall             *self,
   else
     duet_media_session_stop (self->media);
   duet_call_set_state (self, DUET_CALL_STATE_DISCONNECTED);
-  g_signal_emit (self, signals[DISCONNECTED], 0, reason, source, by_remote);
+  g_signal_emit (self, signals[DISCONNECTED], 0, reason, source, by_remote, user_code);
 }
 
 static DuetDisconnectSource
@@ -323,14 +365,17 @@ apply_my_video_state (DuetCall       *self,
                       DuetVideoState  state,
                       const char     *reason)
 {
+  DuetVideoPauseReason pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
+
   if (self->my_video_state == state)
     return;
   self->my_video_state = state;
   if (state != DUET_VIDEO_STATE_DISABLED)
     set_media_type_video (self);
-  duet_media_session_set_video_sending (self->media, state == DUET_VIDEO_STATE_ENABLED);
-  duet_media_session_set_camera_active (self->media, state != DUET_VIDEO_STATE_DISABLED);
-  duet_my_media_status_set_video_state (self->my_media_status, state);
+  apply_sending (self, self->media);
+  if (state == DUET_VIDEO_STATE_PAUSED && reason != NULL)
+    duet_video_pause_reason_from_string (reason, &pause_reason);
+  duet_my_media_status_set_video_state (self->my_media_status, state, pause_reason);
   send_media_state (self, FALSE, TRUE, reason);
 }
 
@@ -392,16 +437,39 @@ handle_signal (DuetCall   *self,
 }
 
 static void
-handle_connected (DuetCall *self)
+handle_connected (DuetCall   *self,
+                  JsonObject *message)
 {
+  gboolean in_preparation = FALSE, should_finish = FALSE;
+
   if (self->state == DUET_CALL_STATE_CONNECTED || self->state == DUET_CALL_STATE_DISCONNECTED)
     return;
 
-  duet_media_session_set_video_sending (self->media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
+  duet_json_get_bool (message, "is_in_responder_preparation", &in_preparation, NULL);
+  duet_json_get_bool (message, "should_finish_preparation", &should_finish, NULL);
+  self->in_preparation = !in_preparation;   /* so that the setter applies it */
+  set_in_preparation (self, in_preparation);
   duet_media_session_open (self->media);
   duet_call_set_state (self, DUET_CALL_STATE_CONNECTED);
   send_media_state (self, TRUE, TRUE, NULL);
-  g_signal_emit (self, signals[CONNECTED], 0);
+  g_signal_emit (self, signals[CONNECTED], 0, in_preparation, should_finish && !self->is_caller);
+}
+
+static void
+handle_short_data (DuetCall   *self,
+                   JsonObject *message)
+{
+  const char *type = duet_json_get_string (message, "data_type", FALSE, NULL);
+  const char *data = duet_json_get_string (message, "data", FALSE, NULL);
+  g_autoptr(GBytes) bytes = NULL;
+  guchar *decoded;
+  gsize length = 0;
+
+  if (type == NULL || data == NULL)
+    return;
+  decoded = g_base64_decode (data, &length);
+  bytes = g_bytes_new_take (decoded, length);
+  g_signal_emit (self, signals[SHORT_DATA_RECEIVED], 0, type, bytes);
 }
 
 static void
@@ -411,11 +479,12 @@ handle_disconnected (DuetCall   *self,
   DuetDisconnectReason reason = DUET_DISCONNECT_REASON_INTERNAL_ERROR;
   DuetDisconnectSource source = DUET_DISCONNECT_SOURCE_UNDEFINED;
   gboolean by_remote = TRUE;
+  const char *user_code = duet_json_get_string (message, "user_code", FALSE, NULL);
 
   duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
   duet_disconnect_source_from_string (duet_json_get_string (message, "source", FALSE, NULL), &source);
   duet_json_get_bool (message, "by_remote", &by_remote, NULL);
-  finish (self, reason, source, by_remote);
+  finish (self, reason, source, by_remote, user_code);
 }
 
 static void
@@ -463,15 +532,22 @@ duet_call_handle_event (DuetCall   *self,
 
   if (g_str_equal (type, "verified") && self->is_caller)
     {
+      gboolean peer_uses_preparation = FALSE;
+
+      duet_json_get_bool (message, "peer_use_responder_preparation", &peer_uses_preparation, NULL);
       duet_call_set_state (self, DUET_CALL_STATE_VERIFIED);
-      g_signal_emit (self, signals[VERIFIED], 0);
+      g_signal_emit (self, signals[VERIFIED], 0, peer_uses_preparation);
       /* Prepare while it rings: ICE and DTLS finish before accept */
       duet_media_session_create_offer (self->media);
     }
   else if (g_str_equal (type, "signal"))
     handle_signal (self, message);
   else if (g_str_equal (type, "connected"))
-    handle_connected (self);
+    handle_connected (self, message);
+  else if (g_str_equal (type, "preparation_finished"))
+    set_in_preparation (self, FALSE);
+  else if (g_str_equal (type, "short_data"))
+    handle_short_data (self, message);
   else if (g_str_equal (type, "disconnected"))
     handle_disconnected (self, message);
   else if (g_str_equal (type, "peer_media_state"))
@@ -495,7 +571,8 @@ on_control_message (DuetMediaSession *media,
       DuetDisconnectReason reason = DUET_DISCONNECT_REASON_NORMAL;
 
       duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
-      finish (self, reason, peer_source (self), TRUE);
+      finish (self, reason, peer_source (self), TRUE,
+              duet_json_get_string (message, "user_code", FALSE, NULL));
     }
 }
 
@@ -519,7 +596,7 @@ grace_expired (gpointer user_data)
   g_debug ("No media path for %u s; ending the call", self->network_grace_s);
   json_object_set_string_member (message, "reason", "NETWORK_UNSTABLE");
   duet_signalling_send (self->signalling, message);
-  finish (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, DUET_DISCONNECT_SOURCE_CLOUD_SERVER, TRUE);
+  finish (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, DUET_DISCONNECT_SOURCE_CLOUD_SERVER, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -661,7 +738,7 @@ on_media_error (DuetMediaSession *media,
   request = new_request (self, "end_call");
   json_object_set_string_member (request, "reason", "INTERNAL_KIT_ERROR");
   duet_signalling_send (self->signalling, request);
-  finish (self, DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, my_source (self), FALSE);
+  finish (self, DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, my_source (self), FALSE, NULL);
 }
 
 static void
@@ -687,9 +764,7 @@ static void
 apply_media_state (DuetCall         *self,
                    DuetMediaSession *media)
 {
-  duet_media_session_set_mic_muted (media, duet_my_media_status_get_mic_muted (self->my_media_status));
-  duet_media_session_set_video_sending (media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
-  duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
+  apply_sending (self, media);
 }
 
 static void
@@ -752,8 +827,25 @@ try_new_path (DuetCall *self,
 
 /* ---- public API ---- */
 
+/**
+ * duet_call_accept_call:
+ * @self: a ringing incoming #DuetCall (state %DUET_CALL_STATE_VERIFIED)
+ * @use_responder_preparation: %TRUE to connect without sending any media
+ *   until duet_call_finish_preparation(); the peer's #DuetCall::connected
+ *   says so
+ * @initial_my_video_state: for a video call, whether video starts sending
+ *   (%DUET_INITIAL_VIDEO_STATE_RESUME) or paused
+ * @error: return location for a #GError, or %NULL
+ *
+ * Answers the call, as PlanetKit's acceptCall(). #DuetCall::connected
+ * follows on both sides.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when the call is
+ *   not a ringing incoming call
+ */
 gboolean
 duet_call_accept_call (DuetCall               *self,
+                       gboolean                use_responder_preparation,
                        DuetInitialVideoState   initial_my_video_state,
                        GError                **error)
 {
@@ -773,7 +865,42 @@ duet_call_accept_call (DuetCall               *self,
                                 ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED, NULL);
 
   message = new_request (self, "accept_call");
+  if (use_responder_preparation)
+    json_object_set_boolean_member (message, "use_responder_preparation", TRUE);
   duet_signalling_send (self->signalling, message);
+  return TRUE;
+}
+
+/**
+ * duet_call_finish_preparation:
+ * @self: a connected #DuetCall that was accepted with responder preparation
+ * @error: return location for a #GError, or %NULL
+ *
+ * Ends the responder preparation (PlanetKit's finishPreparation()): media
+ * starts flowing both ways, with the mute and video state the user chose
+ * meanwhile. #DuetCall:in-responder-preparation turns %FALSE on both sides.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when this side
+ *   is not the callee of a call in preparation
+ */
+gboolean
+duet_call_finish_preparation (DuetCall  *self,
+                              GError   **error)
+{
+  g_autoptr(JsonObject) message = NULL;
+
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+
+  if (self->is_caller || !self->in_preparation || self->state != DUET_CALL_STATE_CONNECTED)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE,
+                           "Only the callee of a call in responder preparation can finish it");
+      return FALSE;
+    }
+
+  message = new_request (self, "finish_preparation");
+  duet_signalling_send (self->signalling, message);
+  set_in_preparation (self, FALSE);
   return TRUE;
 }
 
@@ -785,39 +912,75 @@ end_fallback_cb (gpointer user_data)
   /* The server did not answer; end our side anyway */
   self->end_fallback = 0;
   finish (self, self->is_caller ? DUET_DISCONNECT_REASON_CANCEL : DUET_DISCONNECT_REASON_DECLINE,
-          my_source (self), FALSE);
+          my_source (self), FALSE, self->my_user_code);
   return G_SOURCE_REMOVE;
 }
 
-void
-duet_call_end_call (DuetCall *self)
+/* PlanetKit allows 128 bytes with the NUL */
+#define USER_CODE_MAX 127
+
+static gboolean
+check_user_code (const char  *user_code,
+                 GError     **error)
+{
+  gsize length = strlen (user_code);
+
+  if (length == 0 || length > USER_CODE_MAX || !g_utf8_validate (user_code, length, NULL))
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
+                   "A user code is 1 to %d bytes of UTF-8; this one is %" G_GSIZE_FORMAT " bytes",
+                   USER_CODE_MAX, length);
+      return FALSE;
+    }
+  for (const char *p = user_code; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      {
+        g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
+                             "A user code cannot hold control characters");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+end_call (DuetCall             *self,
+          DuetDisconnectReason  reason,
+          const char           *user_code)
 {
   g_autoptr(JsonObject) message = NULL;
-
-  g_return_if_fail (DUET_IS_CALL (self));
+  DuetDisconnectReason local = reason;
 
   if (self->state == DUET_CALL_STATE_DISCONNECTED || self->ending)
     return;
   self->ending = TRUE;
+  self->my_user_code = g_strdup (user_code);
 
   if (self->call_id == NULL)
     {
-      finish (self, DUET_DISCONNECT_REASON_CANCEL, my_source (self), FALSE);
+      finish (self, DUET_DISCONNECT_REASON_CANCEL, my_source (self), FALSE, user_code);
       return;
     }
 
   message = new_request (self, "end_call");
+  if (reason == DUET_DISCONNECT_REASON_USER_ERROR)
+    json_object_set_string_member (message, "reason", duet_disconnect_reason_to_string (reason));
+  if (user_code != NULL)
+    json_object_set_string_member (message, "user_code", user_code);
   duet_signalling_send (self->signalling, message);
 
   if (self->state == DUET_CALL_STATE_CONNECTED)
     {
       g_autoptr(JsonObject) bye = json_object_new ();
 
+      if (local != DUET_DISCONNECT_REASON_USER_ERROR)
+        local = DUET_DISCONNECT_REASON_NORMAL;
       /* The peer learns at once, even with the server away */
       json_object_set_string_member (bye, "type", "end");
-      json_object_set_string_member (bye, "reason", "NORMAL");
+      json_object_set_string_member (bye, "reason", duet_disconnect_reason_to_string (local));
+      if (user_code != NULL)
+        json_object_set_string_member (bye, "user_code", user_code);
       duet_media_session_send_control (self->media, bye);
-      finish (self, DUET_DISCONNECT_REASON_NORMAL, my_source (self), FALSE);
+      finish (self, local, my_source (self), FALSE, user_code);
       return;
     }
 
@@ -825,6 +988,201 @@ duet_call_end_call (DuetCall *self)
   self->end_fallback = g_timeout_add (END_FALLBACK_MS, end_fallback_cb, self);
 }
 
+/**
+ * duet_call_end_call:
+ * @self: a #DuetCall
+ *
+ * Hangs up, cancels (caller, before connect) or declines (callee, before
+ * connect), as PlanetKit's endCall(). #DuetCall::disconnected follows on
+ * both sides. Does nothing once the call has ended.
+ */
+void
+duet_call_end_call (DuetCall *self)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  end_call (self, DUET_DISCONNECT_REASON_NORMAL, NULL);
+}
+
+/**
+ * duet_call_end_call_with_user_code:
+ * @self: a #DuetCall
+ * @user_code: an app-defined code, 1 to 127 bytes of UTF-8 without
+ *   control characters
+ * @error: return location for a #GError, or %NULL
+ *
+ * Ends the call as duet_call_end_call() does and hands @user_code to both
+ * sides' #DuetCall::disconnected (PlanetKit's endCall(userReleasePhrase)).
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_INVALID_PARAM for a bad code
+ */
+gboolean
+duet_call_end_call_with_user_code (DuetCall    *self,
+                                   const char  *user_code,
+                                   GError     **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+  g_return_val_if_fail (user_code != NULL, FALSE);
+
+  if (!check_user_code (user_code, error))
+    return FALSE;
+  end_call (self, DUET_DISCONNECT_REASON_NORMAL, user_code);
+  return TRUE;
+}
+
+/**
+ * duet_call_end_call_with_error:
+ * @self: a #DuetCall
+ * @user_code: an app-defined code, 1 to 127 bytes of UTF-8 without
+ *   control characters
+ * @error: return location for a #GError, or %NULL
+ *
+ * Ends the call because of an error of the app's own: both sides'
+ * #DuetCall::disconnected get %DUET_DISCONNECT_REASON_USER_ERROR and
+ * @user_code (PlanetKit's endCallWithError()).
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_INVALID_PARAM for a bad code
+ */
+gboolean
+duet_call_end_call_with_error (DuetCall    *self,
+                               const char  *user_code,
+                               GError     **error)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+  g_return_val_if_fail (user_code != NULL, FALSE);
+
+  if (!check_user_code (user_code, error))
+    return FALSE;
+  end_call (self, DUET_DISCONNECT_REASON_USER_ERROR, user_code);
+  return TRUE;
+}
+
+/* PlanetKit's limits: type 100 bytes with the NUL, data 800 bytes */
+#define SHORT_DATA_TYPE_MAX 99
+#define SHORT_DATA_MAX 800
+
+static void
+short_data_sent (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) reply = NULL;
+  GError *error = NULL;
+
+  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+check_short_data (DuetCall    *self,
+                  const char  *type,
+                  GBytes      *data,
+                  GError     **error)
+{
+  gsize type_length = strlen (type);
+
+  if (type_length == 0 || type_length > SHORT_DATA_TYPE_MAX || !g_utf8_validate (type, type_length, NULL))
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
+                   "A short data type is 1 to %d bytes of UTF-8; this one is %" G_GSIZE_FORMAT " bytes",
+                   SHORT_DATA_TYPE_MAX, type_length);
+      return FALSE;
+    }
+  if (g_bytes_get_size (data) == 0 || g_bytes_get_size (data) > SHORT_DATA_MAX)
+    {
+      g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_TOO_LARGE,
+                   "Short data is 1 to %d bytes; this is %" G_GSIZE_FORMAT " bytes",
+                   SHORT_DATA_MAX, g_bytes_get_size (data));
+      return FALSE;
+    }
+  if (self->state != DUET_CALL_STATE_CONNECTED)
+    {
+      g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_BAD_STATE,
+                           "Short data can only be sent in a connected call");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * duet_call_send_short_data_async:
+ * @self: a connected #DuetCall
+ * @type: what the data is, for the app: 1 to 99 bytes of UTF-8
+ * @data: the payload, 1 to 800 bytes
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once the server has passed it on
+ * @user_data: (closure): data for @callback
+ *
+ * Sends a small application payload to the peer, who gets it as
+ * #DuetCall::short-data-received (PlanetKit's sendShortData()). It goes
+ * through the server, in order with the call's other messages.
+ */
+void
+duet_call_send_short_data_async (DuetCall            *self,
+                                 const char          *type,
+                                 GBytes              *data,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autofree char *encoded = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (DUET_IS_CALL (self));
+  g_return_if_fail (type != NULL);
+  g_return_if_fail (data != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_call_send_short_data_async);
+  if (!check_short_data (self, type, data, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  encoded = g_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  message = new_request (self, "short_data");
+  json_object_set_string_member (message, "data_type", type);
+  json_object_set_string_member (message, "data", encoded);
+  duet_signalling_request_async (self->signalling, message, cancellable, short_data_sent,
+                                 g_steal_pointer (&task));
+}
+
+/**
+ * duet_call_send_short_data_finish:
+ * @self: a #DuetCall
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError, or %NULL
+ *
+ * Errors: %DUET_KIT_ERROR_TOO_LARGE past 800 bytes,
+ * %DUET_KIT_ERROR_INVALID_PARAM for a bad @type, %DUET_KIT_ERROR_BAD_STATE
+ * when the call is not connected or the peer is away,
+ * %DUET_KIT_ERROR_SERVER when the server refused it.
+ *
+ * Returns: %TRUE once the server has passed the data on to the peer
+ */
+gboolean
+duet_call_send_short_data_finish (DuetCall      *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * duet_call_mute_my_audio:
+ * @self: a #DuetCall
+ * @mute: %TRUE to stop sending sound
+ *
+ * Mutes or unmutes the microphone; the peer gets #DuetCall::peer-mic-muted
+ * or #DuetCall::peer-mic-unmuted, and #DuetMyMediaStatus says so here.
+ */
 void
 duet_call_mute_my_audio (DuetCall *self,
                          gboolean  mute)
@@ -833,8 +1191,8 @@ duet_call_mute_my_audio (DuetCall *self,
 
   if (duet_my_media_status_get_mic_muted (self->my_media_status) == !!mute)
     return;
-  duet_media_session_set_mic_muted (self->media, mute);
   duet_my_media_status_set_mic_muted (self->my_media_status, mute);
+  apply_sending (self, self->media);
   send_media_state (self, TRUE, FALSE, NULL);
 }
 
@@ -858,6 +1216,17 @@ check_video (DuetCall        *self,
   return TRUE;
 }
 
+/**
+ * duet_call_pause_my_video:
+ * @self: a #DuetCall whose video is enabled
+ * @error: return location for a #GError, or %NULL
+ *
+ * Stops sending video without dropping the video track; the peer gets
+ * #DuetCall::peer-video-paused with %DUET_VIDEO_PAUSE_REASON_BY_USER.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when the video is
+ *   not enabled or the call has ended
+ */
 gboolean
 duet_call_pause_my_video (DuetCall  *self,
                           GError   **error)
@@ -870,6 +1239,17 @@ duet_call_pause_my_video (DuetCall  *self,
   return TRUE;
 }
 
+/**
+ * duet_call_resume_my_video:
+ * @self: a #DuetCall whose video is paused
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sends video again after duet_call_pause_my_video(), or after a call
+ * started paused; the peer gets #DuetCall::peer-video-resumed.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when the video is
+ *   not paused
+ */
 gboolean
 duet_call_resume_my_video (DuetCall  *self,
                            GError   **error)
@@ -882,18 +1262,48 @@ duet_call_resume_my_video (DuetCall  *self,
   return TRUE;
 }
 
+/**
+ * duet_call_enable_video:
+ * @self: a #DuetCall without video (audio call, or after
+ *   duet_call_disable_video())
+ * @initial_my_video_state: %DUET_INITIAL_VIDEO_STATE_RESUME to send video
+ *   at once, %DUET_INITIAL_VIDEO_STATE_PAUSE to turn the camera on paused
+ * @error: return location for a #GError, or %NULL
+ *
+ * Turns an audio call into a video call (PlanetKit's enableVideo()); the
+ * peer gets #DuetCall::video-enabled-by-peer.
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when video is
+ *   already on
+ */
 gboolean
-duet_call_enable_video (DuetCall  *self,
-                        GError   **error)
+duet_call_enable_video (DuetCall               *self,
+                        DuetInitialVideoState   initial_my_video_state,
+                        GError                **error)
 {
   g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
 
   if (!check_video (self, DUET_VIDEO_STATE_DISABLED, "enable video", error))
     return FALSE;
-  apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
+  if (initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE)
+    apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "BY_USER");
+  else
+    apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
   return TRUE;
 }
 
+/**
+ * duet_call_disable_video:
+ * @self: a #DuetCall with video
+ * @reason: why, for the peer's #DuetCall::video-disabled-by-peer
+ * @error: return location for a #GError, or %NULL
+ *
+ * Turns the camera off and stops sending video (PlanetKit's
+ * disableVideo()).
+ *
+ * Returns: %TRUE, or %FALSE with %DUET_KIT_ERROR_BAD_STATE when video is
+ *   already off
+ */
 gboolean
 duet_call_disable_video (DuetCall                 *self,
                          DuetMediaDisabledReason   reason,
@@ -910,6 +1320,13 @@ duet_call_disable_video (DuetCall                 *self,
   return TRUE;
 }
 
+/**
+ * duet_call_add_my_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Shows this side's camera in @sink (a preview). The view stays across network changes, which replace the media session underneath. PlanetKit's addMyVideoView.
+ */
 void
 duet_call_add_my_video_view (DuetCall   *self,
                              GstElement *sink)
@@ -919,6 +1336,13 @@ duet_call_add_my_video_view (DuetCall   *self,
   duet_media_session_add_view (self->media, FALSE, sink);
 }
 
+/**
+ * duet_call_remove_my_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Stops showing this side's camera in @sink. PlanetKit's removeMyVideoView.
+ */
 void
 duet_call_remove_my_video_view (DuetCall   *self,
                                 GstElement *sink)
@@ -928,6 +1352,13 @@ duet_call_remove_my_video_view (DuetCall   *self,
   g_ptr_array_remove (self->my_views, sink);
 }
 
+/**
+ * duet_call_add_peer_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Shows the peer's video in @sink. The view stays across network changes, which replace the media session underneath. PlanetKit's addPeerVideoView.
+ */
 void
 duet_call_add_peer_video_view (DuetCall   *self,
                                GstElement *sink)
@@ -937,6 +1368,13 @@ duet_call_add_peer_video_view (DuetCall   *self,
   duet_media_session_add_view (self->media, TRUE, sink);
 }
 
+/**
+ * duet_call_remove_peer_video_view:
+ * @self: a #DuetCall
+ * @sink: a GStreamer video sink, e.g. a #DuetVideoSink from libduet-kit-gtk
+ *
+ * Stops showing the peer's video in @sink. PlanetKit's removePeerVideoView.
+ */
 void
 duet_call_remove_peer_video_view (DuetCall   *self,
                                   GstElement *sink)
@@ -946,6 +1384,12 @@ duet_call_remove_peer_video_view (DuetCall   *self,
   g_ptr_array_remove (self->peer_views, sink);
 }
 
+/**
+ * duet_call_get_call_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the call's id, given by the server; %NULL until #DuetCall::wait-connected
+ */
 const char *
 duet_call_get_call_id (DuetCall *self)
 {
@@ -953,6 +1397,12 @@ duet_call_get_call_id (DuetCall *self)
   return self->call_id;
 }
 
+/**
+ * duet_call_get_state:
+ * @self: a #DuetCall
+ *
+ * Returns: where the call is
+ */
 DuetCallState
 duet_call_get_state (DuetCall *self)
 {
@@ -960,6 +1410,12 @@ duet_call_get_state (DuetCall *self)
   return self->state;
 }
 
+/**
+ * duet_call_get_is_caller:
+ * @self: a #DuetCall
+ *
+ * Returns: %TRUE on the side that placed the call
+ */
 gboolean
 duet_call_get_is_caller (DuetCall *self)
 {
@@ -967,6 +1423,12 @@ duet_call_get_is_caller (DuetCall *self)
   return self->is_caller;
 }
 
+/**
+ * duet_call_get_media_type:
+ * @self: a #DuetCall
+ *
+ * Returns: audio, or audio and video (turns to audio and video when either side enables video)
+ */
 DuetMediaType
 duet_call_get_media_type (DuetCall *self)
 {
@@ -974,6 +1436,12 @@ duet_call_get_media_type (DuetCall *self)
   return self->media_type;
 }
 
+/**
+ * duet_call_get_peer_user_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the other party's user id
+ */
 const char *
 duet_call_get_peer_user_id (DuetCall *self)
 {
@@ -981,6 +1449,12 @@ duet_call_get_peer_user_id (DuetCall *self)
   return self->peer_user_id;
 }
 
+/**
+ * duet_call_get_peer_service_id:
+ * @self: a #DuetCall
+ *
+ * Returns: the other party's service id
+ */
 const char *
 duet_call_get_peer_service_id (DuetCall *self)
 {
@@ -988,6 +1462,12 @@ duet_call_get_peer_service_id (DuetCall *self)
   return self->peer_service_id;
 }
 
+/**
+ * duet_call_get_peer_mic_muted:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the peer has muted its microphone
+ */
 gboolean
 duet_call_get_peer_mic_muted (DuetCall *self)
 {
@@ -995,6 +1475,12 @@ duet_call_get_peer_mic_muted (DuetCall *self)
   return self->peer_mic_muted;
 }
 
+/**
+ * duet_call_get_peer_video_state:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the peer sends video, has it paused, or has none
+ */
 DuetVideoState
 duet_call_get_peer_video_state (DuetCall *self)
 {
@@ -1002,6 +1488,12 @@ duet_call_get_peer_video_state (DuetCall *self)
   return self->peer_video_state;
 }
 
+/**
+ * duet_call_get_my_media_status:
+ * @self: a #DuetCall
+ *
+ * Returns: (transfer none): this side's microphone and video state, with its signals (PlanetKit's MyMediaStatus)
+ */
 DuetMyMediaStatus *
 duet_call_get_my_media_status (DuetCall *self)
 {
@@ -1009,9 +1501,31 @@ duet_call_get_my_media_status (DuetCall *self)
   return self->my_media_status;
 }
 
+/**
+ * duet_call_get_in_responder_preparation:
+ * @self: a #DuetCall
+ *
+ * Returns: whether the call is connected in responder preparation: the callee sends nothing until duet_call_finish_preparation()
+ */
+gboolean
+duet_call_get_in_responder_preparation (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
+  return self->in_preparation;
+}
+
+/**
+ * duet_call_get_statistics:
+ * @self: a #DuetCall
+ * @statistics: (out caller-allocates): where to write the counters
+ *
+ * Reads the media counters of the call's current media session
+ * (PlanetKit's statistics): frames and bytes both ways, when the first
+ * peer frame arrived, and which kind of ICE path is in use.
+ */
 void
-duet_call_get_stats (DuetCall       *self,
-                     DuetMediaStats *stats)
+duet_call_get_statistics (DuetCall           *self,
+                          DuetCallStatistics *stats)
 {
   g_return_if_fail (DUET_IS_CALL (self));
   duet_media_session_get_stats (self->media, stats);
@@ -1052,6 +1566,7 @@ duet_call_finalize (GObject *object)
   g_free (self->call_id);
   g_free (self->peer_user_id);
   g_free (self->peer_service_id);
+  g_free (self->my_user_code);
   g_ptr_array_unref (self->local_mids);
   g_ptr_array_unref (self->my_views);
   g_ptr_array_unref (self->peer_views);
@@ -1078,6 +1593,7 @@ duet_call_get_property (GObject    *object,
     case PROP_PEER_MIC_MUTED: g_value_set_boolean (value, self->peer_mic_muted); break;
     case PROP_PEER_VIDEO_STATE: g_value_set_enum (value, self->peer_video_state); break;
     case PROP_MY_MEDIA_STATUS: g_value_set_object (value, self->my_media_status); break;
+    case PROP_IN_RESPONDER_PREPARATION: g_value_set_boolean (value, self->in_preparation); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1093,45 +1609,206 @@ duet_call_class_init (DuetCallClass *klass)
   object_class->finalize = duet_call_finalize;
   object_class->get_property = duet_call_get_property;
 
+  /**
+   * DuetCall:call-id:
+   *
+   * The server's id of the call; %NULL until #DuetCall::wait-connected.
+   */
   properties[PROP_CALL_ID] = g_param_spec_string ("call-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:state:
+   *
+   * Where the call is, as PlanetKit's call states.
+   */
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, DUET_TYPE_CALL_STATE, DUET_CALL_STATE_IDLE, flags);
+  /**
+   * DuetCall:is-caller:
+   *
+   * %TRUE on the side that placed the call.
+   */
   properties[PROP_IS_CALLER] = g_param_spec_boolean ("is-caller", NULL, NULL, FALSE, flags);
+  /**
+   * DuetCall:media-type:
+   *
+   * Audio, or audio and video.
+   */
   properties[PROP_MEDIA_TYPE] = g_param_spec_enum ("media-type", NULL, NULL, DUET_TYPE_MEDIA_TYPE, DUET_MEDIA_TYPE_UNKNOWN, flags);
+  /**
+   * DuetCall:peer-user-id:
+   *
+   * The other party's user id.
+   */
   properties[PROP_PEER_USER_ID] = g_param_spec_string ("peer-user-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:peer-service-id:
+   *
+   * The other party's service id.
+   */
   properties[PROP_PEER_SERVICE_ID] = g_param_spec_string ("peer-service-id", NULL, NULL, NULL, flags);
+  /**
+   * DuetCall:peer-mic-muted:
+   *
+   * Whether the peer has muted its microphone.
+   */
   properties[PROP_PEER_MIC_MUTED] = g_param_spec_boolean ("peer-mic-muted", NULL, NULL, FALSE, flags);
+  /**
+   * DuetCall:peer-video-state:
+   *
+   * Whether the peer sends video, has it paused, or has none.
+   */
   properties[PROP_PEER_VIDEO_STATE] = g_param_spec_enum ("peer-video-state", NULL, NULL, DUET_TYPE_VIDEO_STATE, DUET_VIDEO_STATE_DISABLED, flags);
+  /**
+   * DuetCall:my-media-status:
+   *
+   * This side's microphone and video state.
+   */
   properties[PROP_MY_MEDIA_STATUS] = g_param_spec_object ("my-media-status", NULL, NULL, DUET_TYPE_MY_MEDIA_STATUS, flags);
+  /**
+   * DuetCall:in-responder-preparation:
+   *
+   * Whether the call is connected in responder preparation (see
+   * duet_call_accept_call()); turns %FALSE when the callee finishes it.
+   */
+  properties[PROP_IN_RESPONDER_PREPARATION] = g_param_spec_boolean ("in-responder-preparation", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* Named after PlanetKitCallEventHandler */
+  /**
+   * DuetCall::wait-connected:
+   * @call: the #DuetCall
+   *
+   * The server has the caller's call and is pushing it to the callee
+   * (PlanetKit's onWaitConnected). Emitted after the make-call result is
+   * delivered, so handlers connected then see it.
+   */
   signals[WAIT_CONNECTED] = g_signal_new ("wait-connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[VERIFIED] = g_signal_new ("verified", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-  signals[CONNECTED] = g_signal_new ("connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::verified:
+   * @call: the #DuetCall
+   * @peer_use_responder_preparation: whether the callee said it will
+   *   accept with responder preparation
+   *
+   * The caller's side: the callee verified the call and is ringing
+   * (PlanetKit's onVerified).
+   */
+  signals[VERIFIED] = g_signal_new ("verified", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                    G_TYPE_BOOLEAN);
+  /**
+   * DuetCall::connected:
+   * @call: the #DuetCall
+   * @is_in_responder_preparation: whether the callee accepted with
+   *   responder preparation, so no media flows yet
+   * @should_finish_preparation: %TRUE on the callee's side of such a call:
+   *   call duet_call_finish_preparation() when ready
+   *
+   * The callee accepted; media flows (PlanetKit's onConnected).
+   */
+  signals[CONNECTED] = g_signal_new ("connected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                     G_TYPE_BOOLEAN, G_TYPE_BOOLEAN);
+  /**
+   * DuetCall::disconnected:
+   * @call: the #DuetCall
+   * @reason: why the call ended (PlanetKit's numbers)
+   * @source: who ended it
+   * @by_remote: %TRUE when this side did not end it
+   * @user_code: (nullable): the app-defined code the call was ended with
+   *   (duet_call_end_call_with_user_code(), duet_call_end_call_with_error()),
+   *   on both sides, or %NULL
+   *
+   * The call is over (PlanetKit's onDisconnected). Emitted once.
+   */
   signals[DISCONNECTED] =
-    g_signal_new ("disconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  DUET_TYPE_DISCONNECT_REASON, DUET_TYPE_DISCONNECT_SOURCE, G_TYPE_BOOLEAN);
+    g_signal_new ("disconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  DUET_TYPE_DISCONNECT_REASON, DUET_TYPE_DISCONNECT_SOURCE, G_TYPE_BOOLEAN, G_TYPE_STRING);
+  /**
+   * DuetCall::peer-mic-muted:
+   * @call: the #DuetCall
+   *
+   * The peer muted its microphone (PlanetKit's onPeerMicMuted).
+   */
   signals[PEER_MIC_MUTED] = g_signal_new ("peer-mic-muted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::peer-mic-unmuted:
+   * @call: the #DuetCall
+   *
+   * The peer unmuted its microphone (PlanetKit's onPeerMicUnmuted).
+   */
   signals[PEER_MIC_UNMUTED] = g_signal_new ("peer-mic-unmuted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::peer-video-paused:
+   * @call: the #DuetCall
+   * @reason: why the peer paused
+   *
+   * The peer stopped sending video for now (PlanetKit's onPeerVideoPaused).
+   */
   signals[PEER_VIDEO_PAUSED] =
     g_signal_new ("peer-video-paused", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   DUET_TYPE_VIDEO_PAUSE_REASON);
+  /**
+   * DuetCall::peer-video-resumed:
+   * @call: the #DuetCall
+   *
+   * The peer sends video again (PlanetKit's onPeerVideoResumed).
+   */
   signals[PEER_VIDEO_RESUMED] = g_signal_new ("peer-video-resumed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::video-enabled-by-peer:
+   * @call: the #DuetCall
+   *
+   * The peer turned the call into a video call (PlanetKit's
+   * onVideoEnabledByPeer).
+   */
   signals[VIDEO_ENABLED_BY_PEER] = g_signal_new ("video-enabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::video-disabled-by-peer:
+   * @call: the #DuetCall
+   * @reason: why
+   *
+   * The peer turned its video off (PlanetKit's onVideoDisabledByPeer).
+   */
   signals[VIDEO_DISABLED_BY_PEER] =
     g_signal_new ("video-disabled-by-peer", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                   DUET_TYPE_MEDIA_DISABLED_REASON);
-  /* device-warning (message): a camera or microphone is missing; not fatal */
+  /**
+   * DuetCall::device-warning:
+   * @call: the #DuetCall
+   * @message: what is missing, in English
+   *
+   * A camera or microphone is missing and a test source stands in; the
+   * call goes on.
+   */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* network-unavailable (seconds_left): nothing from the peer for a while,
-   * on either side; the call ends with NETWORK_UNSTABLE after seconds_left
-   * unless network-available comes first. PlanetKit's event of that name. */
+  /**
+   * DuetCall::network-unavailable:
+   * @call: the #DuetCall
+   * @seconds_left: when the call ends unless the path comes back
+   *
+   * Nothing has come from the peer for a while; a new path is being tried
+   * (PlanetKit's onNetworkUnavailable).
+   */
   signals[NETWORK_UNAVAILABLE] =
     g_signal_new ("network-unavailable", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  /* network-available: media flows again, on the old path or a new one */
+  /**
+   * DuetCall::network-available:
+   * @call: the #DuetCall
+   *
+   * Media flows again, on the old path or a new one (PlanetKit's
+   * onNetworkReavailable).
+   */
   signals[NETWORK_AVAILABLE] =
     g_signal_new ("network-available", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetCall::short-data-received:
+   * @call: the #DuetCall
+   * @type: what the data is, as the sender named it
+   * @data: the payload, 1 to 800 bytes
+   *
+   * The peer sent short data with duet_call_send_short_data_async()
+   * (PlanetKit's onShortDataReceived).
+   */
+  signals[SHORT_DATA_RECEIVED] =
+    g_signal_new ("short-data-received", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_BYTES);
 }
 
 static void
@@ -1166,9 +1843,9 @@ duet_call_new (DuetSignalling        *signalling,
   self->my_video_state = !video ? DUET_VIDEO_STATE_DISABLED
                          : initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE ? DUET_VIDEO_STATE_PAUSED
                          : DUET_VIDEO_STATE_ENABLED;
-  duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state);
-  duet_media_session_set_video_sending (media, self->my_video_state == DUET_VIDEO_STATE_ENABLED);
-  duet_media_session_set_camera_active (media, self->my_video_state != DUET_VIDEO_STATE_DISABLED);
+  duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state,
+                                        DUET_VIDEO_PAUSE_REASON_BY_USER);
+  apply_sending (self, media);
 
   connect_media (self, media);
   return self;

@@ -1,17 +1,28 @@
 /* duet-call.h: one 1-to-1 call, PlanetKitCall-shaped
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
-#include "duet-media-session.h"
+#include "duet-call-statistics.h"
 #include "duet-my-media-status.h"
-#include "duet-protocol.h"
+#include "duet-protocol-enums.h"
 
 G_BEGIN_DECLS
 
+/**
+ * DuetCallState:
+ * @DUET_CALL_STATE_IDLE: not placed yet
+ * @DUET_CALL_STATE_WAITING: placed; the callee has not verified it yet
+ * @DUET_CALL_STATE_VERIFIED: the callee verified it and is ringing
+ * @DUET_CALL_STATE_CONNECTED: answered; media flows
+ * @DUET_CALL_STATE_DISCONNECTED: over; see #DuetCall::disconnected
+ *
+ * The states of a 1-to-1 call, as PlanetKit's.
+ */
 typedef enum /*< prefix=DUET_CALL_STATE >*/
 {
   DUET_CALL_STATE_IDLE,          /*< nick=idle >*/
@@ -33,13 +44,33 @@ const char        *duet_call_get_peer_service_id  (DuetCall              *self);
 gboolean           duet_call_get_peer_mic_muted   (DuetCall              *self);
 DuetVideoState     duet_call_get_peer_video_state (DuetCall              *self);
 DuetMyMediaStatus *duet_call_get_my_media_status  (DuetCall              *self);
-void               duet_call_get_stats            (DuetCall              *self,
-                                                   DuetMediaStats        *stats);
+void               duet_call_get_statistics       (DuetCall              *self,
+                                                   DuetCallStatistics    *statistics);
+
+gboolean           duet_call_get_in_responder_preparation (DuetCall      *self);
 
 gboolean           duet_call_accept_call          (DuetCall              *self,
+                                                   gboolean               use_responder_preparation,
                                                    DuetInitialVideoState  initial_my_video_state,
                                                    GError               **error);
+gboolean           duet_call_finish_preparation   (DuetCall              *self,
+                                                   GError               **error);
 void               duet_call_end_call             (DuetCall              *self);
+gboolean           duet_call_end_call_with_user_code (DuetCall           *self,
+                                                   const char            *user_code,
+                                                   GError               **error);
+gboolean           duet_call_end_call_with_error  (DuetCall              *self,
+                                                   const char            *user_code,
+                                                   GError               **error);
+void               duet_call_send_short_data_async (DuetCall             *self,
+                                                   const char            *type,
+                                                   GBytes                *data,
+                                                   GCancellable          *cancellable,
+                                                   GAsyncReadyCallback    callback,
+                                                   gpointer               user_data);
+gboolean           duet_call_send_short_data_finish (DuetCall            *self,
+                                                   GAsyncResult          *result,
+                                                   GError               **error);
 void               duet_call_mute_my_audio        (DuetCall              *self,
                                                    gboolean               mute);
 gboolean           duet_call_pause_my_video       (DuetCall              *self,
@@ -47,6 +78,7 @@ gboolean           duet_call_pause_my_video       (DuetCall              *self,
 gboolean           duet_call_resume_my_video      (DuetCall              *self,
                                                    GError               **error);
 gboolean           duet_call_enable_video         (DuetCall              *self,
+                                                   DuetInitialVideoState  initial_my_video_state,
                                                    GError               **error);
 gboolean           duet_call_disable_video        (DuetCall              *self,
                                                    DuetMediaDisabledReason reason,

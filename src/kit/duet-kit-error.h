@@ -18,6 +18,10 @@ typedef enum /*< prefix=DUET_KIT_ERROR >*/
   DUET_KIT_ERROR_BAD_STATE,       /*< nick=bad-state >*/
   DUET_KIT_ERROR_MEDIA,           /*< nick=media >*/
   DUET_KIT_ERROR_AUTH,            /*< nick=auth >*/
+  DUET_KIT_ERROR_RATE_LIMITED,    /*< nick=rate-limited >*/
+  DUET_KIT_ERROR_NETWORK,         /*< nick=network >*/
+  DUET_KIT_ERROR_TLS,             /*< nick=tls >*/
+  DUET_KIT_ERROR_TOO_LARGE,       /*< nick=too-large >*/
 } DuetKitError;
 
 GQuark duet_kit_error_quark (void);

@@ -4,7 +4,10 @@
  */
 #pragma once
 
+#include "duet-auth.h"
+#include "duet-auth-token.h"
 #include "duet-call.h"
+#include "duet-call-history-entry.h"
 #include "duet-cc-param.h"
 #include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"

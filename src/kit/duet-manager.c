@@ -1,6 +1,6 @@
 /* duet-manager.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Owns the signalling connection and routes server events to calls by
  * call id. make_call and verify_call finish with a DuetCall or with a
@@ -10,6 +10,7 @@
  * Media settings (test-sources, camera-name, …) are manager properties
  * copied onto each call's DuetMediaSession.
  */
+#include "duet-call-history-entry-private.h"
 #include "duet-call-private.h"
 #include "duet-ice-uri.h"
 #include "duet-kit-enum-types.h"
@@ -45,6 +46,13 @@ struct _DuetManager
   guint           network_grace; /* seconds */
 };
 
+/**
+ * DuetManager:
+ *
+ * The kit's entry point, PlanetKit's PlanetKitManager: signs in to
+ * duet-server, places and verifies calls, delivers incoming and missed
+ * calls, and holds the media settings for the calls it makes.
+ */
 G_DEFINE_FINAL_TYPE (DuetManager, duet_manager, G_TYPE_OBJECT)
 
 enum {
@@ -203,6 +211,21 @@ take_server_ice (DuetManager *self,
 }
 
 static void
+emit_missed_call (DuetManager *self,
+                  JsonObject  *message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DuetCallHistoryEntry) entry = duet_call_history_entry_new_from_missed (message, &error);
+
+  if (entry == NULL)
+    {
+      g_warning ("Ignoring a missed_call the kit cannot read: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[MISSED_CALL], 0, entry);
+}
+
+static void
 on_event (DuetSignalling *signalling,
           const char     *type,
           JsonObject     *message,
@@ -216,7 +239,7 @@ on_event (DuetSignalling *signalling,
   else if (g_str_equal (type, "ice_servers"))
     take_server_ice (self, message);   /* fresh TURN credentials, for the next media session */
   else if (g_str_equal (type, "missed_call"))
-    g_signal_emit (self, signals[MISSED_CALL], 0, message);
+    emit_missed_call (self, message);
   else if (call_id != NULL)
     {
       call = g_hash_table_lookup (self->calls, call_id);
@@ -318,6 +341,18 @@ finish_dtls_warm_up (void)
     g_thread_join (thread);
 }
 
+/**
+ * duet_manager_connect:
+ * @self: a #DuetManager
+ * @server_url: the server's base address, `http(s)://HOST:PORT`
+ * @access_token: the user's token, from duet_auth_sign_in_finish()
+ *
+ * Signs in to the server over one WebSocket and keeps it up: incoming
+ * calls arrive as #DuetManager::incoming-call, and lost connections are
+ * made again with backoff. #DuetManager:connected says when it is up.
+ * PlanetKit leaves this link to the app; duet-server is both the app
+ * server and the call server.
+ */
 void
 duet_manager_connect (DuetManager *self,
                       const char  *server_url,
@@ -344,6 +379,13 @@ duet_manager_connect (DuetManager *self,
   duet_signalling_start (self->signalling);
 }
 
+/**
+ * duet_manager_disconnect:
+ * @self: a #DuetManager
+ *
+ * Closes the connection to the server; no more incoming calls. A call in
+ * progress loses its signalling.
+ */
 void
 duet_manager_disconnect (DuetManager *self)
 {
@@ -359,6 +401,7 @@ duet_manager_disconnect (DuetManager *self)
 
 /**
  * duet_manager_set_access_token:
+ * @self: a #DuetManager
  * @access_token: a new token for the same user, such as one from
  *   `POST /v1/token/refresh`
  *
@@ -378,6 +421,12 @@ duet_manager_set_access_token (DuetManager *self,
     duet_signalling_set_access_token (self->signalling, access_token);
 }
 
+/**
+ * duet_manager_get_connected:
+ * @self: a #DuetManager
+ *
+ * Returns: whether the manager is signed in to the server right now
+ */
 gboolean
 duet_manager_get_connected (DuetManager *self)
 {
@@ -385,7 +434,14 @@ duet_manager_get_connected (DuetManager *self)
   return self->signalling != NULL && duet_signalling_get_ready (self->signalling);
 }
 
-/* The call ids the server listed at the last sign-in, NULL before one */
+/**
+ * duet_manager_get_server_calls:
+ * @self: a #DuetManager
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (nullable): the ids
+ *   of the calls the server still held for this user at the last sign-in,
+ *   or %NULL before one
+ */
 const char * const *
 duet_manager_get_server_calls (DuetManager *self)
 {
@@ -393,6 +449,12 @@ duet_manager_get_server_calls (DuetManager *self)
   return (const char * const *) self->server_calls;
 }
 
+/**
+ * duet_manager_get_active_call:
+ * @self: a #DuetManager
+ *
+ * Returns: (transfer none) (nullable): the call in progress, or %NULL
+ */
 DuetCall *
 duet_manager_get_active_call (DuetManager *self)
 {
@@ -588,6 +650,17 @@ check_make_call (DuetManager        *self,
   return DUET_START_FAIL_REASON_NONE;
 }
 
+/**
+ * duet_manager_make_call_async:
+ * @self: a #DuetManager
+ * @param: who to call and how, from a #DuetMakeCallParamBuilder
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: (closure): data for @callback
+ *
+ * Places a call (PlanetKit's makeCall()). Connects first with the
+ * param's server and token if the manager is not connected.
+ */
 void
 duet_manager_make_call_async (DuetManager         *self,
                               DuetMakeCallParam   *param,
@@ -643,6 +716,21 @@ duet_manager_make_call_async (DuetManager         *self,
                                  g_steal_pointer (&task));
 }
 
+/**
+ * duet_manager_make_call_finish:
+ * @self: a #DuetManager
+ * @result: the #GAsyncResult passed to the callback
+ * @reason: (out) (optional): why the call could not start, or
+ *   %DUET_START_FAIL_REASON_NONE
+ * @error: return location for a #GError, or %NULL
+ *
+ * The call, in state %DUET_CALL_STATE_WAITING; connect its signals now:
+ * #DuetCall::wait-connected comes right after. PlanetKit's makeCall()
+ * result: check @reason.
+ *
+ * Returns: (transfer full) (nullable): the call, or %NULL with @reason
+ *   and @error set
+ */
 DuetCall *
 duet_manager_make_call_finish (DuetManager          *self,
                                GAsyncResult         *result,
@@ -709,6 +797,18 @@ verify_call_replied (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&call), g_object_unref);
 }
 
+/**
+ * duet_manager_verify_call_async:
+ * @self: a #DuetManager
+ * @param: the pushed call, from a #DuetVerifyCallParamBuilder
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: (closure): data for @callback
+ *
+ * Verifies an incoming call's cc_param with the server (PlanetKit's
+ * verifyCall()); on success the call rings and the caller gets
+ * #DuetCall::verified.
+ */
 void
 duet_manager_verify_call_async (DuetManager         *self,
                                 DuetVerifyCallParam *param,
@@ -752,6 +852,18 @@ duet_manager_verify_call_async (DuetManager         *self,
                                  g_steal_pointer (&task));
 }
 
+/**
+ * duet_manager_verify_call_finish:
+ * @self: a #DuetManager
+ * @result: the #GAsyncResult passed to the callback
+ * @reason: (out) (optional): why the call could not be verified, or
+ *   %DUET_START_FAIL_REASON_NONE
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full) (nullable): the ringing call (state
+ *   %DUET_CALL_STATE_VERIFIED): accept it with duet_call_accept_call() or
+ *   decline it with duet_call_end_call(); %NULL with @reason and @error set
+ */
 DuetCall *
 duet_manager_verify_call_finish (DuetManager          *self,
                                  GAsyncResult         *result,
@@ -860,52 +972,133 @@ duet_manager_class_init (DuetManagerClass *klass)
   object_class->get_property = duet_manager_get_property;
   object_class->set_property = duet_manager_set_property;
 
+  /**
+   * DuetManager:connected:
+   *
+   * Whether the manager is signed in to the server right now.
+   */
   properties[PROP_CONNECTED] =
     g_param_spec_boolean ("connected", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetManager:test-sources:
+   *
+   * Use generated sound and video instead of the microphone and camera (tests, demos; also `DUET_TEST_SOURCES=1`).
+   */
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
+  /**
+   * DuetManager:camera-name:
+   *
+   * The camera to use, by its device name; %NULL for the default one.
+   */
   properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  /**
+   * DuetManager:speaker-name:
+   *
+   * The speaker to use, by its device name; %NULL for the default one.
+   */
   properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
+  /**
+   * DuetManager:mic-name:
+   *
+   * The microphone to use, by its device name; %NULL for the default one.
+   */
   properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
-  /* 0: the media session's default (2.5 s, or DUET_LIVENESS_TIMEOUT_MS) */
+  /**
+   * DuetManager:liveness-timeout:
+   *
+   * Milliseconds without media from the peer before #DuetCall::network-unavailable; 0 for the default (2500).
+   */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
-  /* tls-ca-file: PEM file of the CAs that may sign the server's certificate
-   * (https/wss); NULL or "" for the system CAs. Read at connect. */
+  /**
+   * DuetManager:tls-ca-file:
+   *
+   * A PEM file of the CAs that may sign the server's certificate (https, wss); %NULL or "" for the system's. Read at connect.
+   */
   properties[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, flags);
-  /* echo-cancel: webrtcdsp on the microphone, from the next call on */
+  /**
+   * DuetManager:echo-cancel:
+   *
+   * Cancel the speaker's echo in the microphone (webrtcdsp), from the next call on.
+   */
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
-  /* ice-servers: STUN/TURN servers besides the ones the app server hands
-   * out: "stun:host:port" or "turn://user:password@host:port?transport=udp"
-   * (see duet_manager_set_ice_servers()); from the next call on */
+  /**
+   * DuetManager:ice-servers:
+   *
+   * STUN and TURN servers besides the ones the server hands out; see duet_manager_set_ice_servers(). From the next call on.
+   */
   properties[PROP_ICE_SERVERS] = g_param_spec_boxed ("ice-servers", NULL, NULL, G_TYPE_STRV, flags);
-  /* ice-transport-policy: relay to hide this device's address from the peer */
+  /**
+   * DuetManager:ice-transport-policy:
+   *
+   * %DUET_ICE_TRANSPORT_POLICY_RELAY sends media only through TURN relays, so the peer never learns this device's address.
+   */
   properties[PROP_ICE_TRANSPORT_POLICY] =
     g_param_spec_enum ("ice-transport-policy", NULL, NULL, DUET_TYPE_ICE_TRANSPORT_POLICY,
                        DUET_ICE_TRANSPORT_POLICY_ALL, flags);
-  /* network-grace-period: seconds a call's media path may be lost (while
-   * a new one is tried) before the call ends with NETWORK_UNSTABLE */
+  /**
+   * DuetManager:network-grace-period:
+   *
+   * Seconds a call's media path may be lost, while a new one is tried, before the call ends with %DUET_DISCONNECT_REASON_NETWORK_UNSTABLE.
+   */
   properties[PROP_NETWORK_GRACE_PERIOD] =
     g_param_spec_uint ("network-grace-period", NULL, NULL, 1, 3600, DUET_CALL_DEFAULT_NETWORK_GRACE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /* incoming-call (DuetCcParam): the server's push; verify it to ring */
+  /**
+   * DuetManager::incoming-call:
+   * @manager: the #DuetManager
+   * @cc_param: the pushed call
+   *
+   * Someone is calling: the server's push of a call (PlanetKit leaves the
+   * push to the app; duet-server sends it over the manager's connection).
+   * Verify it with duet_manager_verify_call_async() to ring.
+   */
   signals[INCOMING_CALL] =
     g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, DUET_TYPE_CC_PARAM);
-  /* missed-call (JsonObject): call_id, caller_user, caller_service, media_type, invited_at, reason */
+  /**
+   * DuetManager::missed-call:
+   * @manager: the #DuetManager
+   * @entry: the call, with who called, when, and why it ended
+   *
+   * A call to this user ended before it was answered, perhaps while the
+   * user was away. Each is delivered once.
+   */
   signals[MISSED_CALL] =
     g_signal_new ("missed-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
-  /* server-error (code): auth_failed, session_replaced, bad_url, tls_error
-   * (certificate not trusted or CA file unreadable); no more reconnects */
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, DUET_TYPE_CALL_HISTORY_ENTRY);
+  /**
+   * DuetManager::server-error:
+   * @manager: the #DuetManager
+   * @code: `auth_failed` (the token was refused), `session_replaced` (the
+   *   same user signed in elsewhere), `bad_url`, or `tls_error` (the
+   *   certificate is not trusted, or the CA file cannot be read)
+   *
+   * The server connection failed for good; the manager does not try again.
+   */
   signals[SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* device-warning (message): no camera or microphone, test source used; not fatal */
+  /**
+   * DuetManager::device-warning:
+   * @manager: the #DuetManager
+   * @message: what is missing, in English
+   *
+   * No camera or microphone was found and a test source stands in; calls
+   * go on.
+   */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* network-warning (message): e.g. the TURN servers gave no relay; not fatal */
+  /**
+   * DuetManager::network-warning:
+   * @manager: the #DuetManager
+   * @message: what went wrong, in English
+   *
+   * Something may keep calls from connecting through some networks, for
+   * example the TURN servers gave no relay address.
+   */
   signals[NETWORK_WARNING] =
     g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -921,6 +1114,14 @@ duet_manager_init (DuetManager *self)
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
 }
 
+/**
+ * duet_manager_new:
+ *
+ * Creates the kit's entry point (PlanetKit's PlanetKitManager). One per
+ * signed-in user.
+ *
+ * Returns: (transfer full): a new #DuetManager
+ */
 DuetManager *
 duet_manager_new (void)
 {
@@ -929,7 +1130,8 @@ duet_manager_new (void)
 
 /**
  * duet_manager_set_ice_servers:
- * @uris: (nullable): STUN and TURN servers to use besides the app
+ * @self: a #DuetManager
+ * @uris: (array zero-terminated=1) (nullable): STUN and TURN servers to use besides the app
  *   server's: "stun:HOST[:PORT]", or a TURN server with its credentials in
  *   webrtcbin's form "turn://USER:PASSWORD@HOST[:PORT][?transport=udp|tcp]"
  *   ("turns://…" for TLS), USER and PASSWORD percent-encoded
@@ -981,8 +1183,10 @@ history_replied (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GListStore) store = NULL;
   GError *error = NULL;
   JsonNode *calls;
+  JsonArray *array;
 
   reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
   if (reply == NULL)
@@ -998,13 +1202,36 @@ history_replied (GObject      *source,
                                "The server's history reply has no list of calls");
       return;
     }
-  g_task_return_pointer (task, json_array_ref (json_node_get_array (calls)),
-                         (GDestroyNotify) json_array_unref);
+
+  store = g_list_store_new (DUET_TYPE_CALL_HISTORY_ENTRY);
+  array = json_node_get_array (calls);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autoptr(DuetCallHistoryEntry) entry = NULL;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        entry = duet_call_history_entry_new_from_history (json_node_get_object (node), &error);
+      if (entry == NULL)
+        {
+          g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                                   "The server's history has an entry the kit cannot read: %s",
+                                   error ? error->message : "not an object");
+          g_clear_error (&error);
+          return;
+        }
+      g_list_store_append (store, entry);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&store), g_object_unref);
 }
 
 /**
  * duet_manager_fetch_history_async:
+ * @self: a connected #DuetManager
  * @limit: the most calls to return (1–200)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: (closure): data for @callback
  *
  * Reads the signed-in user's recent calls, newest first, over the
  * manager's own connection (a second one would replace it on the server).
@@ -1041,10 +1268,13 @@ duet_manager_fetch_history_async (DuetManager         *self,
 
 /**
  * duet_manager_fetch_history_finish:
+ * @self: a #DuetManager
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError, or %NULL
  *
- * Returns: (transfer full): the calls as the protocol's history entries
+ * Returns: (transfer full): a #GListModel of #DuetCallHistoryEntry, newest first
  */
-JsonArray *
+GListModel *
 duet_manager_fetch_history_finish (DuetManager   *self,
                                    GAsyncResult  *result,
                                    GError       **error)

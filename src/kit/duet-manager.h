@@ -1,12 +1,13 @@
 /* duet-manager.h: entry point of the call kit, PlanetKitManager-shaped
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "duet-call.h"
+#include "duet-call-history-entry.h"
 #include "duet-cc-param.h"
 #include "duet-make-call-param.h"
 #include "duet-verify-call-param.h"
@@ -65,7 +66,7 @@ void         duet_manager_fetch_history_async  (DuetManager         *self,
                                                 GCancellable        *cancellable,
                                                 GAsyncReadyCallback  callback,
                                                 gpointer             user_data);
-JsonArray   *duet_manager_fetch_history_finish (DuetManager         *self,
+GListModel  *duet_manager_fetch_history_finish (DuetManager         *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
 

@@ -1,6 +1,6 @@
 /* duet-media-session.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Send:    camera ! convert/scale/rate ! caps ! tee ─ queue ! valve ! vp8enc ! rtpvp8pay ─┐
  *                                              └─ my views                              webrtcbin
@@ -72,6 +72,7 @@ struct _DuetMediaSession
   gboolean          camera_active;
   GstElement       *video_valve;
   GstElement       *audio_valve;
+  gboolean          audio_sending;
   GstElement       *mute;
   GstElement       *my_tee;
   GstElement       *peer_tee;
@@ -1489,7 +1490,7 @@ duet_media_session_open (DuetMediaSession *self)
   if (self->opened || self->pipeline == NULL)
     return;
   self->opened = TRUE;
-  g_object_set (self->audio_valve, "drop", FALSE, NULL);
+  g_object_set (self->audio_valve, "drop", !self->audio_sending, NULL);
   g_object_set (self->video_valve, "drop", !self->video_sending, NULL);
 
   touch_peer_activity (self);
@@ -1504,6 +1505,18 @@ duet_media_session_set_mic_muted (DuetMediaSession *self,
 
   if (self->mute != NULL)
     g_object_set (self->mute, "mute", muted, NULL);
+}
+
+/* Unlike a muted mic, which sends silence, this sends no audio at all */
+void
+duet_media_session_set_audio_sending (DuetMediaSession *self,
+                                      gboolean          sending)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  self->audio_sending = sending;
+  if (self->opened)
+    g_object_set (self->audio_valve, "drop", !sending, NULL);
 }
 
 void
@@ -1796,6 +1809,7 @@ duet_media_session_init (DuetMediaSession *self)
   self->test_sources = g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
   self->video_bitrate = 600000;
   self->camera_active = TRUE;
+  self->audio_sending = TRUE;
   g_mutex_init (&self->ice_lock);
   self->candidate_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

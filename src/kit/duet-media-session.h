@@ -1,30 +1,21 @@
 /* duet-media-session.h: one call's webrtcbin pipeline
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "duet-call-statistics.h"
+
 G_BEGIN_DECLS
 
 #define DUET_TYPE_MEDIA_SESSION (duet_media_session_get_type ())
 G_DECLARE_FINAL_TYPE (DuetMediaSession, duet_media_session, DUET, MEDIA_SESSION, GObject)
 
-typedef struct
-{
-  guint64 video_frames_decoded;
-  guint64 audio_buffers_decoded;
-  guint64 video_frames_sent;
-  guint64 audio_buffers_sent;
-  guint64 rx_bytes;
-  guint64 tx_bytes;
-  gint64  first_video_frame_us;    /* monotonic µs of the first decoded peer frame, 0 = none */
-  gint64  first_audio_buffer_us;   /* same for the first decoded peer audio buffer */
-  const char *local_candidate_type;   /* of the pair in use: "host", "srflx", "prflx", "relay"; NULL: none yet */
-  const char *remote_candidate_type;
-} DuetMediaStats;
+/* The call's public statistics are the media session's own counters */
+typedef DuetCallStatistics DuetMediaStats;
 
 DuetMediaSession *duet_media_session_new                    (gboolean           offerer);
 gboolean          duet_media_session_start                  (DuetMediaSession  *self,
@@ -42,6 +33,8 @@ void              duet_media_session_add_remote_candidate   (DuetMediaSession  *
 void              duet_media_session_open                   (DuetMediaSession  *self);
 void              duet_media_session_set_mic_muted          (DuetMediaSession  *self,
                                                              gboolean           muted);
+void              duet_media_session_set_audio_sending      (DuetMediaSession  *self,
+                                                             gboolean           sending);
 void              duet_media_session_set_video_sending      (DuetMediaSession  *self,
                                                              gboolean           sending);
 void              duet_media_session_set_camera_active      (DuetMediaSession  *self,

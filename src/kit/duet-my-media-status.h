@@ -1,12 +1,12 @@
 /* duet-my-media-status.h: the local user's mic and video state
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <glib-object.h>
 
-#include "duet-protocol.h"
+#include "duet-protocol-enums.h"
 
 G_BEGIN_DECLS
 
@@ -15,15 +15,7 @@ G_DECLARE_FINAL_TYPE (DuetMyMediaStatus, duet_my_media_status, DUET, MY_MEDIA_ST
 
 gboolean        duet_my_media_status_get_mic_muted            (DuetMyMediaStatus *self);
 DuetVideoState  duet_my_media_status_get_video_state          (DuetMyMediaStatus *self);
+DuetVideoPauseReason duet_my_media_status_get_video_pause_reason (DuetMyMediaStatus *self);
 guint           duet_my_media_status_get_average_volume_level (DuetMyMediaStatus *self);
-
-/* For DuetCall */
-DuetMyMediaStatus *duet_my_media_status_new                   (void);
-void               duet_my_media_status_set_mic_muted         (DuetMyMediaStatus *self,
-                                                               gboolean           muted);
-void               duet_my_media_status_set_video_state       (DuetMyMediaStatus *self,
-                                                               DuetVideoState     state);
-void               duet_my_media_status_update_volume         (DuetMyMediaStatus *self,
-                                                               guint              level);
 
 G_END_DECLS

@@ -1,6 +1,6 @@
 /* duet-signalling.c
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * One WebSocket to /v1/ws, signed in with the Authorization header. The
  * connection is "ready" once the server's hello arrived; requests made

@@ -1,6 +1,6 @@
 /* duet-signalling.h: the WebSocket client to duet-server
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 

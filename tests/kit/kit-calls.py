@@ -588,10 +588,98 @@ class Context:
             self._server.stop()
 
 
+def responder_preparation(ctx):
+    """The callee accepts with responder preparation: connected on both
+    sides, nothing from the callee until it finishes, then media as usual."""
+    alice, bob = setup_call(ctx, callee_args=["--auto-accept", "--responder-preparation"])
+    ea = alice.wait("connected")
+    eb = bob.wait("connected")
+    check(ea["is_in_responder_preparation"] and not ea["should_finish_preparation"],
+          "caller's connected: %s" % ea)
+    check(eb["is_in_responder_preparation"] and eb["should_finish_preparation"],
+          "callee's connected: %s" % eb)
+    media_flows(bob)              # the caller's media reaches the callee
+    alice.wait_stats(lambda s: True, 3)
+    alice.wait_stats(lambda s: True, 3)
+    s = alice.last_stats()
+    check(s["audio_buffers_decoded"] == 0 and s["video_frames_decoded"] == 0,
+          "alice: media from a callee in preparation: %s" % s)
+    n = len(alice.events)
+    alice.send("finish-preparation")
+    e = alice.wait("command-failed", 5, after=n)
+    check("callee" in e.get("message", ""), "the caller finished the preparation: %s" % e)
+    bob.send("finish-preparation")
+    alice.wait("responder-preparation", 5, pred=lambda e: not e["in_preparation"])
+    media_flows(alice)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def user_code(ctx):
+    """An app-defined code reaches both sides' disconnected; a bad one is refused."""
+    alice, bob = connected_call(ctx)
+    n = len(bob.events)
+    bob.send("end-with-code " + "x" * 128)
+    e = bob.wait("command-failed", 5, after=n)
+    check("127" in e.get("message", ""), "a 128-byte user code: %s" % e)
+    bob.send("end-with-code left-the-meeting")
+    e = disconnected(bob, "NORMAL", "CALLEE", False)
+    check(e.get("user_code") == "left-the-meeting", "callee's user code: %s" % e)
+    e = disconnected(alice, "NORMAL", "CALLEE", True)
+    check(e.get("user_code") == "left-the-meeting", "caller's user code: %s" % e)
+
+
+def user_error(ctx):
+    """endCallWithError: USER_ERROR with the code on both sides."""
+    alice, bob = connected_call(ctx)
+    alice.send("end-with-error E42")
+    e = disconnected(alice, "USER_ERROR", "CALLER", False)
+    check(e.get("user_code") == "E42" and e["reason_code"] == 1110, "caller: %s" % e)
+    e = disconnected(bob, "USER_ERROR", "CALLER", True)
+    check(e.get("user_code") == "E42", "callee: %s" % e)
+
+
+def short_data(ctx):
+    """Short data both ways, exact bytes; 800 bytes pass, 801 are refused by the kit."""
+    alice, bob = connected_call(ctx)
+    alice.send("short-data chat hello bob")
+    alice.wait("short-data-sent", 5)
+    e = bob.wait("short-data-received", 5)
+    check((e["type"], e["text"], e["size"]) == ("chat", "hello bob", 9), "bob got %s" % e)
+    bob.send("short-data big @800")
+    bob.wait("short-data-sent", 5)
+    e = alice.wait("short-data-received", 5)
+    check((e["type"], e["size"]) == ("big", 800), "alice got %s" % e)
+    n = len(bob.events)
+    bob.send("short-data big @801")
+    e = bob.wait("command-failed", 5, after=n)
+    check("800" in e.get("message", ""), "801 bytes: %s" % e)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
+def video_status(ctx):
+    """video-status-update carries the pause reason; enable_video can start paused."""
+    alice, bob = connected_call(ctx, caller_args=["--media", "audio"])
+    alice.send("enable-video-paused")
+    e = alice.wait("video-status-update", 5)
+    check((e["state"], e.get("pause_reason")) == ("paused", "BY_USER"), "alice: %s" % e)
+    bob.wait("video-enabled-by-peer", 5)
+    bob.wait("peer-video-paused", 5)
+    n = len(alice.events)
+    alice.send("resume-video")
+    e = alice.wait("video-status-update", 5, after=n)
+    check(e["state"] == "enabled" and "pause_reason" not in e, "alice: %s" % e)
+    media_flows(bob)
+    alice.send("end")
+    disconnected(bob, "NORMAL", "CALLER", True)
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     flow, end_by_callee, hangup_after, media_controls, audio_gains_video, initial_pause,
     no_media_before_accept, cancel, decline, no_answer, busy, start_failures, peer_killed,
-    server_restart, end_during_outage, late_callee, server_killed, tls)}
+    server_restart, end_during_outage, late_callee, server_killed, tls, responder_preparation,
+    user_code, user_error, short_data, video_status)}
 
 
 def main():

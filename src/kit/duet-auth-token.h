@@ -1,0 +1,23 @@
+/* duet-auth-token.h: an access token and what it says about itself
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_AUTH_TOKEN (duet_auth_token_get_type ())
+G_DECLARE_FINAL_TYPE (DuetAuthToken, duet_auth_token, DUET, AUTH_TOKEN, GObject)
+
+DuetAuthToken *duet_auth_token_new_from_string (const char     *token,
+                                                GError        **error);
+const char    *duet_auth_token_get_token       (DuetAuthToken  *self);
+const char    *duet_auth_token_get_user_id     (DuetAuthToken  *self);
+const char    *duet_auth_token_get_service_id  (DuetAuthToken  *self);
+gint64         duet_auth_token_get_issued_at   (DuetAuthToken  *self);
+gint64         duet_auth_token_get_expires_at  (DuetAuthToken  *self);
+gint64         duet_auth_token_get_renew_at    (DuetAuthToken  *self);
+
+G_END_DECLS
