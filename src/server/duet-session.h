@@ -49,6 +49,7 @@ gint64       duet_session_get_ice_sent_at   (DuetSession             *self);
 void         duet_session_set_ice_sent_at   (DuetSession             *self,
                                              gint64                   monotonic_us);
 
+/* Sends and frees @message, built by duet-messages.h */
 void         duet_session_send              (DuetSession             *self,
                                              JsonObject              *message);
 void         duet_session_send_error        (DuetSession             *self,
