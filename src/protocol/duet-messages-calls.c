@@ -97,9 +97,12 @@ static const Field signal_request_fields[] = {
   DUET_FIELD (DuetSignalRequest, payload, "payload", FIELD_OBJECT, FIELD_REQUIRED, .element = &payload_spec),
 };
 
-/* media_state and peer_media_state carry the same fields */
+/* media_state, peer_media_state and the data channel's media_state carry
+ * the same fields */
 #define MEDIA_STATE_FIELDS(T)                                                            \
   CALL_ID (T),                                                                           \
+  MEDIA_STATE_BODY (T)
+#define MEDIA_STATE_BODY(T)                                                              \
   DUET_FIELD (T, mic_muted, "mic_muted", FIELD_BOOL, FIELD_OPTIONAL, DUET_HAS (T, has_mic_muted)), \
   DUET_FIELD (T, video_state, "video_state", FIELD_ENUM, FIELD_OPTIONAL,                  \
               DUET_HAS (T, has_video_state), DUET_ENUM (duet_video_state_get_type)),      \
@@ -272,3 +275,38 @@ DUET_DEFINE_MESSAGE (DuetMissedCallEvent, duet_missed_call_event, missed_call_ev
 DUET_DEFINE_MESSAGE (DuetPreparationFinishedEvent, duet_preparation_finished_event,
                      preparation_finished_event_spec)
 DUET_DEFINE_MESSAGE (DuetShortDataEvent, duet_short_data_event, short_data_event_spec)
+
+/* ---- the kit's data channel (peer to peer, not through the server) ---- */
+
+static const Field channel_media_state_fields[] = {
+  MEDIA_STATE_BODY (DuetChannelMediaState),
+};
+
+static const Field channel_end_fields[] = {
+  REASON (DuetChannelEnd, FIELD_REQUIRED),
+  USER_CODE (DuetChannelEnd, FIELD_OPTIONAL),
+};
+
+static const MessageSpec channel_media_state_spec =
+  DUET_SPEC ("media_state", ROLE_EVENT, DuetChannelMediaState, channel_media_state_fields);
+static const MessageSpec channel_end_spec =
+  DUET_SPEC ("end", ROLE_EVENT, DuetChannelEnd, channel_end_fields);
+
+DUET_DEFINE_MESSAGE (DuetChannelMediaState, duet_channel_media_state, channel_media_state_spec)
+DUET_DEFINE_MESSAGE (DuetChannelEnd, duet_channel_end, channel_end_spec)
+
+/* The heartbeat that keeps a quiet path alive; no fields */
+static const MessageSpec channel_heartbeat_spec = { .name = "hb", .role = ROLE_EVENT };
+
+gboolean
+duet_channel_heartbeat_parse (JsonObject  *message,
+                              GError     **error)
+{
+  return duet_spec_parse (&channel_heartbeat_spec, message, NULL, error);
+}
+
+JsonObject *
+duet_channel_heartbeat_build (void)
+{
+  return duet_spec_build (&channel_heartbeat_spec, NULL, NULL);
+}

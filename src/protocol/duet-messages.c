@@ -61,6 +61,16 @@ name_index (const char * const *names,
   return 0;
 }
 
+void
+duet_message_set_id (JsonObject *message,
+                     const char *id)
+{
+  g_return_if_fail (message != NULL);
+  g_return_if_fail (duet_request_id_is_valid (id));
+
+  json_object_set_string_member (message, "id", id);
+}
+
 DuetRequestType
 duet_request_type_from_string (const char *type)
 {

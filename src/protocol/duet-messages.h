@@ -89,6 +89,9 @@ const char            *duet_message_read_id          (JsonObject  *message,
 /* The `type`: required, a string */
 const char            *duet_message_read_type        (JsonObject  *message,
                                                       GError     **error);
+/* Numbers a built request: the client's connection picks its ids */
+void                   duet_message_set_id           (JsonObject  *message,
+                                                      const char  *id);
 DuetRequestType        duet_request_type_from_string (const char  *type);
 const char            *duet_request_type_to_string   (DuetRequestType type);
 DuetServerMessageType  duet_server_message_type_from_string (const char *type);
@@ -491,6 +494,36 @@ gboolean    duet_short_data_event_parse           (JsonObject *message, DuetShor
 JsonObject *duet_short_data_event_build           (const DuetShortDataEvent *event);
 void        duet_short_data_event_clear           (DuetShortDataEvent *event);
 
+/* ---- the kit's WebRTC data channel -------------------------------------
+ * Peer to peer, so that mute, video and the end of a call reach the peer
+ * while the server is away (docs/protocol.md, "The data channel"). */
+
+typedef struct
+{
+  gboolean        has_mic_muted;
+  gboolean        mic_muted;
+  gboolean        has_video_state;
+  DuetVideoState  video_state;
+  char           *reason;
+} DuetChannelMediaState;
+
+typedef struct
+{
+  DuetDisconnectReason  reason;
+  char                 *user_code;   /* NULL: none */
+} DuetChannelEnd;
+
+gboolean    duet_channel_media_state_parse (JsonObject *message, DuetChannelMediaState *out, GError **error);
+JsonObject *duet_channel_media_state_build (const DuetChannelMediaState *state);
+void        duet_channel_media_state_clear (DuetChannelMediaState *state);
+
+gboolean    duet_channel_end_parse         (JsonObject *message, DuetChannelEnd *out, GError **error);
+JsonObject *duet_channel_end_build         (const DuetChannelEnd *end);
+void        duet_channel_end_clear         (DuetChannelEnd *end);
+
+gboolean    duet_channel_heartbeat_parse   (JsonObject *message, GError **error);
+JsonObject *duet_channel_heartbeat_build   (void);
+
 /* ---- HTTP bodies (POST /v1/token, /v1/token/refresh, errors, /healthz) - */
 
 typedef struct
@@ -570,6 +603,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetMissedCallEvent, duet_missed_call_event_cl
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetServerShutdownEvent, duet_server_shutdown_event_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetPreparationFinishedEvent, duet_preparation_finished_event_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetShortDataEvent, duet_short_data_event_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetChannelMediaState, duet_channel_media_state_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetChannelEnd, duet_channel_end_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetTokenRequest, duet_token_request_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetTokenReply, duet_token_reply_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetHttpError, duet_http_error_clear)

@@ -77,6 +77,9 @@ DUET_TABLE_NO_ID (duet_token_request)
 DUET_TABLE_NO_ID (duet_token_reply)
 DUET_TABLE_NO_ID (duet_http_error)
 DUET_TABLE_NO_ID (duet_health_reply)
+DUET_TABLE_NO_ID (duet_channel_media_state)
+DUET_TABLE_NO_ID (duet_channel_end)
+DUET_TABLE_EMPTY (duet_channel_heartbeat)
 
 #define DUET_ENTRY(name, prefix, T, example) \
   { name, sizeof (T), prefix##_p, prefix##_b, prefix##_c, example }
@@ -178,6 +181,11 @@ static const DuetMessageEntry duet_message_table[] = {
               "{\"error\":\"rate_limited\",\"message\":\"Too many\",\"retry_after\":300}"),
   DUET_ENTRY ("health_reply", duet_health_reply, DuetHealthReply,
               "{\"status\":\"ok\",\"version\":\"0.1.0\"}"),
+  DUET_ENTRY ("channel_media_state", duet_channel_media_state, DuetChannelMediaState,
+              "{\"type\":\"media_state\",\"mic_muted\":true,\"video_state\":\"paused\",\"reason\":\"BY_USER\"}"),
+  DUET_ENTRY ("channel_end", duet_channel_end, DuetChannelEnd,
+              "{\"type\":\"end\",\"reason\":\"USER_ERROR\",\"user_code\":\"E42\"}"),
+  DUET_ENTRY_EMPTY ("channel_heartbeat", duet_channel_heartbeat, "{\"type\":\"hb\"}"),
 };
 
 #undef CALL
