@@ -727,7 +727,7 @@ describe_start_failure (DuetStartFailReason reason)
     {
     case DUET_START_FAIL_REASON_UNKNOWN_PEER:
       return _("There is no such user on this server");
-    case DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF:
+    case DUET_START_FAIL_REASON_ID_CONFLICT:
       return _("You cannot call yourself");
     case DUET_START_FAIL_REASON_ALREADY_EXIST:
       return _("Another call is still in progress");

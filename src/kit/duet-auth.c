@@ -14,7 +14,7 @@
 
 #include "duet-auth.h"
 #include "duet-kit-error.h"
-#include "duet-protocol.h"
+#include "duet-messages.h"
 
 struct _DuetAuth
 {
@@ -200,19 +200,21 @@ error_for_status (DuetAuth   *self,
                   guint       status,
                   JsonObject *body)
 {
-  const char *message = body ? duet_json_get_string (body, "message", FALSE, NULL) : NULL;
+  g_auto(DuetHttpError) answer = { 0 };
+  const char *message = soup_status_get_phrase (status);
   gint64 retry_after = 0;
 
-  if (message == NULL)
-    message = soup_status_get_phrase (status);
+  if (body != NULL && duet_http_error_parse (body, &answer, NULL))
+    {
+      message = answer.message;
+      retry_after = answer.retry_after;
+    }
 
   switch (status)
     {
     case SOUP_STATUS_UNAUTHORIZED:
       return g_error_new (DUET_KIT_ERROR, DUET_KIT_ERROR_AUTH, "%s", message);
     case 429: /* Too Many Requests */
-      if (body != NULL)
-        duet_json_get_int (body, "retry_after", &retry_after, NULL);
       return g_error_new (DUET_KIT_ERROR, DUET_KIT_ERROR_RATE_LIMITED,
                           "%s (try again in %" G_GINT64_FORMAT " s)", message, MAX (retry_after, 1));
     case SOUP_STATUS_BAD_REQUEST:
@@ -233,9 +235,9 @@ token_replied (GObject      *source,
   SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source), result);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) body = NULL;
+  g_auto(DuetTokenReply) reply = { 0 };
   g_autoptr(GError) error = NULL;
   DuetAuthToken *token = NULL;
-  const char *text = NULL;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (bytes == NULL)
@@ -251,9 +253,8 @@ token_replied (GObject      *source,
       return;
     }
 
-  if (body != NULL)
-    text = duet_json_get_string (body, "token", FALSE, NULL);
-  if (text == NULL || (token = duet_auth_token_new_from_string (text, NULL)) == NULL)
+  if (body == NULL || !duet_token_reply_parse (body, &reply, NULL) ||
+      (token = duet_auth_token_new_from_string (reply.token, NULL)) == NULL)
     {
       g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
                                "%s does not look like a Duet server: its answer has no token",
@@ -320,7 +321,7 @@ duet_auth_sign_in_async (DuetAuth            *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) body = NULL;
   GTask *task;
 
   g_return_if_fail (DUET_IS_AUTH (self));
@@ -337,10 +338,11 @@ duet_auth_sign_in_async (DuetAuth            *self,
       return;
     }
 
-  json_object_set_string_member (body, "user", user_id);
-  if (service_id != NULL)
-    json_object_set_string_member (body, "service", service_id);
-  json_object_set_string_member (body, "password", password);
+  body = duet_token_request_build (&(DuetTokenRequest) {
+    .user = (char *) user_id,
+    .service = (char *) service_id,
+    .password = (char *) password,
+  });
   send_request (self, task, "/v1/token", NULL, body);
 }
 

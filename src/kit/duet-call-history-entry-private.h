@@ -4,15 +4,12 @@
  */
 #pragma once
 
-#include <json-glib/json-glib.h>
-
 #include "duet-call-history-entry.h"
+#include "duet-messages.h"
 
 G_BEGIN_DECLS
 
-DuetCallHistoryEntry *duet_call_history_entry_new_from_history (JsonObject  *entry,
-                                                                GError     **error);
-DuetCallHistoryEntry *duet_call_history_entry_new_from_missed  (JsonObject  *event,
-                                                                GError     **error);
+DuetCallHistoryEntry *duet_call_history_entry_new_from_history (const DuetHistoryEntry    *entry);
+DuetCallHistoryEntry *duet_call_history_entry_new_from_missed  (const DuetMissedCallEvent *event);
 
 G_END_DECLS

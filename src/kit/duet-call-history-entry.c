@@ -8,7 +8,6 @@
 #include "duet-enum-types.h"
 #include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
-#include "duet-protocol.h"
 
 struct _DuetCallHistoryEntry
 {
@@ -223,98 +222,73 @@ duet_call_history_entry_init (DuetCallHistoryEntry *self)
   self->reason = DUET_DISCONNECT_REASON_NORMAL;
 }
 
-/* Unix milliseconds, null or absent → NULL */
+/* Unix milliseconds, 0 (null on the wire) → NULL */
 static GDateTime *
-read_time (JsonObject *object,
-           const char *member)
+time_from_ms (gint64 unix_ms)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GDateTime) seconds = NULL;
 
-  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
+  if (unix_ms <= 0)
     return NULL;
-  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_local (json_node_get_int (node) / 1000);
-
-  return seconds ? g_date_time_add (seconds, json_node_get_int (node) % 1000 * 1000) : NULL;
+  seconds = g_date_time_new_from_unix_local (unix_ms / 1000);
+  return seconds ? g_date_time_add (seconds, unix_ms % 1000 * 1000) : NULL;
 }
 
 static DuetCallState
-state_from_wire (const char *state)
+state_from_wire (DuetWireCallState state)
 {
-  if (g_strcmp0 (state, "waiting") == 0)
-    return DUET_CALL_STATE_WAITING;
-  if (g_strcmp0 (state, "ringing") == 0)
-    return DUET_CALL_STATE_VERIFIED;
-  if (g_strcmp0 (state, "connected") == 0)
-    return DUET_CALL_STATE_CONNECTED;
-  return DUET_CALL_STATE_DISCONNECTED;
-}
-
-static gboolean
-read_common (DuetCallHistoryEntry  *self,
-             JsonObject            *object,
-             const char            *peer_user_member,
-             const char            *peer_service_member,
-             GError               **error)
-{
-  const char *call_id, *peer_user, *peer_service, *media, *reason, *source, *user_code;
-
-  if ((call_id = duet_json_get_string (object, "call_id", TRUE, error)) == NULL ||
-      (peer_user = duet_json_get_string (object, peer_user_member, TRUE, error)) == NULL ||
-      (peer_service = duet_json_get_string (object, peer_service_member, TRUE, error)) == NULL)
-    return FALSE;
-  media = duet_json_get_string (object, "media_type", FALSE, NULL);
-  reason = duet_json_get_string (object, "reason", FALSE, NULL);
-  source = duet_json_get_string (object, "source", FALSE, NULL);
-  user_code = duet_json_get_string (object, "user_code", FALSE, NULL);
-
-  self->call_id = g_strdup (call_id);
-  self->peer_user_id = g_strdup (peer_user);
-  self->peer_service_id = g_strdup (peer_service);
-  self->user_code = g_strdup (user_code);
-  self->invited_at = read_time (object, "invited_at");
-  if (media != NULL)
-    duet_media_type_from_string (media, &self->media_type);
-  if (reason != NULL)
-    duet_disconnect_reason_from_string (reason, &self->reason);
-  if (source != NULL)
-    duet_disconnect_source_from_string (source, &self->source);
-  return TRUE;
+  switch (state)
+    {
+    case DUET_WIRE_CALL_STATE_WAITING:
+      return DUET_CALL_STATE_WAITING;
+    case DUET_WIRE_CALL_STATE_RINGING:
+      return DUET_CALL_STATE_VERIFIED;
+    case DUET_WIRE_CALL_STATE_CONNECTED:
+      return DUET_CALL_STATE_CONNECTED;
+    case DUET_WIRE_CALL_STATE_ENDED:
+    default:
+      return DUET_CALL_STATE_DISCONNECTED;
+    }
 }
 
 /* One entry of a `history` reply (docs/protocol.md "History") */
 DuetCallHistoryEntry *
-duet_call_history_entry_new_from_history (JsonObject  *entry,
-                                          GError     **error)
+duet_call_history_entry_new_from_history (const DuetHistoryEntry *entry)
 {
-  g_autoptr(DuetCallHistoryEntry) self = g_object_new (DUET_TYPE_CALL_HISTORY_ENTRY, NULL);
-  gint64 duration_ms = 0;
-  gboolean missed = FALSE;
+  DuetCallHistoryEntry *self = g_object_new (DUET_TYPE_CALL_HISTORY_ENTRY, NULL);
 
-  if (!read_common (self, entry, "peer_user", "peer_service", error))
-    return NULL;
-  self->outgoing = g_strcmp0 (duet_json_get_string (entry, "direction", FALSE, NULL), "outgoing") == 0;
-  self->state = state_from_wire (duet_json_get_string (entry, "state", FALSE, NULL));
-  self->answered_at = read_time (entry, "answered_at");
-  self->ended_at = read_time (entry, "ended_at");
-  if (duet_json_get_int (entry, "duration_ms", &duration_ms, NULL))
-    self->duration = MAX (duration_ms, 0) * 1000;
-  if (duet_json_get_bool (entry, "missed", &missed, NULL))
-    self->missed = missed;
-  return g_steal_pointer (&self);
+  self->call_id = g_strdup (entry->call_id);
+  self->outgoing = entry->direction == DUET_CALL_DIRECTION_OUTGOING;
+  self->peer_user_id = g_strdup (entry->peer_user);
+  self->peer_service_id = g_strdup (entry->peer_service);
+  self->media_type = entry->media_type;
+  self->state = state_from_wire (entry->state);
+  self->invited_at = time_from_ms (entry->invited_at);
+  self->answered_at = time_from_ms (entry->answered_at);
+  self->ended_at = time_from_ms (entry->ended_at);
+  self->duration = MAX (entry->duration_ms, 0) * 1000;
+  if (entry->reason != 0)
+    self->reason = entry->reason;
+  self->source = entry->source;
+  self->missed = entry->missed;
+  self->user_code = g_strdup (entry->user_code);
+  return self;
 }
 
 /* A `missed_call` event: an incoming call that ended unanswered */
 DuetCallHistoryEntry *
-duet_call_history_entry_new_from_missed (JsonObject  *event,
-                                         GError     **error)
+duet_call_history_entry_new_from_missed (const DuetMissedCallEvent *event)
 {
-  g_autoptr(DuetCallHistoryEntry) self = g_object_new (DUET_TYPE_CALL_HISTORY_ENTRY, NULL);
+  DuetCallHistoryEntry *self = g_object_new (DUET_TYPE_CALL_HISTORY_ENTRY, NULL);
 
-  if (!read_common (self, event, "caller_user", "caller_service", error))
-    return NULL;
+  self->call_id = g_strdup (event->call_id);
+  self->peer_user_id = g_strdup (event->caller_user);
+  self->peer_service_id = g_strdup (event->caller_service);
+  self->media_type = event->media_type;
+  self->invited_at = time_from_ms (event->invited_at);
+  self->reason = event->reason;
   self->missed = TRUE;
-  return g_steal_pointer (&self);
+  return self;
 }
 
 /**

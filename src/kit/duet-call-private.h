@@ -5,6 +5,7 @@
 #pragma once
 
 #include "duet-call.h"
+#include "duet-call-event.h"
 #include "duet-media-session.h"
 #include "duet-protocol.h"
 #include "duet-signalling.h"
@@ -34,7 +35,6 @@ void      duet_call_set_state     (DuetCall              *self,
                                    DuetCallState          state);
 void      duet_call_queue_wait_connected (DuetCall       *self);
 void      duet_call_handle_event  (DuetCall              *self,
-                                   const char            *type,
-                                   JsonObject            *message);
+                                   const DuetCallEvent   *event);
 
 G_END_DECLS

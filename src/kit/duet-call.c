@@ -121,15 +121,25 @@ static void              stop_reconnecting (DuetCall *self);
 
 /* ---- sending ---- */
 
-static JsonObject *
-new_request (DuetCall   *self,
-             const char *type)
+/* Fire and forget: kept across reconnects until the server has it */
+static void
+send_request (DuetCall   *self,
+              JsonObject *message)
 {
-  JsonObject *message = json_object_new ();
+  duet_signalling_send (self->signalling, message);
+  json_object_unref (message);
+}
 
-  json_object_set_string_member (message, "type", type);
-  json_object_set_string_member (message, "call_id", self->call_id);
-  return message;
+static void
+send_end_call (DuetCall             *self,
+               DuetDisconnectReason  reason,
+               const char           *user_code)
+{
+  send_request (self, duet_end_call_request_build (NULL, &(DuetEndCallRequest) {
+    .call_id = self->call_id,
+    .reason = reason,
+    .user_code = (char *) user_code,
+  }));
 }
 
 static void
@@ -138,33 +148,29 @@ send_media_state (DuetCall   *self,
                   gboolean    video,
                   const char *reason)
 {
-  g_autoptr(JsonObject) server = new_request (self, "media_state");
-  g_autoptr(JsonObject) channel = json_object_new ();
+  DuetChannelMediaState state = {
+    .has_mic_muted = mic,
+    .mic_muted = duet_my_media_status_get_mic_muted (self->my_media_status),
+    .has_video_state = video,
+    .video_state = self->my_video_state,
+    .reason = (char *) reason,
+  };
+  g_autoptr(JsonObject) channel = NULL;
 
   if (self->state != DUET_CALL_STATE_CONNECTED)
     return;   /* the whole state goes out on connect */
 
-  json_object_set_string_member (channel, "type", "media_state");
-  if (mic)
-    {
-      json_object_set_boolean_member (server, "mic_muted", duet_my_media_status_get_mic_muted (self->my_media_status));
-      json_object_set_boolean_member (channel, "mic_muted", duet_my_media_status_get_mic_muted (self->my_media_status));
-    }
-  if (video)
-    {
-      json_object_set_string_member (server, "video_state", duet_video_state_to_string (self->my_video_state));
-      json_object_set_string_member (channel, "video_state", duet_video_state_to_string (self->my_video_state));
-    }
-  if (reason != NULL)
-    {
-      json_object_set_string_member (server, "reason", reason);
-      json_object_set_string_member (channel, "reason", reason);
-    }
-
+  channel = duet_channel_media_state_build (&state);
   duet_media_session_send_control (self->media, channel);
-  duet_signalling_send (self->signalling, server);
+  send_request (self, duet_media_state_request_build (NULL, &(DuetMediaStateRequest) {
+    .call_id = self->call_id,
+    .has_mic_muted = state.has_mic_muted,
+    .mic_muted = state.mic_muted,
+    .has_video_state = state.has_video_state,
+    .video_state = state.video_state,
+    .reason = state.reason,
+  }));
 }
-
 /* A callee in responder preparation sends nothing until it finishes */
 static void
 apply_sending (DuetCall         *self,
@@ -200,15 +206,26 @@ session_number (DuetCall         *self,
 }
 
 static void
+send_signal (DuetCall          *self,
+             DuetMediaSession  *media,
+             DuetSignalPayload  payload)
+{
+  payload.has_session = TRUE;
+  payload.session = session_number (self, media);
+  send_request (self, duet_signal_request_build (NULL, &(DuetSignalRequest) {
+    .call_id = self->call_id,
+    .payload = payload,
+  }));
+}
+
+static void
 on_local_description (DuetMediaSession *media,
                       const char       *type,
                       const char       *sdp,
                       DuetCall         *self)
 {
-  g_autoptr(JsonObject) message = new_request (self, "signal");
-  JsonObject *payload = json_object_new ();
-
   g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
+  DuetSignalType signal_type = DUET_SIGNAL_TYPE_OFFER;
 
   g_debug ("Local %s:\n%s", type, sdp);
   /* Browsers want sdpMid with each candidate; webrtcbin gives only the index */
@@ -216,32 +233,22 @@ on_local_description (DuetMediaSession *media,
   for (guint i = 0; lines[i] != NULL; i++)
     if (g_str_has_prefix (lines[i], "a=mid:"))
       g_ptr_array_add (self->local_mids, g_strstrip (g_strdup (lines[i] + strlen ("a=mid:"))));
-  json_object_set_string_member (payload, "type", type);
-  json_object_set_string_member (payload, "sdp", sdp);
-  json_object_set_int_member (payload, "session", session_number (self, media));
-  json_object_set_object_member (message, "payload", payload);
-  duet_signalling_send (self->signalling, message);
+  duet_signal_type_from_string (type, &signal_type);
+  send_signal (self, media, (DuetSignalPayload) { .type = signal_type, .sdp = (char *) sdp });
 }
-
 static void
 on_local_candidate (DuetMediaSession *media,
                     guint             mline_index,
                     const char       *candidate,
                     DuetCall         *self)
 {
-  g_autoptr(JsonObject) message = new_request (self, "signal");
-  JsonObject *payload = json_object_new ();
-
-  json_object_set_string_member (payload, "type", "candidate");
-  json_object_set_string_member (payload, "candidate", candidate);
-  json_object_set_int_member (payload, "sdpMLineIndex", mline_index);
-  if (mline_index < self->local_mids->len)
-    json_object_set_string_member (payload, "sdpMid", g_ptr_array_index (self->local_mids, mline_index));
-  json_object_set_int_member (payload, "session", session_number (self, media));
-  json_object_set_object_member (message, "payload", payload);
-  duet_signalling_send (self->signalling, message);
+  send_signal (self, media, (DuetSignalPayload) {
+    .type = DUET_SIGNAL_TYPE_CANDIDATE,
+    .candidate = (char *) candidate,
+    .sdp_mline_index = mline_index,
+    .sdp_mid = mline_index < self->local_mids->len ? g_ptr_array_index (self->local_mids, mline_index) : NULL,
+  });
 }
-
 /* ---- state ---- */
 
 void
@@ -344,22 +351,20 @@ set_peer_video_state (DuetCall       *self,
     g_signal_emit (self, signals[PEER_VIDEO_RESUMED], 0);
 }
 
+/* From the server's peer_media_state or the data channel's media_state */
 static void
-apply_peer_media_state (DuetCall   *self,
-                        JsonObject *message)
+apply_peer_media_state (DuetCall       *self,
+                        gboolean        has_mic_muted,
+                        gboolean        mic_muted,
+                        gboolean        has_video_state,
+                        DuetVideoState  video_state,
+                        const char     *reason)
 {
-  gboolean muted;
-  const char *video = duet_json_get_string (message, "video_state", FALSE, NULL);
-  const char *reason = duet_json_get_string (message, "reason", FALSE, NULL);
-  DuetVideoState state;
-
-  if (json_object_has_member (message, "mic_muted") &&
-      duet_json_get_bool (message, "mic_muted", &muted, NULL))
-    set_peer_mic_muted (self, muted);
-  if (video != NULL && duet_video_state_from_string (video, &state))
-    set_peer_video_state (self, state, reason);
+  if (has_mic_muted)
+    set_peer_mic_muted (self, mic_muted);
+  if (has_video_state)
+    set_peer_video_state (self, video_state, reason);
 }
-
 static void
 apply_my_video_state (DuetCall       *self,
                       DuetVideoState  state,
@@ -385,108 +390,66 @@ apply_my_video_state (DuetCall       *self,
  * (a peer's offer of a newer one) a fresh answering session; NULL for a
  * stale one. Signals without a number are for the first session. */
 static DuetMediaSession *
-session_for_signal (DuetCall   *self,
-                    JsonObject *payload,
-                    const char *type)
+session_for_signal (DuetCall                *self,
+                    const DuetSignalPayload *payload)
 {
-  gint64 number = 0;
+  guint number = (guint) payload->session;   /* 0–G_MAXINT32, 0 when absent */
 
-  if (!duet_json_get_int (payload, "session", &number, NULL) || number < 0 || number > G_MAXINT)
-    return NULL;
-  if ((guint) number == self->generation)
+  if (number == self->generation)
     return self->media;
-  if (self->pending != NULL && (guint) number == self->pending_generation)
+  if (self->pending != NULL && number == self->pending_generation)
     return self->pending;
-  if (g_str_equal (type, "offer") && (guint) number > self->last_generation && !self->is_caller)
-    return try_new_path (self, (guint) number);
+  if (payload->type == DUET_SIGNAL_TYPE_OFFER && number > self->last_generation && !self->is_caller)
+    return try_new_path (self, number);
   return NULL;
 }
-
 static void
-handle_signal (DuetCall   *self,
-               JsonObject *message)
+handle_signal (DuetCall              *self,
+               const DuetSignalEvent *event)
 {
-  JsonObject *payload = json_object_get_object_member (message, "payload");
+  const DuetSignalPayload *payload = &event->payload;
+  const char *type = duet_signal_type_to_string (payload->type);
   DuetMediaSession *media;
-  const char *type;
   g_autoptr(GError) error = NULL;
 
-  if (payload == NULL || (type = duet_json_get_string (payload, "type", FALSE, NULL)) == NULL)
-    return;
-  if ((media = session_for_signal (self, payload, type)) == NULL)
+  if ((media = session_for_signal (self, payload)) == NULL)
     {
       g_debug ("Ignoring a %s for an old media session", type);
       return;
     }
 
-  if (g_str_equal (type, "offer") || g_str_equal (type, "answer"))
-    {
-      const char *sdp = duet_json_get_string (payload, "sdp", FALSE, NULL);
-
-      if (sdp == NULL || !duet_media_session_set_remote_description (media, type, sdp, &error))
-        g_warning ("Ignoring the peer's %s: %s", type, error ? error->message : "no SDP");
-    }
-  else if (g_str_equal (type, "candidate"))
-    {
-      const char *candidate = duet_json_get_string (payload, "candidate", FALSE, NULL);
-      gint64 mline = -1;
-
-      if (duet_json_get_int (payload, "sdpMLineIndex", &mline, NULL) && mline >= 0 && mline < 64)
-        duet_media_session_add_remote_candidate (media, (guint) mline, candidate);
-    }
+  if (payload->type == DUET_SIGNAL_TYPE_CANDIDATE)
+    duet_media_session_add_remote_candidate (media, (guint) payload->sdp_mline_index, payload->candidate);
+  else if (!duet_media_session_set_remote_description (media, type, payload->sdp, &error))
+    g_warning ("Ignoring the peer's %s: %s", type, error->message);
 }
-
 static void
-handle_connected (DuetCall   *self,
-                  JsonObject *message)
+handle_connected (DuetCall                 *self,
+                  const DuetConnectedEvent *event)
 {
-  gboolean in_preparation = FALSE, should_finish = FALSE;
-
   if (self->state == DUET_CALL_STATE_CONNECTED || self->state == DUET_CALL_STATE_DISCONNECTED)
     return;
 
-  duet_json_get_bool (message, "is_in_responder_preparation", &in_preparation, NULL);
-  duet_json_get_bool (message, "should_finish_preparation", &should_finish, NULL);
-  self->in_preparation = !in_preparation;   /* so that the setter applies it */
-  set_in_preparation (self, in_preparation);
+  self->in_preparation = !event->is_in_responder_preparation;   /* so that the setter applies it */
+  set_in_preparation (self, event->is_in_responder_preparation);
   duet_media_session_open (self->media);
   duet_call_set_state (self, DUET_CALL_STATE_CONNECTED);
   send_media_state (self, TRUE, TRUE, NULL);
-  g_signal_emit (self, signals[CONNECTED], 0, in_preparation, should_finish && !self->is_caller);
+  g_signal_emit (self, signals[CONNECTED], 0, event->is_in_responder_preparation,
+                 event->should_finish_preparation && !self->is_caller);
 }
-
 static void
-handle_short_data (DuetCall   *self,
-                   JsonObject *message)
+handle_short_data (DuetCall                 *self,
+                   const DuetShortDataEvent *event)
 {
-  const char *type = duet_json_get_string (message, "data_type", FALSE, NULL);
-  const char *data = duet_json_get_string (message, "data", FALSE, NULL);
-  g_autoptr(GBytes) bytes = NULL;
-  guchar *decoded;
-  gsize length = 0;
-
-  if (type == NULL || data == NULL)
-    return;
-  decoded = g_base64_decode (data, &length);
-  bytes = g_bytes_new_take (decoded, length);
-  g_signal_emit (self, signals[SHORT_DATA_RECEIVED], 0, type, bytes);
+  g_signal_emit (self, signals[SHORT_DATA_RECEIVED], 0, event->data_type, event->data);
 }
-
 static void
-handle_disconnected (DuetCall   *self,
-                     JsonObject *message)
+handle_disconnected (DuetCall                    *self,
+                     const DuetDisconnectedEvent *event)
 {
-  DuetDisconnectReason reason = DUET_DISCONNECT_REASON_INTERNAL_ERROR;
-  DuetDisconnectSource source = DUET_DISCONNECT_SOURCE_UNDEFINED;
-  gboolean by_remote = TRUE;
-  const char *user_code = duet_json_get_string (message, "user_code", FALSE, NULL);
-
-  duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
-  duet_disconnect_source_from_string (duet_json_get_string (message, "source", FALSE, NULL), &source);
-  duet_json_get_bool (message, "by_remote", &by_remote, NULL);
-  finish (self, reason, source, by_remote, user_code);
+  finish (self, event->reason, event->source, event->by_remote, event->user_code);
 }
-
 static void
 flush_wait_connected (DuetCall *self)
 {
@@ -519,9 +482,8 @@ duet_call_queue_wait_connected (DuetCall *self)
 }
 
 void
-duet_call_handle_event (DuetCall   *self,
-                        const char *type,
-                        JsonObject *message)
+duet_call_handle_event (DuetCall            *self,
+                        const DuetCallEvent *event)
 {
   g_return_if_fail (DUET_IS_CALL (self));
 
@@ -530,52 +492,62 @@ duet_call_handle_event (DuetCall   *self,
   if (self->state == DUET_CALL_STATE_DISCONNECTED)
     return;
 
-  if (g_str_equal (type, "verified") && self->is_caller)
+  switch (event->type)
     {
-      gboolean peer_uses_preparation = FALSE;
-
-      duet_json_get_bool (message, "peer_use_responder_preparation", &peer_uses_preparation, NULL);
+    case DUET_SERVER_MESSAGE_VERIFIED:
+      if (!self->is_caller)
+        break;
       duet_call_set_state (self, DUET_CALL_STATE_VERIFIED);
-      g_signal_emit (self, signals[VERIFIED], 0, peer_uses_preparation);
+      g_signal_emit (self, signals[VERIFIED], 0, event->verified.peer_use_responder_preparation);
       /* Prepare while it rings: ICE and DTLS finish before accept */
       duet_media_session_create_offer (self->media);
-    }
-  else if (g_str_equal (type, "signal"))
-    handle_signal (self, message);
-  else if (g_str_equal (type, "connected"))
-    handle_connected (self, message);
-  else if (g_str_equal (type, "preparation_finished"))
-    set_in_preparation (self, FALSE);
-  else if (g_str_equal (type, "short_data"))
-    handle_short_data (self, message);
-  else if (g_str_equal (type, "disconnected"))
-    handle_disconnected (self, message);
-  else if (g_str_equal (type, "peer_media_state"))
-    {
+      break;
+    case DUET_SERVER_MESSAGE_SIGNAL:
+      handle_signal (self, &event->signal);
+      break;
+    case DUET_SERVER_MESSAGE_CONNECTED:
+      handle_connected (self, &event->connected);
+      break;
+    case DUET_SERVER_MESSAGE_PREPARATION_FINISHED:
+      set_in_preparation (self, FALSE);
+      break;
+    case DUET_SERVER_MESSAGE_SHORT_DATA:
+      handle_short_data (self, &event->short_data);
+      break;
+    case DUET_SERVER_MESSAGE_DISCONNECTED:
+      handle_disconnected (self, &event->disconnected);
+      break;
+    case DUET_SERVER_MESSAGE_PEER_MEDIA_STATE:
+      /* the data channel's copy is fresher while it is open */
       if (!duet_media_session_get_channel_open (self->media))
-        apply_peer_media_state (self, message);
+        apply_peer_media_state (self, event->peer_media_state.has_mic_muted, event->peer_media_state.mic_muted,
+                                event->peer_media_state.has_video_state, event->peer_media_state.video_state,
+                                event->peer_media_state.reason);
+      break;
+    default:
+      break;
     }
 }
-
+/* What the peer's kit sends over the data channel */
 static void
 on_control_message (DuetMediaSession *media,
                     JsonObject       *message,
                     DuetCall         *self)
 {
-  const char *type = json_object_get_string_member_with_default (message, "type", "");
+  const char *type = duet_message_read_type (message, NULL);
+  g_auto(DuetChannelMediaState) state = { 0 };
+  g_auto(DuetChannelEnd) end = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  if (g_str_equal (type, "media_state"))
-    apply_peer_media_state (self, message);
-  else if (g_str_equal (type, "end"))
-    {
-      DuetDisconnectReason reason = DUET_DISCONNECT_REASON_NORMAL;
-
-      duet_disconnect_reason_from_string (duet_json_get_string (message, "reason", FALSE, NULL), &reason);
-      finish (self, reason, peer_source (self), TRUE,
-              duet_json_get_string (message, "user_code", FALSE, NULL));
-    }
+  if (g_strcmp0 (type, "media_state") == 0 && duet_channel_media_state_parse (message, &state, &error))
+    apply_peer_media_state (self, state.has_mic_muted, state.mic_muted, state.has_video_state,
+                            state.video_state, state.reason);
+  else if (g_strcmp0 (type, "end") == 0 && duet_channel_end_parse (message, &end, &error))
+    finish (self, end.reason, peer_source (self), TRUE, end.user_code);
+  else
+    g_debug ("Ignoring a %s from the peer's data channel: %s", type ? type : "message",
+             error ? error->message : "unknown type");
 }
-
 /* ---- the media path: lost, tried anew, found ---- */
 
 static void
@@ -590,16 +562,13 @@ static gboolean
 grace_expired (gpointer user_data)
 {
   DuetCall *self = user_data;
-  g_autoptr(JsonObject) message = new_request (self, "end_call");
 
   self->grace_source = 0;
   g_debug ("No media path for %u s; ending the call", self->network_grace_s);
-  json_object_set_string_member (message, "reason", "NETWORK_UNSTABLE");
-  duet_signalling_send (self->signalling, message);
+  send_end_call (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, NULL);
   finish (self, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, DUET_DISCONNECT_SOURCE_CLOUD_SERVER, TRUE, NULL);
   return G_SOURCE_REMOVE;
 }
-
 static gboolean
 retry_cb (gpointer user_data)
 {
@@ -725,8 +694,6 @@ on_media_error (DuetMediaSession *media,
                 const char       *message,
                 DuetCall         *self)
 {
-  g_autoptr(JsonObject) request = NULL;
-
   if (media == self->pending)
     {
       g_warning ("A new media path failed: %s", message);
@@ -735,9 +702,7 @@ on_media_error (DuetMediaSession *media,
     }
   if (self->state == DUET_CALL_STATE_DISCONNECTED || self->call_id == NULL)
     return;
-  request = new_request (self, "end_call");
-  json_object_set_string_member (request, "reason", "INTERNAL_KIT_ERROR");
-  duet_signalling_send (self->signalling, request);
+  send_end_call (self, DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, NULL);
   finish (self, DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, my_source (self), FALSE, NULL);
 }
 
@@ -849,8 +814,6 @@ duet_call_accept_call (DuetCall               *self,
                        DuetInitialVideoState   initial_my_video_state,
                        GError                **error)
 {
-  g_autoptr(JsonObject) message = NULL;
-
   g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
 
   if (self->is_caller || self->state != DUET_CALL_STATE_VERIFIED)
@@ -864,10 +827,10 @@ duet_call_accept_call (DuetCall               *self,
     apply_my_video_state (self, initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE
                                 ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED, NULL);
 
-  message = new_request (self, "accept_call");
-  if (use_responder_preparation)
-    json_object_set_boolean_member (message, "use_responder_preparation", TRUE);
-  duet_signalling_send (self->signalling, message);
+  send_request (self, duet_accept_call_request_build (NULL, &(DuetAcceptCallRequest) {
+    .call_id = self->call_id,
+    .use_responder_preparation = use_responder_preparation,
+  }));
   return TRUE;
 }
 
@@ -887,8 +850,6 @@ gboolean
 duet_call_finish_preparation (DuetCall  *self,
                               GError   **error)
 {
-  g_autoptr(JsonObject) message = NULL;
-
   g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
 
   if (self->is_caller || !self->in_preparation || self->state != DUET_CALL_STATE_CONNECTED)
@@ -898,8 +859,9 @@ duet_call_finish_preparation (DuetCall  *self,
       return FALSE;
     }
 
-  message = new_request (self, "finish_preparation");
-  duet_signalling_send (self->signalling, message);
+  send_request (self, duet_finish_preparation_request_build (NULL, &(DuetFinishPreparationRequest) {
+    .call_id = self->call_id,
+  }));
   set_in_preparation (self, FALSE);
   return TRUE;
 }
@@ -917,7 +879,7 @@ end_fallback_cb (gpointer user_data)
 }
 
 /* PlanetKit allows 128 bytes with the NUL */
-#define USER_CODE_MAX 127
+#define USER_CODE_MAX DUET_PROTOCOL_MAX_USER_CODE
 
 static gboolean
 check_user_code (const char  *user_code,
@@ -947,7 +909,6 @@ end_call (DuetCall             *self,
           DuetDisconnectReason  reason,
           const char           *user_code)
 {
-  g_autoptr(JsonObject) message = NULL;
   DuetDisconnectReason local = reason;
 
   if (self->state == DUET_CALL_STATE_DISCONNECTED || self->ending)
@@ -961,24 +922,17 @@ end_call (DuetCall             *self,
       return;
     }
 
-  message = new_request (self, "end_call");
-  if (reason == DUET_DISCONNECT_REASON_USER_ERROR)
-    json_object_set_string_member (message, "reason", duet_disconnect_reason_to_string (reason));
-  if (user_code != NULL)
-    json_object_set_string_member (message, "user_code", user_code);
-  duet_signalling_send (self->signalling, message);
+  /* Without a reason the server picks it from the call's state */
+  send_end_call (self, reason == DUET_DISCONNECT_REASON_USER_ERROR ? reason : 0, user_code);
 
   if (self->state == DUET_CALL_STATE_CONNECTED)
     {
-      g_autoptr(JsonObject) bye = json_object_new ();
+      g_autoptr(JsonObject) bye = NULL;
 
       if (local != DUET_DISCONNECT_REASON_USER_ERROR)
         local = DUET_DISCONNECT_REASON_NORMAL;
       /* The peer learns at once, even with the server away */
-      json_object_set_string_member (bye, "type", "end");
-      json_object_set_string_member (bye, "reason", duet_disconnect_reason_to_string (local));
-      if (user_code != NULL)
-        json_object_set_string_member (bye, "user_code", user_code);
+      bye = duet_channel_end_build (&(DuetChannelEnd) { .reason = local, .user_code = (char *) user_code });
       duet_media_session_send_control (self->media, bye);
       finish (self, local, my_source (self), FALSE, user_code);
       return;
@@ -1057,8 +1011,8 @@ duet_call_end_call_with_error (DuetCall    *self,
 }
 
 /* PlanetKit's limits: type 100 bytes with the NUL, data 800 bytes */
-#define SHORT_DATA_TYPE_MAX 99
-#define SHORT_DATA_MAX 800
+#define SHORT_DATA_TYPE_MAX DUET_PROTOCOL_MAX_SHORT_DATA_TYPE
+#define SHORT_DATA_MAX DUET_PROTOCOL_MAX_SHORT_DATA
 
 static void
 short_data_sent (GObject      *source,
@@ -1066,16 +1020,24 @@ short_data_sent (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetErrorMessage) refusal = { 0 };
   GError *error = NULL;
 
-  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
-  if (reply == NULL)
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
     g_task_return_error (task, error);
-  else
+  else if (duet_empty_reply_parse (answer, NULL))
     g_task_return_boolean (task, TRUE);
+  else if (duet_error_message_parse (answer, &refusal, NULL))
+    g_task_return_new_error (task, DUET_KIT_ERROR,
+                             refusal.code == DUET_PROTOCOL_ERROR_BAD_STATE ? DUET_KIT_ERROR_BAD_STATE
+                                                                           : DUET_KIT_ERROR_SERVER,
+                             "The server refused the short data: %s", refusal.message);
+  else
+    g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                             "The server's answer to the short data cannot be read");
 }
-
 static gboolean
 check_short_data (DuetCall    *self,
                   const char  *type,
@@ -1130,7 +1092,6 @@ duet_call_send_short_data_async (DuetCall            *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonObject) message = NULL;
-  g_autofree char *encoded = NULL;
   GError *error = NULL;
 
   g_return_if_fail (DUET_IS_CALL (self));
@@ -1145,10 +1106,11 @@ duet_call_send_short_data_async (DuetCall            *self,
       return;
     }
 
-  encoded = g_base64_encode (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
-  message = new_request (self, "short_data");
-  json_object_set_string_member (message, "data_type", type);
-  json_object_set_string_member (message, "data", encoded);
+  message = duet_short_data_request_build (NULL, &(DuetShortDataRequest) {
+    .call_id = self->call_id,
+    .data_type = (char *) type,
+    .data = data,
+  });
   duet_signalling_request_async (self->signalling, message, cancellable, short_data_sent,
                                  g_steal_pointer (&task));
 }

@@ -10,6 +10,7 @@
  * Media settings (test-sources, camera-name, …) are manager properties
  * copied onto each call's DuetMediaSession.
  */
+#include "duet-call-event.h"
 #include "duet-call-history-entry-private.h"
 #include "duet-call-private.h"
 #include "duet-ice-uri.h"
@@ -86,11 +87,10 @@ static guint signals[N_SIGNALS];
 /* ---- event routing ---- */
 
 static void
-keep_early_event (DuetManager *self,
-                  const char  *call_id,
-                  const char  *type,
-                  JsonObject  *message)
+keep_early_event (DuetManager   *self,
+                  DuetCallEvent *event)
 {
+  const char *call_id = duet_call_event_get_call_id (event);
   GPtrArray *events;
 
   /* Bounded: events for calls nobody claims must not pile up */
@@ -103,10 +103,10 @@ keep_early_event (DuetManager *self,
   events = g_hash_table_lookup (self->early, call_id);
   if (events == NULL)
     {
-      events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      events = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_call_event_free);
       g_hash_table_insert (self->early, g_strdup (call_id), events);
     }
-  g_ptr_array_add (events, json_object_ref (message));
+  g_ptr_array_add (events, event);
   self->early_count++;
 }
 
@@ -124,11 +124,7 @@ register_call (DuetManager *self,
 
   if (g_hash_table_steal_extended (self->early, call_id, NULL, (gpointer *) &events))
     for (guint i = 0; i < events->len; i++)
-      {
-        JsonObject *message = g_ptr_array_index (events, i);
-
-        duet_call_handle_event (call, json_object_get_string_member (message, "type"), message);
-      }
+      duet_call_handle_event (call, g_ptr_array_index (events, i));
 }
 
 static void
@@ -149,49 +145,43 @@ static void
 handle_incoming_call (DuetManager *self,
                       JsonObject  *message)
 {
-  const char *text = duet_json_get_string (message, "cc_param", FALSE, NULL);
+  g_auto(DuetIncomingCallEvent) event = { 0 };
   g_autoptr(DuetCcParam) cc_param = NULL;
   g_autoptr(GError) error = NULL;
 
-  cc_param = duet_cc_param_new_from_string (text, &error);
-  if (cc_param == NULL)
+  if (!duet_incoming_call_event_parse (message, &event, &error) ||
+      (cc_param = duet_cc_param_new_from_string (event.cc_param, &error)) == NULL)
     {
-      g_warning ("Ignoring an incoming call with a bad cc_param: %s", error->message);
+      g_warning ("Ignoring an incoming call the kit cannot read: %s", error->message);
       return;
     }
   g_signal_emit (self, signals[INCOMING_CALL], 0, cc_param);
 }
 
-/* The server's list (RTCIceServer shape: urls, username, credential) in
- * webrtcbin's URI form; entries it cannot use are left out, with a word */
+/* The server's list (RTCIceServer shape) in webrtcbin's URI form; entries
+ * it cannot use are left out, with a word */
 static GStrv
-ice_servers_from_json (JsonArray *list)
+ice_servers_to_webrtcbin (GPtrArray *list)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+  for (guint i = 0; list != NULL && i < list->len; i++)
     {
-      JsonNode *node = json_array_get_element (list, i);
-      JsonObject *server = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *username = server ? duet_json_get_string (server, "username", FALSE, NULL) : NULL;
-      const char *credential = server ? duet_json_get_string (server, "credential", FALSE, NULL) : NULL;
-      JsonNode *urls = server ? json_object_get_member (server, "urls") : NULL;
-      JsonArray *array = urls && JSON_NODE_HOLDS_ARRAY (urls) ? json_node_get_array (urls) : NULL;
+      DuetIceServer *server = g_ptr_array_index (list, i);
 
-      for (guint j = 0; array != NULL && j < json_array_get_length (array); j++)
+      for (guint j = 0; server->urls[j] != NULL; j++)
         {
-          const char *text = json_array_get_string_element (array, j);
+          const char *text = server->urls[j];
           g_autoptr(GError) error = NULL;
-          g_autoptr(DuetIceUri) uri = text ? duet_ice_uri_parse (text, &error) : NULL;
+          g_autoptr(DuetIceUri) uri = duet_ice_uri_parse (text, &error);
 
           if (uri == NULL)
-            g_warning ("The server's ICE server list has an unusable entry %s: %s",
-                       text ? text : "(not a string)", error ? error->message : "");
-          else if (duet_ice_uri_is_turn (uri) && (username == NULL || credential == NULL))
+            g_warning ("The server's ICE server list has an unusable entry %s: %s", text, error->message);
+          else if (duet_ice_uri_is_turn (uri) && (server->username == NULL || server->credential == NULL))
             g_warning ("The server's TURN server %s comes without credentials", text);
           else
             {
-              g_autofree char *webrtcbin = duet_ice_uri_to_webrtcbin (uri, username, credential);
+              g_autofree char *webrtcbin = duet_ice_uri_to_webrtcbin (uri, server->username, server->credential);
               g_strv_builder_add (builder, webrtcbin);
             }
         }
@@ -201,57 +191,96 @@ ice_servers_from_json (JsonArray *list)
 
 static void
 take_server_ice (DuetManager *self,
-                 JsonObject  *message)
+                 GPtrArray   *list)
 {
-  JsonNode *node = json_object_get_member (message, "ice_servers");
-
   g_strfreev (self->server_ice);
-  self->server_ice = node && JSON_NODE_HOLDS_ARRAY (node) ? ice_servers_from_json (json_node_get_array (node))
-                                                          : NULL;
+  self->server_ice = list != NULL ? ice_servers_to_webrtcbin (list) : NULL;
+}
+
+/* Fresh TURN credentials, for the next media session */
+static void
+handle_ice_servers (DuetManager *self,
+                    JsonObject  *message)
+{
+  g_auto(DuetIceServersEvent) event = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_ice_servers_event_parse (message, &event, &error))
+    {
+      g_warning ("Ignoring an ice_servers the kit cannot read: %s", error->message);
+      return;
+    }
+  take_server_ice (self, event.ice_servers);
 }
 
 static void
-emit_missed_call (DuetManager *self,
-                  JsonObject  *message)
+handle_missed_call (DuetManager *self,
+                    JsonObject  *message)
 {
+  g_auto(DuetMissedCallEvent) event = { 0 };
+  g_autoptr(DuetCallHistoryEntry) entry = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(DuetCallHistoryEntry) entry = duet_call_history_entry_new_from_missed (message, &error);
 
-  if (entry == NULL)
+  if (!duet_missed_call_event_parse (message, &event, &error))
     {
       g_warning ("Ignoring a missed_call the kit cannot read: %s", error->message);
       return;
     }
+  entry = duet_call_history_entry_new_from_missed (&event);
   g_signal_emit (self, signals[MISSED_CALL], 0, entry);
 }
 
 static void
+route_call_event (DuetManager           *self,
+                  DuetServerMessageType  type,
+                  const char            *type_name,
+                  JsonObject            *message)
+{
+  g_autoptr(DuetCallEvent) event = NULL;
+  g_autoptr(GError) error = NULL;
+  DuetCall *call;
+
+  event = duet_call_event_parse (type, message, &error);
+  if (event == NULL)
+    {
+      if (error != NULL)
+        g_warning ("Ignoring a %s the kit cannot read: %s", type_name, error->message);
+      return;
+    }
+
+  call = g_hash_table_lookup (self->calls, duet_call_event_get_call_id (event));
+  if (call == NULL)
+    {
+      keep_early_event (self, g_steal_pointer (&event));
+      return;
+    }
+  /* The call may leave the table while it handles the event */
+  g_object_ref (call);
+  duet_call_handle_event (call, event);
+  g_object_unref (call);
+}
+
+static void
 on_event (DuetSignalling *signalling,
-          const char     *type,
+          const char     *type_name,
           JsonObject     *message,
           DuetManager    *self)
 {
-  const char *call_id = duet_json_get_string (message, "call_id", FALSE, NULL);
-  DuetCall *call;
+  DuetServerMessageType type = duet_server_message_type_from_string (type_name);
 
-  if (g_str_equal (type, "incoming_call"))
-    handle_incoming_call (self, message);
-  else if (g_str_equal (type, "ice_servers"))
-    take_server_ice (self, message);   /* fresh TURN credentials, for the next media session */
-  else if (g_str_equal (type, "missed_call"))
-    emit_missed_call (self, message);
-  else if (call_id != NULL)
+  switch (type)
     {
-      call = g_hash_table_lookup (self->calls, call_id);
-      if (call == NULL)
-        {
-          keep_early_event (self, call_id, type, message);
-          return;
-        }
-      /* The call may leave the table while it handles the event */
-      g_object_ref (call);
-      duet_call_handle_event (call, type, message);
-      g_object_unref (call);
+    case DUET_SERVER_MESSAGE_INCOMING_CALL:
+      handle_incoming_call (self, message);
+      break;
+    case DUET_SERVER_MESSAGE_ICE_SERVERS:
+      handle_ice_servers (self, message);
+      break;
+    case DUET_SERVER_MESSAGE_MISSED_CALL:
+      handle_missed_call (self, message);
+      break;
+    default:
+      route_call_event (self, type, type_name, message);
     }
 }
 
@@ -268,23 +297,23 @@ on_fatal (DuetSignalling *signalling,
  * disconnected event from the server */
 static void
 on_hello (DuetSignalling *signalling,
-          JsonObject     *hello,
+          JsonObject     *message,
           DuetManager    *self)
 {
-  JsonArray *calls = json_object_get_array_member (hello, "calls");
+  g_auto(DuetHelloEvent) hello = { 0 };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GError) error = NULL;
 
-  for (guint i = 0; calls != NULL && i < json_array_get_length (calls); i++)
+  if (!duet_hello_event_parse (message, &hello, &error))
     {
-      JsonObject *call = json_array_get_object_element (calls, i);
-      const char *id = call ? duet_json_get_string (call, "call_id", FALSE, NULL) : NULL;
-
-      if (id != NULL)
-        g_strv_builder_add (builder, id);
+      g_warning ("The server's hello is not what the kit reads: %s", error->message);
+      return;
     }
+  for (guint i = 0; i < hello.calls->len; i++)
+    g_strv_builder_add (builder, ((DuetHelloCall *) g_ptr_array_index (hello.calls, i))->call_id);
   g_strfreev (self->server_calls);
   self->server_calls = g_strv_builder_end (builder);
-  take_server_ice (self, hello);
+  take_server_ice (self, hello.ice_servers);
 }
 
 static void
@@ -546,19 +575,33 @@ return_failure (GTask               *task,
   g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM, "%s", message);
 }
 
+/* The server's error (or an answer the kit cannot read) as the task's
+ * start-fail reason and a DUET_KIT_ERROR_SERVER */
 static void
 return_server_error (GTask      *task,
-                     JsonObject *reply)
+                     JsonObject *answer,
+                     GError     *parse_error)
 {
+  g_auto(DuetErrorMessage) error = { 0 };
   DuetStartFailReason reason = DUET_START_FAIL_REASON_INVALID_PARAM;
-  const char *code = json_object_get_string_member_with_default (reply, "code", "");
 
-  if (!duet_start_fail_reason_from_string (duet_json_get_string (reply, "start_fail_reason", FALSE, NULL), &reason) &&
-      g_str_equal (code, "auth_failed"))
+  if (duet_server_message_type_from_string (duet_message_read_type (answer, NULL)) != DUET_SERVER_MESSAGE_ERROR ||
+      !duet_error_message_parse (answer, &error, NULL))
+    {
+      g_task_set_task_data (task, GINT_TO_POINTER (reason), NULL);
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                               "The server's answer cannot be read: %s",
+                               parse_error ? parse_error->message : "neither a reply nor an error");
+      return;
+    }
+
+  if (error.start_fail_reason != DUET_START_FAIL_REASON_NONE)
+    reason = error.start_fail_reason;
+  else if (error.code == DUET_PROTOCOL_ERROR_AUTH_FAILED)
     reason = DUET_START_FAIL_REASON_INVALID_AUTHENTICATION;
   g_task_set_task_data (task, GINT_TO_POINTER (reason), NULL);
-  g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER, "%s: %s", code,
-                           json_object_get_string_member_with_default (reply, "message", ""));
+  g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER, "%s: %s",
+                           duet_protocol_error_code_to_string (error.code), error.message);
 }
 
 static gboolean
@@ -598,12 +641,12 @@ make_call_replied (GObject      *source,
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
   DuetCall *call = g_object_get_data (G_OBJECT (task), "call");
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetMakeCallReply) reply = { 0 };
   g_autoptr(GError) error = NULL;
-  const char *call_id;
 
-  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
-  if (reply == NULL)
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
     {
       if (self->active == call)
         self->active = NULL;
@@ -611,12 +654,11 @@ make_call_replied (GObject      *source,
       return;
     }
 
-  call_id = duet_json_get_string (reply, "call_id", FALSE, NULL);
-  if (!g_str_equal (json_object_get_string_member_with_default (reply, "type", ""), "reply") || call_id == NULL)
+  if (!duet_make_call_reply_parse (answer, &reply, &error))
     {
       if (self->active == call)
         self->active = NULL;
-      return_server_error (task, reply);
+      return_server_error (task, answer, error);
       return;
     }
 
@@ -625,7 +667,7 @@ make_call_replied (GObject      *source,
   g_task_return_pointer (task, g_object_ref (call), g_object_unref);
   /* After the return, so the caller can connect handlers first */
   duet_call_queue_wait_connected (call);
-  register_call (self, call, call_id);
+  register_call (self, call, reply.call_id);
 }
 
 static DuetStartFailReason
@@ -640,7 +682,7 @@ check_make_call (DuetManager        *self,
     return (*message = "Invalid peer id", DUET_START_FAIL_REASON_INVALID_PEER_ID);
   if (g_str_equal (duet_make_call_param_get_peer_user_id (param), duet_make_call_param_get_my_user_id (param)) &&
       g_str_equal (peer_service, duet_make_call_param_get_my_service_id (param)))
-    return (*message = "Cannot call oneself", DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF);
+    return (*message = "Cannot call oneself", DUET_START_FAIL_REASON_ID_CONFLICT);
   if (self->active != NULL)
     return (*message = "A call is already in progress", DUET_START_FAIL_REASON_ALREADY_EXIST);
   if (!ensure_signalling (self, duet_make_call_param_get_server_url (param),
@@ -706,12 +748,11 @@ duet_manager_make_call_async (DuetManager         *self,
   self->active = call;
   g_object_set_data_full (G_OBJECT (task), "call", g_object_ref (call), g_object_unref);
 
-  request = json_object_new ();
-  json_object_set_string_member (request, "type", "make_call");
-  json_object_set_string_member (request, "peer_user", duet_make_call_param_get_peer_user_id (param));
-  json_object_set_string_member (request, "peer_service", duet_make_call_param_get_peer_service_id (param));
-  json_object_set_string_member (request, "media_type",
-                                 duet_media_type_to_string (duet_make_call_param_get_media_type (param)));
+  request = duet_make_call_request_build (NULL, &(DuetMakeCallRequest) {
+    .peer_user = (char *) duet_make_call_param_get_peer_user_id (param),
+    .peer_service = (char *) duet_make_call_param_get_peer_service_id (param),
+    .media_type = duet_make_call_param_get_media_type (param),
+  });
   duet_signalling_request_async (self->signalling, request, cancellable, make_call_replied,
                                  g_steal_pointer (&task));
 }
@@ -750,41 +791,36 @@ verify_call_replied (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetVerifyCallReply) reply = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(DuetMediaSession) media = NULL;
   g_autoptr(DuetCall) call = NULL;
-  DuetMediaType media_type = DUET_MEDIA_TYPE_AUDIOVIDEO;
-  const char *call_id;
 
-  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
-  if (reply == NULL)
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
     {
       return_failure (task, DUET_START_FAIL_REASON_SERVER_UNREACHABLE, error->message);
       return;
     }
 
-  call_id = duet_json_get_string (reply, "call_id", FALSE, NULL);
-  if (!g_str_equal (json_object_get_string_member_with_default (reply, "type", ""), "reply") || call_id == NULL)
+  if (!duet_verify_call_reply_parse (answer, &reply, &error))
     {
-      return_server_error (task, reply);
+      return_server_error (task, answer, error);
       return;
     }
 
-  duet_media_type_from_string (duet_json_get_string (reply, "media_type", FALSE, NULL), &media_type);
   media = new_media (self, FALSE);
-  call = duet_call_new (self->signalling, media, FALSE,
-                        duet_json_get_string (reply, "caller_user", FALSE, NULL),
-                        duet_json_get_string (reply, "caller_service", FALSE, NULL),
-                        media_type, DUET_INITIAL_VIDEO_STATE_RESUME);
+  call = duet_call_new (self->signalling, media, FALSE, reply.caller_user, reply.caller_service,
+                        reply.media_type, DUET_INITIAL_VIDEO_STATE_RESUME);
   duet_call_set_reconnect (call, renew_media, self, self->network_grace);
   if (!duet_media_session_start (media, &error))
     {
-      g_autoptr(JsonObject) decline = json_object_new ();
+      g_autoptr(JsonObject) decline = duet_end_call_request_build (NULL, &(DuetEndCallRequest) {
+        .call_id = reply.call_id,
+        .reason = DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR,
+      });
 
-      json_object_set_string_member (decline, "type", "end_call");
-      json_object_set_string_member (decline, "call_id", call_id);
-      json_object_set_string_member (decline, "reason", "INTERNAL_KIT_ERROR");
       duet_signalling_send (self->signalling, decline);
       return_failure (task, DUET_START_FAIL_REASON_NOT_INITIALIZED, error->message);
       return;
@@ -793,7 +829,7 @@ verify_call_replied (GObject      *source,
   self->active = call;
   duet_call_set_state (call, DUET_CALL_STATE_VERIFIED);
   g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
-  register_call (self, call, call_id);
+  register_call (self, call, reply.call_id);
   g_task_return_pointer (task, g_steal_pointer (&call), g_object_unref);
 }
 
@@ -845,9 +881,9 @@ duet_manager_verify_call_async (DuetManager         *self,
       return;
     }
 
-  request = json_object_new ();
-  json_object_set_string_member (request, "type", "verify_call");
-  json_object_set_string_member (request, "cc_param", duet_cc_param_get_text (cc_param));
+  request = duet_verify_call_request_build (NULL, &(DuetVerifyCallRequest) {
+    .cc_param = (char *) duet_cc_param_get_text (cc_param),
+  });
   duet_signalling_request_async (self->signalling, request, cancellable, verify_call_replied,
                                  g_steal_pointer (&task));
 }
@@ -1182,44 +1218,31 @@ history_replied (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetHistoryReply) reply = { 0 };
   g_autoptr(GListStore) store = NULL;
   GError *error = NULL;
-  JsonNode *calls;
-  JsonArray *array;
 
-  reply = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
-  if (reply == NULL)
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-
-  calls = json_object_get_member (reply, "calls");
-  if (calls == NULL || !JSON_NODE_HOLDS_ARRAY (calls))
+  if (!duet_history_reply_parse (answer, &reply, &error))
     {
       g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
-                               "The server's history reply has no list of calls");
+                               "The server's history cannot be read: %s", error->message);
+      g_clear_error (&error);
       return;
     }
 
   store = g_list_store_new (DUET_TYPE_CALL_HISTORY_ENTRY);
-  array = json_node_get_array (calls);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  for (guint i = 0; i < reply.calls->len; i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
-      g_autoptr(DuetCallHistoryEntry) entry = NULL;
+      g_autoptr(DuetCallHistoryEntry) entry =
+        duet_call_history_entry_new_from_history (g_ptr_array_index (reply.calls, i));
 
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        entry = duet_call_history_entry_new_from_history (json_node_get_object (node), &error);
-      if (entry == NULL)
-        {
-          g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
-                                   "The server's history has an entry the kit cannot read: %s",
-                                   error ? error->message : "not an object");
-          g_clear_error (&error);
-          return;
-        }
       g_list_store_append (store, entry);
     }
   g_task_return_pointer (task, g_steal_pointer (&store), g_object_unref);
@@ -1259,9 +1282,7 @@ duet_manager_fetch_history_async (DuetManager         *self,
       return;
     }
 
-  request = json_object_new ();
-  json_object_set_string_member (request, "type", "history");
-  json_object_set_int_member (request, "limit", limit);
+  request = duet_history_request_build (NULL, &(DuetHistoryRequest) { .limit = limit });
   duet_signalling_request_async (self->signalling, request, cancellable, history_replied,
                                  g_steal_pointer (&task));
 }

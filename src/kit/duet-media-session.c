@@ -27,6 +27,7 @@
 #include "duet-bench-stamp.h"
 #include "duet-kit-error.h"
 #include "duet-media-session.h"
+#include "duet-messages.h"
 #include "duet-protocol.h"
 
 #define VP8_CPU_USED 12
@@ -893,7 +894,6 @@ on_channel_message (GstWebRTCDataChannel *channel,
 {
   DuetMediaSession *self = user_data;
   g_autoptr(JsonObject) message = NULL;
-  const char *type;
 
   peer_heard_from (self);
   if (text == NULL)
@@ -901,8 +901,8 @@ on_channel_message (GstWebRTCDataChannel *channel,
   message = duet_protocol_parse_message (text, strlen (text), NULL);
   if (message == NULL)
     return;
-  type = json_object_get_string_member_with_default (message, "type", "");
-  if (!g_str_equal (type, "hb"))
+  /* The heartbeat has done its work by arriving; DuetCall reads the rest */
+  if (!duet_channel_heartbeat_parse (message, NULL))
     defer (self, CONTROL_MESSAGE, NULL, NULL, 0, message);
 }
 
@@ -975,9 +975,8 @@ static gboolean
 heartbeat_cb (gpointer user_data)
 {
   DuetMediaSession *self = user_data;
-  g_autoptr(JsonObject) hb = json_object_new ();
+  g_autoptr(JsonObject) hb = duet_channel_heartbeat_build ();
 
-  json_object_set_string_member (hb, "type", "hb");
   duet_media_session_send_control (self, hb);
   return G_SOURCE_CONTINUE;
 }

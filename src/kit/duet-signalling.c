@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "duet-kit-error.h"
+#include "duet-messages.h"
 #include "duet-protocol.h"
 #include "duet-signalling.h"
 
@@ -170,7 +171,8 @@ send_now (DuetSignalling *self,
           JsonObject     *message)
 {
   g_autofree char *text = duet_protocol_serialize (message);
-  Pending *p = g_hash_table_lookup (self->pending, json_object_get_string_member (message, "id"));
+  const char *id = duet_message_read_id (message, NULL);
+  Pending *p = id ? g_hash_table_lookup (self->pending, id) : NULL;
 
   if (p != NULL)
     p->sent = TRUE;
@@ -193,15 +195,17 @@ static void
 handle_reply (DuetSignalling *self,
               JsonObject     *message)
 {
-  const char *id = duet_json_get_string (message, "id", FALSE, NULL);
+  const char *id = duet_message_read_id (message, NULL);
   Pending *p;
   g_autoptr(GTask) task = NULL;
 
   if (id == NULL || (p = g_hash_table_lookup (self->pending, id)) == NULL)
     {
+      g_auto(DuetErrorMessage) error = { 0 };
+
       /* Errors to fire-and-forget messages only matter for debugging */
-      if (g_strcmp0 (json_object_get_string_member_with_default (message, "type", ""), "error") == 0)
-        g_debug ("Server error: %s", json_object_get_string_member_with_default (message, "message", "?"));
+      if (duet_error_message_parse (message, &error, NULL))
+        g_debug ("Server error: %s", error.message);
       return;
     }
 
@@ -214,31 +218,30 @@ static void
 handle_message (DuetSignalling *self,
                 JsonObject     *message)
 {
-  const char *type = duet_json_get_string (message, "type", FALSE, NULL);
+  const char *type = duet_message_read_type (message, NULL);
 
-  if (type == NULL)
-    return;
-
-  if (g_str_equal (type, "reply") || g_str_equal (type, "error"))
+  switch (duet_server_message_type_from_string (type))
     {
+    case DUET_SERVER_MESSAGE_UNKNOWN:
+      g_debug ("Ignoring a message of an unknown type from the server");
+      return;
+    case DUET_SERVER_MESSAGE_REPLY:
+    case DUET_SERVER_MESSAGE_ERROR:
       handle_reply (self, message);
       return;
-    }
-
-  if (g_str_equal (type, "hello"))
-    {
+    case DUET_SERVER_MESSAGE_HELLO:
       self->backoff_ms = BACKOFF_MIN_MS;
       g_signal_emit (self, signals[HELLO], 0, message);
       set_ready (self, TRUE);
       flush_outbox (self);
       return;
-    }
-
-  if (g_str_equal (type, "session_replaced"))
-    {
+    case DUET_SERVER_MESSAGE_SESSION_REPLACED:
       /* Another client of this user took over; coming back would steal it */
       self->running = FALSE;
       g_signal_emit (self, signals[FATAL], 0, "session_replaced");
+      break;
+    default:
+      break;
     }
 
   g_signal_emit (self, signals[EVENT], 0, type, message);
@@ -287,10 +290,8 @@ on_ws_closed (SoupWebsocketConnection *ws,
 static void
 send_ping (DuetSignalling *self)
 {
-  g_autoptr(JsonObject) ping = json_object_new ();
+  g_autoptr(JsonObject) ping = duet_ping_request_build ("keepalive");
 
-  json_object_set_string_member (ping, "type", "ping");
-  json_object_set_string_member (ping, "id", "keepalive");
   send_now (self, ping);
 }
 
@@ -681,7 +682,7 @@ duet_signalling_request_async (DuetSignalling      *self,
   g_task_set_source_tag (task, duet_signalling_request_async);
 
   id = g_strdup_printf ("%u", ++self->next_id);
-  json_object_set_string_member (message, "id", id);
+  duet_message_set_id (message, id);
 
   if (!self->running)
     {
@@ -720,6 +721,6 @@ duet_signalling_send (DuetSignalling *self,
   g_return_if_fail (DUET_IS_SIGNALLING (self));
 
   id = g_strdup_printf ("%u", ++self->next_id);
-  json_object_set_string_member (message, "id", id);
+  duet_message_set_id (message, id);
   enqueue (self, message);
 }

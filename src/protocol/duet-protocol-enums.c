@@ -195,6 +195,10 @@ DEFINE_ENUM_STRINGS (DuetMediaType, media_type, DUET_TYPE_MEDIA_TYPE)
 DEFINE_ENUM_STRINGS (DuetVideoState, video_state, DUET_TYPE_VIDEO_STATE)
 DEFINE_ENUM_STRINGS (DuetVideoPauseReason, video_pause_reason, DUET_TYPE_VIDEO_PAUSE_REASON)
 DEFINE_ENUM_STRINGS (DuetMediaDisabledReason, media_disabled_reason, DUET_TYPE_MEDIA_DISABLED_REASON)
+DEFINE_ENUM_STRINGS (DuetWireCallState, wire_call_state, DUET_TYPE_WIRE_CALL_STATE)
+DEFINE_ENUM_STRINGS (DuetCallRole, call_role, DUET_TYPE_CALL_ROLE)
+DEFINE_ENUM_STRINGS (DuetCallDirection, call_direction, DUET_TYPE_CALL_DIRECTION)
+DEFINE_ENUM_STRINGS (DuetSignalType, signal_type, DUET_TYPE_SIGNAL_TYPE)
 
 /**
  * duet_media_type_has_video:

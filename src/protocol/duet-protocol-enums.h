@@ -48,7 +48,7 @@ G_BEGIN_DECLS
  * @DUET_DISCONNECT_REASON_PUSH_ERROR: the server could not deliver the
  *   call to the callee
  * @DUET_DISCONNECT_REASON_AUTH_ERROR: the server refused this user's
- *   credentials during the call
+ *   credentials during the call, or the account was revoked
  * @DUET_DISCONNECT_REASON_RELEASED_CALL: the call had already ended on the
  *   server, for example because the caller cancelled it
  * @DUET_DISCONNECT_REASON_SERVER_INTERNAL_ERROR: the server dropped the
@@ -66,8 +66,27 @@ G_BEGIN_DECLS
  * @DUET_DISCONNECT_REASON_DESKTOP_SCREEN_LOCKED: the screen was locked
  * @DUET_DISCONNECT_REASON_SERVICE_ACCESS_TOKEN_ERROR: the access token is
  *   invalid or expired
+ * @DUET_DISCONNECT_REASON_SERVICE_INVALID_ID: a user or service id has a
+ *   character that is not allowed
  * @DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE: the service is under
- *   maintenance
+ *   maintenance, as when the server shuts down
+ * @DUET_DISCONNECT_REASON_SERVICE_BUSY: the server is overloaded for now
+ * @DUET_DISCONNECT_REASON_SERVICE_INTERNAL_ERROR: an internal error of the
+ *   service's gateway
+ * @DUET_DISCONNECT_REASON_SERVICE_HTTP_ERROR: an HTTP request to the
+ *   server could not be made
+ * @DUET_DISCONNECT_REASON_SERVICE_HTTP_CONNECTION_TIME_OUT: an HTTP
+ *   connection to the server timed out
+ * @DUET_DISCONNECT_REASON_SERVICE_HTTP_INVALID_PEER_CERT: the server's TLS
+ *   certificate was refused
+ * @DUET_DISCONNECT_REASON_SERVICE_HTTP_CONNECT_FAIL: an HTTP connection to
+ *   the server failed
+ * @DUET_DISCONNECT_REASON_SERVICE_HTTP_INVALID_URL: the server's URL is
+ *   malformed, or its host cannot be resolved
+ * @DUET_DISCONNECT_REASON_SERVICE_INCOMPATIBLE_PLANETKIT_VER: the server no
+ *   longer accepts this version of the kit
+ * @DUET_DISCONNECT_REASON_SERVICE_TOO_MANY_REQUESTS: too many calls in a
+ *   short time
  *
  * Why a call ended, as #DuetCall::disconnected reports it; PlanetKit's
  * `PlanetKitDisconnectReason`, with the same numbers. Each value's nick
@@ -76,35 +95,45 @@ G_BEGIN_DECLS
  */
 typedef enum /*< prefix=DUET_DISCONNECT_REASON >*/
 {
-  DUET_DISCONNECT_REASON_NORMAL = 1001,                 /*< nick=NORMAL >*/
-  DUET_DISCONNECT_REASON_DECLINE = 1002,                /*< nick=DECLINE >*/
-  DUET_DISCONNECT_REASON_CELL_CALL = 1003,              /*< nick=CELL_CALL >*/
-  DUET_DISCONNECT_REASON_INTERNAL_ERROR = 1109,         /*< nick=INTERNAL_ERROR >*/
-  DUET_DISCONNECT_REASON_USER_ERROR = 1110,             /*< nick=USER_ERROR >*/
-  DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR = 1111,     /*< nick=INTERNAL_KIT_ERROR >*/
-  DUET_DISCONNECT_REASON_AUDIO_TX_NO_SRC = 1112,        /*< nick=AUDIO_TX_NO_SRC >*/
-  DUET_DISCONNECT_REASON_CANCEL = 1201,                 /*< nick=CANCEL >*/
-  DUET_DISCONNECT_REASON_BUSY = 1202,                   /*< nick=BUSY >*/
-  DUET_DISCONNECT_REASON_NOANSWER = 1203,               /*< nick=NOANSWER >*/
-  DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL = 1204,     /*< nick=ALREADY_GOT_A_CALL >*/
-  DUET_DISCONNECT_REASON_MULTIDEV_IN_USE = 1205,        /*< nick=MULTIDEV_IN_USE >*/
-  DUET_DISCONNECT_REASON_MULTIDEV_ANSWER = 1206,        /*< nick=MULTIDEV_ANSWER >*/
-  DUET_DISCONNECT_REASON_MULTIDEV_DECLINE = 1207,       /*< nick=MULTIDEV_DECLINE >*/
-  DUET_DISCONNECT_REASON_MAX_CALL_TIME_EXCEEDED = 1208, /*< nick=MAX_CALL_TIME_EXCEEDED >*/
-  DUET_DISCONNECT_REASON_NETWORK_UNSTABLE = 1301,       /*< nick=NETWORK_UNSTABLE >*/
-  DUET_DISCONNECT_REASON_PUSH_ERROR = 1302,             /*< nick=PUSH_ERROR >*/
-  DUET_DISCONNECT_REASON_AUTH_ERROR = 1303,             /*< nick=AUTH_ERROR >*/
-  DUET_DISCONNECT_REASON_RELEASED_CALL = 1304,          /*< nick=RELEASED_CALL >*/
-  DUET_DISCONNECT_REASON_SERVER_INTERNAL_ERROR = 1305,  /*< nick=SERVER_INTERNAL_ERROR >*/
-  DUET_DISCONNECT_REASON_UNAVAILABLE_NETWORK = 1308,    /*< nick=UNAVAILABLE_NETWORK >*/
-  DUET_DISCONNECT_REASON_APP_DESTROY = 1309,            /*< nick=APP_DESTROY >*/
-  DUET_DISCONNECT_REASON_SYSTEM_SLEEP = 1310,           /*< nick=SYSTEM_SLEEP >*/
-  DUET_DISCONNECT_REASON_SYSTEM_LOGOFF = 1311,          /*< nick=SYSTEM_LOGOFF >*/
-  DUET_DISCONNECT_REASON_MTU_EXCEEDED = 1312,           /*< nick=MTU_EXCEEDED >*/
-  DUET_DISCONNECT_REASON_APP_SERVER_DATA_ERROR = 1313,  /*< nick=APP_SERVER_DATA_ERROR >*/
-  DUET_DISCONNECT_REASON_DESKTOP_SCREEN_LOCKED = 1314,  /*< nick=DESKTOP_SCREEN_LOCKED >*/
-  DUET_DISCONNECT_REASON_SERVICE_ACCESS_TOKEN_ERROR = 1501, /*< nick=SERVICE_ACCESS_TOKEN_ERROR >*/
-  DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE = 1503,    /*< nick=SERVICE_MAINTENANCE >*/
+  DUET_DISCONNECT_REASON_NORMAL = 1001,                              /*< nick=NORMAL >*/                           /* ended cleanly */
+  DUET_DISCONNECT_REASON_DECLINE = 1002,                             /*< nick=DECLINE >*/                          /* the callee declined */
+  DUET_DISCONNECT_REASON_CELL_CALL = 1003,                           /*< nick=CELL_CALL >*/                        /* a cellular call took over */
+  DUET_DISCONNECT_REASON_INTERNAL_ERROR = 1109,                      /*< nick=INTERNAL_ERROR >*/                   /* an internal error in a kit or the server */
+  DUET_DISCONNECT_REASON_USER_ERROR = 1110,                          /*< nick=USER_ERROR >*/                       /* the app ended it with an error (endCallWithError; see user_code) */
+  DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR = 1111,                  /*< nick=INTERNAL_KIT_ERROR >*/               /* an error of the platform layer */
+  DUET_DISCONNECT_REASON_AUDIO_TX_NO_SRC = 1112,                     /*< nick=AUDIO_TX_NO_SRC >*/                  /* the microphone stopped producing audio */
+  DUET_DISCONNECT_REASON_CANCEL = 1201,                              /*< nick=CANCEL >*/                           /* the caller hung up before the answer */
+  DUET_DISCONNECT_REASON_BUSY = 1202,                                /*< nick=BUSY >*/                             /* the callee is in another call */
+  DUET_DISCONNECT_REASON_NOANSWER = 1203,                            /*< nick=NOANSWER >*/                         /* nobody answered before the ring timer ran out */
+  DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL = 1204,                  /*< nick=ALREADY_GOT_A_CALL >*/               /* the callee already has an unanswered call */
+  DUET_DISCONNECT_REASON_MULTIDEV_IN_USE = 1205,                     /*< nick=MULTIDEV_IN_USE >*/                  /* the user is in a call on another device */
+  DUET_DISCONNECT_REASON_MULTIDEV_ANSWER = 1206,                     /*< nick=MULTIDEV_ANSWER >*/                  /* the callee answered on another device */
+  DUET_DISCONNECT_REASON_MULTIDEV_DECLINE = 1207,                    /*< nick=MULTIDEV_DECLINE >*/                 /* the callee declined on another device */
+  DUET_DISCONNECT_REASON_MAX_CALL_TIME_EXCEEDED = 1208,              /*< nick=MAX_CALL_TIME_EXCEEDED >*/           /* the call reached its maximum length */
+  DUET_DISCONNECT_REASON_NETWORK_UNSTABLE = 1301,                    /*< nick=NETWORK_UNSTABLE >*/                 /* the network became too poor, or a party did not come back */
+  DUET_DISCONNECT_REASON_PUSH_ERROR = 1302,                          /*< nick=PUSH_ERROR >*/                       /* the push to the callee failed */
+  DUET_DISCONNECT_REASON_AUTH_ERROR = 1303,                          /*< nick=AUTH_ERROR >*/                       /* authentication failed, or the account was revoked */
+  DUET_DISCONNECT_REASON_RELEASED_CALL = 1304,                       /*< nick=RELEASED_CALL >*/                    /* the call had already been released */
+  DUET_DISCONNECT_REASON_SERVER_INTERNAL_ERROR = 1305,               /*< nick=SERVER_INTERNAL_ERROR >*/            /* the server failed */
+  DUET_DISCONNECT_REASON_UNAVAILABLE_NETWORK = 1308,                 /*< nick=UNAVAILABLE_NETWORK >*/              /* the device has no usable network */
+  DUET_DISCONNECT_REASON_APP_DESTROY = 1309,                         /*< nick=APP_DESTROY >*/                      /* the app was terminated */
+  DUET_DISCONNECT_REASON_SYSTEM_SLEEP = 1310,                        /*< nick=SYSTEM_SLEEP >*/                     /* the device went to sleep */
+  DUET_DISCONNECT_REASON_SYSTEM_LOGOFF = 1311,                       /*< nick=SYSTEM_LOGOFF >*/                    /* the OS user logged off */
+  DUET_DISCONNECT_REASON_MTU_EXCEEDED = 1312,                        /*< nick=MTU_EXCEEDED >*/                     /* the path MTU was exceeded */
+  DUET_DISCONNECT_REASON_APP_SERVER_DATA_ERROR = 1313,               /*< nick=APP_SERVER_DATA_ERROR >*/            /* app-server data could not be forwarded */
+  DUET_DISCONNECT_REASON_DESKTOP_SCREEN_LOCKED = 1314,               /*< nick=DESKTOP_SCREEN_LOCKED >*/            /* the desktop screen was locked */
+  DUET_DISCONNECT_REASON_SERVICE_ACCESS_TOKEN_ERROR = 1501,          /*< nick=SERVICE_ACCESS_TOKEN_ERROR >*/       /* the access token is invalid */
+  DUET_DISCONNECT_REASON_SERVICE_INVALID_ID = 1502,                  /*< nick=SERVICE_INVALID_ID >*/               /* a service or user id has a character that is not allowed */
+  DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE = 1503,                 /*< nick=SERVICE_MAINTENANCE >*/              /* the service is under maintenance (the server shut down) */
+  DUET_DISCONNECT_REASON_SERVICE_BUSY = 1504,                        /*< nick=SERVICE_BUSY >*/                     /* the gateway is overloaded for now */
+  DUET_DISCONNECT_REASON_SERVICE_INTERNAL_ERROR = 1505,              /*< nick=SERVICE_INTERNAL_ERROR >*/           /* an internal error of the gateway */
+  DUET_DISCONNECT_REASON_SERVICE_HTTP_ERROR = 1506,                  /*< nick=SERVICE_HTTP_ERROR >*/               /* the HTTP request could not be made */
+  DUET_DISCONNECT_REASON_SERVICE_HTTP_CONNECTION_TIME_OUT = 1507,    /*< nick=SERVICE_HTTP_CONNECTION_TIME_OUT >*/ /* the HTTP connection timed out */
+  DUET_DISCONNECT_REASON_SERVICE_HTTP_INVALID_PEER_CERT = 1508,      /*< nick=SERVICE_HTTP_INVALID_PEER_CERT >*/   /* the server's TLS certificate was refused */
+  DUET_DISCONNECT_REASON_SERVICE_HTTP_CONNECT_FAIL = 1509,           /*< nick=SERVICE_HTTP_CONNECT_FAIL >*/        /* the HTTP connection failed */
+  DUET_DISCONNECT_REASON_SERVICE_HTTP_INVALID_URL = 1510,            /*< nick=SERVICE_HTTP_INVALID_URL >*/         /* the URL is malformed or its host cannot be resolved */
+  DUET_DISCONNECT_REASON_SERVICE_INCOMPATIBLE_PLANETKIT_VER = 1511,  /*< nick=SERVICE_INCOMPATIBLE_PLANETKIT_VER >*/ /* this client version is no longer accepted */
+  DUET_DISCONNECT_REASON_SERVICE_TOO_MANY_REQUESTS = 1512,           /*< nick=SERVICE_TOO_MANY_REQUESTS >*/        /* too many calls in a short time */
 } DuetDisconnectReason;
 
 /**
@@ -142,7 +171,8 @@ typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
  * @DUET_START_FAIL_REASON_DECODE_CALL_PARAM: the cc_param given to verify
  *   the call could not be read, or the server did not sign it
  * @DUET_START_FAIL_REASON_MEM_ERR: memory for the call could not be had
- * @DUET_START_FAIL_REASON_ID_CONFLICT: the peer's id is the caller's own
+ * @DUET_START_FAIL_REASON_ID_CONFLICT: the peer is the caller: a call to
+ *   oneself
  * @DUET_START_FAIL_REASON_REUSE: a call object was used again
  * @DUET_START_FAIL_REASON_INVALID_USER_ID: a user id is not well formed
  * @DUET_START_FAIL_REASON_INVALID_SERVICE_ID: a service id is not well
@@ -163,8 +193,6 @@ typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
  *   was given, or the server refused it
  * @DUET_START_FAIL_REASON_UNKNOWN_PEER: the peer has no account on the
  *   server (Duet's own)
- * @DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF: the peer is the caller
- *   (Duet's own)
  * @DUET_START_FAIL_REASON_SERVER_UNREACHABLE: the kit could not reach the
  *   server (Duet's own)
  * @DUET_START_FAIL_REASON_TOO_MANY_CALLS: the caller has used up the calls
@@ -173,7 +201,8 @@ typedef enum /*< prefix=DUET_DISCONNECT_SOURCE >*/
  * Why making or verifying a call could not even start;
  * PlanetKit's `PlanetKitStartFailReason`. 0–12 are PlanetKit's portable
  * values, 2001–2006 follow its Apple kit's codes, 5001 and up are Duet's
- * own checks on the server.
+ * own checks on the server (5002, once Duet's "call to self", is
+ * %DUET_START_FAIL_REASON_ID_CONFLICT now).
  */
 typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
 {
@@ -194,7 +223,6 @@ typedef enum /*< prefix=DUET_START_FAIL_REASON >*/
   DUET_START_FAIL_REASON_INVALID_PEER_ID = 2003,       /*< nick=INVALID_PEER_ID >*/
   DUET_START_FAIL_REASON_INVALID_AUTHENTICATION = 2006, /*< nick=INVALID_AUTHENTICATION >*/
   DUET_START_FAIL_REASON_UNKNOWN_PEER = 5001,          /*< nick=UNKNOWN_PEER >*/
-  DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF = 5002,     /*< nick=MAKE_CALL_TO_SELF >*/
   DUET_START_FAIL_REASON_SERVER_UNREACHABLE = 5003,    /*< nick=SERVER_UNREACHABLE >*/
   DUET_START_FAIL_REASON_TOO_MANY_CALLS = 5004,        /*< nick=TOO_MANY_CALLS >*/
 } DuetStartFailReason;
@@ -313,11 +341,6 @@ DUET_AVAILABLE_IN_ALL
 gboolean    duet_media_type_from_string (const char    *str,
                                          DuetMediaType *out);
 DUET_AVAILABLE_IN_ALL
-const char *duet_video_state_to_string (DuetVideoState state);
-DUET_AVAILABLE_IN_ALL
-gboolean    duet_video_state_from_string (const char     *str,
-                                          DuetVideoState *out);
-DUET_AVAILABLE_IN_ALL
 const char *duet_video_pause_reason_to_string (DuetVideoPauseReason reason);
 DUET_AVAILABLE_IN_ALL
 gboolean    duet_video_pause_reason_from_string (const char           *str,
@@ -327,8 +350,12 @@ const char *duet_media_disabled_reason_to_string (DuetMediaDisabledReason reason
 DUET_AVAILABLE_IN_ALL
 gboolean    duet_media_disabled_reason_from_string (const char              *str,
                                                     DuetMediaDisabledReason *out);
-
 DUET_AVAILABLE_IN_ALL
 gboolean    duet_media_type_has_video (DuetMediaType type);
+DUET_AVAILABLE_IN_ALL
+const char *duet_video_state_to_string (DuetVideoState state);
+DUET_AVAILABLE_IN_ALL
+gboolean    duet_video_state_from_string (const char     *str,
+                                          DuetVideoState *out);
 
 G_END_DECLS

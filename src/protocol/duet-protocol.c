@@ -132,6 +132,29 @@ duet_json_depth_check (const char *data,
   return TRUE;
 }
 
+/* json-glib turns "\u0000" into a NUL that silently ends the C string */
+static gboolean
+has_nul_escape (const char *data,
+                gsize       length)
+{
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (!in_string)
+        in_string = data[i] == '"';
+      else if (data[i] == '"')
+        in_string = FALSE;
+      else if (data[i] == '\\')
+        {
+          if (i + 5 < length && memcmp (data + i + 1, "u0000", 5) == 0)
+            return TRUE;
+          i++;
+        }
+    }
+  return FALSE;
+}
+
 JsonObject *
 duet_protocol_parse_message (const char  *data,
                              gsize        length,
@@ -160,6 +183,13 @@ duet_protocol_parse_message (const char  *data,
     {
       g_set_error (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_TOO_DEEP,
                    "Message nests deeper than %d levels", DUET_PROTOCOL_MAX_DEPTH);
+      return NULL;
+    }
+
+  if (has_nul_escape (data, length))
+    {
+      g_set_error_literal (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_BAD_JSON,
+                           "Strings must not contain U+0000");
       return NULL;
     }
 

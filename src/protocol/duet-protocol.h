@@ -6,8 +6,10 @@
 
 #include <json-glib/json-glib.h>
 
-#include "duet-protocol-enums.h"
 #include "duet-enum-types.h"
+#include "duet-protocol-enums.h"
+#include "duet-wire-enum-types.h"
+#include "duet-wire-enums.h"
 
 G_BEGIN_DECLS
 

@@ -36,6 +36,7 @@ duet_call_record_clear (DuetCallRecord *self)
   g_free (self->caller_service);
   g_free (self->callee_user);
   g_free (self->callee_service);
+  g_free (self->user_code);
   g_free (self->cc_param);
 }
 
@@ -89,54 +90,48 @@ duet_call_record_is_missed (DuetCallRecord *self)
   return self->state == DUET_CALL_STATE_ENDED && self->answered_at == 0;
 }
 
-static void
-set_time_or_null (JsonObject *object,
-                  const char *member,
-                  gint64      value)
+DuetWireCallState
+duet_call_state_to_wire (DuetCallState state)
 {
-  if (value > 0)
-    json_object_set_int_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
+  switch (state)
+    {
+    case DUET_CALL_STATE_WAITING:
+      return DUET_WIRE_CALL_STATE_WAITING;
+    case DUET_CALL_STATE_RINGING:
+      return DUET_WIRE_CALL_STATE_RINGING;
+    case DUET_CALL_STATE_CONNECTED:
+      return DUET_WIRE_CALL_STATE_CONNECTED;
+    case DUET_CALL_STATE_ENDED:
+    default:
+      return DUET_WIRE_CALL_STATE_ENDED;
+    }
 }
 
-JsonObject *
+/* The call as @viewer's history shows it; reason and source only once ended */
+DuetHistoryEntry *
 duet_call_record_to_history (DuetCallRecord *self,
                              DuetCallParty   viewer)
 {
-  JsonObject *o = json_object_new ();
+  DuetHistoryEntry *entry = duet_history_entry_new ();
   gboolean outgoing = viewer == DUET_CALL_PARTY_CALLER;
-  gboolean ended = self->state == DUET_CALL_STATE_ENDED;
 
-  json_object_set_string_member (o, "call_id", self->call_id);
-  json_object_set_string_member (o, "direction", outgoing ? "outgoing" : "incoming");
-  json_object_set_string_member (o, "peer_user", outgoing ? self->callee_user : self->caller_user);
-  json_object_set_string_member (o, "peer_service",
-                                 outgoing ? self->callee_service : self->caller_service);
-  json_object_set_string_member (o, "media_type", duet_media_type_to_string (self->media_type));
-  json_object_set_string_member (o, "state", duet_call_state_to_string (self->state));
-  set_time_or_null (o, "invited_at", self->invited_at);
-  set_time_or_null (o, "answered_at", self->answered_at);
-  set_time_or_null (o, "ended_at", self->ended_at);
+  entry->call_id = g_strdup (self->call_id);
+  entry->direction = outgoing ? DUET_CALL_DIRECTION_OUTGOING : DUET_CALL_DIRECTION_INCOMING;
+  entry->peer_user = g_strdup (outgoing ? self->callee_user : self->caller_user);
+  entry->peer_service = g_strdup (outgoing ? self->callee_service : self->caller_service);
+  entry->media_type = self->media_type;
+  entry->state = duet_call_state_to_wire (self->state);
+  entry->invited_at = self->invited_at;
+  entry->answered_at = self->answered_at;
+  entry->ended_at = self->ended_at;
   if (self->answered_at > 0 && self->ended_at >= self->answered_at)
-    json_object_set_int_member (o, "duration_ms", self->ended_at - self->answered_at);
-  else
-    json_object_set_int_member (o, "duration_ms", 0);
-
-  if (ended)
+    entry->duration_ms = self->ended_at - self->answered_at;
+  if (self->state == DUET_CALL_STATE_ENDED)
     {
-      json_object_set_string_member (o, "reason", duet_disconnect_reason_to_string (self->reason));
-      json_object_set_int_member (o, "reason_code", self->reason);
-      json_object_set_string_member (o, "source", duet_disconnect_source_to_string (self->source));
-      json_object_set_int_member (o, "source_code", self->source);
+      entry->reason = self->reason;
+      entry->source = self->source;
+      entry->user_code = g_strdup (self->user_code);
     }
-  else
-    {
-      json_object_set_null_member (o, "reason");
-      json_object_set_null_member (o, "reason_code");
-      json_object_set_null_member (o, "source");
-      json_object_set_null_member (o, "source_code");
-    }
-  json_object_set_boolean_member (o, "missed", !outgoing && duet_call_record_is_missed (self));
-  return o;
+  entry->missed = !outgoing && duet_call_record_is_missed (self);
+  return entry;
 }

@@ -6,7 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "duet-protocol.h"
+#include "duet-messages.h"
 
 G_BEGIN_DECLS
 
@@ -46,6 +46,7 @@ typedef struct
   gint64                ended_at;
   DuetDisconnectReason  reason;          /* 0 until ended */
   DuetDisconnectSource  source;
+  char                 *user_code;       /* what end_call named; NULL: none */
   char                 *cc_param;
   gboolean              caller_pending;  /* end not yet told to the caller */
   gboolean              callee_pending;
@@ -53,6 +54,9 @@ typedef struct
   /* runtime only */
   guint                 ring_timer;
   guint                 grace_timer[2];
+  gboolean              callee_prepares; /* verify_call said use_responder_preparation */
+  gboolean              in_preparation;  /* accepted with it, not finished yet */
+  gboolean              refused;         /* ended at make_call: the callee never heard of it */
 } DuetCallRecord;
 
 GType           duet_call_record_get_type      (void) G_GNUC_CONST;
@@ -67,7 +71,8 @@ gboolean        duet_call_state_from_string    (const char     *str,
 DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
                                                 gint64          account_id);
 gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
-JsonObject     *duet_call_record_to_history    (DuetCallRecord *self,
+DuetWireCallState duet_call_state_to_wire      (DuetCallState   state);
+DuetHistoryEntry *duet_call_record_to_history  (DuetCallRecord *self,
                                                 DuetCallParty   viewer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetCallRecord, duet_call_record_unref)

@@ -189,15 +189,12 @@ duet_ice_turn_credential (const char  *secret,
   *out_username = g_steal_pointer (&username);
 }
 
-static JsonObject *
+static DuetIceServer *
 entry_for (const char * const *uris)
 {
-  JsonObject *entry = json_object_new ();
-  JsonArray *urls = json_array_new ();
+  DuetIceServer *entry = duet_ice_server_new ();
 
-  for (guint i = 0; uris[i] != NULL; i++)
-    json_array_add_string_element (urls, uris[i]);
-  json_object_set_array_member (entry, "urls", urls);
+  entry->urls = g_strdupv ((char **) uris);
   return entry;
 }
 
@@ -209,32 +206,29 @@ entry_for (const char * const *uris)
  * @user: whom the TURN credential is for
  * @expires_at: when it stops working, unix seconds
  *
- * Returns: a list of RTCIceServer dictionaries: one entry for all STUN
- * URIs, one for all TURN URIs with a fresh username and credential
+ * Returns: (element-type DuetIceServer): the RTCIceServer dictionaries:
+ * one entry for all STUN URIs, one for all TURN URIs with a fresh
+ * username and credential
  */
-JsonArray *
+GPtrArray *
 duet_ice_servers_build (const char * const *stun_uris,
                         const char * const *turn_uris,
                         const char         *secret,
                         const char         *user,
                         gint64              expires_at)
 {
-  JsonArray *servers = json_array_new ();
+  GPtrArray *servers = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_ice_server_free);
 
   if (stun_uris != NULL && stun_uris[0] != NULL)
-    json_array_add_object_element (servers, entry_for (stun_uris));
+    g_ptr_array_add (servers, entry_for (stun_uris));
 
   if (turn_uris != NULL && turn_uris[0] != NULL)
     {
-      JsonObject *entry = entry_for (turn_uris);
-      g_autofree char *username = NULL;
-      g_autofree char *credential = NULL;
+      DuetIceServer *entry = entry_for (turn_uris);
 
+      g_ptr_array_add (servers, entry);
       g_return_val_if_fail (secret != NULL, servers);
-      duet_ice_turn_credential (secret, user, expires_at, &username, &credential);
-      json_object_set_string_member (entry, "username", username);
-      json_object_set_string_member (entry, "credential", credential);
-      json_array_add_object_element (servers, entry);
+      duet_ice_turn_credential (secret, user, expires_at, &entry->username, &entry->credential);
     }
   return servers;
 }

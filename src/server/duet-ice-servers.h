@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <json-glib/json-glib.h>
+#include "duet-messages.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +32,7 @@ void       duet_ice_turn_credential   (const char         *secret,
                                        gint64              expires_at,
                                        char              **out_username,
                                        char              **out_credential);
-JsonArray *duet_ice_servers_build     (const char * const *stun_uris,
+GPtrArray *duet_ice_servers_build     (const char * const *stun_uris,
                                        const char * const *turn_uris,
                                        const char         *secret,
                                        const char         *user,

@@ -13,10 +13,6 @@
 #include "duet-server-error.h"
 #include "duet-server-private.h"
 
-#define HISTORY_DEFAULT_LIMIT     50
-#define HISTORY_MAX_LIMIT         200
-#define MAX_MEDIA_REASON_LENGTH   256
-
 typedef struct
 {
   DuetServer     *server;
@@ -74,29 +70,31 @@ static void
 send_incoming_call (DuetSession    *session,
                     DuetCallRecord *call)
 {
-  g_autoptr(JsonObject) event = json_object_new ();
+  DuetIncomingCallEvent event = {
+    .call_id = call->call_id,
+    .cc_param = call->cc_param,
+    .caller_user = call->caller_user,
+    .caller_service = call->caller_service,
+    .media_type = call->media_type,
+  };
 
-  json_object_set_string_member (event, "call_id", call->call_id);
-  json_object_set_string_member (event, "cc_param", call->cc_param);
-  json_object_set_string_member (event, "caller_user", call->caller_user);
-  json_object_set_string_member (event, "caller_service", call->caller_service);
-  json_object_set_string_member (event, "media_type", duet_media_type_to_string (call->media_type));
-  duet_session_send_event (session, "incoming_call", event);
+  duet_session_send (session, duet_incoming_call_event_build (&event));
 }
 
 static void
 send_missed_call (DuetSession    *session,
                   DuetCallRecord *call)
 {
-  g_autoptr(JsonObject) event = json_object_new ();
+  DuetMissedCallEvent event = {
+    .call_id = call->call_id,
+    .caller_user = call->caller_user,
+    .caller_service = call->caller_service,
+    .media_type = call->media_type,
+    .invited_at = call->invited_at,
+    .reason = call->reason,
+  };
 
-  json_object_set_string_member (event, "call_id", call->call_id);
-  json_object_set_string_member (event, "caller_user", call->caller_user);
-  json_object_set_string_member (event, "caller_service", call->caller_service);
-  json_object_set_string_member (event, "media_type", duet_media_type_to_string (call->media_type));
-  json_object_set_int_member (event, "invited_at", call->invited_at);
-  json_object_set_string_member (event, "reason", duet_disconnect_reason_to_string (call->reason));
-  duet_session_send_event (session, "missed_call", event);
+  duet_session_send (session, duet_missed_call_event_build (&event));
 }
 
 static void
@@ -104,15 +102,15 @@ send_disconnected (DuetSession    *session,
                    DuetCallRecord *call,
                    gboolean        by_remote)
 {
-  g_autoptr(JsonObject) event = json_object_new ();
+  DuetDisconnectedEvent event = {
+    .call_id = call->call_id,
+    .reason = call->reason,
+    .source = call->source,
+    .by_remote = by_remote,
+    .user_code = call->user_code,
+  };
 
-  json_object_set_string_member (event, "call_id", call->call_id);
-  json_object_set_string_member (event, "reason", duet_disconnect_reason_to_string (call->reason));
-  json_object_set_int_member (event, "reason_code", call->reason);
-  json_object_set_string_member (event, "source", duet_disconnect_source_to_string (call->source));
-  json_object_set_int_member (event, "source_code", call->source);
-  json_object_set_boolean_member (event, "by_remote", by_remote);
-  duet_session_send_event (session, "disconnected", event);
+  duet_session_send (session, duet_disconnected_event_build (&event));
 }
 
 /* The party that ended the call, from the stored source */
@@ -203,7 +201,7 @@ on_grace_timeout (gpointer user_data)
              duet_server_party_user (timer->call, timer->party));
   timer->call->grace_timer[timer->party] = 0;
   duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE,
-                        DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                        DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
   return G_SOURCE_REMOVE;
 }
 
@@ -239,17 +237,19 @@ unindex_call (DuetServer     *self,
     }
 }
 
-/* Tells both parties (or keeps it for when they return), stores, forgets */
+/* Tells both parties (or keeps it for when they return), stores, forgets.
+ * @source says who ended it, as PlanetKit reports 1-to-1 calls: a party,
+ * or CLOUD_SERVER (remote to both) */
 void
 duet_server_end_call (DuetServer           *self,
                       DuetCallRecord       *call,
                       DuetDisconnectReason  reason,
-                      DuetDisconnectSource  source,
-                      DuetCallParty         ender)
+                      DuetDisconnectSource  source)
 {
   /* keeps CALL alive until we return, after the tables drop it */
   g_autoptr(DuetCallRecord) ref = duet_call_record_ref (call);
   DuetSession *caller, *callee;
+  DuetCallParty ender;
 
   (void) ref;  /* only held; clang's -Wunused-variable (-Werror in tools/fuzz) */
   duet_server_remove_call_timers (call);
@@ -257,6 +257,7 @@ duet_server_end_call (DuetServer           *self,
   call->ended_at = now_ms ();
   call->reason = reason;
   call->source = source;
+  ender = ender_of (call);
   unindex_call (self, call);
 
   g_message ("Call %s ended: %s by %s", call->call_id,
@@ -272,10 +273,7 @@ duet_server_end_call (DuetServer           *self,
   call->callee_pending = callee == NULL || !duet_session_is_open (callee);
   if (!call->callee_pending)
     {
-      /* BUSY and ALREADY_GOT_A_CALL end before the callee ever heard of it */
-      if (reason == DUET_DISCONNECT_REASON_BUSY && ender == DUET_CALL_PARTY_NONE)
-        send_missed_call (callee, call);
-      else if (reason == DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL)
+      if (call->refused)
         send_missed_call (callee, call);
       else
         send_disconnected (callee, call, ender != DUET_CALL_PARTY_CALLEE);
@@ -292,9 +290,10 @@ on_ring_timeout (gpointer user_data)
 {
   CallTimer *timer = user_data;
 
+  /* PlanetKit: the caller's kit gives up ringing, so the caller ends it */
   timer->call->ring_timer = 0;
   duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NOANSWER,
-                        DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                        DUET_DISCONNECT_SOURCE_CALLER);
   return G_SOURCE_REMOVE;
 }
 
@@ -306,15 +305,10 @@ typedef void (*RequestHandler) (DuetServer  *self,
                                 const char  *id);
 
 static void
-reply_gerror (DuetSession  *session,
-              const char   *id,
-              const GError *error)
+reply_empty (DuetSession *session,
+             const char  *id)
 {
-  DuetProtocolError code = DUET_PROTOCOL_ERROR_INTERNAL;
-
-  if (error->domain == DUET_PROTOCOL_ERROR)
-    code = error->code;
-  duet_session_send_error (session, id, code, error->message, NULL);
+  duet_session_send (session, duet_empty_reply_build (id));
 }
 
 static void
@@ -325,12 +319,14 @@ reply_start_failed (DuetSession         *session,
                     const char          *detail,
                     const char          *message)
 {
-  g_autoptr(JsonObject) fields = json_object_new ();
+  DuetErrorMessage error = {
+    .code = code,
+    .message = (char *) message,
+    .detail = (char *) detail,
+    .start_fail_reason = reason,
+  };
 
-  json_object_set_string_member (fields, "start_fail_reason", duet_start_fail_reason_to_string (reason));
-  if (detail != NULL)
-    json_object_set_string_member (fields, "detail", detail);
-  duet_session_send_error (session, id, code, message, fields);
+  duet_session_send_error_message (session, id, &error);
 }
 
 static void
@@ -339,38 +335,34 @@ handle_auth (DuetServer  *self,
              JsonObject  *message,
              const char  *id)
 {
+  g_auto(DuetAuthRequest) request = { 0 };
   g_auto(DuetTokenClaims) claims = { 0 };
-  g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GError) error = NULL;
   gint64 account_id = 0;
-  const char *token;
+  DuetAuthReply reply;
 
   if (duet_session_is_authenticated (session))
     {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Already signed in", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Already signed in");
       return;
     }
-
-  token = duet_json_get_string (message, "token", TRUE, &error);
-  if (token == NULL)
+  if (!duet_auth_request_parse (message, &request, &error))
     {
-      reply_gerror (session, id, error);
+      duet_session_send_gerror (session, id, error);
       return;
     }
 
-  if (!duet_server_check_token (self, token, &claims, &account_id, &error))
+  if (!duet_server_check_token (self, request.token, &claims, &account_id, &error))
     {
       g_debug ("auth refused: %s", error->message);
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_AUTH_FAILED,
-                               "The token is invalid, expired or revoked", NULL);
+                               "The token is invalid, expired or revoked");
       duet_session_close (session, DUET_SESSION_CLOSE_AUTH, "auth failed");
       return;
     }
 
-  reply = json_object_new ();
-  json_object_set_string_member (reply, "user", claims.uid);
-  json_object_set_string_member (reply, "service", claims.sid);
-  duet_session_send_reply (session, id, reply);
+  reply = (DuetAuthReply) { .user = claims.uid, .service = claims.sid };
+  duet_session_send (session, duet_auth_reply_build (id, &reply));
   duet_server_sign_in (self, session, &claims, account_id);
 }
 
@@ -380,67 +372,45 @@ handle_ping (DuetServer  *self,
              JsonObject  *message,
              const char  *id)
 {
-  g_autoptr(JsonObject) reply = json_object_new ();
+  DuetPingReply reply = { .now = now_ms () };
+  g_autoptr(GError) error = NULL;
 
-  json_object_set_int_member (reply, "now", now_ms ());
-  duet_session_send_reply (session, id, reply);
+  if (!duet_ping_request_parse (message, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  duet_session_send (session, duet_ping_reply_build (id, &reply));
 }
 
+/* What the parser cannot know: who the peer is, and whether it exists */
 static gboolean
-check_make_call (DuetServer    *self,
-                 DuetSession   *session,
-                 JsonObject    *message,
-                 const char    *id,
-                 const char   **out_user,
-                 const char   **out_service,
-                 gint64        *out_peer_id,
-                 DuetMediaType *out_media)
+check_make_call (DuetServer          *self,
+                 DuetSession         *session,
+                 const char          *id,
+                 DuetMakeCallRequest *request,
+                 gint64              *out_peer_id)
 {
   const char *me = duet_session_get_user (session);
   const char *my_service = duet_session_get_service (session);
-  const char *peer_user, *peer_service = NULL, *media = NULL;
   g_autoptr(GError) error = NULL;
 
-  peer_user = duet_json_get_string (message, "peer_user", TRUE, &error);
-  if (peer_user != NULL)
-    peer_service = duet_json_get_string (message, "peer_service", FALSE, &error);
-  if (error == NULL)
-    media = duet_json_get_string (message, "media_type", TRUE, &error);
-  if (error != NULL)
-    {
-      reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
-                          DUET_START_FAIL_REASON_INVALID_PARAM, NULL, error->message);
-      return FALSE;
-    }
-  if (peer_service == NULL)
-    peer_service = my_service;
+  if (request->peer_service == NULL)
+    request->peer_service = g_strdup (my_service);
 
-  if (!duet_user_id_is_valid (peer_user) || !duet_service_id_is_valid (peer_service))
+  if (g_str_equal (request->peer_user, me) && g_str_equal (request->peer_service, my_service))
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
-                          DUET_START_FAIL_REASON_INVALID_PEER_ID, NULL,
-                          "Peer ids are 1–64 letters, digits, “-”, “_” or “.”");
+                          DUET_START_FAIL_REASON_ID_CONFLICT, NULL, "You cannot call yourself");
       return FALSE;
     }
-  if (!duet_media_type_from_string (media, out_media) || *out_media == DUET_MEDIA_TYPE_UNKNOWN)
-    {
-      reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
-                          DUET_START_FAIL_REASON_UNKNOWN_MEDIA_TYPE, NULL,
-                          "media_type must be audio, video or audiovideo");
-      return FALSE;
-    }
-  if (g_str_equal (peer_user, me) && g_str_equal (peer_service, my_service))
-    {
-      reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
-                          DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF, NULL, "You cannot call yourself");
-      return FALSE;
-    }
-  if (!duet_store_lookup_user (self->store, peer_service, peer_user, out_peer_id, NULL, NULL, &error))
+  if (!duet_store_lookup_user (self->store, request->peer_service, request->peer_user, out_peer_id,
+                               NULL, NULL, &error))
     {
       g_autofree char *text = g_strdup_printf ("There is no user “%s” in service “%s”",
-                                               peer_user, peer_service);
+                                               request->peer_user, request->peer_service);
       if (!g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND))
-        duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error", NULL);
+        duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
       else
         reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
                             DUET_START_FAIL_REASON_UNKNOWN_PEER, NULL, text);
@@ -452,9 +422,6 @@ check_make_call (DuetServer    *self,
                           DUET_START_FAIL_REASON_ALREADY_EXIST, NULL, "You already have a call");
       return FALSE;
     }
-
-  *out_user = peer_user;
-  *out_service = peer_service;
   return TRUE;
 }
 
@@ -503,18 +470,19 @@ take_call_budget (DuetServer  *self,
                   const char  *id)
 {
   DuetAccountBudget *budget = duet_server_account_budget (self, duet_session_get_account_id (session));
-  g_autoptr(JsonObject) fields = NULL;
+  DuetErrorMessage error;
 
   if (duet_token_bucket_take (&budget->calls))
     return TRUE;
 
   self->metrics.calls_rate_limited++;
-  fields = json_object_new ();
-  json_object_set_string_member (fields, "start_fail_reason",
-                                 duet_start_fail_reason_to_string (DUET_START_FAIL_REASON_TOO_MANY_CALLS));
-  json_object_set_int_member (fields, "retry_after", duet_token_bucket_retry_after (&budget->calls));
-  duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_RATE_LIMITED,
-                           "Too many calls in a short time; try again later", fields);
+  error = (DuetErrorMessage) {
+    .code = DUET_PROTOCOL_ERROR_RATE_LIMITED,
+    .message = "Too many calls in a short time; try again later",
+    .start_fail_reason = DUET_START_FAIL_REASON_TOO_MANY_CALLS,
+    .retry_after = duet_token_bucket_retry_after (&budget->calls),
+  };
+  duet_session_send_error_message (session, id, &error);
   return FALSE;
 }
 
@@ -524,24 +492,28 @@ handle_make_call (DuetServer  *self,
                   JsonObject  *message,
                   const char  *id)
 {
-  g_autoptr(JsonObject) reply = json_object_new ();
+  g_auto(DuetMakeCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
-  const char *peer_user = NULL, *peer_service = NULL;
-  DuetMediaType media = DUET_MEDIA_TYPE_UNKNOWN;
   DuetCallRecord *call, *peer_call;
+  DuetMakeCallReply reply;
   DuetSession *callee;
   CallTimer *timer;
   gint64 peer_id = 0;
 
-  if (!check_make_call (self, session, message, id, &peer_user, &peer_service, &peer_id, &media) ||
+  if (!duet_make_call_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  if (!check_make_call (self, session, id, &request, &peer_id) ||
       !take_call_budget (self, session, id))
     return;
 
-  call = new_call (self, session, peer_user, peer_service, peer_id, media);
+  call = new_call (self, session, request.peer_user, request.peer_service, peer_id, request.media_type);
   if (!duet_store_save_call (self->store, call, &error))
     {
       g_warning ("Cannot store call: %s", error->message);
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
       duet_call_record_unref (call);
       return;
     }
@@ -550,19 +522,22 @@ handle_make_call (DuetServer  *self,
   self->metrics.active_calls++;
   self->metrics.calls_started++;
   g_message ("Call %s: %s/%s → %s/%s", call->call_id, call->caller_service, call->caller_user,
-             peer_service, peer_user);
+             call->callee_service, call->callee_user);
 
-  json_object_set_string_member (reply, "call_id", call->call_id);
-  json_object_set_string_member (reply, "state", "waiting");
-  duet_session_send_reply (session, id, reply);
+  reply = (DuetMakeCallReply) { .call_id = call->call_id, .state = DUET_WIRE_CALL_STATE_WAITING };
+  duet_session_send (session, duet_make_call_reply_build (id, &reply));
 
-  peer_call = duet_server_lookup_user_call (self, peer_service, peer_user);
+  /* Refused before the callee hears of it, with PlanetKit's sources: BUSY
+   * comes from the callee, ALREADY_GOT_A_CALL from the cloud */
+  peer_call = duet_server_lookup_user_call (self, call->callee_service, call->callee_user);
   if (peer_call != NULL)
     {
-      duet_server_end_call (self, call,
-                            peer_call->state == DUET_CALL_STATE_CONNECTED ? DUET_DISCONNECT_REASON_BUSY
-                                                                          : DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
-                            DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+      call->refused = TRUE;
+      if (peer_call->state == DUET_CALL_STATE_CONNECTED)
+        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_BUSY, DUET_DISCONNECT_SOURCE_CALLEE);
+      else
+        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
+                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
       return;
     }
 
@@ -575,7 +550,7 @@ handle_make_call (DuetServer  *self,
   call->ring_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, self->options.ring_timeout * 1000,
                                          on_ring_timeout, timer, g_free);
 
-  callee = lookup_session (self, peer_service, peer_user);
+  callee = lookup_session (self, call->callee_service, call->callee_user);
   if (callee != NULL)
     send_incoming_call (callee, call);
 }
@@ -590,25 +565,15 @@ cc_param_refused (DuetSession         *session,
   reply_start_failed (session, id, DUET_PROTOCOL_ERROR_INVALID_CC_PARAM, reason, detail, message);
 }
 
-static void
-handle_verify_call (DuetServer  *self,
-                    DuetSession *session,
-                    JsonObject  *message,
-                    const char  *id)
+/* The call @text names, if it may be verified by @session; else answers */
+static DuetCallRecord *
+check_cc_param (DuetServer  *self,
+                DuetSession *session,
+                const char  *id,
+                const char  *text)
 {
   g_autoptr(DuetCcParam) cc = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *text;
   DuetCallRecord *call;
-  DuetSession *caller;
-
-  text = duet_json_get_string (message, "cc_param", TRUE, &error);
-  if (text == NULL)
-    {
-      reply_gerror (session, id, error);
-      return;
-    }
 
   /* The order of the checks is part of the protocol */
   cc = duet_cc_param_new_from_string (text, NULL);
@@ -616,26 +581,26 @@ handle_verify_call (DuetServer  *self,
     {
       cc_param_refused (session, id, "malformed", DUET_START_FAIL_REASON_DECODE_CALL_PARAM,
                         "The cc_param cannot be read");
-      return;
+      return NULL;
     }
   if (!duet_cc_param_check_signature (cc, self->cc_key, sizeof self->cc_key))
     {
       cc_param_refused (session, id, "bad_signature", DUET_START_FAIL_REASON_DECODE_CALL_PARAM,
                         "The cc_param was not signed by this server");
-      return;
+      return NULL;
     }
   if (duet_cc_param_get_expires_at (cc) <= duet_server_now_s ())
     {
       cc_param_refused (session, id, "expired", DUET_START_FAIL_REASON_INVALID_PARAM,
                         "The cc_param has expired");
-      return;
+      return NULL;
     }
   if (g_strcmp0 (duet_cc_param_get_callee_user (cc), duet_session_get_user (session)) != 0 ||
       g_strcmp0 (duet_cc_param_get_callee_service (cc), duet_session_get_service (session)) != 0)
     {
       cc_param_refused (session, id, "wrong_user", DUET_START_FAIL_REASON_INVALID_PARAM,
                         "The cc_param is for another user");
-      return;
+      return NULL;
     }
 
   call = g_hash_table_lookup (self->calls, duet_cc_param_get_call_id (cc));
@@ -643,79 +608,102 @@ handle_verify_call (DuetServer  *self,
     {
       cc_param_refused (session, id, "call_ended", DUET_START_FAIL_REASON_INVALID_PARAM,
                         "The call has ended");
-      return;
+      return NULL;
     }
   if (call->state != DUET_CALL_STATE_WAITING)
     {
       cc_param_refused (session, id, "replayed", DUET_START_FAIL_REASON_REUSE,
                         "The cc_param was already used");
-      return;
-    }
-
-  call->state = DUET_CALL_STATE_RINGING;
-  call->verified_at = now_ms ();
-  save_call (self, call);
-
-  reply = json_object_new ();
-  json_object_set_string_member (reply, "call_id", call->call_id);
-  json_object_set_string_member (reply, "caller_user", call->caller_user);
-  json_object_set_string_member (reply, "caller_service", call->caller_service);
-  json_object_set_string_member (reply, "media_type", duet_media_type_to_string (call->media_type));
-  duet_session_send_reply (session, id, reply);
-
-  caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
-  if (caller != NULL)
-    {
-      g_autoptr(JsonObject) event = json_object_new ();
-
-      json_object_set_string_member (event, "call_id", call->call_id);
-      duet_session_send_event (caller, "verified", event);
-    }
-}
-
-/* Same answer for "no such call" and "not yours": calls cannot be probed */
-static DuetCallRecord *
-lookup_own_call (DuetServer    *self,
-                 DuetSession   *session,
-                 JsonObject    *message,
-                 const char    *id,
-                 DuetCallParty *out_party)
-{
-  g_autoptr(GError) error = NULL;
-  const char *call_id;
-  DuetCallRecord *call;
-
-  call_id = duet_json_get_string (message, "call_id", TRUE, &error);
-  if (call_id == NULL)
-    {
-      reply_gerror (session, id, error);
-      return NULL;
-    }
-
-  call = g_hash_table_lookup (self->calls, call_id);
-  if (call != NULL)
-    *out_party = duet_call_record_get_party (call, duet_session_get_account_id (session));
-  if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL,
-                               "There is no such call", NULL);
       return NULL;
     }
   return call;
 }
 
 static void
-send_call_event (DuetServer     *self,
-                 DuetCallRecord *call,
-                 DuetCallParty   party,
-                 const char     *type)
+handle_verify_call (DuetServer  *self,
+                    DuetSession *session,
+                    JsonObject  *message,
+                    const char  *id)
+{
+  g_auto(DuetVerifyCallRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+  DuetVerifyCallReply reply;
+  DuetVerifiedEvent verified;
+  DuetCallRecord *call;
+  DuetSession *caller;
+
+  if (!duet_verify_call_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = check_cc_param (self, session, id, request.cc_param);
+  if (call == NULL)
+    return;
+
+  call->state = DUET_CALL_STATE_RINGING;
+  call->verified_at = now_ms ();
+  call->callee_prepares = request.use_responder_preparation;
+  save_call (self, call);
+
+  reply = (DuetVerifyCallReply) {
+    .call_id = call->call_id,
+    .caller_user = call->caller_user,
+    .caller_service = call->caller_service,
+    .media_type = call->media_type,
+  };
+  duet_session_send (session, duet_verify_call_reply_build (id, &reply));
+
+  caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
+  verified = (DuetVerifiedEvent) {
+    .call_id = call->call_id,
+    .peer_use_responder_preparation = call->callee_prepares,
+  };
+  if (caller != NULL)
+    duet_session_send (caller, duet_verified_event_build (&verified));
+}
+
+/* Same answer for "no such call" and "not yours": calls cannot be probed */
+static DuetCallRecord *
+lookup_own_call (DuetServer    *self,
+                 DuetSession   *session,
+                 const char    *call_id,
+                 const char    *id,
+                 DuetCallParty *out_party)
+{
+  DuetCallRecord *call = g_hash_table_lookup (self->calls, call_id);
+
+  if (call != NULL)
+    *out_party = duet_call_record_get_party (call, duet_session_get_account_id (session));
+  if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL, "There is no such call");
+      return NULL;
+    }
+  return call;
+}
+
+static DuetCallParty
+other_party (DuetCallParty party)
+{
+  return party == DUET_CALL_PARTY_CALLER ? DUET_CALL_PARTY_CALLEE : DUET_CALL_PARTY_CALLER;
+}
+
+/* Both learn whether the callee prepares; only the callee must finish */
+static void
+send_connected (DuetServer     *self,
+                DuetCallRecord *call,
+                DuetCallParty   party)
 {
   DuetSession *session = party_session (self, call, party);
-  g_autoptr(JsonObject) event = json_object_new ();
+  DuetConnectedEvent event = {
+    .call_id = call->call_id,
+    .is_in_responder_preparation = call->in_preparation,
+    .should_finish_preparation = call->in_preparation && party == DUET_CALL_PARTY_CALLEE,
+  };
 
-  json_object_set_string_member (event, "call_id", call->call_id);
   if (session != NULL)
-    duet_session_send_event (session, type, event);
+    duet_session_send (session, duet_connected_event_build (&event));
 }
 
 static void
@@ -724,32 +712,39 @@ handle_accept_call (DuetServer  *self,
                     JsonObject  *message,
                     const char  *id)
 {
+  g_auto(DuetAcceptCallRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
   DuetCallParty party = DUET_CALL_PARTY_NONE;
-  DuetCallRecord *call = lookup_own_call (self, session, message, id, &party);
+  DuetCallRecord *call;
 
+  if (!duet_accept_call_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
   if (party != DUET_CALL_PARTY_CALLEE)
     {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
-                               "Only the callee can accept", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Only the callee can accept");
       return;
     }
   if (call->state != DUET_CALL_STATE_RINGING)
     {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
-                               "The call is not ringing", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not ringing");
       return;
     }
 
   g_clear_handle_id (&call->ring_timer, g_source_remove);
   call->state = DUET_CALL_STATE_CONNECTED;
   call->answered_at = now_ms ();
+  call->in_preparation = request.use_responder_preparation;
   save_call (self, call);
 
-  duet_session_send_reply (session, id, NULL);
-  send_call_event (self, call, DUET_CALL_PARTY_CALLER, "connected");
-  send_call_event (self, call, DUET_CALL_PARTY_CALLEE, "connected");
+  reply_empty (session, id);
+  send_connected (self, call, DUET_CALL_PARTY_CALLER);
+  send_connected (self, call, DUET_CALL_PARTY_CALLEE);
 }
 
 /* Reasons a client may name in duet_server_end_call, besides the default one */
@@ -787,12 +782,18 @@ handle_end_call (DuetServer  *self,
                  JsonObject  *message,
                  const char  *id)
 {
+  g_auto(DuetEndCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
   DuetCallParty party = DUET_CALL_PARTY_NONE;
-  DuetCallRecord *call = lookup_own_call (self, session, message, id, &party);
   DuetDisconnectReason reason;
-  const char *name;
+  DuetCallRecord *call;
 
+  if (!duet_end_call_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
 
@@ -801,100 +802,20 @@ handle_end_call (DuetServer  *self,
   else
     reason = party == DUET_CALL_PARTY_CALLER ? DUET_DISCONNECT_REASON_CANCEL
                                              : DUET_DISCONNECT_REASON_DECLINE;
-
-  name = duet_json_get_string (message, "reason", FALSE, &error);
-  if (error != NULL)
+  if (request.reason != 0)
     {
-      reply_gerror (session, id, error);
-      return;
-    }
-  if (name != NULL)
-    {
-      DuetDisconnectReason named;
-
-      if (!duet_disconnect_reason_from_string (name, &named) ||
-          !end_reason_allowed (call, party, named, reason))
+      if (!end_reason_allowed (call, party, request.reason, reason))
         {
           duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                                   "This reason cannot be used here", NULL);
+                                   "This reason cannot be used here");
           return;
         }
-      reason = named;
+      reason = request.reason;
     }
 
-  duet_session_send_reply (session, id, NULL);
-  duet_server_end_call (self, call, reason, party_source (party), party);
-}
-
-static gboolean
-string_member_ok (JsonObject *object,
-                  const char *member,
-                  gboolean    required)
-{
-  g_autoptr(GError) error = NULL;
-  const char *value = duet_json_get_string (object, member, required, &error);
-
-  return error == NULL && (value != NULL || !required);
-}
-
-/* Only the browser's forms pass, rebuilt so that nothing else is relayed;
- * "session" numbers the media session a signal belongs to, so that one
- * can replace another mid-call */
-static JsonObject *
-validate_signal_payload (JsonObject *message)
-{
-  JsonNode *node = json_object_get_member (message, "payload");
-  g_autoptr(JsonObject) clean = json_object_new ();
-  JsonObject *payload;
-  const char *type;
-  gint64 session = 0;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  payload = json_node_get_object (node);
-  if (!string_member_ok (payload, "type", TRUE) ||
-      !duet_json_get_int (payload, "session", &session, NULL) || session < 0 || session > G_MAXINT32)
-    return NULL;
-  type = json_object_get_string_member (payload, "type");
-  if (json_object_has_member (payload, "session"))
-    json_object_set_int_member (clean, "session", session);
-
-  if (g_str_equal (type, "offer") || g_str_equal (type, "answer"))
-    {
-      if (!string_member_ok (payload, "sdp", TRUE))
-        return NULL;
-      json_object_set_string_member (clean, "type", type);
-      json_object_set_string_member (clean, "sdp", json_object_get_string_member (payload, "sdp"));
-      return g_steal_pointer (&clean);
-    }
-
-  if (g_str_equal (type, "candidate"))
-    {
-      gint64 index = -1;
-
-      if (!string_member_ok (payload, "candidate", TRUE) ||
-          !json_object_has_member (payload, "sdpMLineIndex") ||
-          !duet_json_get_int (payload, "sdpMLineIndex", &index, NULL) ||
-          index < 0 || index > 63 ||
-          !string_member_ok (payload, "sdpMid", FALSE))
-        return NULL;
-      json_object_set_string_member (clean, "type", type);
-      json_object_set_string_member (clean, "candidate",
-                                     json_object_get_string_member (payload, "candidate"));
-      json_object_set_int_member (clean, "sdpMLineIndex", index);
-      if (json_object_has_member (payload, "sdpMid") &&
-          !JSON_NODE_HOLDS_NULL (json_object_get_member (payload, "sdpMid")))
-        json_object_set_string_member (clean, "sdpMid", json_object_get_string_member (payload, "sdpMid"));
-      return g_steal_pointer (&clean);
-    }
-
-  return NULL;
-}
-
-static DuetCallParty
-other_party (DuetCallParty party)
-{
-  return party == DUET_CALL_PARTY_CALLER ? DUET_CALL_PARTY_CALLEE : DUET_CALL_PARTY_CALLER;
+  call->user_code = g_steal_pointer (&request.user_code);
+  reply_empty (session, id);
+  duet_server_end_call (self, call, reason, party_source (party));
 }
 
 static void
@@ -903,38 +824,35 @@ handle_signal (DuetServer  *self,
                JsonObject  *message,
                const char  *id)
 {
-  g_autoptr(JsonObject) payload = NULL;
-  g_autoptr(JsonObject) event = NULL;
+  g_auto(DuetSignalRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
   DuetCallParty party = DUET_CALL_PARTY_NONE;
-  DuetCallRecord *call = lookup_own_call (self, session, message, id, &party);
+  DuetSignalEvent event;
+  DuetCallRecord *call;
   DuetSession *peer;
 
-  if (call == NULL)
-    return;
-
-  payload = validate_signal_payload (message);
-  if (payload == NULL)
+  if (!duet_signal_request_parse (message, &request, &error))
     {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                               "payload must be an offer, answer or candidate", NULL);
+      duet_session_send_gerror (session, id, error);
       return;
     }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
+  if (call == NULL)
+    return;
   if (call->state != DUET_CALL_STATE_RINGING && call->state != DUET_CALL_STATE_CONNECTED)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
-                               "Signalling starts once the callee has verified", NULL);
+                               "Signalling starts once the callee has verified");
       return;
     }
 
-  duet_session_send_reply (session, id, NULL);
+  reply_empty (session, id);
 
+  /* rebuilt from what was parsed: only the payload's own fields go on */
   peer = party_session (self, call, other_party (party));
-  if (peer == NULL)
-    return;
-  event = json_object_new ();
-  json_object_set_string_member (event, "call_id", call->call_id);
-  json_object_set_object_member (event, "payload", g_steal_pointer (&payload));
-  duet_session_send_event (peer, "signal", event);
+  event = (DuetSignalEvent) { .call_id = call->call_id, .payload = request.payload };
+  if (peer != NULL)
+    duet_session_send (peer, duet_signal_event_build (&event));
 }
 
 static void
@@ -943,51 +861,122 @@ handle_media_state (DuetServer  *self,
                     JsonObject  *message,
                     const char  *id)
 {
-  g_autoptr(JsonObject) event = json_object_new ();
+  g_auto(DuetMediaStateRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
   DuetCallParty party = DUET_CALL_PARTY_NONE;
-  DuetCallRecord *call = lookup_own_call (self, session, message, id, &party);
-  gboolean muted = FALSE;
-  const char *video = NULL, *reason = NULL;
-  DuetVideoState state;
+  DuetPeerMediaStateEvent event;
+  DuetCallRecord *call;
   DuetSession *peer;
 
+  if (!duet_media_state_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
-
-  if (!duet_json_get_bool (message, "mic_muted", &muted, &error) ||
-      (video = duet_json_get_string (message, "video_state", FALSE, &error), error != NULL) ||
-      (reason = duet_json_get_string (message, "reason", FALSE, &error), error != NULL))
-    {
-      reply_gerror (session, id, error);
-      return;
-    }
-  if ((video != NULL && !duet_video_state_from_string (video, &state)) ||
-      (reason != NULL && strlen (reason) > MAX_MEDIA_REASON_LENGTH))
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                               "video_state must be enabled, paused or disabled", NULL);
-      return;
-    }
   if (call->state != DUET_CALL_STATE_CONNECTED)
     {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
-                               "The call is not connected", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
       return;
     }
 
-  duet_session_send_reply (session, id, NULL);
+  reply_empty (session, id);
 
-  json_object_set_string_member (event, "call_id", call->call_id);
-  if (json_object_has_member (message, "mic_muted"))
-    json_object_set_boolean_member (event, "mic_muted", muted);
-  if (video != NULL)
-    json_object_set_string_member (event, "video_state", video);
-  if (reason != NULL)
-    json_object_set_string_member (event, "reason", reason);
   peer = party_session (self, call, other_party (party));
+  event = (DuetPeerMediaStateEvent) {
+    .call_id = call->call_id,
+    .has_mic_muted = request.has_mic_muted,
+    .mic_muted = request.mic_muted,
+    .has_video_state = request.has_video_state,
+    .video_state = request.video_state,
+    .reason = request.reason,
+  };
   if (peer != NULL)
-    duet_session_send_event (peer, "peer_media_state", event);
+    duet_session_send (peer, duet_peer_media_state_event_build (&event));
+}
+
+/* PlanetKit's finishPreparation(): the callee that accepted with
+ * use_responder_preparation is ready; the caller hears of it */
+static void
+handle_finish_preparation (DuetServer  *self,
+                           DuetSession *session,
+                           JsonObject  *message,
+                           const char  *id)
+{
+  g_auto(DuetFinishPreparationRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+  DuetCallParty party = DUET_CALL_PARTY_NONE;
+  DuetPreparationFinishedEvent event;
+  DuetCallRecord *call;
+  DuetSession *caller;
+
+  if (!duet_finish_preparation_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
+  if (call == NULL)
+    return;
+  if (party != DUET_CALL_PARTY_CALLEE || call->state != DUET_CALL_STATE_CONNECTED || !call->in_preparation)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
+                               "Only the callee of a call in responder preparation can finish it");
+      return;
+    }
+
+  call->in_preparation = FALSE;
+  reply_empty (session, id);
+
+  caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
+  event = (DuetPreparationFinishedEvent) { .call_id = call->call_id };
+  if (caller != NULL)
+    duet_session_send (caller, duet_preparation_finished_event_build (&event));
+}
+
+/* PlanetKit's sendShortData(): relayed to the peer's connection, or refused */
+static void
+handle_short_data (DuetServer  *self,
+                   DuetSession *session,
+                   JsonObject  *message,
+                   const char  *id)
+{
+  g_auto(DuetShortDataRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+  DuetCallParty party = DUET_CALL_PARTY_NONE;
+  DuetShortDataEvent event;
+  DuetCallRecord *call;
+  DuetSession *peer;
+
+  if (!duet_short_data_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  call = lookup_own_call (self, session, request.call_id, id, &party);
+  if (call == NULL)
+    return;
+  if (call->state != DUET_CALL_STATE_CONNECTED)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
+      return;
+    }
+  peer = party_session (self, call, other_party (party));
+  if (peer == NULL || !duet_session_is_open (peer))
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The peer is not connected");
+      return;
+    }
+
+  event = (DuetShortDataEvent) {
+    .call_id = call->call_id,
+    .data_type = request.data_type,
+    .data = request.data,
+  };
+  duet_session_send (peer, duet_short_data_event_build (&event));
+  reply_empty (session, id);
 }
 
 static void
@@ -997,60 +986,47 @@ handle_history (DuetServer  *self,
                 const char  *id)
 {
   gint64 account = duet_session_get_account_id (session);
-  g_autoptr(JsonObject) reply = NULL;
+  g_auto(DuetHistoryRequest) request = { 0 };
+  g_auto(DuetHistoryReply) reply = { 0 };
   g_autoptr(GPtrArray) calls = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 limit = HISTORY_DEFAULT_LIMIT, before = 0;
-  JsonArray *array;
 
-  if (!duet_json_get_int (message, "limit", &limit, &error) ||
-      !duet_json_get_int (message, "before", &before, &error))
+  if (!duet_history_request_parse (message, &request, &error))
     {
-      reply_gerror (session, id, error);
-      return;
-    }
-  if (limit < 1 || limit > HISTORY_MAX_LIMIT || before < 0)
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                               "limit must be 1–200", NULL);
+      duet_session_send_gerror (session, id, error);
       return;
     }
 
-  calls = duet_store_load_history (self->store, account, before, limit, &error);
+  calls = duet_store_load_history (self->store, account, request.before, request.limit, &error);
   if (calls == NULL)
     {
       g_warning ("Cannot load history: %s", error->message);
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error", NULL);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
       return;
     }
 
-  array = json_array_new ();
+  reply.calls = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_history_entry_free);
   for (guint i = 0; i < calls->len; i++)
     {
       DuetCallRecord *call = g_ptr_array_index (calls, i);
 
-      json_array_add_object_element (array,
-                                     duet_call_record_to_history (call, duet_call_record_get_party (call, account)));
+      g_ptr_array_add (reply.calls, duet_call_record_to_history (call, duet_call_record_get_party (call, account)));
     }
-  reply = json_object_new ();
-  json_object_set_array_member (reply, "calls", array);
-  duet_session_send_reply (session, id, reply);
+  duet_session_send (session, duet_history_reply_build (id, &reply));
 }
 
-static const struct
-{
-  const char     *type;
-  RequestHandler  handler;
-} request_handlers[] = {
-  { "auth", handle_auth },
-  { "make_call", handle_make_call },
-  { "verify_call", handle_verify_call },
-  { "accept_call", handle_accept_call },
-  { "end_call", handle_end_call },
-  { "signal", handle_signal },
-  { "media_state", handle_media_state },
-  { "history", handle_history },
-  { "ping", handle_ping },
+static const RequestHandler request_handlers[] = {
+  [DUET_REQUEST_AUTH] = handle_auth,
+  [DUET_REQUEST_MAKE_CALL] = handle_make_call,
+  [DUET_REQUEST_VERIFY_CALL] = handle_verify_call,
+  [DUET_REQUEST_ACCEPT_CALL] = handle_accept_call,
+  [DUET_REQUEST_END_CALL] = handle_end_call,
+  [DUET_REQUEST_SIGNAL] = handle_signal,
+  [DUET_REQUEST_MEDIA_STATE] = handle_media_state,
+  [DUET_REQUEST_HISTORY] = handle_history,
+  [DUET_REQUEST_PING] = handle_ping,
+  [DUET_REQUEST_FINISH_PREPARATION] = handle_finish_preparation,
+  [DUET_REQUEST_SHORT_DATA] = handle_short_data,
 };
 
 void
@@ -1060,19 +1036,17 @@ duet_server_on_session_request (DuetSession *session,
                                 const char  *id,
                                 DuetServer  *self)
 {
+  DuetRequestType request = duet_request_type_from_string (type);
+
   /* an account revoked a moment ago must not act any more */
   duet_server_check_revocations (self);
   if (!duet_session_is_open (session))
     return;
 
-  for (guint i = 0; i < G_N_ELEMENTS (request_handlers); i++)
+  if ((guint) request >= G_N_ELEMENTS (request_handlers) || request_handlers[request] == NULL)
     {
-      if (g_str_equal (type, request_handlers[i].type))
-        {
-          request_handlers[i].handler (self, session, message, id);
-          return;
-        }
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_UNKNOWN_TYPE, "Unknown request type");
+      return;
     }
-  duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_UNKNOWN_TYPE,
-                           "Unknown request type", NULL);
+  request_handlers[request] (self, session, message, id);
 }

@@ -18,12 +18,14 @@
 
 /* ---- HTTP ------------------------------------------------------------- */
 
+/* Takes @body, built by duet-messages.h */
 static void
 respond_json (SoupServerMessage *msg,
               guint              status,
               JsonObject        *body)
 {
-  g_autofree char *text = duet_protocol_serialize (body);
+  g_autoptr(JsonObject) owned = body;
+  g_autofree char *text = duet_protocol_serialize (owned);
   gsize len = strlen (text);
 
   soup_server_message_set_status (msg, status, NULL);
@@ -37,11 +39,9 @@ duet_server_respond_error (SoupServerMessage *msg,
                            const char        *error,
                            const char        *message)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
+  DuetHttpError body = { .error = (char *) error, .message = (char *) message };
 
-  json_object_set_string_member (body, "error", error);
-  json_object_set_string_member (body, "message", message);
-  respond_json (msg, status, body);
+  respond_json (msg, status, duet_http_error_build (&body));
 }
 
 void
@@ -52,17 +52,15 @@ duet_server_handle_healthz (SoupServer        *server,
                             gpointer           user_data)
 {
   DuetServer *self = user_data;
-  g_autoptr(JsonObject) body = json_object_new ();
+  DuetHealthReply body = { .status = "ok", .version = PACKAGE_VERSION };
 
   if (self->shutting_down)
     {
-      json_object_set_string_member (body, "status", "shutting_down");
-      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, body);
+      body = (DuetHealthReply) { .status = "shutting_down" };
+      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, duet_health_reply_build (&body));
       return;
     }
-  json_object_set_string_member (body, "status", "ok");
-  json_object_set_string_member (body, "version", PACKAGE_VERSION);
-  respond_json (msg, SOUP_STATUS_OK, body);
+  respond_json (msg, SOUP_STATUS_OK, duet_health_reply_build (&body));
 }
 
 void
@@ -124,18 +122,17 @@ respond_new_token (DuetServer        *self,
                    const char        *user,
                    gint64             token_version)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
-  g_autofree char *token = NULL;
   gint64 iat = duet_server_now_s ();
+  g_auto(DuetTokenReply) body = {
+    .token = duet_token_sign (user, service, iat, iat + self->options.token_lifetime,
+                              token_version, self->jwt_key, sizeof self->jwt_key),
+    .token_type = g_strdup ("Bearer"),
+    .expires_in = self->options.token_lifetime,
+    .user = g_strdup (user),
+    .service = g_strdup (service),
+  };
 
-  token = duet_token_sign (user, service, iat, iat + self->options.token_lifetime,
-                           token_version, self->jwt_key, sizeof self->jwt_key);
-  json_object_set_string_member (body, "token", token);
-  json_object_set_string_member (body, "token_type", "Bearer");
-  json_object_set_int_member (body, "expires_in", self->options.token_lifetime);
-  json_object_set_string_member (body, "user", user);
-  json_object_set_string_member (body, "service", service);
-  respond_json (msg, SOUP_STATUS_OK, body);
+  respond_json (msg, SOUP_STATUS_OK, duet_token_reply_build (&body));
 }
 
 static void
@@ -211,8 +208,8 @@ read_login_request (DuetServer        *self,
   SoupMessageBody *request = soup_server_message_get_request_body (msg);
   g_autoptr(GBytes) bytes = soup_message_body_flatten (request);
   g_autoptr(JsonObject) body = NULL;
+  g_auto(DuetTokenRequest) login = { 0 };
   g_autoptr(GError) error = NULL;
-  const char *service = NULL, *user, *password = NULL;
   gsize len = 0;
   const char *raw = g_bytes_get_data (bytes, &len);
 
@@ -223,40 +220,15 @@ read_login_request (DuetServer        *self,
     }
 
   body = duet_protocol_parse_message (raw != NULL ? raw : "", len, &error);
-  if (body == NULL)
+  if (body == NULL || !duet_token_request_parse (body, &login, &error))
     {
       duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
       return FALSE;
     }
 
-  user = duet_json_get_string (body, "user", TRUE, &error);
-  if (user != NULL)
-    password = duet_json_get_string (body, "password", TRUE, &error);
-  if (user != NULL && password != NULL)
-    service = duet_json_get_string (body, "service", FALSE, &error);
-  if (error != NULL)
-    {
-      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", error->message);
-      return FALSE;
-    }
-  if (service == NULL)
-    service = self->service;
-
-  if (!duet_user_id_is_valid (user) || !duet_service_id_is_valid (service))
-    {
-      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                                 "User and service ids are 1–64 letters, digits, “-”, “_” or “.”");
-      return FALSE;
-    }
-  if (*password == '\0' || strlen (password) > DUET_PROTOCOL_MAX_PASSWORD)
-    {
-      duet_server_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", "Passwords are 1–1024 bytes");
-      return FALSE;
-    }
-
-  data->service = g_strdup (service);
-  data->user = g_strdup (user);
-  data->password = g_strdup (password);
+  data->service = g_strdup (login.service != NULL ? login.service : self->service);
+  data->user = g_steal_pointer (&login.user);
+  data->password = g_steal_pointer (&login.password);
   return TRUE;
 }
 
@@ -264,15 +236,16 @@ static void
 respond_rate_limited (SoupServerMessage *msg,
                       gint64             retry_after)
 {
-  g_autoptr(JsonObject) body = json_object_new ();
+  DuetHttpError body = {
+    .error = "rate_limited",
+    .message = "Too many sign-in attempts; try again later",
+    .retry_after = retry_after,
+  };
   g_autofree char *header = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
 
-  json_object_set_string_member (body, "error", "rate_limited");
-  json_object_set_string_member (body, "message", "Too many sign-in attempts; try again later");
-  json_object_set_int_member (body, "retry_after", retry_after);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Retry-After", header);
-  respond_json (msg, 429, body);
+  respond_json (msg, 429, duet_http_error_build (&body));
 }
 
 void

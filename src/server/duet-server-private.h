@@ -128,8 +128,7 @@ void            duet_server_start_grace_timer    (DuetServer          *self,
 void            duet_server_end_call             (DuetServer          *self,
                                                   DuetCallRecord      *call,
                                                   DuetDisconnectReason reason,
-                                                  DuetDisconnectSource source,
-                                                  DuetCallParty        ender);
+                                                  DuetDisconnectSource source);
 void            duet_server_on_session_request   (DuetSession         *session,
                                                   JsonObject          *message,
                                                   const char          *type,

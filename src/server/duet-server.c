@@ -218,24 +218,19 @@ has_ice_servers (DuetServer *self)
   return self->stun_uris != NULL || self->turn_uris != NULL;
 }
 
-/* Puts a fresh list (new TURN credentials) into @message for @session */
-static void
-add_ice_servers (DuetServer  *self,
-                 DuetSession *session,
-                 JsonObject  *message)
+/* A fresh list (new TURN credentials) for @session */
+static GPtrArray *
+new_ice_servers (DuetServer  *self,
+                 DuetSession *session)
 {
   gint64 expires_at = duet_server_now_s () + self->options.turn_ttl;
 
-  json_object_set_array_member (message, "ice_servers",
-                                duet_ice_servers_build ((const char * const *) self->stun_uris,
-                                                        (const char * const *) self->turn_uris,
-                                                        self->turn_secret,
-                                                        duet_session_get_user (session),
-                                                        expires_at));
-  json_object_set_int_member (message, "ice_servers_ttl", self->options.turn_ttl);
   duet_session_set_ice_sent_at (session, g_get_monotonic_time ());
   if (self->turn_uris != NULL)
     self->metrics.ice_credentials_issued++;
+  return duet_ice_servers_build ((const char * const *) self->stun_uris,
+                                 (const char * const *) self->turn_uris,
+                                 self->turn_secret, duet_session_get_user (session), expires_at);
 }
 
 static gboolean
@@ -256,11 +251,13 @@ on_ice_timer (gpointer user_data)
 
   for (guint i = 0; i < due->len; i++)
     {
-      g_autoptr(JsonObject) event = json_object_new ();
       DuetSession *session = g_ptr_array_index (due, i);
+      g_auto(DuetIceServersEvent) event = {
+        .ice_servers = new_ice_servers (self, session),
+        .ice_servers_ttl = self->options.turn_ttl,
+      };
 
-      add_ice_servers (self, session, event);
-      duet_session_send_event (session, "ice_servers", event);
+      duet_session_send (session, duet_ice_servers_event_build (&event));
     }
   return G_SOURCE_CONTINUE;
 }
@@ -373,21 +370,23 @@ duet_server_bearer_token (SoupServerMessage *msg)
   return header + 7;
 }
 
-static JsonObject *
+static DuetHelloCall *
 call_summary (DuetCallRecord *call,
               DuetCallParty   viewer)
 {
-  JsonObject *o = json_object_new ();
+  DuetHelloCall *summary = duet_hello_call_new ();
   DuetCallParty peer = viewer == DUET_CALL_PARTY_CALLER ? DUET_CALL_PARTY_CALLEE
                                                         : DUET_CALL_PARTY_CALLER;
 
-  json_object_set_string_member (o, "call_id", call->call_id);
-  json_object_set_string_member (o, "state", duet_call_state_to_string (call->state));
-  json_object_set_string_member (o, "role", viewer == DUET_CALL_PARTY_CALLER ? "caller" : "callee");
-  json_object_set_string_member (o, "peer_user", duet_server_party_user (call, peer));
-  json_object_set_string_member (o, "peer_service", duet_server_party_service (call, peer));
-  json_object_set_string_member (o, "media_type", duet_media_type_to_string (call->media_type));
-  return o;
+  summary->call_id = g_strdup (call->call_id);
+  summary->state = duet_call_state_to_wire (call->state);
+  summary->role = viewer == DUET_CALL_PARTY_CALLER ? DUET_CALL_ROLE_CALLER : DUET_CALL_ROLE_CALLEE;
+  summary->peer_user = g_strdup (duet_server_party_user (call, peer));
+  summary->peer_service = g_strdup (duet_server_party_service (call, peer));
+  summary->media_type = call->media_type;
+  summary->has_in_responder_preparation = call->state == DUET_CALL_STATE_CONNECTED;
+  summary->in_responder_preparation = call->in_preparation;
+  return summary;
 }
 
 static void
@@ -395,23 +394,26 @@ send_hello (DuetServer     *self,
             DuetSession    *session,
             DuetCallRecord *call)
 {
-  g_autoptr(JsonObject) hello = json_object_new ();
-  JsonArray *calls = json_array_new ();
+  g_auto(DuetHelloEvent) hello = {
+    .user = g_strdup (duet_session_get_user (session)),
+    .service = g_strdup (duet_session_get_service (session)),
+    .server_version = g_strdup (PACKAGE_VERSION),
+    .ring_timeout = self->options.ring_timeout,
+    .grace_period = self->options.grace_period,
+    .calls = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_hello_call_free),
+  };
 
-  json_object_set_string_member (hello, "user", duet_session_get_user (session));
-  json_object_set_string_member (hello, "service", duet_session_get_service (session));
-  json_object_set_string_member (hello, "server_version", PACKAGE_VERSION);
-  json_object_set_int_member (hello, "ring_timeout", self->options.ring_timeout);
-  json_object_set_int_member (hello, "grace_period", self->options.grace_period);
   if (call != NULL)
     {
       DuetCallParty party = duet_call_record_get_party (call, duet_session_get_account_id (session));
-      json_array_add_object_element (calls, call_summary (call, party));
+      g_ptr_array_add (hello.calls, call_summary (call, party));
     }
-  json_object_set_array_member (hello, "calls", calls);
   if (has_ice_servers (self))
-    add_ice_servers (self, session, hello);
-  duet_session_send_event (session, "hello", hello);
+    {
+      hello.ice_servers = new_ice_servers (self, session);
+      hello.ice_servers_ttl = self->options.turn_ttl;
+    }
+  duet_session_send (session, duet_hello_event_build (&hello));
 }
 
 DuetAccountBudget *
@@ -450,7 +452,7 @@ duet_server_sign_in (DuetServer      *self,
   if (previous != NULL && previous != session)
     {
       g_message ("User %s: new connection replaces the old one", key);
-      duet_session_send_event (previous, "session_replaced", NULL);
+      duet_session_send (previous, duet_session_replaced_event_build ());
       duet_session_close (previous, DUET_SESSION_CLOSE_REPLACED, "session replaced");
     }
   g_hash_table_replace (self->users, g_strdup (key), session);
@@ -597,7 +599,7 @@ revoke_user (DuetServer *self,
 
   if (call != NULL)
     duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
-                          DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                          DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
 
   session = g_hash_table_lookup (self->users, key);
   if (session != NULL)
@@ -739,7 +741,7 @@ load_open_calls (DuetServer  *self,
       if (call->state != DUET_CALL_STATE_CONNECTED)
         {
           duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                                DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                                DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
           continue;
         }
 
@@ -897,7 +899,7 @@ duet_server_begin_shutdown (DuetServer *self)
 {
   g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GPtrArray) calls = NULL;
-  g_autoptr(JsonObject) event = json_object_new ();
+  DuetServerShutdownEvent event = { .restarting = TRUE };
 
   if (self->shutting_down)
     return;
@@ -908,10 +910,9 @@ duet_server_begin_shutdown (DuetServer *self)
   if (self->acceptor != NULL)
     duet_acceptor_stop (self->acceptor);
 
-  json_object_set_boolean_member (event, "restarting", TRUE);
   sessions = table_keys (self->sessions);
   for (guint i = 0; i < sessions->len; i++)
-    duet_session_send_event (g_ptr_array_index (sessions, i), "server_shutdown", event);
+    duet_session_send (g_ptr_array_index (sessions, i), duet_server_shutdown_event_build (&event));
 
   calls = table_values (self->calls);
   for (guint i = 0; i < calls->len; i++)
@@ -922,7 +923,7 @@ duet_server_begin_shutdown (DuetServer *self)
         duet_server_remove_call_timers (call);
       else
         duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                              DUET_DISCONNECT_SOURCE_APP_SERVER, DUET_CALL_PARTY_NONE);
+                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
     }
 
   for (guint i = 0; i < sessions->len; i++)

@@ -114,39 +114,6 @@ duet_session_init (DuetSession *self)
   self->budget = &self->own_budget;
 }
 
-static void
-reject (DuetSession       *self,
-        const char        *id,
-        const GError      *error)
-{
-  duet_session_send_error (self, id, error->code, error->message, NULL);
-}
-
-/* Returns the request id, or NULL (with @error set) if there is none */
-static const char *
-read_request_id (JsonObject  *message,
-                 GError     **error)
-{
-  JsonNode *node = json_object_get_member (message, "id");
-  const char *id;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error_literal (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                           "Every request needs a string “id”");
-      return NULL;
-    }
-
-  id = json_node_get_string (node);
-  if (!duet_request_id_is_valid (id))
-    {
-      g_set_error_literal (error, DUET_PROTOCOL_ERROR, DUET_PROTOCOL_ERROR_BAD_MESSAGE,
-                           "Request ids are 1–64 letters, digits, “-”, “_” or “.”");
-      return NULL;
-    }
-  return id;
-}
 
 static gboolean
 is_blank (const char *data,
@@ -171,35 +138,34 @@ handle_text (DuetSession *self,
   /* json-glib takes "" for a document without a root; it is not JSON */
   if (is_blank (data, length))
     {
-      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_BAD_JSON, "Empty message", NULL);
+      duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_BAD_JSON, "Empty message");
       return;
     }
 
   message = duet_protocol_parse_message (data, length, &error);
   if (message == NULL)
     {
-      reject (self, NULL, error);
+      duet_session_send_gerror (self, NULL, error);
       return;
     }
 
-  id = read_request_id (message, &error);
+  id = duet_message_read_id (message, &error);
   if (id == NULL)
     {
-      reject (self, NULL, error);
+      duet_session_send_gerror (self, NULL, error);
       return;
     }
 
-  type = duet_json_get_string (message, "type", TRUE, &error);
+  type = duet_message_read_type (message, &error);
   if (type == NULL)
     {
-      reject (self, id, error);
+      duet_session_send_gerror (self, id, error);
       return;
     }
 
-  if (!self->authenticated && !g_str_equal (type, "auth"))
+  if (!self->authenticated && duet_request_type_from_string (type) != DUET_REQUEST_AUTH)
     {
-      duet_session_send_error (self, id, DUET_PROTOCOL_ERROR_NOT_AUTHENTICATED,
-                               "Send “auth” first", NULL);
+      duet_session_send_error (self, id, DUET_PROTOCOL_ERROR_NOT_AUTHENTICATED, "Send “auth” first");
       return;
     }
 
@@ -229,7 +195,7 @@ on_message (SoupWebsocketConnection *connection,
   if (!duet_token_bucket_take (self->budget))
     {
       duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_RATE_LIMITED,
-                               "Too many messages; this one was dropped", NULL);
+                               "Too many messages; this one was dropped");
       if (++self->rejections >= MAX_REJECTIONS)
         duet_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "rate limit");
       return;
@@ -238,14 +204,14 @@ on_message (SoupWebsocketConnection *connection,
   if (data_type != SOUP_WEBSOCKET_DATA_TEXT)
     {
       duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_BAD_JSON,
-                               "Only text frames are accepted", NULL);
+                               "Only text frames are accepted");
       return;
     }
 
   if (length > DUET_PROTOCOL_MAX_MESSAGE_SIZE)
     {
       duet_session_send_error (self, NULL, DUET_PROTOCOL_ERROR_TOO_LARGE,
-                               "Message over 64 KiB", NULL);
+                               "Message over 64 KiB");
       return;
     }
 
@@ -416,16 +382,18 @@ client_keeps_up (DuetSession *self,
   return self->backlog <= MAX_BACKLOG;
 }
 
+/* Takes @message, built by duet-messages.h */
 void
 duet_session_send (DuetSession *self,
                    JsonObject  *message)
 {
+  g_autoptr(JsonObject) owned = message;
   g_autofree char *text = NULL;
   gsize length;
 
   if (!duet_session_is_open (self))
     return;
-  text = duet_protocol_serialize (message);
+  text = duet_protocol_serialize (owned);
   length = strlen (text);
   if (!client_keeps_up (self, length))
     {
@@ -439,48 +407,36 @@ duet_session_send (DuetSession *self,
 }
 
 void
-duet_session_send_event (DuetSession *self,
-                         const char  *type,
-                         JsonObject  *fields)
+duet_session_send_error_message (DuetSession            *self,
+                                 const char             *id,
+                                 const DuetErrorMessage *error)
 {
-  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
-
-  json_object_set_string_member (message, "type", type);
-  duet_session_send (self, message);
-}
-
-void
-duet_session_send_reply (DuetSession *self,
-                         const char  *id,
-                         JsonObject  *fields)
-{
-  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
-
-  json_object_set_string_member (message, "type", "reply");
-  json_object_set_string_member (message, "id", id);
-  duet_session_send (self, message);
+  if ((guint) error->code < DUET_METRICS_N_ERROR_CODES)
+    self->metrics->messages_rejected[error->code]++;
+  duet_session_send (self, duet_error_message_build (id, error));
 }
 
 void
 duet_session_send_error (DuetSession       *self,
                          const char        *id,
                          DuetProtocolError  code,
-                         const char        *text,
-                         JsonObject        *fields)
+                         const char        *text)
 {
-  g_autoptr(JsonObject) message = fields ? json_object_ref (fields) : json_object_new ();
+  DuetErrorMessage error = { .code = code, .message = (char *) text };
 
-  if ((guint) code < DUET_METRICS_N_ERROR_CODES)
-    self->metrics->messages_rejected[code]++;
+  duet_session_send_error_message (self, id, &error);
+}
 
-  json_object_set_string_member (message, "type", "error");
-  if (id != NULL)
-    json_object_set_string_member (message, "id", id);
-  else
-    json_object_set_null_member (message, "id");
-  json_object_set_string_member (message, "code", duet_protocol_error_code_to_string (code));
-  json_object_set_string_member (message, "message", text);
-  duet_session_send (self, message);
+/* A protocol or start-fail error as it is; anything else is `internal` */
+void
+duet_session_send_gerror (DuetSession  *self,
+                          const char   *id,
+                          const GError *error)
+{
+  g_auto(DuetErrorMessage) message = { 0 };
+
+  duet_error_message_init_from_gerror (&message, error);
+  duet_session_send_error_message (self, id, &message);
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "duet-messages.h"
 #include "duet-metrics.h"
 #include "duet-token-bucket.h"
 
@@ -48,19 +49,19 @@ gint64       duet_session_get_ice_sent_at   (DuetSession             *self);
 void         duet_session_set_ice_sent_at   (DuetSession             *self,
                                              gint64                   monotonic_us);
 
+/* Sends and frees @message, built by duet-messages.h */
 void         duet_session_send              (DuetSession             *self,
                                              JsonObject              *message);
-void         duet_session_send_event        (DuetSession             *self,
-                                             const char              *type,
-                                             JsonObject              *fields);
-void         duet_session_send_reply        (DuetSession             *self,
-                                             const char              *id,
-                                             JsonObject              *fields);
 void         duet_session_send_error        (DuetSession             *self,
                                              const char              *id,
                                              DuetProtocolError        code,
-                                             const char              *message,
-                                             JsonObject              *fields);
+                                             const char              *text);
+void         duet_session_send_error_message (DuetSession            *self,
+                                             const char              *id,
+                                             const DuetErrorMessage  *error);
+void         duet_session_send_gerror       (DuetSession             *self,
+                                             const char              *id,
+                                             const GError            *error);
 void         duet_session_close             (DuetSession             *self,
                                              gushort                  code,
                                              const char              *reason);

@@ -24,8 +24,10 @@ G_DEFINE_FINAL_TYPE (DuetStore, duet_store, G_TYPE_OBJECT)
 
 /* Version 1: accounts have a numeric id that is never reused
  * (AUTOINCREMENT), and calls refer to their parties by it, so a name that
- * is removed and added again starts with nothing of the old account's. */
-#define SCHEMA_VERSION 1
+ * is removed and added again starts with nothing of the old account's.
+ * Version 2: calls keep the user code they ended with (PlanetKit's
+ * userReleaseCode). */
+#define SCHEMA_VERSION 2
 
 static const char schema_tables[] =
   "CREATE TABLE IF NOT EXISTS meta ("
@@ -48,7 +50,7 @@ static const char schema_tables[] =
   "  ended_at INTEGER, reason TEXT, source TEXT, cc_param TEXT,"
   "  caller_pending INTEGER NOT NULL DEFAULT 0,"
   "  callee_pending INTEGER NOT NULL DEFAULT 0,"
-  "  caller_id INTEGER, callee_id INTEGER);";
+  "  caller_id INTEGER, callee_id INTEGER, user_code TEXT);";
 
 /* Every query by account reads one of these, never the whole table */
 static const char schema_indexes[] =
@@ -80,10 +82,14 @@ static const char migrate_v0[] =
   "  caller_id = (SELECT id FROM users WHERE service = caller_service AND user = caller_user),"
   "  callee_id = (SELECT id FROM users WHERE service = callee_service AND user = callee_user);";
 
+/* From version 1 */
+static const char migrate_v1[] =
+  "ALTER TABLE calls ADD COLUMN user_code TEXT;";
+
 #define CALL_COLUMNS \
   "call_id, caller_user, caller_service, callee_user, callee_service, media_type," \
   " state, invited_at, verified_at, answered_at, ended_at, reason, source, cc_param," \
-  " caller_pending, callee_pending, caller_id, callee_id"
+  " caller_pending, callee_pending, caller_id, callee_id, user_code"
 
 static gboolean
 db_error (DuetStore  *self,
@@ -181,6 +187,10 @@ ensure_schema_locked (DuetStore  *self,
                                         " WHERE name = 'user'") == 1 &&
                        query_int (self, "SELECT COUNT(*) FROM pragma_table_info('users')"
                                         " WHERE name = 'id'") == 0;
+  /* a calls table from before version 2 (or round one) lacks user_code */
+  gboolean old_calls = version < 2 &&
+                       query_int (self, "SELECT COUNT(*) FROM sqlite_master"
+                                        " WHERE type = 'table' AND name = 'calls'") == 1;
 
   if (version > SCHEMA_VERSION)
     {
@@ -189,6 +199,8 @@ ensure_schema_locked (DuetStore  *self,
       return FALSE;
     }
   if (round_one && !exec (self, migrate_v0, "migrate to account ids", error))
+    return FALSE;
+  if (old_calls && !exec (self, migrate_v1, "migrate to user codes", error))
     return FALSE;
   return exec (self, schema_tables, "schema", error) &&
          exec (self, schema_indexes, "indexes", error) &&
@@ -554,7 +566,7 @@ duet_store_save_call (DuetStore       *self,
   gboolean ended = call->state == DUET_CALL_STATE_ENDED;
 
   stmt = prepare (self, "INSERT OR REPLACE INTO calls (" CALL_COLUMNS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -579,6 +591,7 @@ duet_store_save_call (DuetStore       *self,
   sqlite3_bind_int (stmt, 16, call->callee_pending);
   bind_time (stmt, 17, call->caller_id);
   bind_time (stmt, 18, call->callee_id);
+  sqlite3_bind_text (stmt, 19, call->user_code, -1, SQLITE_STATIC);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_error (self, error, "save call");
@@ -619,6 +632,7 @@ call_from_row (sqlite3_stmt *stmt)
   call->callee_pending = sqlite3_column_int (stmt, 15);
   call->caller_id = sqlite3_column_int64 (stmt, 16);
   call->callee_id = sqlite3_column_int64 (stmt, 17);
+  call->user_code = column_dup (stmt, 18);
   return call;
 }
 

@@ -347,15 +347,15 @@ def no_answer(ctx):
     ctx.server_args = dict(ring_timeout=3)
     alice, bob = setup_call(ctx, callee_args=[])
     bob.wait("verified")
-    disconnected(alice, "NOANSWER", "APP_SERVER", True, timeout=10)
-    disconnected(bob, "NOANSWER", "APP_SERVER", True, timeout=10)
+    disconnected(alice, "NOANSWER", "CALLER", False, timeout=10)
+    disconnected(bob, "NOANSWER", "CALLER", True, timeout=10)
     check(alice.exit_code() == 3, "NOANSWER should exit 3")
 
 
 def busy(ctx):
     alice, bob = connected_call(ctx)
     carol = ctx.client("carol", ["call", "bob"])
-    disconnected(carol, "BUSY", "APP_SERVER", True)
+    disconnected(carol, "BUSY", "CALLEE", True)
     check(carol.exit_code() == 3, "BUSY should exit 3")
     bob.wait("missed-call", 5)
     check(not bob.has("disconnected") and not alice.has("disconnected"), "busy broke the call")
@@ -365,7 +365,7 @@ def busy(ctx):
 
 
 def start_failures(ctx):
-    for peer, reason in (("nobody", "UNKNOWN_PEER"), ("alice", "MAKE_CALL_TO_SELF"), ("b*b", "INVALID_PARAM")):
+    for peer, reason in (("nobody", "UNKNOWN_PEER"), ("alice", "ID_CONFLICT"), ("b*b", "INVALID_PARAM")):
         c = ctx.client("alice", ["call", peer])
         e = c.wait("start-failed")
         check(e["reason"] == reason, "call %s: %s, expected %s" % (peer, e, reason))

@@ -179,7 +179,7 @@ test_manager_local_failures (void)
 
   duet_make_call_param_builder_set_peer_user_id (builder, "alice");
   to_self = duet_make_call_param_builder_build (builder, NULL);
-  g_assert_cmpint (run_make_call (manager, to_self), ==, DUET_START_FAIL_REASON_MAKE_CALL_TO_SELF);
+  g_assert_cmpint (run_make_call (manager, to_self), ==, DUET_START_FAIL_REASON_ID_CONFLICT);
 
   duet_make_call_param_builder_set_peer_user_id (builder, "bob");
   no_url = duet_make_call_param_builder_build (builder, NULL);

@@ -645,7 +645,7 @@ test_removed_account_calls_end (void)
                   (g_get_monotonic_time () - removed) / 1000);
   g_assert_cmpstr (duet_test_get_string (disconnected, "call_id"), ==, call_id);
   g_assert_cmpstr (duet_test_get_string (disconnected, "reason"), ==, "AUTH_ERROR");
-  g_assert_cmpstr (duet_test_get_string (disconnected, "source"), ==, "APP_SERVER");
+  g_assert_cmpstr (duet_test_get_string (disconnected, "source"), ==, "CLOUD_SERVER");
   /* the server's own endings are remote for both parties (docs/protocol.md) */
   g_assert_true (json_object_get_boolean_member (disconnected, "by_remote"));
 

@@ -214,8 +214,8 @@ test_noanswer (Fixture *f, gconstpointer data)
   g_autofree char *call_id = ringing_call (f);
   gint64 start = g_get_monotonic_time ();
 
-  duet_test_assert_disconnected (f->alice, call_id, "NOANSWER", "APP_SERVER", TRUE);
-  duet_test_assert_disconnected (f->bob, call_id, "NOANSWER", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->alice, call_id, "NOANSWER", "CALLER", FALSE);
+  duet_test_assert_disconnected (f->bob, call_id, "NOANSWER", "CALLER", TRUE);
   g_assert_cmpint (g_get_monotonic_time () - start, >, G_USEC_PER_SEC);
   expect_error (f->bob, "no_such_call", ACCEPT, call_id);
 }
@@ -227,7 +227,7 @@ test_busy (Fixture *f, gconstpointer data)
   g_autofree char *second = duet_test_make_call (f->carol, "bob", NULL, NULL);
   g_autoptr(JsonObject) missed = NULL;
 
-  duet_test_assert_disconnected (f->carol, second, "BUSY", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->carol, second, "BUSY", "CALLEE", TRUE);
   missed = duet_test_client_wait_event (f->bob, "missed_call", DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (missed);
   g_assert_cmpstr (duet_test_get_string (missed, "call_id"), ==, second);
@@ -248,7 +248,7 @@ test_already_got_a_call (Fixture *f, gconstpointer data)
   g_autofree char *second = duet_test_make_call (f->carol, "bob", NULL, NULL);
   g_autoptr(JsonObject) missed = NULL;
 
-  duet_test_assert_disconnected (f->carol, second, "ALREADY_GOT_A_CALL", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->carol, second, "ALREADY_GOT_A_CALL", "CLOUD_SERVER", TRUE);
   missed = duet_test_client_wait_event (f->bob, "missed_call", DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (missed);
   g_assert_cmpstr (duet_test_get_string (missed, "reason"), ==, "ALREADY_GOT_A_CALL");
@@ -262,12 +262,12 @@ test_network_unstable (Fixture *f, gconstpointer data)
   g_autoptr(DuetTestClient) bob = NULL;
 
   duet_test_client_close (f->bob);
-  duet_test_assert_disconnected (f->alice, call_id, "NETWORK_UNSTABLE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->alice, call_id, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
 
   /* bob learns of it when he is back */
   bob = duet_test_client_sign_in (f->server, "bob");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (bob->hello, "calls")), ==, 0);
-  duet_test_assert_disconnected (bob, call_id, "NETWORK_UNSTABLE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (bob, call_id, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
 }
 
 static void
@@ -316,8 +316,8 @@ test_auth_error (Fixture *f, gconstpointer data)
   const char *remove[] = { "user", "remove", "--db", f->server->db, "--user", "bob", NULL };
 
   g_assert_cmpint (duet_test_run_cli (remove, NULL, NULL, NULL), ==, 0);
-  duet_test_assert_disconnected (f->alice, call_id, "AUTH_ERROR", "APP_SERVER", TRUE);
-  duet_test_assert_disconnected (f->bob, call_id, "AUTH_ERROR", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->alice, call_id, "AUTH_ERROR", "CLOUD_SERVER", TRUE);
+  duet_test_assert_disconnected (f->bob, call_id, "AUTH_ERROR", "CLOUD_SERVER", TRUE);
   g_assert_true (duet_test_client_wait_closed (f->bob, DUET_TEST_TIMEOUT_MS));
   g_assert_cmpuint (f->bob->close_code, ==, 4003);
 }
@@ -329,9 +329,9 @@ test_service_maintenance (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (duet_test_server_stop (f->server), ==, 0);
   assert_next_type (f->alice, "server_shutdown");
-  duet_test_assert_disconnected (f->alice, call_id, "SERVICE_MAINTENANCE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->alice, call_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
   assert_next_type (f->bob, "server_shutdown");
-  duet_test_assert_disconnected (f->bob, call_id, "SERVICE_MAINTENANCE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->bob, call_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
   g_assert_true (duet_test_client_wait_closed (f->alice, DUET_TEST_TIMEOUT_MS));
   g_assert_cmpuint (f->alice->close_code, ==, 1001);
 }
@@ -412,7 +412,7 @@ test_restart_after_kill (Fixture *f, gconstpointer data)
   /* the unanswered call did not survive; its caller learns why */
   carol = duet_test_client_sign_in (f->server, "carol");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (carol->hello, "calls")), ==, 0);
-  duet_test_assert_disconnected (carol, ringing_id, "SERVICE_MAINTENANCE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (carol, ringing_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
 
   /* past the grace period the call is still up, and relay works */
   assert_quiet (alice, 1500);
@@ -488,7 +488,7 @@ test_invite_flood_one_caller (Fixture *f, gconstpointer data)
    * alice's grace period (1 s) ran out */
   pong = duet_test_client_request (f->carol, "{\"type\":\"ping\"}");
   duet_test_assert_reply (pong);
-  duet_test_assert_disconnected (f->bob, first, "NETWORK_UNSTABLE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->bob, first, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
   assert_quiet (f->bob, 200);
 }
 
@@ -577,7 +577,7 @@ test_restart_party_missing (Fixture *f, gconstpointer data)
   g_assert_cmpint (duet_test_server_stop (f->server), ==, 0);
   duet_test_server_start (f->server);
   alice = duet_test_client_sign_in (f->server, "alice");
-  duet_test_assert_disconnected (alice, call_id, "NETWORK_UNSTABLE", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (alice, call_id, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
 }
 
 static void
@@ -614,7 +614,7 @@ test_missed_call (Fixture *f, gconstpointer data)
 
   duet_test_client_close (f->bob);
   call_id = duet_test_make_call (f->alice, "bob", NULL, NULL);
-  duet_test_assert_disconnected (f->alice, call_id, "NOANSWER", "APP_SERVER", TRUE);
+  duet_test_assert_disconnected (f->alice, call_id, "NOANSWER", "CALLER", FALSE);
 
   g_clear_pointer (&f->bob, duet_test_client_free);
   f->bob = duet_test_client_sign_in (f->server, "bob");
@@ -647,7 +647,7 @@ test_start_fail (Fixture *f, gconstpointer data)
     { "{\"type\":\"make_call\",\"media_type\":\"audio\"}", "INVALID_PARAM" },
     { "{\"type\":\"make_call\",\"peer_user\":\"nobody\",\"media_type\":\"audio\"}", "UNKNOWN_PEER" },
     { "{\"type\":\"make_call\",\"peer_user\":\"bob\",\"peer_service\":\"other\",\"media_type\":\"audio\"}", "UNKNOWN_PEER" },
-    { "{\"type\":\"make_call\",\"peer_user\":\"alice\",\"media_type\":\"audio\"}", "MAKE_CALL_TO_SELF" },
+    { "{\"type\":\"make_call\",\"peer_user\":\"alice\",\"media_type\":\"audio\"}", "ID_CONFLICT" },
     { "{\"type\":\"make_call\",\"peer_user\":\"bob\",\"media_type\":\"hologram\"}", "UNKNOWN_MEDIA_TYPE" },
   };
   g_autofree char *call_id = NULL;

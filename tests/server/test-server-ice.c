@@ -250,16 +250,27 @@ test_credential (void)
   g_assert_cmpstr (credential, ==, expected);
 }
 
+/* The list as a client sees it, in an ice_servers event */
+static JsonArray *
+as_json (GPtrArray *servers)
+{
+  DuetIceServersEvent event = { .ice_servers = servers, .ice_servers_ttl = TTL };
+  g_autoptr(JsonObject) message = duet_ice_servers_event_build (&event);
+
+  g_ptr_array_unref (servers);
+  return json_array_ref (json_object_get_array_member (message, "ice_servers"));
+}
+
 static void
 test_list (void)
 {
   const char *stun[] = { "stun:a.example", "stun:b.example:3479", NULL };
   const char *turn[] = { "turn:t.example?transport=udp", "turns:t.example:5349", NULL };
   gint64 expires_at = g_get_real_time () / G_USEC_PER_SEC + TTL;
-  g_autoptr(JsonArray) both = duet_ice_servers_build (stun, turn, "s3cret", "bob", expires_at);
-  g_autoptr(JsonArray) stun_only = duet_ice_servers_build (stun, NULL, NULL, "bob", expires_at);
-  g_autoptr(JsonArray) turn_only = duet_ice_servers_build (NULL, turn, "s3cret", "bob", expires_at);
-  g_autoptr(JsonArray) none = duet_ice_servers_build (NULL, NULL, NULL, "bob", expires_at);
+  g_autoptr(JsonArray) both = as_json (duet_ice_servers_build (stun, turn, "s3cret", "bob", expires_at));
+  g_autoptr(JsonArray) stun_only = as_json (duet_ice_servers_build (stun, NULL, NULL, "bob", expires_at));
+  g_autoptr(JsonArray) turn_only = as_json (duet_ice_servers_build (NULL, turn, "s3cret", "bob", expires_at));
+  g_autoptr(JsonArray) none = as_json (duet_ice_servers_build (NULL, NULL, NULL, "bob", expires_at));
   JsonObject *entry;
 
   g_assert_cmpuint (json_array_get_length (both), ==, 2);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "duet-store.h"
+#include "duet-test-client.h"
 
 #define OTHERS_ROWS   20000
 
@@ -303,6 +304,100 @@ test_migrate_round_one (void)
   g_assert_no_error (error);
 }
 
+/* Version 1: account ids, no user codes */
+static const char version_one[] =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+  "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  service TEXT NOT NULL, user TEXT NOT NULL, pwhash TEXT NOT NULL,"
+  "  token_version INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+  "  UNIQUE (service, user));"
+  "CREATE TABLE revoked (service TEXT NOT NULL, user TEXT NOT NULL, token_version INTEGER NOT NULL,"
+  "  PRIMARY KEY (service, user));"
+  "CREATE TABLE calls (call_id TEXT PRIMARY KEY,"
+  "  caller_user TEXT NOT NULL, caller_service TEXT NOT NULL,"
+  "  callee_user TEXT NOT NULL, callee_service TEXT NOT NULL,"
+  "  media_type TEXT NOT NULL, state TEXT NOT NULL,"
+  "  invited_at INTEGER NOT NULL, verified_at INTEGER, answered_at INTEGER,"
+  "  ended_at INTEGER, reason TEXT, source TEXT, cc_param TEXT,"
+  "  caller_pending INTEGER NOT NULL DEFAULT 0, callee_pending INTEGER NOT NULL DEFAULT 0,"
+  "  caller_id INTEGER, callee_id INTEGER);"
+  "INSERT INTO users (service, user, pwhash, created_at) VALUES ('duet', 'alice', 'x', 1), ('duet', 'bob', 'x', 2);"
+  "INSERT INTO calls (call_id, caller_user, caller_service, callee_user, callee_service, media_type,"
+  "  state, invited_at, reason, source, caller_id, callee_id) VALUES"
+  "  ('c1', 'alice', 'duet', 'bob', 'duet', 'audio', 'ended', 10, 'NORMAL', 'CALLER', 1, 2);"
+  "PRAGMA user_version = 1;";
+
+static gint64
+schema_version (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 version;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return version;
+}
+
+/* Version 1 gains the user_code column; its calls keep theirs (none) */
+static void
+test_migrate_version_one (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("duet-store-test-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "v1.db", NULL);
+  g_autoptr(DuetStore) store = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(DuetCallRecord) call = duet_call_record_new ();
+  DuetCallRecord *old;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  exec_sql (db, version_one);
+  sqlite3_close (db);
+
+  store = duet_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (schema_version (path), ==, 2);
+  history = duet_store_load_history (store, 1, 0, 50, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 1);
+  old = g_ptr_array_index (history, 0);
+  g_assert_cmpstr (old->call_id, ==, "c1");
+  g_assert_cmpint (old->reason, ==, DUET_DISCONNECT_REASON_NORMAL);
+  g_assert_null (old->user_code);
+  g_clear_pointer (&history, g_ptr_array_unref);
+
+  call->call_id = g_strdup ("c2");
+  call->caller_user = g_strdup ("alice");
+  call->caller_service = g_strdup ("duet");
+  call->callee_user = g_strdup ("bob");
+  call->callee_service = g_strdup ("duet");
+  call->caller_id = 1;
+  call->callee_id = 2;
+  call->media_type = DUET_MEDIA_TYPE_AUDIO;
+  call->state = DUET_CALL_STATE_ENDED;
+  call->invited_at = 20;
+  call->reason = DUET_DISCONNECT_REASON_USER_ERROR;
+  call->source = DUET_DISCONNECT_SOURCE_CALLEE;
+  call->user_code = g_strdup ("E42");
+  g_assert_true (duet_store_save_call (store, call, &error));
+  g_clear_object (&store);
+
+  /* opening again changes nothing */
+  store = duet_store_open (path, &error);
+  g_assert_no_error (error);
+  history = duet_store_load_history (store, 2, 0, 50, &error);
+  g_assert_cmpuint (history->len, ==, 2);
+  g_assert_cmpstr (((DuetCallRecord *) g_ptr_array_index (history, 0))->user_code, ==, "E42");
+  g_clear_object (&store);
+  duet_test_remove_tree (dir);
+}
+
 static void
 test_readded_name_is_new_account (Fixture *f, gconstpointer data)
 {
@@ -336,5 +431,6 @@ main (int argc, char **argv)
   ADD ("readded-name-is-new-account", test_readded_name_is_new_account);
 #undef ADD
   g_test_add_func ("/server/store/migrate-round-one", test_migrate_round_one);
+  g_test_add_func ("/server/store/migrate-version-one", test_migrate_version_one);
   return g_test_run ();
 }
