@@ -138,7 +138,7 @@ signed_in (GObject      *source,
 
   /* The manager keeps one connection to the server for everything */
   example->manager = duet_manager_new ();
-  duet_manager_connect (example->manager, example->server_url, duet_auth_token_get_token (token));
+  duet_manager_sign_in (example->manager, example->server_url, duet_auth_token_get_token (token));
 
   builder = duet_make_call_param_builder_new ();
   duet_make_call_param_builder_set_my_user_id (builder, duet_auth_token_get_user_id (token));
@@ -195,7 +195,7 @@ main (int   argc,
 
   g_clear_object (&example.call);
   if (example.manager != NULL)
-    duet_manager_disconnect (example.manager);
+    duet_manager_sign_out (example.manager);
   g_clear_object (&example.manager);
   g_clear_object (&example.auth);
   g_main_loop_unref (example.loop);

@@ -47,7 +47,7 @@ class Example:
         self.auth.sign_in_async(self.args.user, None, self.password, None, self.signed_in)
         self.loop.run()
         if self.manager is not None:
-            self.manager.disconnect()
+            self.manager.sign_out()
         return self.status
 
     def signed_in(self, auth, result):
@@ -62,10 +62,7 @@ class Example:
         # The manager keeps one connection to the server for everything
         self.manager = Duet.Manager.new()
         self.manager.props.test_sources = self.args.test_sources
-        # duet_manager_connect() hides GObject.Object.connect() on a
-        # manager: signals of the manager are connected with
-        # GObject.Object.connect(manager, "incoming-call", ...)
-        Duet.Manager.connect(self.manager, self.args.server, token.get_token())
+        self.manager.sign_in(self.args.server, token.get_token())
 
         builder = Duet.MakeCallParamBuilder.new()
         (builder.set_my_user_id(token.get_user_id())

@@ -455,7 +455,7 @@ connect_manager (DuetApplication *self)
 {
   if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN)
     return;
-  duet_manager_connect (self->manager,
+  duet_manager_sign_in (self->manager,
                         duet_account_get_server_url (self->account),
                         duet_account_get_token (self->account));
 }
@@ -524,7 +524,7 @@ account_state_changed_cb (DuetApplication *self)
         duet_call_end_call (self->call);
       if (self->ringing != NULL)
         duet_call_end_call (self->ringing);
-      duet_manager_disconnect (self->manager);
+      duet_manager_sign_out (self->manager);
       duet_history_clear (self->history);
       update_online (self);
       break;
@@ -1039,7 +1039,7 @@ duet_application_shutdown (GApplication *app)
   G_APPLICATION_CLASS (duet_application_parent_class)->shutdown (app);
 
   if (self->manager != NULL)
-    duet_manager_disconnect (self->manager);
+    duet_manager_sign_out (self->manager);
 }
 
 static void

@@ -627,6 +627,7 @@ on_incoming_call (DuetManager *manager,
   duet_verify_call_param_builder_set_my_user_id (builder, app.user);
   duet_verify_call_param_builder_set_my_service_id (builder, app.service);
   duet_verify_call_param_builder_set_cc_param (builder, cc_param);
+  duet_verify_call_param_builder_set_use_responder_preparation (builder, app.responder_preparation);
   param = duet_verify_call_param_builder_build (builder, &error);
   if (param == NULL)
     {
@@ -798,7 +799,7 @@ signed_in (void)
   g_signal_connect (app.manager, "server-error", G_CALLBACK (on_server_error), NULL);
   g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_device_warning), NULL);
   g_signal_connect (app.manager, "network-warning", G_CALLBACK (on_network_warning), NULL);
-  duet_manager_connect (app.manager, app.server, app.token);
+  duet_manager_sign_in (app.manager, app.server, app.token);
   g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
 }
 

@@ -96,7 +96,7 @@ duet_auth_token_class_init (DuetAuthTokenClass *klass)
   /**
    * DuetAuthToken:token:
    *
-   * The token itself, to give to duet_manager_connect() or to
+   * The token itself, to give to duet_manager_sign_in() or to
    * duet_make_call_param_builder_set_access_token().
    */
   properties[PROP_TOKEN] =
@@ -203,7 +203,9 @@ duet_auth_token_new_from_string (const char  *token,
  * duet_auth_token_get_token:
  * @self: a #DuetAuthToken
  *
- * Returns: the token itself, as given to duet_manager_connect()
+ * Gets the token itself, as given to duet_manager_sign_in().
+ *
+ * Returns: the token itself, as given to duet_manager_sign_in()
  */
 const char *
 duet_auth_token_get_token (DuetAuthToken *self)
@@ -215,6 +217,8 @@ duet_auth_token_get_token (DuetAuthToken *self)
 /**
  * duet_auth_token_get_user_id:
  * @self: a #DuetAuthToken
+ *
+ * Gets the user the token was issued to.
  *
  * Returns: the user the token was issued to
  */
@@ -229,6 +233,8 @@ duet_auth_token_get_user_id (DuetAuthToken *self)
  * duet_auth_token_get_service_id:
  * @self: a #DuetAuthToken
  *
+ * Gets the service of the user the token was issued to.
+ *
  * Returns: the service of the user the token was issued to
  */
 const char *
@@ -242,6 +248,8 @@ duet_auth_token_get_service_id (DuetAuthToken *self)
  * duet_auth_token_get_issued_at:
  * @self: a #DuetAuthToken
  *
+ * Gets when the server issued the token, in unix seconds.
+ *
  * Returns: when the server issued the token, in unix seconds
  */
 gint64
@@ -254,6 +262,8 @@ duet_auth_token_get_issued_at (DuetAuthToken *self)
 /**
  * duet_auth_token_get_expires_at:
  * @self: a #DuetAuthToken
+ *
+ * Gets when the token stops working, in unix seconds.
  *
  * Returns: when the token stops working, in unix seconds
  */

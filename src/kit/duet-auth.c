@@ -142,6 +142,8 @@ duet_auth_new (const char *server_url)
  * duet_auth_get_server_url:
  * @self: a #DuetAuth
  *
+ * Gets the server's base address, without a trailing slash.
+ *
  * Returns: the server's base address, without a trailing slash
  */
 const char *

@@ -7,17 +7,23 @@
 #include <gio/gio.h>
 
 #include "duet-auth-token.h"
+#include "duet-version.h"
 
 G_BEGIN_DECLS
 
 #define DUET_TYPE_AUTH (duet_auth_get_type ())
+DUET_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (DuetAuth, duet_auth, DUET, AUTH, GObject)
 
+DUET_AVAILABLE_IN_ALL
 DuetAuth      *duet_auth_new               (const char           *server_url);
+DUET_AVAILABLE_IN_ALL
 const char    *duet_auth_get_server_url    (DuetAuth             *self);
+DUET_AVAILABLE_IN_ALL
 gboolean       duet_auth_set_tls_ca_file   (DuetAuth             *self,
                                             const char           *path,
                                             GError              **error);
+DUET_AVAILABLE_IN_ALL
 void           duet_auth_sign_in_async     (DuetAuth             *self,
                                             const char           *user_id,
                                             const char           *service_id,
@@ -25,14 +31,17 @@ void           duet_auth_sign_in_async     (DuetAuth             *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,
                                             gpointer              user_data);
+DUET_AVAILABLE_IN_ALL
 DuetAuthToken *duet_auth_sign_in_finish    (DuetAuth             *self,
                                             GAsyncResult         *result,
                                             GError              **error);
+DUET_AVAILABLE_IN_ALL
 void           duet_auth_refresh_async     (DuetAuth             *self,
                                             const char           *token,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,
                                             gpointer              user_data);
+DUET_AVAILABLE_IN_ALL
 DuetAuthToken *duet_auth_refresh_finish    (DuetAuth             *self,
                                             GAsyncResult         *result,
                                             GError              **error);

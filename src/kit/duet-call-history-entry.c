@@ -295,6 +295,8 @@ duet_call_history_entry_new_from_missed (const DuetMissedCallEvent *event)
  * duet_call_history_entry_get_call_id:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets the call's id.
+ *
  * Returns: the call's id
  */
 const char *
@@ -307,6 +309,8 @@ duet_call_history_entry_get_call_id (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_outgoing:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Tells whether the user placed the call or was called.
  *
  * Returns: %TRUE if the user placed the call, %FALSE if the user was called
  */
@@ -321,6 +325,8 @@ duet_call_history_entry_get_outgoing (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_peer_user_id:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets the other party's user id.
+ *
  * Returns: the other party's user id
  */
 const char *
@@ -333,6 +339,8 @@ duet_call_history_entry_get_peer_user_id (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_peer_service_id:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets the other party's service id.
  *
  * Returns: the other party's service id
  */
@@ -347,6 +355,8 @@ duet_call_history_entry_get_peer_service_id (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_media_type:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets the media the call was placed with.
+ *
  * Returns: the media the call was placed with
  */
 DuetMediaType
@@ -359,6 +369,8 @@ duet_call_history_entry_get_media_type (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_state:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets where the call is; see #DuetCallHistoryEntry:state.
  *
  * Returns: where the call is; see #DuetCallHistoryEntry:state
  */
@@ -373,6 +385,8 @@ duet_call_history_entry_get_state (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_invited_at:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets when the call was placed.
+ *
  * Returns: (transfer none) (nullable): when the call was placed
  */
 GDateTime *
@@ -385,6 +399,8 @@ duet_call_history_entry_get_invited_at (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_answered_at:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets when the callee accepted, or %NULL.
  *
  * Returns: (transfer none) (nullable): when the callee accepted, or %NULL
  */
@@ -399,6 +415,8 @@ duet_call_history_entry_get_answered_at (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_ended_at:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets when the call ended, or %NULL.
+ *
  * Returns: (transfer none) (nullable): when the call ended, or %NULL
  */
 GDateTime *
@@ -411,6 +429,8 @@ duet_call_history_entry_get_ended_at (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_duration:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets how long the call was connected, in microseconds.
  *
  * Returns: how long the call was connected, in microseconds
  */
@@ -425,6 +445,8 @@ duet_call_history_entry_get_duration (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_disconnect_reason:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets why the call ended, once it has.
+ *
  * Returns: why the call ended, once it has
  */
 DuetDisconnectReason
@@ -437,6 +459,8 @@ duet_call_history_entry_get_disconnect_reason (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_disconnect_source:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets who ended the call, or %DUET_DISCONNECT_SOURCE_UNDEFINED.
  *
  * Returns: who ended the call, or %DUET_DISCONNECT_SOURCE_UNDEFINED
  */
@@ -451,6 +475,8 @@ duet_call_history_entry_get_disconnect_source (DuetCallHistoryEntry *self)
  * duet_call_history_entry_get_missed:
  * @self: a #DuetCallHistoryEntry
  *
+ * Gets whether this is an incoming call that was never answered.
+ *
  * Returns: whether this is an incoming call that was never answered
  */
 gboolean
@@ -463,6 +489,8 @@ duet_call_history_entry_get_missed (DuetCallHistoryEntry *self)
 /**
  * duet_call_history_entry_get_user_code:
  * @self: a #DuetCallHistoryEntry
+ *
+ * Gets the app-defined code the call ended with, or %NULL.
  *
  * Returns: (nullable): the app-defined code the call ended with, or %NULL
  */

@@ -13,6 +13,8 @@ G_DEFINE_BOXED_TYPE (DuetCallStatistics, duet_call_statistics,
  * duet_call_statistics_copy:
  * @self: a #DuetCallStatistics
  *
+ * Copies the statistics, for bindings and to keep a snapshot.
+ *
  * Returns: (transfer full): a copy of @self
  */
 DuetCallStatistics *

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include "duet-version.h"
 
 G_BEGIN_DECLS
 
@@ -42,8 +43,11 @@ typedef struct
 
 #define DUET_TYPE_CALL_STATISTICS (duet_call_statistics_get_type ())
 
+DUET_AVAILABLE_IN_ALL
 GType               duet_call_statistics_get_type (void) G_GNUC_CONST;
+DUET_AVAILABLE_IN_ALL
 DuetCallStatistics *duet_call_statistics_copy     (const DuetCallStatistics *self);
+DUET_AVAILABLE_IN_ALL
 void                duet_call_statistics_free     (DuetCallStatistics       *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetCallStatistics, duet_call_statistics_free)

@@ -1350,6 +1350,9 @@ duet_call_remove_peer_video_view (DuetCall   *self,
  * duet_call_get_call_id:
  * @self: a #DuetCall
  *
+ * Gets the call's id, given by the server; %NULL until
+ * #DuetCall::wait-connected.
+ *
  * Returns: the call's id, given by the server; %NULL until #DuetCall::wait-connected
  */
 const char *
@@ -1362,6 +1365,8 @@ duet_call_get_call_id (DuetCall *self)
 /**
  * duet_call_get_state:
  * @self: a #DuetCall
+ *
+ * Gets where the call is.
  *
  * Returns: where the call is
  */
@@ -1376,6 +1381,8 @@ duet_call_get_state (DuetCall *self)
  * duet_call_get_is_caller:
  * @self: a #DuetCall
  *
+ * Tells whether this side placed the call.
+ *
  * Returns: %TRUE on the side that placed the call
  */
 gboolean
@@ -1388,6 +1395,9 @@ duet_call_get_is_caller (DuetCall *self)
 /**
  * duet_call_get_media_type:
  * @self: a #DuetCall
+ *
+ * Gets the call's media: audio, or audio and video (an audio call turns
+ * into a video call when either side enables video).
  *
  * Returns: audio, or audio and video (turns to audio and video when either side enables video)
  */
@@ -1402,6 +1412,8 @@ duet_call_get_media_type (DuetCall *self)
  * duet_call_get_peer_user_id:
  * @self: a #DuetCall
  *
+ * Gets the other party's user id.
+ *
  * Returns: the other party's user id
  */
 const char *
@@ -1414,6 +1426,8 @@ duet_call_get_peer_user_id (DuetCall *self)
 /**
  * duet_call_get_peer_service_id:
  * @self: a #DuetCall
+ *
+ * Gets the other party's service id.
  *
  * Returns: the other party's service id
  */
@@ -1428,6 +1442,8 @@ duet_call_get_peer_service_id (DuetCall *self)
  * duet_call_get_peer_mic_muted:
  * @self: a #DuetCall
  *
+ * Gets whether the peer has muted its microphone.
+ *
  * Returns: whether the peer has muted its microphone
  */
 gboolean
@@ -1440,6 +1456,8 @@ duet_call_get_peer_mic_muted (DuetCall *self)
 /**
  * duet_call_get_peer_video_state:
  * @self: a #DuetCall
+ *
+ * Gets whether the peer sends video, has it paused, or has none.
  *
  * Returns: whether the peer sends video, has it paused, or has none
  */
@@ -1454,6 +1472,8 @@ duet_call_get_peer_video_state (DuetCall *self)
  * duet_call_get_my_media_status:
  * @self: a #DuetCall
  *
+ * Gets this side's microphone and video state, PlanetKit's MyMediaStatus.
+ *
  * Returns: (transfer none): this side's microphone and video state, with its signals (PlanetKit's MyMediaStatus)
  */
 DuetMyMediaStatus *
@@ -1466,6 +1486,8 @@ duet_call_get_my_media_status (DuetCall *self)
 /**
  * duet_call_get_in_responder_preparation:
  * @self: a #DuetCall
+ *
+ * Tells whether the call is connected in responder preparation.
  *
  * Returns: whether the call is connected in responder preparation: the callee sends nothing until duet_call_finish_preparation()
  */

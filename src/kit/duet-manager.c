@@ -371,7 +371,7 @@ finish_dtls_warm_up (void)
 }
 
 /**
- * duet_manager_connect:
+ * duet_manager_sign_in:
  * @self: a #DuetManager
  * @server_url: the server's base address, `http(s)://HOST:PORT`
  * @access_token: the user's token, from duet_auth_sign_in_finish()
@@ -383,7 +383,7 @@ finish_dtls_warm_up (void)
  * server and the call server.
  */
 void
-duet_manager_connect (DuetManager *self,
+duet_manager_sign_in (DuetManager *self,
                       const char  *server_url,
                       const char  *access_token)
 {
@@ -391,7 +391,7 @@ duet_manager_connect (DuetManager *self,
 
   g_return_if_fail (DUET_IS_MANAGER (self));
 
-  duet_manager_disconnect (self);
+  duet_manager_sign_out (self);
   start_dtls_warm_up ();
   self->signalling = duet_signalling_new (server_url, access_token);
   g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
@@ -409,14 +409,14 @@ duet_manager_connect (DuetManager *self,
 }
 
 /**
- * duet_manager_disconnect:
+ * duet_manager_sign_out:
  * @self: a #DuetManager
  *
  * Closes the connection to the server; no more incoming calls. A call in
  * progress loses its signalling.
  */
 void
-duet_manager_disconnect (DuetManager *self)
+duet_manager_sign_out (DuetManager *self)
 {
   g_return_if_fail (DUET_IS_MANAGER (self));
 
@@ -454,6 +454,8 @@ duet_manager_set_access_token (DuetManager *self,
  * duet_manager_get_connected:
  * @self: a #DuetManager
  *
+ * Gets whether the manager is signed in to the server right now.
+ *
  * Returns: whether the manager is signed in to the server right now
  */
 gboolean
@@ -466,6 +468,9 @@ duet_manager_get_connected (DuetManager *self)
 /**
  * duet_manager_get_server_calls:
  * @self: a #DuetManager
+ *
+ * Gets the ids of the calls the server still held for this user at the
+ * last sign-in.
  *
  * Returns: (transfer none) (array zero-terminated=1) (nullable): the ids
  *   of the calls the server still held for this user at the last sign-in,
@@ -481,6 +486,8 @@ duet_manager_get_server_calls (DuetManager *self)
 /**
  * duet_manager_get_active_call:
  * @self: a #DuetManager
+ *
+ * Gets the call in progress, or %NULL.
  *
  * Returns: (transfer none) (nullable): the call in progress, or %NULL
  */
@@ -613,7 +620,7 @@ ensure_signalling (DuetManager *self,
     return TRUE;
   if (server_url == NULL || access_token == NULL)
     return FALSE;
-  duet_manager_connect (self, server_url, access_token);
+  duet_manager_sign_in (self, server_url, access_token);
   return TRUE;
 }
 
@@ -883,6 +890,7 @@ duet_manager_verify_call_async (DuetManager         *self,
 
   request = duet_verify_call_request_build (NULL, &(DuetVerifyCallRequest) {
     .cc_param = (char *) duet_cc_param_get_text (cc_param),
+    .use_responder_preparation = duet_verify_call_param_get_use_responder_preparation (param),
   });
   duet_signalling_request_async (self->signalling, request, cancellable, verify_call_replied,
                                  g_steal_pointer (&task));
@@ -895,6 +903,8 @@ duet_manager_verify_call_async (DuetManager         *self,
  * @reason: (out) (optional): why the call could not be verified, or
  *   %DUET_START_FAIL_REASON_NONE
  * @error: return location for a #GError, or %NULL
+ *
+ * Finishes duet_manager_verify_call_async(): the call rings.
  *
  * Returns: (transfer full) (nullable): the ringing call (state
  *   %DUET_CALL_STATE_VERIFIED): accept it with duet_call_accept_call() or
@@ -917,7 +927,7 @@ duet_manager_dispose (GObject *object)
 {
   DuetManager *self = DUET_MANAGER (object);
 
-  duet_manager_disconnect (self);
+  duet_manager_sign_out (self);
   g_hash_table_remove_all (self->calls);
   self->active = NULL;
 
@@ -1171,6 +1181,10 @@ duet_manager_new (void)
  *   server's: "stun:HOST[:PORT]", or a TURN server with its credentials in
  *   webrtcbin's form "turn://USER:PASSWORD@HOST[:PORT][?transport=udp|tcp]"
  *   ("turns://…" for TLS), USER and PASSWORD percent-encoded
+ * @error: return location for a #GError, or %NULL
+ *
+ * Adds STUN and TURN servers to the ones the server hands out, for the
+ * calls set up from now on.
  *
  * Returns: %FALSE, with @error naming the first bad URI, and nothing
  *   changed, if one cannot be used
@@ -1292,6 +1306,8 @@ duet_manager_fetch_history_async (DuetManager         *self,
  * @self: a #DuetManager
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError, or %NULL
+ *
+ * Finishes duet_manager_fetch_history_async().
  *
  * Returns: (transfer full): a #GListModel of #DuetCallHistoryEntry, newest first
  */

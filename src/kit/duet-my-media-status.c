@@ -177,6 +177,8 @@ duet_my_media_status_new (void)
  * duet_my_media_status_get_mic_muted:
  * @self: a #DuetMyMediaStatus
  *
+ * Gets whether the microphone is muted.
+ *
  * Returns: whether the microphone is muted
  */
 gboolean
@@ -189,6 +191,8 @@ duet_my_media_status_get_mic_muted (DuetMyMediaStatus *self)
 /**
  * duet_my_media_status_get_video_state:
  * @self: a #DuetMyMediaStatus
+ *
+ * Gets this side's video state.
  *
  * Returns: this side's video state
  */
@@ -203,6 +207,8 @@ duet_my_media_status_get_video_state (DuetMyMediaStatus *self)
  * duet_my_media_status_get_video_pause_reason:
  * @self: a #DuetMyMediaStatus
  *
+ * Gets why the video is paused, while it is.
+ *
  * Returns: why the video is paused, while it is
  */
 DuetVideoPauseReason
@@ -215,6 +221,8 @@ duet_my_media_status_get_video_pause_reason (DuetMyMediaStatus *self)
 /**
  * duet_my_media_status_get_average_volume_level:
  * @self: a #DuetMyMediaStatus
+ *
+ * Gets the microphone's recent loudness, 0 to 100.
  *
  * Returns: the microphone's recent loudness, 0 to 100
  */

@@ -19,6 +19,7 @@ struct _DuetVerifyCallParamBuilder
   DuetCcParam *cc_param;
   char        *access_token;
   char        *server_url;
+  gboolean     use_responder_preparation;
 };
 
 /**
@@ -131,6 +132,26 @@ DEFINE_STRING_SETTER (access_token)
 DEFINE_STRING_SETTER (server_url)
 
 /**
+ * duet_verify_call_param_builder_set_use_responder_preparation:
+ * @self: a verify-call param builder
+ * @use_responder_preparation: whether this side will accept the call with
+ *   responder preparation (see duet_call_accept_call())
+ *
+ * Tells the caller, in its #DuetCall::verified, that the callee means to
+ * accept with responder preparation. Optional; %FALSE by default.
+ *
+ * Returns: (transfer none): @self, to chain calls
+ */
+DuetVerifyCallParamBuilder *
+duet_verify_call_param_builder_set_use_responder_preparation (DuetVerifyCallParamBuilder *self,
+                                                              gboolean                    use_responder_preparation)
+{
+  g_return_val_if_fail (DUET_IS_VERIFY_CALL_PARAM_BUILDER (self), NULL);
+  self->use_responder_preparation = !!use_responder_preparation;
+  return self;
+}
+
+/**
  * duet_verify_call_param_builder_set_cc_param:
  * @self: a verify-call param builder
  * @cc_param: (nullable): the cc_param of the incoming call, or %NULL to
@@ -211,5 +232,5 @@ duet_verify_call_param_builder_build (DuetVerifyCallParamBuilder  *self,
 
   return duet_verify_call_param_new_internal (self->my_user_id, self->my_service_id,
                                               self->cc_param, self->access_token,
-                                              self->server_url);
+                                              self->server_url, self->use_responder_preparation);
 }

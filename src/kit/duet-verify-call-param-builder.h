@@ -27,6 +27,9 @@ DUET_AVAILABLE_IN_ALL
 DuetVerifyCallParamBuilder *duet_verify_call_param_builder_set_access_token  (DuetVerifyCallParamBuilder *self,
                                                                               const char                 *token);
 DUET_AVAILABLE_IN_ALL
+DuetVerifyCallParamBuilder *duet_verify_call_param_builder_set_use_responder_preparation (DuetVerifyCallParamBuilder *self,
+                                                                                          gboolean                    use_responder_preparation);
+DUET_AVAILABLE_IN_ALL
 DuetVerifyCallParamBuilder *duet_verify_call_param_builder_set_server_url    (DuetVerifyCallParamBuilder *self,
                                                                               const char                 *url);
 DUET_AVAILABLE_IN_ALL

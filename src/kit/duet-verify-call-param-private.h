@@ -12,6 +12,7 @@ DuetVerifyCallParam *duet_verify_call_param_new_internal (const char  *my_user_i
                                                           const char  *my_service_id,
                                                           DuetCcParam *cc_param,
                                                           const char  *access_token,
-                                                          const char  *server_url);
+                                                          const char  *server_url,
+                                                          gboolean     use_responder_preparation);
 
 G_END_DECLS

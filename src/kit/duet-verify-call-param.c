@@ -14,6 +14,7 @@ struct _DuetVerifyCallParam
   DuetCcParam *cc_param;
   char        *access_token;
   char        *server_url;
+  gboolean     use_responder_preparation;
 };
 
 /**
@@ -59,7 +60,8 @@ duet_verify_call_param_new_internal (const char  *my_user_id,
                                      const char  *my_service_id,
                                      DuetCcParam *cc_param,
                                      const char  *access_token,
-                                     const char  *server_url)
+                                     const char  *server_url,
+                                     gboolean     use_responder_preparation)
 {
   DuetVerifyCallParam *self = g_object_new (DUET_TYPE_VERIFY_CALL_PARAM, NULL);
 
@@ -68,6 +70,7 @@ duet_verify_call_param_new_internal (const char  *my_user_id,
   self->cc_param = g_object_ref (cc_param);
   self->access_token = g_strdup (access_token);
   self->server_url = g_strdup (server_url);
+  self->use_responder_preparation = use_responder_preparation;
 
   return self;
 }
@@ -131,6 +134,21 @@ duet_verify_call_param_get_access_token (DuetVerifyCallParam *self)
 {
   g_return_val_if_fail (DUET_IS_VERIFY_CALL_PARAM (self), NULL);
   return self->access_token;
+}
+
+/**
+ * duet_verify_call_param_get_use_responder_preparation:
+ * @self: a verify-call param
+ *
+ * Tells whether the callee said it will accept with responder preparation.
+ *
+ * Returns: the builder's flag
+ */
+gboolean
+duet_verify_call_param_get_use_responder_preparation (DuetVerifyCallParam *self)
+{
+  g_return_val_if_fail (DUET_IS_VERIFY_CALL_PARAM (self), FALSE);
+  return self->use_responder_preparation;
 }
 
 /**

@@ -24,6 +24,8 @@ DuetCcParam *duet_verify_call_param_get_cc_param      (DuetVerifyCallParam *self
 DUET_AVAILABLE_IN_ALL
 const char  *duet_verify_call_param_get_access_token  (DuetVerifyCallParam *self);
 DUET_AVAILABLE_IN_ALL
+gboolean     duet_verify_call_param_get_use_responder_preparation (DuetVerifyCallParam *self);
+DUET_AVAILABLE_IN_ALL
 const char  *duet_verify_call_param_get_server_url    (DuetVerifyCallParam *self);
 
 G_END_DECLS

@@ -592,6 +592,8 @@ def responder_preparation(ctx):
     """The callee accepts with responder preparation: connected on both
     sides, nothing from the callee until it finishes, then media as usual."""
     alice, bob = setup_call(ctx, callee_args=["--auto-accept", "--responder-preparation"])
+    e = alice.wait("verified")
+    check(e["peer_use_responder_preparation"], "caller's verified: %s" % e)
     ea = alice.wait("connected")
     eb = bob.wait("connected")
     check(ea["is_in_responder_preparation"] and not ea["should_finish_preparation"],

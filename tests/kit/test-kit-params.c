@@ -144,6 +144,14 @@ test_verify_call_param (void)
   param = duet_verify_call_param_builder_build (builder, &error);
   g_assert_no_error (error);
   g_assert_true (duet_verify_call_param_get_cc_param (param) == cc);
+  g_assert_false (duet_verify_call_param_get_use_responder_preparation (param));
+  g_clear_object (&param);
+
+  /* Responder preparation is carried to the param */
+  duet_verify_call_param_builder_set_use_responder_preparation (builder, TRUE);
+  param = duet_verify_call_param_builder_build (builder, &error);
+  g_assert_no_error (error);
+  g_assert_true (duet_verify_call_param_get_use_responder_preparation (param));
 }
 
 static void
