@@ -683,6 +683,24 @@ lookup_own_call (DuetServer    *self,
   return call;
 }
 
+/* The sender's call, which must be connected (media_state, short_data) */
+static DuetCallRecord *
+lookup_own_connected_call (DuetServer    *self,
+                           DuetSession   *session,
+                           const char    *call_id,
+                           const char    *id,
+                           DuetCallParty *out_party)
+{
+  DuetCallRecord *call = lookup_own_call (self, session, call_id, id, out_party);
+
+  if (call != NULL && call->state != DUET_CALL_STATE_CONNECTED)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
+      return NULL;
+    }
+  return call;
+}
+
 static DuetCallParty
 other_party (DuetCallParty party)
 {
@@ -873,14 +891,9 @@ handle_media_state (DuetServer  *self,
       duet_session_send_gerror (session, id, error);
       return;
     }
-  call = lookup_own_call (self, session, request.call_id, id, &party);
+  call = lookup_own_connected_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
-  if (call->state != DUET_CALL_STATE_CONNECTED)
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
-      return;
-    }
 
   reply_empty (session, id);
 
@@ -955,14 +968,9 @@ handle_short_data (DuetServer  *self,
       duet_session_send_gerror (session, id, error);
       return;
     }
-  call = lookup_own_call (self, session, request.call_id, id, &party);
+  call = lookup_own_connected_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
-  if (call->state != DUET_CALL_STATE_CONNECTED)
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
-      return;
-    }
   peer = party_session (self, call, other_party (party));
   if (peer == NULL || !duet_session_is_open (peer))
     {

@@ -697,6 +697,90 @@ dump (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+static JsonObject *
+requestv (DuetTestClient *client,
+          const char     *format,
+          va_list         args)
+{
+  g_autofree char *json = g_strdup_vprintf (format, args);
+
+  return duet_test_client_request (client, json);
+}
+
+/* Sends the request FORMAT makes and waits for its reply or error */
+JsonObject *
+duet_test_requestf (DuetTestClient *client,
+                    const char     *format,
+                    ...)
+{
+  JsonObject *reply;
+  va_list args;
+
+  va_start (args, format);
+  reply = requestv (client, format, args);
+  va_end (args);
+  return reply;
+}
+
+void
+duet_test_expect_reply (DuetTestClient *client,
+                        const char     *format,
+                        ...)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reply = requestv (client, format, args);
+  va_end (args);
+  duet_test_assert_reply (reply);
+}
+
+void
+duet_test_expect_error (DuetTestClient *client,
+                        const char     *code,
+                        const char     *format,
+                        ...)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  va_list args;
+
+  va_start (args, format);
+  reply = requestv (client, format, args);
+  va_end (args);
+  duet_test_assert_error (reply, code);
+}
+
+/* The next message, which must be of TYPE */
+JsonObject *
+duet_test_next_of_type (DuetTestClient *client,
+                        const char     *type)
+{
+  JsonObject *event = duet_test_client_next (client, DUET_TEST_TIMEOUT_MS);
+
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, type);
+  return event;
+}
+
+void
+duet_test_assert_next (DuetTestClient *client,
+                       const char     *type)
+{
+  g_autoptr(JsonObject) event = duet_test_next_of_type (client, type);
+}
+
+/* Nothing arrives for MS milliseconds */
+void
+duet_test_assert_quiet (DuetTestClient *client,
+                        guint           ms)
+{
+  g_autoptr(JsonObject) event = duet_test_client_next (client, ms);
+
+  if (event != NULL)
+    g_error ("unexpected %s", duet_test_get_string (event, "type"));
+}
+
 void
 duet_test_assert_reply (JsonObject *object)
 {

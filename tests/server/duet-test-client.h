@@ -99,6 +99,22 @@ const char *duet_test_get_string          (JsonObject     *object,
 void        duet_test_assert_reply        (JsonObject     *object);
 void        duet_test_assert_error        (JsonObject     *object,
                                            const char     *code);
+JsonObject *duet_test_requestf            (DuetTestClient *client,
+                                           const char     *format,
+                                           ...) G_GNUC_PRINTF (2, 3);
+void        duet_test_expect_reply        (DuetTestClient *client,
+                                           const char     *format,
+                                           ...) G_GNUC_PRINTF (2, 3);
+void        duet_test_expect_error        (DuetTestClient *client,
+                                           const char     *code,
+                                           const char     *format,
+                                           ...) G_GNUC_PRINTF (3, 4);
+JsonObject *duet_test_next_of_type        (DuetTestClient *client,
+                                           const char     *type);
+void        duet_test_assert_next         (DuetTestClient *client,
+                                           const char     *type);
+void        duet_test_assert_quiet        (DuetTestClient *client,
+                                           guint           ms);
 void        duet_test_assert_disconnected (DuetTestClient *client,
                                            const char     *call_id,
                                            const char     *reason,

@@ -36,81 +36,6 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->server, duet_test_server_free);
 }
 
-static JsonObject *
-request (DuetTestClient *client,
-         const char     *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static JsonObject *
-request (DuetTestClient *client,
-         const char     *format,
-         ...)
-{
-  g_autofree char *json = NULL;
-  va_list args;
-
-  va_start (args, format);
-  json = g_strdup_vprintf (format, args);
-  va_end (args);
-  return duet_test_client_request (client, json);
-}
-
-static void expect_reply (DuetTestClient *client, const char *format, ...) G_GNUC_PRINTF (2, 3);
-static void expect_error (DuetTestClient *client, const char *code, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-static void
-expect_reply (DuetTestClient *client,
-              const char     *format,
-              ...)
-{
-  g_autofree char *json = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-  va_list args;
-
-  va_start (args, format);
-  json = g_strdup_vprintf (format, args);
-  va_end (args);
-  reply = duet_test_client_request (client, json);
-  duet_test_assert_reply (reply);
-}
-
-static void
-expect_error (DuetTestClient *client,
-              const char     *code,
-              const char     *format,
-              ...)
-{
-  g_autofree char *json = NULL;
-  g_autoptr(JsonObject) reply = NULL;
-  va_list args;
-
-  va_start (args, format);
-  json = g_strdup_vprintf (format, args);
-  va_end (args);
-  reply = duet_test_client_request (client, json);
-  duet_test_assert_error (reply, code);
-}
-
-static void
-assert_next_type (DuetTestClient *client,
-                  const char     *type)
-{
-  g_autoptr(JsonObject) event = duet_test_client_next (client, DUET_TEST_TIMEOUT_MS);
-
-  g_assert_nonnull (event);
-  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, type);
-}
-
-static void
-assert_quiet (DuetTestClient *client,
-              guint           ms)
-{
-  g_autoptr(JsonObject) event = duet_test_client_next (client, ms);
-
-  if (event != NULL)
-    g_error ("unexpected %s", duet_test_get_string (event, "type"));
-}
-
 #define END "{\"type\":\"end_call\",\"call_id\":\"%s\"}"
 #define ACCEPT "{\"type\":\"accept_call\",\"call_id\":\"%s\"}"
 #define OFFER "{\"type\":\"signal\",\"call_id\":\"%s\",\"payload\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}"
@@ -120,13 +45,13 @@ ringing_call (Fixture *f)
 {
   g_autofree char *cc = NULL;
   char *call_id = duet_test_make_call (f->alice, "bob", &cc, f->bob);
-  g_autoptr(JsonObject) reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  g_autoptr(JsonObject) reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
 
   duet_test_assert_reply (reply);
   g_assert_cmpstr (duet_test_get_string (reply, "caller_user"), ==, "alice");
   g_assert_cmpstr (duet_test_get_string (reply, "caller_service"), ==, "duet");
   g_assert_cmpstr (duet_test_get_string (reply, "media_type"), ==, "audiovideo");
-  assert_next_type (f->alice, "verified");
+  duet_test_assert_next (f->alice, "verified");
   return call_id;
 }
 
@@ -135,10 +60,10 @@ test_normal_by_caller (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = duet_test_connect_call (f->alice, f->bob, "bob");
 
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->alice, call_id, "NORMAL", "CALLER", FALSE);
   duet_test_assert_disconnected (f->bob, call_id, "NORMAL", "CALLER", TRUE);
-  expect_error (f->bob, "no_such_call", END, call_id);
+  duet_test_expect_error (f->bob, "no_such_call", END, call_id);
 }
 
 static void
@@ -146,8 +71,8 @@ test_normal_by_callee (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = duet_test_connect_call (f->alice, f->bob, "bob");
 
-  expect_reply (f->bob, END, call_id);
-  assert_next_type (f->bob, "disconnected");
+  duet_test_expect_reply (f->bob, END, call_id);
+  duet_test_assert_next (f->bob, "disconnected");
   duet_test_assert_disconnected (f->alice, call_id, "NORMAL", "CALLEE", TRUE);
 }
 
@@ -156,7 +81,7 @@ test_normal_by_callee_fields (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = duet_test_connect_call (f->alice, f->bob, "bob");
 
-  expect_reply (f->bob, END, call_id);
+  duet_test_expect_reply (f->bob, END, call_id);
   duet_test_assert_disconnected (f->bob, call_id, "NORMAL", "CALLEE", FALSE);
   duet_test_assert_disconnected (f->alice, call_id, "NORMAL", "CALLEE", TRUE);
 }
@@ -166,7 +91,7 @@ test_cancel (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = ringing_call (f);
 
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->alice, call_id, "CANCEL", "CALLER", FALSE);
   duet_test_assert_disconnected (f->bob, call_id, "CANCEL", "CALLER", TRUE);
 }
@@ -176,7 +101,7 @@ test_cancel_while_waiting (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = duet_test_make_call (f->alice, "bob", NULL, f->bob);
 
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->alice, call_id, "CANCEL", "CALLER", FALSE);
   duet_test_assert_disconnected (f->bob, call_id, "CANCEL", "CALLER", TRUE);
 }
@@ -186,7 +111,7 @@ test_decline (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = ringing_call (f);
 
-  expect_reply (f->bob, END, call_id);
+  duet_test_expect_reply (f->bob, END, call_id);
   duet_test_assert_disconnected (f->bob, call_id, "DECLINE", "CALLEE", FALSE);
   duet_test_assert_disconnected (f->alice, call_id, "DECLINE", "CALLEE", TRUE);
 }
@@ -197,13 +122,13 @@ test_end_reasons (Fixture *f, gconstpointer data)
   g_autofree char *call_id = ringing_call (f);
 
   /* the caller cannot decline, nobody can name NOANSWER */
-  expect_error (f->alice, "bad_message",
+  duet_test_expect_error (f->alice, "bad_message",
                 "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"DECLINE\"}", call_id);
-  expect_error (f->bob, "bad_message",
+  duet_test_expect_error (f->bob, "bad_message",
                 "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"NOANSWER\"}", call_id);
-  expect_error (f->bob, "bad_message",
+  duet_test_expect_error (f->bob, "bad_message",
                 "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":42}", call_id);
-  expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"BUSY\"}", call_id);
+  duet_test_expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"BUSY\"}", call_id);
   duet_test_assert_disconnected (f->bob, call_id, "BUSY", "CALLEE", FALSE);
   duet_test_assert_disconnected (f->alice, call_id, "BUSY", "CALLEE", TRUE);
 }
@@ -217,7 +142,7 @@ test_noanswer (Fixture *f, gconstpointer data)
   duet_test_assert_disconnected (f->alice, call_id, "NOANSWER", "CALLER", FALSE);
   duet_test_assert_disconnected (f->bob, call_id, "NOANSWER", "CALLER", TRUE);
   g_assert_cmpint (g_get_monotonic_time () - start, >, G_USEC_PER_SEC);
-  expect_error (f->bob, "no_such_call", ACCEPT, call_id);
+  duet_test_expect_error (f->bob, "no_such_call", ACCEPT, call_id);
 }
 
 static void
@@ -236,8 +161,8 @@ test_busy (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_int_member (missed, "invited_at") > 0);
 
   /* the running call is untouched */
-  assert_quiet (f->alice, 100);
-  expect_reply (f->alice, END, call_id);
+  duet_test_assert_quiet (f->alice, 100);
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->bob, call_id, "NORMAL", "CALLER", TRUE);
 }
 
@@ -252,7 +177,7 @@ test_already_got_a_call (Fixture *f, gconstpointer data)
   missed = duet_test_client_wait_event (f->bob, "missed_call", DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (missed);
   g_assert_cmpstr (duet_test_get_string (missed, "reason"), ==, "ALREADY_GOT_A_CALL");
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
 }
 
 static void
@@ -288,8 +213,8 @@ test_reconnect_within_grace (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (call, "role"), ==, "callee");
   g_assert_cmpstr (json_object_get_string_member (call, "peer_user"), ==, "alice");
 
-  assert_quiet (f->alice, 1500);
-  expect_reply (bob, END, call_id);
+  duet_test_assert_quiet (f->alice, 1500);
+  duet_test_expect_reply (bob, END, call_id);
   duet_test_assert_disconnected (f->alice, call_id, "NORMAL", "CALLEE", TRUE);
 }
 
@@ -302,10 +227,10 @@ test_replaced_session_keeps_call (Fixture *f, gconstpointer data)
   g_assert_true (duet_test_client_wait_closed (f->bob, DUET_TEST_TIMEOUT_MS));
   g_assert_cmpuint (f->bob->close_code, ==, 4001);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (bob->hello, "calls")), ==, 1);
-  assert_quiet (f->alice, 1500);
-  expect_reply (f->alice, OFFER, call_id);
-  assert_next_type (bob, "signal");
-  expect_reply (f->alice, END, call_id);
+  duet_test_assert_quiet (f->alice, 1500);
+  duet_test_expect_reply (f->alice, OFFER, call_id);
+  duet_test_assert_next (bob, "signal");
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLER", TRUE);
 }
 
@@ -328,9 +253,9 @@ test_service_maintenance (Fixture *f, gconstpointer data)
   g_autofree char *call_id = ringing_call (f);
 
   g_assert_cmpint (duet_test_server_stop (f->server), ==, 0);
-  assert_next_type (f->alice, "server_shutdown");
+  duet_test_assert_next (f->alice, "server_shutdown");
   duet_test_assert_disconnected (f->alice, call_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
-  assert_next_type (f->bob, "server_shutdown");
+  duet_test_assert_next (f->bob, "server_shutdown");
   duet_test_assert_disconnected (f->bob, call_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
   g_assert_true (duet_test_client_wait_closed (f->alice, DUET_TEST_TIMEOUT_MS));
   g_assert_cmpuint (f->alice->close_code, ==, 1001);
@@ -346,10 +271,10 @@ test_restart_keeps_connected_call (Fixture *f, gconstpointer data)
   JsonObject *entry, *call;
 
   g_assert_cmpint (duet_test_server_stop (f->server), ==, 0);
-  assert_next_type (f->alice, "server_shutdown");
+  duet_test_assert_next (f->alice, "server_shutdown");
   g_assert_true (duet_test_client_wait_closed (f->alice, DUET_TEST_TIMEOUT_MS));
   g_assert_cmpuint (f->alice->close_code, ==, 1001);
-  assert_quiet (f->alice, 10);
+  duet_test_assert_quiet (f->alice, 10);
 
   duet_test_server_start (f->server);
   alice = duet_test_client_sign_in (f->server, "alice");
@@ -361,8 +286,8 @@ test_restart_keeps_connected_call (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (call, "role"), ==, "caller");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (bob->hello, "calls")), ==, 1);
 
-  assert_quiet (alice, 1500);  /* longer than the grace period */
-  expect_reply (alice, END, call_id);
+  duet_test_assert_quiet (alice, 1500);  /* longer than the grace period */
+  duet_test_expect_reply (alice, END, call_id);
   duet_test_assert_disconnected (alice, call_id, "NORMAL", "CALLER", FALSE);
   duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLER", TRUE);
 
@@ -415,11 +340,11 @@ test_restart_after_kill (Fixture *f, gconstpointer data)
   duet_test_assert_disconnected (carol, ringing_id, "SERVICE_MAINTENANCE", "CLOUD_SERVER", TRUE);
 
   /* past the grace period the call is still up, and relay works */
-  assert_quiet (alice, 1500);
-  expect_reply (alice, OFFER, call_id);
+  duet_test_assert_quiet (alice, 1500);
+  duet_test_expect_reply (alice, OFFER, call_id);
   event = duet_test_client_wait_event (bob, "signal", DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (event);
-  expect_reply (bob, END, call_id);
+  duet_test_expect_reply (bob, END, call_id);
   duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLEE", FALSE);
   duet_test_assert_disconnected (alice, call_id, "NORMAL", "CALLEE", TRUE);
 
@@ -468,7 +393,7 @@ test_invite_flood_one_caller (Fixture *f, gconstpointer data)
   incoming = duet_test_client_wait_event (f->bob, "incoming_call", DUET_TEST_TIMEOUT_MS);
   g_assert_nonnull (incoming);
   g_assert_cmpstr (duet_test_get_string (incoming, "call_id"), ==, first);
-  assert_quiet (f->bob, 200);
+  duet_test_assert_quiet (f->bob, 200);
 
   /* keep flooding: the per-connection limit closes the socket (1008) */
   for (int i = 0; i < 400; i++)
@@ -489,7 +414,7 @@ test_invite_flood_one_caller (Fixture *f, gconstpointer data)
   pong = duet_test_client_request (f->carol, "{\"type\":\"ping\"}");
   duet_test_assert_reply (pong);
   duet_test_assert_disconnected (f->bob, first, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
-  assert_quiet (f->bob, 200);
+  duet_test_assert_quiet (f->bob, 200);
 }
 
 /* Many users call one callee at once: exactly one rings, every other
@@ -595,13 +520,13 @@ test_offline_callee (Fixture *f, gconstpointer data)
   g_assert_cmpstr (duet_test_get_string (incoming, "type"), ==, "incoming_call");
   g_assert_cmpstr (duet_test_get_string (incoming, "call_id"), ==, call_id);
 
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}",
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}",
                    duet_test_get_string (incoming, "cc_param"));
   duet_test_assert_reply (reply);
-  assert_next_type (f->alice, "verified");
-  expect_reply (f->bob, ACCEPT, call_id);
-  assert_next_type (f->alice, "connected");
-  assert_next_type (f->bob, "connected");
+  duet_test_assert_next (f->alice, "verified");
+  duet_test_expect_reply (f->bob, ACCEPT, call_id);
+  duet_test_assert_next (f->alice, "connected");
+  duet_test_assert_next (f->bob, "connected");
 }
 
 static void
@@ -633,7 +558,7 @@ test_missed_call (Fixture *f, gconstpointer data)
   /* delivered once */
   g_clear_pointer (&f->bob, duet_test_client_free);
   f->bob = duet_test_client_sign_in (f->server, "bob");
-  assert_quiet (f->bob, 300);
+  duet_test_assert_quiet (f->bob, 300);
 }
 
 static void
@@ -666,7 +591,7 @@ test_start_fail (Fixture *f, gconstpointer data)
   reply = duet_test_client_request (f->alice, "{\"type\":\"make_call\",\"peer_user\":\"carol\",\"media_type\":\"audio\"}");
   duet_test_assert_error (reply, "start_failed");
   g_assert_cmpstr (duet_test_get_string (reply, "start_fail_reason"), ==, "ALREADY_EXIST");
-  assert_quiet (f->carol, 100);
+  duet_test_assert_quiet (f->carol, 100);
 }
 
 static void
@@ -675,7 +600,7 @@ assert_cc_refused (DuetTestClient *client,
                    const char     *detail,
                    const char     *start_fail_reason)
 {
-  g_autoptr(JsonObject) reply = request (client, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  g_autoptr(JsonObject) reply = duet_test_requestf (client, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
 
   duet_test_assert_error (reply, "invalid_cc_param");
   g_assert_cmpstr (duet_test_get_string (reply, "detail"), ==, detail);
@@ -723,13 +648,13 @@ test_cc_param_attacks (Fixture *f, gconstpointer data)
   assert_cc_refused (f->bob, expired, "expired", "INVALID_PARAM");
   assert_cc_refused (f->carol, cc, "wrong_user", "INVALID_PARAM");
   assert_cc_refused (f->alice, cc, "wrong_user", "INVALID_PARAM");
-  assert_quiet (f->alice, 50);
+  duet_test_assert_quiet (f->alice, 50);
 
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
   duet_test_assert_reply (reply);
   assert_cc_refused (f->bob, cc, "replayed", "REUSE");
 
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
   assert_cc_refused (f->bob, cc, "call_ended", "INVALID_PARAM");
 }
 
@@ -738,20 +663,20 @@ test_not_your_call (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = ringing_call (f);
 
-  expect_error (f->carol, "no_such_call", ACCEPT, call_id);
-  expect_error (f->carol, "no_such_call", END, call_id);
-  expect_error (f->carol, "no_such_call", OFFER, call_id);
-  expect_error (f->carol, "no_such_call",
+  duet_test_expect_error (f->carol, "no_such_call", ACCEPT, call_id);
+  duet_test_expect_error (f->carol, "no_such_call", END, call_id);
+  duet_test_expect_error (f->carol, "no_such_call", OFFER, call_id);
+  duet_test_expect_error (f->carol, "no_such_call",
                 "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":true}", call_id);
-  expect_error (f->carol, "no_such_call", END, "00000000-0000-0000-0000-000000000000");
-  expect_error (f->carol, "bad_message", "{\"type\":\"end_call\"%s}", "");
-  assert_quiet (f->alice, 50);
-  assert_quiet (f->bob, 50);
+  duet_test_expect_error (f->carol, "no_such_call", END, "00000000-0000-0000-0000-000000000000");
+  duet_test_expect_error (f->carol, "bad_message", "{\"type\":\"end_call\"%s}", "");
+  duet_test_assert_quiet (f->alice, 50);
+  duet_test_assert_quiet (f->bob, 50);
 
   /* the call is unaffected */
-  expect_reply (f->bob, ACCEPT, call_id);
-  assert_next_type (f->alice, "connected");
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->bob, ACCEPT, call_id);
+  duet_test_assert_next (f->alice, "connected");
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->bob, call_id, "NORMAL", "CALLER", TRUE);
 }
 
@@ -762,15 +687,15 @@ test_bad_state (Fixture *f, gconstpointer data)
   g_autofree char *call_id = duet_test_make_call (f->alice, "bob", &cc, f->bob);
   g_autoptr(JsonObject) reply = NULL;
 
-  expect_error (f->bob, "bad_state", ACCEPT, call_id);        /* before verify */
-  expect_error (f->bob, "bad_state", OFFER, call_id);         /* before verify */
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  duet_test_expect_error (f->bob, "bad_state", ACCEPT, call_id);        /* before verify */
+  duet_test_expect_error (f->bob, "bad_state", OFFER, call_id);         /* before verify */
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
   duet_test_assert_reply (reply);
-  expect_error (f->alice, "bad_state", ACCEPT, call_id);      /* the caller */
-  expect_error (f->alice, "bad_state",
+  duet_test_expect_error (f->alice, "bad_state", ACCEPT, call_id);      /* the caller */
+  duet_test_expect_error (f->alice, "bad_state",
                 "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":true}", call_id);
-  expect_reply (f->bob, ACCEPT, call_id);
-  expect_error (f->bob, "bad_state", ACCEPT, call_id);        /* twice */
+  duet_test_expect_reply (f->bob, ACCEPT, call_id);
+  duet_test_expect_error (f->bob, "bad_state", ACCEPT, call_id);        /* twice */
 }
 
 static void
@@ -790,7 +715,7 @@ test_signal_relay (Fixture *f, gconstpointer data)
     "{\"type\":\"signal\",\"call_id\":\"%s\"}",
   };
 
-  expect_reply (f->alice, OFFER, call_id);
+  duet_test_expect_reply (f->alice, OFFER, call_id);
   event = duet_test_client_next (f->bob, DUET_TEST_TIMEOUT_MS);
   g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "signal");
   g_assert_cmpstr (duet_test_get_string (event, "call_id"), ==, call_id);
@@ -799,7 +724,7 @@ test_signal_relay (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (payload, "sdp"), ==, "v=0\r\n");
   g_clear_pointer (&event, json_object_unref);
 
-  expect_reply (f->bob, "{\"type\":\"signal\",\"call_id\":\"%s\",\"payload\":{\"type\":\"candidate\","
+  duet_test_expect_reply (f->bob, "{\"type\":\"signal\",\"call_id\":\"%s\",\"payload\":{\"type\":\"candidate\","
                 "\"candidate\":\"candidate:1 1 UDP 2015363327 127.0.0.1 40123 typ host\","
                 "\"sdpMLineIndex\":0,\"sdpMid\":\"video0\",\"extra\":\"dropped\"}}", call_id);
   event = duet_test_client_next (f->alice, DUET_TEST_TIMEOUT_MS);
@@ -821,7 +746,7 @@ test_signal_relay (Fixture *f, gconstpointer data)
       reply = duet_test_client_request (f->alice, json);
       duet_test_assert_error (reply, "bad_message");
     }
-  assert_quiet (f->bob, 50);
+  duet_test_assert_quiet (f->bob, 50);
 }
 
 static void
@@ -830,7 +755,7 @@ test_media_state (Fixture *f, gconstpointer data)
   g_autofree char *call_id = duet_test_connect_call (f->alice, f->bob, "bob");
   g_autoptr(JsonObject) event = NULL;
 
-  expect_reply (f->alice, "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":true,"
+  duet_test_expect_reply (f->alice, "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":true,"
                 "\"video_state\":\"paused\",\"reason\":\"BY_USER\"}", call_id);
   event = duet_test_client_next (f->bob, DUET_TEST_TIMEOUT_MS);
   g_assert_cmpstr (duet_test_get_string (event, "type"), ==, "peer_media_state");
@@ -838,11 +763,11 @@ test_media_state (Fixture *f, gconstpointer data)
   g_assert_cmpstr (duet_test_get_string (event, "video_state"), ==, "paused");
   g_assert_cmpstr (duet_test_get_string (event, "reason"), ==, "BY_USER");
 
-  expect_error (f->alice, "bad_message",
+  duet_test_expect_error (f->alice, "bad_message",
                 "{\"type\":\"media_state\",\"call_id\":\"%s\",\"video_state\":\"sideways\"}", call_id);
-  expect_error (f->alice, "bad_message",
+  duet_test_expect_error (f->alice, "bad_message",
                 "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":\"yes\"}", call_id);
-  assert_quiet (f->bob, 50);
+  duet_test_assert_quiet (f->bob, 50);
 }
 
 static void
@@ -856,10 +781,10 @@ test_history (Fixture *f, gconstpointer data)
   JsonArray *calls;
   JsonObject *entry;
 
-  expect_reply (f->alice, END, first);
+  duet_test_expect_reply (f->alice, END, first);
   duet_test_assert_disconnected (f->bob, first, "NORMAL", "CALLER", TRUE);
   second = duet_test_make_call (f->bob, "carol", NULL, f->carol);
-  expect_reply (f->carol, END, second);
+  duet_test_expect_reply (f->carol, END, second);
   duet_test_assert_disconnected (f->bob, second, "DECLINE", "CALLEE", TRUE);
 
   mine = duet_test_client_request (f->alice, "{\"type\":\"history\"}");
@@ -892,9 +817,9 @@ test_history (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (calls), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "call_id"), ==, second);
 
-  expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":0%s}", "");
-  expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":201%s}", "");
-  expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":\"5\"%s}", "");
+  duet_test_expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":0%s}", "");
+  duet_test_expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":201%s}", "");
+  duet_test_expect_error (f->bob, "bad_message", "{\"type\":\"history\",\"limit\":\"5\"%s}", "");
 }
 
 static void
@@ -909,7 +834,7 @@ test_metrics_count_calls (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (metrics, "\nduet_connections 3\n"));
   g_clear_pointer (&metrics, g_free);
 
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
   duet_test_assert_disconnected (f->bob, call_id, "NORMAL", "CALLER", TRUE);
   g_assert_cmpuint (duet_test_http (f->server, "GET", "/metrics", NULL, &metrics, NULL), ==, 200);
   g_assert_nonnull (strstr (metrics, "\nduet_active_calls 0\n"));

@@ -42,53 +42,6 @@ fixture_teardown (Fixture       *f,
   g_clear_pointer (&f->server, duet_test_server_free);
 }
 
-static JsonObject *request (DuetTestClient *client, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static JsonObject *
-request (DuetTestClient *client,
-         const char     *format,
-         ...)
-{
-  g_autofree char *json = NULL;
-  va_list args;
-
-  va_start (args, format);
-  json = g_strdup_vprintf (format, args);
-  va_end (args);
-  return duet_test_client_request (client, json);
-}
-
-#define expect_reply(client, ...) G_STMT_START {                     \
-    g_autoptr(JsonObject) reply_ = request ((client), __VA_ARGS__);  \
-    duet_test_assert_reply (reply_);                                 \
-  } G_STMT_END
-
-#define expect_error(client, code, ...) G_STMT_START {               \
-    g_autoptr(JsonObject) reply_ = request ((client), __VA_ARGS__);  \
-    duet_test_assert_error (reply_, (code));                         \
-  } G_STMT_END
-
-static void
-assert_quiet (DuetTestClient *client,
-              guint           ms)
-{
-  g_autoptr(JsonObject) event = duet_test_client_next (client, ms);
-
-  if (event != NULL)
-    g_error ("unexpected %s", duet_test_get_string (event, "type"));
-}
-
-static JsonObject *
-next_of_type (DuetTestClient *client,
-              const char     *type)
-{
-  JsonObject *event = duet_test_client_next (client, DUET_TEST_TIMEOUT_MS);
-
-  g_assert_nonnull (event);
-  g_assert_cmpstr (duet_test_get_string (event, "type"), ==, type);
-  return event;
-}
-
 static gboolean
 get_bool (JsonObject *object,
           const char *member)
@@ -120,7 +73,7 @@ assert_short_data (DuetTestClient *to,
                    const char     *data_type,
                    const char     *data)
 {
-  g_autoptr(JsonObject) event = next_of_type (to, "short_data");
+  g_autoptr(JsonObject) event = duet_test_next_of_type (to, "short_data");
 
   g_assert_cmpstr (duet_test_get_string (event, "call_id"), ==, call_id);
   g_assert_cmpstr (duet_test_get_string (event, "data_type"), ==, data_type);
@@ -140,16 +93,16 @@ test_short_data_relay (Fixture *f, gconstpointer data)
     every[i] = i;
   all_bytes = g_base64_encode (every, sizeof every);
 
-  expect_reply (f->alice, SHORT, call_id, "chat", all_bytes);
+  duet_test_expect_reply (f->alice, SHORT, call_id, "chat", all_bytes);
   assert_short_data (f->bob, call_id, "chat", all_bytes);
-  expect_reply (f->bob, SHORT, call_id, "reply/ü", "AA==");
+  duet_test_expect_reply (f->bob, SHORT, call_id, "reply/ü", "AA==");
   assert_short_data (f->alice, call_id, "reply/ü", "AA==");
 
   /* the limits themselves */
-  expect_reply (f->bob, SHORT, call_id, type99, longest);
+  duet_test_expect_reply (f->bob, SHORT, call_id, type99, longest);
   assert_short_data (f->alice, call_id, type99, longest);
-  assert_quiet (f->alice, 50);
-  assert_quiet (f->bob, 50);
+  duet_test_assert_quiet (f->alice, 50);
+  duet_test_assert_quiet (f->bob, 50);
 }
 
 static void
@@ -161,23 +114,23 @@ test_short_data_limits (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) error = NULL;
   static const char *bad_base64[] = { "aGVsbG8", "aGVsbG8=x", "a-_b", "aGVs bG8=", "=AAA", "" };
 
-  error = request (f->alice, SHORT, call_id, "t", too_long);
+  error = duet_test_requestf (f->alice, SHORT, call_id, "t", too_long);
   duet_test_assert_error (error, "bad_message");
   g_assert_nonnull (strstr (duet_test_get_string (error, "message"), "801 bytes"));
   g_assert_nonnull (strstr (duet_test_get_string (error, "message"), "1–800 bytes"));
   g_clear_pointer (&error, json_object_unref);
 
-  error = request (f->alice, SHORT, call_id, type100, "AA==");
+  error = duet_test_requestf (f->alice, SHORT, call_id, type100, "AA==");
   duet_test_assert_error (error, "bad_message");
   g_assert_nonnull (strstr (duet_test_get_string (error, "message"), "1–99 bytes"));
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_base64); i++)
-    expect_error (f->alice, "bad_message", SHORT, call_id, "t", bad_base64[i]);
-  expect_error (f->alice, "bad_message", SHORT, call_id, "a\\tb", "AA==");
-  expect_error (f->alice, "bad_message", "{\"type\":\"short_data\",\"call_id\":\"%s\",\"data\":\"AA==\"}", call_id);
-  expect_error (f->alice, "bad_message", "{\"type\":\"short_data\",\"call_id\":\"%s\",\"data_type\":\"t\","
+    duet_test_expect_error (f->alice, "bad_message", SHORT, call_id, "t", bad_base64[i]);
+  duet_test_expect_error (f->alice, "bad_message", SHORT, call_id, "a\\tb", "AA==");
+  duet_test_expect_error (f->alice, "bad_message", "{\"type\":\"short_data\",\"call_id\":\"%s\",\"data\":\"AA==\"}", call_id);
+  duet_test_expect_error (f->alice, "bad_message", "{\"type\":\"short_data\",\"call_id\":\"%s\",\"data_type\":\"t\","
                 "\"data\":[1]}", call_id);
-  assert_quiet (f->bob, 100);
+  duet_test_assert_quiet (f->bob, 100);
 }
 
 static void
@@ -190,31 +143,31 @@ test_short_data_states (Fixture *f, gconstpointer data)
   g_autoptr(DuetTestClient) bob = NULL;
 
   /* waiting, then ringing: not connected */
-  expect_error (f->alice, "bad_state", SHORT, call_id, "t", "AA==");
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
+  duet_test_expect_error (f->alice, "bad_state", SHORT, call_id, "t", "AA==");
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}", cc);
   duet_test_assert_reply (reply);
   g_clear_pointer (&reply, json_object_unref);
-  expect_error (f->bob, "bad_state", SHORT, call_id, "t", "AA==");
+  duet_test_expect_error (f->bob, "bad_state", SHORT, call_id, "t", "AA==");
 
   /* not a party, or no call: the same answer */
-  expect_error (f->carol, "no_such_call", SHORT, call_id, "t", "AA==");
-  expect_error (f->carol, "no_such_call", SHORT, "00000000-0000-0000-0000-000000000000", "t", "AA==");
+  duet_test_expect_error (f->carol, "no_such_call", SHORT, call_id, "t", "AA==");
+  duet_test_expect_error (f->carol, "no_such_call", SHORT, "00000000-0000-0000-0000-000000000000", "t", "AA==");
 
-  expect_reply (f->bob, "{\"type\":\"accept_call\",\"call_id\":\"%s\"}", call_id);
-  expect_reply (f->alice, SHORT, call_id, "t", "AA==");
+  duet_test_expect_reply (f->bob, "{\"type\":\"accept_call\",\"call_id\":\"%s\"}", call_id);
+  duet_test_expect_reply (f->alice, SHORT, call_id, "t", "AA==");
 
   /* the peer is away (within its grace period): refused, not kept */
   duet_test_client_close (f->bob);
-  error = request (f->alice, SHORT, call_id, "t", "AQ==");
+  error = duet_test_requestf (f->alice, SHORT, call_id, "t", "AQ==");
   duet_test_assert_error (error, "bad_state");
   g_assert_cmpstr (duet_test_get_string (error, "message"), ==, "The peer is not connected");
   bob = duet_test_client_sign_in (f->server, "bob");
-  assert_quiet (bob, 100);
-  expect_reply (f->alice, SHORT, call_id, "t", "Ag==");
+  duet_test_assert_quiet (bob, 100);
+  duet_test_expect_reply (f->alice, SHORT, call_id, "t", "Ag==");
   assert_short_data (bob, call_id, "t", "Ag==");
 
-  expect_reply (f->alice, END, call_id);
-  expect_error (f->alice, "no_such_call", SHORT, call_id, "t", "AA==");
+  duet_test_expect_reply (f->alice, END, call_id);
+  duet_test_expect_error (f->alice, "no_such_call", SHORT, call_id, "t", "AA==");
 }
 
 /* ---- user codes ------------------------------------------------------- */
@@ -263,14 +216,14 @@ test_user_code (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) mine = NULL;
   g_autoptr(JsonObject) theirs = NULL;
 
-  expect_error (f->alice, "bad_message", END_CODE, call_id, code128);
-  expect_error (f->alice, "bad_message", END_CODE, call_id, "a\\u0007b");
-  expect_error (f->alice, "bad_message", END_CODE, call_id, "line\\nbreak");
-  expect_error (f->alice, "bad_message", END_CODE, call_id, "");
-  expect_error (f->alice, "bad_message", "{\"type\":\"end_call\",\"call_id\":\"%s\",\"user_code\":42}", call_id);
-  assert_quiet (f->bob, 50);
+  duet_test_expect_error (f->alice, "bad_message", END_CODE, call_id, code128);
+  duet_test_expect_error (f->alice, "bad_message", END_CODE, call_id, "a\\u0007b");
+  duet_test_expect_error (f->alice, "bad_message", END_CODE, call_id, "line\\nbreak");
+  duet_test_expect_error (f->alice, "bad_message", END_CODE, call_id, "");
+  duet_test_expect_error (f->alice, "bad_message", "{\"type\":\"end_call\",\"call_id\":\"%s\",\"user_code\":42}", call_id);
+  duet_test_assert_quiet (f->bob, 50);
 
-  expect_reply (f->alice, END_CODE, call_id, code127);
+  duet_test_expect_reply (f->alice, END_CODE, call_id, code127);
   assert_ended_with_code (f->alice, call_id, "USER_ERROR", "CALLER", FALSE, code127);
   assert_ended_with_code (f->bob, call_id, "USER_ERROR", "CALLER", TRUE, code127);
 
@@ -289,12 +242,12 @@ test_user_code_plain_end (Fixture *f, gconstpointer data)
   g_autofree char *second = NULL;
   g_autoptr(JsonObject) entry = NULL;
 
-  expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"user_code\":\"bye 👋\"}", first);
+  duet_test_expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"user_code\":\"bye 👋\"}", first);
   assert_ended_with_code (f->bob, first, "NORMAL", "CALLEE", FALSE, "bye 👋");
   assert_ended_with_code (f->alice, first, "NORMAL", "CALLEE", TRUE, "bye 👋");
 
   second = duet_test_connect_call (f->alice, f->bob, "bob");
-  expect_reply (f->alice, END, second);
+  duet_test_expect_reply (f->alice, END, second);
   assert_ended_with_code (f->alice, second, "NORMAL", "CALLER", FALSE, NULL);
   assert_ended_with_code (f->bob, second, "NORMAL", "CALLER", TRUE, NULL);
   entry = history_entry (f->bob, second);
@@ -311,7 +264,7 @@ test_user_code_delivered_later (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) entry = NULL;
 
   duet_test_client_close (f->bob);
-  expect_reply (f->alice, END_CODE, call_id, "E42");
+  duet_test_expect_reply (f->alice, END_CODE, call_id, "E42");
   assert_ended_with_code (f->alice, call_id, "USER_ERROR", "CALLER", FALSE, "E42");
 
   bob = duet_test_client_sign_in (f->server, "bob");
@@ -328,7 +281,7 @@ test_user_code_after_restart (Fixture *f, gconstpointer data)
   g_autoptr(DuetTestClient) alice = NULL;
   g_autoptr(JsonObject) entry = NULL;
 
-  expect_reply (f->bob, END_CODE, call_id, "disk full");
+  duet_test_expect_reply (f->bob, END_CODE, call_id, "disk full");
   assert_ended_with_code (f->alice, call_id, "USER_ERROR", "CALLEE", TRUE, "disk full");
   g_assert_cmpint (duet_test_server_stop (f->server), ==, 0);
   duet_test_server_start (f->server);
@@ -352,16 +305,16 @@ prepared_call (Fixture  *f,
   g_autoptr(JsonObject) bob_connected = NULL;
   g_autoptr(JsonObject) alice_connected = NULL;
 
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"%s}", cc,
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\"%s}", cc,
                    verify_flag ? ",\"use_responder_preparation\":true" : "");
   duet_test_assert_reply (reply);
-  verified = next_of_type (f->alice, "verified");
+  verified = duet_test_next_of_type (f->alice, "verified");
   g_assert_cmpint (get_bool (verified, "peer_use_responder_preparation"), ==, verify_flag);
 
-  expect_reply (f->bob, "{\"type\":\"accept_call\",\"call_id\":\"%s\",\"use_responder_preparation\":%s}",
+  duet_test_expect_reply (f->bob, "{\"type\":\"accept_call\",\"call_id\":\"%s\",\"use_responder_preparation\":%s}",
                 call_id, accept_flag ? "true" : "false");
-  bob_connected = next_of_type (f->bob, "connected");
-  alice_connected = next_of_type (f->alice, "connected");
+  bob_connected = duet_test_next_of_type (f->bob, "connected");
+  alice_connected = duet_test_next_of_type (f->alice, "connected");
   g_assert_cmpint (get_bool (bob_connected, "is_in_responder_preparation"), ==, accept_flag);
   g_assert_cmpint (get_bool (bob_connected, "should_finish_preparation"), ==, accept_flag);
   g_assert_cmpint (get_bool (alice_connected, "is_in_responder_preparation"), ==, accept_flag);
@@ -375,19 +328,19 @@ test_preparation (Fixture *f, gconstpointer data)
   g_autofree char *call_id = prepared_call (f, TRUE, TRUE);
   g_autoptr(JsonObject) finished = NULL;
 
-  expect_error (f->alice, "bad_state", FINISH, call_id);
-  expect_error (f->carol, "no_such_call", FINISH, call_id);
-  expect_error (f->bob, "bad_message", "{\"type\":\"finish_preparation\"%s}", "");
-  assert_quiet (f->alice, 50);
+  duet_test_expect_error (f->alice, "bad_state", FINISH, call_id);
+  duet_test_expect_error (f->carol, "no_such_call", FINISH, call_id);
+  duet_test_expect_error (f->bob, "bad_message", "{\"type\":\"finish_preparation\"%s}", "");
+  duet_test_assert_quiet (f->alice, 50);
 
-  expect_reply (f->bob, FINISH, call_id);
-  finished = next_of_type (f->alice, "preparation_finished");
+  duet_test_expect_reply (f->bob, FINISH, call_id);
+  finished = duet_test_next_of_type (f->alice, "preparation_finished");
   g_assert_cmpstr (duet_test_get_string (finished, "call_id"), ==, call_id);
-  assert_quiet (f->bob, 50);
+  duet_test_assert_quiet (f->bob, 50);
 
   /* once only */
-  expect_error (f->bob, "bad_state", FINISH, call_id);
-  assert_quiet (f->alice, 50);
+  duet_test_expect_error (f->bob, "bad_state", FINISH, call_id);
+  duet_test_assert_quiet (f->alice, 50);
 }
 
 static void
@@ -395,9 +348,9 @@ test_preparation_not_used (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = prepared_call (f, FALSE, FALSE);
 
-  expect_error (f->bob, "bad_state", FINISH, call_id);
-  expect_error (f->alice, "bad_state", FINISH, call_id);
-  assert_quiet (f->alice, 50);
+  duet_test_expect_error (f->bob, "bad_state", FINISH, call_id);
+  duet_test_expect_error (f->alice, "bad_state", FINISH, call_id);
+  duet_test_assert_quiet (f->alice, 50);
 }
 
 /* Said at verify, not at accept, or the other way round: accept decides */
@@ -408,14 +361,14 @@ test_preparation_flags_independent (Fixture *f, gconstpointer data)
   g_autofree char *second = NULL;
   g_autoptr(JsonObject) finished = NULL;
 
-  expect_error (f->bob, "bad_state", FINISH, first);
-  expect_reply (f->alice, END, first);
+  duet_test_expect_error (f->bob, "bad_state", FINISH, first);
+  duet_test_expect_reply (f->alice, END, first);
   duet_test_assert_disconnected (f->alice, first, "NORMAL", "CALLER", FALSE);
   duet_test_assert_disconnected (f->bob, first, "NORMAL", "CALLER", TRUE);
 
   second = prepared_call (f, FALSE, TRUE);
-  expect_reply (f->bob, FINISH, second);
-  finished = next_of_type (f->alice, "preparation_finished");
+  duet_test_expect_reply (f->bob, FINISH, second);
+  finished = duet_test_next_of_type (f->alice, "preparation_finished");
   g_assert_cmpstr (duet_test_get_string (finished, "call_id"), ==, second);
 }
 
@@ -426,10 +379,10 @@ test_preparation_before_connected (Fixture *f, gconstpointer data)
   g_autofree char *call_id = duet_test_make_call (f->alice, "bob", &cc, f->bob);
   g_autoptr(JsonObject) reply = NULL;
 
-  expect_error (f->bob, "bad_state", FINISH, call_id);
-  reply = request (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\",\"use_responder_preparation\":true}", cc);
+  duet_test_expect_error (f->bob, "bad_state", FINISH, call_id);
+  reply = duet_test_requestf (f->bob, "{\"type\":\"verify_call\",\"cc_param\":\"%s\",\"use_responder_preparation\":true}", cc);
   duet_test_assert_reply (reply);
-  expect_error (f->bob, "bad_state", FINISH, call_id);
+  duet_test_expect_error (f->bob, "bad_state", FINISH, call_id);
 }
 
 /* A callee back within its grace period still finds the call in
@@ -449,7 +402,7 @@ test_preparation_in_hello (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (call, "state"), ==, "connected");
   g_assert_true (get_bool (call, "in_responder_preparation"));
 
-  expect_reply (bob, FINISH, call_id);
+  duet_test_expect_reply (bob, FINISH, call_id);
   g_assert_nonnull (duet_test_client_wait_event (f->alice, "preparation_finished", DUET_TEST_TIMEOUT_MS));
 
   duet_test_client_close (f->alice);
@@ -506,7 +459,7 @@ test_source_noanswer_later (Fixture *f, gconstpointer data)
   duet_test_assert_disconnected (alice, call_id, "NOANSWER", "CALLER", FALSE);
   g_clear_pointer (&f->bob, duet_test_client_free);
   f->bob = duet_test_client_sign_in (f->server, "bob");
-  missed = next_of_type (f->bob, "missed_call");
+  missed = duet_test_next_of_type (f->bob, "missed_call");
   g_assert_cmpstr (duet_test_get_string (missed, "reason"), ==, "NOANSWER");
 }
 
@@ -522,8 +475,8 @@ test_source_busy (Fixture *f, gconstpointer data)
   g_assert_nonnull (missed);
   g_assert_cmpstr (duet_test_get_string (missed, "reason"), ==, "BUSY");
   assert_history_source (f->carol, second, "BUSY", "CALLEE");
-  assert_quiet (f->alice, 50);
-  expect_reply (f->alice, END, call_id);
+  duet_test_assert_quiet (f->alice, 50);
+  duet_test_expect_reply (f->alice, END, call_id);
 }
 
 /* The callee's own BUSY (end_call) still reaches it as disconnected */
@@ -532,7 +485,7 @@ test_source_busy_by_callee (Fixture *f, gconstpointer data)
 {
   g_autofree char *call_id = duet_test_make_call (f->alice, "bob", NULL, f->bob);
 
-  expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"BUSY\"}", call_id);
+  duet_test_expect_reply (f->bob, "{\"type\":\"end_call\",\"call_id\":\"%s\",\"reason\":\"BUSY\"}", call_id);
   duet_test_assert_disconnected (f->bob, call_id, "BUSY", "CALLEE", FALSE);
   duet_test_assert_disconnected (f->alice, call_id, "BUSY", "CALLEE", TRUE);
 }
@@ -545,7 +498,7 @@ test_source_already_got_a_call (Fixture *f, gconstpointer data)
 
   duet_test_assert_disconnected (f->carol, second, "ALREADY_GOT_A_CALL", "CLOUD_SERVER", TRUE);
   assert_history_source (f->carol, second, "ALREADY_GOT_A_CALL", "CLOUD_SERVER");
-  expect_reply (f->alice, END, call_id);
+  duet_test_expect_reply (f->alice, END, call_id);
 }
 
 static void
@@ -561,7 +514,7 @@ test_source_network_unstable (Fixture *f, gconstpointer data)
 static void
 test_call_self (Fixture *f, gconstpointer data)
 {
-  g_autoptr(JsonObject) error = request (f->alice, "{\"type\":\"make_call\",\"peer_user\":\"alice\","
+  g_autoptr(JsonObject) error = duet_test_requestf (f->alice, "{\"type\":\"make_call\",\"peer_user\":\"alice\","
                                                    "\"peer_service\":\"duet\",\"media_type\":\"audio\"}");
 
   duet_test_assert_error (error, "start_failed");
