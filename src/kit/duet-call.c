@@ -885,22 +885,13 @@ static gboolean
 check_user_code (const char  *user_code,
                  GError     **error)
 {
-  gsize length = strlen (user_code);
-
-  if (length == 0 || length > USER_CODE_MAX || !g_utf8_validate (user_code, length, NULL))
+  if (!duet_text_is_valid (user_code, USER_CODE_MAX))
     {
       g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
-                   "A user code is 1 to %d bytes of UTF-8; this one is %" G_GSIZE_FORMAT " bytes",
-                   USER_CODE_MAX, length);
+                   "A user code is 1 to %d bytes of UTF-8 without control characters; this one is %"
+                   G_GSIZE_FORMAT " bytes", USER_CODE_MAX, strlen (user_code));
       return FALSE;
     }
-  for (const char *p = user_code; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      {
-        g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
-                             "A user code cannot hold control characters");
-        return FALSE;
-      }
   return TRUE;
 }
 
@@ -1044,13 +1035,11 @@ check_short_data (DuetCall    *self,
                   GBytes      *data,
                   GError     **error)
 {
-  gsize type_length = strlen (type);
-
-  if (type_length == 0 || type_length > SHORT_DATA_TYPE_MAX || !g_utf8_validate (type, type_length, NULL))
+  if (!duet_text_is_valid (type, SHORT_DATA_TYPE_MAX))
     {
       g_set_error (error, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
-                   "A short data type is 1 to %d bytes of UTF-8; this one is %" G_GSIZE_FORMAT " bytes",
-                   SHORT_DATA_TYPE_MAX, type_length);
+                   "A short data type is 1 to %d bytes of UTF-8 without control characters; this one is %"
+                   G_GSIZE_FORMAT " bytes", SHORT_DATA_TYPE_MAX, strlen (type));
       return FALSE;
     }
   if (g_bytes_get_size (data) == 0 || g_bytes_get_size (data) > SHORT_DATA_MAX)

@@ -282,13 +282,11 @@ check_text (const MessageSpec  *spec,
                    G_GINT64_FORMAT "–%" G_GINT64_FORMAT " bytes", length, field->min, field->max);
       return FALSE;
     }
-  for (const char *p = text; (field->flags & FIELD_TEXT) && *p != '\0'; p = g_utf8_next_char (p))
+  /* length and UTF-8 are settled above; what is left is control characters */
+  if ((field->flags & FIELD_TEXT) && length > 0 && !duet_text_is_valid (text, length))
     {
-      if (g_unichar_iscntrl (g_utf8_get_char (p)))
-        {
-          field_error (spec, field, TRUE, error, "must not contain control characters");
-          return FALSE;
-        }
+      field_error (spec, field, TRUE, error, "must not contain control characters");
+      return FALSE;
     }
   return TRUE;
 }

@@ -87,6 +87,22 @@ duet_request_id_is_valid (const char *request_id)
   return id_is_valid (request_id, DUET_PROTOCOL_MAX_ID_LENGTH);
 }
 
+/* Free text the wire carries to a person or an app (user codes, short
+ * data types): 1 to MAX_BYTES bytes of UTF-8 without control characters */
+gboolean
+duet_text_is_valid (const char *text,
+                    gsize       max_bytes)
+{
+  gsize length = text ? strlen (text) : 0;
+
+  if (length == 0 || length > max_bytes || !g_utf8_validate (text, length, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
 /* json-glib recurses once per nesting level and has no limit of its own,
  * so deep input must be refused before it reaches the parser. */
 gboolean

@@ -49,6 +49,8 @@ gboolean    duet_protocol_error_code_from_string  (const char        *str,
 gboolean    duet_user_id_is_valid                 (const char *user_id);
 gboolean    duet_service_id_is_valid              (const char *service_id);
 gboolean    duet_request_id_is_valid              (const char *request_id);
+gboolean    duet_text_is_valid                    (const char *text,
+                                                   gsize       max_bytes);
 
 gboolean    duet_json_depth_check                 (const char *data,
                                                    gsize       length,
