@@ -118,13 +118,17 @@ register_call (DuetManager *self,
                const char  *call_id)
 {
   g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *early_key = NULL;
 
   duet_call_set_call_id (call, call_id);
   g_hash_table_replace (self->calls, g_strdup (call_id), g_object_ref (call));
 
-  if (g_hash_table_steal_extended (self->early, call_id, NULL, (gpointer *) &events))
-    for (guint i = 0; i < events->len; i++)
-      duet_call_handle_event (call, g_ptr_array_index (events, i));
+  /* Stealing frees neither key nor value: both are ours now */
+  if (!g_hash_table_steal_extended (self->early, call_id, (gpointer *) &early_key, (gpointer *) &events))
+    return;
+  self->early_count -= MIN (self->early_count, events->len);
+  for (guint i = 0; i < events->len; i++)
+    duet_call_handle_event (call, g_ptr_array_index (events, i));
 }
 
 static void
