@@ -697,6 +697,8 @@ dump (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+static JsonObject *requestv (DuetTestClient *client, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
+
 static JsonObject *
 requestv (DuetTestClient *client,
           const char     *format,
@@ -767,7 +769,7 @@ void
 duet_test_assert_next (DuetTestClient *client,
                        const char     *type)
 {
-  g_autoptr(JsonObject) event = duet_test_next_of_type (client, type);
+  json_object_unref (duet_test_next_of_type (client, type));
 }
 
 /* Nothing arrives for MS milliseconds */
