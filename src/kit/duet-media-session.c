@@ -717,6 +717,23 @@ on_pad_added (GstElement *webrtc,
 
 /* ---- negotiation ---- */
 
+/* webrtcbin holds its own reference to a promise until it has answered,
+ * or dropped the operation: 1.22 drops queued ones without a reply when
+ * the call closes. So the caller lets go of its reference at once, and
+ * the reference to SELF goes with the promise, not with a reply that may
+ * never come. */
+static void
+emit_with_promise (DuetMediaSession     *self,
+                   const char           *action,
+                   gpointer              argument,
+                   GstPromiseChangeFunc  func)
+{
+  GstPromise *promise = gst_promise_new_with_change_func (func, g_object_ref (self), g_object_unref);
+
+  g_signal_emit_by_name (self->webrtc, action, argument, promise);
+  gst_promise_unref (promise);
+}
+
 static void
 on_description_created (GstPromise *promise,
                         gpointer    user_data)
@@ -729,12 +746,10 @@ on_description_created (GstPromise *promise,
 
   if (reply != NULL)
     gst_structure_get (reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc, NULL);
-  gst_promise_unref (promise);
 
   if (desc == NULL)
     {
       defer (self, MEDIA_ERROR, "Cannot create an SDP description", NULL, 0, NULL);
-      g_object_unref (self);
       return;
     }
 
@@ -750,31 +765,22 @@ on_description_created (GstPromise *promise,
     gst_promise_unref (done);
   }
   gst_webrtc_session_description_free (desc);
-  g_object_unref (self);
 }
 
 void
 duet_media_session_create_offer (DuetMediaSession *self)
 {
-  GstPromise *promise;
-
   g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
   g_return_if_fail (self->offerer);
 
-  promise = gst_promise_new_with_change_func (on_description_created, g_object_ref (self), NULL);
-  g_signal_emit_by_name (self->webrtc, "create-offer", NULL, promise);
+  emit_with_promise (self, "create-offer", NULL, on_description_created);
 }
 
 static void
 on_remote_set (GstPromise *promise,
                gpointer    user_data)
 {
-  DuetMediaSession *self = user_data;
-  GstPromise *answer;
-
-  gst_promise_unref (promise);
-  answer = gst_promise_new_with_change_func (on_description_created, self, NULL);
-  g_signal_emit_by_name (self->webrtc, "create-answer", NULL, answer);
+  emit_with_promise (user_data, "create-answer", NULL, on_description_created);
 }
 
 static void
@@ -829,7 +835,6 @@ duet_media_session_set_remote_description (DuetMediaSession  *self,
 {
   GstSDPMessage *message = NULL;
   GstWebRTCSessionDescription *desc;
-  GstPromise *promise = NULL;
   gboolean is_offer = g_strcmp0 (type, "offer") == 0;
 
   g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), FALSE);
@@ -852,9 +857,11 @@ duet_media_session_set_remote_description (DuetMediaSession  *self,
 
   desc = gst_webrtc_session_description_new (is_offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                       : GST_WEBRTC_SDP_TYPE_ANSWER, message);
+  /* An answer needs no reply; an offer is answered once it is set */
   if (is_offer)
-    promise = gst_promise_new_with_change_func (on_remote_set, g_object_ref (self), NULL);
-  g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, promise);
+    emit_with_promise (self, "set-remote-description", desc, on_remote_set);
+  else
+    g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, NULL);
   gst_webrtc_session_description_free (desc);
   return TRUE;
 }
