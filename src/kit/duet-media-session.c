@@ -144,6 +144,7 @@ enum {
   DEVICE_WARNING,
   MEDIA_ERROR,
   NETWORK_WARNING,
+  NETWORK_QUALITY,
   N_SIGNALS
 };
 
@@ -1792,6 +1793,10 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[NETWORK_WARNING] =
     g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* network-quality (mine, peer's): how media arrives here and at the peer */
+  signals[NETWORK_QUALITY] =
+    g_signal_new ("network-quality", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, DUET_TYPE_NETWORK_QUALITY, DUET_TYPE_NETWORK_QUALITY);
 }
 
 static guint
