@@ -17,20 +17,13 @@
 #include <glib/gi18n.h>
 
 #include "duet-call-window.h"
+#include "duet-quality-hint.h"
 #include "duet-video-sink.h"
 #include "duet-video-view.h"
 
 #define CALL_ACTIONS_PATH "/org/duet/Duet/call"
 #define CLOSE_AFTER_END_MS 3000
 #define QUALITY_INTERVAL_S 2
-
-typedef enum
-{
-  QUALITY_UNKNOWN,
-  QUALITY_POOR,
-  QUALITY_FAIR,
-  QUALITY_GOOD,
-} Quality;
 
 struct _DuetCallWindow
 {
@@ -52,6 +45,8 @@ struct _DuetCallWindow
   GtkWidget            *reconnecting_box;
   GtkSpinner           *reconnecting_spinner;
   GtkLabel             *reconnecting_label;
+  GtkRevealer          *hint_revealer;
+  GtkLabel             *hint_label;
 
   char                 *peer_user_id;
   DuetMediaType         media_type;
@@ -72,8 +67,17 @@ struct _DuetCallWindow
   guint                 quality_id;
   guint                 close_id;
   guint                 inhibit_cookie;
-  DuetCallStatistics        last_stats;
+  DuetCallStatistics    last_stats;
   gint64                last_stats_at;
+  /* The last sample, its rates filled in from the counters while the kit
+   * does not measure them, and the quality those rates suggest */
+  DuetCallStatistics    figures;
+  DuetNetworkQuality    rate_quality;
+  DuetQualityHint      *hint;
+  guint                 hint_id;
+  /* Test hooks: a quality to use instead of the call's; -1: none */
+  int                   forced_quality;
+  int                   forced_peer_quality;
   gboolean              ended;
 };
 
@@ -141,6 +145,72 @@ duet_call_window_describe_end (DuetDisconnectReason  reason,
     default:
       return g_strdup (_("The call failed"));
     }
+}
+
+static const char *
+quality_word (DuetNetworkQuality quality)
+{
+  switch (quality)
+    {
+    case DUET_NETWORK_QUALITY_GOOD:
+      /* Translators: the quality of a call's connection */
+      return C_("connection", "Good");
+    case DUET_NETWORK_QUALITY_FAIR:
+      /* Translators: the quality of a call's connection */
+      return C_("connection", "Fair");
+    case DUET_NETWORK_QUALITY_POOR:
+      /* Translators: the quality of a call's connection */
+      return C_("connection", "Poor");
+    case DUET_NETWORK_QUALITY_UNKNOWN:
+    default:
+      /* Translators: the quality of a call's connection, not measured yet */
+      return C_("connection", "Unknown");
+    }
+}
+
+/**
+ * duet_call_window_describe_quality:
+ * @figures: the call's statistics; a zero figure is one not measured
+ *
+ * The connection quality icon's tooltip: the quality in a word, then the
+ * figures behind it that are known.
+ */
+char *
+duet_call_window_describe_quality (DuetNetworkQuality        quality,
+                                   const DuetCallStatistics *figures)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  /* Translators: %s is the connection quality: Good, Fair, Poor */
+  g_string_append_printf (text, _("Connection: %s"), quality_word (quality));
+
+  if (figures->rtt_ms > 0)
+    {
+      double loss = CLAMP (figures->rx_loss, 0.0, 1.0) * 100;
+
+      g_string_append_c (text, '\n');
+      /* Translators: the round-trip time in milliseconds, then the share of
+       * the other person's packets lost on the way, in percent (%.*f: with
+       * one decimal below 1 %, so that a little loss does not read as none) */
+      g_string_append_printf (text, _("Round trip %u ms, %.*f %% loss"), figures->rtt_ms,
+                              loss > 0 && loss < 0.95 ? 1 : 0, loss);
+    }
+
+  g_string_append_c (text, '\n');
+  if (figures->rx_width > 0 && figures->rx_height > 0)
+    /* Translators: the other person's video as it arrives: width × height
+     * in pixels, frames per second, kilobits per second */
+    g_string_append_printf (text, _("%u×%u at %u frames/s, %u kbit/s"),
+                            figures->rx_width, figures->rx_height, figures->rx_fps, figures->rx_kbps);
+  else if (figures->rx_fps > 0)
+    /* Translators: the other person's video as it arrives: frames per
+     * second, kilobits per second */
+    g_string_append_printf (text, _("%u frames/s, %u kbit/s"), figures->rx_fps, figures->rx_kbps);
+  else
+    /* Translators: kilobits per second arriving from the other person */
+    g_string_append_printf (text, _("%u kbit/s received"), figures->rx_kbps);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 static char *
@@ -213,6 +283,8 @@ stop_reconnecting_ui (DuetCallWindow *self)
   gtk_widget_set_visible (self->reconnecting_box, FALSE);
 }
 
+static void update_hint (DuetCallWindow *self);
+
 /* The peer's picture stays as it was: the view keeps its last frame */
 static void
 on_network_unavailable (DuetCallWindow *self,
@@ -227,31 +299,104 @@ on_network_unavailable (DuetCallWindow *self,
   self->countdown_id = g_timeout_add_seconds (1, countdown_cb, self);
   gtk_spinner_start (self->reconnecting_spinner);
   gtk_widget_set_visible (self->reconnecting_box, TRUE);
+  update_hint (self);
 }
 
 static void
 on_network_available (DuetCallWindow *self)
 {
   stop_reconnecting_ui (self);
+  update_hint (self);
   if (!self->ended && self->clock_id != 0)
     clock_cb (self);
 }
 
-static Quality
+/* ---- connection quality ---- */
+
+static DuetNetworkQuality
+own_quality (DuetCallWindow *self)
+{
+  if (self->forced_quality >= 0)
+    return self->forced_quality;
+  return self->call ? duet_call_get_network_quality (self->call) : DUET_NETWORK_QUALITY_UNKNOWN;
+}
+
+static DuetNetworkQuality
+peer_quality (DuetCallWindow *self)
+{
+  if (self->forced_peer_quality >= 0)
+    return self->forced_peer_quality;
+  return self->call ? duet_call_get_peer_network_quality (self->call) : DUET_NETWORK_QUALITY_UNKNOWN;
+}
+
+static void
+update_quality_icon (DuetCallWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self->quality_icon);
+  DuetNetworkQuality quality = own_quality (self);
+  g_autofree char *tooltip = NULL;
+  g_autofree char *label = NULL;
+  const char *icon;
+
+  /* The kit's judgement when it has one; the rates' guess until then */
+  if (quality == DUET_NETWORK_QUALITY_UNKNOWN)
+    quality = self->rate_quality;
+  if (quality == DUET_NETWORK_QUALITY_UNKNOWN || self->ended)
+    {
+      gtk_widget_set_visible (widget, FALSE);
+      return;
+    }
+
+  switch (quality)
+    {
+    case DUET_NETWORK_QUALITY_GOOD:
+      icon = "network-cellular-signal-excellent-symbolic";
+      break;
+    case DUET_NETWORK_QUALITY_FAIR:
+      icon = "network-cellular-signal-ok-symbolic";
+      break;
+    case DUET_NETWORK_QUALITY_POOR:
+    case DUET_NETWORK_QUALITY_UNKNOWN:
+    default:
+      icon = "network-cellular-signal-weak-symbolic";
+      break;
+    }
+
+  tooltip = duet_call_window_describe_quality (quality, &self->figures);
+  /* Translators: read out for the connection quality icon; %s is Good, Fair or Poor */
+  label = g_strdup_printf (_("Connection quality: %s"), quality_word (quality));
+  gtk_image_set_from_icon_name (self->quality_icon, icon);
+  gtk_widget_set_tooltip_text (widget, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_visible (widget, TRUE);
+  set_class (widget, "warning", quality == DUET_NETWORK_QUALITY_FAIR);
+  set_class (widget, "error", quality == DUET_NETWORK_QUALITY_POOR);
+}
+
+static DuetNetworkQuality
 rate_quality (double rate,
               double good,
               double fair)
 {
   if (rate >= good)
-    return QUALITY_GOOD;
+    return DUET_NETWORK_QUALITY_GOOD;
   if (rate >= fair)
-    return QUALITY_FAIR;
-  return QUALITY_POOR;
+    return DUET_NETWORK_QUALITY_FAIR;
+  return DUET_NETWORK_QUALITY_POOR;
 }
 
-/* Judged from what actually arrives: decoded frames and audio packets per
- * second against what a healthy call delivers (Opus sends 50 packets/s;
- * the kit's VP8 runs at 15–30 fps). */
+static guint64
+counted_since (guint64 now,
+               guint64 before)
+{
+  /* a new media session counts from 0 */
+  return now >= before ? now - before : now;
+}
+
+/* Samples the statistics for the tooltip and, while the kit has no
+ * quality yet, guesses one from what actually arrives: decoded frames and
+ * audio packets per second against what a healthy call delivers (Opus
+ * sends 50 packets/s; the kit's VP8 runs at 15–30 fps). */
 static gboolean
 quality_cb (gpointer user_data)
 {
@@ -259,52 +404,93 @@ quality_cb (gpointer user_data)
   DuetCallStatistics stats = { 0 };
   gint64 now = g_get_monotonic_time ();
   double dt = (now - self->last_stats_at) / (double) G_USEC_PER_SEC;
-  double fps, audio_rate, kbps;
-  Quality quality;
-  const char *icon, *word;
-  g_autofree char *tooltip = NULL;
+  double fps, audio_rate;
+  DuetNetworkQuality quality;
 
   if (self->call == NULL || dt <= 0)
     return G_SOURCE_CONTINUE;
 
   duet_call_get_statistics (self->call, &stats);
-  fps = (stats.video_frames_decoded - self->last_stats.video_frames_decoded) / dt;
-  audio_rate = (stats.audio_buffers_decoded - self->last_stats.audio_buffers_decoded) / dt;
-  kbps = (stats.rx_bytes - self->last_stats.rx_bytes) * 8 / dt / 1000;
+  fps = counted_since (stats.video_frames_decoded, self->last_stats.video_frames_decoded) / dt;
+  audio_rate = counted_since (stats.audio_buffers_decoded, self->last_stats.audio_buffers_decoded) / dt;
+
+  self->figures = stats;
+  if (self->figures.rx_kbps == 0)
+    self->figures.rx_kbps = (guint) (counted_since (stats.rx_bytes, self->last_stats.rx_bytes) * 8 / dt / 1000 + 0.5);
+  if (self->figures.rx_fps == 0)
+    self->figures.rx_fps = (guint) (fps + 0.5);
+  /* The size of the picture the view shows, while it is live */
+  if (self->figures.rx_width == 0 && self->figures.rx_fps > 0 && self->peer_paintable != NULL &&
+      duet_call_get_peer_video_state (self->call) == DUET_VIDEO_STATE_ENABLED)
+    {
+      self->figures.rx_width = MAX (0, gdk_paintable_get_intrinsic_width (self->peer_paintable));
+      self->figures.rx_height = MAX (0, gdk_paintable_get_intrinsic_height (self->peer_paintable));
+    }
   self->last_stats = stats;
   self->last_stats_at = now;
 
+  /* The worse of sound and picture; a worse quality is a larger value */
   quality = rate_quality (audio_rate, 40, 20);
   if (duet_call_get_peer_video_state (self->call) == DUET_VIDEO_STATE_ENABLED)
-    quality = MIN (quality, rate_quality (fps, 12, 5));
+    quality = MAX (quality, rate_quality (fps, 12, 5));
+  self->rate_quality = quality;
 
-  switch (quality)
-    {
-    case QUALITY_GOOD:
-      icon = "network-cellular-signal-excellent-symbolic";
-      word = _("Good");
-      break;
-    case QUALITY_FAIR:
-      icon = "network-cellular-signal-ok-symbolic";
-      word = _("Fair");
-      break;
-    case QUALITY_POOR:
-    case QUALITY_UNKNOWN:
-    default:
-      icon = "network-cellular-signal-weak-symbolic";
-      word = _("Poor");
-      break;
-    }
-
-  /* Translators: the connection quality word, frames per second, kilobits per second */
-  tooltip = g_strdup_printf (_("Connection: %s\n%.0f frames/s, %.0f kbit/s received"),
-                             word, fps, kbps);
-  gtk_image_set_from_icon_name (self->quality_icon, icon);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->quality_icon), tooltip);
-  gtk_widget_set_visible (GTK_WIDGET (self->quality_icon), TRUE);
-  set_class (GTK_WIDGET (self->quality_icon), "warning", quality == QUALITY_FAIR);
-  set_class (GTK_WIDGET (self->quality_icon), "error", quality <= QUALITY_POOR);
+  update_quality_icon (self);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- the poor-connection hint ---- */
+
+static gboolean
+hint_deadline_cb (gpointer user_data)
+{
+  DuetCallWindow *self = user_data;
+
+  self->hint_id = 0;
+  update_hint (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_hint (DuetCallWindow *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  DuetQualityHintKind kind;
+  g_autofree char *text = NULL;
+  gint64 deadline;
+  GAction *action;
+
+  g_clear_handle_id (&self->hint_id, g_source_remove);
+  if (self->ended)
+    duet_quality_hint_reset (self->hint);
+  else
+    duet_quality_hint_update (self->hint, own_quality (self), peer_quality (self), now);
+
+  kind = duet_quality_hint_get_kind (self->hint);
+  text = duet_quality_hint_describe (kind, self->peer_user_id);
+  /* The label keeps its text while the revealer fades it out */
+  if (text != NULL)
+    gtk_label_set_label (self->hint_label, text);
+  /* The reconnecting box says more while it shows */
+  gtk_revealer_set_reveal_child (self->hint_revealer,
+                                 kind != DUET_QUALITY_HINT_NONE && self->reconnect_deadline == 0);
+
+  if (!self->ended && duet_quality_hint_get_deadline (self->hint, &deadline))
+    self->hint_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MAX (0, (deadline - now + 999) / 1000),
+                                        hint_deadline_cb, self, NULL);
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "quality-hint");
+  if (action != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                               g_variant_new_string (kind == DUET_QUALITY_HINT_OWN ? "own"
+                                                     : kind == DUET_QUALITY_HINT_PEER ? "peer" : "none"));
+}
+
+static void
+on_network_quality_changed (DuetCallWindow *self)
+{
+  update_quality_icon (self);
+  update_hint (self);
 }
 
 static void
@@ -415,6 +601,7 @@ end_ui (DuetCallWindow *self,
 
   self->ended = TRUE;
   stop_reconnecting_ui (self);
+  update_hint (self);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->quality_id, g_source_remove);
   if (self->inhibit_cookie != 0 && app != NULL)
@@ -458,9 +645,15 @@ on_connected (DuetCallWindow *self)
   clock_cb (self);
   self->clock_id = g_timeout_add_seconds (1, clock_cb, self);
 
+  self->last_stats = (DuetCallStatistics) { 0 };
   duet_call_get_statistics (self->call, &self->last_stats);
   self->last_stats_at = g_get_monotonic_time ();
+  self->figures = (DuetCallStatistics) { 0 };
+  self->rate_quality = DUET_NETWORK_QUALITY_UNKNOWN;
+  g_clear_handle_id (&self->quality_id, g_source_remove);
   self->quality_id = g_timeout_add_seconds (QUALITY_INTERVAL_S, quality_cb, self);
+  update_quality_icon (self);
+  update_hint (self);
 
   /* A call must not be cut off by the screen saver or suspend */
   if (app != NULL)
@@ -592,8 +785,37 @@ save_peer_frame_activated (GSimpleAction *action,
     g_message ("No peer frame to save");
 }
 
+static int
+parse_forced_quality (const char *nick)
+{
+  DuetNetworkQuality quality;
+
+  return duet_network_quality_from_string (nick, &quality) ? (int) quality : -1;
+}
+
+/* Test hook (DUET_TEST_HOOKS=1 only): ("OWN", "PEER") stand in for the
+ * call's network-quality and peer-network-quality ("good", "poor", …; ""
+ * follows the call again), so the icon and the hint can be shown without
+ * a bad network */
+static void
+force_network_quality_activated (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  const char *own, *peer;
+
+  g_variant_get (parameter, "(&s&s)", &own, &peer);
+  self->forced_quality = parse_forced_quality (own);
+  self->forced_peer_quality = parse_forced_quality (peer);
+  on_network_quality_changed (self);
+}
+
+/* quality-hint (test hooks only) is a state to read: "none", "own", "peer" */
 static const GActionEntry test_actions[] = {
   { "save-peer-frame", save_peer_frame_activated, "s" },
+  { "force-network-quality", force_network_quality_activated, "(ss)" },
+  { "quality-hint", NULL, NULL, "'none'" },
 };
 
 static const GActionEntry call_actions[] = {
@@ -688,6 +910,7 @@ duet_call_window_dispose (GObject *object)
   g_clear_handle_id (&self->clock_id, g_source_remove);
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_handle_id (&self->quality_id, g_source_remove);
+  g_clear_handle_id (&self->hint_id, g_source_remove);
   g_clear_handle_id (&self->close_id, g_source_remove);
   if (self->inhibit_cookie != 0 && app != NULL)
     gtk_application_uninhibit (app, self->inhibit_cookie);
@@ -702,6 +925,7 @@ duet_call_window_dispose (GObject *object)
   gst_clear_object (&self->self_sink_bin);
   g_clear_object (&self->peer_paintable);
   g_clear_object (&self->actions);
+  g_clear_object (&self->hint);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_CALL_WINDOW);
 
   G_OBJECT_CLASS (duet_call_window_parent_class)->dispose (object);
@@ -746,6 +970,8 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_box);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_spinner);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_label);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, hint_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, hint_label);
   gtk_widget_class_bind_template_callback (widget_class, peer_view_pressed_cb);
 }
 
@@ -756,12 +982,21 @@ duet_call_window_init (DuetCallWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->hint = duet_quality_hint_new ();
+  self->forced_quality = -1;
+  self->forced_peer_quality = -1;
+
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), call_actions,
                                    G_N_ELEMENTS (call_actions), self);
   if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") == 0)
-    g_action_map_add_action_entries (G_ACTION_MAP (self->actions), test_actions,
-                                     G_N_ELEMENTS (test_actions), self);
+    {
+      g_action_map_add_action_entries (G_ACTION_MAP (self->actions), test_actions,
+                                       G_N_ELEMENTS (test_actions), self);
+      /* Read only */
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions),
+                                                                                 "quality-hint")), FALSE);
+    }
   gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (self->actions));
 
   /* Capture phase: the shortcuts work whichever control has the focus */
@@ -848,6 +1083,7 @@ duet_call_window_set_call (DuetCallWindow *self,
   detach_call (self);
   self->call = g_object_ref (call);
   self->media_type = duet_call_get_media_type (call);
+  duet_quality_hint_reset (self->hint);
 
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_wait_connected), self);
   g_signal_connect_swapped (call, "verified", G_CALLBACK (on_verified), self);
@@ -858,6 +1094,8 @@ duet_call_window_set_call (DuetCallWindow *self,
   g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_peer_mic_muted_changed), self);
   g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
   g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (call, "notify::network-quality", G_CALLBACK (on_network_quality_changed), self);
+  g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (update_hint), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::mic-muted",
                             G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::video-state",

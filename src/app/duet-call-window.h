@@ -25,8 +25,12 @@ void            duet_call_window_fail       (DuetCallWindow *self,
                                              const char     *message);
 GdkPaintable   *duet_call_window_get_peer_paintable (DuetCallWindow *self);
 
+G_GNUC_WARN_UNUSED_RESULT
 char           *duet_call_window_describe_end (DuetDisconnectReason reason,
                                                gboolean             by_remote,
                                                const char          *peer_user_id);
+G_GNUC_WARN_UNUSED_RESULT
+char           *duet_call_window_describe_quality (DuetNetworkQuality        quality,
+                                                   const DuetCallStatistics *figures);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include "duet-call-window.h"
+#include "duet-quality-hint.h"
 #include "duet-ringer.h"
 
 static gboolean
@@ -63,6 +64,173 @@ test_describe_end (void)
     }
 }
 
+/* ---- the poor-connection hint ---- */
+
+#define GOOD DUET_NETWORK_QUALITY_GOOD
+#define FAIR DUET_NETWORK_QUALITY_FAIR
+#define POOR DUET_NETWORK_QUALITY_POOR
+#define UNKNOWN DUET_NETWORK_QUALITY_UNKNOWN
+#define MS(n) ((gint64) (n) * 1000)
+/* Monotonic times are large; none of the rules may need them to start at 0 */
+#define T0 G_GINT64_CONSTANT (86400000000)
+
+static void
+test_hint_needs_three_seconds (void)
+{
+  g_autoptr(DuetQualityHint) hint = duet_quality_hint_new ();
+  gint64 deadline = 0;
+
+  g_assert_false (duet_quality_hint_update (hint, GOOD, POOR, T0));
+  g_assert_true (duet_quality_hint_get_deadline (hint, &deadline));
+  g_assert_cmpint (deadline, ==, T0 + DUET_QUALITY_HINT_DELAY_US);
+
+  g_assert_false (duet_quality_hint_update (hint, GOOD, POOR, T0 + MS (2900)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+  g_assert_true (duet_quality_hint_update (hint, GOOD, POOR, T0 + MS (3000)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_PEER);
+  g_assert_false (duet_quality_hint_get_deadline (hint, &deadline));
+
+  /* Leaving takes as long: FAIR for 2.9 s keeps it, 3 s removes it */
+  g_assert_false (duet_quality_hint_update (hint, GOOD, FAIR, T0 + MS (10000)));
+  g_assert_true (duet_quality_hint_get_deadline (hint, &deadline));
+  g_assert_cmpint (deadline, ==, T0 + MS (13000));
+  g_assert_false (duet_quality_hint_update (hint, GOOD, GOOD, T0 + MS (12900)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_PEER);
+  g_assert_true (duet_quality_hint_update (hint, GOOD, GOOD, T0 + MS (13000)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+}
+
+static void
+test_hint_no_flicker (void)
+{
+  g_autoptr(DuetQualityHint) hint = duet_quality_hint_new ();
+  gint64 t = T0;
+
+  /* POOR in spells shorter than the delay, broken by FAIR: never shown */
+  for (int i = 0; i < 20; i++)
+    {
+      duet_quality_hint_update (hint, GOOD, POOR, t);
+      t += MS (2500);
+      duet_quality_hint_update (hint, GOOD, POOR, t);
+      g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+      duet_quality_hint_update (hint, GOOD, FAIR, t);
+      t += MS (200);
+    }
+
+  /* Once shown, short spells of better quality do not hide it */
+  duet_quality_hint_update (hint, GOOD, POOR, t);
+  t += DUET_QUALITY_HINT_DELAY_US;
+  duet_quality_hint_update (hint, GOOD, POOR, t);
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_PEER);
+  for (int i = 0; i < 20; i++)
+    {
+      duet_quality_hint_update (hint, GOOD, GOOD, t);
+      t += MS (2900);
+      g_assert_false (duet_quality_hint_update (hint, GOOD, GOOD, t));
+      g_assert_false (duet_quality_hint_update (hint, GOOD, POOR, t));
+      t += MS (100);
+      g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_PEER);
+    }
+}
+
+static void
+test_hint_own_first (void)
+{
+  g_autoptr(DuetQualityHint) hint = duet_quality_hint_new ();
+
+  duet_quality_hint_update (hint, POOR, POOR, T0);
+  duet_quality_hint_update (hint, POOR, POOR, T0 + MS (3000));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_OWN);
+
+  /* The peer's shows once this side's has gone */
+  duet_quality_hint_update (hint, GOOD, POOR, T0 + MS (4000));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_OWN);
+  g_assert_true (duet_quality_hint_update (hint, GOOD, POOR, T0 + MS (7000)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_PEER);
+
+  /* This side's takes over from the peer's */
+  duet_quality_hint_update (hint, POOR, POOR, T0 + MS (8000));
+  g_assert_true (duet_quality_hint_update (hint, POOR, POOR, T0 + MS (11000)));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_OWN);
+
+  duet_quality_hint_reset (hint);
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+  g_assert_false (duet_quality_hint_update (hint, POOR, GOOD, T0 + MS (12000)));
+}
+
+static void
+test_hint_unknown (void)
+{
+  g_autoptr(DuetQualityHint) hint = duet_quality_hint_new ();
+  gint64 deadline;
+
+  for (gint64 t = 0; t <= MS (10000); t += MS (500))
+    g_assert_false (duet_quality_hint_update (hint, UNKNOWN, UNKNOWN, T0 + t));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+  g_assert_false (duet_quality_hint_get_deadline (hint, &deadline));
+
+  /* No measure (a new media path) counts as no longer poor */
+  duet_quality_hint_update (hint, POOR, GOOD, T0 + MS (20000));
+  duet_quality_hint_update (hint, POOR, GOOD, T0 + MS (23000));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_OWN);
+  duet_quality_hint_update (hint, UNKNOWN, UNKNOWN, T0 + MS (24000));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_OWN);
+  duet_quality_hint_update (hint, UNKNOWN, UNKNOWN, T0 + MS (27000));
+  g_assert_cmpint (duet_quality_hint_get_kind (hint), ==, DUET_QUALITY_HINT_NONE);
+}
+
+static void
+test_hint_describe (void)
+{
+  g_autofree char *own = duet_quality_hint_describe (DUET_QUALITY_HINT_OWN, "bob");
+  g_autofree char *peer = duet_quality_hint_describe (DUET_QUALITY_HINT_PEER, "bob");
+
+  g_assert_cmpstr (own, ==, "Your connection is poor");
+  g_assert_cmpstr (peer, ==, "bob’s connection is poor: your video may look choppy to them");
+  g_assert_null (duet_quality_hint_describe (DUET_QUALITY_HINT_NONE, "bob"));
+}
+
+static void
+test_describe_quality (void)
+{
+  DuetCallStatistics figures = { 0 };
+  g_autofree char *rates_only = NULL;
+  g_autofree char *measured = NULL;
+  g_autofree char *small_loss = NULL;
+  g_autofree char *audio = NULL;
+
+  /* What the window knows before the kit measures: its own rates */
+  figures.rx_fps = 24;
+  figures.rx_kbps = 420;
+  rates_only = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_GOOD, &figures);
+  g_assert_cmpstr (rates_only, ==, "Connection: Good\n24 frames/s, 420 kbit/s");
+
+  figures.rtt_ms = 85;
+  figures.rx_loss = 0.03;
+  figures.rx_width = 640;
+  figures.rx_height = 480;
+  measured = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_FAIR, &figures);
+  g_assert_cmpstr (measured, ==, "Connection: Fair\nRound trip 85 ms, 3 % loss\n640×480 at 24 frames/s, 420 kbit/s");
+
+  figures.rx_loss = 0.1234;
+  g_clear_pointer (&measured, g_free);
+  measured = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_POOR, &figures);
+  g_assert_cmpstr (measured, ==, "Connection: Poor\nRound trip 85 ms, 12 % loss\n640×480 at 24 frames/s, 420 kbit/s");
+
+  figures.rx_loss = 0.004;
+  small_loss = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_GOOD, &figures);
+  g_assert_cmpstr (small_loss, ==, "Connection: Good\nRound trip 85 ms, 0.4 % loss\n640×480 at 24 frames/s, 420 kbit/s");
+
+  figures.rx_loss = 0;
+  g_clear_pointer (&small_loss, g_free);
+  small_loss = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_GOOD, &figures);
+  g_assert_cmpstr (small_loss, ==, "Connection: Good\nRound trip 85 ms, 0 % loss\n640×480 at 24 frames/s, 420 kbit/s");
+
+  figures = (DuetCallStatistics) { .rx_kbps = 40 };
+  audio = duet_call_window_describe_quality (DUET_NETWORK_QUALITY_GOOD, &figures);
+  g_assert_cmpstr (audio, ==, "Connection: Good\n40 kbit/s received");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -72,5 +240,11 @@ main (int   argc,
 
   g_test_add_func ("/app/ringer/generated", test_ringer_generated);
   g_test_add_func ("/app/call-window/describe-end", test_describe_end);
+  g_test_add_func ("/app/call-window/describe-quality", test_describe_quality);
+  g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
+  g_test_add_func ("/app/quality-hint/no-flicker", test_hint_no_flicker);
+  g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);
+  g_test_add_func ("/app/quality-hint/unknown", test_hint_unknown);
+  g_test_add_func ("/app/quality-hint/describe", test_hint_describe);
   return g_test_run ();
 }

@@ -342,6 +342,48 @@ def test_outgoing_call(ctx):
     bob.wait(10)
 
 
+def test_poor_connection_hint(ctx):
+    """The call window says when a connection has been poor for 3 s (the peer's, then this
+    side's, which takes precedence), and not before; the qualities are forced through the
+    test hook call.force-network-quality, as loopback is never poor."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+    ctx["procs"].append(bob)
+    bob_out.wait_event("server-connected", 15)
+    app_action("call", GLib.Variant("(ss)", ("bob", "audiovideo")))
+    bob_out.wait_event("connected", 30)
+    wait_for(call_actions_exported, 10, "the call window's actions on the bus")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+    check(action_state("/org/duet/Duet/call", "quality-hint") == "none", "a hint with no quality known")
+
+    def force(own, peer, expected):
+        """Forces the qualities; the hint must follow no sooner than 3 s later."""
+        sent = time.monotonic()
+        activate("/org/duet/Duet/call", "force-network-quality", GLib.Variant("(ss)", (own, peer)))
+
+        def followed():
+            state = action_state("/org/duet/Duet/call", "quality-hint")
+            # The state was read before this point, and it cannot change before
+            # sent + 3 s, however late the app runs
+            check(state != expected or time.monotonic() - sent >= 3,
+                  "the hint changed to %s within 3 s of %s/%s" % (state, own, peer))
+            return state == expected
+        time.sleep(2)
+        wait_for(followed, 15, "the hint to be %s after %s/%s" % (expected, own, peer))
+        log("hint %s after %.1f s" % (expected, time.monotonic() - sent))
+
+    force("", "poor", "peer")
+    time.sleep(1)  # the fade-in
+    screenshot("call-poor-connection", geometry)
+    force("poor", "poor", "own")
+    time.sleep(1)
+    screenshot("call-poor-connection-own", geometry)
+    force("good", "good", "none")
+
+    call_action("end")
+    bob_out.wait_event("disconnected", 10)
+    bob.wait(10)
+
+
 def test_incoming_call_accept_from_notification(ctx):
     """bob (duet-call) calls alice: window + notification; Accept in the notification connects."""
     bob, bob_out = start_cli(ctx["url"], "bob", ["--media", "audiovideo", "call", "alice"],
@@ -583,7 +625,8 @@ def test_token_refresh(ctx):
     bob.wait(10)
 
 
-TESTS = [test_outgoing_call, test_incoming_call_accept_from_notification, test_missed_call,
+TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
+         test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_main_window, test_token_refresh]
 
