@@ -42,6 +42,7 @@
 #define REPORT_MS 500             /* receiver reports, and the controller's pace */
 #define AUDIO_SHARE_KBPS 50       /* Opus at 32 kbit/s and its packets' headers */
 #define MIN_TOTAL_KBPS 80
+#define START_VIDEO_KBPS 350
 #define JB_MIN_MS 20              /* the receive jitter buffer on a clean link */
 #define JB_MAX_MS 600
 #define KEYFRAME_GAP_MIN_MS 300   /* keyframe requests closer than this (or 2 RTT) merge */
@@ -635,6 +636,15 @@ build_video_send (DuetMediaSession *self,
                 "lag-in-frames", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
   gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
+  /* Under congestion control the encoder must hold the rate it is given:
+   * libvpx's default 4–6 s rate buffers let a keyframe burst several times
+   * over a thin link's rate. These are the values real-time VP8 uses: a
+   * 0.5–1 s buffer, 15 % overshoot, keyframes at most 9 frames' budget,
+   * and frames dropped rather than the buffer overrun. */
+  if (self->congestion_control)
+    g_object_set (enc, "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
+                  "undershoot", 100, "overshoot", 15, "max-intra-bitrate", 900,
+                  "dropframe-threshold", 30, "max-quantizer", 56, NULL);
   self->video_enc = enc;
   g_object_set (pay, "pt", VIDEO_PT, NULL);
   gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
@@ -1442,7 +1452,8 @@ apply_rate (DuetMediaSession *self,
   if (!self->congestion_control || self->controller == NULL)
     return;
   total = duet_rate_controller_get_target_kbps (self->controller);
-  fec = self->loss_recovery ? fec_percentage_for (self->tx_loss) : 0;
+  fec = self->loss_recovery && !duet_rate_controller_get_congested (self->controller, now)
+        ? fec_percentage_for (self->tx_loss) : 0;
   if (fec != self->fec_percentage && self->video_transceiver != NULL)
     {
       self->fec_percentage = fec;
@@ -1590,13 +1601,13 @@ report_cb (gpointer user_data)
       apply_rate (self, now);
     }
   g_debug ("quality %s/%s: rx %u kbit/s %u fps loss %.3f q %" G_GINT64_FORMAT " ms jitter %u ms jb %u ms; "
-           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%%",
+           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%% kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
            duet_network_quality_to_string (self->quality), duet_network_quality_to_string (self->peer_quality),
            self->rx_kbps, self->rx_fps, main_stream->loss, main_stream->queue_delay_ms, main_stream->jitter_ms,
            self->jb_latency_ms, self->tx_kbps,
            self->controller ? duet_rate_controller_get_target_kbps (self->controller) : 0,
            self->video_target_kbps, self->layer.width, self->layer.height, self->layer.fps, self->tx_loss,
-           g_atomic_int_get (&self->rtt_ms), self->fec_percentage);
+           g_atomic_int_get (&self->rtt_ms), self->fec_percentage, stats.keyframes_sent, stats.keyframe_requests);
   return G_SOURCE_CONTINUE;
 }
 
@@ -2105,16 +2116,18 @@ check_plugins (GError **error)
   return TRUE;
 }
 
-/* From a thin start to what the picture can use: VGA at 30 fps rarely
- * gains from more than 1.5 Mbit/s of VP8 */
+/* From a modest start (a link is not known to carry more until it has) to
+ * what the picture can use: VGA at 30 fps rarely gains from more than
+ * 1.5 Mbit/s of VP8. Growth from the start reaches that within seconds. */
 static DuetRateController *
 make_controller (DuetMediaSession *self)
 {
   double pixel_rate = (double) self->width * self->height * self->fps;
   guint max = (guint) CLAMP (1500 * pixel_rate / (640.0 * 480 * 30), 300, 4000) + AUDIO_SHARE_KBPS;
-  guint start = MIN (self->video_bitrate / 1000 + AUDIO_SHARE_KBPS, max);
+  guint start = MIN (MIN (self->video_bitrate / 1000, START_VIDEO_KBPS) + AUDIO_SHARE_KBPS, max);
 
-  self->video_target_kbps = self->video_bitrate / 1000;
+  self->video_target_kbps = start - AUDIO_SHARE_KBPS;
+  g_object_set (self->video_enc, "target-bitrate", (gint) self->video_target_kbps * 1000, NULL);
   return duet_rate_controller_new (MIN_TOTAL_KBPS, start, max);
 }
 
@@ -2135,8 +2148,6 @@ duet_media_session_start (DuetMediaSession  *self,
   gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
   self->jb_latency_ms = self->adaptive_latency ? JB_MIN_MS : self->latency_ms;
   g_object_set (self->webrtc, "latency", self->jb_latency_ms, NULL);
-  if (self->congestion_control)
-    self->controller = make_controller (self);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   disable_upnp (self->webrtc);
   apply_ice_servers (self);
@@ -2155,6 +2166,8 @@ duet_media_session_start (DuetMediaSession  *self,
       !build_video_send (self, error) ||
       !build_audio_send (self, error))
     return FALSE;
+  if (self->congestion_control)
+    self->controller = make_controller (self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   gst_bus_add_watch (bus, on_bus_message, self);

@@ -9,12 +9,18 @@
  *
  * Each report is read as one of three signals:
  *   overuse   a standing queue (queue delay over OVERUSE_MS and not
- *             shrinking) or loss over LOSS_CUT: the target drops to
- *             CUT × what actually arrived, at most once per reaction time;
+ *             shrinking): the target drops to CUT × what actually arrived;
+ *             loss over LOSS_CUT: it drops by half the loss (heavy loss
+ *             says little of the rate that would pass); at most once per
+ *             reaction time either way;
  *   hold      some queue or some loss: stay;
- *   underuse  otherwise: grow, by INCREASE_NEAR per report while close to
- *             the rate at the last cut (the link's capacity, probably), by
- *             INCREASE_FAR once well past it or when there was none.
+ *   underuse  otherwise: grow, by INCREASE_NEAR per report while below
+ *             NEAR_CAPACITY × the rate at the last cut (the link's capacity,
+ *             probably), by INCREASE_FAR once past it or when there was
+ *             none, so a link that got better is found within seconds.
+ * After a cut, further signals wait REACTION_MIN_US (or two round trips):
+ * the reports of the next moments still describe the queue the cut is
+ * draining, and cutting again for them would overshoot downwards.
  * No report for NO_FEEDBACK_US reads as a link that carries nothing back:
  * the target backs off, so a stalled link is not flooded further.
  *
@@ -30,10 +36,11 @@
 #define LOSS_CUT          0.10
 #define LOSS_HOLD         0.02
 #define CUT               0.85
-#define INCREASE_NEAR     1.05
+#define INCREASE_NEAR     1.02
 #define INCREASE_FAR      1.10
-#define NEAR_CAPACITY     1.15      /* "close to the last cut": below this × it */
-#define REACTION_MIN_US   (300 * G_TIME_SPAN_MILLISECOND)
+#define NEAR_CAPACITY     1.5       /* "close to the last cut": below this × it */
+#define REACTION_MIN_US   (800 * G_TIME_SPAN_MILLISECOND)
+#define CONGESTED_US      (2 * G_USEC_PER_SEC)
 #define GROW_AFTER_CUT_US (1000 * G_TIME_SPAN_MILLISECOND)
 #define NO_FEEDBACK_US    (1500 * G_TIME_SPAN_MILLISECOND)
 #define BACKOFF           0.7
@@ -107,24 +114,24 @@ may_cut (DuetRateController *self,
 static void
 cut (DuetRateController     *self,
      gint64                  now_us,
-     const DuetRateFeedback *feedback)
+     const DuetRateFeedback *feedback,
+     gboolean                queue_standing)
 {
-  double base = self->target;
+  double next;
 
-  if (feedback->received_kbps > 0)
-    base = MIN (base, feedback->received_kbps);
-  self->target = MAX (self->min_kbps, base * CUT);
-  self->capacity = feedback->received_kbps;
+  if (queue_standing)
+    next = (feedback->received_kbps > 0 ? MIN (self->target, feedback->received_kbps) : self->target) * CUT;
+  else
+    next = self->target * (1.0 - 0.5 * MIN (feedback->loss, 0.8));
+  self->target = MAX (self->min_kbps, next);
+  self->capacity = MAX (feedback->received_kbps, self->target);
   self->last_cut_us = now_us;
 }
 
 static void
-grow (DuetRateController     *self,
-      gint64                  now_us,
-      const DuetRateFeedback *feedback)
+grow (DuetRateController *self,
+      gint64              now_us)
 {
-  double ceiling;
-
   if (now_us - self->last_cut_us < GROW_AFTER_CUT_US)
     return;
   if (self->capacity > 0 && self->target < self->capacity * NEAR_CAPACITY)
@@ -134,10 +141,7 @@ grow (DuetRateController     *self,
       self->capacity = 0;   /* past it without trouble: the link got better */
       self->target *= INCREASE_FAR;
     }
-
-  /* Never far ahead of what the encoder fills and the link delivers */
-  ceiling = MAX (self->target / INCREASE_FAR, feedback->received_kbps * 1.5 + 80);
-  self->target = CLAMP (MIN (self->target, ceiling), self->min_kbps, self->max_kbps);
+  self->target = CLAMP (self->target, self->min_kbps, self->max_kbps);
 }
 
 void
@@ -155,10 +159,10 @@ duet_rate_controller_feedback (DuetRateController     *self,
   if (feedback->loss > LOSS_CUT || queue_standing)
     {
       if (may_cut (self, now_us, feedback->rtt_ms))
-        cut (self, now_us, feedback);
+        cut (self, now_us, feedback, queue_standing);
     }
   else if (feedback->loss <= LOSS_HOLD && queue <= HOLD_QUEUE_MS)
-    grow (self, now_us, feedback);
+    grow (self, now_us);
 }
 
 /* Between reports: silence from the peer means the link is stuck */
@@ -171,6 +175,15 @@ duet_rate_controller_tick (DuetRateController *self,
     return;
   self->target = MAX (self->min_kbps, self->target * BACKOFF);
   self->last_cut_us = now_us;
+}
+
+/* Whether the link was congested lately: loss then is the queue's
+ * overflow, which FEC would only add to */
+gboolean
+duet_rate_controller_get_congested (DuetRateController *self,
+                                    gint64              now_us)
+{
+  return self->last_cut_us != 0 && now_us - self->last_cut_us < CONGESTED_US;
 }
 
 guint

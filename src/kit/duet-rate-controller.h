@@ -37,6 +37,8 @@ void                duet_rate_controller_feedback       (DuetRateController     
 void                duet_rate_controller_tick           (DuetRateController     *self,
                                                          gint64                  now_us);
 guint               duet_rate_controller_get_target_kbps (DuetRateController    *self);
+gboolean            duet_rate_controller_get_congested  (DuetRateController     *self,
+                                                         gint64                  now_us);
 gboolean            duet_rate_controller_pick_layer     (DuetRateController     *self,
                                                          gint64                  now_us,
                                                          guint                   video_kbps,
