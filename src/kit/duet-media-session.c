@@ -45,7 +45,12 @@
 #define START_VIDEO_KBPS 350
 #define JB_MIN_MS 20              /* the receive jitter buffer on a clean link */
 #define JB_MAX_MS 600
-#define KEYFRAME_GAP_MIN_MS 300   /* keyframe requests closer than this (or 2 RTT) merge */
+#define KEYFRAME_GAP_MIN_MS 500   /* keyframe requests closer than this (or 2 RTT) merge */
+#define KEYFRAME_GAP_MAX_MS 4000
+#define PACE_FACTOR 2.5
+#define PACE_MIN_KBPS 150
+#define PACE_BURST_US (20 * G_TIME_SPAN_MILLISECOND)
+#define PACE_MAX_WAIT_US (200 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct
 {
@@ -78,6 +83,7 @@ struct _DuetMediaSession
   gboolean          congestion_control;
   gboolean          loss_recovery;
   gboolean          adaptive_latency;
+  gboolean          trace_quality;        /* DUET_TRACE_QUALITY=1: a line per report on stderr */
 
   GMainContext     *context;
   GstElement       *pipeline;
@@ -128,10 +134,13 @@ struct _DuetMediaSession
   guint64           audio_concealed;
   guint64           keyframe_requests;
   guint64           keyframes_sent;
-  gint64            last_keyframe_us;
+  gint64            last_keyframe_us;       /* the encoder thread's */
+  gint64            keyframe_gap_us;
   gint              rtt_ms;                 /* atomic: the keyframe probe reads it */
   gint64            frame_gap_us;           /* atomic: the frame rate step, 0: every frame */
   gint64            next_frame_pts;         /* the send thread's own */
+  gint64            pace_bps;               /* atomic; 0: no pacing */
+  gint64            pace_next_us;           /* the send thread's own */
 
   /* The receive side, written from streaming threads under rx_lock */
   GMutex            rx_lock;
@@ -519,8 +528,11 @@ link_to_webrtc (DuetMediaSession *self,
 
 /* The encoder's thread, upstream: the peer's PLI or FIR. On a lossy link
  * every loss can ask for a keyframe, and each keyframe is several times a
- * frame's size; so requests closer together than the round trip (or
- * KEYFRAME_GAP_MIN_MS) merge into one, which answers them all. */
+ * frame's size; so requests closer together than the round trip (or the
+ * current gap) merge into one, which answers them all. A request soon
+ * after a keyframe means that keyframe was lost too: on a link that loses
+ * keyframes, sending more of them sooner only loses more, so the gap
+ * doubles (up to KEYFRAME_GAP_MAX_MS) and relaxes once requests stop. */
 static GstPadProbeReturn
 keyframe_request_probe (GstPad          *pad,
                         GstPadProbeInfo *info,
@@ -529,16 +541,53 @@ keyframe_request_probe (GstPad          *pad,
   DuetMediaSession *self = user_data;
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   gint64 now = g_get_monotonic_time ();
-  gint64 last = __atomic_load_n (&self->last_keyframe_us, __ATOMIC_RELAXED);
-  gint64 gap = MAX (KEYFRAME_GAP_MIN_MS, 2 * g_atomic_int_get (&self->rtt_ms)) * G_TIME_SPAN_MILLISECOND;
+  gint64 rtt_gap = 2 * g_atomic_int_get (&self->rtt_ms) * G_TIME_SPAN_MILLISECOND;
+  gint64 since;
 
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;
   __atomic_fetch_add (&self->keyframe_requests, 1, __ATOMIC_RELAXED);
-  if (self->loss_recovery && last != 0 && now - last < gap)
+  if (!self->loss_recovery)
+    return GST_PAD_PROBE_OK;
+
+  /* only this thread touches the gap */
+  since = self->last_keyframe_us ? now - self->last_keyframe_us : G_MAXINT64;
+  if (since < MAX (self->keyframe_gap_us, rtt_gap))
     return GST_PAD_PROBE_DROP;
-  __atomic_store_n (&self->last_keyframe_us, now, __ATOMIC_RELAXED);
+  if (since < 2 * MAX (self->keyframe_gap_us, rtt_gap) + G_USEC_PER_SEC)
+    self->keyframe_gap_us = MIN (self->keyframe_gap_us * 2, KEYFRAME_GAP_MAX_MS * G_TIME_SPAN_MILLISECOND);
+  else
+    self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
+  self->last_keyframe_us = now;
   __atomic_fetch_add (&self->keyframes_sent, 1, __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The send thread, after the payloader: a token bucket that lets video
+ * packets out at PACE_FACTOR × the video target. The link's queue sees a
+ * keyframe arrive over a few hundred milliseconds instead of at once, and
+ * a thin link's small queue does not overflow and lose it. Waiting here
+ * holds the encoder's thread, and the leaky queue before it drops camera
+ * frames meanwhile, as a real-time sender should. */
+static GstPadProbeReturn
+pacer_probe (GstPad          *pad,
+             GstPadProbeInfo *info,
+             gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  gint64 bps = __atomic_load_n (&self->pace_bps, __ATOMIC_RELAXED);
+  gsize size = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait;
+
+  if (bps <= 0)
+    return GST_PAD_PROBE_OK;
+  /* the bucket's level in µs of sending: at most PACE_BURST_US ahead */
+  self->pace_next_us = MAX (self->pace_next_us, now - PACE_BURST_US);
+  wait = MIN (self->pace_next_us - now, PACE_MAX_WAIT_US);
+  if (wait > 0)
+    g_usleep (wait);
+  self->pace_next_us += (gint64) size * 8 * G_USEC_PER_SEC / bps;
   return GST_PAD_PROBE_OK;
 }
 
@@ -602,11 +651,14 @@ build_video_send (DuetMediaSession *self,
   GstElement *enc = make ("vp8enc", NULL);
   GstElement *pay = make ("rtpvp8pay", NULL);
   GstElement *rtp_caps = make ("capsfilter", NULL);
+  /* identity has no list function, so the payloader's lists reach the
+   * pacer one packet at a time */
+  GstElement *pacer = make ("identity", NULL);
 
   self->my_tee = make ("tee", NULL);
   self->video_valve = make ("valve", NULL);
   if (!src || !convert || !scale || !rate || !caps || !queue || !enc_scale || !enc_caps || !enc ||
-      !pay || !rtp_caps || !self->my_tee || !self->video_valve)
+      !pay || !rtp_caps || !pacer || !self->my_tee || !self->video_valve)
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing video elements");
       return FALSE;
@@ -639,12 +691,12 @@ build_video_send (DuetMediaSession *self,
   /* Under congestion control the encoder must hold the rate it is given:
    * libvpx's default 4–6 s rate buffers let a keyframe burst several times
    * over a thin link's rate. These are the values real-time VP8 uses: a
-   * 0.5–1 s buffer, 15 % overshoot, keyframes at most 9 frames' budget,
+   * 0.5–1 s buffer, 15 % overshoot, keyframes at most 3 frames' budget (no pacer spreads them, so a bigger one overflows a thin link's queue),
    * and frames dropped rather than the buffer overrun. */
   if (self->congestion_control)
     g_object_set (enc, "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
-                  "undershoot", 100, "overshoot", 15, "max-intra-bitrate", 900,
-                  "dropframe-threshold", 30, "max-quantizer", 56, NULL);
+                  "undershoot", 100, "overshoot", 15, "max-intra-bitrate", 300,
+                  "dropframe-threshold", 30, NULL);
   self->video_enc = enc;
   g_object_set (pay, "pt", VIDEO_PT, NULL);
   gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
@@ -657,9 +709,9 @@ build_video_send (DuetMediaSession *self,
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
   gst_bin_add_many (GST_BIN (self->pipeline), src, convert, scale, rate, caps, self->my_tee,
-                    queue, self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, NULL);
+                    queue, self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL);
   if (!gst_element_link_many (src, convert, scale, rate, caps, self->my_tee, queue,
-                              self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, NULL))
+                              self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL))
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot link the video chain");
       return FALSE;
@@ -676,7 +728,8 @@ build_video_send (DuetMediaSession *self,
   add_probe (enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, self);
   add_counter (enc, "src", &self->video_frames_sent);
   add_probe (pay, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, tx_bytes_probe, self);
-  self->video_transceiver = link_to_webrtc (self, rtp_caps, TRUE);
+  add_probe (pacer, "src", GST_PAD_PROBE_TYPE_BUFFER, pacer_probe, self);
+  self->video_transceiver = link_to_webrtc (self, pacer, TRUE);
   return TRUE;
 }
 
@@ -1468,6 +1521,8 @@ apply_rate (DuetMediaSession *self,
       self->video_target_kbps = video;
       g_object_set (self->video_enc, "target-bitrate", (gint) video * 1000, NULL);
     }
+  __atomic_store_n (&self->pace_bps, (gint64) MAX (video * (1.0 + fec / 100.0) * PACE_FACTOR, PACE_MIN_KBPS) * 1000,
+                    __ATOMIC_RELAXED);
   apply_layer (self, now, video);
 }
 
@@ -1600,8 +1655,10 @@ report_cb (gpointer user_data)
       duet_rate_controller_tick (self->controller, now);
       apply_rate (self, now);
     }
-  g_debug ("quality %s/%s: rx %u kbit/s %u fps loss %.3f q %" G_GINT64_FORMAT " ms jitter %u ms jb %u ms; "
-           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%% kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
+  if (self->trace_quality)
+    g_printerr ("duet-quality %" G_GINT64_FORMAT " %s/%s: rx %u kbit/s %u fps loss %.3f q %" G_GINT64_FORMAT " ms jitter %u ms jb %u ms; "
+           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%% kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "\n",
+                now / 1000,
            duet_network_quality_to_string (self->quality), duet_network_quality_to_string (self->peer_quality),
            self->rx_kbps, self->rx_fps, main_stream->loss, main_stream->queue_delay_ms, main_stream->jitter_ms,
            self->jb_latency_ms, self->tx_kbps,
@@ -2128,6 +2185,7 @@ make_controller (DuetMediaSession *self)
 
   self->video_target_kbps = start - AUDIO_SHARE_KBPS;
   g_object_set (self->video_enc, "target-bitrate", (gint) self->video_target_kbps * 1000, NULL);
+  self->pace_bps = (gint64) MAX (self->video_target_kbps * PACE_FACTOR, PACE_MIN_KBPS) * 1000;
   return duet_rate_controller_new (MIN_TOTAL_KBPS, start, max);
 }
 
@@ -2614,6 +2672,7 @@ duet_media_session_init (DuetMediaSession *self)
   self->video_monitor = duet_stream_monitor_new (90000);
   self->audio_monitor = duet_stream_monitor_new (48000);
   self->peer_video_expected = TRUE;
+  self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
   self->congestion_control = TRUE;
   self->loss_recovery = TRUE;
   self->adaptive_latency = TRUE;
@@ -2646,6 +2705,7 @@ apply_env (DuetMediaSession *self)
   self->loss_recovery = !env_is_zero ("DUET_LOSS_RECOVERY");
   /* a latency asked for is a fixed one */
   self->adaptive_latency = !env_is_zero ("DUET_ADAPTIVE_LATENCY") && g_getenv ("DUET_JB_LATENCY_MS") == NULL;
+  self->trace_quality = g_strcmp0 (g_getenv ("DUET_TRACE_QUALITY"), "1") == 0;
   if (g_strcmp0 (g_getenv ("DUET_MEDIA_BASELINE"), "1") == 0)
     {
       self->congestion_control = self->loss_recovery = self->adaptive_latency = FALSE;

@@ -35,8 +35,9 @@
 #define HOLD_QUEUE_MS     25
 #define LOSS_CUT          0.10
 #define LOSS_HOLD         0.02
+#define HEAVY_LOSS        0.30
 #define CUT               0.85
-#define INCREASE_NEAR     1.02
+#define INCREASE_NEAR     1.03
 #define INCREASE_FAR      1.10
 #define NEAR_CAPACITY     1.5       /* "close to the last cut": below this × it */
 #define REACTION_MIN_US   (800 * G_TIME_SPAN_MILLISECOND)
@@ -123,6 +124,10 @@ cut (DuetRateController     *self,
     next = (feedback->received_kbps > 0 ? MIN (self->target, feedback->received_kbps) : self->target) * CUT;
   else
     next = self->target * (1.0 - 0.5 * MIN (feedback->loss, 0.8));
+  /* Losing most of it: the queue overflows, and what arrived is about
+   * what fits (but a stalled half second must not read as nothing fits) */
+  if (feedback->loss > HEAVY_LOSS && feedback->received_kbps > 0)
+    next = MIN (next, MAX (feedback->received_kbps * CUT, self->target * 0.3));
   self->target = MAX (self->min_kbps, next);
   self->capacity = MAX (feedback->received_kbps, self->target);
   self->last_cut_us = now_us;
