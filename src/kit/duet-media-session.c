@@ -40,6 +40,7 @@
 #define HEARTBEAT_MS 1000
 #define FLUSH_MAX_MS 500
 #define REPORT_MS 500             /* receiver reports, and the controller's pace */
+#define LOSS_WINDOW 4             /* reports the loss shown to users covers */
 #define AUDIO_SHARE_KBPS 50       /* Opus at 32 kbit/s and its packets' headers */
 #define MIN_TOTAL_KBPS 80
 #define START_VIDEO_KBPS 350
@@ -47,6 +48,7 @@
 #define JB_MAX_MS 600
 #define KEYFRAME_GAP_MIN_MS 500   /* keyframe requests closer than this (or 2 RTT) merge */
 #define KEYFRAME_GAP_MAX_MS 4000
+#define RTCP_MIN_INTERVAL_MS 100
 #define PACE_FACTOR 2.5
 #define PACE_MIN_KBPS 150
 #define PACE_BURST_US (20 * G_TIME_SPAN_MILLISECOND)
@@ -136,6 +138,7 @@ struct _DuetMediaSession
   guint64           keyframes_sent;
   gint64            last_keyframe_us;       /* the encoder thread's */
   gint64            keyframe_gap_us;
+  gint              congested;              /* atomic: the controller cut lately */
   gint              rtt_ms;                 /* atomic: the keyframe probe reads it */
   gint64            frame_gap_us;           /* atomic: the frame rate step, 0: every frame */
   gint64            next_frame_pts;         /* the send thread's own */
@@ -173,6 +176,10 @@ struct _DuetMediaSession
   DuetStreamSample  video_sample;
   DuetStreamSample  audio_sample;
   DuetNetworkQuality last_raw_quality;
+  guint64           loss_expected[LOSS_WINDOW];   /* the last reports', all streams */
+  guint64           loss_lost[LOSS_WINDOW];
+  guint             loss_slot;
+  double            rx_loss;
   guint             long_freeze_seen;
   guint             rx_kbps, tx_kbps, rx_fps, tx_fps;
   guint64           last_frames_decoded, last_frames_sent, last_rx_bytes, last_tx_bytes;
@@ -529,10 +536,11 @@ link_to_webrtc (DuetMediaSession *self,
 /* The encoder's thread, upstream: the peer's PLI or FIR. On a lossy link
  * every loss can ask for a keyframe, and each keyframe is several times a
  * frame's size; so requests closer together than the round trip (or the
- * current gap) merge into one, which answers them all. A request soon
- * after a keyframe means that keyframe was lost too: on a link that loses
- * keyframes, sending more of them sooner only loses more, so the gap
- * doubles (up to KEYFRAME_GAP_MAX_MS) and relaxes once requests stop. */
+ * current gap) merge into one, which answers them all. On a congested
+ * link a request soon after a keyframe means that keyframe was lost too,
+ * in the queue it overflowed: sending more of them sooner only loses
+ * more, so there the gap doubles (up to KEYFRAME_GAP_MAX_MS) and relaxes
+ * once requests stop. Random loss keeps the short gap. */
 static GstPadProbeReturn
 keyframe_request_probe (GstPad          *pad,
                         GstPadProbeInfo *info,
@@ -554,7 +562,7 @@ keyframe_request_probe (GstPad          *pad,
   since = self->last_keyframe_us ? now - self->last_keyframe_us : G_MAXINT64;
   if (since < MAX (self->keyframe_gap_us, rtt_gap))
     return GST_PAD_PROBE_DROP;
-  if (since < 2 * MAX (self->keyframe_gap_us, rtt_gap) + G_USEC_PER_SEC)
+  if (g_atomic_int_get (&self->congested) && since < 2 * MAX (self->keyframe_gap_us, rtt_gap) + G_USEC_PER_SEC)
     self->keyframe_gap_us = MIN (self->keyframe_gap_us * 2, KEYFRAME_GAP_MAX_MS * G_TIME_SPAN_MILLISECOND);
   else
     self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
@@ -909,25 +917,31 @@ gap_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+typedef struct
+{
+  DuetMediaSession *self;
+  gboolean          classified;
+} JitterbufferProbe;
+
 /* A packet on its way into a jitter buffer (after SRTP, before reordering):
- * what the receiver reports of the path */
-static void
+ * what the receiver reports of the path. Returns whether it was video. */
+static gboolean
 monitor_packet (DuetMediaSession *self,
                 GstBuffer        *buffer,
                 gint64            now)
 {
   guint8 header[8];
-  guint pt;
-  DuetStreamMonitor *monitor;
+  gboolean video;
 
   if (gst_buffer_extract (buffer, 0, header, sizeof header) != sizeof header || (header[0] >> 6) != 2)
-    return;
-  pt = header[1] & 0x7f;
-  monitor = (gint) pt == g_atomic_int_get (&self->audio_pt) ? self->audio_monitor : self->video_monitor;
-  duet_stream_monitor_packet (monitor, (guint16) (header[2] << 8 | header[3]),
+    return FALSE;
+  video = (gint) (header[1] & 0x7f) != g_atomic_int_get (&self->audio_pt);
+  duet_stream_monitor_packet (video ? self->video_monitor : self->audio_monitor,
+                              (guint16) (header[2] << 8 | header[3]),
                               (guint32) header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7],
                               gst_buffer_get_size (buffer), now,
                               GST_BUFFER_FLAG_IS_SET (buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION));
+  return video;
 }
 
 static gboolean
@@ -937,22 +951,37 @@ monitor_list_item (GstBuffer **buffer,
 {
   gpointer *args = user_data;
 
-  monitor_packet (args[0], *buffer, *(gint64 *) args[1]);
+  *(gboolean *) args[2] = monitor_packet (args[0], *buffer, *(gint64 *) args[1]);
   return TRUE;
 }
 
+/* webrtcbin 1.22 turns on retransmission requests only for a jitter
+ * buffer it can tie to a transceiver, which a bundle without a=ssrc lines
+ * does not let it do: so the first video packet turns them on here */
 static GstPadProbeReturn
 jitterbuffer_probe (GstPad          *pad,
                     GstPadProbeInfo *info,
                     gpointer         user_data)
 {
+  JitterbufferProbe *probe = user_data;
+  DuetMediaSession *self = probe->self;
   gint64 now = g_get_monotonic_time ();
+  gboolean video = FALSE;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), monitor_list_item,
-                             (gpointer[]) { user_data, &now });
+                             (gpointer[]) { self, &now, &video });
   else
-    monitor_packet (user_data, GST_PAD_PROBE_INFO_BUFFER (info), now);
+    video = monitor_packet (self, GST_PAD_PROBE_INFO_BUFFER (info), now);
+
+  if (!probe->classified)
+    {
+      g_autoptr(GstElement) jitterbuffer = gst_pad_get_parent_element (pad);
+
+      probe->classified = TRUE;
+      if (video && self->loss_recovery && jitterbuffer != NULL)
+        g_object_set (jitterbuffer, "do-retransmission", TRUE, NULL);
+    }
   return GST_PAD_PROBE_OK;
 }
 
@@ -966,11 +995,28 @@ on_new_jitterbuffer (GstElement *rtpbin,
 {
   DuetMediaSession *self = user_data;
 
+  /* RTCP's regular interval (5 s by default) also spaces the early
+   * feedback AVPF allows: at that pace most NACKs wait too long to help */
+  if (self->loss_recovery)
+    {
+      g_autoptr(GObject) internal = NULL;
+
+      g_signal_emit_by_name (rtpbin, "get-internal-session", session, &internal);
+      if (internal != NULL)
+        g_object_set (internal, "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND, NULL);
+    }
+
   /* Start playing once a few packets are in, rather than a latency later */
   if (self->adaptive_latency)
     g_object_set (jitterbuffer, "faststart-min-packets", 2, NULL);
-  add_probe (jitterbuffer, "sink", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-             jitterbuffer_probe, self);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (jitterbuffer, "sink");
+    JitterbufferProbe *probe = g_new0 (JitterbufferProbe, 1);
+
+    probe->self = self;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       jitterbuffer_probe, probe, g_free);
+  }
   g_mutex_lock (&self->rx_lock);
   g_ptr_array_add (self->jitterbuffers, gst_object_ref (jitterbuffer));
   g_mutex_unlock (&self->rx_lock);
@@ -1442,17 +1488,24 @@ set_jitterbuffer_latency (DuetMediaSession *self,
  * rises at once and falls slowly, since each change is a small glitch. */
 static void
 adapt_latency (DuetMediaSession *self,
-               gint64            now)
+               gint64            now,
+               guint             interval_ms)
 {
-  double loss = MAX (self->video_sample.loss, self->audio_sample.loss);
+  double loss = MAX (self->rx_loss, MAX (self->video_sample.loss, self->audio_sample.loss));
   guint jitter = MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms);
   guint rtt = g_atomic_int_get (&self->rtt_ms);
   guint want = MAX (JB_MIN_MS, 4 * jitter + 10);
 
   if (!self->adaptive_latency)
     return;
+  /* A loss shows when the next packet arrives, and its retransmission a
+   * round trip later: at a low frame rate the next packet is a frame away */
   if (loss > 0.005 && rtt > 0)
-    want = MAX (want, rtt * 3 / 2 + 20);
+    {
+      guint gap = self->video_sample.expected > 0 ? interval_ms / self->video_sample.expected : 0;
+
+      want = MAX (want, rtt * 3 / 2 + 2 * gap + 20);
+    }
   want = MIN (want, JB_MAX_MS);
 
   if (want > self->jb_latency_ms)
@@ -1505,8 +1558,8 @@ apply_rate (DuetMediaSession *self,
   if (!self->congestion_control || self->controller == NULL)
     return;
   total = duet_rate_controller_get_target_kbps (self->controller);
-  fec = self->loss_recovery && !duet_rate_controller_get_congested (self->controller, now)
-        ? fec_percentage_for (self->tx_loss) : 0;
+  g_atomic_int_set (&self->congested, duet_rate_controller_get_congested (self->controller, now));
+  fec = self->loss_recovery && !g_atomic_int_get (&self->congested) ? fec_percentage_for (self->tx_loss) : 0;
   if (fec != self->fec_percentage && self->video_transceiver != NULL)
     {
       self->fec_percentage = fec;
@@ -1613,6 +1666,26 @@ rate_per_second (guint64 count,
   return interval_us > 0 ? (guint) ((count * G_USEC_PER_SEC + interval_us / 2) / interval_us) : 0;
 }
 
+/* The loss users see: all streams over the last LOSS_WINDOW reports, so
+ * that a thin stream's few packets do not make it jump between 0 and 20 % */
+static void
+note_loss (DuetMediaSession *self)
+{
+  const DuetStreamSample *v = &self->video_sample, *a = &self->audio_sample;
+  guint64 expected = 0, lost = 0;
+
+  self->loss_slot = (self->loss_slot + 1) % LOSS_WINDOW;
+  self->loss_expected[self->loss_slot] = v->expected + a->expected;
+  self->loss_lost[self->loss_slot] = (v->expected - MIN (v->expected, v->received)) +
+                                     (a->expected - MIN (a->expected, a->received));
+  for (guint i = 0; i < LOSS_WINDOW; i++)
+    {
+      expected += self->loss_expected[i];
+      lost += self->loss_lost[i];
+    }
+  self->rx_loss = expected > 0 ? (double) lost / expected : 0.0;
+}
+
 /* Every REPORT_MS once accepted: measure, adapt, and tell the peer */
 static gboolean
 report_cb (gpointer user_data)
@@ -1640,7 +1713,8 @@ report_cb (gpointer user_data)
   self->last_tx_bytes = stats.tx_bytes;
   self->last_report_us = now;
 
-  adapt_latency (self, now);
+  note_loss (self);
+  adapt_latency (self, now, (guint) (interval / 1000));
   main_stream = self->video_sample.expected > 0 ? &self->video_sample : &self->audio_sample;
   raw = judge_quality (self, main_stream->loss, MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms),
                        freezes);
@@ -2369,7 +2443,7 @@ duet_media_session_get_stats (DuetMediaSession *self,
   stats->remote_candidate_type = g_atomic_pointer_get (&self->remote_type);
 
   stats->rtt_ms = g_atomic_int_get (&self->rtt_ms);
-  stats->rx_loss = (self->video_sample.expected > 0 ? &self->video_sample : &self->audio_sample)->loss;
+  stats->rx_loss = self->rx_loss;
   stats->tx_loss = self->tx_loss;
   stats->jitter_ms = MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms);
   stats->rx_kbps = self->rx_kbps;
@@ -2387,8 +2461,8 @@ duet_media_session_get_stats (DuetMediaSession *self,
   stats->peer_network_quality = self->peer_quality;
   if (self->pipeline != NULL)
     {
-      stats->nack_count = sum_jitterbuffer_stat (self, "num-rtx-requests");
-      stats->retransmitted_count = sum_jitterbuffer_stat (self, "num-rtx-success");
+      stats->nack_count = sum_jitterbuffer_stat (self, "rtx-count");
+      stats->retransmitted_count = sum_jitterbuffer_stat (self, "rtx-success-count");
       stats->fec_recovered_count = fec_recovered (self);
     }
 
