@@ -494,9 +494,9 @@ class LinkEmu:
     within `timeout` seconds, ValueError if the emulator refuses a command."""
 
     def __init__(self, ns_a, ns_b, a2b=None, b2a=None, addr_a="10.99.0.1", addr_b="10.99.0.2",
-                 seed=None, dev="duetemu", timeout=10.0):
+                 seed=None, dev="duetemu", rt_priority=10, timeout=10.0):
         args = [sys.executable, os.path.abspath(__file__), ns_a, ns_b,
-                "--addr-a", addr_a, "--addr-b", addr_b, "--dev", dev]
+                "--addr-a", addr_a, "--addr-b", addr_b, "--dev", dev, "--rt-priority", str(rt_priority)]
         for name, params in (("--a2b", a2b), ("--b2a", b2a)):
             if params:
                 args += [name, params if isinstance(params, str) else format_params(params)]
@@ -510,7 +510,7 @@ class LinkEmu:
         except RuntimeError:
             self.close()
             raise
-        self.a, self.b = ready["a"], ready["b"]
+        self.a, self.b, self.realtime = ready["a"], ready["b"], ready.get("realtime", False)
 
     def _read(self):
         deadline = time.monotonic() + self.timeout
