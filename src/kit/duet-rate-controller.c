@@ -37,9 +37,9 @@
 #define LOSS_HOLD         0.02
 #define HEAVY_LOSS        0.30
 #define CUT               0.85
-#define INCREASE_NEAR     1.03
+#define INCREASE_NEAR     1.04
 #define INCREASE_FAR      1.10
-#define NEAR_CAPACITY     1.5       /* "close to the last cut": below this × it */
+#define NEAR_CAPACITY     1.25      /* "close to the last cut": below this × it */
 #define REACTION_MIN_US   (800 * G_TIME_SPAN_MILLISECOND)
 #define CONGESTED_US      (2 * G_USEC_PER_SEC)
 #define GROW_AFTER_CUT_US (1000 * G_TIME_SPAN_MILLISECOND)
