@@ -330,6 +330,8 @@ set_peer_video_state (DuetCall       *self,
     return;
   self->peer_video_state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VIDEO_STATE]);
+  if (self->media != NULL)
+    duet_media_session_set_peer_video_expected (self->media, state == DUET_VIDEO_STATE_ENABLED);
 
   if (state == DUET_VIDEO_STATE_DISABLED)
     {
