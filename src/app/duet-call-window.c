@@ -489,6 +489,9 @@ update_hint (DuetCallWindow *self)
 static void
 on_network_quality_changed (DuetCallWindow *self)
 {
+  g_debug ("Network quality: mine %s, the peer's %s",
+           duet_network_quality_to_string (own_quality (self)),
+           duet_network_quality_to_string (peer_quality (self)));
   update_quality_icon (self);
   update_hint (self);
 }
@@ -1095,7 +1098,7 @@ duet_call_window_set_call (DuetCallWindow *self,
   g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
   g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::network-quality", G_CALLBACK (on_network_quality_changed), self);
-  g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (update_hint), self);
+  g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (on_network_quality_changed), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::mic-muted",
                             G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::video-state",

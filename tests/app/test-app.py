@@ -345,41 +345,54 @@ def test_outgoing_call(ctx):
 def test_poor_connection_hint(ctx):
     """The call window says when a connection has been poor for 3 s (the peer's, then this
     side's, which takes precedence), and not before; the qualities are forced through the
-    test hook call.force-network-quality, as loopback is seldom poor."""
+    test hook call.force-network-quality, since loopback is seldom poor (and, on a loaded
+    machine, not reliably good either)."""
     bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
     ctx["procs"].append(bob)
     bob_out.wait_event("server-connected", 15)
     app_action("call", GLib.Variant("(ss)", ("bob", "audiovideo")))
-    bob_out.wait_event("connected", 30)
-    wait_for(call_actions_exported, 10, "the call window's actions on the bus")
-    time.sleep(1)  # the previous call's window, if still there, is gone
-    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
-    check(action_state("/org/duet/Duet/call", "quality-hint") is not None, "no call.quality-hint")
+    try:
+        bob_out.wait_event("connected", 30)
+        wait_for(call_actions_exported, 10, "the call window's actions on the bus")
+        time.sleep(1)  # the previous call's window, if still there, is gone
+        geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+        check(action_state("/org/duet/Duet/call", "quality-hint") is not None, "no call.quality-hint")
 
-    def force(own, peer, expected):
-        """Forces the qualities; the hint must follow no sooner than 3 s later."""
-        sent = time.monotonic()
-        activate("/org/duet/Duet/call", "force-network-quality", GLib.Variant("(ss)", (own, peer)))
+        def force(own, peer, expected, timed=True):
+            """Forces the qualities; the hint must follow, and when timed no sooner than 3 s later."""
+            sent = time.monotonic()
+            activate("/org/duet/Duet/call", "force-network-quality", GLib.Variant("(ss)", (own, peer)))
 
-        def followed():
-            state = action_state("/org/duet/Duet/call", "quality-hint")
-            # The state was read before this point, and it cannot change before
-            # sent + 3 s, however late the app runs
-            check(state != expected or time.monotonic() - sent >= 3,
-                  "the hint changed to %s within 3 s of %s/%s" % (state, own, peer))
-            return state == expected
-        time.sleep(2)
-        wait_for(followed, 15, "the hint to be %s after %s/%s" % (expected, own, peer))
-        log("hint %s after %.1f s" % (expected, time.monotonic() - sent))
+            def followed():
+                state = action_state("/org/duet/Duet/call", "quality-hint")
+                # The state was read before this point, and it cannot change
+                # before sent + 3 s, however late the app runs
+                check(not timed or state != expected or time.monotonic() - sent >= 3,
+                      "the hint changed to %s within 3 s of %s/%s" % (state, own, peer))
+                return state == expected
+            if timed:
+                time.sleep(2)
+            wait_for(followed, 15, "the hint to be %s after %s/%s" % (expected, own, peer))
+            log("hint %s after %.1f s" % (expected, time.monotonic() - sent))
 
-    # Both forced, so that the kit's view of a loaded loopback plays no part
-    force("good", "poor", "peer")
-    time.sleep(1)  # the fade-in
-    screenshot("call-poor-connection", geometry)
-    force("poor", "poor", "own")
-    time.sleep(1)
-    screenshot("call-poor-connection-own", geometry)
-    force("good", "good", "none")
+        # First a known start: the call's real qualities may have shown a
+        # hint or begun counting towards one
+        force("good", "good", "none", timed=False)
+        force("good", "poor", "peer")
+        time.sleep(1)  # the fade-in
+        screenshot("call-poor-connection", geometry)
+        force("poor", "poor", "own")
+        time.sleep(1)
+        screenshot("call-poor-connection-own", geometry)
+        force("good", "good", "none")
+    except Exception:
+        # The next test needs alice and bob free
+        try:
+            call_action("end")
+        except GLib.Error:
+            pass
+        stop(bob)
+        raise
 
     call_action("end")
     bob_out.wait_event("disconnected", 10)
