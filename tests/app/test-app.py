@@ -640,6 +640,21 @@ def test_token_refresh(ctx):
     bob.wait(10)
 
 
+def dump_if_hung(app, name):
+    """After a failure: when the app no longer answers on the bus, its threads' stacks go to
+    SHOTS/../NAME-hung.txt (with gdb), so that a rare hang leaves more than timeouts behind."""
+    if app.poll() is not None or action_state("/org/duet/Duet", "online") is not None:
+        return
+    path = os.path.join(os.path.dirname(SHOTS), name + "-hung.txt")
+    if shutil.which("gdb") is None:
+        log("the app does not answer; no gdb for its stacks")
+        return
+    with open(path, "w") as f:
+        subprocess.run(["gdb", "-p", str(app.pid), "-batch", "-ex", "thread apply all bt"],
+                       stdout=f, stderr=subprocess.STDOUT, timeout=120, check=False)
+    log("the app does not answer; its stacks are in", path)
+
+
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
          test_missed_call,
          test_decline,
@@ -677,6 +692,7 @@ def main():
             except Exception as e:  # noqa: BLE001
                 failures.append(test.__name__)
                 print("not ok %d - %s: %s" % (number, test.__name__, e))
+                dump_if_hung(app, test.__name__)
             sys.stdout.flush()
             time.sleep(2)
         check(app.poll() is None, "the app exited early (%s)" % app.returncode)
