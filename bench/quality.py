@@ -17,8 +17,9 @@ RTX or Opus FEC, and webrtcbin's default 200 ms receive latency.
           both sides). Ball pattern.
   cap     bob → alice through a 500 kbit/s bottleneck (200 ms drop-tail
           queue) for 25 s, then lifted for 12 s. Bob sends the detailed
-          "motion" pattern. Settle time: from media start until bob's sent
-          bitrate (1 s samples) stays under the cap; then alice's decoded
+          "motion" pattern. Settle time: from media start until the 3 s
+          average of bob's sent bitrate (1 s samples) stays under the cap
+          to the lift (a keyframe may top a second); then alice's decoded
           fps and freezes over 500 ms until the lift; after the lift, the
           time until bob sends full size at full frame rate again.
   loss    5 % random loss both ways, 30 s, motion pattern: alice's decoded
@@ -115,6 +116,15 @@ def one_link_call(builddir, name, variant_env, pattern, setup_link, timeline, st
                 return list(alice.events), list(bob.events)
             finally:
                 ctx.close()
+                # DUET_QUALITY_LOGS=DIR keeps each client's stderr (with
+                # DUET_TRACE_QUALITY=1: a line per receiver report)
+                keep = os.environ.get("DUET_QUALITY_LOGS")
+                if keep:
+                    os.makedirs(keep, exist_ok=True)
+                    for c in ctx.clients:
+                        with open(c.stderr_path, "rb") as src, \
+                             open(os.path.join(keep, "%s-%s-%s.err" % (name, "baseline" if variant_env else "duet", c.user)), "wb") as dst:
+                            dst.write(src.read())
     finally:
         restore_env(saved)
         link.remove()
@@ -142,10 +152,13 @@ def cap_run(builddir, variant_env):
     bstats = [e for e in b if e.get("event") == "stats"]
     astats = [e for e in a if e.get("event") == "stats"]
     capped = [e for e in bstats if start is not None and e["t_ms"] >= start and e["t_ms"] <= lift]
-    # settled: the first sample after which every capped sample is under the cap
+    # settled: from the first 1 s sample after which the sent bitrate's
+    # 3 s average stays under the cap (a keyframe may top one second)
     settle = None
+    avg = [sum(x["tx_kbps"] for x in capped[max(0, i - 2):i + 1]) / len(capped[max(0, i - 2):i + 1])
+           for i in range(len(capped))]
     for i, e in enumerate(capped):
-        if all(x["tx_kbps"] < CAP_KBPS for x in capped[i:]):
+        if all(a < CAP_KBPS for a in avg[i:]):
             settle = e["t_ms"] - start
             break
     after = [e for e in astats if settle is not None and start + settle <= e["t_ms"] <= lift]

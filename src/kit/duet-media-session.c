@@ -51,7 +51,7 @@
 #define KEYFRAME_GAP_MAX_MS 4000
 #define RTCP_MIN_INTERVAL_MS 100
 #define VIEW_DEADLINE_MS 5
-#define PACE_FACTOR 2.5
+#define PACE_FACTOR 1.5
 #define PACE_MIN_KBPS 150
 #define PACE_BURST_US (20 * G_TIME_SPAN_MILLISECOND)
 #define PACE_MAX_WAIT_US (200 * G_TIME_SPAN_MILLISECOND)
@@ -696,9 +696,11 @@ build_video_send (DuetMediaSession *self,
 
   /* Realtime VP8: libvpx's defaults are for offline encoding. cpu-used 12
    * keeps a VGA call within a quarter of a core (docs/benchmarks.md). The
-   * target bitrate follows the congestion controller. */
+   * target bitrate follows the congestion controller; with it, keyframes
+   * come when the peer asks (PLI), not every 10 s: each is a burst a thin
+   * link has to queue. */
   g_object_set (enc, "deadline", (gint64) 1, "cpu-used", VP8_CPU_USED, "threads", 1,
-                "target-bitrate", self->video_bitrate, "keyframe-max-dist", 300,
+                "target-bitrate", self->video_bitrate, "keyframe-max-dist", self->congestion_control ? 3000 : 300,
                 "lag-in-frames", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
   gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
@@ -1495,8 +1497,7 @@ set_jitterbuffer_latency (DuetMediaSession *self,
  * change is a small glitch. */
 static void
 adapt_latency (DuetMediaSession *self,
-               gint64            now,
-               guint             interval_ms)
+               gint64            now)
 {
   double loss = MAX (self->rx_loss, MAX (self->video_sample.loss, self->audio_sample.loss));
   gint64 spread_now = MAX (self->video_sample.spread_ms, self->audio_sample.spread_ms);
@@ -1508,13 +1509,13 @@ adapt_latency (DuetMediaSession *self,
   self->last_spread_ms = spread_now;
   if (!self->adaptive_latency)
     return;
-  /* A loss shows when the next packet arrives, and its retransmission a
-   * round trip later: at a low frame rate the next packet is a frame away */
+  /* A frame's last lost packet shows when the next frame arrives, and its
+   * retransmission a round trip later; leave room for one more try */
   if (loss > 0.005 && rtt > 0)
     {
-      guint gap = self->video_sample.expected > 0 ? interval_ms / self->video_sample.expected : 0;
+      guint frame_gap = self->rx_fps > 0 ? 1000 / self->rx_fps : 100;
 
-      want = MAX (want, rtt * 3 / 2 + 2 * gap + 20);
+      want = MAX (want, frame_gap + rtt * 5 / 2 + 30);
     }
   want = MIN (want, JB_MAX_MS);
 
@@ -1724,7 +1725,7 @@ report_cb (gpointer user_data)
   self->last_report_us = now;
 
   note_loss (self);
-  adapt_latency (self, now, (guint) (interval / 1000));
+  adapt_latency (self, now);
   main_stream = self->video_sample.expected > 0 ? &self->video_sample : &self->audio_sample;
   raw = judge_quality (self, main_stream->loss, MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms),
                        freezes);

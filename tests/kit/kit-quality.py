@@ -78,7 +78,7 @@ def cap(ctx, tmp, link):
 
 def loss(ctx, tmp, link):
     link.emu.set("both", loss=5)
-    alice, bob = kl.start_call(kc, ctx, tmp, link, kl.media_env(pattern="ball"))
+    alice, bob = kl.start_call(kc, ctx, tmp, link, kl.media_env(pattern="motion"))
     time.sleep(SETTLE_S + MEASURE_S)
     last = alice.last_stats()
     fps = decoded_fps(alice, MEASURE_S)
