@@ -10,6 +10,7 @@
  */
 #include <gio/gunixinputstream.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <json-glib/json-glib.h>
 
@@ -77,20 +78,53 @@ event_begin (const char *name)
   return builder;
 }
 
+/* A number printed with three decimals */
+typedef struct
+{
+  const char *name;
+  double      value;
+} Fixed3;
+
+/* json-glib prints a double with 17 significant digits (0.007 becomes
+ * 0.0070000000000000001), so shares are written into the text here, after
+ * the builder's members (an event always has some, so a comma leads) */
 static void
-event_end (JsonBuilder *builder)
+event_end_fixed3 (JsonBuilder  *builder,
+                  const Fixed3 *fixed,
+                  guint         n_fixed)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GString) text = NULL;
 
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
+  json = json_generator_to_data (generator, NULL);
+  text = g_string_new (json);
+  if (n_fixed > 0)
+    {
+      g_string_truncate (text, text->len - 1);   /* the closing brace */
+      for (guint i = 0; i < n_fixed; i++)
+        {
+          char number[G_ASCII_DTOSTR_BUF_SIZE];
+          double value = isfinite (fixed[i].value) ? fixed[i].value : 0;
+
+          g_string_append_printf (text, ",\"%s\":%s", fixed[i].name,
+                                  g_ascii_formatd (number, sizeof number, "%.3f", value));
+        }
+      g_string_append_c (text, '}');
+    }
+  g_print ("%s\n", text->str);
   fflush (stdout);
   g_object_unref (builder);
+}
+
+static void
+event_end (JsonBuilder *builder)
+{
+  event_end_fixed3 (builder, NULL, 0);
 }
 
 static void
@@ -236,11 +270,21 @@ add_latency_view (DuetCall *call)
 
 /* ---- call events ---- */
 
+/* Bytes since the last sample, as kbit/s over the 1 s poll; a new media
+ * session counts from 0 again */
+static gint64
+kbps_since (guint64 now,
+            guint64 before)
+{
+  return (now >= before ? now - before : now) * 8 / 1000;
+}
+
 static gboolean
 stats_cb (gpointer data)
 {
-  DuetCallStatistics stats;
+  DuetCallStatistics stats = { 0 };
   JsonBuilder *builder;
+  Fixed3 shares[2];
 
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
@@ -250,24 +294,61 @@ stats_cb (gpointer data)
   add_int (builder, "audio_buffers_decoded", stats.audio_buffers_decoded);
   add_int (builder, "video_frames_sent", stats.video_frames_sent);
   add_int (builder, "audio_buffers_sent", stats.audio_buffers_sent);
-  add_int (builder, "rx_kbps", (stats.rx_bytes - app.last_stats.rx_bytes) * 8 / 1000);
-  add_int (builder, "tx_kbps", (stats.tx_bytes - app.last_stats.tx_bytes) * 8 / 1000);
+  /* The kit's own rates once it measures them; until then, the byte counts' */
+  add_int (builder, "rx_kbps", stats.rx_kbps != 0 ? stats.rx_kbps
+                               : kbps_since (stats.rx_bytes, app.last_stats.rx_bytes));
+  add_int (builder, "tx_kbps", stats.tx_kbps != 0 ? stats.tx_kbps
+                               : kbps_since (stats.tx_bytes, app.last_stats.tx_bytes));
   if (stats.local_candidate_type != NULL)
     {
       add_string (builder, "local_candidate", stats.local_candidate_type);
       add_string (builder, "remote_candidate", stats.remote_candidate_type);
     }
+  add_int (builder, "rtt_ms", stats.rtt_ms);
+  add_int (builder, "jitter_ms", stats.jitter_ms);
+  add_int (builder, "video_target_kbps", stats.video_target_kbps);
+  add_int (builder, "tx_width", stats.tx_width);
+  add_int (builder, "tx_height", stats.tx_height);
+  add_int (builder, "tx_fps", stats.tx_fps);
+  add_int (builder, "rx_width", stats.rx_width);
+  add_int (builder, "rx_height", stats.rx_height);
+  add_int (builder, "rx_fps", stats.rx_fps);
+  add_int (builder, "freeze_count", stats.freeze_count);
+  add_int (builder, "long_freeze_count", stats.long_freeze_count);
+  add_int (builder, "jitter_buffer_ms", stats.jitter_buffer_ms);
+  add_int (builder, "nack_count", stats.nack_count);
+  add_int (builder, "retransmitted_count", stats.retransmitted_count);
+  add_int (builder, "fec_recovered_count", stats.fec_recovered_count);
+  add_int (builder, "audio_concealed_count", stats.audio_concealed_count);
+  add_int (builder, "keyframe_requests", stats.keyframe_requests);
+  add_int (builder, "keyframes_sent", stats.keyframes_sent);
+  add_string (builder, "network_quality", duet_network_quality_to_string (stats.network_quality));
+  add_string (builder, "peer_network_quality", duet_network_quality_to_string (stats.peer_network_quality));
   if (app.latency_us != NULL)
     add_latency (builder);
-  event_end (builder);
+  shares[0] = (Fixed3) { "rx_loss", stats.rx_loss };
+  shares[1] = (Fixed3) { "tx_loss", stats.tx_loss };
+  event_end_fixed3 (builder, shares, G_N_ELEMENTS (shares));
   app.last_stats = stats;
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_network_quality (DuetCall *call)
+{
+  JsonBuilder *builder = event_begin ("network-quality");
+
+  add_string (builder, "network_quality",
+              duet_network_quality_to_string (duet_call_get_network_quality (call)));
+  add_string (builder, "peer_network_quality",
+              duet_network_quality_to_string (duet_call_get_peer_network_quality (call)));
+  event_end (builder);
 }
 
 static gboolean
 first_frame_probe_cb (gpointer data)
 {
-  DuetCallStatistics stats;
+  DuetCallStatistics stats = { 0 };
 
   if (app.call == NULL)
     return G_SOURCE_REMOVE;
@@ -417,7 +498,7 @@ on_network_warning (DuetManager *manager, const char *message)
 static gboolean
 watch_video_cb (gpointer data)
 {
-  DuetCallStatistics stats;
+  DuetCallStatistics stats = { 0 };
   JsonBuilder *builder;
 
   if (app.call == NULL)
@@ -439,7 +520,7 @@ on_network_unavailable (DuetCall *call,
                         guint     seconds_left)
 {
   JsonBuilder *builder = event_begin ("network-unavailable");
-  DuetCallStatistics stats;
+  DuetCallStatistics stats = { 0 };
 
   add_int (builder, "seconds_left", seconds_left);
   event_end (builder);
@@ -503,6 +584,8 @@ adopt_call (DuetCall *call)
   g_signal_connect (call, "video-disabled-by-peer", G_CALLBACK (on_video_disabled_by_peer), NULL);
   g_signal_connect (call, "network-unavailable", G_CALLBACK (on_network_unavailable), NULL);
   g_signal_connect_swapped (call, "network-available", G_CALLBACK (simple_event), (gpointer) "network-available");
+  g_signal_connect (call, "notify::network-quality", G_CALLBACK (on_network_quality), NULL);
+  g_signal_connect (call, "notify::peer-network-quality", G_CALLBACK (on_network_quality), NULL);
   g_signal_connect (status, "audio-description-update", G_CALLBACK (on_audio_description), NULL);
   g_signal_connect_swapped (status, "mic-mute", G_CALLBACK (simple_event), (gpointer) "mic-mute");
   g_signal_connect_swapped (status, "mic-unmute", G_CALLBACK (simple_event), (gpointer) "mic-unmute");
@@ -869,6 +952,7 @@ main (int   argc,
   gboolean password_stdin = FALSE, token_stdin = FALSE, test_sources = FALSE;
   int liveness_ms = 0;
   g_autofree char *video_size = NULL;
+  g_autofree char *test_pattern = NULL;
   g_auto(GStrv) ice_servers = NULL;
   gboolean relay_only = FALSE;
   int network_grace = 0;
@@ -881,6 +965,7 @@ main (int   argc,
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from the first line of stdin", NULL },
     { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin, "Read an access token from the first line of stdin", NULL },
     { "test-sources", 0, 0, G_OPTION_ARG_NONE, &test_sources, "Use test video and audio sources", NULL },
+    { "test-pattern", 0, 0, G_OPTION_ARG_STRING, &test_pattern, "The picture test sources send: ball (default, simple) or motion (detailed and moving, for benchmarks)", "ball|motion" },
     { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &app.auto_accept, "listen: accept at once", NULL },
     { "accept-after", 0, 0, G_OPTION_ARG_INT, &app.accept_after, "listen: with --auto-accept, ring this long first", "MS" },
     { "accept-video", 0, 0, G_OPTION_ARG_STRING, &accept_video, "listen: initial video on accept", "pause|resume" },
@@ -938,6 +1023,8 @@ main (int   argc,
                           "resume", DUET_INITIAL_VIDEO_STATE_RESUME, NULL, 0, &value))
     return (g_printerr ("Bad --accept-video\n"), 2);
   app.accept_video = value;
+  if (test_pattern != NULL && !g_str_equal (test_pattern, "ball") && !g_str_equal (test_pattern, "motion"))
+    return (g_printerr ("Bad --test-pattern \"%s\": use ball or motion\n", test_pattern), 2);
 
   if (app.server == NULL || app.user == NULL || password_stdin == token_stdin)
     {
@@ -991,6 +1078,8 @@ main (int   argc,
       g_snprintf (number, sizeof number, "%u", h);
       g_setenv ("DUET_VIDEO_HEIGHT", number, TRUE);
     }
+  if (test_pattern != NULL)
+    g_setenv ("DUET_TEST_PATTERN", test_pattern, TRUE);
   if (fps > 0)
     {
       char number[16];

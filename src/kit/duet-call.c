@@ -60,6 +60,8 @@ struct _DuetCall
   DuetVideoState         peer_video_state;
   gboolean               ending;
   gboolean               in_preparation;      /* responder preparation, either side */
+  DuetNetworkQuality     network_quality;
+  DuetNetworkQuality     peer_network_quality;
   char                  *my_user_code;        /* the code this side ended with */
   GPtrArray             *local_mids;   /* a=mid values of our SDP, by m-line */
   gboolean               wait_connected_pending;
@@ -90,6 +92,8 @@ enum {
   PROP_PEER_VIDEO_STATE,
   PROP_MY_MEDIA_STATUS,
   PROP_IN_RESPONDER_PREPARATION,
+  PROP_NETWORK_QUALITY,
+  PROP_PEER_NETWORK_QUALITY,
   N_PROPS
 };
 
@@ -326,6 +330,8 @@ set_peer_video_state (DuetCall       *self,
     return;
   self->peer_video_state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_VIDEO_STATE]);
+  if (self->media != NULL)
+    duet_media_session_set_peer_video_expected (self->media, state == DUET_VIDEO_STATE_ENABLED);
 
   if (state == DUET_VIDEO_STATE_DISABLED)
     {
@@ -716,6 +722,28 @@ on_volume (DuetMediaSession *media,
 }
 
 static void
+on_network_quality (DuetMediaSession   *media,
+                    DuetNetworkQuality  mine,
+                    DuetNetworkQuality  peer,
+                    DuetCall           *self)
+{
+  if (media != self->media)
+    return;
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->network_quality != mine)
+    {
+      self->network_quality = mine;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY]);
+    }
+  if (self->peer_network_quality != peer)
+    {
+      self->peer_network_quality = peer;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_NETWORK_QUALITY]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static void
 on_device_warning (DuetMediaSession *media,
                    const char       *message,
                    DuetCall         *self)
@@ -744,6 +772,7 @@ connect_media (DuetCall         *self,
   g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
   g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
   g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+  g_signal_connect (media, "network-quality", G_CALLBACK (on_network_quality), self);
 }
 
 static void
@@ -1488,6 +1517,37 @@ duet_call_get_in_responder_preparation (DuetCall *self)
 }
 
 /**
+ * duet_call_get_network_quality:
+ * @self: a #DuetCall
+ *
+ * Reads #DuetCall:network-quality.
+ *
+ * Returns: how well the peer's media reaches this side (#DuetCall:network-quality)
+ */
+DuetNetworkQuality
+duet_call_get_network_quality (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), DUET_NETWORK_QUALITY_UNKNOWN);
+  return self->network_quality;
+}
+
+/**
+ * duet_call_get_peer_network_quality:
+ * @self: a #DuetCall
+ *
+ * Reads #DuetCall:peer-network-quality.
+ *
+ * Returns: how well this side's media reaches the peer, as it reports it
+ *   (#DuetCall:peer-network-quality)
+ */
+DuetNetworkQuality
+duet_call_get_peer_network_quality (DuetCall *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), DUET_NETWORK_QUALITY_UNKNOWN);
+  return self->peer_network_quality;
+}
+
+/**
  * duet_call_get_statistics:
  * @self: a #DuetCall
  * @statistics: (out caller-allocates): where to write the counters
@@ -1567,6 +1627,8 @@ duet_call_get_property (GObject    *object,
     case PROP_PEER_VIDEO_STATE: g_value_set_enum (value, self->peer_video_state); break;
     case PROP_MY_MEDIA_STATUS: g_value_set_object (value, self->my_media_status); break;
     case PROP_IN_RESPONDER_PREPARATION: g_value_set_boolean (value, self->in_preparation); break;
+    case PROP_NETWORK_QUALITY: g_value_set_enum (value, self->network_quality); break;
+    case PROP_PEER_NETWORK_QUALITY: g_value_set_enum (value, self->peer_network_quality); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1643,6 +1705,22 @@ duet_call_class_init (DuetCallClass *klass)
    * duet_call_accept_call()); turns %FALSE when the callee finishes it.
    */
   properties[PROP_IN_RESPONDER_PREPARATION] = g_param_spec_boolean ("in-responder-preparation", NULL, NULL, FALSE, flags);
+  /**
+   * DuetCall:network-quality:
+   *
+   * How well the peer's media reaches this side, from the loss, jitter,
+   * round-trip time and bitrate of the last seconds; updated about once a
+   * second while media flows. A user interface shows it as a signal icon.
+   */
+  properties[PROP_NETWORK_QUALITY] = g_param_spec_enum ("network-quality", NULL, NULL, DUET_TYPE_NETWORK_QUALITY, DUET_NETWORK_QUALITY_UNKNOWN, flags);
+  /**
+   * DuetCall:peer-network-quality:
+   *
+   * How well this side's media reaches the peer, as the peer reports it:
+   * when it is poor, the peer sees and hears this side badly (a user
+   * interface says so: "Bob's connection is poor").
+   */
+  properties[PROP_PEER_NETWORK_QUALITY] = g_param_spec_enum ("peer-network-quality", NULL, NULL, DUET_TYPE_NETWORK_QUALITY, DUET_NETWORK_QUALITY_UNKNOWN, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**

@@ -61,6 +61,10 @@ void               duet_call_get_statistics       (DuetCall              *self,
 
 DUET_AVAILABLE_IN_ALL
 gboolean           duet_call_get_in_responder_preparation (DuetCall      *self);
+DUET_AVAILABLE_IN_ALL
+DuetNetworkQuality duet_call_get_network_quality  (DuetCall              *self);
+DUET_AVAILABLE_IN_ALL
+DuetNetworkQuality duet_call_get_peer_network_quality (DuetCall          *self);
 
 DUET_AVAILABLE_IN_ALL
 gboolean           duet_call_accept_call          (DuetCall              *self,

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
 #include "duet-bench-stamp.h"
@@ -29,12 +31,30 @@
 #include "duet-media-session.h"
 #include "duet-messages.h"
 #include "duet-protocol.h"
+#include "duet-rate-controller.h"
+#include "duet-stream-monitor.h"
 
 #define VP8_CPU_USED 12
 #define VIDEO_PT 96
 #define AUDIO_PT 111
 #define HEARTBEAT_MS 1000
 #define FLUSH_MAX_MS 500
+#define REPORT_MS 500             /* receiver reports, and the controller's pace */
+#define LOSS_WINDOW 4             /* reports the loss shown to users covers */
+#define AUDIO_SHARE_KBPS 50       /* Opus at 32 kbit/s and its packets' headers */
+#define MIN_TOTAL_KBPS 80
+#define START_VIDEO_KBPS 350
+#define JB_MIN_MS 20              /* the receive jitter buffer on a clean link */
+#define JB_MAX_MS 600
+#define JB_MARGIN_MS 10
+#define KEYFRAME_GAP_MIN_MS 500   /* keyframe requests closer than this (or 2 RTT) merge */
+#define KEYFRAME_GAP_MAX_MS 4000
+#define RTCP_MIN_INTERVAL_MS 100
+#define VIEW_DEADLINE_MS 5
+#define PACE_FACTOR 1.5
+#define PACE_MIN_KBPS 150
+#define PACE_BURST_US (20 * G_TIME_SPAN_MILLISECOND)
+#define PACE_MAX_WAIT_US (200 * G_TIME_SPAN_MILLISECOND)
 
 typedef struct
 {
@@ -61,6 +81,13 @@ struct _DuetMediaSession
   guint             video_bitrate;
   GStrv             ice_servers;          /* webrtcbin's URI form */
   gboolean          relay_only;
+  char             *test_pattern;         /* "ball" or "motion" */
+  /* Round-2 quality features; the environment turns them off for the
+   * benchmarks' baseline (see apply_env) */
+  gboolean          congestion_control;
+  gboolean          loss_recovery;
+  gboolean          adaptive_latency;
+  gboolean          trace_quality;        /* DUET_TRACE_QUALITY=1: a line per report on stderr */
 
   GMainContext     *context;
   GstElement       *pipeline;
@@ -70,6 +97,11 @@ struct _DuetMediaSession
   GstElement       *video_rtp_caps;
   GstElement       *audio_pay;
   GstElement       *audio_rtp_caps;
+  GstElement       *video_enc;
+  GstElement       *video_enc_caps;       /* the size step */
+  GstElement       *opus_enc;
+  GstWebRTCRTPTransceiver *video_transceiver;
+  gint              audio_pt;             /* atomic: tells the jitter buffers apart */
   gboolean          camera_active;
   GstElement       *video_valve;
   GstElement       *audio_valve;
@@ -103,6 +135,59 @@ struct _DuetMediaSession
   guint64           tx_bytes;
   gint64            first_video_frame_us;   /* monotonic, 0 = none yet */
   gint64            first_audio_buffer_us;
+  guint64           audio_concealed;
+  guint64           keyframe_requests;
+  guint64           keyframes_sent;
+  gint64            last_keyframe_us;       /* the encoder thread's */
+  gint64            keyframe_gap_us;
+  gint              congested;              /* atomic: the controller cut lately */
+  gint              rtt_ms;                 /* atomic: the keyframe probe reads it */
+  gint64            frame_gap_us;           /* atomic: the frame rate step, 0: every frame */
+  gint64            next_frame_pts;         /* the send thread's own */
+  gint64            pace_bps;               /* atomic; 0: no pacing */
+  gint64            pace_next_us;           /* the send thread's own */
+  gint              pacing;                 /* atomic: the peer has reported once */
+
+  /* The receive side, written from streaming threads under rx_lock */
+  GMutex            rx_lock;
+  GPtrArray        *jitterbuffers;
+  DuetStreamMonitor *video_monitor;
+  DuetStreamMonitor *audio_monitor;
+  GstPad           *decoder_src;
+  gboolean          peer_video_expected;
+  gint64            last_frame_us;
+  double            frame_interval_us;
+  guint             freeze_count;
+  guint             long_freeze_count;
+
+  /* Network quality, on the owner's thread */
+  DuetRateController *controller;
+  DuetVideoLayer    full_layer;
+  DuetVideoLayer    layer;
+  guint             video_target_kbps;
+  guint             fec_percentage;
+  guint             report_source;
+  gint64            report_seq;
+  gboolean          have_peer_ts;
+  gint64            peer_ts_ms;
+  gint64            peer_ts_at_us;
+  double            tx_loss;
+  DuetNetworkQuality quality;
+  DuetNetworkQuality peer_quality;
+  guint             jb_latency_ms;
+  gint64            last_spread_ms;
+  gint64            jb_raised_us;
+  DuetStreamSample  video_sample;
+  DuetStreamSample  audio_sample;
+  DuetNetworkQuality last_raw_quality;
+  guint64           loss_expected[LOSS_WINDOW];   /* the last reports', all streams */
+  guint64           loss_lost[LOSS_WINDOW];
+  guint             loss_slot;
+  double            rx_loss;
+  guint             long_freeze_seen;
+  guint             rx_kbps, tx_kbps, rx_fps, tx_fps;
+  guint64           last_frames_decoded, last_frames_sent, last_rx_bytes, last_tx_bytes;
+  gint64            last_report_us;
 
   /* ICE, written from webrtcbin's and libnice's threads */
   gboolean          has_turn;
@@ -144,6 +229,7 @@ enum {
   DEVICE_WARNING,
   MEDIA_ERROR,
   NETWORK_WARNING,
+  NETWORK_QUALITY,
   N_SIGNALS
 };
 
@@ -153,6 +239,8 @@ static guint signals[N_SIGNALS];
 static const char *remember_candidate (DuetMediaSession *self,
                                        const char       *prefix,
                                        const char       *candidate);
+static gboolean take_receiver_report (DuetMediaSession *self,
+                                      JsonObject       *message);
 
 /* ---- marshalling to the owner's context ---- */
 
@@ -271,6 +359,16 @@ add_counter (GstElement *element,
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, counter, NULL);
 }
 
+static gboolean
+count_list_bytes (GstBuffer **buffer,
+                  guint       index,
+                  gpointer    counter)
+{
+  __atomic_fetch_add ((guint64 *) counter, gst_buffer_get_size (*buffer), __ATOMIC_RELAXED);
+  return TRUE;
+}
+
+/* Payloaders push lists (a frame's packets at once) as well as buffers */
 static GstPadProbeReturn
 tx_bytes_probe (GstPad          *pad,
                 GstPadProbeInfo *info,
@@ -278,7 +376,10 @@ tx_bytes_probe (GstPad          *pad,
 {
   DuetMediaSession *self = user_data;
 
-  __atomic_fetch_add (&self->tx_bytes, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)), __ATOMIC_RELAXED);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), count_list_bytes, &self->tx_bytes);
+  else
+    __atomic_fetch_add (&self->tx_bytes, gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)), __ATOMIC_RELAXED);
   return GST_PAD_PROBE_OK;
 }
 
@@ -379,7 +480,17 @@ make_source (DuetMediaSession *self,
 
   source = make (video ? "videotestsrc" : "audiotestsrc", NULL);
   g_object_set (source, "is-live", TRUE, NULL);
-  gst_util_set_object_arg (G_OBJECT (source), video ? "pattern" : "wave", video ? "ball" : "ticks");
+  if (!video)
+    gst_util_set_object_arg (G_OBJECT (source), "wave", "ticks");
+  else if (g_strcmp0 (self->test_pattern, "motion") == 0)
+    {
+      /* Moving rings with fine detail: like a camera picture, it needs over
+       * 1 Mbit/s of VP8 at VGA (the ball needs ~0.1), so a thin link bites */
+      gst_util_set_object_arg (G_OBJECT (source), "pattern", "zone-plate");
+      g_object_set (source, "kx2", 20, "ky2", 20, "kt", 1, NULL);
+    }
+  else
+    gst_util_set_object_arg (G_OBJECT (source), "pattern", "ball");
   return source;
 }
 
@@ -400,23 +511,140 @@ make_audio_sink (DuetMediaSession *self)
   return sink;
 }
 
-static void
+/* Returns the transceiver (a new reference) */
+static GstWebRTCRTPTransceiver *
 link_to_webrtc (DuetMediaSession *self,
                 GstElement       *last,
-                gboolean          nack)
+                gboolean          video)
 {
   g_autoptr(GstPad) src = gst_element_get_static_pad (last, "src");
   g_autoptr(GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
-  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  GstWebRTCRTPTransceiver *transceiver = NULL;
 
   if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     g_warning ("Cannot link %s to webrtcbin", GST_ELEMENT_NAME (last));
 
   /* NACK + RTX for video only: webrtcbin 1.22 picks RTX payload types per
-   * m-line, so audio RTX could collide with video's in the bundle */
+   * m-line, so audio RTX could collide with video's in the bundle. Video
+   * also offers ULPFEC in RED, sent only while the peer reports loss
+   * (fec-percentage follows it); Opus has its own in-band FEC. */
   g_object_get (sink, "transceiver", &transceiver, NULL);
-  if (transceiver != NULL)
-    g_object_set (transceiver, "do-nack", nack, NULL);
+  if (transceiver != NULL && video && self->loss_recovery)
+    {
+      g_object_set (transceiver, "do-nack", TRUE, "fec-percentage", 0, NULL);
+      gst_util_set_object_arg (G_OBJECT (transceiver), "fec-type", "ulp-red");
+    }
+  return transceiver;
+}
+
+/* The encoder's thread, upstream: the peer's PLI or FIR. On a lossy link
+ * every loss can ask for a keyframe, and each keyframe is several times a
+ * frame's size; so requests closer together than the round trip (or the
+ * current gap) merge into one, which answers them all. On a congested
+ * link a request soon after a keyframe means that keyframe was lost too,
+ * in the queue it overflowed: sending more of them sooner only loses
+ * more, so there the gap doubles (up to KEYFRAME_GAP_MAX_MS) and relaxes
+ * once requests stop. Random loss keeps the short gap. */
+static GstPadProbeReturn
+keyframe_request_probe (GstPad          *pad,
+                        GstPadProbeInfo *info,
+                        gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  gint64 now = g_get_monotonic_time ();
+  gint64 rtt_gap = 2 * g_atomic_int_get (&self->rtt_ms) * G_TIME_SPAN_MILLISECOND;
+  gint64 since;
+
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  __atomic_fetch_add (&self->keyframe_requests, 1, __ATOMIC_RELAXED);
+  if (!self->loss_recovery)
+    return GST_PAD_PROBE_OK;
+
+  /* only this thread touches the gap */
+  since = self->last_keyframe_us ? now - self->last_keyframe_us : G_MAXINT64;
+  if (since < MAX (self->keyframe_gap_us, rtt_gap))
+    return GST_PAD_PROBE_DROP;
+  if (g_atomic_int_get (&self->congested) && since < 2 * MAX (self->keyframe_gap_us, rtt_gap) + G_USEC_PER_SEC)
+    self->keyframe_gap_us = MIN (self->keyframe_gap_us * 2, KEYFRAME_GAP_MAX_MS * G_TIME_SPAN_MILLISECOND);
+  else
+    self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
+  self->last_keyframe_us = now;
+  __atomic_fetch_add (&self->keyframes_sent, 1, __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The send thread, after the payloader: a token bucket that lets video
+ * packets out at PACE_FACTOR × the video target. The link's queue sees a
+ * keyframe arrive over a few hundred milliseconds instead of at once, and
+ * a thin link's small queue does not overflow and lose it. Until the peer
+ * first reports, nothing is known of the link and the first keyframe goes
+ * out at once, for a fast start on the links most calls have. Waiting here
+ * holds the encoder's thread, and the leaky queue before it drops camera
+ * frames meanwhile, as a real-time sender should. */
+static GstPadProbeReturn
+pacer_probe (GstPad          *pad,
+             GstPadProbeInfo *info,
+             gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  gint64 bps = __atomic_load_n (&self->pace_bps, __ATOMIC_RELAXED);
+  gsize size = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait;
+
+  if (bps <= 0 || !g_atomic_int_get (&self->pacing))
+    return GST_PAD_PROBE_OK;
+  /* the bucket's level in µs of sending: at most PACE_BURST_US ahead */
+  self->pace_next_us = MAX (self->pace_next_us, now - PACE_BURST_US);
+  wait = MIN (self->pace_next_us - now, PACE_MAX_WAIT_US);
+  if (wait > 0)
+    g_usleep (wait);
+  self->pace_next_us += (gint64) size * 8 * G_USEC_PER_SEC / bps;
+  return GST_PAD_PROBE_OK;
+}
+
+/* The send thread: the frame rate step drops frames here, before the
+ * encoder, without videorate's one frame of added latency */
+static GstPadProbeReturn
+frame_rate_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+  gint64 gap_us = __atomic_load_n (&self->frame_gap_us, __ATOMIC_RELAXED);
+  gint64 pts_us;
+
+  if (gap_us == 0 || !GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  pts_us = (gint64) (pts / GST_USECOND);
+  /* a quarter frame of slack for capture timing */
+  if (pts_us + gap_us / 4 < self->next_frame_pts)
+    return GST_PAD_PROBE_DROP;
+  self->next_frame_pts = MAX (self->next_frame_pts + gap_us, pts_us);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstCaps *
+layer_caps (const DuetVideoLayer *layer)
+{
+  return gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, layer->width,
+                              "height", G_TYPE_INT, layer->height,
+                              "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+}
+
+static void
+add_probe (GstElement         *element,
+           const char         *pad_name,
+           GstPadProbeType     type,
+           GstPadProbeCallback callback,
+           gpointer            data)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (element, pad_name);
+
+  gst_pad_add_probe (pad, type, callback, data, NULL);
 }
 
 static gboolean
@@ -425,20 +653,26 @@ build_video_send (DuetMediaSession *self,
 {
   g_autoptr(GstCaps) raw = NULL;
   g_autoptr(GstCaps) rtp = NULL;
+  g_autoptr(GstCaps) sized = NULL;
   GstElement *src = self->video_src = make_source (self, TRUE);
   GstElement *convert = make ("videoconvert", NULL);
   GstElement *scale = make ("videoscale", NULL);
   GstElement *rate = make ("videorate", NULL);
   GstElement *caps = make ("capsfilter", NULL);
   GstElement *queue = make ("queue", NULL);
+  GstElement *enc_scale = make ("videoscale", NULL);
+  GstElement *enc_caps = make ("capsfilter", NULL);
   GstElement *enc = make ("vp8enc", NULL);
   GstElement *pay = make ("rtpvp8pay", NULL);
   GstElement *rtp_caps = make ("capsfilter", NULL);
+  /* identity has no list function, so the payloader's lists reach the
+   * pacer one packet at a time */
+  GstElement *pacer = make ("identity", NULL);
 
   self->my_tee = make ("tee", NULL);
   self->video_valve = make ("valve", NULL);
-  if (!src || !convert || !scale || !rate || !caps || !queue || !enc || !pay || !rtp_caps ||
-      !self->my_tee || !self->video_valve)
+  if (!src || !convert || !scale || !rate || !caps || !queue || !enc_scale || !enc_caps || !enc ||
+      !pay || !rtp_caps || !pacer || !self->my_tee || !self->video_valve)
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing video elements");
       return FALSE;
@@ -453,13 +687,33 @@ build_video_send (DuetMediaSession *self,
   gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
   g_object_set (self->video_valve, "drop", TRUE, NULL);
 
+  /* The size step the congestion controller picks; full size to start */
+  self->full_layer = (DuetVideoLayer) { self->width, self->height, self->fps };
+  self->layer = self->full_layer;
+  sized = layer_caps (&self->layer);
+  g_object_set (enc_caps, "caps", sized, NULL);
+  self->video_enc_caps = enc_caps;
+
   /* Realtime VP8: libvpx's defaults are for offline encoding. cpu-used 12
-   * keeps a VGA call within a quarter of a core (docs/benchmarks.md). */
+   * keeps a VGA call within a quarter of a core (docs/benchmarks.md). The
+   * target bitrate follows the congestion controller; with it, keyframes
+   * come when the peer asks (PLI), not every 10 s: each is a burst a thin
+   * link has to queue. */
   g_object_set (enc, "deadline", (gint64) 1, "cpu-used", VP8_CPU_USED, "threads", 1,
-                "target-bitrate", self->video_bitrate, "keyframe-max-dist", 300,
+                "target-bitrate", self->video_bitrate, "keyframe-max-dist", self->congestion_control ? 3000 : 300,
                 "lag-in-frames", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
   gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
+  /* Under congestion control the encoder must hold the rate it is given:
+   * libvpx's default 4–6 s rate buffers let a keyframe burst several times
+   * over a thin link's rate. These are the values real-time VP8 uses: a
+   * 0.5–1 s buffer, 15 % overshoot, keyframes at most 3 frames' budget (no pacer spreads them, so a bigger one overflows a thin link's queue),
+   * and frames dropped rather than the buffer overrun. */
+  if (self->congestion_control)
+    g_object_set (enc, "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
+                  "undershoot", 100, "overshoot", 15, "max-intra-bitrate", 300,
+                  "dropframe-threshold", 30, NULL);
+  self->video_enc = enc;
   g_object_set (pay, "pt", VIDEO_PT, NULL);
   gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
 
@@ -471,9 +725,9 @@ build_video_send (DuetMediaSession *self,
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
   gst_bin_add_many (GST_BIN (self->pipeline), src, convert, scale, rate, caps, self->my_tee,
-                    queue, self->video_valve, enc, pay, rtp_caps, NULL);
+                    queue, self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL);
   if (!gst_element_link_many (src, convert, scale, rate, caps, self->my_tee, queue,
-                              self->video_valve, enc, pay, rtp_caps, NULL))
+                              self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL))
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot link the video chain");
       return FALSE;
@@ -481,20 +735,17 @@ build_video_send (DuetMediaSession *self,
 
   /* Bench only (DUET_BENCH_STAMP=1): the capture time painted into each frame */
   if (duet_bench_stamp_enabled ())
-    {
-      g_autoptr(GstPad) pad = gst_element_get_static_pad (caps, "src");
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, duet_bench_stamp_probe, NULL, NULL);
-    }
+    add_probe (caps, "src", GST_PAD_PROBE_TYPE_BUFFER, duet_bench_stamp_probe, NULL);
 
   /* No camera (and no camera light) while video is disabled */
   gst_element_set_locked_state (src, !self->camera_active);
 
+  add_probe (self->video_valve, "src", GST_PAD_PROBE_TYPE_BUFFER, frame_rate_probe, self);
+  add_probe (enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, self);
   add_counter (enc, "src", &self->video_frames_sent);
-  {
-    g_autoptr(GstPad) pad = gst_element_get_static_pad (pay, "src");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, tx_bytes_probe, self, NULL);
-  }
-  link_to_webrtc (self, rtp_caps, TRUE);
+  add_probe (pay, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, tx_bytes_probe, self);
+  add_probe (pacer, "src", GST_PAD_PROBE_TYPE_BUFFER, pacer_probe, self);
+  self->video_transceiver = link_to_webrtc (self, pacer, TRUE);
   return TRUE;
 }
 
@@ -516,6 +767,7 @@ build_audio_send (DuetMediaSession *self,
   GstElement *pay = make ("rtpopuspay", NULL);
   GstElement *rtp_caps = make ("capsfilter", NULL);
   GstElement *last;
+  GstWebRTCRTPTransceiver *transceiver;
 
   self->mute = make ("volume", NULL);
   self->audio_valve = make ("valve", NULL);
@@ -532,7 +784,13 @@ build_audio_send (DuetMediaSession *self,
                 "post-messages", TRUE, NULL);
   g_object_set (self->audio_valve, "drop", TRUE, NULL);
   g_object_set (enc, "bitrate", 32000, NULL);
+  /* In-band FEC costs nothing until packet-loss-percentage (the peer's
+   * reported loss) is above 0 */
+  if (self->loss_recovery)
+    g_object_set (enc, "inband-fec", TRUE, NULL);
+  self->opus_enc = enc;
   g_object_set (pay, "pt", AUDIO_PT, NULL);
+  g_atomic_int_set (&self->audio_pt, AUDIO_PT);
   self->audio_pay = pay;
   self->audio_rtp_caps = rtp_caps;
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
@@ -561,11 +819,9 @@ build_audio_send (DuetMediaSession *self,
     goto link_failed;
 
   add_counter (enc, "src", &self->audio_buffers_sent);
-  {
-    g_autoptr(GstPad) pad = gst_element_get_static_pad (pay, "src");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, tx_bytes_probe, self, NULL);
-  }
-  link_to_webrtc (self, rtp_caps, FALSE);
+  add_probe (pay, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, tx_bytes_probe, self);
+  transceiver = link_to_webrtc (self, rtp_caps, FALSE);
+  g_clear_object (&transceiver);
   return TRUE;
 
 link_failed:
@@ -625,6 +881,155 @@ link_chain (DuetMediaSession *self,
     g_warning ("Cannot link an incoming stream");
 }
 
+/* The decoder's thread: a gap between decoded frames longer than three
+ * frame intervals and 150 ms is a freeze (the W3C statistics' rule) */
+static GstPadProbeReturn
+freeze_probe (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_mutex_lock (&self->rx_lock);
+  if (self->peer_video_expected && self->last_frame_us != 0)
+    {
+      gint64 gap = now - self->last_frame_us;
+      double interval = self->frame_interval_us > 0 ? self->frame_interval_us : gap;
+
+      if (gap > MAX (3 * interval, interval + 150 * G_TIME_SPAN_MILLISECOND))
+        {
+          self->freeze_count++;
+          if (gap > 500 * G_TIME_SPAN_MILLISECOND)
+            self->long_freeze_count++;
+        }
+      else
+        self->frame_interval_us = self->frame_interval_us > 0
+                                  ? 0.9 * self->frame_interval_us + 0.1 * gap : gap;
+    }
+  self->last_frame_us = now;
+  g_mutex_unlock (&self->rx_lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* opusdec's sink: each GAP stands for lost audio it conceals */
+static GstPadProbeReturn
+gap_probe (GstPad          *pad,
+           GstPadProbeInfo *info,
+           gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_GAP)
+    __atomic_fetch_add (&self->audio_concealed, 1, __ATOMIC_RELAXED);
+  return GST_PAD_PROBE_OK;
+}
+
+typedef struct
+{
+  DuetMediaSession *self;
+  gboolean          classified;
+} JitterbufferProbe;
+
+/* A packet on its way into a jitter buffer (after SRTP, before reordering):
+ * what the receiver reports of the path. Returns whether it was video. */
+static gboolean
+monitor_packet (DuetMediaSession *self,
+                GstBuffer        *buffer,
+                gint64            now)
+{
+  guint8 header[8];
+  gboolean video;
+
+  if (gst_buffer_extract (buffer, 0, header, sizeof header) != sizeof header || (header[0] >> 6) != 2)
+    return FALSE;
+  video = (gint) (header[1] & 0x7f) != g_atomic_int_get (&self->audio_pt);
+  duet_stream_monitor_packet (video ? self->video_monitor : self->audio_monitor,
+                              (guint16) (header[2] << 8 | header[3]),
+                              (guint32) header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7],
+                              gst_buffer_get_size (buffer), now,
+                              GST_BUFFER_FLAG_IS_SET (buffer, GST_RTP_BUFFER_FLAG_RETRANSMISSION));
+  return video;
+}
+
+static gboolean
+monitor_list_item (GstBuffer **buffer,
+                   guint       index,
+                   gpointer    user_data)
+{
+  gpointer *args = user_data;
+
+  *(gboolean *) args[2] = monitor_packet (args[0], *buffer, *(gint64 *) args[1]);
+  return TRUE;
+}
+
+/* webrtcbin 1.22 turns on retransmission requests only for a jitter
+ * buffer it can tie to a transceiver, which a bundle without a=ssrc lines
+ * does not let it do: so the first video packet turns them on here */
+static GstPadProbeReturn
+jitterbuffer_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  JitterbufferProbe *probe = user_data;
+  DuetMediaSession *self = probe->self;
+  gint64 now = g_get_monotonic_time ();
+  gboolean video = FALSE;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    gst_buffer_list_foreach (GST_PAD_PROBE_INFO_BUFFER_LIST (info), monitor_list_item,
+                             (gpointer[]) { self, &now, &video });
+  else
+    video = monitor_packet (self, GST_PAD_PROBE_INFO_BUFFER (info), now);
+
+  if (!probe->classified)
+    {
+      g_autoptr(GstElement) jitterbuffer = gst_pad_get_parent_element (pad);
+
+      probe->classified = TRUE;
+      if (video && self->loss_recovery && jitterbuffer != NULL)
+        g_object_set (jitterbuffer, "do-retransmission", TRUE, NULL);
+    }
+  return GST_PAD_PROBE_OK;
+}
+
+/* rtpbin's thread: a jitter buffer for a new incoming stream */
+static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint       session,
+                     guint       ssrc,
+                     gpointer    user_data)
+{
+  DuetMediaSession *self = user_data;
+
+  /* RTCP's regular interval (5 s by default) also spaces the early
+   * feedback AVPF allows: at that pace most NACKs wait too long to help */
+  if (self->loss_recovery)
+    {
+      g_autoptr(GObject) internal = NULL;
+
+      g_signal_emit_by_name (rtpbin, "get-internal-session", session, &internal);
+      if (internal != NULL)
+        g_object_set (internal, "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND, NULL);
+    }
+
+  /* Start playing once a few packets are in, rather than a latency later */
+  if (self->adaptive_latency)
+    g_object_set (jitterbuffer, "faststart-min-packets", 2, NULL);
+  {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad (jitterbuffer, "sink");
+    JitterbufferProbe *probe = g_new0 (JitterbufferProbe, 1);
+
+    probe->self = self;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                       jitterbuffer_probe, probe, g_free);
+  }
+  g_mutex_lock (&self->rx_lock);
+  g_ptr_array_add (self->jitterbuffers, gst_object_ref (jitterbuffer));
+  g_mutex_unlock (&self->rx_lock);
+}
+
 static void attach_view (DuetMediaSession *self, GstElement *tee, View *view);
 
 static void
@@ -643,6 +1048,18 @@ on_incoming_video (DuetMediaSession *self,
 
   add_counter (chain[1], "src", &self->video_frames_decoded);
   add_first_buffer_probe (chain[1], &self->first_video_frame_us);
+  add_probe (chain[1], "src", GST_PAD_PROBE_TYPE_BUFFER, freeze_probe, self);
+  {
+    GstPad *decoder_src = gst_element_get_static_pad (chain[1], "src");
+    GstPad *old;
+
+    /* a new path's stream replaces the last one's */
+    g_mutex_lock (&self->rx_lock);
+    old = self->decoder_src;
+    self->decoder_src = decoder_src;
+    g_mutex_unlock (&self->rx_lock);
+    gst_clear_object (&old);
+  }
   link_chain (self, pad, chain, G_N_ELEMENTS (chain));
 
   /* Views added before the stream arrived */
@@ -676,6 +1093,10 @@ on_incoming_audio (DuetMediaSession *self,
 
   chain[0] = make ("rtpopusdepay", NULL);
   chain[1] = make ("opusdec", NULL);
+  /* A lost packet (a GAP from the jitter buffer) is rebuilt from the next
+   * one's in-band FEC, or concealed */
+  g_object_set (chain[1], "plc", TRUE, "use-inband-fec", self->loss_recovery, NULL);
+  add_probe (chain[1], "sink", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, gap_probe, self);
   add_counter (chain[1], "src", &self->audio_buffers_decoded);
   add_first_buffer_probe (chain[1], &self->first_audio_buffer_us);
   link_chain (self, pad, chain, G_N_ELEMENTS (chain));
@@ -819,7 +1240,10 @@ adopt_offer_payload_types (DuetMediaSession    *self,
           if (g_ascii_strcasecmp (name, "VP8") == 0)
             set_payload_type (self->video_pay, self->video_rtp_caps, pt);
           else if (g_ascii_strcasecmp (name, "OPUS") == 0)
-            set_payload_type (self->audio_pay, self->audio_rtp_caps, pt);
+            {
+              set_payload_type (self->audio_pay, self->audio_rtp_caps, pt);
+              g_atomic_int_set (&self->audio_pt, pt);
+            }
           else
             continue;
           break;   /* the first, preferred, entry of each m-line */
@@ -908,8 +1332,9 @@ on_channel_message (GstWebRTCDataChannel *channel,
   message = duet_protocol_parse_message (text, strlen (text), NULL);
   if (message == NULL)
     return;
-  /* The heartbeat has done its work by arriving; DuetCall reads the rest */
-  if (!duet_channel_heartbeat_parse (message, NULL))
+  /* The heartbeat has done its work by arriving, and receiver reports are
+   * the session's own; DuetCall reads the rest */
+  if (!duet_channel_heartbeat_parse (message, NULL) && !take_receiver_report (self, message))
     defer (self, CONTROL_MESSAGE, NULL, NULL, 0, message);
 }
 
@@ -1025,6 +1450,409 @@ liveness_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- network quality ---- */
+
+static guint64
+jitterbuffer_stat (GstElement *jitterbuffer,
+                   const char *field)
+{
+  g_autoptr(GstStructure) stats = NULL;
+  guint64 value = 0;
+
+  g_object_get (jitterbuffer, "stats", &stats, NULL);
+  if (stats != NULL)
+    gst_structure_get_uint64 (stats, field, &value);
+  return value;
+}
+
+static guint64
+sum_jitterbuffer_stat (DuetMediaSession *self,
+                       const char       *field)
+{
+  g_autoptr(GPtrArray) jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint64 sum = 0;
+
+  g_mutex_lock (&self->rx_lock);
+  for (guint i = 0; i < self->jitterbuffers->len; i++)
+    g_ptr_array_add (jitterbuffers, gst_object_ref (g_ptr_array_index (self->jitterbuffers, i)));
+  g_mutex_unlock (&self->rx_lock);
+  for (guint i = 0; i < jitterbuffers->len; i++)
+    sum += jitterbuffer_stat (g_ptr_array_index (jitterbuffers, i), field);
+  return sum;
+}
+
+static void
+set_jitterbuffer_latency (DuetMediaSession *self,
+                          guint             latency_ms)
+{
+  self->jb_latency_ms = latency_ms;
+  /* webrtcbin hands it to every jitter buffer, now and later */
+  g_object_set (self->webrtc, "latency", latency_ms, NULL);
+}
+
+/* The receive latency follows the link: JB_MIN_MS while it is clean, and
+ * otherwise the latest frames arrived lately after the earliest (the
+ * spread of their delays) plus a margin, and, while packets are lost, room
+ * for one retransmission. It rises at once and falls slowly, since each
+ * change is a small glitch. */
+static void
+adapt_latency (DuetMediaSession *self,
+               gint64            now)
+{
+  double loss = MAX (self->rx_loss, MAX (self->video_sample.loss, self->audio_sample.loss));
+  gint64 spread_now = MAX (self->video_sample.spread_ms, self->audio_sample.spread_ms);
+  /* two intervals in a row: one late burst (a start, a stall) is no jitter */
+  gint64 spread = MIN (spread_now, self->last_spread_ms);
+  guint rtt = g_atomic_int_get (&self->rtt_ms);
+  guint want = MAX (JB_MIN_MS, (guint) MIN (spread, JB_MAX_MS) + JB_MARGIN_MS);
+
+  self->last_spread_ms = spread_now;
+  if (!self->adaptive_latency)
+    return;
+  /* A frame's last lost packet shows when the next frame arrives, and its
+   * retransmission a round trip later; leave room for one more try */
+  if (loss > 0.005 && rtt > 0)
+    {
+      guint frame_gap = self->rx_fps > 0 ? 1000 / self->rx_fps : 100;
+
+      want = MAX (want, frame_gap + rtt * 5 / 2 + 30);
+    }
+  want = MIN (want, JB_MAX_MS);
+
+  if (want > self->jb_latency_ms)
+    {
+      set_jitterbuffer_latency (self, want);
+      self->jb_raised_us = now;
+    }
+  else if (want < self->jb_latency_ms && now - self->jb_raised_us > 5 * G_USEC_PER_SEC)
+    set_jitterbuffer_latency (self, MAX (want, self->jb_latency_ms * 9 / 10));
+}
+
+/* FEC only pays while packets are lost: a share of protection packets
+ * about three times the loss, so most single losses in a group repair */
+static guint
+fec_percentage_for (double loss)
+{
+  if (loss < 0.01)
+    return 0;
+  return (guint) CLAMP (loss * 300, 10, 50);
+}
+
+static void
+apply_layer (DuetMediaSession *self,
+             gint64            now,
+             guint             video_kbps)
+{
+  DuetVideoLayer layer;
+  g_autoptr(GstCaps) caps = NULL;
+
+  if (!duet_rate_controller_pick_layer (self->controller, now, video_kbps, &self->full_layer, &layer))
+    return;
+  if (layer.width != self->layer.width || layer.height != self->layer.height)
+    {
+      caps = layer_caps (&layer);
+      g_object_set (self->video_enc_caps, "caps", caps, NULL);
+    }
+  __atomic_store_n (&self->frame_gap_us,
+                    layer.fps < self->full_layer.fps ? G_USEC_PER_SEC / layer.fps : 0, __ATOMIC_RELAXED);
+  g_debug ("Video steps to %u×%u at %u fps for %u kbit/s", layer.width, layer.height, layer.fps, video_kbps);
+  self->layer = layer;
+}
+
+/* What the controller's target means for each encoder */
+static void
+apply_rate (DuetMediaSession *self,
+            gint64            now)
+{
+  guint total, video, fec;
+
+  if (!self->congestion_control || self->controller == NULL)
+    return;
+  total = duet_rate_controller_get_target_kbps (self->controller);
+  g_atomic_int_set (&self->congested, duet_rate_controller_get_congested (self->controller, now));
+  fec = self->loss_recovery && !g_atomic_int_get (&self->congested) ? fec_percentage_for (self->tx_loss) : 0;
+  if (fec != self->fec_percentage && self->video_transceiver != NULL)
+    {
+      self->fec_percentage = fec;
+      g_object_set (self->video_transceiver, "fec-percentage", fec, NULL);
+    }
+
+  /* Audio's share first; packet headers take about 5 % of video's */
+  video = total > AUDIO_SHARE_KBPS + 30 ? total - AUDIO_SHARE_KBPS : 30;
+  video = (guint) (video * 0.95 / (1.0 + fec / 100.0));
+  if (video != self->video_target_kbps)
+    {
+      self->video_target_kbps = video;
+      g_object_set (self->video_enc, "target-bitrate", (gint) video * 1000, NULL);
+    }
+  __atomic_store_n (&self->pace_bps, (gint64) MAX (video * (1.0 + fec / 100.0) * PACE_FACTOR, PACE_MIN_KBPS) * 1000,
+                    __ATOMIC_RELAXED);
+  apply_layer (self, now, video);
+}
+
+/* How well the peer's media arrives here: the worst of loss, round trip,
+ * jitter and frame rate against the best this call has seen */
+static DuetNetworkQuality
+judge_quality (DuetMediaSession *self,
+               double            loss,
+               guint             jitter_ms,
+               guint             freezes)
+{
+  guint rtt = g_atomic_int_get (&self->rtt_ms);
+  gboolean video = self->video_sample.expected > 0;
+  guint best_fps = MAX (self->full_layer.fps, 1);
+
+  if (self->video_sample.expected == 0 && self->audio_sample.expected == 0)
+    return freezes > 0 || self->quality != DUET_NETWORK_QUALITY_UNKNOWN
+           ? DUET_NETWORK_QUALITY_POOR : DUET_NETWORK_QUALITY_UNKNOWN;
+  if (loss > 0.10 || rtt > 500 || jitter_ms > 80 || freezes > 0 ||
+      (video && self->rx_fps * 10 < best_fps * 3))
+    return DUET_NETWORK_QUALITY_POOR;
+  if (loss > 0.03 || rtt > 250 || jitter_ms > 30 || (video && self->rx_fps * 10 < best_fps * 6))
+    return DUET_NETWORK_QUALITY_FAIR;
+  return DUET_NETWORK_QUALITY_GOOD;
+}
+
+static void
+set_quality (DuetMediaSession   *self,
+             DuetNetworkQuality  quality,
+             DuetNetworkQuality  peer_quality)
+{
+  if (quality == self->quality && peer_quality == self->peer_quality)
+    return;
+  self->quality = quality;
+  self->peer_quality = peer_quality;
+  g_signal_emit (self, signals[NETWORK_QUALITY], 0, quality, peer_quality);
+}
+
+static guint
+per_mille (double share)
+{
+  return (guint) CLAMP (share * 1000 + 0.5, 0, 1000);
+}
+
+static void
+send_receiver_report (DuetMediaSession *self,
+                      gint64            now,
+                      guint             interval_ms)
+{
+  DuetChannelReceiverReport report = { 0 };
+  const DuetStreamSample *v = &self->video_sample, *a = &self->audio_sample;
+  g_autoptr(JsonObject) message = NULL;
+
+  report.seq = self->report_seq++;
+  report.ts_ms = now / 1000;
+  if (self->have_peer_ts)
+    {
+      report.has_echo = TRUE;
+      report.echo_ts_ms = self->peer_ts_ms;
+      report.echo_delay_ms = MIN ((now - self->peer_ts_at_us) / 1000, 60000);
+    }
+  report.interval_ms = MAX (1, interval_ms);
+  report.kbps = self->rx_kbps;
+  report.has_video_loss = v->expected > 0;
+  report.video_loss = per_mille (v->loss);
+  report.has_audio_loss = a->expected > 0;
+  report.audio_loss = per_mille (a->loss);
+  report.has_queue_delay = (v->expected > 0 ? v : a)->queue_delay_ms >= 0;
+  report.queue_delay_ms = MAX (0, (v->expected > 0 ? v : a)->queue_delay_ms);
+  report.jitter_ms = MAX (v->jitter_ms, a->jitter_ms);
+  report.fps = self->rx_fps;
+  report.quality = self->quality;
+  message = duet_channel_receiver_report_build (&report);
+  duet_media_session_send_control (self, message);
+}
+
+static guint
+rate_kbps (guint64 bytes,
+           gint64  interval_us)
+{
+  return interval_us > 0 ? (guint) (bytes * 8 * 1000 / interval_us) : 0;
+}
+
+static guint
+rate_per_second (guint64 count,
+                 gint64  interval_us)
+{
+  return interval_us > 0 ? (guint) ((count * G_USEC_PER_SEC + interval_us / 2) / interval_us) : 0;
+}
+
+/* The loss users see: all streams over the last LOSS_WINDOW reports, so
+ * that a thin stream's few packets do not make it jump between 0 and 20 % */
+static void
+note_loss (DuetMediaSession *self)
+{
+  const DuetStreamSample *v = &self->video_sample, *a = &self->audio_sample;
+  guint64 expected = 0, lost = 0;
+
+  self->loss_slot = (self->loss_slot + 1) % LOSS_WINDOW;
+  self->loss_expected[self->loss_slot] = v->expected + a->expected;
+  self->loss_lost[self->loss_slot] = (v->expected - MIN (v->expected, v->received)) +
+                                     (a->expected - MIN (a->expected, a->received));
+  for (guint i = 0; i < LOSS_WINDOW; i++)
+    {
+      expected += self->loss_expected[i];
+      lost += self->loss_lost[i];
+    }
+  self->rx_loss = expected > 0 ? (double) lost / expected : 0.0;
+}
+
+/* Every REPORT_MS once accepted: measure, adapt, and tell the peer */
+static gboolean
+report_cb (gpointer user_data)
+{
+  DuetMediaSession *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 interval = self->last_report_us ? now - self->last_report_us : REPORT_MS * 1000;
+  DuetMediaStats stats = { 0 };
+  guint freezes;
+  DuetNetworkQuality quality, raw;
+  const DuetStreamSample *main_stream;
+
+  duet_media_session_get_stats (self, &stats);
+  duet_stream_monitor_sample (self->video_monitor, now, &self->video_sample);
+  duet_stream_monitor_sample (self->audio_monitor, now, &self->audio_sample);
+  self->rx_fps = rate_per_second (stats.video_frames_decoded - self->last_frames_decoded, interval);
+  self->tx_fps = rate_per_second (stats.video_frames_sent - self->last_frames_sent, interval);
+  self->rx_kbps = rate_kbps (stats.rx_bytes - self->last_rx_bytes, interval);
+  self->tx_kbps = rate_kbps (stats.tx_bytes - self->last_tx_bytes, interval);
+  freezes = stats.long_freeze_count - self->long_freeze_seen;
+  self->long_freeze_seen = stats.long_freeze_count;
+  self->last_frames_decoded = stats.video_frames_decoded;
+  self->last_frames_sent = stats.video_frames_sent;
+  self->last_rx_bytes = stats.rx_bytes;
+  self->last_tx_bytes = stats.tx_bytes;
+  self->last_report_us = now;
+
+  note_loss (self);
+  adapt_latency (self, now);
+  main_stream = self->video_sample.expected > 0 ? &self->video_sample : &self->audio_sample;
+  raw = judge_quality (self, main_stream->loss, MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms),
+                       freezes);
+  /* the worse of this judgement and the last, so one bad half second shows for a second */
+  quality = MAX (raw, self->last_raw_quality);
+  self->last_raw_quality = raw;
+  set_quality (self, quality, self->peer_quality);
+  send_receiver_report (self, now, (guint) (interval / 1000));
+
+  if (self->controller != NULL)
+    {
+      duet_rate_controller_tick (self->controller, now);
+      apply_rate (self, now);
+    }
+  if (self->trace_quality)
+    g_printerr ("duet-quality %" G_GINT64_FORMAT " %s/%s: rx %u kbit/s %u fps loss %.3f q %" G_GINT64_FORMAT " ms jitter %u ms jb %u ms; "
+           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%% kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "\n",
+                now / 1000,
+           duet_network_quality_to_string (self->quality), duet_network_quality_to_string (self->peer_quality),
+           self->rx_kbps, self->rx_fps, main_stream->loss, main_stream->queue_delay_ms, main_stream->jitter_ms,
+           self->jb_latency_ms, self->tx_kbps,
+           self->controller ? duet_rate_controller_get_target_kbps (self->controller) : 0,
+           self->video_target_kbps, self->layer.width, self->layer.height, self->layer.fps, self->tx_loss,
+           g_atomic_int_get (&self->rtt_ms), self->fec_percentage, stats.keyframes_sent, stats.keyframe_requests);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The peer's report of how our media arrives there */
+static void
+handle_receiver_report (DuetMediaSession                *self,
+                        const DuetChannelReceiverReport *report)
+{
+  gint64 now = g_get_monotonic_time ();
+  DuetRateFeedback feedback = { 0 };
+
+  if (report->has_echo)
+    {
+      gint64 rtt = now / 1000 - report->echo_ts_ms - report->echo_delay_ms;
+
+      /* a forged or stale echo cannot make a negative or absurd RTT */
+      if (rtt >= 0 && rtt < 60000)
+        g_atomic_int_set (&self->rtt_ms, (gint) rtt);
+    }
+  self->have_peer_ts = TRUE;
+  g_atomic_int_set (&self->pacing, self->congestion_control);
+  self->peer_ts_ms = report->ts_ms;
+  self->peer_ts_at_us = now;
+
+  self->tx_loss = report->has_video_loss ? report->video_loss / 1000.0
+                  : report->has_audio_loss ? report->audio_loss / 1000.0 : 0.0;
+  if (self->loss_recovery && self->opus_enc != NULL)
+    g_object_set (self->opus_enc, "packet-loss-percentage",
+                  report->has_audio_loss ? (gint) (report->audio_loss + 5) / 10 : 0, NULL);
+  set_quality (self, self->quality, report->quality);
+
+  if (self->controller == NULL)
+    return;
+  feedback.received_kbps = (guint) report->kbps;
+  feedback.loss = self->tx_loss;
+  feedback.queue_delay_ms = report->has_queue_delay ? report->queue_delay_ms : -1;
+  feedback.rtt_ms = g_atomic_int_get (&self->rtt_ms);
+  duet_rate_controller_feedback (self->controller, now, &feedback);
+  apply_rate (self, now);
+}
+
+typedef struct
+{
+  DuetMediaSession          *self;
+  DuetChannelReceiverReport  report;
+} ReportIn;
+
+static gboolean
+report_in_cb (gpointer data)
+{
+  ReportIn *in = data;
+
+  if (!in->self->stopped)
+    handle_receiver_report (in->self, &in->report);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_in_free (gpointer data)
+{
+  ReportIn *in = data;
+
+  g_object_unref (in->self);
+  duet_channel_receiver_report_clear (&in->report);
+  g_free (in);
+}
+
+/* The channel's thread: true when @message was a receiver report */
+static gboolean
+take_receiver_report (DuetMediaSession *self,
+                      JsonObject       *message)
+{
+  ReportIn *in;
+  g_autoptr(GError) error = NULL;
+  const char *type = json_object_get_string_member_with_default (message, "type", NULL);
+
+  if (g_strcmp0 (type, "rx") != 0)
+    return FALSE;
+  in = g_new0 (ReportIn, 1);
+  if (!duet_channel_receiver_report_parse (message, &in->report, &error))
+    {
+      g_debug ("Ignoring a receiver report: %s", error->message);
+      g_free (in);
+      return TRUE;
+    }
+  in->self = g_object_ref (self);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, report_in_cb, in, report_in_free);
+  return TRUE;
+}
+
+void
+duet_media_session_set_peer_video_expected (DuetMediaSession *self,
+                                            gboolean          expected)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  /* A pause is no freeze: the clock starts again with the next frame */
+  g_mutex_lock (&self->rx_lock);
+  self->peer_video_expected = expected;
+  self->last_frame_us = 0;
+  g_mutex_unlock (&self->rx_lock);
+}
+
 /* ---- bus ---- */
 
 static guint
@@ -1121,6 +1949,11 @@ attach_view (DuetMediaSession *self,
    * would make the whole pipeline lose its state */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "async"))
     g_object_set (view->sink, "async", FALSE, NULL);
+  /* A video sink holds each frame back by its processing deadline (20 ms
+   * by default) on top of the pipeline's latency; showing a decoded frame
+   * takes far less */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "processing-deadline"))
+    g_object_set (view->sink, "processing-deadline", (guint64) VIEW_DEADLINE_MS * GST_MSECOND, NULL);
 
   view->bin = gst_bin_new (NULL);
   g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
@@ -1431,6 +2264,22 @@ check_plugins (GError **error)
   return TRUE;
 }
 
+/* From a modest start (a link is not known to carry more until it has) to
+ * what the picture can use: VGA at 30 fps rarely gains from more than
+ * 1.5 Mbit/s of VP8. Growth from the start reaches that within seconds. */
+static DuetRateController *
+make_controller (DuetMediaSession *self)
+{
+  double pixel_rate = (double) self->width * self->height * self->fps;
+  guint max = (guint) CLAMP (1500 * pixel_rate / (640.0 * 480 * 30), 300, 4000) + AUDIO_SHARE_KBPS;
+  guint start = MIN (MIN (self->video_bitrate / 1000, START_VIDEO_KBPS) + AUDIO_SHARE_KBPS, max);
+
+  self->video_target_kbps = start - AUDIO_SHARE_KBPS;
+  g_object_set (self->video_enc, "target-bitrate", (gint) self->video_target_kbps * 1000, NULL);
+  self->pace_bps = (gint64) MAX (self->video_target_kbps * PACE_FACTOR, PACE_MIN_KBPS) * 1000;
+  return duet_rate_controller_new (MIN_TOTAL_KBPS, start, max);
+}
+
 gboolean
 duet_media_session_start (DuetMediaSession  *self,
                           GError           **error)
@@ -1446,7 +2295,8 @@ duet_media_session_start (DuetMediaSession  *self,
   self->pipeline = gst_pipeline_new (NULL);
   self->webrtc = make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
-  g_object_set (self->webrtc, "latency", self->latency_ms, NULL);
+  self->jb_latency_ms = self->adaptive_latency ? JB_MIN_MS : self->latency_ms;
+  g_object_set (self->webrtc, "latency", self->jb_latency_ms, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
   disable_upnp (self->webrtc);
   apply_ice_servers (self);
@@ -1454,11 +2304,19 @@ duet_media_session_start (DuetMediaSession  *self,
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
   g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  {
+    g_autoptr(GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+
+    if (rtpbin != NULL)
+      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
+  }
 
   if (!build_audio_out (self, error) ||
       !build_video_send (self, error) ||
       !build_audio_send (self, error))
     return FALSE;
+  if (self->congestion_control)
+    self->controller = make_controller (self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   gst_bus_add_watch (bus, on_bus_message, self);
@@ -1501,6 +2359,7 @@ duet_media_session_open (DuetMediaSession *self)
 
   touch_peer_activity (self);
   self->liveness_source = g_timeout_add (250, liveness_cb, self);
+  self->report_source = g_timeout_add (REPORT_MS, report_cb, self);
 }
 
 void
@@ -1557,6 +2416,32 @@ duet_media_session_set_camera_active (DuetMediaSession *self,
     gst_element_set_state (self->video_src, GST_STATE_NULL);
 }
 
+/* webrtcbin builds its FEC decoder inside; find it by factory */
+static guint64
+fec_recovered (DuetMediaSession *self)
+{
+  g_autoptr(GstIterator) it = gst_bin_iterate_recurse (GST_BIN (self->webrtc));
+  GValue item = G_VALUE_INIT;
+  guint64 sum = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *element = g_value_get_object (&item);
+      GstElementFactory *factory = gst_element_get_factory (element);
+
+      if (factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "rtpulpfecdec"))
+        {
+          guint recovered = 0;
+
+          g_object_get (element, "recovered", &recovered, NULL);
+          sum += recovered;
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  return sum;
+}
+
 void
 duet_media_session_get_stats (DuetMediaSession *self,
                               DuetMediaStats   *stats)
@@ -1573,6 +2458,48 @@ duet_media_session_get_stats (DuetMediaSession *self,
   stats->first_audio_buffer_us = __atomic_load_n (&self->first_audio_buffer_us, __ATOMIC_RELAXED);
   stats->local_candidate_type = g_atomic_pointer_get (&self->local_type);
   stats->remote_candidate_type = g_atomic_pointer_get (&self->remote_type);
+
+  stats->rtt_ms = g_atomic_int_get (&self->rtt_ms);
+  stats->rx_loss = self->rx_loss;
+  stats->tx_loss = self->tx_loss;
+  stats->jitter_ms = MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms);
+  stats->rx_kbps = self->rx_kbps;
+  stats->tx_kbps = self->tx_kbps;
+  stats->video_target_kbps = self->congestion_control ? self->video_target_kbps : self->video_bitrate / 1000;
+  stats->tx_width = self->video_sending ? self->layer.width : 0;
+  stats->tx_height = self->video_sending ? self->layer.height : 0;
+  stats->tx_fps = self->tx_fps;
+  stats->rx_fps = self->rx_fps;
+  stats->jitter_buffer_ms = self->jb_latency_ms;
+  stats->audio_concealed_count = __atomic_load_n (&self->audio_concealed, __ATOMIC_RELAXED);
+  stats->keyframe_requests = __atomic_load_n (&self->keyframe_requests, __ATOMIC_RELAXED);
+  stats->keyframes_sent = __atomic_load_n (&self->keyframes_sent, __ATOMIC_RELAXED);
+  stats->network_quality = self->quality;
+  stats->peer_network_quality = self->peer_quality;
+  if (self->pipeline != NULL)
+    {
+      stats->nack_count = sum_jitterbuffer_stat (self, "rtx-count");
+      stats->retransmitted_count = sum_jitterbuffer_stat (self, "rtx-success-count");
+      stats->fec_recovered_count = fec_recovered (self);
+    }
+
+  g_mutex_lock (&self->rx_lock);
+  stats->freeze_count = self->freeze_count;
+  stats->long_freeze_count = self->long_freeze_count;
+  if (self->decoder_src != NULL)
+    {
+      g_autoptr(GstCaps) caps = gst_pad_get_current_caps (self->decoder_src);
+      GstStructure *structure = caps ? gst_caps_get_structure (caps, 0) : NULL;
+      gint width = 0, height = 0;
+
+      if (structure != NULL && gst_structure_get_int (structure, "width", &width) &&
+          gst_structure_get_int (structure, "height", &height))
+        {
+          stats->rx_width = width;
+          stats->rx_height = height;
+        }
+    }
+  g_mutex_unlock (&self->rx_lock);
 }
 
 static gboolean
@@ -1625,6 +2552,7 @@ duet_media_session_stop (DuetMediaSession *self)
   g_clear_handle_id (&self->flush_source, g_source_remove);
   g_clear_handle_id (&self->heartbeat_source, g_source_remove);
   g_clear_handle_id (&self->liveness_source, g_source_remove);
+  g_clear_handle_id (&self->report_source, g_source_remove);
 
   if (self->pipeline != NULL)
     {
@@ -1665,6 +2593,14 @@ duet_media_session_finalize (GObject *object)
   g_strfreev (self->ice_servers);
   g_hash_table_unref (self->candidate_types);
   g_mutex_clear (&self->ice_lock);
+  g_ptr_array_unref (self->jitterbuffers);
+  gst_clear_object (&self->decoder_src);
+  g_clear_object (&self->video_transceiver);
+  duet_stream_monitor_free (self->video_monitor);
+  duet_stream_monitor_free (self->audio_monitor);
+  g_clear_pointer (&self->controller, duet_rate_controller_free);
+  g_mutex_clear (&self->rx_lock);
+  g_free (self->test_pattern);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (duet_media_session_parent_class)->finalize (object);
@@ -1792,6 +2728,10 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[NETWORK_WARNING] =
     g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* network-quality (mine, peer's): how media arrives here and at the peer */
+  signals[NETWORK_QUALITY] =
+    g_signal_new ("network-quality", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, DUET_TYPE_NETWORK_QUALITY, DUET_TYPE_NETWORK_QUALITY);
 }
 
 static guint
@@ -1818,6 +2758,21 @@ duet_media_session_init (DuetMediaSession *self)
   self->audio_sending = TRUE;
   g_mutex_init (&self->ice_lock);
   self->candidate_types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->rx_lock);
+  self->jitterbuffers = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->video_monitor = duet_stream_monitor_new (90000);
+  self->audio_monitor = duet_stream_monitor_new (48000);
+  self->peer_video_expected = TRUE;
+  self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
+  self->congestion_control = TRUE;
+  self->loss_recovery = TRUE;
+  self->adaptive_latency = TRUE;
+}
+
+static gboolean
+env_is_zero (const char *name)
+{
+  return g_strcmp0 (g_getenv (name), "0") == 0;
 }
 
 static void
@@ -1832,6 +2787,21 @@ apply_env (DuetMediaSession *self)
   self->video_bitrate = env_uint ("DUET_VIDEO_BITRATE", self->video_bitrate);
   if (g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") == 0)
     self->echo_cancel = FALSE;
+  if (g_getenv ("DUET_TEST_PATTERN") != NULL)
+    duet_set_string (&self->test_pattern, g_getenv ("DUET_TEST_PATTERN"));
+
+  /* Each quality feature can be switched off, to show what it does; the
+   * baseline is all of them off with webrtcbin's default latency */
+  self->congestion_control = !env_is_zero ("DUET_CONGESTION_CONTROL");
+  self->loss_recovery = !env_is_zero ("DUET_LOSS_RECOVERY");
+  /* a latency asked for is a fixed one */
+  self->adaptive_latency = !env_is_zero ("DUET_ADAPTIVE_LATENCY") && g_getenv ("DUET_JB_LATENCY_MS") == NULL;
+  self->trace_quality = g_strcmp0 (g_getenv ("DUET_TRACE_QUALITY"), "1") == 0;
+  if (g_strcmp0 (g_getenv ("DUET_MEDIA_BASELINE"), "1") == 0)
+    {
+      self->congestion_control = self->loss_recovery = self->adaptive_latency = FALSE;
+      self->latency_ms = env_uint ("DUET_JB_LATENCY_MS", 200);
+    }
 }
 
 DuetMediaSession *

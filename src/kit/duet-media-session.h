@@ -35,6 +35,8 @@ void              duet_media_session_set_mic_muted          (DuetMediaSession  *
                                                              gboolean           muted);
 void              duet_media_session_set_audio_sending      (DuetMediaSession  *self,
                                                              gboolean           sending);
+void              duet_media_session_set_peer_video_expected (DuetMediaSession *self,
+                                                             gboolean          expected);
 void              duet_media_session_set_video_sending      (DuetMediaSession  *self,
                                                              gboolean           sending);
 void              duet_media_session_set_camera_active      (DuetMediaSession  *self,

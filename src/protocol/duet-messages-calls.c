@@ -295,6 +295,37 @@ static const MessageSpec channel_end_spec =
 DUET_DEFINE_MESSAGE (DuetChannelMediaState, duet_channel_media_state, channel_media_state_spec)
 DUET_DEFINE_MESSAGE (DuetChannelEnd, duet_channel_end, channel_end_spec)
 
+#define RX_INT(member, wire, lo, hi) \
+  DUET_FIELD (DuetChannelReceiverReport, member, wire, FIELD_INT, FIELD_REQUIRED, DUET_RANGE (lo, hi))
+#define RX_OPTIONAL(member, wire, has, lo, hi) \
+  DUET_FIELD (DuetChannelReceiverReport, member, wire, FIELD_INT, FIELD_OPTIONAL, \
+              DUET_HAS (DuetChannelReceiverReport, has), DUET_RANGE (lo, hi))
+
+/* Bounds keep a forged report from steering the peer anywhere absurd */
+static const Field channel_receiver_report_fields[] = {
+  RX_INT (seq, "seq", 0, G_MAXINT32),
+  RX_INT (ts_ms, "ts_ms", 0, G_GINT64_CONSTANT (1) << 52),
+  RX_OPTIONAL (echo_ts_ms, "echo_ts_ms", has_echo, 0, G_GINT64_CONSTANT (1) << 52),
+  RX_OPTIONAL (echo_delay_ms, "echo_delay_ms", has_echo, 0, 60000),
+  RX_INT (interval_ms, "interval_ms", 1, 60000),
+  RX_INT (kbps, "kbps", 0, 1000000),
+  RX_OPTIONAL (video_loss, "video_loss", has_video_loss, 0, 1000),
+  RX_OPTIONAL (audio_loss, "audio_loss", has_audio_loss, 0, 1000),
+  RX_OPTIONAL (queue_delay_ms, "queue_delay_ms", has_queue_delay, 0, 60000),
+  RX_INT (jitter_ms, "jitter_ms", 0, 60000),
+  RX_INT (fps, "fps", 0, 1000),
+  DUET_FIELD (DuetChannelReceiverReport, quality, "quality", FIELD_ENUM, FIELD_REQUIRED,
+              DUET_ENUM (duet_network_quality_get_type)),
+};
+
+static const MessageSpec channel_receiver_report_spec =
+  DUET_SPEC ("rx", ROLE_EVENT, DuetChannelReceiverReport, channel_receiver_report_fields);
+
+DUET_DEFINE_MESSAGE (DuetChannelReceiverReport, duet_channel_receiver_report, channel_receiver_report_spec)
+
+#undef RX_INT
+#undef RX_OPTIONAL
+
 /* The heartbeat that keeps a quiet path alive; no fields */
 static const MessageSpec channel_heartbeat_spec = { .name = "hb", .role = ROLE_EVENT };
 

@@ -524,6 +524,34 @@ void        duet_channel_end_clear         (DuetChannelEnd *end);
 gboolean    duet_channel_heartbeat_parse   (JsonObject *message, GError **error);
 JsonObject *duet_channel_heartbeat_build   (void);
 
+/* "rx", every half second from each side: how the peer's media arrives
+ * here, for the peer's congestion controller and its network quality. The
+ * loss figures are before NACK and FEC recovery, in per mille; the echo
+ * fields return the peer's last ts_ms so that it can measure the RTT. */
+typedef struct
+{
+  gint64              seq;
+  gint64              ts_ms;            /* the sender's monotonic clock */
+  gboolean            has_echo;
+  gint64              echo_ts_ms;       /* the last ts_ms heard from the peer */
+  gint64              echo_delay_ms;    /* how long ago it was heard */
+  gint64              interval_ms;      /* what the rates cover */
+  gint64              kbps;             /* media received, all streams */
+  gboolean            has_video_loss;
+  gint64              video_loss;       /* per mille */
+  gboolean            has_audio_loss;
+  gint64              audio_loss;
+  gboolean            has_queue_delay;
+  gint64              queue_delay_ms;   /* video's one-way delay above its recent floor */
+  gint64              jitter_ms;
+  gint64              fps;              /* video frames decoded per second */
+  DuetNetworkQuality  quality;          /* the receiver's verdict */
+} DuetChannelReceiverReport;
+
+gboolean    duet_channel_receiver_report_parse (JsonObject *message, DuetChannelReceiverReport *out, GError **error);
+JsonObject *duet_channel_receiver_report_build (const DuetChannelReceiverReport *report);
+void        duet_channel_receiver_report_clear (DuetChannelReceiverReport *report);
+
 /* ---- HTTP bodies (POST /v1/token, /v1/token/refresh, errors, /healthz) - */
 
 typedef struct
@@ -605,6 +633,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetPreparationFinishedEvent, duet_preparation
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetShortDataEvent, duet_short_data_event_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetChannelMediaState, duet_channel_media_state_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetChannelEnd, duet_channel_end_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetChannelReceiverReport, duet_channel_receiver_report_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetTokenRequest, duet_token_request_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetTokenReply, duet_token_reply_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetHttpError, duet_http_error_clear)

@@ -172,6 +172,28 @@ enum_from_string (GType type, const char *str, int *out)
  *
  * Returns: %TRUE when @str named a value
  */
+/**
+ * duet_network_quality_to_string:
+ * @quality: a #DuetNetworkQuality
+ *
+ * Gives the name of a network quality level in the data channel's
+ * receiver reports and duet-call's output, such as `fair`: the value's
+ * #GEnumValue nick.
+ *
+ * Returns: (nullable): the name, or %NULL when @quality is not a known value
+ */
+
+/**
+ * duet_network_quality_from_string:
+ * @str: (nullable): a name such as `fair`
+ * @out: (out): where to store the value named by @str
+ *
+ * Reads a network quality level from its name, the reverse of
+ * duet_network_quality_to_string(). @out is left alone when @str names no
+ * value.
+ *
+ * Returns: %TRUE when @str named a value
+ */
 #define DEFINE_ENUM_STRINGS(Name, name, TYPE)                           \
   const char *                                                          \
   duet_##name##_to_string (Name value)                                  \
@@ -193,6 +215,7 @@ DEFINE_ENUM_STRINGS (DuetDisconnectSource, disconnect_source, DUET_TYPE_DISCONNE
 DEFINE_ENUM_STRINGS (DuetStartFailReason, start_fail_reason, DUET_TYPE_START_FAIL_REASON)
 DEFINE_ENUM_STRINGS (DuetMediaType, media_type, DUET_TYPE_MEDIA_TYPE)
 DEFINE_ENUM_STRINGS (DuetVideoState, video_state, DUET_TYPE_VIDEO_STATE)
+DEFINE_ENUM_STRINGS (DuetNetworkQuality, network_quality, DUET_TYPE_NETWORK_QUALITY)
 DEFINE_ENUM_STRINGS (DuetVideoPauseReason, video_pause_reason, DUET_TYPE_VIDEO_PAUSE_REASON)
 DEFINE_ENUM_STRINGS (DuetMediaDisabledReason, media_disabled_reason, DUET_TYPE_MEDIA_DISABLED_REASON)
 DEFINE_ENUM_STRINGS (DuetWireCallState, wire_call_state, DUET_TYPE_WIRE_CALL_STATE)

@@ -320,6 +320,27 @@ typedef enum /*< prefix=DUET_MEDIA_DISABLED_REASON >*/
   DUET_MEDIA_DISABLED_REASON_DECLINE = 2,   /*< nick=DECLINE >*/
 } DuetMediaDisabledReason;
 
+/**
+ * DuetNetworkQuality:
+ * @DUET_NETWORK_QUALITY_UNKNOWN: not measured yet: no media has flowed
+ * @DUET_NETWORK_QUALITY_GOOD: little loss, short delay: full quality
+ * @DUET_NETWORK_QUALITY_FAIR: some loss, delay or a thin link: the picture
+ *   may step down in size or frame rate
+ * @DUET_NETWORK_QUALITY_POOR: heavy loss, long delay or a very thin link:
+ *   expect frozen video and gaps in the sound
+ *
+ * How well media reaches one side of a call, judged from the loss, jitter,
+ * round-trip time and bitrate of the last seconds (see
+ * #DuetCall:network-quality); PlanetKit's network quality levels.
+ */
+typedef enum /*< prefix=DUET_NETWORK_QUALITY >*/
+{
+  DUET_NETWORK_QUALITY_UNKNOWN = 0, /*< nick=unknown >*/
+  DUET_NETWORK_QUALITY_GOOD = 1,    /*< nick=good >*/
+  DUET_NETWORK_QUALITY_FAIR = 2,    /*< nick=fair >*/
+  DUET_NETWORK_QUALITY_POOR = 3,    /*< nick=poor >*/
+} DuetNetworkQuality;
+
 DUET_AVAILABLE_IN_ALL
 const char *duet_disconnect_reason_to_string (DuetDisconnectReason reason);
 DUET_AVAILABLE_IN_ALL
@@ -357,5 +378,10 @@ const char *duet_video_state_to_string (DuetVideoState state);
 DUET_AVAILABLE_IN_ALL
 gboolean    duet_video_state_from_string (const char     *str,
                                           DuetVideoState *out);
+DUET_AVAILABLE_IN_ALL
+const char *duet_network_quality_to_string (DuetNetworkQuality quality);
+DUET_AVAILABLE_IN_ALL
+gboolean    duet_network_quality_from_string (const char         *str,
+                                              DuetNetworkQuality *out);
 
 G_END_DECLS

@@ -203,9 +203,43 @@ def connected_call(ctx, caller_args=(), callee_args=("--auto-accept",)):
 
 # ---- scenarios ----
 
+STATS_KEYS = {
+    "video_frames_decoded": int, "audio_buffers_decoded": int, "video_frames_sent": int,
+    "audio_buffers_sent": int, "rx_kbps": int, "tx_kbps": int, "rtt_ms": int, "rx_loss": float,
+    "tx_loss": float, "jitter_ms": int, "video_target_kbps": int, "tx_width": int, "tx_height": int,
+    "tx_fps": int, "rx_width": int, "rx_height": int, "rx_fps": int, "freeze_count": int,
+    "long_freeze_count": int, "jitter_buffer_ms": int, "nack_count": int, "retransmitted_count": int,
+    "fec_recovered_count": int, "audio_concealed_count": int, "keyframe_requests": int,
+    "keyframes_sent": int, "network_quality": str, "peer_network_quality": str,
+}
+QUALITIES = ("unknown", "good", "fair", "poor")
+
+
+def check_stats_fields(client):
+    """Every stats line carries every field, typed; qualities are nicks."""
+    stats = [e for e in client.events if e.get("event") == "stats"]
+    check(stats, "%s: no stats" % client.user)
+    for e in stats:
+        for key, kind in STATS_KEYS.items():
+            check(isinstance(e.get(key), kind), "%s: stats %s is %r" % (client.user, key, e.get(key)))
+        check(e["network_quality"] in QUALITIES and e["peer_network_quality"] in QUALITIES,
+              "%s: stats qualities %s/%s" % (client.user, e["network_quality"], e["peer_network_quality"]))
+        check(0 <= e["rx_loss"] <= 1 and 0 <= e["tx_loss"] <= 1, "%s: loss out of 0-1: %s" % (client.user, e))
+    for e in client.events:
+        if e.get("event") == "network-quality":
+            check(e.get("network_quality") in QUALITIES and e.get("peer_network_quality") in QUALITIES,
+                  "%s: network-quality event %s" % (client.user, e))
+
+
 def flow(ctx):
     """Whole flow (password sign-in), ringing 1 s before accept; media both ways; caller ends."""
-    alice, bob = setup_call(ctx, callee_args=["--auto-accept", "--accept-after", "1000"], password=True)
+    bad = subprocess.run([CLIENT, "--test-pattern", "plaid", "--server", "http://127.0.0.1:1", "--user", "x",
+                          "--token-stdin", "listen"], input=b"t\n", capture_output=True)
+    check(bad.returncode == 2 and b"--test-pattern" in bad.stderr,
+          "a bad --test-pattern gave %d: %r" % (bad.returncode, bad.stderr))
+    alice, bob = setup_call(ctx, caller_args=["--test-pattern", "motion"],
+                            callee_args=["--auto-accept", "--accept-after", "1000", "--test-pattern", "ball"],
+                            password=True)
     alice.wait("connected")
     bob.wait("connected")
     media_flows(alice)
@@ -221,6 +255,8 @@ def flow(ctx):
     e = bob.wait("incoming-call")
     check(e["caller_user"] == "alice" and e["media_type"] == "audiovideo", "incoming-call fields %s" % e)
     check(any(e.get("event") == "audio-description-update" for e in alice.events), "no audio description")
+    check_stats_fields(alice)
+    check_stats_fields(bob)
 
 
 def end_by_callee(ctx):

@@ -80,6 +80,7 @@ DUET_TABLE_NO_ID (duet_health_reply)
 DUET_TABLE_NO_ID (duet_channel_media_state)
 DUET_TABLE_NO_ID (duet_channel_end)
 DUET_TABLE_EMPTY (duet_channel_heartbeat)
+DUET_TABLE_NO_ID (duet_channel_receiver_report)
 
 #define DUET_ENTRY(name, prefix, T, example) \
   { name, sizeof (T), prefix##_p, prefix##_b, prefix##_c, example }
@@ -186,6 +187,10 @@ static const DuetMessageEntry duet_message_table[] = {
   DUET_ENTRY ("channel_end", duet_channel_end, DuetChannelEnd,
               "{\"type\":\"end\",\"reason\":\"USER_ERROR\",\"user_code\":\"E42\"}"),
   DUET_ENTRY_EMPTY ("channel_heartbeat", duet_channel_heartbeat, "{\"type\":\"hb\"}"),
+  DUET_ENTRY ("channel_receiver_report", duet_channel_receiver_report, DuetChannelReceiverReport,
+              "{\"type\":\"rx\",\"seq\":7,\"ts_ms\":123456,\"echo_ts_ms\":120000,\"echo_delay_ms\":12,"
+              "\"interval_ms\":500,\"kbps\":640,\"video_loss\":25,\"audio_loss\":0,\"queue_delay_ms\":40,"
+              "\"jitter_ms\":3,\"fps\":29,\"quality\":\"fair\"}"),
 };
 
 #undef CALL
