@@ -46,10 +46,12 @@
 #define START_VIDEO_KBPS 350
 #define JB_MIN_MS 20              /* the receive jitter buffer on a clean link */
 #define JB_MAX_MS 600
+#define JB_MARGIN_MS 10
 #define KEYFRAME_GAP_MIN_MS 500   /* keyframe requests closer than this (or 2 RTT) merge */
 #define KEYFRAME_GAP_MAX_MS 4000
 #define RTCP_MIN_INTERVAL_MS 100
-#define PACE_FACTOR 2.5
+#define VIEW_DEADLINE_MS 5
+#define PACE_FACTOR 1.5
 #define PACE_MIN_KBPS 150
 #define PACE_BURST_US (20 * G_TIME_SPAN_MILLISECOND)
 #define PACE_MAX_WAIT_US (200 * G_TIME_SPAN_MILLISECOND)
@@ -144,6 +146,7 @@ struct _DuetMediaSession
   gint64            next_frame_pts;         /* the send thread's own */
   gint64            pace_bps;               /* atomic; 0: no pacing */
   gint64            pace_next_us;           /* the send thread's own */
+  gint              pacing;                 /* atomic: the peer has reported once */
 
   /* The receive side, written from streaming threads under rx_lock */
   GMutex            rx_lock;
@@ -172,6 +175,7 @@ struct _DuetMediaSession
   DuetNetworkQuality quality;
   DuetNetworkQuality peer_quality;
   guint             jb_latency_ms;
+  gint64            last_spread_ms;
   gint64            jb_raised_us;
   DuetStreamSample  video_sample;
   DuetStreamSample  audio_sample;
@@ -574,7 +578,9 @@ keyframe_request_probe (GstPad          *pad,
 /* The send thread, after the payloader: a token bucket that lets video
  * packets out at PACE_FACTOR × the video target. The link's queue sees a
  * keyframe arrive over a few hundred milliseconds instead of at once, and
- * a thin link's small queue does not overflow and lose it. Waiting here
+ * a thin link's small queue does not overflow and lose it. Until the peer
+ * first reports, nothing is known of the link and the first keyframe goes
+ * out at once, for a fast start on the links most calls have. Waiting here
  * holds the encoder's thread, and the leaky queue before it drops camera
  * frames meanwhile, as a real-time sender should. */
 static GstPadProbeReturn
@@ -588,7 +594,7 @@ pacer_probe (GstPad          *pad,
   gint64 now = g_get_monotonic_time ();
   gint64 wait;
 
-  if (bps <= 0)
+  if (bps <= 0 || !g_atomic_int_get (&self->pacing))
     return GST_PAD_PROBE_OK;
   /* the bucket's level in µs of sending: at most PACE_BURST_US ahead */
   self->pace_next_us = MAX (self->pace_next_us, now - PACE_BURST_US);
@@ -690,9 +696,11 @@ build_video_send (DuetMediaSession *self,
 
   /* Realtime VP8: libvpx's defaults are for offline encoding. cpu-used 12
    * keeps a VGA call within a quarter of a core (docs/benchmarks.md). The
-   * target bitrate follows the congestion controller. */
+   * target bitrate follows the congestion controller; with it, keyframes
+   * come when the peer asks (PLI), not every 10 s: each is a burst a thin
+   * link has to queue. */
   g_object_set (enc, "deadline", (gint64) 1, "cpu-used", VP8_CPU_USED, "threads", 1,
-                "target-bitrate", self->video_bitrate, "keyframe-max-dist", 300,
+                "target-bitrate", self->video_bitrate, "keyframe-max-dist", self->congestion_control ? 3000 : 300,
                 "lag-in-frames", 0, NULL);
   gst_util_set_object_arg (G_OBJECT (enc), "end-usage", "cbr");
   gst_util_set_object_arg (G_OBJECT (enc), "error-resilient", "default");
@@ -1482,29 +1490,32 @@ set_jitterbuffer_latency (DuetMediaSession *self,
   g_object_set (self->webrtc, "latency", latency_ms, NULL);
 }
 
-/* The receive latency follows the link: JB_MIN_MS while it is clean, more
- * for measured jitter (four times RFC 3550's mean deviation covers its
- * peaks) and, while packets are lost, room for one retransmission. It
- * rises at once and falls slowly, since each change is a small glitch. */
+/* The receive latency follows the link: JB_MIN_MS while it is clean, and
+ * otherwise the latest frames arrived lately after the earliest (the
+ * spread of their delays) plus a margin, and, while packets are lost, room
+ * for one retransmission. It rises at once and falls slowly, since each
+ * change is a small glitch. */
 static void
 adapt_latency (DuetMediaSession *self,
-               gint64            now,
-               guint             interval_ms)
+               gint64            now)
 {
   double loss = MAX (self->rx_loss, MAX (self->video_sample.loss, self->audio_sample.loss));
-  guint jitter = MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms);
+  gint64 spread_now = MAX (self->video_sample.spread_ms, self->audio_sample.spread_ms);
+  /* two intervals in a row: one late burst (a start, a stall) is no jitter */
+  gint64 spread = MIN (spread_now, self->last_spread_ms);
   guint rtt = g_atomic_int_get (&self->rtt_ms);
-  guint want = MAX (JB_MIN_MS, 4 * jitter + 10);
+  guint want = MAX (JB_MIN_MS, (guint) MIN (spread, JB_MAX_MS) + JB_MARGIN_MS);
 
+  self->last_spread_ms = spread_now;
   if (!self->adaptive_latency)
     return;
-  /* A loss shows when the next packet arrives, and its retransmission a
-   * round trip later: at a low frame rate the next packet is a frame away */
+  /* A frame's last lost packet shows when the next frame arrives, and its
+   * retransmission a round trip later; leave room for one more try */
   if (loss > 0.005 && rtt > 0)
     {
-      guint gap = self->video_sample.expected > 0 ? interval_ms / self->video_sample.expected : 0;
+      guint frame_gap = self->rx_fps > 0 ? 1000 / self->rx_fps : 100;
 
-      want = MAX (want, rtt * 3 / 2 + 2 * gap + 20);
+      want = MAX (want, frame_gap + rtt * 5 / 2 + 30);
     }
   want = MIN (want, JB_MAX_MS);
 
@@ -1714,7 +1725,7 @@ report_cb (gpointer user_data)
   self->last_report_us = now;
 
   note_loss (self);
-  adapt_latency (self, now, (guint) (interval / 1000));
+  adapt_latency (self, now);
   main_stream = self->video_sample.expected > 0 ? &self->video_sample : &self->audio_sample;
   raw = judge_quality (self, main_stream->loss, MAX (self->video_sample.jitter_ms, self->audio_sample.jitter_ms),
                        freezes);
@@ -1759,6 +1770,7 @@ handle_receiver_report (DuetMediaSession                *self,
         g_atomic_int_set (&self->rtt_ms, (gint) rtt);
     }
   self->have_peer_ts = TRUE;
+  g_atomic_int_set (&self->pacing, self->congestion_control);
   self->peer_ts_ms = report->ts_ms;
   self->peer_ts_at_us = now;
 
@@ -1937,6 +1949,11 @@ attach_view (DuetMediaSession *self,
    * would make the whole pipeline lose its state */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "async"))
     g_object_set (view->sink, "async", FALSE, NULL);
+  /* A video sink holds each frame back by its processing deadline (20 ms
+   * by default) on top of the pipeline's latency; showing a decoded frame
+   * takes far less */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "processing-deadline"))
+    g_object_set (view->sink, "processing-deadline", (guint64) VIEW_DEADLINE_MS * GST_MSECOND, NULL);
 
   view->bin = gst_bin_new (NULL);
   g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);

@@ -8,8 +8,9 @@
  * gets wrong between two 1.22 peers.
  *
  * Each report is read as one of three signals:
- *   overuse   a standing queue (queue delay over OVERUSE_MS and not
- *             shrinking): the target drops to CUT × what actually arrived;
+ *   overuse   a standing queue (queue delay over OVERUSE_MS in two reports
+ *             running, not shrinking): the target drops to CUT × what
+ *             actually arrived;
  *             loss over LOSS_CUT: it drops by half the loss (heavy loss
  *             says little of the rate that would pass); at most once per
  *             reaction time either way;
@@ -155,8 +156,9 @@ duet_rate_controller_feedback (DuetRateController     *self,
                                const DuetRateFeedback *feedback)
 {
   gint64 queue = feedback->queue_delay_ms;
-  gboolean queue_standing = queue > OVERUSE_MS &&
-                            (self->previous_queue_ms < 0 || queue >= self->previous_queue_ms - 5);
+  /* Two reports in a row: a keyframe's burst queues for a moment too */
+  gboolean queue_standing = queue > OVERUSE_MS && self->previous_queue_ms > OVERUSE_MS &&
+                            queue >= self->previous_queue_ms - 5;
 
   self->last_feedback_us = now_us;
   self->previous_queue_ms = queue;

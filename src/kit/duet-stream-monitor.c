@@ -13,6 +13,9 @@
  * interval, minus that floor, is the standing queue a link builds when
  * it is sent more than it carries. Taking the lowest (not the mean) keeps
  * a keyframe's own burst, or jitter, from reading as congestion.
+ *
+ * Jitter and spread look at the first packet of each frame only: the rest
+ * of a frame left later on purpose (the sender paces), which is no jitter.
  */
 #include "config.h"
 
@@ -35,6 +38,7 @@ struct _DuetStreamMonitor
   guint64  bytes;
 
   gint64   interval_min_delay;         /* µs, G_MAXINT64: none */
+  gint64   interval_max_frame_delay;   /* µs, G_MININT64: none */
   gint64   floor_delay[WINDOW_S];      /* lowest per second, µs */
   gint64   floor_second[WINDOW_S];     /* the second it belongs to */
 
@@ -52,6 +56,7 @@ duet_stream_monitor_new (guint clock_rate)
   g_mutex_init (&self->lock);
   self->clock_rate = clock_rate > 0 ? clock_rate : 90000;
   self->interval_min_delay = G_MAXINT64;
+  self->interval_max_frame_delay = G_MININT64;
   for (guint i = 0; i < WINDOW_S; i++)
     self->floor_second[i] = -1;
   return self;
@@ -110,6 +115,7 @@ duet_stream_monitor_packet (DuetStreamMonitor *self,
                             gboolean           retransmission)
 {
   gint64 ext_seq, ext_rtp, rtp_us;
+  gboolean new_frame;
 
   g_mutex_lock (&self->lock);
   self->bytes += size;
@@ -131,12 +137,17 @@ duet_stream_monitor_packet (DuetStreamMonitor *self,
   ext_seq = self->max_seq + (gint16) (guint16) (seq - (guint16) self->max_seq);
   self->max_seq = MAX (self->max_seq, ext_seq);
   ext_rtp = self->last_rtp + (gint32) (guint32) (rtp_time - (guint32) self->last_rtp);
-  self->last_rtp = ext_rtp;
+  new_frame = ext_rtp > self->last_rtp || self->received == 0;
+  self->last_rtp = MAX (self->last_rtp, ext_rtp);
   self->received++;
 
   rtp_us = (gint64) ((double) ext_rtp * G_USEC_PER_SEC / self->clock_rate);
   note_delay (self, arrival_us, arrival_us - rtp_us);
-  note_jitter (self, arrival_us, rtp_us);
+  if (new_frame)
+    {
+      note_jitter (self, arrival_us, rtp_us);
+      self->interval_max_frame_delay = MAX (self->interval_max_frame_delay, arrival_us - rtp_us);
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -173,9 +184,12 @@ duet_stream_monitor_sample (DuetStreamMonitor *self,
   lowest = floor_delay (self, now_us);
   out->queue_delay_ms = self->interval_min_delay != G_MAXINT64 && lowest != G_MAXINT64
                         ? (self->interval_min_delay - lowest) / 1000 : -1;
+  out->spread_ms = self->interval_max_frame_delay != G_MININT64 && lowest != G_MAXINT64
+                   ? (self->interval_max_frame_delay - lowest) / 1000 : -1;
 
   self->interval_seq = self->max_seq;
   self->received = self->retransmitted = self->bytes = 0;
   self->interval_min_delay = G_MAXINT64;
+  self->interval_max_frame_delay = G_MININT64;
   g_mutex_unlock (&self->lock);
 }

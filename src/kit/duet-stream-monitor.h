@@ -20,7 +20,9 @@ typedef struct
   double  loss;            /* 0–1: lost on the way, before any repair */
   gint64  queue_delay_ms;  /* the interval's lowest one-way delay above the
                             * lowest of the last seconds; -1: not known */
-  guint   jitter_ms;       /* RFC 3550 interarrival jitter */
+  guint   jitter_ms;       /* RFC 3550 interarrival jitter, between frames */
+  gint64  spread_ms;       /* the interval's highest frame delay above the
+                            * floor: what a jitter buffer must absorb; -1: not known */
 } DuetStreamSample;
 
 DuetStreamMonitor *duet_stream_monitor_new    (guint              clock_rate);

@@ -688,6 +688,27 @@ enum_node (const Field   *field,
   return json_node_init_string (json_node_alloc (), ev->value_nick);
 }
 
+
+/* json_node_init_object() and _init_array() take a reference of their own:
+ * a node made from a new object or array must take the builder's */
+static JsonNode *
+node_taking_object (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+node_taking_array (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
 static JsonNode *
 build_value (const Field   *field,
              gconstpointer  value)
@@ -725,7 +746,7 @@ build_value (const Field   *field,
 
         for (char * const *s = *(char ** const *) p; *s != NULL; s++)
           json_array_add_string_element (array, *s);
-        return json_node_init_array (json_node_alloc (), array);
+        return node_taking_array (array);
       }
     case FIELD_ARRAY:
       {
@@ -734,10 +755,10 @@ build_value (const Field   *field,
 
         for (guint i = 0; items != NULL && i < items->len; i++)
           json_array_add_object_element (array, build_object (field->element, g_ptr_array_index (items, i)));
-        return json_node_init_array (json_node_alloc (), array);
+        return node_taking_array (array);
       }
     case FIELD_OBJECT:
-      return json_node_init_object (json_node_alloc (), build_object (field->element, p));
+      return node_taking_object (build_object (field->element, p));
     default:
       g_assert_not_reached ();
     }
