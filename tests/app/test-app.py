@@ -346,8 +346,10 @@ def test_poor_connection_hint(ctx):
     """The call window says when a connection has been poor for 3 s (the peer's, then this
     side's, which takes precedence), and not before; the qualities are forced through the
     test hook call.force-network-quality, since loopback is seldom poor (and, on a loaded
-    machine, not reliably good either)."""
-    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+    machine, not reliably good either). bob sends the detailed picture, so that the
+    screenshots show the hint over more than black."""
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "--test-pattern", "motion", "listen"],
+                             "duet-call bob")
     ctx["procs"].append(bob)
     bob_out.wait_event("server-connected", 15)
     app_action("call", GLib.Variant("(ss)", ("bob", "audiovideo")))
