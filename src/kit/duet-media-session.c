@@ -1824,9 +1824,7 @@ take_receiver_report (DuetMediaSession *self,
 {
   ReportIn *in;
   g_autoptr(GError) error = NULL;
-  const char *type = json_object_get_string_member_with_default (message, "type", NULL);
-
-  if (g_strcmp0 (type, "rx") != 0)
+  if (g_strcmp0 (duet_message_read_type (message, NULL), "rx") != 0)
     return FALSE;
   in = g_new0 (ReportIn, 1);
   if (!duet_channel_receiver_report_parse (message, &in->report, &error))
