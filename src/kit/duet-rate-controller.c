@@ -66,7 +66,7 @@ static const Step ladder[] = {
   { 1, 4, 2, 0 },
 };
 
-#define UP_MARGIN       1.3
+#define UP_MARGIN       1.5
 #define UP_HOLD_US      (3 * G_USEC_PER_SEC)
 #define STEP_MIN_GAP_US (1 * G_USEC_PER_SEC)
 
