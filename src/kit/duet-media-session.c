@@ -2446,6 +2446,7 @@ duet_media_session_get_stats (DuetMediaSession *self,
 {
   g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
 
+  *stats = (DuetMediaStats) { 0 };
   stats->video_frames_decoded = __atomic_load_n (&self->video_frames_decoded, __ATOMIC_RELAXED);
   stats->audio_buffers_decoded = __atomic_load_n (&self->audio_buffers_decoded, __ATOMIC_RELAXED);
   stats->video_frames_sent = __atomic_load_n (&self->video_frames_sent, __ATOMIC_RELAXED);
