@@ -186,6 +186,7 @@ struct _DuetMediaSession
   double            rx_loss;
   guint             long_freeze_seen;
   guint             rx_kbps, tx_kbps, rx_fps, tx_fps;
+  guint             best_rx_fps;
   guint64           last_frames_decoded, last_frames_sent, last_rx_bytes, last_tx_bytes;
   gint64            last_report_us;
 
@@ -1591,7 +1592,8 @@ apply_rate (DuetMediaSession *self,
 }
 
 /* How well the peer's media arrives here: the worst of loss, round trip,
- * jitter and frame rate against the best this call has seen */
+ * jitter and frame rate against the best this call has seen (paused video
+ * sends nothing, which is no loss of frame rate) */
 static DuetNetworkQuality
 judge_quality (DuetMediaSession *self,
                double            loss,
@@ -1600,7 +1602,8 @@ judge_quality (DuetMediaSession *self,
 {
   guint rtt = g_atomic_int_get (&self->rtt_ms);
   gboolean video = self->video_sample.expected > 0;
-  guint best_fps = MAX (self->full_layer.fps, 1);
+  /* the peer's camera may run slower than ours: its own best is the mark */
+  guint best_fps = MAX (self->best_rx_fps, 1);
 
   if (self->video_sample.expected == 0 && self->audio_sample.expected == 0)
     return freezes > 0 || self->quality != DUET_NETWORK_QUALITY_UNKNOWN
@@ -1713,6 +1716,7 @@ report_cb (gpointer user_data)
   duet_stream_monitor_sample (self->video_monitor, now, &self->video_sample);
   duet_stream_monitor_sample (self->audio_monitor, now, &self->audio_sample);
   self->rx_fps = rate_per_second (stats.video_frames_decoded - self->last_frames_decoded, interval);
+  self->best_rx_fps = MAX (self->best_rx_fps, MIN (self->rx_fps, self->full_layer.fps * 2));
   self->tx_fps = rate_per_second (stats.video_frames_sent - self->last_frames_sent, interval);
   self->rx_kbps = rate_kbps (stats.rx_bytes - self->last_rx_bytes, interval);
   self->tx_kbps = rate_kbps (stats.tx_bytes - self->last_tx_bytes, interval);
