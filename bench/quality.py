@@ -136,22 +136,16 @@ def one_link_call(builddir, name, variant_env, pattern, setup_link, timeline, st
 
 def cap_run(builddir, variant_env):
     capped_s, lifted_s = 25, 12
+    holder = {}
 
     def timeline(link, alice, bob):
         time.sleep(capped_s)
-        t = bob.last_stats().get("t_ms", 0)
+        holder["lift_ms"] = bob.last_stats().get("t_ms", 0)
         link.emu.set("b2a", rate=0)
-        bob.lift_ms = t
         time.sleep(lifted_s)
 
-    holder = {}
-
-    def keep(link, alice, bob):
-        timeline(link, alice, bob)
-        holder["lift_ms"] = bob.lift_ms
-
     a, b = one_link_call(builddir, "cap", variant_env, "motion",
-                         lambda link: link.emu.set("b2a", rate=CAP_KBPS, queue=200), keep)
+                         lambda link: link.emu.set("b2a", rate=CAP_KBPS, queue=200), timeline)
     start, lift = media_start_ms(a), holder["lift_ms"]
     bstats = [e for e in b if e.get("event") == "stats"]
     astats = [e for e in a if e.get("event") == "stats"]

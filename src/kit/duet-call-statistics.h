@@ -46,7 +46,8 @@ G_BEGIN_DECLS
  * @jitter_buffer_ms: the receive jitter buffer's current latency
  * @nack_count: retransmissions this side has asked the peer for
  * @retransmitted_count: lost packets the peer's retransmissions repaired
- * @fec_recovered_count: lost video packets rebuilt from FEC
+ * @fec_recovered_count: lost video packets rebuilt from FEC, when the peer
+ *   sends it (Duet itself sends none; see docs/architecture.md)
  * @audio_concealed_count: lost audio packets concealed (Opus in-band FEC
  *   or packet-loss concealment)
  * @keyframe_requests: keyframes the peer asked for (PLI or FIR)

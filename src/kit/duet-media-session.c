@@ -100,7 +100,6 @@ struct _DuetMediaSession
   GstElement       *video_enc;
   GstElement       *video_enc_caps;       /* the size step */
   GstElement       *opus_enc;
-  GstWebRTCRTPTransceiver *video_transceiver;
   gint              audio_pt;             /* atomic: tells the jitter buffers apart */
   gboolean          camera_active;
   GstElement       *video_valve;
@@ -165,7 +164,6 @@ struct _DuetMediaSession
   DuetVideoLayer    full_layer;
   DuetVideoLayer    layer;
   guint             video_target_kbps;
-  guint             fec_percentage;
   guint             report_source;
   gint64            report_seq;
   gboolean          have_peer_ts;
@@ -512,30 +510,27 @@ make_audio_sink (DuetMediaSession *self)
   return sink;
 }
 
-/* Returns the transceiver (a new reference) */
-static GstWebRTCRTPTransceiver *
+static void
 link_to_webrtc (DuetMediaSession *self,
                 GstElement       *last,
                 gboolean          video)
 {
   g_autoptr(GstPad) src = gst_element_get_static_pad (last, "src");
   g_autoptr(GstPad) sink = gst_element_request_pad_simple (self->webrtc, "sink_%u");
-  GstWebRTCRTPTransceiver *transceiver = NULL;
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
 
   if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
     g_warning ("Cannot link %s to webrtcbin", GST_ELEMENT_NAME (last));
 
   /* NACK + RTX for video only: webrtcbin 1.22 picks RTX payload types per
-   * m-line, so audio RTX could collide with video's in the bundle. Video
-   * also offers ULPFEC in RED, sent only while the peer reports loss
-   * (fec-percentage follows it); Opus has its own in-band FEC. */
+   * m-line, so audio RTX could collide with video's in the bundle. No
+   * ULPFEC: between two 1.22 peers, raising its share mid-call made the
+   * receiver see gaps in the video, report them as loss, and get more FEC
+   * and less bitrate for it (call-audio-gains-video froze one run in
+   * three). Opus has its own in-band FEC. */
   g_object_get (sink, "transceiver", &transceiver, NULL);
   if (transceiver != NULL && video && self->loss_recovery)
-    {
-      g_object_set (transceiver, "do-nack", TRUE, "fec-percentage", 0, NULL);
-      gst_util_set_object_arg (G_OBJECT (transceiver), "fec-type", "ulp-red");
-    }
-  return transceiver;
+    g_object_set (transceiver, "do-nack", TRUE, NULL);
 }
 
 /* The encoder's thread, upstream: the peer's PLI or FIR. On a lossy link
@@ -746,7 +741,7 @@ build_video_send (DuetMediaSession *self,
   add_counter (enc, "src", &self->video_frames_sent);
   add_probe (pay, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, tx_bytes_probe, self);
   add_probe (pacer, "src", GST_PAD_PROBE_TYPE_BUFFER, pacer_probe, self);
-  self->video_transceiver = link_to_webrtc (self, pacer, TRUE);
+  link_to_webrtc (self, pacer, TRUE);
   return TRUE;
 }
 
@@ -768,7 +763,6 @@ build_audio_send (DuetMediaSession *self,
   GstElement *pay = make ("rtpopuspay", NULL);
   GstElement *rtp_caps = make ("capsfilter", NULL);
   GstElement *last;
-  GstWebRTCRTPTransceiver *transceiver;
 
   self->mute = make ("volume", NULL);
   self->audio_valve = make ("valve", NULL);
@@ -821,8 +815,7 @@ build_audio_send (DuetMediaSession *self,
 
   add_counter (enc, "src", &self->audio_buffers_sent);
   add_probe (pay, "src", GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, tx_bytes_probe, self);
-  transceiver = link_to_webrtc (self, rtp_caps, FALSE);
-  g_clear_object (&transceiver);
+  link_to_webrtc (self, rtp_caps, FALSE);
   return TRUE;
 
 link_failed:
@@ -1529,16 +1522,6 @@ adapt_latency (DuetMediaSession *self,
     set_jitterbuffer_latency (self, MAX (want, self->jb_latency_ms * 9 / 10));
 }
 
-/* FEC only pays while packets are lost: a share of protection packets
- * about three times the loss, so most single losses in a group repair */
-static guint
-fec_percentage_for (double loss)
-{
-  if (loss < 0.01)
-    return 0;
-  return (guint) CLAMP (loss * 300, 10, 50);
-}
-
 static void
 apply_layer (DuetMediaSession *self,
              gint64            now,
@@ -1565,29 +1548,22 @@ static void
 apply_rate (DuetMediaSession *self,
             gint64            now)
 {
-  guint total, video, fec;
+  guint total, video;
 
   if (!self->congestion_control || self->controller == NULL)
     return;
   total = duet_rate_controller_get_target_kbps (self->controller);
   g_atomic_int_set (&self->congested, duet_rate_controller_get_congested (self->controller, now));
-  fec = self->loss_recovery && !g_atomic_int_get (&self->congested) ? fec_percentage_for (self->tx_loss) : 0;
-  if (fec != self->fec_percentage && self->video_transceiver != NULL)
-    {
-      self->fec_percentage = fec;
-      g_object_set (self->video_transceiver, "fec-percentage", fec, NULL);
-    }
 
   /* Audio's share first; packet headers take about 5 % of video's */
   video = total > AUDIO_SHARE_KBPS + 30 ? total - AUDIO_SHARE_KBPS : 30;
-  video = (guint) (video * 0.95 / (1.0 + fec / 100.0));
+  video = (guint) (video * 0.95);
   if (video != self->video_target_kbps)
     {
       self->video_target_kbps = video;
       g_object_set (self->video_enc, "target-bitrate", (gint) video * 1000, NULL);
     }
-  __atomic_store_n (&self->pace_bps, (gint64) MAX (video * (1.0 + fec / 100.0) * PACE_FACTOR, PACE_MIN_KBPS) * 1000,
-                    __ATOMIC_RELAXED);
+  __atomic_store_n (&self->pace_bps, (gint64) MAX (video * PACE_FACTOR, PACE_MIN_KBPS) * 1000, __ATOMIC_RELAXED);
   apply_layer (self, now, video);
 }
 
@@ -1707,25 +1683,32 @@ report_cb (gpointer user_data)
   DuetMediaSession *self = user_data;
   gint64 now = g_get_monotonic_time ();
   gint64 interval = self->last_report_us ? now - self->last_report_us : REPORT_MS * 1000;
-  DuetMediaStats stats = { 0 };
-  guint freezes;
+  /* The counters only: get_stats also walks webrtcbin's elements for the
+   * jitter buffer and FEC figures, which a report does not need */
+  guint64 frames_decoded = __atomic_load_n (&self->video_frames_decoded, __ATOMIC_RELAXED);
+  guint64 frames_sent = __atomic_load_n (&self->video_frames_sent, __ATOMIC_RELAXED);
+  guint64 rx_bytes = __atomic_load_n (&self->rx_bytes, __ATOMIC_RELAXED);
+  guint64 tx_bytes = __atomic_load_n (&self->tx_bytes, __ATOMIC_RELAXED);
+  guint long_freezes, freezes;
   DuetNetworkQuality quality, raw;
   const DuetStreamSample *main_stream;
 
-  duet_media_session_get_stats (self, &stats);
+  g_mutex_lock (&self->rx_lock);
+  long_freezes = self->long_freeze_count;
+  g_mutex_unlock (&self->rx_lock);
   duet_stream_monitor_sample (self->video_monitor, now, &self->video_sample);
   duet_stream_monitor_sample (self->audio_monitor, now, &self->audio_sample);
-  self->rx_fps = rate_per_second (stats.video_frames_decoded - self->last_frames_decoded, interval);
+  self->rx_fps = rate_per_second (frames_decoded - self->last_frames_decoded, interval);
   self->best_rx_fps = MAX (self->best_rx_fps, MIN (self->rx_fps, self->full_layer.fps * 2));
-  self->tx_fps = rate_per_second (stats.video_frames_sent - self->last_frames_sent, interval);
-  self->rx_kbps = rate_kbps (stats.rx_bytes - self->last_rx_bytes, interval);
-  self->tx_kbps = rate_kbps (stats.tx_bytes - self->last_tx_bytes, interval);
-  freezes = stats.long_freeze_count - self->long_freeze_seen;
-  self->long_freeze_seen = stats.long_freeze_count;
-  self->last_frames_decoded = stats.video_frames_decoded;
-  self->last_frames_sent = stats.video_frames_sent;
-  self->last_rx_bytes = stats.rx_bytes;
-  self->last_tx_bytes = stats.tx_bytes;
+  self->tx_fps = rate_per_second (frames_sent - self->last_frames_sent, interval);
+  self->rx_kbps = rate_kbps (rx_bytes - self->last_rx_bytes, interval);
+  self->tx_kbps = rate_kbps (tx_bytes - self->last_tx_bytes, interval);
+  freezes = long_freezes - self->long_freeze_seen;
+  self->long_freeze_seen = long_freezes;
+  self->last_frames_decoded = frames_decoded;
+  self->last_frames_sent = frames_sent;
+  self->last_rx_bytes = rx_bytes;
+  self->last_tx_bytes = tx_bytes;
   self->last_report_us = now;
 
   note_loss (self);
@@ -1746,14 +1729,16 @@ report_cb (gpointer user_data)
     }
   if (self->trace_quality)
     g_printerr ("duet-quality %" G_GINT64_FORMAT " %s/%s: rx %u kbit/s %u fps loss %.3f q %" G_GINT64_FORMAT " ms jitter %u ms jb %u ms; "
-           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms fec %u%% kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "\n",
+           "tx %u kbit/s target %u (video %u, %u×%u@%u) loss %.3f rtt %d ms kf %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "\n",
                 now / 1000,
            duet_network_quality_to_string (self->quality), duet_network_quality_to_string (self->peer_quality),
            self->rx_kbps, self->rx_fps, main_stream->loss, main_stream->queue_delay_ms, main_stream->jitter_ms,
            self->jb_latency_ms, self->tx_kbps,
            self->controller ? duet_rate_controller_get_target_kbps (self->controller) : 0,
            self->video_target_kbps, self->layer.width, self->layer.height, self->layer.fps, self->tx_loss,
-           g_atomic_int_get (&self->rtt_ms), self->fec_percentage, stats.keyframes_sent, stats.keyframe_requests);
+           g_atomic_int_get (&self->rtt_ms),
+           (guint64) __atomic_load_n (&self->keyframes_sent, __ATOMIC_RELAXED),
+           (guint64) __atomic_load_n (&self->keyframe_requests, __ATOMIC_RELAXED));
   return G_SOURCE_CONTINUE;
 }
 
@@ -2598,7 +2583,6 @@ duet_media_session_finalize (GObject *object)
   g_mutex_clear (&self->ice_lock);
   g_ptr_array_unref (self->jitterbuffers);
   gst_clear_object (&self->decoder_src);
-  g_clear_object (&self->video_transceiver);
   duet_stream_monitor_free (self->video_monitor);
   duet_stream_monitor_free (self->audio_monitor);
   g_clear_pointer (&self->controller, duet_rate_controller_free);

@@ -8,8 +8,6 @@ direction: "a2b" is alice → bob, "b2a" bob → alice.
 """
 import importlib.util
 import os
-import subprocess
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -48,13 +46,10 @@ class Link:
         kn.remove([self.ns_a, self.ns_b])
 
 
-def media_env(width=320, height=240, fps=15, pattern="motion", extra=None):
-    """The environment of both duet-calls: the detailed moving picture, so a
-    thin link bites, at a size two cores carry with the emulator beside"""
-    env = {"DUET_VIDEO_WIDTH": str(width), "DUET_VIDEO_HEIGHT": str(height),
-           "DUET_VIDEO_FPS": str(fps), "DUET_TEST_PATTERN": pattern}
-    env.update(extra or {})
-    return env
+def media_env(pattern="motion"):
+    """The environment of both duet-calls (kit-calls' Client sets the size:
+    320x240 at 10 fps): the detailed moving picture makes a thin link bite"""
+    return {"DUET_TEST_PATTERN": pattern}
 
 
 def start_call(kc, ctx, tmp, link, env, options=()):
@@ -79,27 +74,9 @@ def start_call(kc, ctx, tmp, link, env, options=()):
                 os.environ[k] = v
 
 
-def stats_since(client, t0_ms):
-    """The stats lines a duet-call printed after its own t_ms t0_ms"""
-    return [e for e in client.events if e.get("event") == "stats" and e.get("t_ms", 0) >= t0_ms]
-
-
-def now_ms(client):
-    last = client.last_stats()
-    return last.get("t_ms", 0) if last else 0
-
-
-def wait_seconds(seconds):
-    time.sleep(seconds)
-
-
-def check_root(kc):
+def check_root():
     if os.geteuid() != 0:
         return "needs root for network namespaces"
     if not os.path.exists("/dev/net/tun"):
         return "needs /dev/net/tun"
     return None
-
-
-def run_quiet(*args):
-    return subprocess.run(list(args), capture_output=True)

@@ -66,7 +66,7 @@ def cap(ctx, tmp, link):
     link.emu.set("b2a", rate=150, queue=500)
     alice, bob = kl.start_call(kc, ctx, tmp, link, kl.media_env(pattern="motion"))
     settle(alice)
-    first, last = window(bob, MEASURE_S)
+    _, last = window(bob, MEASURE_S)
     sent = [e["tx_kbps"] for e in bob.events if e.get("event") == "stats"][-MEASURE_S:]
     sent.sort()
     median_sent = sent[len(sent) // 2]
@@ -113,7 +113,7 @@ def main():
         print("usage: kit-quality.py {%s}" % ",".join(SCENARIOS), file=sys.stderr)
         return 2
     name = sys.argv[1]
-    why = kl.check_root(kc)
+    why = kl.check_root()
     if why:
         print("SKIP:", why)
         return kn.SKIP
