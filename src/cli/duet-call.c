@@ -61,6 +61,9 @@ typedef struct
    * must tell a camera's picture from a test pattern */
   gboolean           report_colour;
   gint               rx_rgb[3];       /* atomic; -1 before the first frame */
+  gint               reported_rgb[3]; /* the streaming thread's */
+  gint64             last_colour_us;  /* the streaming thread's */
+  gint               max_gap_ms;      /* atomic: the longest wait for a frame since the last stats */
   char              *device_ids[3];   /* --camera, --mic, --speaker */
 } App;
 
@@ -274,7 +277,22 @@ add_latency_view (DuetCall *call)
   duet_call_add_peer_video_view (call, sink);
 }
 
-/* The streaming thread: the mean of a small RGB frame */
+static gboolean
+colour_changed_cb (gpointer data)
+{
+  JsonBuilder *builder = event_begin ("peer-colour");
+
+  json_builder_set_member_name (builder, "rgb");
+  json_builder_begin_array (builder);
+  for (int c = 0; c < 3; c++)
+    json_builder_add_int_value (builder, GPOINTER_TO_INT (data) >> (16 - 8 * c) & 0xff);
+  json_builder_end_array (builder);
+  event_end (builder);
+  return G_SOURCE_REMOVE;
+}
+
+/* The streaming thread: the mean of a small RGB frame; a clear change of
+ * colour is an event of its own, timed to the frame */
 static void
 on_colour_frame (GstElement *sink,
                  GstBuffer  *buffer,
@@ -287,12 +305,38 @@ on_colour_frame (GstElement *sink,
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return;
+  {
+    gint64 now = g_get_monotonic_time ();
+    gint gap = app.last_colour_us != 0 ? (gint) ((now - app.last_colour_us) / 1000) : 0;
+    gint max = g_atomic_int_get (&app.max_gap_ms);
+
+    while (gap > max && !g_atomic_int_compare_and_exchange (&app.max_gap_ms, max, gap))
+      max = g_atomic_int_get (&app.max_gap_ms);
+    app.last_colour_us = now;
+  }
   pixels = map.size / 3;
   for (gsize i = 0; i < pixels * 3; i++)
     sum[i % 3] += map.data[i];
   gst_buffer_unmap (buffer, &map);
-  for (int c = 0; c < 3 && pixels > 0; c++)
-    g_atomic_int_set (&app.rx_rgb[c], (gint) (sum[c] / pixels));
+  if (pixels == 0)
+    return;
+  {
+    gint rgb[3], packed = 0;
+    gboolean changed = FALSE;
+
+    for (int c = 0; c < 3; c++)
+      {
+        rgb[c] = (gint) (sum[c] / pixels);
+        changed |= ABS (rgb[c] - app.reported_rgb[c]) > 60;
+        packed = packed << 8 | rgb[c];
+        g_atomic_int_set (&app.rx_rgb[c], rgb[c]);
+      }
+    if (changed)
+      {
+        memcpy (app.reported_rgb, rgb, sizeof rgb);   /* only this thread */
+        g_idle_add (colour_changed_cb, GINT_TO_POINTER (packed));
+      }
+  }
 }
 
 static void
@@ -380,6 +424,7 @@ stats_cb (gpointer data)
       for (int c = 0; c < 3; c++)
         json_builder_add_int_value (builder, g_atomic_int_get (&app.rx_rgb[c]));
       json_builder_end_array (builder);
+      add_int (builder, "rx_max_gap_ms", g_atomic_int_and (&app.max_gap_ms, 0));
     }
   shares[0] = (Fixed3) { "rx_loss", stats.rx_loss };
   shares[1] = (Fixed3) { "tx_loss", stats.tx_loss };
@@ -1275,7 +1320,7 @@ main (int   argc,
   g_object_set (app.manager, "test-sources", test_sources,
                 "camera", app.device_ids[0], "microphone", app.device_ids[1], "speaker", app.device_ids[2], NULL);
   for (int c = 0; c < 3; c++)
-    app.rx_rgb[c] = -1;
+    app.rx_rgb[c] = app.reported_rgb[c] = -1000;
   if (liveness_ms > 0)
     g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
   g_object_set (app.manager, "tls-ca-file", app.tls_ca_file, NULL);

@@ -167,6 +167,20 @@ is_default_device (GstDevice *device)
   return is_default;
 }
 
+/* DUET_DEVICE_PROVIDERS=pipewire,pulse limits the families used: tests
+ * keep to the PipeWire daemon they start, whatever the machine has */
+static gboolean
+family_allowed (Family family)
+{
+  const char *allowed = g_getenv ("DUET_DEVICE_PROVIDERS");
+  g_auto(GStrv) names = NULL;
+
+  if (allowed == NULL)
+    return TRUE;
+  names = g_strsplit (allowed, ",", -1);
+  return g_strv_contains ((const char * const *) names, family_prefixes[family]);
+}
+
 static int
 kind_of (GstDevice *device)
 {
@@ -216,7 +230,7 @@ refresh_kind (DuetDeviceMonitor *self,
 
   /* the best family present, and only its devices */
   for (GList *l = devices; l != NULL; l = l->next)
-    if (kind_of (l->data) == (int) kind && !is_monitor_source (l->data))
+    if (kind_of (l->data) == (int) kind && !is_monitor_source (l->data) && family_allowed (family_of (l->data)))
       best = MAX (best, family_rank (kind, family_of (l->data)));
 
   for (GList *l = devices; l != NULL; l = l->next)
@@ -228,7 +242,7 @@ refresh_kind (DuetDeviceMonitor *self,
       gboolean is_default;
 
       if (kind_of (device) != (int) kind || is_monitor_source (device) ||
-          family_rank (kind, family) != best)
+          !family_allowed (family) || family_rank (kind, family) != best)
         continue;
       self->families[kind] = family;
       id = device_id (device, family);
