@@ -1946,8 +1946,9 @@ duet_call_class_init (DuetCallClass *klass)
    * @call: the #DuetCall
    * @message: what is missing, in English
    *
-   * A camera or microphone is missing and a test source stands in; the
-   * call goes on.
+   * A media feature is unavailable (such as echo cancellation without
+   * webrtcdsp); the call goes on. A missing camera or microphone is
+   * #DuetMyMediaStatus:camera-problem and #DuetMyMediaStatus:microphone-problem.
    */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

@@ -7,7 +7,7 @@
  * DuetStartFailReason (NONE on success); parameter checks that need no
  * server fail without a round trip.
  *
- * Media settings (test-sources, camera-name, …) are manager properties
+ * Media settings (test-sources, camera, …) are manager properties
  * copied onto each call's DuetMediaSession.
  */
 #include "duet-call-event.h"
@@ -1143,8 +1143,9 @@ duet_manager_class_init (DuetManagerClass *klass)
    * @manager: the #DuetManager
    * @message: what is missing, in English
    *
-   * No camera or microphone was found and a test source stands in; calls
-   * go on.
+   * A media feature is unavailable (such as echo cancellation without
+   * webrtcdsp); calls go on. A missing camera or microphone is
+   * #DuetMyMediaStatus:camera-problem and #DuetMyMediaStatus:microphone-problem.
    */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
