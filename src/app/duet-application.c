@@ -258,9 +258,9 @@ apply_media_settings (DuetApplication *self)
 
   g_object_set (self->manager,
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
-                "camera-name", *camera ? camera : NULL,
-                "mic-name", *microphone ? microphone : NULL,
-                "speaker-name", *speaker ? speaker : NULL,
+                "camera", camera,
+                "microphone", microphone,
+                "speaker", speaker,
                 "echo-cancel", g_settings_get_boolean (self->settings, "echo-cancellation"),
                 /* read at the next connect */
                 "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,

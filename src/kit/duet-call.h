@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "duet-call-statistics.h"
+#include "duet-device.h"
 #include "duet-my-media-status.h"
 #include "duet-protocol-enums.h"
 #include "duet-version.h"
@@ -124,5 +125,12 @@ void               duet_call_add_peer_video_view  (DuetCall              *self,
 DUET_AVAILABLE_IN_ALL
 void               duet_call_remove_peer_video_view (DuetCall            *self,
                                                      GstElement          *sink);
+DUET_AVAILABLE_IN_ALL
+void               duet_call_set_device           (DuetCall              *self,
+                                                   DuetDeviceKind         kind,
+                                                   const char            *id);
+DUET_AVAILABLE_IN_ALL
+const char        *duet_call_get_device           (DuetCall              *self,
+                                                   DuetDeviceKind         kind);
 
 G_END_DECLS

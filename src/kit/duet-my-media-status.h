@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "duet-device.h"
 #include "duet-protocol-enums.h"
 #include "duet-version.h"
 
@@ -23,5 +24,9 @@ DUET_AVAILABLE_IN_ALL
 DuetVideoPauseReason duet_my_media_status_get_video_pause_reason (DuetMyMediaStatus *self);
 DUET_AVAILABLE_IN_ALL
 guint           duet_my_media_status_get_average_volume_level (DuetMyMediaStatus *self);
+DUET_AVAILABLE_IN_ALL
+DuetDeviceProblem duet_my_media_status_get_camera_problem     (DuetMyMediaStatus *self);
+DUET_AVAILABLE_IN_ALL
+DuetDeviceProblem duet_my_media_status_get_microphone_problem (DuetMyMediaStatus *self);
 
 G_END_DECLS
