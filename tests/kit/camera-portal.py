@@ -89,11 +89,25 @@ def camera_present():
         return args.camera_present == "yes"
     # As the real portal: any Video/Source node with media.role Camera
     out = subprocess.run(["pw-dump", "--no-colors"], capture_output=True, timeout=10)
+    text = out.stdout.decode(errors="replace")
+    # pw-dump adds an array per change while it runs ({"id": N, "info":
+    # null} for an object that went): apply them in order
+    objs, pos, decoder = {}, 0, json.JSONDecoder()
     try:
-        objs = json.loads(out.stdout or b"[]")
+        while True:
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text):
+                break
+            chunk, pos = decoder.raw_decode(text, pos)
+            for o in chunk:
+                if "type" not in o:
+                    objs.pop(o.get("id"), None)
+                else:
+                    objs[o.get("id")] = o
     except ValueError:
         return False
-    for o in objs:
+    for o in objs.values():
         props = (o.get("info") or {}).get("props") or {}
         if props.get("media.class") == "Video/Source" and props.get("media.role") == "Camera":
             return True

@@ -492,7 +492,25 @@ class PipeWireEnv:
                              timeout=10)
         if out.returncode != 0:
             raise EnvError("pw-dump failed: %s" % out.stderr.decode(errors="replace"))
-        return json.loads(out.stdout or b"[]")
+        # A change while pw-dump runs makes it print a second array of the
+        # objects that changed ({"id": N, "info": null} for one that went):
+        # apply them in order
+        text = out.stdout.decode(errors="replace")
+        decoder = json.JSONDecoder()
+        objs = {}
+        pos = 0
+        while True:
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos >= len(text):
+                break
+            chunk, pos = decoder.raw_decode(text, pos)
+            for o in chunk if isinstance(chunk, list) else [chunk]:
+                if "type" not in o and o.get("info") is None:
+                    objs.pop(o.get("id"), None)
+                else:
+                    objs[o.get("id")] = o
+        return list(objs.values())
 
     @staticmethod
     def _nodes(objs):
