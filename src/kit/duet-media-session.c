@@ -503,7 +503,9 @@ make_device (DuetMediaSession   *self,
   monitor = duet_device_monitor_get_default ();
   if (kind == DUET_DEVICE_KIND_CAMERA && duet_device_monitor_get_uses_portal (monitor))
     {
-      duet_device_monitor_request_camera_access (monitor);
+      /* once: after a refusal only the user asks again (the app's button) */
+      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_UNKNOWN)
+        duet_device_monitor_request_camera_access (monitor);
       /* the portal is asking: the camera comes with its answer */
       if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
         return NULL;
@@ -511,6 +513,18 @@ make_device (DuetMediaSession   *self,
   {
     GstElement *element = duet_device_monitor_create_element (monitor, kind, self->device_ids[kind],
                                                               used_id, problem);
+
+    /* Some devices send buffers without timestamps (after the first);
+     * downstream (rate, resampling, the payloaders' RTP clock) needs them,
+     * so the capture time stands in. A device's own times are kept. */
+    if (element != NULL && kind != DUET_DEVICE_KIND_SPEAKER &&
+        g_object_class_find_property (G_OBJECT_GET_CLASS (element), "do-timestamp") != NULL)
+      g_object_set (element, "do-timestamp", TRUE, NULL);
+    /* pipewiresrc lends PipeWire's own buffers, which go back to the
+     * device while the echo canceller's adapter still holds them */
+    if (element != NULL && kind == DUET_DEVICE_KIND_MICROPHONE &&
+        g_object_class_find_property (G_OBJECT_GET_CLASS (element), "always-copy") != NULL)
+      g_object_set (element, "always-copy", TRUE, NULL);
 
     /* without speakers the call still goes on, in silence */
     if (element == NULL && kind == DUET_DEVICE_KIND_SPEAKER)
