@@ -25,7 +25,6 @@ without gi. The portal stand-in runs under the system python, which has it.
 import ctypes
 import json
 import os
-import queue
 import select
 import shutil
 import signal
