@@ -492,6 +492,31 @@ make_server_default (DuetDeviceKind kind,
   return NULL;
 }
 
+static void
+close_fd (gpointer data)
+{
+  close (GPOINTER_TO_INT (data));
+}
+
+/* A camera element made by the portal's provider would share the
+ * provider's PipeWire socket, and two connections on one socket lose each
+ * other's messages (frames went missing, "no node available"): each
+ * camera gets a remote of its own, closed with the element. */
+static void
+give_own_remote (DuetDeviceMonitor *self,
+                 GstElement        *element)
+{
+  int fd;
+
+  if (!has_property (element, "fd"))
+    return;
+  fd = xdp_portal_open_pipewire_remote_for_camera (self->portal);
+  if (fd < 0)
+    return;
+  g_object_set (element, "fd", fd, NULL);
+  g_object_set_data_full (G_OBJECT (element), "duet-portal-fd", GINT_TO_POINTER (fd), close_fd);
+}
+
 /*
  * duet_device_monitor_create_element:
  * @id: (nullable): the device wanted, or %NULL for the desktop's default
@@ -535,6 +560,8 @@ duet_device_monitor_create_element (DuetDeviceMonitor  *self,
       element = gst_device_create_element (duet_device_get_gst_device (device), NULL);
       if (used_id != NULL)
         *used_id = g_strdup (duet_device_get_id (device));
+      if (element != NULL && kind == DUET_DEVICE_KIND_CAMERA && self->portal_provider != NULL)
+        give_own_remote (self, element);
     }
 
   if (element == NULL && problem != NULL)
