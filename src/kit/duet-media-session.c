@@ -38,8 +38,8 @@
 #include "duet-stream-monitor.h"
 
 #define N_DEVICE_KINDS 3
-#define DEVICE_RETRIES 3          /* a failed device is opened again after 0.5, 1 and 2 s */
-#define DEVICE_RETRY_MS 500
+#define DEVICE_RETRIES 3          /* a failed device is opened again after 50, 200 and 800 ms */
+#define DEVICE_RETRY_MS 50
 #define RESTAMP_MS 200            /* device times further off than this are not running time */
 #define VP8_CPU_USED 12
 #define VIDEO_PT 96
@@ -668,8 +668,11 @@ unwatch_devices (DuetMediaSession *self)
 }
 
 /* A device's element failed (unplugged, taken by another program, or
- * PipeWire found no node for it yet): the call goes on without it, tries
- * it again a few times, then waits for the device list to change */
+ * PipeWire found no node for it: pipewiresrc 0.3.65 reconnects once it
+ * knows its format, and the session manager may answer that second
+ * connection with "no node available" while it undoes the first): the call
+ * goes on without it, tries it again soon and a few times more, then waits
+ * for the device list to change */
 static gboolean
 handle_device_error (DuetMediaSession *self,
                      GstObject        *source,
@@ -688,7 +691,7 @@ handle_device_error (DuetMediaSession *self,
 
             *retry = (Retry) { self, kind };
             self->retry_sources[kind] = g_timeout_add_full (G_PRIORITY_DEFAULT,
-                                                            DEVICE_RETRY_MS << self->retries[kind]++,
+                                                            DEVICE_RETRY_MS << (2 * self->retries[kind]++),
                                                             retry_device_cb, retry, g_free);
           }
         return TRUE;
