@@ -185,7 +185,8 @@ add_view_branch (DuetCameraPreview *self,
 
   g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
   gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
-  gst_bin_add_many (GST_BIN (self->pipeline), queue, convert, gst_object_ref (sink), NULL);
+  /* the bin takes a reference of its own; ours stays in self->views */
+  gst_bin_add_many (GST_BIN (self->pipeline), queue, convert, sink, NULL);
   gst_element_link_many (tee, queue, convert, sink, NULL);
 }
 
