@@ -50,7 +50,6 @@ struct _DuetApplication
   DuetNotifier       *notifier;
   DuetRinger         *ringer;
   DuetBackgroundPortal *background_portal;
-  GCancellable       *background_cancellable; /* the latest portal request */
   GCancellable       *session_cancellable;
   guint               history_timeout;
 
@@ -313,44 +312,30 @@ background_requested_cb (GObject      *source,
 {
   g_autoptr(DuetApplication) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean autostart = FALSE;
 
   /* A refusal only costs the start at login: the hold keeps this process
    * running either way, so say what happened and carry on */
-  if (!duet_background_portal_request_finish (DUET_BACKGROUND_PORTAL (source), result,
-                                              &autostart, &error))
+  if (!duet_background_portal_request_finish (DUET_BACKGROUND_PORTAL (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+        return;  /* a newer request replaced it */
       g_warning ("Background portal: %s", error->message);
       if (main_window (self) != NULL || self->preferences != NULL)
         toast (self, error->message);  /* else toast() would log it twice */
       return;
     }
-  g_debug ("The Background portal agreed (autostart: %s)", autostart ? "yes" : "no");
+  g_debug ("The Background portal agreed");
 }
 
-/* A newer request replaces one still waiting for the user */
+/* A newer request replaces one still waiting to be sent */
 static void
 request_background (DuetApplication *self,
                     gboolean         autostart)
 {
-  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
-
-  if (connection == NULL)
-    {
-      g_warning ("Background portal: not on a session bus");
-      return;
-    }
   if (self->background_portal == NULL)
-    self->background_portal = duet_background_portal_new (connection);
-
-  g_cancellable_cancel (self->background_cancellable);
-  g_clear_object (&self->background_cancellable);
-  self->background_cancellable = g_cancellable_new ();
+    self->background_portal = duet_background_portal_new ();
   duet_background_portal_request_async (self->background_portal, autostart,
                                         gtk_application_get_active_window (GTK_APPLICATION (self)),
-                                        self->background_cancellable,
                                         background_requested_cb, g_object_ref (self));
 }
 
@@ -1030,7 +1015,6 @@ duet_application_shutdown (GApplication *app)
     duet_call_end_call (self->ringing);
   g_clear_handle_id (&self->history_timeout, g_source_remove);
   g_cancellable_cancel (self->session_cancellable);
-  g_cancellable_cancel (self->background_cancellable);
   if (self->ringer != NULL)
     duet_ringer_stop (self->ringer);
   if (self->notifier != NULL)
@@ -1077,7 +1061,6 @@ duet_application_dispose (GObject *object)
   g_clear_object (&self->notifier);
   g_clear_object (&self->ringer);
   g_clear_object (&self->background_portal);
-  g_clear_object (&self->background_cancellable);
   g_clear_object (&self->session_cancellable);
 
   G_OBJECT_CLASS (duet_application_parent_class)->dispose (object);

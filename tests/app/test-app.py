@@ -550,8 +550,9 @@ def start_portal(ctx, address, log_path, mode="allow"):
 
 def test_background_portal(ctx):
     """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
-    for autostart at startup and when run-in-background toggles, writes no autostart file,
-    and keeps running when the portal says no."""
+    (through libportal) for autostart at startup and when run-in-background toggles, names its
+    window as the dialog's parent once it has one, writes no autostart file, and keeps running
+    when the portal says no, is missing, or grants no autostart."""
     address, conn = start_bus(ctx)
     log_path = os.path.join(ctx["tmp"], "portal.jsonl")
     portal = start_portal(ctx, address, log_path)
@@ -580,6 +581,7 @@ def test_background_portal(ctx):
           "commandline is %s" % options.get("commandline"))
     check(options.get("reason"), "no reason given")
     check(options.get("dbus-activatable") is False, "dbus-activatable is not false")
+    check(first["parent_window"] == "", "with no window the parent is %r, not ''" % first["parent_window"])
     check(re.fullmatch(r"/org/freedesktop/portal/desktop/request/\d+_\d+/" + options.get("handle_token", "?"),
                        first["handle"]), "handle %s does not follow the token" % first["handle"])
 
@@ -603,6 +605,22 @@ def test_background_portal(ctx):
     missing = wait_for(lambda: [l for l in open(stderr_path) if "no Background portal" in l], 5,
                        "the app to report the missing portal")
     log("app:", missing[0].strip())
+
+    # With a window, the request names it; a portal that grants no autostart is said so
+    portal = start_portal(ctx, address, log_path, "no-autostart")
+    conn.call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
+                   GLib.Variant("(a{sv})", ({},)), None, Gio.DBusCallFlags.NONE, 5000, None)
+    wait_for(lambda: window_geometry("Duet"), 10, "the second app's window")
+    time.sleep(1)
+    toggle()
+    last = wait_for(lambda: requests()[3:], 5, "RequestBackground with a window")[0]
+    log("with a window:", last["parent_window"])
+    check(last["options"].get("autostart") is True, "turning the setting on did not ask autostart=true")
+    check(re.fullmatch(r"x11:[0-9a-f]+", last["parent_window"]),
+          "the parent window is %r, not an X11 handle" % last["parent_window"])
+    no_autostart = wait_for(lambda: [l for l in open(stderr_path) if "not allowed to start at login" in l], 5,
+                            "the app to report the missing autostart")
+    log("app:", no_autostart[0].strip())
     check(app.poll() is None, "the app exited (%s)" % app.returncode)
     check(not os.path.exists(os.path.join(config, "autostart")), "an autostart file was written")
     stop(app)
