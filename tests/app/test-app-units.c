@@ -36,6 +36,54 @@ test_ringer_generated (void)
   g_assert_finalize_object (g_steal_pointer (&ringer));
 }
 
+static const char *
+event_role (GstElement *element)
+{
+  g_autoptr(GstStructure) props = NULL;
+
+  g_object_get (element, "stream-properties", &props, NULL);
+  return props ? g_intern_string (gst_structure_get_string (props, "media.role")) : NULL;
+}
+
+/* The real sink autoaudiosink picks (pulsesink here, where there may be
+ * no sound server to pick it for real) gets media.role=event */
+static void
+test_ringer_event_role (void)
+{
+  g_autoptr(GstElement) sink = NULL;
+  const char *sinks[] = { "pulsesink", "pipewiresink" };
+  guint tried = 0;
+
+  g_unsetenv ("DUET_FAKE_AUDIO_SINK");
+  sink = gst_object_ref_sink (duet_ringer_new_audio_sink ());
+  g_setenv ("DUET_FAKE_AUDIO_SINK", "1", TRUE);
+  if (!GST_IS_BIN (sink))
+    {
+      g_test_skip ("no autoaudiosink");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (sinks); i++)
+    {
+      GstElement *child = gst_element_factory_make (sinks[i], NULL);
+
+      if (child == NULL)
+        continue;
+      g_assert_null (event_role (child));
+      gst_bin_add (GST_BIN (sink), child);
+      g_assert_cmpstr (event_role (child), ==, "event");
+      gst_bin_remove (GST_BIN (sink), child);
+      tried++;
+    }
+  if (tried == 0)
+    g_test_skip ("neither pulsesink nor pipewiresink is installed");
+
+  /* The fake sink is left alone */
+  g_clear_object (&sink);
+  sink = gst_object_ref_sink (duet_ringer_new_audio_sink ());
+  g_assert_true (g_str_has_prefix (GST_OBJECT_NAME (sink), "fakesink"));
+}
+
 static void
 test_describe_end (void)
 {
@@ -239,6 +287,7 @@ main (int   argc,
   gst_init (&argc, &argv);
 
   g_test_add_func ("/app/ringer/generated", test_ringer_generated);
+  g_test_add_func ("/app/ringer/event-role", test_ringer_event_role);
   g_test_add_func ("/app/call-window/describe-end", test_describe_end);
   g_test_add_func ("/app/call-window/describe-quality", test_describe_quality);
   g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
