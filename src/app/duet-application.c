@@ -255,16 +255,34 @@ apply_media_settings (DuetApplication *self)
   g_autofree char *speaker = g_settings_get_string (self->settings, "speaker");
   g_autofree char *tls_ca_file = g_settings_get_string (self->settings, "tls-ca-file");
 
+  /* Device ids from the kit's DuetDeviceMonitor; NULL is the default */
   g_object_set (self->manager,
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
-                "camera-name", *camera ? camera : NULL,
-                "mic-name", *microphone ? microphone : NULL,
-                "speaker-name", *speaker ? speaker : NULL,
+                "camera", *camera ? camera : NULL,
+                "microphone", *microphone ? microphone : NULL,
+                "speaker", *speaker ? speaker : NULL,
                 "echo-cancel", g_settings_get_boolean (self->settings, "echo-cancellation"),
                 /* read at the next connect */
                 "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,
                 NULL);
   duet_account_set_tls_ca_file (self->account, *tls_ca_file ? tls_ca_file : NULL);
+}
+
+/* The manager's devices are for new calls; a new choice in Preferences
+ * applies to the call in progress too, as its device menu would */
+static void
+device_setting_changed_cb (GSettings       *settings,
+                           const char      *key,
+                           DuetApplication *self)
+{
+  const char * const keys[] = { "camera", "microphone", "speaker" };  /* by DuetDeviceKind */
+  g_autofree char *id = g_settings_get_string (settings, key);
+
+  if (self->call == NULL || duet_call_get_state (self->call) == DUET_CALL_STATE_DISCONNECTED)
+    return;
+  for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (keys); kind++)
+    if (g_str_equal (key, keys[kind]))
+      duet_call_set_device (self->call, kind, *id ? id : NULL);
 }
 
 /* ---- autostart ---- */
@@ -981,6 +999,12 @@ duet_application_startup (GApplication *app)
                            G_CALLBACK (run_in_background_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed",
                            G_CALLBACK (apply_media_settings), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::camera",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::microphone",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::speaker",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
   update_background_hold (self);
   sync_autostart_at_startup (self);
 }
@@ -1133,6 +1157,21 @@ duet_application_get_online (DuetApplication *self)
 {
   g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
   return self->online;
+}
+
+/**
+ * duet_application_get_test_sources:
+ *
+ * Returns: whether calls send a test picture and tone instead of the
+ *   camera and microphone: the test-sources setting, or DUET_TEST_SOURCES=1
+ *   (which the kit honours whatever the setting says)
+ */
+gboolean
+duet_application_get_test_sources (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
+  return g_settings_get_boolean (self->settings, "test-sources") ||
+         g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
 }
 
 DuetAccount *
