@@ -10,8 +10,9 @@
  * It reads the password from standard input, signs in as alice, calls bob
  * (audio and video), hangs up 5 seconds after the call connects (or waits
  * for bob to hang up when no number is given) and prints one line per
- * event. Without a camera or microphone, or with DUET_TEST_SOURCES=1 in the
- * environment, the kit sends a test picture and tone.
+ * event. With DUET_TEST_SOURCES=1 in the environment the kit sends a test
+ * picture and tone; without a camera the call goes on with the video
+ * paused, without a microphone muted.
  */
 #include <stdio.h>
 #include <stdlib.h>

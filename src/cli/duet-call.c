@@ -56,6 +56,15 @@ typedef struct
   GArray            *latency_us;     /* gint64, after the warm-up */
   gint64             first_stamp_us;
   guint              stamps_bad;
+
+  /* --report-colour: the peer's picture's mean colour, for tests that
+   * must tell a camera's picture from a test pattern */
+  gboolean           report_colour;
+  gint               rx_rgb[3];       /* atomic; -1 before the first frame */
+  gint               reported_rgb[3]; /* the streaming thread's */
+  gint64             last_colour_us;  /* the streaming thread's */
+  gint               max_gap_ms;      /* atomic: the longest wait for a frame since the last stats */
+  char              *device_ids[3];   /* --camera, --mic, --speaker */
 } App;
 
 static App app;
@@ -268,6 +277,88 @@ add_latency_view (DuetCall *call)
   duet_call_add_peer_video_view (call, sink);
 }
 
+static gboolean
+colour_changed_cb (gpointer data)
+{
+  JsonBuilder *builder = event_begin ("peer-colour");
+
+  json_builder_set_member_name (builder, "rgb");
+  json_builder_begin_array (builder);
+  for (int c = 0; c < 3; c++)
+    json_builder_add_int_value (builder, GPOINTER_TO_INT (data) >> (16 - 8 * c) & 0xff);
+  json_builder_end_array (builder);
+  event_end (builder);
+  return G_SOURCE_REMOVE;
+}
+
+/* The streaming thread: the mean of a small RGB frame; a clear change of
+ * colour is an event of its own, timed to the frame */
+static void
+on_colour_frame (GstElement *sink,
+                 GstBuffer  *buffer,
+                 GstPad     *pad,
+                 gpointer    data)
+{
+  GstMapInfo map;
+  guint64 sum[3] = { 0 };
+  gsize pixels;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  {
+    gint64 now = g_get_monotonic_time ();
+    gint gap = app.last_colour_us != 0 ? (gint) ((now - app.last_colour_us) / 1000) : 0;
+    gint max = g_atomic_int_get (&app.max_gap_ms);
+
+    while (gap > max && !g_atomic_int_compare_and_exchange (&app.max_gap_ms, max, gap))
+      max = g_atomic_int_get (&app.max_gap_ms);
+    app.last_colour_us = now;
+  }
+  pixels = map.size / 3;
+  for (gsize i = 0; i < pixels * 3; i++)
+    sum[i % 3] += map.data[i];
+  gst_buffer_unmap (buffer, &map);
+  if (pixels == 0)
+    return;
+  {
+    gint rgb[3], packed = 0;
+    gboolean changed = FALSE;
+
+    for (int c = 0; c < 3; c++)
+      {
+        rgb[c] = (gint) (sum[c] / pixels);
+        changed |= ABS (rgb[c] - app.reported_rgb[c]) > 60;
+        packed = packed << 8 | rgb[c];
+        g_atomic_int_set (&app.rx_rgb[c], rgb[c]);
+      }
+    if (changed)
+      {
+        memcpy (app.reported_rgb, rgb, sizeof rgb);   /* only this thread */
+        g_idle_add (colour_changed_cb, GINT_TO_POINTER (packed));
+      }
+  }
+}
+
+static void
+add_colour_view (DuetCall *call)
+{
+  g_autoptr(GError) error = NULL;
+  GstElement *bin = gst_parse_bin_from_description ("videoscale ! videoconvert ! "
+                                                    "video/x-raw,format=RGB,width=32,height=24 ! "
+                                                    "fakesink name=colour signal-handoffs=true sync=false",
+                                                    TRUE, &error);
+  g_autoptr(GstElement) sink = NULL;
+
+  if (bin == NULL)
+    {
+      g_warning ("No colour view: %s", error->message);
+      return;
+    }
+  sink = gst_bin_get_by_name (GST_BIN (bin), "colour");
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_colour_frame), NULL);
+  duet_call_add_peer_video_view (call, bin);
+}
+
 /* ---- call events ---- */
 
 /* Bytes since the last sample, as kbit/s over the 1 s poll; a new media
@@ -326,6 +417,15 @@ stats_cb (gpointer data)
   add_string (builder, "peer_network_quality", duet_network_quality_to_string (stats.peer_network_quality));
   if (app.latency_us != NULL)
     add_latency (builder);
+  if (app.report_colour && g_atomic_int_get (&app.rx_rgb[0]) >= 0)
+    {
+      json_builder_set_member_name (builder, "rx_rgb");
+      json_builder_begin_array (builder);
+      for (int c = 0; c < 3; c++)
+        json_builder_add_int_value (builder, g_atomic_int_get (&app.rx_rgb[c]));
+      json_builder_end_array (builder);
+      add_int (builder, "rx_max_gap_ms", g_atomic_int_and (&app.max_gap_ms, 0));
+    }
   shares[0] = (Fixed3) { "rx_loss", stats.rx_loss };
   shares[1] = (Fixed3) { "tx_loss", stats.tx_loss };
   event_end_fixed3 (builder, shares, G_N_ELEMENTS (shares));
@@ -556,12 +656,58 @@ on_in_preparation (DuetCall *call)
   event_end (builder);
 }
 
+static const char * const kind_names[] = { "camera", "microphone", "speaker" };
+
+static void
+on_device_problem (DuetMyMediaStatus *status,
+                   GParamSpec        *pspec)
+{
+  gboolean camera = g_str_equal (pspec->name, "camera-problem");
+  DuetDeviceProblem problem = camera ? duet_my_media_status_get_camera_problem (status)
+                                     : duet_my_media_status_get_microphone_problem (status);
+  g_autoptr(GEnumClass) klass = g_type_class_ref (DUET_TYPE_DEVICE_PROBLEM);
+  JsonBuilder *builder = event_begin ("device-problem");
+
+  add_string (builder, "kind", camera ? "camera" : "microphone");
+  add_string (builder, "problem", g_enum_get_value (klass, problem)->value_nick);
+  event_end (builder);
+}
+
+static void
+on_call_device (DuetCall   *call,
+                GParamSpec *pspec)
+{
+  JsonBuilder *builder = event_begin ("device-changed");
+  g_autofree char *id = NULL;
+
+  g_object_get (call, pspec->name, &id, NULL);
+  add_string (builder, "kind", pspec->name);
+  if (id != NULL)
+    add_string (builder, "id", id);
+  event_end (builder);
+}
+
 static void
 adopt_call (DuetCall *call)
 {
   DuetMyMediaStatus *status = duet_call_get_my_media_status (call);
 
   app.call = g_object_ref (call);
+  if (app.report_colour)
+    add_colour_view (call);
+  g_signal_connect (status, "notify::camera-problem", G_CALLBACK (on_device_problem), NULL);
+  g_signal_connect (status, "notify::microphone-problem", G_CALLBACK (on_device_problem), NULL);
+  for (int kind = 0; kind < 3; kind++)
+    {
+      g_autofree char *signal = g_strdup_printf ("notify::%s", kind_names[kind]);
+
+      g_signal_connect (call, signal, G_CALLBACK (on_call_device), NULL);
+    }
+  /* the devices' state before the call was handed out */
+  if (duet_my_media_status_get_camera_problem (status) != DUET_DEVICE_PROBLEM_NONE)
+    on_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "camera-problem"));
+  if (duet_my_media_status_get_microphone_problem (status) != DUET_DEVICE_PROBLEM_NONE)
+    on_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "microphone-problem"));
   if (duet_bench_stamp_enabled ())
     {
       app.latency_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -804,6 +950,72 @@ send_short_data (const char *args)
   duet_call_send_short_data_async (app.call, parts[0], data, NULL, short_data_sent, NULL);
 }
 
+/* A device named by its id, its exact name, or a part of its name */
+static const char *
+find_device_id (DuetDeviceKind  kind,
+                const char     *wanted)
+{
+  GListModel *list = duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind);
+  DuetDevice *partial = NULL;
+
+  if (g_str_equal (wanted, "default"))
+    return "";
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(DuetDevice) device = g_list_model_get_item (list, i);
+
+      if (g_str_equal (duet_device_get_id (device), wanted) || g_str_equal (duet_device_get_name (device), wanted))
+        return duet_device_get_id (device);   /* the list holds a reference */
+      if (partial == NULL && strstr (duet_device_get_name (device), wanted) != NULL)
+        partial = device;
+    }
+  return partial != NULL ? duet_device_get_id (partial) : NULL;
+}
+
+static void
+list_devices (void)
+{
+  DuetDeviceMonitor *monitor = duet_device_monitor_get_default ();
+  JsonBuilder *builder = event_begin ("devices");
+
+  for (int kind = 0; kind < 3; kind++)
+    {
+      GListModel *list = duet_device_monitor_get_devices (monitor, kind);
+
+      json_builder_set_member_name (builder, kind_names[kind]);
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+        {
+          g_autoptr(DuetDevice) device = g_list_model_get_item (list, i);
+
+          json_builder_begin_object (builder);
+          add_string (builder, "id", duet_device_get_id (device));
+          add_string (builder, "name", duet_device_get_name (device));
+          json_builder_set_member_name (builder, "default");
+          json_builder_add_boolean_value (builder, duet_device_get_is_default (device));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+    }
+  event_end (builder);
+}
+
+static gboolean
+switch_device (DuetDeviceKind   kind,
+               const char      *wanted,
+               GError         **error)
+{
+  const char *id = find_device_id (kind, wanted);
+
+  if (id == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No %s “%s”", kind_names[kind], wanted);
+      return FALSE;
+    }
+  duet_call_set_device (app.call, kind, id);
+  return TRUE;
+}
+
 static void
 run_command (const char *line)
 {
@@ -812,6 +1024,11 @@ run_command (const char *line)
 
   if (*line == '\0')
     return;
+  if (g_str_equal (line, "devices"))
+    {
+      list_devices ();
+      return;
+    }
   if (app.call == NULL)
     {
       error_event ("command-failed", "No call");
@@ -838,6 +1055,12 @@ run_command (const char *line)
     ok = duet_call_end_call_with_error (app.call, line + strlen ("end-with-error "), &error);
   else if (g_str_has_prefix (line, "short-data "))
     send_short_data (line + strlen ("short-data "));
+  else if (g_str_has_prefix (line, "camera "))
+    ok = switch_device (DUET_DEVICE_KIND_CAMERA, line + strlen ("camera "), &error);
+  else if (g_str_has_prefix (line, "mic "))
+    ok = switch_device (DUET_DEVICE_KIND_MICROPHONE, line + strlen ("mic "), &error);
+  else if (g_str_has_prefix (line, "speaker "))
+    ok = switch_device (DUET_DEVICE_KIND_SPEAKER, line + strlen ("speaker "), &error);
   else if (g_str_equal (line, "disable-video"))
     ok = duet_call_disable_video (app.call, DUET_MEDIA_DISABLED_REASON_USER, &error);
   else if (g_str_equal (line, "accept"))
@@ -965,6 +1188,10 @@ main (int   argc,
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from the first line of stdin", NULL },
     { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin, "Read an access token from the first line of stdin", NULL },
     { "test-sources", 0, 0, G_OPTION_ARG_NONE, &test_sources, "Use test video and audio sources", NULL },
+    { "camera", 0, 0, G_OPTION_ARG_STRING, &app.device_ids[0], "The camera, by id (see the devices command)", "ID" },
+    { "mic", 0, 0, G_OPTION_ARG_STRING, &app.device_ids[1], "The microphone, by id", "ID" },
+    { "speaker", 0, 0, G_OPTION_ARG_STRING, &app.device_ids[2], "The speaker, by id", "ID" },
+    { "report-colour", 0, 0, G_OPTION_ARG_NONE, &app.report_colour, "Add the peer picture's mean colour (rx_rgb) to stats", NULL },
     { "test-pattern", 0, 0, G_OPTION_ARG_STRING, &test_pattern, "The picture test sources send: ball (default, simple) or motion (detailed and moving, for benchmarks)", "ball|motion" },
     { "auto-accept", 0, 0, G_OPTION_ARG_NONE, &app.auto_accept, "listen: accept at once", NULL },
     { "accept-after", 0, 0, G_OPTION_ARG_INT, &app.accept_after, "listen: with --auto-accept, ring this long first", "MS" },
@@ -1090,7 +1317,10 @@ main (int   argc,
 
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  g_object_set (app.manager, "test-sources", test_sources, NULL);
+  g_object_set (app.manager, "test-sources", test_sources,
+                "camera", app.device_ids[0], "microphone", app.device_ids[1], "speaker", app.device_ids[2], NULL);
+  for (int c = 0; c < 3; c++)
+    app.rx_rgb[c] = app.reported_rgb[c] = -1000;
   if (liveness_ms > 0)
     g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
   g_object_set (app.manager, "tls-ca-file", app.tls_ca_file, NULL);

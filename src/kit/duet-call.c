@@ -67,6 +67,11 @@ struct _DuetCall
   gboolean               wait_connected_pending;
   guint                  wait_connected_source;
   guint                  end_fallback;
+
+  char                  *device_ids[3];   /* chosen for this call; NULL for the default */
+  const char            *my_video_reason; /* why my video is paused or disabled, for the peer */
+  gboolean               paused_for_camera;   /* no camera: paused by the kit, not the user */
+  gboolean               muted_for_microphone;
 };
 
 /**
@@ -94,6 +99,9 @@ enum {
   PROP_IN_RESPONDER_PREPARATION,
   PROP_NETWORK_QUALITY,
   PROP_PEER_NETWORK_QUALITY,
+  PROP_CAMERA,
+  PROP_MICROPHONE,
+  PROP_SPEAKER,
   N_PROPS
 };
 
@@ -157,7 +165,7 @@ send_media_state (DuetCall   *self,
     .mic_muted = duet_my_media_status_get_mic_muted (self->my_media_status),
     .has_video_state = video,
     .video_state = self->my_video_state,
-    .reason = (char *) reason,
+    .reason = (char *) (reason != NULL || !video ? reason : self->my_video_reason),
   };
   g_autoptr(JsonObject) channel = NULL;
 
@@ -378,9 +386,10 @@ apply_my_video_state (DuetCall       *self,
 {
   DuetVideoPauseReason pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
 
-  if (self->my_video_state == state)
+  if (self->my_video_state == state && self->my_video_reason == g_intern_string (reason))
     return;
   self->my_video_state = state;
+  self->my_video_reason = state == DUET_VIDEO_STATE_ENABLED ? NULL : g_intern_string (reason);
   if (state != DUET_VIDEO_STATE_DISABLED)
     set_media_type_video (self);
   apply_sending (self, self->media);
@@ -752,11 +761,54 @@ on_device_warning (DuetMediaSession *media,
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
+/* A camera or microphone went missing, was refused or failed, or works
+ * again. Without a camera the video pauses (CAMERA_INACTIVE, so the peer
+ * shows the avatar) and resumes when one works; without a microphone the
+ * call goes on muted. Only what the kit did itself is undone: a user's own
+ * pause or mute stays. */
+static void
+on_device_problem (DuetMediaSession  *media,
+                   DuetDeviceKind     kind,
+                   DuetDeviceProblem  problem,
+                   DuetCall          *self)
+{
+  if (media != self->media || kind == DUET_DEVICE_KIND_SPEAKER)
+    return;
+  duet_my_media_status_set_device_problem (self->my_media_status, kind, problem);
+
+  if (kind == DUET_DEVICE_KIND_CAMERA)
+    {
+      if (problem != DUET_DEVICE_PROBLEM_NONE && self->my_video_state == DUET_VIDEO_STATE_ENABLED)
+        {
+          self->paused_for_camera = TRUE;
+          apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "CAMERA_INACTIVE");
+        }
+      else if (problem == DUET_DEVICE_PROBLEM_NONE && self->paused_for_camera)
+        {
+          self->paused_for_camera = FALSE;
+          if (self->my_video_state == DUET_VIDEO_STATE_PAUSED)
+            apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
+        }
+      return;
+    }
+
+  if (problem != DUET_DEVICE_PROBLEM_NONE && !duet_my_media_status_get_mic_muted (self->my_media_status))
+    {
+      self->muted_for_microphone = TRUE;
+      duet_call_mute_my_audio (self, TRUE);
+      self->muted_for_microphone = TRUE;
+    }
+  else if (problem == DUET_DEVICE_PROBLEM_NONE && self->muted_for_microphone)
+    duet_call_mute_my_audio (self, FALSE);
+}
+
 /* What the user chose goes with the call into every new session */
 static void
 apply_media_state (DuetCall         *self,
                    DuetMediaSession *media)
 {
+  for (int kind = 0; kind < 3; kind++)
+    duet_media_session_set_device (media, kind, self->device_ids[kind]);
   apply_sending (self, media);
 }
 
@@ -772,6 +824,7 @@ connect_media (DuetCall         *self,
   g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
   g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
   g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+  g_signal_connect (media, "device-problem", G_CALLBACK (on_device_problem), self);
   g_signal_connect (media, "network-quality", G_CALLBACK (on_network_quality), self);
 }
 
@@ -854,7 +907,10 @@ duet_call_accept_call (DuetCall               *self,
 
   if (duet_media_type_has_video (self->media_type))
     apply_my_video_state (self, initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE
-                                ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED, NULL);
+                                ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED,
+                          initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE ? "BY_USER" : NULL);
+  /* the camera and microphone open now, while the server confirms */
+  duet_media_session_open_devices (self->media);
 
   send_request (self, duet_accept_call_request_build (NULL, &(DuetAcceptCallRequest) {
     .call_id = self->call_id,
@@ -1169,6 +1225,7 @@ duet_call_mute_my_audio (DuetCall *self,
 {
   g_return_if_fail (DUET_IS_CALL (self));
 
+  self->muted_for_microphone = FALSE;
   if (duet_my_media_status_get_mic_muted (self->my_media_status) == !!mute)
     return;
   duet_my_media_status_set_mic_muted (self->my_media_status, mute);
@@ -1213,6 +1270,13 @@ duet_call_pause_my_video (DuetCall  *self,
 {
   g_return_val_if_fail (DUET_IS_CALL (self), FALSE);
 
+  if (self->paused_for_camera && self->my_video_state == DUET_VIDEO_STATE_PAUSED)
+    {
+      /* the user's pause outlasts the camera's return */
+      self->paused_for_camera = FALSE;
+      apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "BY_USER");
+      return TRUE;
+    }
   if (!check_video (self, DUET_VIDEO_STATE_ENABLED, "pause video", error))
     return FALSE;
   apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "BY_USER");
@@ -1238,6 +1302,13 @@ duet_call_resume_my_video (DuetCall  *self,
 
   if (!check_video (self, DUET_VIDEO_STATE_PAUSED, "resume video", error))
     return FALSE;
+  if (duet_my_media_status_get_camera_problem (self->my_media_status) != DUET_DEVICE_PROBLEM_NONE)
+    {
+      /* nothing to send yet: paused for the camera, back when it is */
+      self->paused_for_camera = TRUE;
+      apply_my_video_state (self, DUET_VIDEO_STATE_PAUSED, "CAMERA_INACTIVE");
+      return TRUE;
+    }
   apply_my_video_state (self, DUET_VIDEO_STATE_ENABLED, NULL);
   return TRUE;
 }
@@ -1600,6 +1671,8 @@ duet_call_finalize (GObject *object)
   g_free (self->peer_user_id);
   g_free (self->peer_service_id);
   g_free (self->my_user_code);
+  for (int kind = 0; kind < 3; kind++)
+    g_free (self->device_ids[kind]);
   g_ptr_array_unref (self->local_mids);
   g_ptr_array_unref (self->my_views);
   g_ptr_array_unref (self->peer_views);
@@ -1629,6 +1702,30 @@ duet_call_get_property (GObject    *object,
     case PROP_IN_RESPONDER_PREPARATION: g_value_set_boolean (value, self->in_preparation); break;
     case PROP_NETWORK_QUALITY: g_value_set_enum (value, self->network_quality); break;
     case PROP_PEER_NETWORK_QUALITY: g_value_set_enum (value, self->peer_network_quality); break;
+    case PROP_CAMERA:
+    case PROP_MICROPHONE:
+    case PROP_SPEAKER:
+      g_value_set_string (value, self->device_ids[prop_id - PROP_CAMERA]);
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+duet_call_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  DuetCall *self = DUET_CALL (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAMERA:
+    case PROP_MICROPHONE:
+    case PROP_SPEAKER:
+      duet_call_set_device (self, prop_id - PROP_CAMERA, g_value_get_string (value));
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1643,6 +1740,7 @@ duet_call_class_init (DuetCallClass *klass)
   object_class->dispose = duet_call_dispose;
   object_class->finalize = duet_call_finalize;
   object_class->get_property = duet_call_get_property;
+  object_class->set_property = duet_call_set_property;
 
   /**
    * DuetCall:call-id:
@@ -1721,6 +1819,30 @@ duet_call_class_init (DuetCallClass *klass)
    * interface says so: "Bob's connection is poor").
    */
   properties[PROP_PEER_NETWORK_QUALITY] = g_param_spec_enum ("peer-network-quality", NULL, NULL, DUET_TYPE_NETWORK_QUALITY, DUET_NETWORK_QUALITY_UNKNOWN, flags);
+  /**
+   * DuetCall:camera:
+   *
+   * The camera this call uses, by its #DuetDevice:id; %NULL for the
+   * default one. See duet_call_set_device().
+   */
+  properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL,
+                                                 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetCall:microphone:
+   *
+   * The microphone this call uses, by its #DuetDevice:id; %NULL for the
+   * desktop's default one.
+   */
+  properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetCall:speaker:
+   *
+   * The speakers or headphones this call plays to, by their #DuetDevice:id;
+   * %NULL for the desktop's default.
+   */
+  properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL,
+                                                  G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1824,8 +1946,9 @@ duet_call_class_init (DuetCallClass *klass)
    * @call: the #DuetCall
    * @message: what is missing, in English
    *
-   * A camera or microphone is missing and a test source stands in; the
-   * call goes on.
+   * A media feature is unavailable (such as echo cancellation without
+   * webrtcdsp); the call goes on. A missing camera or microphone is
+   * #DuetMyMediaStatus:camera-problem and #DuetMyMediaStatus:microphone-problem.
    */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
@@ -1894,8 +2017,13 @@ duet_call_new (DuetSignalling        *signalling,
   self->my_video_state = !video ? DUET_VIDEO_STATE_DISABLED
                          : initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE ? DUET_VIDEO_STATE_PAUSED
                          : DUET_VIDEO_STATE_ENABLED;
+  if (self->my_video_state == DUET_VIDEO_STATE_PAUSED)
+    self->my_video_reason = g_intern_static_string ("BY_USER");
   duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state,
                                         DUET_VIDEO_PAUSE_REASON_BY_USER);
+  g_object_get (media, "camera", &self->device_ids[DUET_DEVICE_KIND_CAMERA],
+                "microphone", &self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
+                "speaker", &self->device_ids[DUET_DEVICE_KIND_SPEAKER], NULL);
   apply_sending (self, media);
 
   connect_media (self, media);
@@ -1938,4 +2066,51 @@ duet_call_set_call_id (DuetCall   *self,
 
   if (duet_set_string (&self->call_id, call_id))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_ID]);
+}
+
+/**
+ * duet_call_set_device:
+ * @self: a #DuetCall
+ * @kind: which device
+ * @id: (nullable): a #DuetDevice:id from #DuetDeviceMonitor, or %NULL for the default one
+ *
+ * Switches the call's camera, microphone or speaker, at once and without
+ * renegotiating. Should the device go away, the call goes on with the
+ * default one, and comes back to @id when it returns.
+ */
+void
+duet_call_set_device (DuetCall       *self,
+                      DuetDeviceKind  kind,
+                      const char     *id)
+{
+  g_return_if_fail (DUET_IS_CALL (self));
+  g_return_if_fail (kind <= DUET_DEVICE_KIND_SPEAKER);
+
+  if (id != NULL && *id == '\0')
+    id = NULL;
+  if (!duet_set_string (&self->device_ids[kind], id))
+    return;
+  duet_media_session_set_device (self->media, kind, id);
+  if (self->pending != NULL)
+    duet_media_session_set_device (self->pending, kind, id);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA + kind]);
+}
+
+/**
+ * duet_call_get_device:
+ * @self: a #DuetCall
+ * @kind: which device
+ *
+ * Gets the device chosen for the call.
+ *
+ * Returns: (nullable): the device's id, or %NULL for the default one
+ */
+const char *
+duet_call_get_device (DuetCall       *self,
+                      DuetDeviceKind  kind)
+{
+  g_return_val_if_fail (DUET_IS_CALL (self), NULL);
+  g_return_val_if_fail (kind <= DUET_DEVICE_KIND_SPEAKER, NULL);
+
+  return self->device_ids[kind];
 }

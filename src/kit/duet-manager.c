@@ -7,7 +7,7 @@
  * DuetStartFailReason (NONE on success); parameter checks that need no
  * server fail without a round trip.
  *
- * Media settings (test-sources, camera-name, …) are manager properties
+ * Media settings (test-sources, camera, …) are manager properties
  * copied onto each call's DuetMediaSession.
  */
 #include "duet-call-event.h"
@@ -35,9 +35,7 @@ struct _DuetManager
 
   gboolean        test_sources;
   gboolean        echo_cancel;
-  char           *camera_name;
-  char           *speaker_name;
-  char           *mic_name;
+  char           *device_ids[3];   /* camera, microphone, speaker; NULL for the default */
   guint           liveness_timeout;
   char           *tls_ca_file;   /* NULL: verify against the system CAs */
   GStrv           ice_servers;   /* the caller's own, as given */
@@ -60,9 +58,9 @@ enum {
   PROP_0,
   PROP_CONNECTED,
   PROP_TEST_SOURCES,
-  PROP_CAMERA_NAME,
-  PROP_SPEAKER_NAME,
-  PROP_MIC_NAME,
+  PROP_CAMERA,
+  PROP_SPEAKER,
+  PROP_MICROPHONE,
   PROP_LIVENESS_TIMEOUT,
   PROP_TLS_CA_FILE,
   PROP_ECHO_CANCEL,
@@ -550,12 +548,11 @@ new_media (DuetManager *self,
                 "test-sources", self->test_sources,
                 "echo-cancel", self->echo_cancel,
                 NULL);
-  if (self->camera_name != NULL)
-    g_object_set (media, "camera-name", self->camera_name, NULL);
-  if (self->speaker_name != NULL)
-    g_object_set (media, "speaker-name", self->speaker_name, NULL);
-  if (self->mic_name != NULL)
-    g_object_set (media, "mic-name", self->mic_name, NULL);
+  g_object_set (media,
+                "camera", self->device_ids[DUET_DEVICE_KIND_CAMERA],
+                "microphone", self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
+                "speaker", self->device_ids[DUET_DEVICE_KIND_SPEAKER],
+                NULL);
   if (self->liveness_timeout != 0)
     g_object_set (media, "liveness-timeout", self->liveness_timeout, NULL);
   return media;
@@ -946,9 +943,8 @@ duet_manager_finalize (GObject *object)
   finish_dtls_warm_up ();
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->early);
-  g_free (self->camera_name);
-  g_free (self->speaker_name);
-  g_free (self->mic_name);
+  for (int kind = 0; kind < 3; kind++)
+    g_free (self->device_ids[kind]);
   g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
   g_strfreev (self->ice_servers);
@@ -956,6 +952,14 @@ duet_manager_finalize (GObject *object)
   g_strfreev (self->server_ice);
 
   G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
+}
+
+static void
+set_device (DuetManager    *self,
+            DuetDeviceKind  kind,
+            const char     *id)
+{
+  duet_set_string (&self->device_ids[kind], id != NULL && *id != '\0' ? id : NULL);
 }
 
 static void
@@ -970,9 +974,9 @@ duet_manager_get_property (GObject    *object,
     {
     case PROP_CONNECTED: g_value_set_boolean (value, duet_manager_get_connected (self)); break;
     case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
-    case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
-    case PROP_SPEAKER_NAME: g_value_set_string (value, self->speaker_name); break;
-    case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
+    case PROP_CAMERA: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_CAMERA]); break;
+    case PROP_SPEAKER: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_SPEAKER]); break;
+    case PROP_MICROPHONE: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_MICROPHONE]); break;
     case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
     case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
@@ -995,9 +999,9 @@ duet_manager_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
-    case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
-    case PROP_SPEAKER_NAME: duet_set_string (&self->speaker_name, g_value_get_string (value)); break;
-    case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_CAMERA: set_device (self, DUET_DEVICE_KIND_CAMERA, g_value_get_string (value)); break;
+    case PROP_SPEAKER: set_device (self, DUET_DEVICE_KIND_SPEAKER, g_value_get_string (value)); break;
+    case PROP_MICROPHONE: set_device (self, DUET_DEVICE_KIND_MICROPHONE, g_value_get_string (value)); break;
     case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
     case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
     case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
@@ -1037,23 +1041,27 @@ duet_manager_class_init (DuetManagerClass *klass)
    */
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   /**
-   * DuetManager:camera-name:
+   * DuetManager:camera:
    *
-   * The camera to use, by its device name; %NULL for the default one.
+   * The camera new calls use, by its #DuetDevice:id (from
+   * #DuetDeviceMonitor); %NULL or empty for the default one. A call's own
+   * choice is duet_call_set_device().
    */
-  properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
+  properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL, flags);
   /**
-   * DuetManager:speaker-name:
+   * DuetManager:speaker:
    *
-   * The speaker to use, by its device name; %NULL for the default one.
+   * The speakers or headphones new calls play to, by #DuetDevice:id; %NULL
+   * or empty for the desktop's default.
    */
-  properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
+  properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL, flags);
   /**
-   * DuetManager:mic-name:
+   * DuetManager:microphone:
    *
-   * The microphone to use, by its device name; %NULL for the default one.
+   * The microphone new calls use, by #DuetDevice:id; %NULL or empty for the
+   * desktop's default.
    */
-  properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
+  properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL, flags);
   /**
    * DuetManager:liveness-timeout:
    *
@@ -1135,8 +1143,9 @@ duet_manager_class_init (DuetManagerClass *klass)
    * @manager: the #DuetManager
    * @message: what is missing, in English
    *
-   * No camera or microphone was found and a test source stands in; calls
-   * go on.
+   * A media feature is unavailable (such as echo cancellation without
+   * webrtcdsp); calls go on. A missing camera or microphone is
+   * #DuetMyMediaStatus:camera-problem and #DuetMyMediaStatus:microphone-problem.
    */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -27,6 +27,9 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "duet-bench-stamp.h"
+#include "duet-device-monitor-private.h"
+#include "duet-device-slot.h"
+#include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
 #include "duet-media-session.h"
 #include "duet-messages.h"
@@ -34,6 +37,7 @@
 #include "duet-rate-controller.h"
 #include "duet-stream-monitor.h"
 
+#define N_DEVICE_KINDS 3
 #define VP8_CPU_USED 12
 #define VIDEO_PT 96
 #define AUDIO_PT 111
@@ -71,9 +75,7 @@ struct _DuetMediaSession
   gboolean          offerer;
   gboolean          test_sources;
   gboolean          echo_cancel;
-  char             *camera_name;
-  char             *speaker_name;
-  char             *mic_name;
+  char             *device_ids[N_DEVICE_KINDS];   /* chosen; NULL for the desktop's default */
   guint             width, height, fps;
   guint             latency_ms;
   guint             liveness_timeout_ms;
@@ -92,7 +94,17 @@ struct _DuetMediaSession
   GMainContext     *context;
   GstElement       *pipeline;
   GstElement       *webrtc;
-  GstElement       *video_src;
+  /* The devices: each in a slot of the running pipeline, so a new one
+   * replaces the old without renegotiation. Sources open at start for the
+   * caller and at accept for the callee, so nothing lights a camera or
+   * opens a microphone while a call only rings. */
+  DuetDeviceSlot   *slots[N_DEVICE_KINDS];
+  char             *used_ids[N_DEVICE_KINDS];     /* what each slot holds; NULL for a server default */
+  DuetDeviceProblem problems[N_DEVICE_KINDS];
+  gboolean          failed[N_DEVICE_KINDS];       /* the device errored: no retry until the list changes */
+  gboolean          devices_open;
+  gulong            list_handlers[N_DEVICE_KINDS];
+  gulong            access_handler;
   GstElement       *video_pay;
   GstElement       *video_rtp_caps;
   GstElement       *audio_pay;
@@ -204,9 +216,9 @@ enum {
   PROP_0,
   PROP_TEST_SOURCES,
   PROP_ECHO_CANCEL,
-  PROP_CAMERA_NAME,
-  PROP_SPEAKER_NAME,
-  PROP_MIC_NAME,
+  PROP_CAMERA,
+  PROP_MICROPHONE,
+  PROP_SPEAKER,
   PROP_VIDEO_WIDTH,
   PROP_VIDEO_HEIGHT,
   PROP_VIDEO_FPS,
@@ -226,6 +238,7 @@ enum {
   PATH_LOST,
   VOLUME,
   DEVICE_WARNING,
+  DEVICE_PROBLEM,
   MEDIA_ERROR,
   NETWORK_WARNING,
   NETWORK_QUALITY,
@@ -430,54 +443,11 @@ make (const char *factory,
 }
 
 static GstElement *
-find_device (DuetMediaSession *self,
-             const char       *klass,
-             const char       *wanted)
+make_test_source (DuetMediaSession *self,
+                  gboolean          video)
 {
-  g_autoptr(GstDeviceMonitor) monitor = gst_device_monitor_new ();
-  GList *devices;
-  GstElement *element = NULL;
+  GstElement *source = make (video ? "videotestsrc" : "audiotestsrc", NULL);
 
-  gst_device_monitor_add_filter (monitor, klass, NULL);
-  if (!gst_device_monitor_start (monitor))
-    return NULL;
-
-  devices = gst_device_monitor_get_devices (monitor);
-  for (GList *l = devices; l != NULL && element == NULL; l = l->next)
-    {
-      g_autofree char *name = gst_device_get_display_name (l->data);
-
-      if (wanted == NULL || strstr (name, wanted) != NULL)
-        {
-          g_debug ("Using %s “%s”", klass, name);
-          element = gst_device_create_element (l->data, NULL);
-        }
-    }
-  g_list_free_full (devices, gst_object_unref);
-  gst_device_monitor_stop (monitor);
-  return element;
-}
-
-static GstElement *
-make_source (DuetMediaSession *self,
-             gboolean          video)
-{
-  GstElement *source = NULL;
-
-  if (!self->test_sources)
-    {
-      source = find_device (self, video ? "Video/Source" : "Audio/Source",
-                            video ? self->camera_name : self->mic_name);
-      if (source == NULL)
-        g_signal_emit (self, signals[DEVICE_WARNING], 0,
-                       video ? "No camera found; sending a test pattern"
-                             : "No microphone found; sending a test tone");
-    }
-
-  if (source != NULL)
-    return source;
-
-  source = make (video ? "videotestsrc" : "audiotestsrc", NULL);
   g_object_set (source, "is-live", TRUE, NULL);
   if (!video)
     gst_util_set_object_arg (G_OBJECT (source), "wave", "ticks");
@@ -494,20 +464,199 @@ make_source (DuetMediaSession *self,
 }
 
 static GstElement *
-make_audio_sink (DuetMediaSession *self)
+make_fake_sink (void)
 {
-  GstElement *sink = NULL;
+  GstElement *sink = make ("fakesink", NULL);
 
-  /* Without a sound server autoaudiosink may fail; test sources mean headless */
-  if (!self->test_sources && g_getenv ("DUET_FAKE_AUDIO_SINK") == NULL)
-    sink = find_device (self, "Audio/Sink", self->speaker_name);
-
-  if (sink == NULL)
-    {
-      sink = make ("fakesink", NULL);
-      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-    }
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
   return sink;
+}
+
+/* What a slot should hold now: nothing (a callee's sources while ringing,
+ * the camera while video is off), a test source when asked for, or the
+ * chosen device, else the default one. Tests and headless runs without a
+ * sound server play into a fake sink. */
+static GstElement *
+make_device (DuetMediaSession   *self,
+             DuetDeviceKind      kind,
+             char              **used_id,
+             DuetDeviceProblem  *problem)
+{
+  DuetDeviceMonitor *monitor;
+  gboolean wanted = kind == DUET_DEVICE_KIND_SPEAKER ||
+                    (self->devices_open && (kind != DUET_DEVICE_KIND_CAMERA || self->camera_active));
+
+  *used_id = NULL;
+  *problem = DUET_DEVICE_PROBLEM_NONE;
+  if (!wanted)
+    return NULL;
+  if (kind == DUET_DEVICE_KIND_SPEAKER && (self->test_sources || g_getenv ("DUET_FAKE_AUDIO_SINK") != NULL))
+    return make_fake_sink ();
+  if (self->test_sources)
+    return make_test_source (self, kind == DUET_DEVICE_KIND_CAMERA);
+  if (self->failed[kind])
+    {
+      *problem = DUET_DEVICE_PROBLEM_FAILED;
+      return NULL;
+    }
+
+  monitor = duet_device_monitor_get_default ();
+  if (kind == DUET_DEVICE_KIND_CAMERA && duet_device_monitor_get_uses_portal (monitor))
+    {
+      duet_device_monitor_request_camera_access (monitor);
+      /* the portal is asking: the camera comes with its answer */
+      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
+        return NULL;
+    }
+  {
+    GstElement *element = duet_device_monitor_create_element (monitor, kind, self->device_ids[kind],
+                                                              used_id, problem);
+
+    /* without speakers the call still goes on, in silence */
+    if (element == NULL && kind == DUET_DEVICE_KIND_SPEAKER)
+      return make_fake_sink ();
+    return element;
+  }
+}
+
+static void
+set_problem (DuetMediaSession  *self,
+             DuetDeviceKind     kind,
+             DuetDeviceProblem  problem)
+{
+  if (self->problems[kind] == problem)
+    return;
+  self->problems[kind] = problem;
+  g_signal_emit (self, signals[DEVICE_PROBLEM], 0, kind, problem);
+}
+
+/* Puts the right device in @kind's slot, unless it is there already */
+static void
+update_device (DuetMediaSession *self,
+               DuetDeviceKind    kind)
+{
+  g_autofree char *used_id = NULL;
+  DuetDeviceProblem problem;
+  GstElement *element;
+
+  if (self->slots[kind] == NULL || self->stopped)
+    return;
+  element = make_device (self, kind, &used_id, &problem);
+  if (element != NULL && !duet_device_slot_is_empty (self->slots[kind]) && !self->test_sources &&
+      g_strcmp0 (used_id, self->used_ids[kind]) == 0)
+    {
+      /* the same device (or the same server default) */
+      gst_object_unref (gst_object_ref_sink (element));
+      set_problem (self, kind, problem);
+      return;
+    }
+  if (element == NULL && duet_device_slot_is_empty (self->slots[kind]))
+    {
+      set_problem (self, kind, problem);
+      return;
+    }
+  if (element != NULL && self->test_sources && !duet_device_slot_is_empty (self->slots[kind]))
+    {
+      gst_object_unref (gst_object_ref_sink (element));
+      return;
+    }
+
+  g_debug ("%s: %s", kind == DUET_DEVICE_KIND_CAMERA ? "camera" : kind == DUET_DEVICE_KIND_MICROPHONE
+                     ? "microphone" : "speaker", element == NULL ? "none" : used_id ? used_id : "default");
+  g_free (self->used_ids[kind]);
+  self->used_ids[kind] = g_steal_pointer (&used_id);
+  duet_device_slot_set (self->slots[kind], element);
+  set_problem (self, kind, problem);
+}
+
+static void
+update_devices (DuetMediaSession *self)
+{
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    update_device (self, kind);
+}
+
+/* A device came or went: a failed or missing one may be back, a chosen one
+ * may be gone (then the default one takes over) */
+static void
+on_devices_changed (GListModel       *list,
+                    guint             position,
+                    guint             removed,
+                    guint             added,
+                    DuetMediaSession *self)
+{
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    if (list == duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind))
+      {
+        self->failed[kind] = FALSE;
+        update_device (self, kind);
+      }
+}
+
+static void
+on_camera_access (DuetDeviceMonitor *monitor,
+                  GParamSpec        *pspec,
+                  DuetMediaSession  *self)
+{
+  update_device (self, DUET_DEVICE_KIND_CAMERA);
+}
+
+static void
+watch_devices (DuetMediaSession *self)
+{
+  DuetDeviceMonitor *monitor;
+
+  if (self->test_sources)
+    return;
+  monitor = duet_device_monitor_get_default ();
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    self->list_handlers[kind] = g_signal_connect (duet_device_monitor_get_devices (monitor, kind), "items-changed",
+                                                  G_CALLBACK (on_devices_changed), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_camera_access), self);
+}
+
+static void
+unwatch_devices (DuetMediaSession *self)
+{
+  DuetDeviceMonitor *monitor;
+
+  if (self->access_handler == 0)
+    return;
+  monitor = duet_device_monitor_get_default ();
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    g_clear_signal_handler (&self->list_handlers[kind], duet_device_monitor_get_devices (monitor, kind));
+  g_clear_signal_handler (&self->access_handler, monitor);
+}
+
+/* A device's element failed (unplugged, taken by another program): the
+ * call goes on without it until the device list changes */
+static gboolean
+handle_device_error (DuetMediaSession *self,
+                     GstObject        *source,
+                     const GError     *error)
+{
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    if (self->slots[kind] != NULL && duet_device_slot_contains (self->slots[kind], source))
+      {
+        g_message ("The %s failed: %s", kind == DUET_DEVICE_KIND_CAMERA ? "camera"
+                   : kind == DUET_DEVICE_KIND_MICROPHONE ? "microphone" : "speaker", error->message);
+        self->failed[kind] = TRUE;
+        update_device (self, kind);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* The slot for @kind's device, next to @neighbour: before it for a source */
+static void
+make_slot (DuetMediaSession *self,
+           DuetDeviceKind    kind,
+           GstElement       *neighbour,
+           gboolean          source)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (neighbour, source ? "sink" : "src");
+
+  self->slots[kind] = duet_device_slot_new (GST_BIN (self->pipeline), pad, source);
 }
 
 static void
@@ -650,7 +799,6 @@ build_video_send (DuetMediaSession *self,
   g_autoptr(GstCaps) raw = NULL;
   g_autoptr(GstCaps) rtp = NULL;
   g_autoptr(GstCaps) sized = NULL;
-  GstElement *src = self->video_src = make_source (self, TRUE);
   GstElement *convert = make ("videoconvert", NULL);
   GstElement *scale = make ("videoscale", NULL);
   GstElement *rate = make ("videorate", NULL);
@@ -667,7 +815,7 @@ build_video_send (DuetMediaSession *self,
 
   self->my_tee = make ("tee", NULL);
   self->video_valve = make ("valve", NULL);
-  if (!src || !convert || !scale || !rate || !caps || !queue || !enc_scale || !enc_caps || !enc ||
+  if (!convert || !scale || !rate || !caps || !queue || !enc_scale || !enc_caps || !enc ||
       !pay || !rtp_caps || !pacer || !self->my_tee || !self->video_valve)
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing video elements");
@@ -720,9 +868,9 @@ build_video_send (DuetMediaSession *self,
                              "payload", G_TYPE_INT, VIDEO_PT, "clock-rate", G_TYPE_INT, 90000, NULL);
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
-  gst_bin_add_many (GST_BIN (self->pipeline), src, convert, scale, rate, caps, self->my_tee,
+  gst_bin_add_many (GST_BIN (self->pipeline), convert, scale, rate, caps, self->my_tee,
                     queue, self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL);
-  if (!gst_element_link_many (src, convert, scale, rate, caps, self->my_tee, queue,
+  if (!gst_element_link_many (convert, scale, rate, caps, self->my_tee, queue,
                               self->video_valve, enc_scale, enc_caps, enc, pay, rtp_caps, pacer, NULL))
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Cannot link the video chain");
@@ -733,9 +881,7 @@ build_video_send (DuetMediaSession *self,
   if (duet_bench_stamp_enabled ())
     add_probe (caps, "src", GST_PAD_PROBE_TYPE_BUFFER, duet_bench_stamp_probe, NULL);
 
-  /* No camera (and no camera light) while video is disabled */
-  gst_element_set_locked_state (src, !self->camera_active);
-
+  make_slot (self, DUET_DEVICE_KIND_CAMERA, convert, TRUE);
   add_probe (self->video_valve, "src", GST_PAD_PROBE_TYPE_BUFFER, frame_rate_probe, self);
   add_probe (enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keyframe_request_probe, self);
   add_counter (enc, "src", &self->video_frames_sent);
@@ -752,7 +898,6 @@ build_audio_send (DuetMediaSession *self,
   g_autoptr(GstCaps) raw = NULL;
   g_autoptr(GstCaps) rtp = NULL;
   g_autofree char *probe_name = g_strdup_printf ("duet-echoprobe-%p", self);
-  GstElement *src = make_source (self, FALSE);
   GstElement *convert = make ("audioconvert", NULL);
   GstElement *resample = make ("audioresample", NULL);
   GstElement *caps = make ("capsfilter", NULL);
@@ -766,7 +911,7 @@ build_audio_send (DuetMediaSession *self,
 
   self->mute = make ("volume", NULL);
   self->audio_valve = make ("valve", NULL);
-  if (!src || !convert || !resample || !caps || !level || !convert2 || !enc || !pay ||
+  if (!convert || !resample || !caps || !level || !convert2 || !enc || !pay ||
       !rtp_caps || !self->mute || !self->audio_valve)
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing audio elements");
@@ -793,10 +938,11 @@ build_audio_send (DuetMediaSession *self,
                              "payload", G_TYPE_INT, AUDIO_PT, "clock-rate", G_TYPE_INT, 48000, NULL);
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
-  gst_bin_add_many (GST_BIN (self->pipeline), src, convert, resample, caps, level, self->mute,
+  gst_bin_add_many (GST_BIN (self->pipeline), convert, resample, caps, level, self->mute,
                     self->audio_valve, convert2, enc, pay, rtp_caps, NULL);
-  if (!gst_element_link_many (src, convert, resample, caps, NULL))
+  if (!gst_element_link_many (convert, resample, caps, NULL))
     goto link_failed;
+  make_slot (self, DUET_DEVICE_KIND_MICROPHONE, convert, TRUE);
   last = caps;
 
   if (self->echo_cancel && dsp == NULL)
@@ -831,23 +977,22 @@ build_audio_out (DuetMediaSession *self,
   GstElement *convert = make ("audioconvert", NULL);
   GstElement *resample = make ("audioresample", NULL);
   GstElement *probe = self->echo_cancel ? gst_element_factory_make ("webrtcechoprobe", probe_name) : NULL;
-  GstElement *sink = make_audio_sink (self);
 
-  if (!convert || !resample || !sink)
+  if (!convert || !resample)
     {
       g_set_error_literal (error, DUET_KIT_ERROR, DUET_KIT_ERROR_MEDIA, "Missing audio output elements");
       return FALSE;
     }
 
   /* The echo probe must exist before webrtcdsp starts, hence built up front */
-  gst_bin_add_many (GST_BIN (self->pipeline), convert, resample, sink, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), convert, resample, NULL);
+  gst_element_link (convert, resample);
   if (probe != NULL)
     {
       gst_bin_add (GST_BIN (self->pipeline), probe);
-      gst_element_link_many (convert, resample, probe, sink, NULL);
+      gst_element_link (resample, probe);
     }
-  else
-    gst_element_link_many (convert, resample, sink, NULL);
+  make_slot (self, DUET_DEVICE_KIND_SPEAKER, probe != NULL ? probe : resample, FALSE);
 
   self->audio_out = convert;
   return TRUE;
@@ -1889,6 +2034,8 @@ on_bus_message (GstBus     *bus,
         g_autofree char *debug = NULL;
 
         gst_message_parse_error (message, &error, &debug);
+        if (handle_device_error (self, GST_MESSAGE_SRC (message), error))
+          break;
         g_warning ("Media error from %s: %s (%s)", GST_OBJECT_NAME (message->src), error->message,
                    debug ? debug : "");
         g_signal_emit (self, signals[MEDIA_ERROR], 0, error->message);
@@ -2280,6 +2427,12 @@ duet_media_session_start (DuetMediaSession  *self,
     return FALSE;
 
   self->pipeline = gst_pipeline_new (NULL);
+  {
+    /* devices come and go mid-call: none of them may be the clock */
+    g_autoptr(GstClock) clock = gst_system_clock_obtain ();
+
+    gst_pipeline_use_clock (GST_PIPELINE (self->pipeline), clock);
+  }
   self->webrtc = make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtc), "bundle-policy", "max-bundle");
   self->jb_latency_ms = self->adaptive_latency ? JB_MIN_MS : self->latency_ms;
@@ -2304,6 +2457,10 @@ duet_media_session_start (DuetMediaSession  *self,
     return FALSE;
   if (self->congestion_control)
     self->controller = make_controller (self);
+  /* the caller chose to call: its devices open now, a callee's at accept */
+  self->devices_open = self->offerer;
+  watch_devices (self);
+  update_devices (self);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   gst_bus_add_watch (bus, on_bus_message, self);
@@ -2341,6 +2498,7 @@ duet_media_session_open (DuetMediaSession *self)
   if (self->opened || self->pipeline == NULL)
     return;
   self->opened = TRUE;
+  duet_media_session_open_devices (self);
   g_object_set (self->audio_valve, "drop", !self->audio_sending, NULL);
   g_object_set (self->video_valve, "drop", !self->video_sending, NULL);
 
@@ -2393,14 +2551,45 @@ duet_media_session_set_camera_active (DuetMediaSession *self,
   if (self->camera_active == active)
     return;
   self->camera_active = active;
-  if (self->video_src == NULL || self->stopped)
-    return;
+  update_device (self, DUET_DEVICE_KIND_CAMERA);
+}
 
-  gst_element_set_locked_state (self->video_src, !active);
-  if (active)
-    gst_element_sync_state_with_parent (self->video_src);
-  else
-    gst_element_set_state (self->video_src, GST_STATE_NULL);
+/* The user accepted: the callee's camera and microphone open (the
+ * caller's opened at start) */
+void
+duet_media_session_open_devices (DuetMediaSession *self)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  if (self->devices_open)
+    return;
+  self->devices_open = TRUE;
+  update_devices (self);
+}
+
+/* @id: the device for @kind, or NULL for the desktop's default */
+void
+duet_media_session_set_device (DuetMediaSession *self,
+                               DuetDeviceKind    kind,
+                               const char       *id)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+  g_return_if_fail (kind < N_DEVICE_KINDS);
+
+  if (!duet_set_string (&self->device_ids[kind], id))
+    return;
+  self->failed[kind] = FALSE;
+  update_device (self, kind);
+}
+
+DuetDeviceProblem
+duet_media_session_get_device_problem (DuetMediaSession *self,
+                                       DuetDeviceKind    kind)
+{
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), DUET_DEVICE_PROBLEM_NONE);
+  g_return_val_if_fail (kind < N_DEVICE_KINDS, DUET_DEVICE_PROBLEM_NONE);
+
+  return self->problems[kind];
 }
 
 /* webrtcbin builds its FEC decoder inside; find it by factory */
@@ -2552,6 +2741,7 @@ duet_media_session_stop (DuetMediaSession *self)
       if (self->channel != NULL)
         g_signal_handlers_disconnect_by_data (self->channel, self);
     }
+  unwatch_devices (self);
   g_clear_object (&self->channel);
   g_ptr_array_set_size (self->my_views, 0);
   g_ptr_array_set_size (self->peer_views, 0);
@@ -2575,9 +2765,12 @@ duet_media_session_finalize (GObject *object)
 
   g_ptr_array_unref (self->my_views);
   g_ptr_array_unref (self->peer_views);
-  g_free (self->camera_name);
-  g_free (self->speaker_name);
-  g_free (self->mic_name);
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    {
+      g_clear_pointer (&self->slots[kind], duet_device_slot_free);
+      g_free (self->device_ids[kind]);
+      g_free (self->used_ids[kind]);
+    }
   g_strfreev (self->ice_servers);
   g_hash_table_unref (self->candidate_types);
   g_mutex_clear (&self->ice_lock);
@@ -2605,9 +2798,9 @@ duet_media_session_get_property (GObject    *object,
     {
     case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
     case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
-    case PROP_CAMERA_NAME: g_value_set_string (value, self->camera_name); break;
-    case PROP_SPEAKER_NAME: g_value_set_string (value, self->speaker_name); break;
-    case PROP_MIC_NAME: g_value_set_string (value, self->mic_name); break;
+    case PROP_CAMERA: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_CAMERA]); break;
+    case PROP_MICROPHONE: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_MICROPHONE]); break;
+    case PROP_SPEAKER: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_SPEAKER]); break;
     case PROP_VIDEO_WIDTH: g_value_set_uint (value, self->width); break;
     case PROP_VIDEO_HEIGHT: g_value_set_uint (value, self->height); break;
     case PROP_VIDEO_FPS: g_value_set_uint (value, self->fps); break;
@@ -2632,9 +2825,11 @@ duet_media_session_set_property (GObject      *object,
     {
     case PROP_TEST_SOURCES: self->test_sources |= g_value_get_boolean (value); break;
     case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
-    case PROP_CAMERA_NAME: duet_set_string (&self->camera_name, g_value_get_string (value)); break;
-    case PROP_SPEAKER_NAME: duet_set_string (&self->speaker_name, g_value_get_string (value)); break;
-    case PROP_MIC_NAME: duet_set_string (&self->mic_name, g_value_get_string (value)); break;
+    case PROP_CAMERA:
+    case PROP_MICROPHONE:
+    case PROP_SPEAKER:
+      duet_media_session_set_device (self, prop_id - PROP_CAMERA, g_value_get_string (value));
+      break;
     case PROP_VIDEO_WIDTH: self->width = g_value_get_uint (value); break;
     case PROP_VIDEO_HEIGHT: self->height = g_value_get_uint (value); break;
     case PROP_VIDEO_FPS: self->fps = g_value_get_uint (value); break;
@@ -2664,10 +2859,10 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   /* DUET_TEST_SOURCES=1 forces test sources whatever this says */
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
-  properties[PROP_CAMERA_NAME] = g_param_spec_string ("camera-name", NULL, NULL, NULL, flags);
-  /* speaker-name: audio output by display name; NULL for the first one */
-  properties[PROP_SPEAKER_NAME] = g_param_spec_string ("speaker-name", NULL, NULL, NULL, flags);
-  properties[PROP_MIC_NAME] = g_param_spec_string ("mic-name", NULL, NULL, NULL, flags);
+  /* camera, microphone, speaker: device ids (DuetDevice:id); NULL for the default */
+  properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL, flags);
+  properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL, flags);
+  properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL, flags);
   properties[PROP_VIDEO_WIDTH] = g_param_spec_uint ("video-width", NULL, NULL, 16, 4096, 640, flags);
   properties[PROP_VIDEO_HEIGHT] = g_param_spec_uint ("video-height", NULL, NULL, 16, 4096, 480, flags);
   properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 1, 120, 30, flags);
@@ -2708,6 +2903,11 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* device-problem (kind, problem): a device is missing, refused or failed,
+   * or (NONE) works again */
+  signals[DEVICE_PROBLEM] =
+    g_signal_new ("device-problem", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, DUET_TYPE_DEVICE_KIND, DUET_TYPE_DEVICE_PROBLEM);
   signals[MEDIA_ERROR] =
     g_signal_new ("media-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

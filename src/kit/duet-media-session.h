@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "duet-call-statistics.h"
+#include "duet-device.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,12 @@ void              duet_media_session_set_video_sending      (DuetMediaSession  *
                                                              gboolean           sending);
 void              duet_media_session_set_camera_active      (DuetMediaSession  *self,
                                                              gboolean           active);
+void              duet_media_session_open_devices           (DuetMediaSession  *self);
+void              duet_media_session_set_device             (DuetMediaSession  *self,
+                                                             DuetDeviceKind     kind,
+                                                             const char        *id);
+DuetDeviceProblem duet_media_session_get_device_problem     (DuetMediaSession  *self,
+                                                             DuetDeviceKind     kind);
 gboolean          duet_media_session_send_control           (DuetMediaSession  *self,
                                                              JsonObject        *message);
 void              duet_media_session_add_view               (DuetMediaSession  *self,

@@ -14,6 +14,9 @@ void               duet_my_media_status_set_mic_muted         (DuetMyMediaStatus
 void               duet_my_media_status_set_video_state       (DuetMyMediaStatus *self,
                                                                DuetVideoState     state,
                                                                DuetVideoPauseReason pause_reason);
+void               duet_my_media_status_set_device_problem    (DuetMyMediaStatus *self,
+                                                               DuetDeviceKind     kind,
+                                                               DuetDeviceProblem  problem);
 void               duet_my_media_status_update_volume         (DuetMyMediaStatus *self,
                                                                guint              level);
 

@@ -7,6 +7,7 @@
  * except the volume which is reported at the level element's interval.
  */
 #include "duet-enum-types.h"
+#include "duet-kit-enum-types.h"
 #include "duet-my-media-status-private.h"
 
 struct _DuetMyMediaStatus
@@ -17,6 +18,7 @@ struct _DuetMyMediaStatus
   DuetVideoState  video_state;
   DuetVideoPauseReason pause_reason;
   guint           volume;
+  DuetDeviceProblem problems[2];   /* camera, microphone */
 };
 
 /**
@@ -33,6 +35,8 @@ enum {
   PROP_VIDEO_STATE,
   PROP_VIDEO_PAUSE_REASON,
   PROP_AVERAGE_VOLUME_LEVEL,
+  PROP_CAMERA_PROBLEM,
+  PROP_MICROPHONE_PROBLEM,
   N_PROPS
 };
 
@@ -68,6 +72,12 @@ duet_my_media_status_get_property (GObject    *object,
       break;
     case PROP_AVERAGE_VOLUME_LEVEL:
       g_value_set_uint (value, self->volume);
+      break;
+    case PROP_CAMERA_PROBLEM:
+      g_value_set_enum (value, self->problems[DUET_DEVICE_KIND_CAMERA]);
+      break;
+    case PROP_MICROPHONE_PROBLEM:
+      g_value_set_enum (value, self->problems[DUET_DEVICE_KIND_MICROPHONE]);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -114,6 +124,24 @@ duet_my_media_status_class_init (DuetMyMediaStatusClass *klass)
    */
   properties[PROP_AVERAGE_VOLUME_LEVEL] =
     g_param_spec_uint ("average-volume-level", NULL, NULL, 0, 100, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetMyMediaStatus:camera-problem:
+   *
+   * Why the call goes on without a camera: then the video is paused with
+   * %DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE until a camera works again.
+   */
+  properties[PROP_CAMERA_PROBLEM] =
+    g_param_spec_enum ("camera-problem", NULL, NULL, DUET_TYPE_DEVICE_PROBLEM, DUET_DEVICE_PROBLEM_NONE,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetMyMediaStatus:microphone-problem:
+   *
+   * Why the call goes on without a microphone: then it is muted until a
+   * microphone works again.
+   */
+  properties[PROP_MICROPHONE_PROBLEM] =
+    g_param_spec_enum ("microphone-problem", NULL, NULL, DUET_TYPE_DEVICE_PROBLEM, DUET_DEVICE_PROBLEM_NONE,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -288,4 +316,50 @@ duet_my_media_status_update_volume (DuetMyMediaStatus *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AVERAGE_VOLUME_LEVEL]);
     }
   g_signal_emit (self, signals[AUDIO_DESCRIPTION_UPDATE], 0, level);
+}
+
+/**
+ * duet_my_media_status_get_camera_problem:
+ * @self: a #DuetMyMediaStatus
+ *
+ * Gets why the call has no camera.
+ *
+ * Returns: the problem, or %DUET_DEVICE_PROBLEM_NONE
+ */
+DuetDeviceProblem
+duet_my_media_status_get_camera_problem (DuetMyMediaStatus *self)
+{
+  g_return_val_if_fail (DUET_IS_MY_MEDIA_STATUS (self), DUET_DEVICE_PROBLEM_NONE);
+  return self->problems[DUET_DEVICE_KIND_CAMERA];
+}
+
+/**
+ * duet_my_media_status_get_microphone_problem:
+ * @self: a #DuetMyMediaStatus
+ *
+ * Gets why the call has no microphone.
+ *
+ * Returns: the problem, or %DUET_DEVICE_PROBLEM_NONE
+ */
+DuetDeviceProblem
+duet_my_media_status_get_microphone_problem (DuetMyMediaStatus *self)
+{
+  g_return_val_if_fail (DUET_IS_MY_MEDIA_STATUS (self), DUET_DEVICE_PROBLEM_NONE);
+  return self->problems[DUET_DEVICE_KIND_MICROPHONE];
+}
+
+/* @kind: camera or microphone */
+void
+duet_my_media_status_set_device_problem (DuetMyMediaStatus *self,
+                                         DuetDeviceKind     kind,
+                                         DuetDeviceProblem  problem)
+{
+  g_return_if_fail (DUET_IS_MY_MEDIA_STATUS (self));
+  g_return_if_fail (kind == DUET_DEVICE_KIND_CAMERA || kind == DUET_DEVICE_KIND_MICROPHONE);
+
+  if (self->problems[kind] == problem)
+    return;
+  self->problems[kind] = problem;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[kind == DUET_DEVICE_KIND_CAMERA ? PROP_CAMERA_PROBLEM
+                                                                                       : PROP_MICROPHONE_PROBLEM]);
 }

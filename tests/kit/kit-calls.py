@@ -92,17 +92,19 @@ class Server:
 
 
 class Client:
-    def __init__(self, server, user, args, tmp, password=False, options=(), prefix=()):
+    def __init__(self, server, user, args, tmp, password=False, options=(), prefix=(), env=None,
+                 test_sources=True):
         self.user = user
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
-                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
+                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS), **(env or {}))
         self.stderr_path = os.path.join(tmp, user + ".err")
         self.stderr = open(self.stderr_path, "ab")
         credential = "--password-stdin" if password else "--token-stdin"
         self.proc = subprocess.Popen(list(prefix) + [CLIENT, "--server", server.url, "--user", user, credential,
-                                      "--test-sources", "--network-grace-period", str(GRACE_S)]
+                                      "--network-grace-period", str(GRACE_S)]
+                                     + (["--test-sources"] if test_sources else [])
                                      + list(options) + args,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)
@@ -612,10 +614,30 @@ class Context:
             self._server = Server(self.tmp, **self.server_args)
         return self._server
 
-    def client(self, user, args, password=False, options=(), prefix=()):
-        c = Client(self.server, user, args, self.tmp, password, options, prefix)
+    def client(self, user, args, password=False, options=(), prefix=(), env=None, test_sources=True):
+        c = Client(self.server, user, args, self.tmp, password, options, prefix, env, test_sources)
         self.clients.append(c)
         return c
+
+    def stop_clean(self):
+        """Stops the clients; fails on any sanitizer report"""
+        for c in self.clients:
+            c.kill(signal.SIGTERM)
+        for c in self.clients:
+            err = open(c.stderr_path, errors="replace").read()
+            check("runtime error:" not in err and "AddressSanitizer" not in err and
+                  "LeakSanitizer" not in err,
+                  "%s: sanitizer report" % c.user)
+
+    def dump(self):
+        """Each client's events and the end of its stderr, after a failure"""
+        for c in self.clients:
+            print("--- %s stdout" % c.user)
+            for ev in c.events:
+                if ev.get("event") != "audio-description-update":
+                    print(json.dumps(ev))
+            print("--- %s stderr" % c.user)
+            sys.stdout.write(open(c.stderr_path, errors="replace").read()[-3000:])
 
     def close(self):
         for c in self.clients:
@@ -728,24 +750,12 @@ def main():
         ctx = Context(tmp)
         try:
             SCENARIOS[sys.argv[1]](ctx)
-            for c in ctx.clients:
-                c.kill(signal.SIGTERM)
-            for c in ctx.clients:
-                err = open(c.stderr_path, errors="replace").read()
-                check("runtime error:" not in err and "AddressSanitizer" not in err and
-                      "LeakSanitizer" not in err,
-                      "%s: sanitizer report" % c.user)
+            ctx.stop_clean()
             print("ok", sys.argv[1])
             return 0
         except Fail as e:
             print("FAIL %s: %s" % (sys.argv[1], e))
-            for c in ctx.clients:
-                print("--- %s stdout" % c.user)
-                for ev in c.events:
-                    if ev.get("event") != "audio-description-update":
-                        print(json.dumps(ev))
-                print("--- %s stderr" % c.user)
-                sys.stdout.write(open(c.stderr_path, errors="replace").read()[-3000:])
+            ctx.dump()
             return 1
         finally:
             ctx.close()
