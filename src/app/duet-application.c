@@ -15,7 +15,8 @@
  *   app.show-incoming     show the ringing call's window again
  *   app.preferences, app.about, app.quit
  *   app.online            read-only boolean state: connected to the server
- *   app.run-in-background the preference of that name (GSettings action)
+ *   app.run-in-background, app.test-sources
+ *                         the preferences of those names (GSettings actions)
  */
 #define G_LOG_DOMAIN "DuetApplication"
 #include "config.h"
@@ -989,10 +990,13 @@ duet_application_startup (GApplication *app)
   g_signal_connect_object (self->account, "session-expired",
                            G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
 
-  /* The preference as an action too: menus, scripts and the tests */
+  /* The preferences as actions too: menus, scripts and the tests */
   {
     g_autoptr(GAction) background = g_settings_create_action (self->settings, "run-in-background");
+    g_autoptr(GAction) test_sources = g_settings_create_action (self->settings, "test-sources");
+
     g_action_map_add_action (G_ACTION_MAP (self), background);
+    g_action_map_add_action (G_ACTION_MAP (self), test_sources);
   }
 
   g_signal_connect_object (self->settings, "changed::run-in-background",

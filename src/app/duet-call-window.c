@@ -26,8 +26,6 @@
 
 #include "duet-application.h"
 #include "duet-call-window.h"
-#include "duet-device-monitor.h"
-#include "duet-kit-enum-types.h"
 #include "duet-quality-hint.h"
 #include "duet-video-sink.h"
 #include "duet-video-view.h"
@@ -1042,7 +1040,8 @@ force_device_problem_activated (GSimpleAction *action,
   update_actions (self);
 }
 
-/* Test hook (DUET_TEST_HOOKS=1 only): opens the device menu, for a screenshot */
+/* Test hook (DUET_TEST_HOOKS=1 only): opens (true) or closes the device
+ * menu, for a screenshot */
 static void
 show_device_menu_activated (GSimpleAction *action,
                             GVariant      *parameter,
@@ -1050,7 +1049,10 @@ show_device_menu_activated (GSimpleAction *action,
 {
   DuetCallWindow *self = user_data;
 
-  gtk_menu_button_popup (self->device_button);
+  if (g_variant_get_boolean (parameter))
+    gtk_menu_button_popup (self->device_button);
+  else
+    gtk_menu_button_popdown (self->device_button);
 }
 
 static int
@@ -1085,7 +1087,7 @@ static const GActionEntry test_actions[] = {
   { "save-peer-frame", save_peer_frame_activated, "s" },
   { "force-network-quality", force_network_quality_activated, "(ss)" },
   { "force-device-problem", force_device_problem_activated, "(ss)" },
-  { "show-device-menu", show_device_menu_activated },
+  { "show-device-menu", show_device_menu_activated, "b" },
   { "quality-hint", NULL, NULL, "'none'" },
   { "device-hint", NULL, NULL, "''" },
 };

@@ -22,8 +22,6 @@
 #include <glib/gi18n.h>
 #include <gst/gst.h>
 
-#include "duet-camera-preview.h"
-#include "duet-device-monitor.h"
 #include "duet-preferences-window.h"
 #include "duet-video-sink.h"
 #include "duet-video-view.h"
@@ -80,6 +78,16 @@ G_DEFINE_FINAL_TYPE (DuetPreferencesWindow, duet_preferences_window, ADW_TYPE_PR
 
 /* ---- device rows ---- */
 
+/* The camera and microphone are moot while test sources are sent */
+static void
+update_row_sensitivity (DuetPreferencesWindow *self,
+                        DeviceRow             *row)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (row->row),
+                            row->kind == DUET_DEVICE_KIND_SPEAKER ||
+                            !duet_application_get_test_sources (self->application));
+}
+
 static void
 fill_row (DuetPreferencesWindow *self,
           DeviceRow             *row)
@@ -108,6 +116,9 @@ fill_row (DuetPreferencesWindow *self,
   adw_combo_row_set_model (row->row, G_LIST_MODEL (names));
   adw_combo_row_set_selected (row->row, selected);
   self->filling = FALSE;
+
+  /* A new model makes the row sensitive again */
+  update_row_sensitivity (self, row);
 }
 
 static void
@@ -290,6 +301,8 @@ camera_setting_changed_cb (DuetPreferencesWindow *self)
 static void
 test_sources_changed_cb (DuetPreferencesWindow *self)
 {
+  for (guint i = 0; i < N_ROWS; i++)
+    update_row_sensitivity (self, &self->rows[i]);
   if (self->preview_sink == NULL)
     return;
   stop_preview (self);
@@ -470,21 +483,6 @@ duet_preferences_window_new (DuetApplication *application)
   g_settings_bind (self->settings, "echo-cancellation", self->echo_cancellation_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background", self->run_in_background_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active", G_SETTINGS_BIND_DEFAULT);
-
-  /* The camera and microphone are moot while test sources are sent; the
-   * kit sends them under DUET_TEST_SOURCES=1 whatever the setting says */
-  if (g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0)
-    {
-      gtk_widget_set_sensitive (GTK_WIDGET (self->camera_row), FALSE);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->microphone_row), FALSE);
-    }
-  else
-    {
-      g_settings_bind (self->settings, "test-sources", self->camera_row, "sensitive",
-                       G_SETTINGS_BIND_GET | G_SETTINGS_BIND_INVERT_BOOLEAN);
-      g_settings_bind (self->settings, "test-sources", self->microphone_row, "sensitive",
-                       G_SETTINGS_BIND_GET | G_SETTINGS_BIND_INVERT_BOOLEAN);
-    }
 
   for (guint i = 0; i < N_ROWS; i++)
     {

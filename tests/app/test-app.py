@@ -6,9 +6,12 @@
 # session bus and the display are private. The app runs with the default
 # profile, so it owns org.duet.Duet on that bus and the test drives it
 # with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
-# the call window's call.* at /org/duet/Duet/call. test_background_portal
+# the call window's call.* at /org/duet/Duet/call, the preferences
+# window's test hooks at /org/duet/Duet/preferences. test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
-# against a stand-in Background portal (background-portal.py).
+# against a stand-in Background portal (background-portal.py);
+# test_without_camera_or_microphone one signed in as carol, with no devices
+# and no test sources.
 #
 # Usage: test-app.py BUILD_DIR SOURCE_DIR [TEST ...]
 #
@@ -39,7 +42,7 @@ CLI = os.path.join(BUILD, "src/cli/duet-call")
 APP = os.path.join(BUILD, "src/app/duet")
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHOTS = os.path.join(BUILD, "tests/app/screenshots")
-PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
+PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password"}
 # Short, so that the app renews its token (every 10 s, its shortest delay)
 # all through the suite and its first token has run out before the last test
 TOKEN_LIFETIME = 20
@@ -159,22 +162,33 @@ def bus():
     return Gio.bus_get_sync(Gio.BusType.SESSION, None)
 
 
-def activate(path, action, parameter=None):
+def activate(path, action, parameter=None, conn=None):
     params = [parameter] if parameter is not None else []
-    bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Activate",
-                    GLib.Variant("(sava{sv})", (action, params, {})),
-                    None, Gio.DBusCallFlags.NONE, 5000, None)
+    (conn or bus()).call_sync("org.duet.Duet", path, "org.gtk.Actions", "Activate",
+                              GLib.Variant("(sava{sv})", (action, params, {})),
+                              None, Gio.DBusCallFlags.NONE, 5000, None)
 
 
-def action_state(path, action):
+def describe(path, action, conn=None):
+    """(enabled, state) of an exported action; None when it is not there."""
     try:
-        reply = bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Describe",
-                                GLib.Variant("(s)", (action,)), None,
-                                Gio.DBusCallFlags.NONE, 2000, None)
+        reply = (conn or bus()).call_sync("org.duet.Duet", path, "org.gtk.Actions", "Describe",
+                                          GLib.Variant("(s)", (action,)), None,
+                                          Gio.DBusCallFlags.NONE, 2000, None)
     except GLib.Error:
         return None
     enabled, _sig, state = reply.unpack()[0]
-    return state[0] if state else None
+    return enabled, (state[0] if state else None)
+
+
+def action_state(path, action, conn=None):
+    described = describe(path, action, conn)
+    return described[1] if described else None
+
+
+def action_enabled(path, action, conn=None):
+    described = describe(path, action, conn)
+    return described[0] if described else None
 
 
 def app_action(name, parameter=None):
@@ -185,10 +199,10 @@ def call_action(name):
     activate("/org/duet/Duet/call", name)
 
 
-def call_actions_exported():
+def call_actions_exported(conn=None):
     try:
-        bus().call_sync("org.duet.Duet", "/org/duet/Duet/call", "org.gtk.Actions", "List",
-                        None, None, Gio.DBusCallFlags.NONE, 1000, None)
+        (conn or bus()).call_sync("org.duet.Duet", "/org/duet/Duet/call", "org.gtk.Actions", "List",
+                                  None, None, Gio.DBusCallFlags.NONE, 1000, None)
         return True
     except GLib.Error:
         return False
@@ -331,6 +345,8 @@ def test_outgoing_call(ctx):
     check(max(lit) > 200, "the peer view on screen is black")
     check(changed > 100, "the peer view on screen does not move")
 
+    check_device_menu(geometry)
+
     call_action("mute")
     bob_out.wait_event("peer-mic-muted", 10)
     check(action_state("/org/duet/Duet/call", "mute") is True, "call.mute state did not follow")
@@ -340,6 +356,48 @@ def test_outgoing_call(ctx):
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLER",
           "bob saw the end as %s/%s, not NORMAL/CALLER" % (event.get("reason"), event.get("source")))
     bob.wait(10)
+
+
+CALL = "/org/duet/Duet/call"
+PREFERENCES = "/org/duet/Duet/preferences"
+NO_CAMERA = "No camera found. Your video is off until you connect one."
+NO_MICROPHONE = "No microphone found. You are muted until you connect one."
+
+
+def check_device_menu(geometry):
+    """The call window's device menu: call.camera, call.microphone and call.speaker hold the
+    call's devices ("" for the default); with test sources only the speaker can be switched.
+    The notes for device problems (forced through the test hook call.force-device-problem)
+    say what happened, keep mute and resume off, and go when the problem does."""
+    for name in ("camera", "microphone", "speaker"):
+        check(action_state(CALL, name) == "", "call.%s is %r, not the default" % (name, action_state(CALL, name)))
+    check(action_enabled(CALL, "camera") is False and action_enabled(CALL, "microphone") is False,
+          "the camera and microphone can be switched while test sources are sent")
+    check(action_enabled(CALL, "speaker") is True, "the speaker cannot be switched")
+    activate(CALL, "speaker", GLib.Variant("s", ""))
+    check(action_state(CALL, "speaker") == "", "call.speaker left the default")
+
+    activate(CALL, "show-device-menu", GLib.Variant("b", True))
+    time.sleep(1)
+    screenshot("call-device-menu", geometry)
+    activate(CALL, "show-device-menu", GLib.Variant("b", False))
+    check(action_state(CALL, "device-hint") == "", "a device note without a problem")
+
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("missing", "missing")))
+    hint = action_state(CALL, "device-hint")
+    check(NO_CAMERA in hint and NO_MICROPHONE in hint, "the notes say %r" % hint)
+    check(action_enabled(CALL, "mute") is False, "call.mute can unmute without a microphone")
+    check(action_enabled(CALL, "pause-video") is False, "call.pause-video can resume without a camera")
+    time.sleep(1)  # the fade-in
+    screenshot("call-device-problems", geometry)
+
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("denied", "none")))
+    hint = action_state(CALL, "device-hint")
+    check(hint.startswith("Duet may not use the camera") and "Settings › Apps › Duet" in hint
+          and "microphone" not in hint, "the note for a refused camera says %r" % hint)
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("", "")))
+    check(action_state(CALL, "device-hint") == "", "the notes stayed after the problems went")
+    check(action_enabled(CALL, "mute") is True, "call.mute stayed off")
 
 
 def test_poor_connection_hint(ctx):
@@ -478,8 +536,17 @@ def test_main_window(ctx):
 
     app_action("preferences")
     geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+    # DUET_TEST_SOURCES=1: the preview shows the test picture, as a call would send
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (True, ""), 10,
+             "the preview to show the test picture")
     time.sleep(1)
     screenshot("preferences", geometry)
+
+    # Hidden, the camera goes off; shown again, it comes back
+    activate(PREFERENCES, "hide")
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (False, ""), 5, "the preview to stop")
+    app_action("preferences")
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (True, ""), 10, "the preview to start again")
 
 
 def test_decline(ctx):
@@ -626,6 +693,77 @@ def test_background_portal(ctx):
     stop(app)
 
 
+def start_app_on_bus(ctx, address, name, args, env_extra):
+    env = app_env(ctx["tmp"])
+    env.pop("DUET_TEST_SOURCES")
+    env.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_CONFIG_HOME=os.path.join(ctx["tmp"], name + "-config"),
+               **env_extra)
+    app = subprocess.Popen([APP] + args, stdin=subprocess.PIPE, env=env, text=True)
+    ctx["procs"].append(app)
+    return app
+
+
+def test_without_camera_or_microphone(ctx):
+    """A second app (carol, own bus) on a machine without devices (DUET_DEVICE_PROVIDERS=none)
+    and without test sources: Preferences says there is no camera, shows the test picture
+    while the Test Sources preference is on, and lists only the defaults; a call from bob goes
+    on with carol's video paused (bob sees CAMERA_INACTIVE) and carol muted, and carol's call
+    window says both."""
+    address, conn = start_bus(ctx)
+    app = start_app_on_bus(ctx, address, "carol", ["--background", "--server", ctx["url"], "--user", "carol",
+                                                   "--password-stdin"], {"DUET_DEVICE_PROVIDERS": "none"})
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+
+    activate("/org/duet/Duet", "preferences", None, conn)
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "carol's preferences")
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, "No camera found"), 10,
+             "the preview to say there is no camera")
+    time.sleep(1)
+    screenshot("preferences-no-camera", geometry)
+    # The preference (not the environment) asks for test sources: the window shows the test picture
+    activate("/org/duet/Duet", "test-sources", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (True, ""), 10,
+             "the preview to show the test picture")
+    time.sleep(1)
+    screenshot("preferences-test-sources", geometry)
+    activate("/org/duet/Duet", "test-sources", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, "No camera found"), 10,
+             "the preview to go back to no camera")
+    activate(PREFERENCES, "hide", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, ""), 5, "the preview to stop")
+
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
+    activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
+    bob_out.wait_event("connected", 20)
+    wait_for(lambda: call_actions_exported(conn), 10, "carol's call window")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "carol's call window")
+
+    hint = wait_for(lambda: (lambda h: h if h and NO_CAMERA in h and NO_MICROPHONE in h else None)(
+        action_state(CALL, "device-hint", conn)), 10, "carol's call window to say there are no devices")
+    log("carol's notes:", hint.replace("\n", " / "))
+    event = bob_out.wait_event("peer-video-paused", 10)
+    check(event.get("reason") == "CAMERA_INACTIVE", "bob saw carol's video paused for %s" % event.get("reason"))
+    bob_out.wait_event("peer-mic-muted", 10)
+    check(action_state(CALL, "mute", conn) is True, "carol is not muted")
+    check(action_enabled(CALL, "mute", conn) is False, "carol can unmute without a microphone")
+    for name in ("camera", "microphone", "speaker"):
+        check(action_state(CALL, name, conn) == "" and action_enabled(CALL, name, conn) is True,
+              "carol's call.%s is %s" % (name, describe(CALL, name, conn)))
+    time.sleep(2)  # bob's picture arrives
+    screenshot("call-without-devices", geometry)
+
+    activate(CALL, "end", None, conn)
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "NORMAL", "bob saw %s, not NORMAL" % event.get("reason"))
+    bob.wait(10)
+    check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    stop(app)
+
+
 def test_token_refresh(ctx):
     """Past its first token's expiry the app is still signed in: after a server restart it
     reconnects with a renewed token, and a call reaches it."""
@@ -678,7 +816,8 @@ def dump_if_hung(app, name):
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
          test_missed_call,
          test_decline,
-         test_run_in_background_autostart, test_background_portal, test_main_window, test_token_refresh]
+         test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
+         test_main_window, test_token_refresh]
 
 
 def main():
