@@ -16,6 +16,10 @@
  *   nothing is ever cancelled. A request made while another waits for the
  *   user is sent when that one is answered; a newer one replaces it
  *   (finishing with G_IO_ERROR_CANCELLED), so only the latest wish is sent;
+ * - a portal that goes away before it answers (a crash, a restart) would
+ *   leave its request waiting for ever, and every later one behind it, so
+ *   the portal's name is watched: when its owner goes, the request fails
+ *   and the next one goes to the portal that comes next;
  * - libportal's answers as the messages the app shows.
  */
 #define G_LOG_DOMAIN "DuetBackgroundPortal"
@@ -27,13 +31,17 @@
 
 #include "duet-background-portal.h"
 
+#define PORTAL_BUS_NAME "org.freedesktop.portal.Desktop"
+
 struct _DuetBackgroundPortal
 {
   GObject    parent_instance;
 
-  XdpPortal *portal;   /* made at the first request */
-  GTask     *sent;     /* the request the portal is working on */
-  GTask     *queued;   /* the newest request waiting for it */
+  XdpPortal *portal;         /* made at the first request */
+  guint      watch_id;       /* of the portal's bus name */
+  gboolean   portal_owned;   /* the name has had an owner since it was last lost */
+  GTask     *sent;           /* the request the portal is working on */
+  GTask     *queued;         /* the newest request waiting for it */
 };
 
 G_DEFINE_FINAL_TYPE (DuetBackgroundPortal, duet_background_portal, G_TYPE_OBJECT)
@@ -98,14 +106,24 @@ describe_error (const GError *error,
 static void send_request (DuetBackgroundPortal *self,
                           GTask                *task);
 
+/* The next request goes out before the finished one returns, so that a
+ * callback asking again finds it sent and queues behind it */
+static void
+send_next (DuetBackgroundPortal *self)
+{
+  g_autoptr(GTask) next = g_steal_pointer (&self->queued);
+
+  if (next != NULL)
+    send_request (self, next);
+}
+
 static void
 request_done_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(DuetBackgroundPortal) self = user_data;
-  g_autoptr(GTask) task = g_steal_pointer (&self->sent);
-  g_autoptr(GTask) next = g_steal_pointer (&self->queued);
+  g_autoptr(GTask) task = user_data;
+  DuetBackgroundPortal *self = g_task_get_source_object (task);
   Request *request = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gboolean granted;
@@ -114,10 +132,12 @@ request_done_cb (GObject      *source,
    * whether running in the background was */
   granted = xdp_portal_request_background_finish (XDP_PORTAL (source), result, &error);
 
-  /* The next request goes out before this one returns, so that a
-   * callback asking again finds it sent and queues behind it */
-  if (next != NULL)
-    send_request (self, next);
+  /* Given up on when the portal went away */
+  if (task != self->sent)
+    return;
+  g_clear_object (&self->sent);
+
+  send_next (self);
 
   if (error != NULL)
     g_task_return_error (task, describe_error (error, request->autostart));
@@ -128,6 +148,39 @@ request_done_cb (GObject      *source,
                                : refusal (FALSE));
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static void
+portal_appeared_cb (GDBusConnection *connection,
+                    const char      *name,
+                    const char      *owner,
+                    gpointer         user_data)
+{
+  DuetBackgroundPortal *self = user_data;
+
+  self->portal_owned = TRUE;
+}
+
+/* Only a portal that was there can go away: with none at all, the request
+ * itself fails, and says so better */
+static void
+portal_vanished_cb (GDBusConnection *connection,
+                    const char      *name,
+                    gpointer         user_data)
+{
+  DuetBackgroundPortal *self = user_data;
+  g_autoptr(GTask) task = NULL;
+
+  if (!self->portal_owned)
+    return;
+  self->portal_owned = FALSE;
+  if (self->sent == NULL)
+    return;
+
+  task = g_steal_pointer (&self->sent);
+  send_next (self);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                           _("The Background portal stopped before it answered"));
 }
 
 static gboolean
@@ -149,6 +202,8 @@ ensure_portal (DuetBackgroundPortal  *self,
       return FALSE;
     }
   self->portal = xdp_portal_new ();
+  self->watch_id = g_bus_watch_name_on_connection (bus, PORTAL_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                   portal_appeared_cb, portal_vanished_cb, self, NULL);
   return TRUE;
 }
 
@@ -182,7 +237,7 @@ send_request (DuetBackgroundPortal *self,
                                  (char *) _("Duet runs in the background so that it can ring when someone calls."),
                                  commandline,
                                  request->autostart ? XDP_BACKGROUND_FLAG_AUTOSTART : XDP_BACKGROUND_FLAG_NONE,
-                                 NULL, request_done_cb, g_object_ref (self));
+                                 NULL, request_done_cb, g_object_ref (task));
 }
 
 /**
@@ -259,6 +314,7 @@ duet_background_portal_dispose (GObject *object)
   /* A request in flight holds a reference, so none is left here */
   g_assert (self->sent == NULL);
   g_clear_object (&self->queued);
+  g_clear_handle_id (&self->watch_id, g_bus_unwatch_name);
   g_clear_object (&self->portal);
 
   G_OBJECT_CLASS (duet_background_portal_parent_class)->dispose (object);

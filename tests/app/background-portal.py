@@ -7,7 +7,8 @@
 # Response (0, {background: true, autostart: <as asked>}); with argv[2]
 # "deny", Response (1, {}) as when the user says no; with "no-autostart",
 # Response (0, {background: true, autostart: false}) as when the portal
-# lets the app run but cannot start it at login. A line
+# lets the app run but cannot start it at login; with "silent", no
+# Response at all, as a portal that dies before the user answers. A line
 # {"method": "ready"} is written once the name is owned.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -52,6 +53,8 @@ def on_call(connection, sender, path, interface, method, params, invocation):
     handle = request_path(sender, options.get("handle_token", "t"))
     record({"method": method, "parent_window": parent, "handle": handle, "options": options})
     invocation.return_value(GLib.Variant("(o)", (handle,)))
+    if mode == "silent":
+        return
     if mode == "deny":
         response = GLib.Variant("(ua{sv})", (1, {}))
     else:

@@ -619,7 +619,7 @@ def test_background_portal(ctx):
     """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
     (through libportal) for autostart at startup and when run-in-background toggles, names its
     window as the dialog's parent once it has one, writes no autostart file, and keeps running
-    when the portal says no, is missing, or grants no autostart."""
+    when the portal says no, is missing, grants no autostart or stops before it answers."""
     address, conn = start_bus(ctx)
     log_path = os.path.join(ctx["tmp"], "portal.jsonl")
     portal = start_portal(ctx, address, log_path)
@@ -688,6 +688,20 @@ def test_background_portal(ctx):
     no_autostart = wait_for(lambda: [l for l in open(stderr_path) if "not allowed to start at login" in l], 5,
                             "the app to report the missing autostart")
     log("app:", no_autostart[0].strip())
+
+    # A portal that stops before it answers does not hold up the next request
+    stop(portal)
+    portal = start_portal(ctx, address, log_path, "silent")
+    toggle()
+    wait_for(lambda: requests()[4:], 5, "RequestBackground to the silent portal")
+    stop(portal)
+    gone = wait_for(lambda: [l for l in open(stderr_path) if "stopped before it answered" in l], 5,
+                    "the app to report the portal that went away")
+    log("app:", gone[0].strip())
+    portal = start_portal(ctx, address, log_path)
+    toggle()
+    after = wait_for(lambda: requests()[5:], 5, "RequestBackground after the silent portal")[0]
+    check(after["options"].get("autostart") is True, "the request after the silent portal did not ask autostart=true")
     check(app.poll() is None, "the app exited (%s)" % app.returncode)
     check(not os.path.exists(os.path.join(config, "autostart")), "an autostart file was written")
     stop(app)
