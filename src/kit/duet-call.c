@@ -909,13 +909,12 @@ duet_call_accept_call (DuetCall               *self,
     apply_my_video_state (self, initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE
                                 ? DUET_VIDEO_STATE_PAUSED : DUET_VIDEO_STATE_ENABLED,
                           initial_my_video_state == DUET_INITIAL_VIDEO_STATE_PAUSE ? "BY_USER" : NULL);
-  /* the camera and microphone open now, while the server confirms */
-  duet_media_session_open_devices (self->media);
-
   send_request (self, duet_accept_call_request_build (NULL, &(DuetAcceptCallRequest) {
     .call_id = self->call_id,
     .use_responder_preparation = use_responder_preparation,
   }));
+  /* the camera and microphone open now, while the server confirms */
+  duet_media_session_open_devices (self->media);
   return TRUE;
 }
 
