@@ -78,6 +78,8 @@ G_DEFINE_FINAL_TYPE (DuetPreferencesWindow, duet_preferences_window, ADW_TYPE_PR
 
 /* ---- device rows ---- */
 
+static void update_test_hooks (DuetPreferencesWindow *self);
+
 /* The camera and microphone are moot while test sources are sent */
 static void
 update_row_sensitivity (DuetPreferencesWindow *self,
@@ -119,6 +121,7 @@ fill_row (DuetPreferencesWindow *self,
 
   /* A new model makes the row sensitive again */
   update_row_sensitivity (self, row);
+  update_test_hooks (self);
 }
 
 static void
@@ -135,6 +138,7 @@ row_selected_cb (AdwComboRow           *combo,
     if (self->rows[i].row == combo && selected < self->rows[i].ids->len)
       g_settings_set_string (self->settings, self->rows[i].key,
                              g_ptr_array_index (self->rows[i].ids, selected));
+  update_test_hooks (self);
 }
 
 static void
@@ -198,8 +202,6 @@ describe_no_picture (DuetPreferencesWindow *self)
     return _("The camera is not working. Choose another one, or unplug it and plug it in again.");
   return NULL;  /* still starting */
 }
-
-static void update_test_hooks (DuetPreferencesWindow *self);
 
 static void
 update_preview (DuetPreferencesWindow *self)
@@ -326,19 +328,44 @@ duet_preferences_window_unmap (GtkWidget *widget)
 
 /* ---- test hooks ---- */
 
-/* preview (read-only): (whether a picture shows, the placeholder text) */
+/* Read-only states: preview, (whether a picture shows, the placeholder
+ * text); devices, for each row's key (the items' names, their ids, the
+ * selected item, the id in the setting) */
 static void
 update_test_hooks (DuetPreferencesWindow *self)
 {
+  const char *placeholder = duet_video_view_get_placeholder_text (self->preview_view);
+  GVariantBuilder devices;
   GAction *action;
 
   if (self->test_actions == NULL)
     return;
   action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "preview");
   g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                             g_variant_new ("(bs)", preview_live (self),
-                                            duet_video_view_get_placeholder_text (self->preview_view)
-                                            ? duet_video_view_get_placeholder_text (self->preview_view) : ""));
+                             g_variant_new ("(bs)", preview_live (self), placeholder ? placeholder : ""));
+
+  g_variant_builder_init (&devices, G_VARIANT_TYPE ("a{s(asasus)}"));
+  for (guint i = 0; i < N_ROWS; i++)
+    {
+      DeviceRow *row = &self->rows[i];
+      GListModel *names = adw_combo_row_get_model (row->row);
+      g_autofree char *stored = g_settings_get_string (self->settings, row->key);
+      GVariantBuilder row_names, row_ids;
+
+      if (row->ids == NULL || names == NULL)
+        continue;
+      g_variant_builder_init (&row_names, G_VARIANT_TYPE_STRING_ARRAY);
+      g_variant_builder_init (&row_ids, G_VARIANT_TYPE_STRING_ARRAY);
+      for (guint j = 0; j < g_list_model_get_n_items (names) && j < row->ids->len; j++)
+        {
+          g_variant_builder_add (&row_names, "s", gtk_string_list_get_string (GTK_STRING_LIST (names), j));
+          g_variant_builder_add (&row_ids, "s", g_ptr_array_index (row->ids, j));
+        }
+      g_variant_builder_add (&devices, "{s(asasus)}", row->key, &row_names, &row_ids,
+                             adw_combo_row_get_selected (row->row), stored);
+    }
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "devices");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&devices));
 }
 
 static void
@@ -349,13 +376,32 @@ hide_activated (GSimpleAction *action,
   gtk_widget_set_visible (GTK_WIDGET (user_data), FALSE);
 }
 
+/* select-device (su): chooses the index-th item of the row of a key, as a
+ * click would */
+static void
+select_device_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  const char *key;
+  guint index;
+
+  g_variant_get (parameter, "(&su)", &key, &index);
+  for (guint i = 0; i < N_ROWS; i++)
+    if (g_str_equal (self->rows[i].key, key))
+      adw_combo_row_set_selected (self->rows[i].row, index);
+}
+
 static const GActionEntry test_actions[] = {
   { "preview", NULL, NULL, "(false, '')" },
+  { "devices", NULL, NULL, "@a{s(asasus)} {}" },
   { "hide", hide_activated },
+  { "select-device", select_device_activated, "(su)" },
 };
 
-/* Tests read the preview's state and hide the window over org.gtk.Actions
- * at /org/duet/Duet/preferences */
+/* Tests read the preview and the rows, choose devices and hide the window
+ * over org.gtk.Actions at /org/duet/Duet/preferences */
 static void
 export_test_hooks (DuetPreferencesWindow *self)
 {
@@ -369,6 +415,8 @@ export_test_hooks (DuetPreferencesWindow *self)
                                    G_N_ELEMENTS (test_actions), self);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
                                                                              "preview")), FALSE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
+                                                                             "devices")), FALSE);
   update_test_hooks (self);
   self->export_id = g_dbus_connection_export_action_group (connection, PREFERENCES_ACTIONS_PATH,
                                                            G_ACTION_GROUP (self->test_actions), &error);

@@ -17,6 +17,7 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import importlib.util
 import json
 import os
 import queue
@@ -55,6 +56,10 @@ def log(*args):
 
 
 class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -282,6 +287,21 @@ def crop_rgb(png, x, y, w, h, masks=()):
 
 def png_rgb(png):
     return subprocess.run(["convert", png, "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+
+
+def mean_rgb(png, x, y, w, h):
+    """The mean colour of a rectangle of a screenshot, as (r, g, b)"""
+    data = subprocess.run(["convert", png, "-crop", "%dx%d+%d+%d" % (w, h, x, y), "+repage",
+                           "-resize", "1x1!", "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+    return tuple(data[:3])
+
+
+def self_view_colour(geometry):
+    """The mean colour of the call window's self view (192×144, 18 px from the right, 104 from the
+    bottom), inset so that its rounded border does not count"""
+    x, y, w, h = geometry
+    path = screenshot("self-view")
+    return mean_rgb(path, x + w - 18 - 192 + 12, y + h - 104 - 144 + 12, 192 - 24, 144 - 24)
 
 
 def lit_pixels(data):
@@ -710,8 +730,8 @@ def test_background_portal(ctx):
 def start_app_on_bus(ctx, address, name, args, env_extra):
     env = app_env(ctx["tmp"])
     env.pop("DUET_TEST_SOURCES")
-    env.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_CONFIG_HOME=os.path.join(ctx["tmp"], name + "-config"),
-               **env_extra)
+    env.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_CONFIG_HOME=os.path.join(ctx["tmp"], name + "-config"))
+    env.update(env_extra)
     app = subprocess.Popen([APP] + args, stdin=subprocess.PIPE, env=env, text=True)
     ctx["procs"].append(app)
     return app
@@ -778,6 +798,156 @@ def test_without_camera_or_microphone(ctx):
     stop(app)
 
 
+def load_pwenv():
+    """tests/kit/pwenv.py: a private PipeWire with synthetic devices"""
+    spec = importlib.util.spec_from_file_location("pwenv", os.path.join(SOURCE, "tests", "kit", "pwenv.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def device_rows(conn):
+    """Preferences' rows: {key: (names, ids, selected, stored id)}"""
+    return action_state(PREFERENCES, "devices", conn) or {}
+
+
+def camera_row_is(conn, what, predicate):
+    def met():
+        row = device_rows(conn).get("camera")
+        return row if row and predicate(*row) else None
+    return wait_for(met, 10, "the camera row to " + what)
+
+
+def test_devices_hotplug(ctx):
+    """With a private PipeWire and its synthetic devices (tests/kit/pwenv.py), an app signed in
+    as carol (DUET_DEVICE_PROVIDERS=pipewire, no test sources). Preferences lists the devices by
+    name under Default and opens the camera only while it shows; a camera plugged in shows up;
+    chosen, it is previewed; unplugged, its row shows Default while the setting keeps it; plugged
+    in again, it is chosen again. In a call, the chosen camera is used, call.camera switches
+    cameras, an unplugged camera gives way to the other, and with none left the call window
+    says so until one is back."""
+    pwenv = load_pwenv()
+    if pwenv.missing_tools():
+        raise Skip("missing: " + ", ".join(pwenv.missing_tools()))
+    pw = pwenv.PipeWireEnv(os.path.join(ctx["tmp"], "pw"))
+    try:
+        pw.start()
+    except pwenv.EnvError as e:
+        pw.stop()
+        raise Skip(str(e))
+    try:
+        devices_hotplug(ctx, pw)
+    finally:
+        pw.stop()
+
+
+def devices_hotplug(ctx, pw):
+    front = pw.add_camera("cam-front", "red", "Front Camera")
+    pw.add_microphone("mic-desk", 440, "Desk Microphone")
+    pw.add_speaker("spk-desk", "Desk Speaker")
+    conn = Gio.DBusConnection.new_for_address_sync(
+        pw.bus_address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+        None, None)
+    app = start_app_on_bus(ctx, pw.bus_address, "devices",
+                           ["--background", "--server", ctx["url"], "--user", "carol", "--password-stdin"],
+                           dict(pw.env(), DUET_DEVICE_PROVIDERS="pipewire"))
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+
+    # Preferences: the devices by name, the camera open while the window shows
+    activate("/org/duet/Duet", "preferences", None, conn)
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "carol's preferences")
+    row = camera_row_is(conn, "list the front camera", lambda names, ids, sel, stored:
+                        names == ["Default", "Front Camera"] and sel == 0 and stored == "")
+    front_id = row[1][1]
+    rows = device_rows(conn)
+    check(rows["microphone"][0] == ["Default", "Desk Microphone"], "microphones: %s" % (rows["microphone"],))
+    check(rows["speaker"][0] == ["Default", "Desk Speaker"], "speakers: %s" % (rows["speaker"],))
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (True, ""), 10, "the preview to show the camera")
+    check(pw.wait_in_use("cam-front", True, 10), "the preview did not open the camera")
+    time.sleep(1)
+    screenshot("preferences-camera", geometry)
+
+    usb = pw.add_camera("cam-usb", "green", "USB Camera")
+    row = camera_row_is(conn, "list the USB camera", lambda names, ids, sel, stored: "USB Camera" in names)
+    usb_index = row[0].index("USB Camera")
+    usb_id = row[1][usb_index]
+    activate(PREFERENCES, "select-device", GLib.Variant("(su)", ("camera", usb_index)), conn)
+    camera_row_is(conn, "store the USB camera", lambda names, ids, sel, stored: stored == usb_id and sel == usb_index)
+    check(pw.wait_in_use("cam-usb", True, 10) and pw.wait_in_use("cam-front", False, 10),
+          "the preview did not move to the USB camera")
+
+    # Unplugged: Default shows (the kit uses it meanwhile), the setting keeps the choice
+    pw.remove(usb)
+    camera_row_is(conn, "show Default for the unplugged camera", lambda names, ids, sel, stored:
+                  names == ["Default", "Front Camera"] and sel == 0 and stored == usb_id)
+    check(pw.wait_in_use("cam-front", True, 10), "the preview did not fall back to the front camera")
+    # Plugged in again: chosen again
+    usb = pw.add_camera("cam-usb", "green", "USB Camera")
+    camera_row_is(conn, "choose the USB camera again", lambda names, ids, sel, stored:
+                  sel < len(ids) and ids[sel] == usb_id and stored == usb_id)
+    check(pw.wait_in_use("cam-usb", True, 10), "the preview did not come back to the USB camera")
+
+    # Hidden: no camera open
+    activate(PREFERENCES, "hide", None, conn)
+    check(pw.wait_in_use("cam-usb", False, 10) and not pw.node_in_use("cam-front"),
+          "a camera stayed open after Preferences was hidden")
+
+    # A call: the chosen camera, then the other one from the menu
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
+    check(not pw.node_in_use("cam-usb") and not pw.node_in_use("mic-desk"), "a device opened while ringing")
+    activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
+    bob_out.wait_event("connected", 20)
+    wait_for(lambda: call_actions_exported(conn), 10, "carol's call window")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "carol's call window")
+    check(pw.wait_in_use("cam-usb", True, 10) and pw.wait_in_use("mic-desk", True, 10),
+          "the call did not open the chosen camera and the microphone")
+    check(action_state(CALL, "camera", conn) == usb_id, "call.camera is %r" % action_state(CALL, "camera", conn))
+    check(action_enabled(CALL, "camera", conn) is True, "call.camera is off")
+    check(action_state(CALL, "device-hint", conn) == "", "a device note with devices that work")
+
+    wait_for(lambda: (lambda c: c[1] > 200 and c[0] < 60)(self_view_colour(geometry)), 10,
+             "the self view to show the green USB camera")
+    activate(CALL, "camera", GLib.Variant("s", front_id), conn)
+    wait_for(lambda: action_state(CALL, "camera", conn) == front_id, 5, "call.camera to follow")
+    check(pw.wait_in_use("cam-front", True, 10) and pw.wait_in_use("cam-usb", False, 10),
+          "the call did not switch to the front camera")
+    colour = wait_for(lambda: (lambda c: c if c[0] > 200 and c[1] < 60 else None)(self_view_colour(geometry)), 10,
+                      "the self view to show the red front camera")
+    log("self view after the switch:", colour)
+    activate(CALL, "show-device-menu", GLib.Variant("b", True), conn)
+    time.sleep(1)
+    screenshot("call-device-menu-devices", geometry)
+    activate(CALL, "show-device-menu", GLib.Variant("b", False), conn)
+
+    # The chosen camera unplugged: the other one, shown as Default
+    pw.remove(front)
+    wait_for(lambda: action_state(CALL, "camera", conn) == "", 10, "call.camera to show Default")
+    check(pw.wait_in_use("cam-usb", True, 10), "the call did not fall back to the USB camera")
+    check(action_state(CALL, "device-hint", conn) == "", "a device note while a camera works")
+    # None left: the note, until a camera is back
+    pw.remove(usb)
+    wait_for(lambda: NO_CAMERA in (action_state(CALL, "device-hint", conn) or ""), 10,
+             "carol's call window to say there is no camera")
+    event = bob_out.wait_event("peer-video-paused", 10)
+    check(event.get("reason") == "CAMERA_INACTIVE", "bob saw carol's video paused for %s" % event.get("reason"))
+    time.sleep(1)
+    screenshot("call-camera-unplugged", geometry)
+    front = pw.add_camera("cam-front", "red", "Front Camera")
+    wait_for(lambda: action_state(CALL, "device-hint", conn) == "", 10, "the note to go with a camera back")
+    wait_for(lambda: action_state(CALL, "camera", conn) == front_id, 10, "call.camera to be the front camera again")
+    check(pw.wait_in_use("cam-front", True, 10), "the call did not take the camera plugged in")
+
+    activate(CALL, "end", None, conn)
+    bob_out.wait_event("disconnected", 10)
+    bob.wait(10)
+    check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    stop(app)
+
+
 def test_token_refresh(ctx):
     """Past its first token's expiry the app is still signed in: after a server restart it
     reconnects with a renewed token, and a call reaches it."""
@@ -831,7 +1001,7 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
-         test_main_window, test_token_refresh]
+         test_devices_hotplug, test_main_window, test_token_refresh]
 
 
 def main():
@@ -862,6 +1032,8 @@ def main():
             try:
                 test(ctx)
                 print("ok %d - %s" % (number, test.__name__))
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (number, test.__name__, e))
             except Exception as e:  # noqa: BLE001
                 failures.append(test.__name__)
                 print("not ok %d - %s: %s" % (number, test.__name__, e))
