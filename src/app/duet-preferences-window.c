@@ -159,8 +159,23 @@ device_setting_changed_cb (GSettings             *settings,
                            DuetPreferencesWindow *self)
 {
   for (guint i = 0; i < N_ROWS; i++)
-    if (g_str_equal (self->rows[i].key, key))
-      fill_row (self, &self->rows[i]);
+    {
+      DeviceRow *row = &self->rows[i];
+      g_autofree char *id = NULL;
+      guint selected;
+
+      if (!g_str_equal (row->key, key))
+        continue;
+      /* The row's own choice coming back has nothing new to show, and a
+       * new model now would pull the old one from under the row while it
+       * is still telling about the selection */
+      id = g_settings_get_string (settings, key);
+      selected = adw_combo_row_get_selected (row->row);
+      if (selected < row->ids->len && g_str_equal (g_ptr_array_index (row->ids, selected), id))
+        continue;
+      fill_row (self, row);
+    }
+  update_test_hooks (self);
 }
 
 /* ---- camera preview ---- */

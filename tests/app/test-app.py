@@ -111,7 +111,12 @@ class Lines:
                 if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
                     return event
             return None
-        return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
+        try:
+            return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
+        except Fail as e:
+            # What it did report, so that a failure says more than a timeout
+            seen = [ev.get("event") for ev in self.events() if ev.get("event") != "stats"]
+            raise Fail("%s (it reported: %s)" % (e, ", ".join(seen[-20:]))) from None
 
 
 def serve(db, port):
@@ -732,6 +737,8 @@ def start_app_on_bus(ctx, address, name, args, env_extra):
     env.pop("DUET_TEST_SOURCES")
     env.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_CONFIG_HOME=os.path.join(ctx["tmp"], name + "-config"))
     env.update(env_extra)
+    # A critical is a bug: it ends the app, and the test says so
+    env["G_DEBUG"] = "fatal-criticals"
     app = subprocess.Popen([APP] + args, stdin=subprocess.PIPE, env=env, text=True)
     ctx["procs"].append(app)
     return app
@@ -748,6 +755,15 @@ def test_without_camera_or_microphone(ctx):
                                                    "--password-stdin"], {"DUET_DEVICE_PROVIDERS": "none"})
     app.stdin.write(PASSWORDS["carol"] + "\n")
     app.stdin.close()
+    try:
+        without_camera_or_microphone(ctx, app, conn)
+    finally:
+        # A failure must not leave carol signed in (or in a call) for the next test
+        for proc in [app] + ctx.pop("bobs", []):
+            stop(proc)
+
+
+def without_camera_or_microphone(ctx, app, conn):
     wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
 
     activate("/org/duet/Duet", "preferences", None, conn)
@@ -770,6 +786,7 @@ def test_without_camera_or_microphone(ctx):
 
     bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
     ctx["procs"].append(bob)
+    ctx["bobs"] = [bob]
     wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
     activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
     bob_out.wait_event("connected", 20)
@@ -795,7 +812,6 @@ def test_without_camera_or_microphone(ctx):
     check(event.get("reason") == "NORMAL", "bob saw %s, not NORMAL" % event.get("reason"))
     bob.wait(10)
     check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
-    stop(app)
 
 
 def load_pwenv():
@@ -838,6 +854,8 @@ def test_devices_hotplug(ctx):
     try:
         devices_hotplug(ctx, pw)
     finally:
+        for proc in ctx.pop("bobs", []) + ctx.pop("carols", []):
+            stop(proc)
         pw.stop()
 
 
@@ -851,6 +869,7 @@ def devices_hotplug(ctx, pw):
     app = start_app_on_bus(ctx, pw.bus_address, "devices",
                            ["--background", "--server", ctx["url"], "--user", "carol", "--password-stdin"],
                            dict(pw.env(), DUET_DEVICE_PROVIDERS="pipewire"))
+    ctx["carols"] = [app]
     app.stdin.write(PASSWORDS["carol"] + "\n")
     app.stdin.close()
     wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
@@ -897,6 +916,7 @@ def devices_hotplug(ctx, pw):
     # A call: the chosen camera, then the other one from the menu
     bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
     ctx["procs"].append(bob)
+    ctx["bobs"] = [bob]
     wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
     check(not pw.node_in_use("cam-usb") and not pw.node_in_use("mic-desk"), "a device opened while ringing")
     activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
@@ -945,7 +965,6 @@ def devices_hotplug(ctx, pw):
     bob_out.wait_event("disconnected", 10)
     bob.wait(10)
     check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
-    stop(app)
 
 
 def test_token_refresh(ctx):
