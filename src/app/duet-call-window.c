@@ -13,9 +13,9 @@
  * The header's menu lists the kit's cameras, microphones and speakers as
  * radio items of call.camera, call.microphone and call.speaker (string
  * states: a device id, "" for the default), rebuilt as devices come and
- * go; a choice applies to this call only, Preferences sets them for every
- * call. A chosen device that is unplugged shows as the default, which the
- * kit uses meanwhile. A missing, refused or broken camera or microphone is
+ * go; a choice there is for this call only (Preferences sets the devices
+ * of every call, the one in progress too). A chosen device that is
+ * unplugged shows as the default, which the kit uses meanwhile. A missing, refused or broken camera or microphone is
  * said under the header until it is back.
  */
 #define G_LOG_DOMAIN "DuetCallWindow"
@@ -1389,6 +1389,7 @@ duet_call_window_set_call (DuetCallWindow *self,
   detach_call (self);
   self->call = g_object_ref (call);
   self->media_type = duet_call_get_media_type (call);
+  self->peer_pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
   duet_quality_hint_reset (self->hint);
 
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_wait_connected), self);
