@@ -98,7 +98,9 @@ make_camera (DuetCameraPreview *self,
     }
   if (duet_device_monitor_get_uses_portal (monitor))
     {
-      duet_device_monitor_request_camera_access (monitor);
+      /* once: after a refusal only the user asks again (the app's button) */
+      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_UNKNOWN)
+        duet_device_monitor_request_camera_access (monitor);
       if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
         return NULL;
     }

@@ -41,6 +41,7 @@ struct _DuetDeviceMonitor
   GObject            parent_instance;
 
   GstDeviceMonitor  *monitor;
+  GstDeviceProvider *sound_provider;    /* with the portal: PulseAudio alone */
   GstDeviceProvider *portal_provider;   /* cameras through the portal's remote */
   int                portal_fd;
   XdpPortal         *portal;
@@ -195,6 +196,8 @@ all_devices (DuetDeviceMonitor *self)
 {
   GList *devices = self->monitor != NULL ? gst_device_monitor_get_devices (self->monitor) : NULL;
 
+  if (self->sound_provider != NULL)
+    devices = g_list_concat (devices, gst_device_provider_get_devices (self->sound_provider));
   if (self->portal_provider != NULL)
     devices = g_list_concat (devices, gst_device_provider_get_devices (self->portal_provider));
   return devices;
@@ -318,15 +321,37 @@ use_portals (void)
          g_strcmp0 (g_getenv ("DUET_USE_PORTALS"), "1") == 0;
 }
 
+/* With the portal, sound comes through the sandbox's PulseAudio socket. No
+ * GstDeviceMonitor then: it would start GStreamer's PipeWire provider, one
+ * instance per process, before the portal's fd is set on it, and that
+ * instance would ignore the fd. */
+static void
+start_sound_provider (DuetDeviceMonitor *self)
+{
+  g_autoptr(GstBus) bus = NULL;
+
+  self->sound_provider = gst_device_provider_factory_get_by_name ("pulsedeviceprovider");
+  if (self->sound_provider == NULL)
+    return;
+  bus = gst_device_provider_get_bus (self->sound_provider);
+  gst_bus_add_watch (bus, on_bus_message, self);
+  if (!gst_device_provider_start (self->sound_provider))
+    g_debug ("No PulseAudio server");
+}
+
 static void
 start_monitor (DuetDeviceMonitor *self)
 {
   g_autoptr(GstBus) bus = NULL;
 
+  if (self->uses_portal)
+    {
+      start_sound_provider (self);
+      return;
+    }
   self->monitor = gst_device_monitor_new ();
   for (int kind = 0; kind < N_KINDS; kind++)
-    if (kind != DUET_DEVICE_KIND_CAMERA || !self->uses_portal)
-      gst_device_monitor_add_filter (self->monitor, kind_classes[kind], NULL);
+    gst_device_monitor_add_filter (self->monitor, kind_classes[kind], NULL);
   bus = gst_device_monitor_get_bus (self->monitor);
   gst_bus_add_watch (bus, on_bus_message, self);
   if (!gst_device_monitor_start (self->monitor))
@@ -399,8 +424,9 @@ on_camera_access (GObject      *source,
       set_camera_access (self, DUET_CAMERA_ACCESS_UNAVAILABLE);
       return;
     }
-  set_camera_access (self, DUET_CAMERA_ACCESS_GRANTED);
+  /* the cameras first, so that whoever hears of the grant finds them */
   refresh (self);
+  set_camera_access (self, DUET_CAMERA_ACCESS_GRANTED);
 }
 
 /**
@@ -466,6 +492,31 @@ make_server_default (DuetDeviceKind kind,
   return NULL;
 }
 
+static void
+close_fd (gpointer data)
+{
+  close (GPOINTER_TO_INT (data));
+}
+
+/* A camera element made by the portal's provider would share the
+ * provider's PipeWire socket, and two connections on one socket lose each
+ * other's messages (frames went missing, "no node available"): each
+ * camera gets a remote of its own, closed with the element. */
+static void
+give_own_remote (DuetDeviceMonitor *self,
+                 GstElement        *element)
+{
+  int fd;
+
+  if (!has_property (element, "fd"))
+    return;
+  fd = xdp_portal_open_pipewire_remote_for_camera (self->portal);
+  if (fd < 0)
+    return;
+  g_object_set (element, "fd", fd, NULL);
+  g_object_set_data_full (G_OBJECT (element), "duet-portal-fd", GINT_TO_POINTER (fd), close_fd);
+}
+
 /*
  * duet_device_monitor_create_element:
  * @id: (nullable): the device wanted, or %NULL for the desktop's default
@@ -509,6 +560,8 @@ duet_device_monitor_create_element (DuetDeviceMonitor  *self,
       element = gst_device_create_element (duet_device_get_gst_device (device), NULL);
       if (used_id != NULL)
         *used_id = g_strdup (duet_device_get_id (device));
+      if (element != NULL && kind == DUET_DEVICE_KIND_CAMERA && self->portal_provider != NULL)
+        give_own_remote (self, element);
     }
 
   if (element == NULL && problem != NULL)

@@ -38,6 +38,9 @@
 #include "duet-stream-monitor.h"
 
 #define N_DEVICE_KINDS 3
+#define DEVICE_RETRIES 3          /* a failed device is opened again after 50, 200 and 800 ms */
+#define DEVICE_RETRY_MS 50
+#define RESTAMP_MS 200            /* device times further off than this are not running time */
 #define VP8_CPU_USED 12
 #define VIDEO_PT 96
 #define AUDIO_PT 111
@@ -101,10 +104,13 @@ struct _DuetMediaSession
   DuetDeviceSlot   *slots[N_DEVICE_KINDS];
   char             *used_ids[N_DEVICE_KINDS];     /* what each slot holds; NULL for a server default */
   DuetDeviceProblem problems[N_DEVICE_KINDS];
-  gboolean          failed[N_DEVICE_KINDS];       /* the device errored: no retry until the list changes */
+  gboolean          failed[N_DEVICE_KINDS];       /* the device errored: retried a few times, then not until the list changes */
+  guint             retries[N_DEVICE_KINDS];
+  guint             retry_sources[N_DEVICE_KINDS];
   gboolean          devices_open;
   gulong            list_handlers[N_DEVICE_KINDS];
   gulong            access_handler;
+  GstPad           *camera_pad;           /* where camera frames come in */
   GstElement       *video_pay;
   GstElement       *video_rtp_caps;
   GstElement       *audio_pay;
@@ -503,7 +509,9 @@ make_device (DuetMediaSession   *self,
   monitor = duet_device_monitor_get_default ();
   if (kind == DUET_DEVICE_KIND_CAMERA && duet_device_monitor_get_uses_portal (monitor))
     {
-      duet_device_monitor_request_camera_access (monitor);
+      /* once: after a refusal only the user asks again (the app's button) */
+      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_UNKNOWN)
+        duet_device_monitor_request_camera_access (monitor);
       /* the portal is asking: the camera comes with its answer */
       if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
         return NULL;
@@ -511,6 +519,11 @@ make_device (DuetMediaSession   *self,
   {
     GstElement *element = duet_device_monitor_create_element (monitor, kind, self->device_ids[kind],
                                                               used_id, problem);
+    /* pipewiresrc lends PipeWire's own buffers, which go back to the
+     * device while the echo canceller's adapter still holds them */
+    if (element != NULL && kind == DUET_DEVICE_KIND_MICROPHONE &&
+        g_object_class_find_property (G_OBJECT_GET_CLASS (element), "always-copy") != NULL)
+      g_object_set (element, "always-copy", TRUE, NULL);
 
     /* without speakers the call still goes on, in silence */
     if (element == NULL && kind == DUET_DEVICE_KIND_SPEAKER)
@@ -576,6 +589,32 @@ update_devices (DuetMediaSession *self)
     update_device (self, kind);
 }
 
+typedef struct
+{
+  DuetMediaSession *self;
+  DuetDeviceKind    kind;
+} Retry;
+
+static gboolean
+retry_device_cb (gpointer data)
+{
+  Retry *retry = data;
+
+  retry->self->retry_sources[retry->kind] = 0;
+  retry->self->failed[retry->kind] = FALSE;
+  update_device (retry->self, retry->kind);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+forget_failures (DuetMediaSession *self,
+                 DuetDeviceKind    kind)
+{
+  self->failed[kind] = FALSE;
+  self->retries[kind] = 0;
+  g_clear_handle_id (&self->retry_sources[kind], g_source_remove);
+}
+
 /* A device came or went: a failed or missing one may be back, a chosen one
  * may be gone (then the default one takes over) */
 static void
@@ -588,7 +627,7 @@ on_devices_changed (GListModel       *list,
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     if (list == duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind))
       {
-        self->failed[kind] = FALSE;
+        forget_failures (self, kind);
         update_device (self, kind);
       }
 }
@@ -628,8 +667,12 @@ unwatch_devices (DuetMediaSession *self)
   g_clear_signal_handler (&self->access_handler, monitor);
 }
 
-/* A device's element failed (unplugged, taken by another program): the
- * call goes on without it until the device list changes */
+/* A device's element failed (unplugged, taken by another program, or
+ * PipeWire found no node for it: pipewiresrc 0.3.65 reconnects once it
+ * knows its format, and the session manager may answer that second
+ * connection with "no node available" while it undoes the first): the call
+ * goes on without it, tries it again soon and a few times more, then waits
+ * for the device list to change */
 static gboolean
 handle_device_error (DuetMediaSession *self,
                      GstObject        *source,
@@ -642,9 +685,48 @@ handle_device_error (DuetMediaSession *self,
                    : kind == DUET_DEVICE_KIND_MICROPHONE ? "microphone" : "speaker", error->message);
         self->failed[kind] = TRUE;
         update_device (self, kind);
+        if (self->retries[kind] < DEVICE_RETRIES && self->retry_sources[kind] == 0)
+          {
+            Retry *retry = g_new (Retry, 1);
+
+            *retry = (Retry) { self, kind };
+            self->retry_sources[kind] = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                                            DEVICE_RETRY_MS << (2 * self->retries[kind]++),
+                                                            retry_device_cb, retry, g_free);
+          }
         return TRUE;
       }
   return FALSE;
+}
+
+/* A device's streaming thread: its buffers' times must be the pipeline's
+ * running time, as the rate probe, the converters and the payloaders' RTP
+ * clock read them. Some devices send none (after the first), or times of
+ * their own clock. A camera's frames are stamped as they arrive, as
+ * real-time video engines do (a frame's capture is a few ms before);
+ * sound keeps the device's times when they are within RESTAMP_MS of that,
+ * since arrival times would jitter its RTP clock. */
+static GstPadProbeReturn
+restamp_probe (GstPad          *pad,
+               GstPadProbeInfo *info,
+               gpointer         user_data)
+{
+  DuetMediaSession *self = user_data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr(GstClock) clock = gst_element_get_clock (self->pipeline);
+  GstClockTime now, pts = GST_BUFFER_PTS (buffer);
+
+  if (clock == NULL)
+    return GST_PAD_PROBE_OK;
+  now = gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
+  if (pad != self->camera_pad && GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_DIFF (pts, now) < RESTAMP_MS * GST_MSECOND &&
+      GST_CLOCK_DIFF (now, pts) < RESTAMP_MS * GST_MSECOND)
+    return GST_PAD_PROBE_OK;
+  buffer = gst_buffer_make_writable (buffer);
+  GST_BUFFER_PTS (buffer) = now;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  return GST_PAD_PROBE_OK;
 }
 
 /* The slot for @kind's device, next to @neighbour: before it for a source */
@@ -657,6 +739,10 @@ make_slot (DuetMediaSession *self,
   g_autoptr(GstPad) pad = gst_element_get_static_pad (neighbour, source ? "sink" : "src");
 
   self->slots[kind] = duet_device_slot_new (GST_BIN (self->pipeline), pad, source);
+  if (kind == DUET_DEVICE_KIND_CAMERA)
+    self->camera_pad = pad;   /* the slot holds a reference */
+  if (source)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, restamp_probe, self, NULL);
 }
 
 static void
@@ -826,6 +912,11 @@ build_video_send (DuetMediaSession *self,
                              "height", G_TYPE_INT, self->height,
                              "framerate", GST_TYPE_FRACTION, self->fps, 1, NULL);
   g_object_set (caps, "caps", raw, NULL);
+  /* A camera that joins a playing pipeline (the callee's at accept, a
+   * switch, a replug) starts at its first frame: without this, videorate
+   * fills the time since the segment began with copies of that frame, a
+   * burst of stale timestamps that the peer's jitter buffer reads as loss */
+  g_object_set (rate, "skip-to-first", TRUE, NULL);
   g_object_set (self->my_tee, "allow-not-linked", TRUE, NULL);
   g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
   gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
@@ -2578,7 +2669,7 @@ duet_media_session_set_device (DuetMediaSession *self,
 
   if (!duet_set_string (&self->device_ids[kind], id))
     return;
-  self->failed[kind] = FALSE;
+  forget_failures (self, kind);
   update_device (self, kind);
 }
 
@@ -2742,6 +2833,8 @@ duet_media_session_stop (DuetMediaSession *self)
         g_signal_handlers_disconnect_by_data (self->channel, self);
     }
   unwatch_devices (self);
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    g_clear_handle_id (&self->retry_sources[kind], g_source_remove);
   g_clear_object (&self->channel);
   g_ptr_array_set_size (self->my_views, 0);
   g_ptr_array_set_size (self->peer_views, 0);

@@ -92,13 +92,14 @@ class Server:
 
 
 class Client:
-    def __init__(self, server, user, args, tmp, password=False, options=(), prefix=(), env=None,
+    def __init__(self, server, user, args, tmp, password=False, options=(), prefix=(), extra_env=None,
                  test_sources=True):
         self.user = user
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
-                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS), **(env or {}))
+                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
+        env.update(extra_env or {})
         self.stderr_path = os.path.join(tmp, user + ".err")
         self.stderr = open(self.stderr_path, "ab")
         credential = "--password-stdin" if password else "--token-stdin"

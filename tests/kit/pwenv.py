@@ -25,7 +25,6 @@ without gi. The portal stand-in runs under the system python, which has it.
 import ctypes
 import json
 import os
-import queue
 import select
 import shutil
 import signal
@@ -365,11 +364,7 @@ class PipeWireEnv:
     # -- lifecycle -------------------------------------------------------
 
     def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
+        self.start()
         return self
 
     def __exit__(self, *exc):
@@ -417,6 +412,15 @@ class PipeWireEnv:
         return path
 
     def start(self, timeout=10.0):
+        """Starts the bus, pipewire and wireplumber; on any failure stops
+        what it started and raises (EnvError when a daemon did not come up)"""
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout):
         t0 = time.monotonic()
         deadline = t0 + timeout
         os.makedirs(self.tmpdir, exist_ok=True)
