@@ -15,7 +15,8 @@
  *   app.show-incoming     show the ringing call's window again
  *   app.preferences, app.about, app.quit
  *   app.online            read-only boolean state: connected to the server
- *   app.run-in-background the preference of that name (GSettings action)
+ *   app.run-in-background, app.test-sources
+ *                         the preferences of those names (GSettings actions)
  */
 #define G_LOG_DOMAIN "DuetApplication"
 #include "config.h"
@@ -50,7 +51,6 @@ struct _DuetApplication
   DuetNotifier       *notifier;
   DuetRinger         *ringer;
   DuetBackgroundPortal *background_portal;
-  GCancellable       *background_cancellable; /* the latest portal request */
   GCancellable       *session_cancellable;
   guint               history_timeout;
 
@@ -256,16 +256,34 @@ apply_media_settings (DuetApplication *self)
   g_autofree char *speaker = g_settings_get_string (self->settings, "speaker");
   g_autofree char *tls_ca_file = g_settings_get_string (self->settings, "tls-ca-file");
 
+  /* Device ids from the kit's DuetDeviceMonitor; NULL is the default */
   g_object_set (self->manager,
                 "test-sources", g_settings_get_boolean (self->settings, "test-sources"),
-                "camera", camera,
-                "microphone", microphone,
-                "speaker", speaker,
+                "camera", *camera ? camera : NULL,
+                "microphone", *microphone ? microphone : NULL,
+                "speaker", *speaker ? speaker : NULL,
                 "echo-cancel", g_settings_get_boolean (self->settings, "echo-cancellation"),
                 /* read at the next connect */
                 "tls-ca-file", *tls_ca_file ? tls_ca_file : NULL,
                 NULL);
   duet_account_set_tls_ca_file (self->account, *tls_ca_file ? tls_ca_file : NULL);
+}
+
+/* The manager's devices are for new calls; a new choice in Preferences
+ * applies to the call in progress too, as its device menu would */
+static void
+device_setting_changed_cb (GSettings       *settings,
+                           const char      *key,
+                           DuetApplication *self)
+{
+  const char * const keys[] = { "camera", "microphone", "speaker" };  /* by DuetDeviceKind */
+  g_autofree char *id = g_settings_get_string (settings, key);
+
+  if (self->call == NULL || duet_call_get_state (self->call) == DUET_CALL_STATE_DISCONNECTED)
+    return;
+  for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (keys); kind++)
+    if (g_str_equal (key, keys[kind]))
+      duet_call_set_device (self->call, kind, *id ? id : NULL);
 }
 
 /* ---- autostart ---- */
@@ -313,44 +331,30 @@ background_requested_cb (GObject      *source,
 {
   g_autoptr(DuetApplication) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean autostart = FALSE;
 
   /* A refusal only costs the start at login: the hold keeps this process
    * running either way, so say what happened and carry on */
-  if (!duet_background_portal_request_finish (DUET_BACKGROUND_PORTAL (source), result,
-                                              &autostart, &error))
+  if (!duet_background_portal_request_finish (DUET_BACKGROUND_PORTAL (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+        return;  /* a newer request replaced it */
       g_warning ("Background portal: %s", error->message);
       if (main_window (self) != NULL || self->preferences != NULL)
         toast (self, error->message);  /* else toast() would log it twice */
       return;
     }
-  g_debug ("The Background portal agreed (autostart: %s)", autostart ? "yes" : "no");
+  g_debug ("The Background portal agreed");
 }
 
-/* A newer request replaces one still waiting for the user */
+/* A newer request replaces one still waiting to be sent */
 static void
 request_background (DuetApplication *self,
                     gboolean         autostart)
 {
-  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
-
-  if (connection == NULL)
-    {
-      g_warning ("Background portal: not on a session bus");
-      return;
-    }
   if (self->background_portal == NULL)
-    self->background_portal = duet_background_portal_new (connection);
-
-  g_cancellable_cancel (self->background_cancellable);
-  g_clear_object (&self->background_cancellable);
-  self->background_cancellable = g_cancellable_new ();
+    self->background_portal = duet_background_portal_new ();
   duet_background_portal_request_async (self->background_portal, autostart,
                                         gtk_application_get_active_window (GTK_APPLICATION (self)),
-                                        self->background_cancellable,
                                         background_requested_cb, g_object_ref (self));
 }
 
@@ -986,16 +990,25 @@ duet_application_startup (GApplication *app)
   g_signal_connect_object (self->account, "session-expired",
                            G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
 
-  /* The preference as an action too: menus, scripts and the tests */
+  /* The preferences as actions too: menus, scripts and the tests */
   {
     g_autoptr(GAction) background = g_settings_create_action (self->settings, "run-in-background");
+    g_autoptr(GAction) test_sources = g_settings_create_action (self->settings, "test-sources");
+
     g_action_map_add_action (G_ACTION_MAP (self), background);
+    g_action_map_add_action (G_ACTION_MAP (self), test_sources);
   }
 
   g_signal_connect_object (self->settings, "changed::run-in-background",
                            G_CALLBACK (run_in_background_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed",
                            G_CALLBACK (apply_media_settings), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::camera",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::microphone",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
+  g_signal_connect_object (self->settings, "changed::speaker",
+                           G_CALLBACK (device_setting_changed_cb), self, 0);
   update_background_hold (self);
   sync_autostart_at_startup (self);
 }
@@ -1030,7 +1043,6 @@ duet_application_shutdown (GApplication *app)
     duet_call_end_call (self->ringing);
   g_clear_handle_id (&self->history_timeout, g_source_remove);
   g_cancellable_cancel (self->session_cancellable);
-  g_cancellable_cancel (self->background_cancellable);
   if (self->ringer != NULL)
     duet_ringer_stop (self->ringer);
   if (self->notifier != NULL)
@@ -1077,7 +1089,6 @@ duet_application_dispose (GObject *object)
   g_clear_object (&self->notifier);
   g_clear_object (&self->ringer);
   g_clear_object (&self->background_portal);
-  g_clear_object (&self->background_cancellable);
   g_clear_object (&self->session_cancellable);
 
   G_OBJECT_CLASS (duet_application_parent_class)->dispose (object);
@@ -1150,6 +1161,21 @@ duet_application_get_online (DuetApplication *self)
 {
   g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
   return self->online;
+}
+
+/**
+ * duet_application_get_test_sources:
+ *
+ * Returns: whether calls send a test picture and tone instead of the
+ *   camera and microphone: the test-sources setting, or DUET_TEST_SOURCES=1
+ *   (which the kit honours whatever the setting says)
+ */
+gboolean
+duet_application_get_test_sources (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
+  return g_settings_get_boolean (self->settings, "test-sources") ||
+         g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
 }
 
 DuetAccount *

@@ -21,6 +21,7 @@ GSettings       *duet_application_get_settings (DuetApplication *self);
 const char      *duet_application_get_profile  (DuetApplication *self);
 DuetHistory     *duet_application_get_history  (DuetApplication *self);
 gboolean         duet_application_get_online   (DuetApplication *self);
+gboolean         duet_application_get_test_sources (DuetApplication *self);
 void             duet_application_refresh_history (DuetApplication *self);
 
 gboolean duet_application_take_command_line_sign_in (DuetApplication  *self,

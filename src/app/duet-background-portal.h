@@ -13,17 +13,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (DuetBackgroundPortal, duet_background_portal, DUET, BACKGROUND_PORTAL, GObject)
 
 G_GNUC_WARN_UNUSED_RESULT
-DuetBackgroundPortal *duet_background_portal_new            (GDBusConnection       *connection);
-GDBusConnection      *duet_background_portal_get_connection (DuetBackgroundPortal  *self);
+DuetBackgroundPortal *duet_background_portal_new            (void);
 void                  duet_background_portal_request_async  (DuetBackgroundPortal  *self,
                                                              gboolean               autostart,
                                                              GtkWindow             *parent,
-                                                             GCancellable          *cancellable,
                                                              GAsyncReadyCallback    callback,
                                                              gpointer               user_data);
 gboolean              duet_background_portal_request_finish (DuetBackgroundPortal  *self,
                                                              GAsyncResult          *result,
-                                                             gboolean              *out_autostart,
                                                              GError               **error);
 
 G_END_DECLS

@@ -9,6 +9,14 @@
  * scripts and the tests) all use. Video arrives through DuetVideoSink,
  * which hands frames to the main loop itself, so nothing here waits on
  * GStreamer.
+ *
+ * The header's menu lists the kit's cameras, microphones and speakers as
+ * radio items of call.camera, call.microphone and call.speaker (string
+ * states: a device id, "" for the default), rebuilt as devices come and
+ * go; a choice there is for this call only (Preferences sets the devices
+ * of every call, the one in progress too). A chosen device that is
+ * unplugged shows as the default, which the kit uses meanwhile. A missing, refused or broken camera or microphone is
+ * said under the header until it is back.
  */
 #define G_LOG_DOMAIN "DuetCallWindow"
 
@@ -16,6 +24,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-application.h"
 #include "duet-call-window.h"
 #include "duet-quality-hint.h"
 #include "duet-video-sink.h"
@@ -47,6 +56,12 @@ struct _DuetCallWindow
   GtkLabel             *reconnecting_label;
   GtkRevealer          *hint_revealer;
   GtkLabel             *hint_label;
+  GtkMenuButton        *device_button;
+  GtkRevealer          *device_revealer;
+  GtkWidget            *camera_hint;
+  GtkLabel             *camera_hint_label;
+  GtkWidget            *microphone_hint;
+  GtkLabel             *microphone_hint_label;
 
   char                 *peer_user_id;
   DuetMediaType         media_type;
@@ -75,11 +90,19 @@ struct _DuetCallWindow
   DuetNetworkQuality    rate_quality;
   DuetQualityHint      *hint;
   guint                 hint_id;
-  /* Test hooks: a quality to use instead of the call's; -1: none */
+  GMenu                *device_sections[3];   /* by DuetDeviceKind */
+  DuetVideoPauseReason  peer_pause_reason;
+  /* Test hooks: a quality or device problem to use instead of the
+   * call's; -1: none */
   int                   forced_quality;
   int                   forced_peer_quality;
+  int                   forced_camera_problem;
+  int                   forced_microphone_problem;
   gboolean              ended;
 };
+
+/* The actions and menu sections of the devices, by DuetDeviceKind */
+static const char * const device_actions[] = { "camera", "microphone", "speaker" };
 
 G_DEFINE_FINAL_TYPE (DuetCallWindow, duet_call_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -144,6 +167,37 @@ duet_call_window_describe_end (DuetDisconnectReason  reason,
     case DUET_DISCONNECT_REASON_APP_SERVER_DATA_ERROR:
     default:
       return g_strdup (_("The call failed"));
+    }
+}
+
+/**
+ * duet_call_window_describe_device_problem:
+ *
+ * Says what happened to the camera or microphone and what to do about
+ * it; %NULL when nothing did.
+ */
+const char *
+duet_call_window_describe_device_problem (DuetDeviceKind    kind,
+                                          DuetDeviceProblem problem)
+{
+  gboolean camera = kind == DUET_DEVICE_KIND_CAMERA;
+
+  if (kind == DUET_DEVICE_KIND_SPEAKER)
+    return NULL;
+  switch (problem)
+    {
+    case DUET_DEVICE_PROBLEM_MISSING:
+      return camera ? _("No camera found. Your video is off until you connect one.")
+                    : _("No microphone found. You are muted until you connect one.");
+    case DUET_DEVICE_PROBLEM_DENIED:
+      return camera ? _("Duet may not use the camera, so your video is off. Allow it in Settings › Apps › Duet.")
+                    : _("Duet may not use the microphone, so you are muted. Allow it in Settings › Apps › Duet.");
+    case DUET_DEVICE_PROBLEM_FAILED:
+      return camera ? _("The camera stopped working, so your video is off. Choose another one from the menu, or plug it in again.")
+                    : _("The microphone stopped working, so you are muted. Choose another one from the menu, or plug it in again.");
+    case DUET_DEVICE_PROBLEM_NONE:
+    default:
+      return NULL;
     }
 }
 
@@ -512,6 +566,9 @@ update_peer_video (DuetCallWindow *self)
 
   if (!connected)
     duet_video_view_set_placeholder_text (self->peer_view, NULL);
+  else if (state == DUET_VIDEO_STATE_PAUSED && self->peer_pause_reason == DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE)
+    /* Translators: the other person's camera is missing or broken */
+    duet_video_view_set_placeholder_text (self->peer_view, _("No camera"));
   else if (state == DUET_VIDEO_STATE_PAUSED)
     duet_video_view_set_placeholder_text (self->peer_view, _("Camera paused"));
   else if (state == DUET_VIDEO_STATE_DISABLED)
@@ -520,10 +577,144 @@ update_peer_video (DuetCallWindow *self)
                                           ? _("Camera off") : _("Audio call"));
   else
     duet_video_view_set_placeholder_text (self->peer_view, NULL);
+  /* Without a camera there is only the person, as there is without video */
   duet_video_view_set_placeholder_icon_name (self->peer_view,
-                                             state == DUET_VIDEO_STATE_PAUSED
+                                             state == DUET_VIDEO_STATE_PAUSED &&
+                                             self->peer_pause_reason != DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE
                                              ? "camera-disabled-symbolic"
                                              : "avatar-default-symbolic");
+}
+
+static void
+on_peer_video_paused (DuetCallWindow       *self,
+                      DuetVideoPauseReason  reason)
+{
+  self->peer_pause_reason = reason;
+  update_peer_video (self);
+}
+
+/* ---- devices ---- */
+
+static DuetDeviceProblem
+camera_problem (DuetCallWindow *self)
+{
+  if (self->forced_camera_problem >= 0)
+    return self->forced_camera_problem;
+  return self->call ? duet_my_media_status_get_camera_problem (duet_call_get_my_media_status (self->call))
+                    : DUET_DEVICE_PROBLEM_NONE;
+}
+
+static DuetDeviceProblem
+microphone_problem (DuetCallWindow *self)
+{
+  if (self->forced_microphone_problem >= 0)
+    return self->forced_microphone_problem;
+  return self->call ? duet_my_media_status_get_microphone_problem (duet_call_get_my_media_status (self->call))
+                    : DUET_DEVICE_PROBLEM_NONE;
+}
+
+static gboolean
+test_sources (DuetCallWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return DUET_IS_APPLICATION (app) && duet_application_get_test_sources (DUET_APPLICATION (app));
+}
+
+static void
+fill_device_section (DuetCallWindow *self,
+                     DuetDeviceKind  kind)
+{
+  GListModel *devices = duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind);
+  g_autofree char *action = g_strconcat ("call.", device_actions[kind], NULL);
+  GMenu *section = self->device_sections[kind];
+  g_autoptr(GMenuItem) item = NULL;
+
+  g_menu_remove_all (section);
+  /* Translators: the device the desktop uses unless told otherwise */
+  item = g_menu_item_new (C_("device", "Default"), NULL);
+  g_menu_item_set_action_and_target_value (item, action, g_variant_new_string (""));
+  g_menu_append_item (section, item);
+  for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
+    {
+      g_autoptr(DuetDevice) device = g_list_model_get_item (devices, i);
+
+      g_clear_object (&item);
+      item = g_menu_item_new (duet_device_get_name (device), NULL);
+      g_menu_item_set_action_and_target_value (item, action, g_variant_new_string (duet_device_get_id (device)));
+      g_menu_append_item (section, item);
+    }
+}
+
+static void update_actions (DuetCallWindow *self);
+
+static void
+devices_changed_cb (GListModel     *devices,
+                    guint           position,
+                    guint           removed,
+                    guint           added,
+                    DuetCallWindow *self)
+{
+  for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (device_actions); kind++)
+    if (duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind) == devices)
+      fill_device_section (self, kind);
+  update_actions (self);  /* a chosen device may be back */
+}
+
+static void
+update_device_actions (DuetCallWindow *self,
+                       gboolean        live)
+{
+  DuetDeviceMonitor *monitor = duet_device_monitor_get_default ();
+  gboolean test = test_sources (self);
+
+  for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (device_actions); kind++)
+    {
+      GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), device_actions[kind]);
+      const char *id = self->call ? duet_call_get_device (self->call, kind) : NULL;
+
+      /* An unplugged choice: the kit uses the default until it is back */
+      if (id == NULL || duet_device_monitor_lookup (monitor, kind, id) == NULL)
+        id = "";
+      g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (id));
+      /* Test sources stand in for the camera and microphone, whatever is chosen */
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
+                                   live && (kind == DUET_DEVICE_KIND_SPEAKER || !test));
+    }
+}
+
+static void
+update_device_hint (DuetCallWindow *self,
+                    DuetVideoState  video)
+{
+  /* The camera matters only while my video is on */
+  const char *camera = self->ended || video == DUET_VIDEO_STATE_DISABLED ? NULL
+                       : duet_call_window_describe_device_problem (DUET_DEVICE_KIND_CAMERA, camera_problem (self));
+  const char *microphone = self->ended ? NULL
+                           : duet_call_window_describe_device_problem (DUET_DEVICE_KIND_MICROPHONE,
+                                                                       microphone_problem (self));
+  g_autofree char *both = NULL;
+  GAction *action;
+
+  /* The labels keep their text while the revealer fades out */
+  if (camera != NULL)
+    gtk_label_set_label (self->camera_hint_label, camera);
+  if (microphone != NULL)
+    gtk_label_set_label (self->microphone_hint_label, microphone);
+  if (camera != NULL || microphone != NULL)
+    {
+      gtk_widget_set_visible (self->camera_hint, camera != NULL);
+      gtk_widget_set_visible (self->microphone_hint, microphone != NULL);
+    }
+  gtk_revealer_set_reveal_child (self->device_revealer, camera != NULL || microphone != NULL);
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "device-hint");
+  if (action != NULL)
+    {
+      both = g_strjoin ("\n", camera ? camera : "", microphone ? microphone : "", NULL);
+      g_strstrip (both);
+      g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (both));
+    }
 }
 
 static void
@@ -533,15 +724,18 @@ update_actions (DuetCallWindow *self)
   DuetVideoState video = status ? duet_my_media_status_get_video_state (status) : DUET_VIDEO_STATE_DISABLED;
   gboolean live = self->call != NULL && !self->ended;
   gboolean connected = live && duet_call_get_state (self->call) == DUET_CALL_STATE_CONNECTED;
+  DuetDeviceProblem camera = camera_problem (self);
   GAction *action;
 
+  /* Nothing to unmute or resume until the device is back */
   action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "mute");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), live && microphone_problem (self) == DUET_DEVICE_PROBLEM_NONE);
   g_simple_action_set_state (G_SIMPLE_ACTION (action),
                              g_variant_new_boolean (status && duet_my_media_status_get_mic_muted (status)));
 
   action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "pause-video");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), connected && video != DUET_VIDEO_STATE_DISABLED);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), connected && video != DUET_VIDEO_STATE_DISABLED &&
+                               camera == DUET_DEVICE_PROBLEM_NONE);
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (video == DUET_VIDEO_STATE_PAUSED));
 
   action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "video");
@@ -571,17 +765,33 @@ update_actions (DuetCallWindow *self)
   set_class (GTK_WIDGET (self->video_button), "off", video == DUET_VIDEO_STATE_DISABLED);
 
   gtk_widget_set_visible (GTK_WIDGET (self->self_view), video != DUET_VIDEO_STATE_DISABLED);
-  duet_video_view_set_placeholder_text (self->self_view,
-                                        video == DUET_VIDEO_STATE_PAUSED ? _("Paused") : NULL);
+  if (camera != DUET_DEVICE_PROBLEM_NONE)
+    {
+      /* What the peer sees: me without a picture */
+      duet_video_view_set_placeholder_icon_name (self->self_view, "avatar-default-symbolic");
+      duet_video_view_set_placeholder_text (self->self_view,
+                                            camera == DUET_DEVICE_PROBLEM_MISSING ? _("No camera")
+                                            : camera == DUET_DEVICE_PROBLEM_DENIED ? _("Camera not allowed")
+                                            : _("Camera not working"));
+    }
+  else
+    {
+      duet_video_view_set_placeholder_icon_name (self->self_view, "camera-disabled-symbolic");
+      duet_video_view_set_placeholder_text (self->self_view,
+                                            video == DUET_VIDEO_STATE_PAUSED ? _("Paused") : NULL);
+    }
   if (self->self_sink_bin != NULL)
     {
       /* Hide my own last frame while paused, like the peer sees it */
       DuetVideoSink *sink = g_object_get_data (G_OBJECT (self->self_sink_bin), "duet-sink");
 
       duet_video_view_set_paintable (self->self_view,
-                                     video == DUET_VIDEO_STATE_ENABLED && sink
+                                     video == DUET_VIDEO_STATE_ENABLED && camera == DUET_DEVICE_PROBLEM_NONE && sink
                                      ? GDK_PAINTABLE (duet_video_sink_get_paintable (sink)) : NULL);
     }
+
+  update_device_actions (self, live);
+  update_device_hint (self, video);
 }
 
 /* ---- call events ---- */
@@ -739,6 +949,21 @@ video_activated (GSimpleAction *action,
 }
 
 static void
+device_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  const char *name = g_action_get_name (G_ACTION (action));
+  const char *id = g_variant_get_string (parameter, NULL);
+
+  for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (device_actions); kind++)
+    if (g_str_equal (name, device_actions[kind]))
+      duet_call_set_device (self->call, kind, *id != '\0' ? id : NULL);
+  update_actions (self);
+}
+
+static void
 end_activated (GSimpleAction *action,
                GVariant      *parameter,
                gpointer       user_data)
@@ -789,6 +1014,48 @@ save_peer_frame_activated (GSimpleAction *action,
 }
 
 static int
+parse_forced_problem (const char *nick)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (DUET_TYPE_DEVICE_PROBLEM);
+  GEnumValue *value = g_enum_get_value_by_nick (klass, nick);
+
+  return value != NULL ? value->value : -1;
+}
+
+/* Test hook (DUET_TEST_HOOKS=1 only): ("CAMERA", "MICROPHONE") stand in
+ * for my media status's camera-problem and microphone-problem ("missing",
+ * "denied", "failed", "none"; "" follows the call again), so the notes and
+ * the self view can be shown with devices that work */
+static void
+force_device_problem_activated (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+  const char *camera, *microphone;
+
+  g_variant_get (parameter, "(&s&s)", &camera, &microphone);
+  self->forced_camera_problem = parse_forced_problem (camera);
+  self->forced_microphone_problem = parse_forced_problem (microphone);
+  update_actions (self);
+}
+
+/* Test hook (DUET_TEST_HOOKS=1 only): opens (true) or closes the device
+ * menu, for a screenshot */
+static void
+show_device_menu_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  DuetCallWindow *self = user_data;
+
+  if (g_variant_get_boolean (parameter))
+    gtk_menu_button_popup (self->device_button);
+  else
+    gtk_menu_button_popdown (self->device_button);
+}
+
+static int
 parse_forced_quality (const char *nick)
 {
   DuetNetworkQuality quality;
@@ -814,11 +1081,15 @@ force_network_quality_activated (GSimpleAction *action,
   on_network_quality_changed (self);
 }
 
-/* quality-hint (test hooks only) is a state to read: "none", "own", "peer" */
+/* quality-hint and device-hint (test hooks only) are states to read:
+ * "none", "own", "peer"; the device notes' text, "" without any */
 static const GActionEntry test_actions[] = {
   { "save-peer-frame", save_peer_frame_activated, "s" },
   { "force-network-quality", force_network_quality_activated, "(ss)" },
+  { "force-device-problem", force_device_problem_activated, "(ss)" },
+  { "show-device-menu", show_device_menu_activated, "b" },
   { "quality-hint", NULL, NULL, "'none'" },
+  { "device-hint", NULL, NULL, "''" },
 };
 
 static const GActionEntry call_actions[] = {
@@ -828,6 +1099,9 @@ static const GActionEntry call_actions[] = {
   { "end", end_activated },
   { "fullscreen", fullscreen_activated, NULL, "false" },
   { "leave-fullscreen", leave_fullscreen_activated },
+  { "camera", device_activated, "s", "''" },
+  { "microphone", device_activated, "s", "''" },
+  { "speaker", device_activated, "s", "''" },
 };
 
 static void
@@ -929,6 +1203,8 @@ duet_call_window_dispose (GObject *object)
   g_clear_object (&self->peer_paintable);
   g_clear_object (&self->actions);
   g_clear_object (&self->hint);
+  for (guint i = 0; i < G_N_ELEMENTS (self->device_sections); i++)
+    g_clear_object (&self->device_sections[i]);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_CALL_WINDOW);
 
   G_OBJECT_CLASS (duet_call_window_parent_class)->dispose (object);
@@ -975,6 +1251,12 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, reconnecting_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, hint_revealer);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, device_button);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, device_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, camera_hint);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, camera_hint_label);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, microphone_hint);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, microphone_hint_label);
   gtk_widget_class_bind_template_callback (widget_class, peer_view_pressed_cb);
 }
 
@@ -988,6 +1270,8 @@ duet_call_window_init (DuetCallWindow *self)
   self->hint = duet_quality_hint_new ();
   self->forced_quality = -1;
   self->forced_peer_quality = -1;
+  self->forced_camera_problem = -1;
+  self->forced_microphone_problem = -1;
 
   self->actions = g_simple_action_group_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), call_actions,
@@ -999,8 +1283,27 @@ duet_call_window_init (DuetCallWindow *self)
       /* Read only */
       g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions),
                                                                                  "quality-hint")), FALSE);
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->actions),
+                                                                                 "device-hint")), FALSE);
     }
   gtk_widget_insert_action_group (GTK_WIDGET (self), "call", G_ACTION_GROUP (self->actions));
+
+  /* The device menu: a section per kind, refilled as devices come and go */
+  {
+    const char *titles[] = { _("Camera"), _("Microphone"), _("Speaker") };
+    g_autoptr(GMenu) menu = g_menu_new ();
+    DuetDeviceMonitor *monitor = duet_device_monitor_get_default ();
+
+    for (DuetDeviceKind kind = 0; kind < G_N_ELEMENTS (device_actions); kind++)
+      {
+        self->device_sections[kind] = g_menu_new ();
+        fill_device_section (self, kind);
+        g_menu_append_section (menu, titles[kind], G_MENU_MODEL (self->device_sections[kind]));
+        g_signal_connect_object (duet_device_monitor_get_devices (monitor, kind), "items-changed",
+                                 G_CALLBACK (devices_changed_cb), self, 0);
+      }
+    gtk_menu_button_set_menu_model (self->device_button, G_MENU_MODEL (menu));
+  }
 
   /* Capture phase: the shortcuts work whichever control has the focus */
   shortcuts = gtk_shortcut_controller_new ();
@@ -1086,6 +1389,7 @@ duet_call_window_set_call (DuetCallWindow *self,
   detach_call (self);
   self->call = g_object_ref (call);
   self->media_type = duet_call_get_media_type (call);
+  self->peer_pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
   duet_quality_hint_reset (self->hint);
 
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_wait_connected), self);
@@ -1096,12 +1400,20 @@ duet_call_window_set_call (DuetCallWindow *self,
   g_signal_connect_swapped (call, "network-available", G_CALLBACK (on_network_available), self);
   g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_peer_mic_muted_changed), self);
   g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
+  g_signal_connect_swapped (call, "peer-video-paused", G_CALLBACK (on_peer_video_paused), self);
+  g_signal_connect_swapped (call, "notify::camera", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (call, "notify::microphone", G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (call, "notify::speaker", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::network-quality", G_CALLBACK (on_network_quality_changed), self);
   g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (on_network_quality_changed), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::mic-muted",
                             G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::video-state",
+                            G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::camera-problem",
+                            G_CALLBACK (update_actions), self);
+  g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::microphone-problem",
                             G_CALLBACK (update_actions), self);
 
   if (self->peer_sink_bin == NULL)

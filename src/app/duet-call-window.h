@@ -29,6 +29,8 @@ G_GNUC_WARN_UNUSED_RESULT
 char           *duet_call_window_describe_end (DuetDisconnectReason reason,
                                                gboolean             by_remote,
                                                const char          *peer_user_id);
+const char     *duet_call_window_describe_device_problem (DuetDeviceKind    kind,
+                                                          DuetDeviceProblem problem);
 G_GNUC_WARN_UNUSED_RESULT
 char           *duet_call_window_describe_quality (DuetNetworkQuality        quality,
                                                    const DuetCallStatistics *figures);

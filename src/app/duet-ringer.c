@@ -7,7 +7,8 @@
  * two-tone ring (440 Hz + 480 Hz, 2 s on and 4 s off, the classic North
  * American cadence) from two audiotestsrc elements. The cadence is driven
  * by a main-loop timer that only mutes a volume element, so nothing here
- * blocks the UI thread.
+ * blocks the UI thread. The stream is an event (media.role=event), so the
+ * sound server treats it as a ringtone, not as music to pause or duck.
  */
 #define G_LOG_DOMAIN "DuetRinger"
 
@@ -38,19 +39,55 @@ struct _DuetRinger
 
 G_DEFINE_FINAL_TYPE (DuetRinger, duet_ringer, G_TYPE_OBJECT)
 
-static GstElement *
-make_audio_sink (void)
+/* pulsesink and pipewiresink take the role as a stream property; it is
+ * read when the stream is made, once caps are known, so setting it when
+ * the element is added is early enough. Other sinks have no such thing. */
+static void
+set_event_role (GstElement *element)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (element), "stream-properties");
+  g_autoptr(GstStructure) props = NULL;
+
+  if (pspec == NULL || pspec->value_type != GST_TYPE_STRUCTURE || !(pspec->flags & G_PARAM_WRITABLE))
+    return;
+  props = gst_structure_new ("props", "media.role", G_TYPE_STRING, "event", NULL);
+  g_object_set (element, "stream-properties", props, NULL);
+}
+
+static void
+deep_element_added_cb (GstBin     *bin,
+                       GstBin     *sub_bin,
+                       GstElement *element,
+                       gpointer    user_data)
+{
+  set_event_role (element);
+}
+
+/**
+ * duet_ringer_new_audio_sink:
+ *
+ * The sink a ringtone plays into: autoaudiosink, whose real sink gets
+ * media.role=event as autoaudiosink adds it when it starts; a fakesink
+ * with DUET_FAKE_AUDIO_SINK (tests, machines without a sound server).
+ *
+ * Returns: (transfer floating): the sink
+ */
+GstElement *
+duet_ringer_new_audio_sink (void)
 {
   GstElement *sink = NULL;
 
-  /* Tests and machines without a sound server ring into nothing */
   if (g_getenv ("DUET_FAKE_AUDIO_SINK") == NULL)
     sink = gst_element_factory_make ("autoaudiosink", NULL);
   if (sink == NULL)
     {
       sink = gst_element_factory_make ("fakesink", NULL);
       g_object_set (sink, "sync", TRUE, NULL);
+      return sink;
     }
+  set_event_role (sink);
+  if (GST_IS_BIN (sink))
+    g_signal_connect (sink, "deep-element-added", G_CALLBACK (deep_element_added_cb), NULL);
   return sink;
 }
 
@@ -65,7 +102,7 @@ build_file_pipeline (const char *path)
       gst_clear_object (&playbin);
       return NULL;
     }
-  g_object_set (playbin, "uri", uri, "audio-sink", make_audio_sink (), NULL);
+  g_object_set (playbin, "uri", uri, "audio-sink", duet_ringer_new_audio_sink (), NULL);
   /* No video output, even if a file had a cover picture */
   g_object_set (playbin, "flags", 0x2 /* GST_PLAY_FLAG_AUDIO */, NULL);
   return playbin;
@@ -89,7 +126,7 @@ build_tone_pipeline (DuetRinger *self)
     }
   {
     g_autoptr(GstElement) tail = gst_bin_get_by_name (GST_BIN (pipeline), "tail");
-    GstElement *sink = make_audio_sink ();
+    GstElement *sink = duet_ringer_new_audio_sink ();
 
     gst_bin_add (GST_BIN (pipeline), sink);
     gst_element_link (tail, sink);

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -16,5 +16,7 @@ DuetRinger *duet_ringer_new         (void);
 void        duet_ringer_start       (DuetRinger *self);
 void        duet_ringer_stop        (DuetRinger *self);
 gboolean    duet_ringer_get_ringing (DuetRinger *self);
+
+GstElement *duet_ringer_new_audio_sink (void);
 
 G_END_DECLS

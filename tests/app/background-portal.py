@@ -4,8 +4,11 @@
 # every org.freedesktop.portal.Background.RequestBackground call (with the
 # parent window and the returned handle) as a JSON line to the file given
 # as argv[1], and answers on the Request object as the real portal does:
-# Response (0, {background: true, autostart: <as asked>}), or with argv[2]
-# "deny", Response (1, {}) as when the user says no. A line
+# Response (0, {background: true, autostart: <as asked>}); with argv[2]
+# "deny", Response (1, {}) as when the user says no; with "no-autostart",
+# Response (0, {background: true, autostart: false}) as when the portal
+# lets the app run but cannot start it at login; with "silent", no
+# Response at all, as a portal that dies before the user answers. A line
 # {"method": "ready"} is written once the name is owned.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -32,7 +35,7 @@ XML = """
 """
 
 log_path = sys.argv[1]
-deny = len(sys.argv) > 2 and sys.argv[2] == "deny"
+mode = sys.argv[2] if len(sys.argv) > 2 else "allow"
 loop = GLib.MainLoop()
 
 
@@ -50,12 +53,15 @@ def on_call(connection, sender, path, interface, method, params, invocation):
     handle = request_path(sender, options.get("handle_token", "t"))
     record({"method": method, "parent_window": parent, "handle": handle, "options": options})
     invocation.return_value(GLib.Variant("(o)", (handle,)))
-    if deny:
+    if mode == "silent":
+        return
+    if mode == "deny":
         response = GLib.Variant("(ua{sv})", (1, {}))
     else:
+        autostart = mode != "no-autostart" and bool(options.get("autostart", False))
         response = GLib.Variant("(ua{sv})", (0, {
             "background": GLib.Variant("b", True),
-            "autostart": GLib.Variant("b", bool(options.get("autostart", False)))}))
+            "autostart": GLib.Variant("b", autostart)}))
     # After the reply, as the real portal answers once the user decides
     GLib.idle_add(lambda: connection.emit_signal(sender, handle, "org.freedesktop.portal.Request",
                                                  "Response", response) and False)

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <string.h>
+
 #include <gst/gst.h>
 
 #include "duet-call-window.h"
@@ -34,6 +36,81 @@ test_ringer_generated (void)
   g_assert_false (duet_ringer_get_ringing (ringer));
   duet_ringer_stop (ringer);
   g_assert_finalize_object (g_steal_pointer (&ringer));
+}
+
+static const char *
+event_role (GstElement *element)
+{
+  g_autoptr(GstStructure) props = NULL;
+
+  g_object_get (element, "stream-properties", &props, NULL);
+  return props ? g_intern_string (gst_structure_get_string (props, "media.role")) : NULL;
+}
+
+/* The real sink autoaudiosink picks (pulsesink here, where there may be
+ * no sound server to pick it for real) gets media.role=event */
+static void
+test_ringer_event_role (void)
+{
+  g_autoptr(GstElement) sink = NULL;
+  const char *sinks[] = { "pulsesink", "pipewiresink" };
+  guint tried = 0;
+
+  g_unsetenv ("DUET_FAKE_AUDIO_SINK");
+  sink = gst_object_ref_sink (duet_ringer_new_audio_sink ());
+  g_setenv ("DUET_FAKE_AUDIO_SINK", "1", TRUE);
+  if (!GST_IS_BIN (sink))
+    {
+      g_test_skip ("no autoaudiosink");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (sinks); i++)
+    {
+      GstElement *child = gst_element_factory_make (sinks[i], NULL);
+
+      if (child == NULL)
+        continue;
+      g_assert_null (event_role (child));
+      gst_bin_add (GST_BIN (sink), child);
+      g_assert_cmpstr (event_role (child), ==, "event");
+      gst_bin_remove (GST_BIN (sink), child);
+      tried++;
+    }
+  if (tried == 0)
+    g_test_skip ("neither pulsesink nor pipewiresink is installed");
+
+  /* The fake sink is left alone */
+  g_clear_object (&sink);
+  sink = gst_object_ref_sink (duet_ringer_new_audio_sink ());
+  g_assert_true (g_str_has_prefix (GST_OBJECT_NAME (sink), "fakesink"));
+}
+
+/* Each problem says what happened and what to do; none, none */
+static void
+test_describe_device_problem (void)
+{
+  const DuetDeviceProblem problems[] = { DUET_DEVICE_PROBLEM_MISSING, DUET_DEVICE_PROBLEM_DENIED,
+                                         DUET_DEVICE_PROBLEM_FAILED };
+
+  g_assert_null (duet_call_window_describe_device_problem (DUET_DEVICE_KIND_CAMERA, DUET_DEVICE_PROBLEM_NONE));
+  g_assert_null (duet_call_window_describe_device_problem (DUET_DEVICE_KIND_MICROPHONE, DUET_DEVICE_PROBLEM_NONE));
+  for (guint i = 0; i < G_N_ELEMENTS (problems); i++)
+    {
+      const char *camera = duet_call_window_describe_device_problem (DUET_DEVICE_KIND_CAMERA, problems[i]);
+      const char *microphone = duet_call_window_describe_device_problem (DUET_DEVICE_KIND_MICROPHONE, problems[i]);
+
+      g_assert_nonnull (strstr (camera, "camera"));
+      g_assert_nonnull (strstr (camera, "video is off"));
+      g_assert_nonnull (strstr (microphone, "microphone"));
+      g_assert_nonnull (strstr (microphone, "muted"));
+      g_assert_null (duet_call_window_describe_device_problem (DUET_DEVICE_KIND_SPEAKER, problems[i]));
+    }
+  g_assert_cmpstr (duet_call_window_describe_device_problem (DUET_DEVICE_KIND_CAMERA, DUET_DEVICE_PROBLEM_MISSING),
+                   ==, "No camera found. Your video is off until you connect one.");
+  g_assert_nonnull (strstr (duet_call_window_describe_device_problem (DUET_DEVICE_KIND_CAMERA,
+                                                                      DUET_DEVICE_PROBLEM_DENIED),
+                            "Settings › Apps › Duet"));
 }
 
 static void
@@ -239,8 +316,10 @@ main (int   argc,
   gst_init (&argc, &argv);
 
   g_test_add_func ("/app/ringer/generated", test_ringer_generated);
+  g_test_add_func ("/app/ringer/event-role", test_ringer_event_role);
   g_test_add_func ("/app/call-window/describe-end", test_describe_end);
   g_test_add_func ("/app/call-window/describe-quality", test_describe_quality);
+  g_test_add_func ("/app/call-window/describe-device-problem", test_describe_device_problem);
   g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
   g_test_add_func ("/app/quality-hint/no-flicker", test_hint_no_flicker);
   g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);

@@ -6,14 +6,18 @@
 # session bus and the display are private. The app runs with the default
 # profile, so it owns org.duet.Duet on that bus and the test drives it
 # with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
-# the call window's call.* at /org/duet/Duet/call. test_background_portal
+# the call window's call.* at /org/duet/Duet/call, the preferences
+# window's test hooks at /org/duet/Duet/preferences. test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
-# against a stand-in Background portal (background-portal.py).
+# against a stand-in Background portal (background-portal.py);
+# test_without_camera_or_microphone one signed in as carol, with no devices
+# and no test sources.
 #
 # Usage: test-app.py BUILD_DIR SOURCE_DIR [TEST ...]
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import importlib.util
 import json
 import os
 import queue
@@ -39,7 +43,7 @@ CLI = os.path.join(BUILD, "src/cli/duet-call")
 APP = os.path.join(BUILD, "src/app/duet")
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHOTS = os.path.join(BUILD, "tests/app/screenshots")
-PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
+PASSWORDS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password"}
 # Short, so that the app renews its token (every 10 s, its shortest delay)
 # all through the suite and its first token has run out before the last test
 TOKEN_LIFETIME = 20
@@ -52,6 +56,10 @@ def log(*args):
 
 
 class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
     pass
 
 
@@ -103,7 +111,12 @@ class Lines:
                 if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
                     return event
             return None
-        return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
+        try:
+            return wait_for(found, timeout, "%s to report %s %s" % (self.name, name, fields or ""))
+        except Fail as e:
+            # What it did report, so that a failure says more than a timeout
+            seen = [ev.get("event") for ev in self.events() if ev.get("event") != "stats"]
+            raise Fail("%s (it reported: %s)" % (e, ", ".join(seen[-20:]))) from None
 
 
 def serve(db, port):
@@ -159,22 +172,33 @@ def bus():
     return Gio.bus_get_sync(Gio.BusType.SESSION, None)
 
 
-def activate(path, action, parameter=None):
+def activate(path, action, parameter=None, conn=None):
     params = [parameter] if parameter is not None else []
-    bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Activate",
-                    GLib.Variant("(sava{sv})", (action, params, {})),
-                    None, Gio.DBusCallFlags.NONE, 5000, None)
+    (conn or bus()).call_sync("org.duet.Duet", path, "org.gtk.Actions", "Activate",
+                              GLib.Variant("(sava{sv})", (action, params, {})),
+                              None, Gio.DBusCallFlags.NONE, 5000, None)
 
 
-def action_state(path, action):
+def describe(path, action, conn=None):
+    """(enabled, state) of an exported action; None when it is not there."""
     try:
-        reply = bus().call_sync("org.duet.Duet", path, "org.gtk.Actions", "Describe",
-                                GLib.Variant("(s)", (action,)), None,
-                                Gio.DBusCallFlags.NONE, 2000, None)
+        reply = (conn or bus()).call_sync("org.duet.Duet", path, "org.gtk.Actions", "Describe",
+                                          GLib.Variant("(s)", (action,)), None,
+                                          Gio.DBusCallFlags.NONE, 2000, None)
     except GLib.Error:
         return None
     enabled, _sig, state = reply.unpack()[0]
-    return state[0] if state else None
+    return enabled, (state[0] if state else None)
+
+
+def action_state(path, action, conn=None):
+    described = describe(path, action, conn)
+    return described[1] if described else None
+
+
+def action_enabled(path, action, conn=None):
+    described = describe(path, action, conn)
+    return described[0] if described else None
 
 
 def app_action(name, parameter=None):
@@ -185,10 +209,10 @@ def call_action(name):
     activate("/org/duet/Duet/call", name)
 
 
-def call_actions_exported():
+def call_actions_exported(conn=None):
     try:
-        bus().call_sync("org.duet.Duet", "/org/duet/Duet/call", "org.gtk.Actions", "List",
-                        None, None, Gio.DBusCallFlags.NONE, 1000, None)
+        (conn or bus()).call_sync("org.duet.Duet", "/org/duet/Duet/call", "org.gtk.Actions", "List",
+                                  None, None, Gio.DBusCallFlags.NONE, 1000, None)
         return True
     except GLib.Error:
         return False
@@ -270,6 +294,21 @@ def png_rgb(png):
     return subprocess.run(["convert", png, "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
 
 
+def mean_rgb(png, x, y, w, h):
+    """The mean colour of a rectangle of a screenshot, as (r, g, b)"""
+    data = subprocess.run(["convert", png, "-crop", "%dx%d+%d+%d" % (w, h, x, y), "+repage",
+                           "-resize", "1x1!", "-depth", "8", "rgb:-"], capture_output=True, check=True).stdout
+    return tuple(data[:3])
+
+
+def self_view_colour(geometry):
+    """The mean colour of the call window's self view (192×144, 18 px from the right, 104 from the
+    bottom), inset so that its rounded border does not count"""
+    x, y, w, h = geometry
+    path = screenshot("self-view")
+    return mean_rgb(path, x + w - 18 - 192 + 12, y + h - 104 - 144 + 12, 192 - 24, 144 - 24)
+
+
 def lit_pixels(data):
     return sum(1 for i in range(0, len(data), 3) if data[i] + data[i + 1] + data[i + 2] > 60)
 
@@ -331,6 +370,8 @@ def test_outgoing_call(ctx):
     check(max(lit) > 200, "the peer view on screen is black")
     check(changed > 100, "the peer view on screen does not move")
 
+    check_device_menu(geometry)
+
     call_action("mute")
     bob_out.wait_event("peer-mic-muted", 10)
     check(action_state("/org/duet/Duet/call", "mute") is True, "call.mute state did not follow")
@@ -340,6 +381,48 @@ def test_outgoing_call(ctx):
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLER",
           "bob saw the end as %s/%s, not NORMAL/CALLER" % (event.get("reason"), event.get("source")))
     bob.wait(10)
+
+
+CALL = "/org/duet/Duet/call"
+PREFERENCES = "/org/duet/Duet/preferences"
+NO_CAMERA = "No camera found. Your video is off until you connect one."
+NO_MICROPHONE = "No microphone found. You are muted until you connect one."
+
+
+def check_device_menu(geometry):
+    """The call window's device menu: call.camera, call.microphone and call.speaker hold the
+    call's devices ("" for the default); with test sources only the speaker can be switched.
+    The notes for device problems (forced through the test hook call.force-device-problem)
+    say what happened, keep mute and resume off, and go when the problem does."""
+    for name in ("camera", "microphone", "speaker"):
+        check(action_state(CALL, name) == "", "call.%s is %r, not the default" % (name, action_state(CALL, name)))
+    check(action_enabled(CALL, "camera") is False and action_enabled(CALL, "microphone") is False,
+          "the camera and microphone can be switched while test sources are sent")
+    check(action_enabled(CALL, "speaker") is True, "the speaker cannot be switched")
+    activate(CALL, "speaker", GLib.Variant("s", ""))
+    check(action_state(CALL, "speaker") == "", "call.speaker left the default")
+
+    activate(CALL, "show-device-menu", GLib.Variant("b", True))
+    time.sleep(1)
+    screenshot("call-device-menu", geometry)
+    activate(CALL, "show-device-menu", GLib.Variant("b", False))
+    check(action_state(CALL, "device-hint") == "", "a device note without a problem")
+
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("missing", "missing")))
+    hint = action_state(CALL, "device-hint")
+    check(NO_CAMERA in hint and NO_MICROPHONE in hint, "the notes say %r" % hint)
+    check(action_enabled(CALL, "mute") is False, "call.mute can unmute without a microphone")
+    check(action_enabled(CALL, "pause-video") is False, "call.pause-video can resume without a camera")
+    time.sleep(1)  # the fade-in
+    screenshot("call-device-problems", geometry)
+
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("denied", "none")))
+    hint = action_state(CALL, "device-hint")
+    check(hint.startswith("Duet may not use the camera") and "Settings › Apps › Duet" in hint
+          and "microphone" not in hint, "the note for a refused camera says %r" % hint)
+    activate(CALL, "force-device-problem", GLib.Variant("(ss)", ("", "")))
+    check(action_state(CALL, "device-hint") == "", "the notes stayed after the problems went")
+    check(action_enabled(CALL, "mute") is True, "call.mute stayed off")
 
 
 def test_poor_connection_hint(ctx):
@@ -478,8 +561,17 @@ def test_main_window(ctx):
 
     app_action("preferences")
     geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+    # DUET_TEST_SOURCES=1: the preview shows the test picture, as a call would send
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (True, ""), 10,
+             "the preview to show the test picture")
     time.sleep(1)
     screenshot("preferences", geometry)
+
+    # Hidden, the camera goes off; shown again, it comes back
+    activate(PREFERENCES, "hide")
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (False, ""), 5, "the preview to stop")
+    app_action("preferences")
+    wait_for(lambda: action_state(PREFERENCES, "preview") == (True, ""), 10, "the preview to start again")
 
 
 def test_decline(ctx):
@@ -550,8 +642,9 @@ def start_portal(ctx, address, log_path, mode="allow"):
 
 def test_background_portal(ctx):
     """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
-    for autostart at startup and when run-in-background toggles, writes no autostart file,
-    and keeps running when the portal says no."""
+    (through libportal) for autostart at startup and when run-in-background toggles, names its
+    window as the dialog's parent once it has one, writes no autostart file, and keeps running
+    when the portal says no, is missing, grants no autostart or stops before it answers."""
     address, conn = start_bus(ctx)
     log_path = os.path.join(ctx["tmp"], "portal.jsonl")
     portal = start_portal(ctx, address, log_path)
@@ -580,6 +673,7 @@ def test_background_portal(ctx):
           "commandline is %s" % options.get("commandline"))
     check(options.get("reason"), "no reason given")
     check(options.get("dbus-activatable") is False, "dbus-activatable is not false")
+    check(first["parent_window"] == "", "with no window the parent is %r, not ''" % first["parent_window"])
     check(re.fullmatch(r"/org/freedesktop/portal/desktop/request/\d+_\d+/" + options.get("handle_token", "?"),
                        first["handle"]), "handle %s does not follow the token" % first["handle"])
 
@@ -603,9 +697,274 @@ def test_background_portal(ctx):
     missing = wait_for(lambda: [l for l in open(stderr_path) if "no Background portal" in l], 5,
                        "the app to report the missing portal")
     log("app:", missing[0].strip())
+
+    # With a window, the request names it; a portal that grants no autostart is said so
+    portal = start_portal(ctx, address, log_path, "no-autostart")
+    conn.call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
+                   GLib.Variant("(a{sv})", ({},)), None, Gio.DBusCallFlags.NONE, 5000, None)
+    wait_for(lambda: window_geometry("Duet"), 10, "the second app's window")
+    time.sleep(1)
+    toggle()
+    last = wait_for(lambda: requests()[3:], 5, "RequestBackground with a window")[0]
+    log("with a window:", last["parent_window"])
+    check(last["options"].get("autostart") is True, "turning the setting on did not ask autostart=true")
+    check(re.fullmatch(r"x11:[0-9a-f]+", last["parent_window"]),
+          "the parent window is %r, not an X11 handle" % last["parent_window"])
+    no_autostart = wait_for(lambda: [l for l in open(stderr_path) if "not allowed to start at login" in l], 5,
+                            "the app to report the missing autostart")
+    log("app:", no_autostart[0].strip())
+
+    # A portal that stops before it answers does not hold up the next request
+    stop(portal)
+    portal = start_portal(ctx, address, log_path, "silent")
+    toggle()
+    wait_for(lambda: requests()[4:], 5, "RequestBackground to the silent portal")
+    stop(portal)
+    gone = wait_for(lambda: [l for l in open(stderr_path) if "stopped before it answered" in l], 5,
+                    "the app to report the portal that went away")
+    log("app:", gone[0].strip())
+    portal = start_portal(ctx, address, log_path)
+    toggle()
+    after = wait_for(lambda: requests()[5:], 5, "RequestBackground after the silent portal")[0]
+    check(after["options"].get("autostart") is True, "the request after the silent portal did not ask autostart=true")
     check(app.poll() is None, "the app exited (%s)" % app.returncode)
     check(not os.path.exists(os.path.join(config, "autostart")), "an autostart file was written")
     stop(app)
+
+
+def start_app_on_bus(ctx, address, name, args, env_extra):
+    env = app_env(ctx["tmp"])
+    env.pop("DUET_TEST_SOURCES")
+    env.update(DBUS_SESSION_BUS_ADDRESS=address, XDG_CONFIG_HOME=os.path.join(ctx["tmp"], name + "-config"))
+    env.update(env_extra)
+    # A critical is a bug: it ends the app, and the test says so
+    env["G_DEBUG"] = "fatal-criticals"
+    app = subprocess.Popen([APP] + args, stdin=subprocess.PIPE, env=env, text=True)
+    ctx["procs"].append(app)
+    return app
+
+
+def test_without_camera_or_microphone(ctx):
+    """A second app (carol, own bus) on a machine without devices (DUET_DEVICE_PROVIDERS=none)
+    and without test sources: Preferences says there is no camera, shows the test picture
+    while the Test Sources preference is on, and lists only the defaults; a call from bob goes
+    on with carol's video paused (bob sees CAMERA_INACTIVE) and carol muted, and carol's call
+    window says both."""
+    address, conn = start_bus(ctx)
+    app = start_app_on_bus(ctx, address, "carol", ["--background", "--server", ctx["url"], "--user", "carol",
+                                                   "--password-stdin"], {"DUET_DEVICE_PROVIDERS": "none"})
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    try:
+        without_camera_or_microphone(ctx, app, conn)
+    finally:
+        # A failure must not leave carol signed in (or in a call) for the next test
+        for proc in [app] + ctx.pop("bobs", []):
+            stop(proc)
+
+
+def without_camera_or_microphone(ctx, app, conn):
+    wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+
+    activate("/org/duet/Duet", "preferences", None, conn)
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "carol's preferences")
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, "No camera found"), 10,
+             "the preview to say there is no camera")
+    time.sleep(1)
+    screenshot("preferences-no-camera", geometry)
+    # The preference (not the environment) asks for test sources: the window shows the test picture
+    activate("/org/duet/Duet", "test-sources", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (True, ""), 10,
+             "the preview to show the test picture")
+    time.sleep(1)
+    screenshot("preferences-test-sources", geometry)
+    activate("/org/duet/Duet", "test-sources", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, "No camera found"), 10,
+             "the preview to go back to no camera")
+    activate(PREFERENCES, "hide", None, conn)
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (False, ""), 5, "the preview to stop")
+
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
+    ctx["procs"].append(bob)
+    ctx["bobs"] = [bob]
+    wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
+    activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
+    bob_out.wait_event("connected", 20)
+    wait_for(lambda: call_actions_exported(conn), 10, "carol's call window")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "carol's call window")
+
+    hint = wait_for(lambda: (lambda h: h if h and NO_CAMERA in h and NO_MICROPHONE in h else None)(
+        action_state(CALL, "device-hint", conn)), 10, "carol's call window to say there are no devices")
+    log("carol's notes:", hint.replace("\n", " / "))
+    event = bob_out.wait_event("peer-video-paused", 10)
+    check(event.get("reason") == "CAMERA_INACTIVE", "bob saw carol's video paused for %s" % event.get("reason"))
+    bob_out.wait_event("peer-mic-muted", 10)
+    check(action_state(CALL, "mute", conn) is True, "carol is not muted")
+    check(action_enabled(CALL, "mute", conn) is False, "carol can unmute without a microphone")
+    for name in ("camera", "microphone", "speaker"):
+        check(action_state(CALL, name, conn) == "" and action_enabled(CALL, name, conn) is True,
+              "carol's call.%s is %s" % (name, describe(CALL, name, conn)))
+    time.sleep(2)  # bob's picture arrives
+    screenshot("call-without-devices", geometry)
+
+    activate(CALL, "end", None, conn)
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("reason") == "NORMAL", "bob saw %s, not NORMAL" % event.get("reason"))
+    bob.wait(10)
+    check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+
+
+def load_pwenv():
+    """tests/kit/pwenv.py: a private PipeWire with synthetic devices"""
+    spec = importlib.util.spec_from_file_location("pwenv", os.path.join(SOURCE, "tests", "kit", "pwenv.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def device_rows(conn):
+    """Preferences' rows: {key: (names, ids, selected, stored id)}"""
+    return action_state(PREFERENCES, "devices", conn) or {}
+
+
+def camera_row_is(conn, what, predicate):
+    def met():
+        row = device_rows(conn).get("camera")
+        return row if row and predicate(*row) else None
+    return wait_for(met, 10, "the camera row to " + what)
+
+
+def test_devices_hotplug(ctx):
+    """With a private PipeWire and its synthetic devices (tests/kit/pwenv.py), an app signed in
+    as carol (DUET_DEVICE_PROVIDERS=pipewire, no test sources). Preferences lists the devices by
+    name under Default and opens the camera only while it shows; a camera plugged in shows up;
+    chosen, it is previewed; unplugged, its row shows Default while the setting keeps it; plugged
+    in again, it is chosen again. In a call, the chosen camera is used, call.camera switches
+    cameras, an unplugged camera gives way to the other, and with none left the call window
+    says so until one is back."""
+    pwenv = load_pwenv()
+    if pwenv.missing_tools():
+        raise Skip("missing: " + ", ".join(pwenv.missing_tools()))
+    pw = pwenv.PipeWireEnv(os.path.join(ctx["tmp"], "pw"))
+    try:
+        pw.start()
+    except pwenv.EnvError as e:
+        pw.stop()
+        raise Skip(str(e))
+    try:
+        devices_hotplug(ctx, pw)
+    finally:
+        for proc in ctx.pop("bobs", []) + ctx.pop("carols", []):
+            stop(proc)
+        pw.stop()
+
+
+def devices_hotplug(ctx, pw):
+    front = pw.add_camera("cam-front", "red", "Front Camera")
+    pw.add_microphone("mic-desk", 440, "Desk Microphone")
+    pw.add_speaker("spk-desk", "Desk Speaker")
+    conn = Gio.DBusConnection.new_for_address_sync(
+        pw.bus_address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+        None, None)
+    app = start_app_on_bus(ctx, pw.bus_address, "devices",
+                           ["--background", "--server", ctx["url"], "--user", "carol", "--password-stdin"],
+                           dict(pw.env(), DUET_DEVICE_PROVIDERS="pipewire"))
+    ctx["carols"] = [app]
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+
+    # Preferences: the devices by name, the camera open while the window shows
+    activate("/org/duet/Duet", "preferences", None, conn)
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "carol's preferences")
+    row = camera_row_is(conn, "list the front camera", lambda names, ids, sel, stored:
+                        names == ["Default", "Front Camera"] and sel == 0 and stored == "")
+    front_id = row[1][1]
+    rows = device_rows(conn)
+    check(rows["microphone"][0] == ["Default", "Desk Microphone"], "microphones: %s" % (rows["microphone"],))
+    check(rows["speaker"][0] == ["Default", "Desk Speaker"], "speakers: %s" % (rows["speaker"],))
+    wait_for(lambda: action_state(PREFERENCES, "preview", conn) == (True, ""), 10, "the preview to show the camera")
+    check(pw.wait_in_use("cam-front", True, 10), "the preview did not open the camera")
+    time.sleep(1)
+    screenshot("preferences-camera", geometry)
+
+    usb = pw.add_camera("cam-usb", "green", "USB Camera")
+    row = camera_row_is(conn, "list the USB camera", lambda names, ids, sel, stored: "USB Camera" in names)
+    usb_index = row[0].index("USB Camera")
+    usb_id = row[1][usb_index]
+    activate(PREFERENCES, "select-device", GLib.Variant("(su)", ("camera", usb_index)), conn)
+    camera_row_is(conn, "store the USB camera", lambda names, ids, sel, stored: stored == usb_id and sel == usb_index)
+    check(pw.wait_in_use("cam-usb", True, 10) and pw.wait_in_use("cam-front", False, 10),
+          "the preview did not move to the USB camera")
+
+    # Unplugged: Default shows (the kit uses it meanwhile), the setting keeps the choice
+    pw.remove(usb)
+    camera_row_is(conn, "show Default for the unplugged camera", lambda names, ids, sel, stored:
+                  names == ["Default", "Front Camera"] and sel == 0 and stored == usb_id)
+    check(pw.wait_in_use("cam-front", True, 10), "the preview did not fall back to the front camera")
+    # Plugged in again: chosen again
+    usb = pw.add_camera("cam-usb", "green", "USB Camera")
+    camera_row_is(conn, "choose the USB camera again", lambda names, ids, sel, stored:
+                  sel < len(ids) and ids[sel] == usb_id and stored == usb_id)
+    check(pw.wait_in_use("cam-usb", True, 10), "the preview did not come back to the USB camera")
+
+    # Hidden: no camera open
+    activate(PREFERENCES, "hide", None, conn)
+    check(pw.wait_in_use("cam-usb", False, 10) and not pw.node_in_use("cam-front"),
+          "a camera stayed open after Preferences was hidden")
+
+    # A call: the chosen camera, then the other one from the menu
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "carol"], "duet-call bob")
+    ctx["procs"].append(bob)
+    ctx["bobs"] = [bob]
+    wait_for(lambda: window_geometry("Call from bob"), 20, "carol's incoming-call window")
+    check(not pw.node_in_use("cam-usb") and not pw.node_in_use("mic-desk"), "a device opened while ringing")
+    activate("/org/duet/Duet", "accept-call", GLib.Variant("b", True), conn)
+    bob_out.wait_event("connected", 20)
+    wait_for(lambda: call_actions_exported(conn), 10, "carol's call window")
+    geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "carol's call window")
+    check(pw.wait_in_use("cam-usb", True, 10) and pw.wait_in_use("mic-desk", True, 10),
+          "the call did not open the chosen camera and the microphone")
+    check(action_state(CALL, "camera", conn) == usb_id, "call.camera is %r" % action_state(CALL, "camera", conn))
+    check(action_enabled(CALL, "camera", conn) is True, "call.camera is off")
+    check(action_state(CALL, "device-hint", conn) == "", "a device note with devices that work")
+
+    wait_for(lambda: (lambda c: c[1] > 200 and c[0] < 60)(self_view_colour(geometry)), 10,
+             "the self view to show the green USB camera")
+    activate(CALL, "camera", GLib.Variant("s", front_id), conn)
+    wait_for(lambda: action_state(CALL, "camera", conn) == front_id, 5, "call.camera to follow")
+    check(pw.wait_in_use("cam-front", True, 10) and pw.wait_in_use("cam-usb", False, 10),
+          "the call did not switch to the front camera")
+    colour = wait_for(lambda: (lambda c: c if c[0] > 200 and c[1] < 60 else None)(self_view_colour(geometry)), 10,
+                      "the self view to show the red front camera")
+    log("self view after the switch:", colour)
+    activate(CALL, "show-device-menu", GLib.Variant("b", True), conn)
+    time.sleep(1)
+    screenshot("call-device-menu-devices", geometry)
+    activate(CALL, "show-device-menu", GLib.Variant("b", False), conn)
+
+    # The chosen camera unplugged: the other one, shown as Default
+    pw.remove(front)
+    wait_for(lambda: action_state(CALL, "camera", conn) == "", 10, "call.camera to show Default")
+    check(pw.wait_in_use("cam-usb", True, 10), "the call did not fall back to the USB camera")
+    check(action_state(CALL, "device-hint", conn) == "", "a device note while a camera works")
+    # None left: the note, until a camera is back
+    pw.remove(usb)
+    wait_for(lambda: NO_CAMERA in (action_state(CALL, "device-hint", conn) or ""), 10,
+             "carol's call window to say there is no camera")
+    event = bob_out.wait_event("peer-video-paused", 10)
+    check(event.get("reason") == "CAMERA_INACTIVE", "bob saw carol's video paused for %s" % event.get("reason"))
+    time.sleep(1)
+    screenshot("call-camera-unplugged", geometry)
+    front = pw.add_camera("cam-front", "red", "Front Camera")
+    wait_for(lambda: action_state(CALL, "device-hint", conn) == "", 10, "the note to go with a camera back")
+    wait_for(lambda: action_state(CALL, "camera", conn) == front_id, 10, "call.camera to be the front camera again")
+    check(pw.wait_in_use("cam-front", True, 10), "the call did not take the camera plugged in")
+
+    activate(CALL, "end", None, conn)
+    bob_out.wait_event("disconnected", 10)
+    bob.wait(10)
+    check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
 
 
 def test_token_refresh(ctx):
@@ -660,7 +1019,8 @@ def dump_if_hung(app, name):
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
          test_missed_call,
          test_decline,
-         test_run_in_background_autostart, test_background_portal, test_main_window, test_token_refresh]
+         test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
+         test_devices_hotplug, test_main_window, test_token_refresh]
 
 
 def main():
@@ -691,6 +1051,8 @@ def main():
             try:
                 test(ctx)
                 print("ok %d - %s" % (number, test.__name__))
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (number, test.__name__, e))
             except Exception as e:  # noqa: BLE001
                 failures.append(test.__name__)
                 print("not ok %d - %s: %s" % (number, test.__name__, e))
