@@ -59,6 +59,9 @@ def add_camera(pw, name, colour, description):
 
 
 def accept_once(colour_view):
+    """ms from bob's accept to alice's first frame of his camera; None when
+    the call never showed it (or never rang: the old build could hang
+    opening a PipeWire camera while ringing)"""
     with tempfile.TemporaryDirectory(prefix="duet-bench-devices-") as tmp:
         ctx = kd.Context(tmp)
         try:
@@ -68,12 +71,12 @@ def accept_once(colour_view):
             bob = ctx.bob(["listen"])
             bob.wait("server-connected")
             alice = ctx.client("alice", (["--report-colour"] if colour_view else []) + ["call", "bob"], env=VIDEO)
-            bob.wait("verified")
-            alice.wait("verified")
-            time.sleep(1)
-            bob.send("accept")
-            accepted = bob.wait("accept-call")["mono_ms"]
             try:
+                bob.wait("verified")
+                alice.wait("verified")
+                time.sleep(1)
+                bob.send("accept")
+                accepted = bob.wait("accept-call")["mono_ms"]
                 frame = alice.wait("first-peer-video-frame", 10)["at_mono_us"] / 1000.0
             except kc.Fail:
                 if os.environ.get("DUET_BENCH_VERBOSE"):
