@@ -9,7 +9,6 @@ can run in parallel. Video is 320x240 at 10 fps to fit two cores.
 """
 import json
 import os
-import queue
 import re
 import signal
 import sqlite3
@@ -743,23 +742,35 @@ SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     user_code, user_error, short_data, video_status)}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print("usage: kit-calls.py {%s}" % ",".join(SCENARIOS), file=sys.stderr)
+class Skip(Exception):
+    """The scenario cannot run on this machine (exit 77)"""
+
+
+def run(scenarios, context_class, script, prefix):
+    """Runs the scenario named on the command line in a fresh context"""
+    if len(sys.argv) != 2 or sys.argv[1] not in scenarios:
+        print("usage: %s {%s}" % (script, ",".join(scenarios)), file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="duet-kit-") as tmp:
-        ctx = Context(tmp)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        ctx = context_class(tmp)
         try:
-            SCENARIOS[sys.argv[1]](ctx)
+            scenarios[sys.argv[1]](ctx)
             ctx.stop_clean()
             print("ok", sys.argv[1])
             return 0
+        except Skip as e:
+            print("skip %s: %s" % (sys.argv[1], e))
+            return 77
         except Fail as e:
             print("FAIL %s: %s" % (sys.argv[1], e))
             ctx.dump()
             return 1
         finally:
             ctx.close()
+
+
+def main():
+    return run(SCENARIOS, Context, "kit-calls.py", "duet-kit-")
 
 
 if __name__ == "__main__":

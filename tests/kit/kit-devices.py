@@ -13,7 +13,6 @@ DUET_DEVICE_PROVIDERS keeps bob to that daemon, whatever the machine has.
 """
 import os
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +30,7 @@ def load(name, path):
 kc = load("kit_calls", os.path.join(HERE, "kit-calls.py"))
 check = kc.check
 Fail = kc.Fail
+Skip = kc.Skip
 
 # A switch's gap between frames; the target is 1 s (bench/devices.py
 # measures it), this bound leaves room for a loaded machine
@@ -264,9 +264,6 @@ SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     no_camera, portal_camera, portal_denied, switch_camera, callee_untouched, unplug, switch_audio)}
 
 
-class Skip(Exception):
-    pass
-
 
 class Context(kc.Context):
     def __init__(self, tmp):
@@ -285,27 +282,7 @@ class Context(kc.Context):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in SCENARIOS:
-        print("usage: kit-devices.py {%s}" % ",".join(SCENARIOS), file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory(prefix="duet-devices-") as tmp:
-        ctx = Context(tmp)
-        try:
-            SCENARIOS[sys.argv[1]](ctx)
-            ctx.stop_clean()
-            print("ok", sys.argv[1])
-            return 0
-        except Skip as e:
-            print("skip %s: %s" % (sys.argv[1], e))
-            return 77
-        except Fail as e:
-            print("FAIL %s: %s" % (sys.argv[1], e))
-            ctx.dump()
-            if ctx.pw is not None:
-                ctx.pw.dump()
-            return 1
-        finally:
-            ctx.close()
+    return kc.run(SCENARIOS, Context, "kit-devices.py", "duet-devices-")
 
 
 if __name__ == "__main__":
