@@ -794,8 +794,7 @@ on_device_problem (DuetMediaSession  *media,
 
   if (problem != DUET_DEVICE_PROBLEM_NONE && !duet_my_media_status_get_mic_muted (self->my_media_status))
     {
-      self->muted_for_microphone = TRUE;
-      duet_call_mute_my_audio (self, TRUE);
+      duet_call_mute_my_audio (self, TRUE);   /* (which forgets who muted) */
       self->muted_for_microphone = TRUE;
     }
   else if (problem == DUET_DEVICE_PROBLEM_NONE && self->muted_for_microphone)
