@@ -30,6 +30,7 @@ struct _DuetCameraPreview
   char           *problem;
   gboolean        failed;
   gboolean        active;
+  gboolean        asked_camera;  /* the Camera portal, since the preview started */
   gulong          list_handler;
   gulong          access_handler;
 };
@@ -98,9 +99,12 @@ make_camera (DuetCameraPreview *self,
     }
   if (duet_device_monitor_get_uses_portal (monitor))
     {
-      /* once: after a refusal only the user asks again (the app's button) */
-      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_UNKNOWN)
-        duet_device_monitor_request_camera_access (monitor);
+      /* once each time the preview starts, never in a loop */
+      if (!self->asked_camera)
+        {
+          self->asked_camera = TRUE;
+          duet_device_monitor_request_camera_access (monitor);
+        }
       if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
         return NULL;
     }
@@ -199,6 +203,7 @@ start (DuetCameraPreview *self)
   GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
   GstElement *tee = gst_element_factory_make ("tee", NULL);
 
+  self->asked_camera = FALSE;
   self->pipeline = gst_pipeline_new ("duet-camera-preview");
   gst_pipeline_use_clock (GST_PIPELINE (self->pipeline), clock);
   g_object_set (tee, "allow-not-linked", TRUE, NULL);

@@ -110,6 +110,7 @@ struct _DuetMediaSession
   gboolean          devices_open;
   gulong            list_handlers[N_DEVICE_KINDS];
   gulong            access_handler;
+  gboolean          asked_camera;         /* the Camera portal, this session */
   GstPad           *camera_pad;           /* where camera frames come in */
   GstElement       *video_pay;
   GstElement       *video_rtp_caps;
@@ -509,9 +510,13 @@ make_device (DuetMediaSession   *self,
   monitor = duet_device_monitor_get_default ();
   if (kind == DUET_DEVICE_KIND_CAMERA && duet_device_monitor_get_uses_portal (monitor))
     {
-      /* once: after a refusal only the user asks again (the app's button) */
-      if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_UNKNOWN)
-        duet_device_monitor_request_camera_access (monitor);
+      /* once a call: after a refusal the next call asks again (the user
+       * may have allowed the camera in Settings meanwhile), never in a loop */
+      if (!self->asked_camera)
+        {
+          self->asked_camera = TRUE;
+          duet_device_monitor_request_camera_access (monitor);
+        }
       /* the portal is asking: the camera comes with its answer */
       if (duet_device_monitor_get_camera_access (monitor) == DUET_CAMERA_ACCESS_REQUESTING)
         return NULL;
