@@ -530,9 +530,14 @@ make_device (DuetMediaSession   *self,
         g_object_class_find_property (G_OBJECT_GET_CLASS (element), "always-copy") != NULL)
       g_object_set (element, "always-copy", TRUE, NULL);
 
-    /* without speakers the call still goes on, in silence */
+    /* without speakers the call still goes on, in silence; "" tells this
+     * sink from the sound server's default (NULL), so speakers that come
+     * later replace it */
     if (element == NULL && kind == DUET_DEVICE_KIND_SPEAKER)
-      return make_fake_sink ();
+      {
+        *used_id = g_strdup ("");
+        return make_fake_sink ();
+      }
     return element;
   }
 }

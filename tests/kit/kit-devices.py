@@ -260,8 +260,26 @@ def switch_audio(ctx):
     spk_b.wait_event(lambda e: e.get("event") == "level" and e["rms"] > 0.001, 5)
 
 
+def headset_arrives(ctx):
+    """Bob's call starts with neither microphone nor speakers (muted, in
+    silence); a headset plugged in mid-call is used at once, both ways: its
+    speaker plays the call and its microphone unmutes bob."""
+    pw = pipewire(ctx)
+    alice, bob = alice_watching(ctx, media="audio")
+    bob.wait("connected")
+    bob.wait("device-problem", pred=lambda e: e["kind"] == "microphone" and e["problem"] == "missing")
+    alice.wait("peer-mic-muted")
+    pw.add_microphone("headset-mic", 440, "Headset Microphone")
+    speaker = pw.add_speaker("headset-speaker", "Headset")
+    check(pw.wait_in_use("headset-speaker", True, 10), "the headset's speaker is not used")
+    check(pw.wait_in_use("headset-mic", True, 10), "the headset's microphone is not used")
+    alice.wait("peer-mic-unmuted")
+    speaker.wait_event(lambda e: e.get("event") == "level" and e["rms"] > 0.001, 5)
+    kc.media_flows(alice, video=False)
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
-    no_camera, portal_camera, portal_denied, switch_camera, callee_untouched, unplug, switch_audio)}
+    no_camera, portal_camera, portal_denied, switch_camera, callee_untouched, unplug, switch_audio, headset_arrives)}
 
 
 
