@@ -17,6 +17,9 @@ default.
   switch   one call, N switches between a red and a green camera: from
            bob's command to the first frame of the new colour at alice
            (target: 1 s), and alice's longest wait for a frame around each.
+
+Exits 1 when a target is missed (accept → first frame ≤ 150 ms median,
+every call shows the camera, every switch and frame wait ≤ 1 s).
 """
 import argparse
 import json
@@ -154,7 +157,18 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=2)
-    return 0
+    # the targets: accept → first frame ≤ 150 ms (median), every switch and
+    # every wait for a frame around one ≤ 1 s, and every call shows bob
+    missed = []
+    if not out.get("accept_to_first_frame_after") or out["accept_to_first_frame_after"]["median"] > 150:
+        missed.append("accept -> first frame")
+    if out["calls_without_picture_after"]:
+        missed.append("calls without a picture")
+    if out["switch_to_new_colour"]["max"] > 1000 or out["switch_longest_frame_wait"]["max"] > 1000:
+        missed.append("switch within 1 s")
+    for what in missed:
+        print("target missed:", what)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
