@@ -111,7 +111,6 @@ struct _DuetMediaSession
   gulong            list_handlers[N_DEVICE_KINDS];
   gulong            access_handler;
   gboolean          asked_camera;         /* the Camera portal, this session */
-  GstPad           *camera_pad;           /* where camera frames come in */
   GstElement       *video_pay;
   GstElement       *video_rtp_caps;
   GstElement       *audio_pay;
@@ -712,10 +711,9 @@ handle_device_error (DuetMediaSession *self,
 /* A device's streaming thread: its buffers' times must be the pipeline's
  * running time, as the rate probe, the converters and the payloaders' RTP
  * clock read them. Some devices send none (after the first), or times of
- * their own clock. A camera's frames are stamped as they arrive, as
- * real-time video engines do (a frame's capture is a few ms before);
- * sound keeps the device's times when they are within RESTAMP_MS of that,
- * since arrival times would jitter its RTP clock. */
+ * their own clock; those get the time they arrive. Times within
+ * RESTAMP_MS of it are kept: a device's own capture times are regular,
+ * arrival times jitter (and videorate then drops and repeats frames). */
 static GstPadProbeReturn
 restamp_probe (GstPad          *pad,
                GstPadProbeInfo *info,
@@ -729,7 +727,7 @@ restamp_probe (GstPad          *pad,
   if (clock == NULL)
     return GST_PAD_PROBE_OK;
   now = gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
-  if (pad != self->camera_pad && GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_DIFF (pts, now) < RESTAMP_MS * GST_MSECOND &&
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_DIFF (pts, now) < RESTAMP_MS * GST_MSECOND &&
       GST_CLOCK_DIFF (now, pts) < RESTAMP_MS * GST_MSECOND)
     return GST_PAD_PROBE_OK;
   buffer = gst_buffer_make_writable (buffer);
@@ -749,8 +747,6 @@ make_slot (DuetMediaSession *self,
   g_autoptr(GstPad) pad = gst_element_get_static_pad (neighbour, source ? "sink" : "src");
 
   self->slots[kind] = duet_device_slot_new (GST_BIN (self->pipeline), pad, source);
-  if (kind == DUET_DEVICE_KIND_CAMERA)
-    self->camera_pad = pad;   /* the slot holds a reference */
   if (source)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, restamp_probe, self, NULL);
 }
