@@ -842,6 +842,10 @@ def test_devices_hotplug(ctx):
     in again, it is chosen again. In a call, the chosen camera is used, call.camera switches
     cameras, an unplugged camera gives way to the other, and with none left the call window
     says so until one is back."""
+    if os.environ.get("DUET_TEST_SANITIZED"):
+        # real-time capture from PipeWire through the sanitizers' slowdown
+        # misses its timings; the plain build runs this test
+        raise Skip("sanitizer build")
     pwenv = load_pwenv()
     if pwenv.missing_tools():
         raise Skip("missing: " + ", ".join(pwenv.missing_tools()))
