@@ -206,6 +206,7 @@ static const Field connected_event_fields[] = {
   CALL_ID (DuetConnectedEvent),
   BOOL (DuetConnectedEvent, is_in_responder_preparation, FIELD_REQUIRED),
   BOOL (DuetConnectedEvent, should_finish_preparation, FIELD_REQUIRED),
+  BOOL (DuetConnectedEvent, renegotiate, FIELD_OPTIONAL),
 };
 
 static const Field disconnected_event_fields[] = {

@@ -49,6 +49,17 @@ static const Field history_entry_fields[] = {
   DUET_FIELD (DuetHistoryEntry, user_code, "user_code", FIELD_STRING, FIELD_NULLABLE | FIELD_TEXT,
               DUET_RANGE (1, DUET_PROTOCOL_MAX_USER_CODE)),
   DUET_FIELD (DuetHistoryEntry, missed, "missed", FIELD_BOOL, FIELD_REQUIRED),
+  DUET_FIELD (DuetHistoryEntry, seen, "seen", FIELD_BOOL, FIELD_REQUIRED),
+};
+
+static const Field device_entry_fields[] = {
+  DUET_FIELD (DuetDeviceEntry, device_id, "device_id", FIELD_ID, FIELD_REQUIRED),
+  DUET_FIELD (DuetDeviceEntry, name, "name", FIELD_STRING, FIELD_REQUIRED | FIELD_TEXT,
+              DUET_RANGE (1, DUET_PROTOCOL_MAX_DEVICE_NAME)),
+  INT (DuetDeviceEntry, created_at, FIELD_REQUIRED, 0, G_MAXINT64),
+  INT (DuetDeviceEntry, last_seen_at, FIELD_REQUIRED, 0, G_MAXINT64),
+  DUET_FIELD (DuetDeviceEntry, online, "online", FIELD_BOOL, FIELD_REQUIRED),
+  DUET_FIELD (DuetDeviceEntry, current, "current", FIELD_BOOL, FIELD_REQUIRED),
 };
 
 static const MessageSpec ice_server_spec =
@@ -60,6 +71,9 @@ static const MessageSpec hello_call_spec =
 static const MessageSpec history_entry_spec =
   DUET_SPEC ("history entry", ROLE_BODY, DuetHistoryEntry, history_entry_fields,
              .free_func = (GDestroyNotify) duet_history_entry_free);
+static const MessageSpec device_entry_spec =
+  DUET_SPEC ("device", ROLE_BODY, DuetDeviceEntry, device_entry_fields,
+             .free_func = (GDestroyNotify) duet_device_entry_free);
 
 DuetIceServer *
 duet_ice_server_new (void)
@@ -100,6 +114,19 @@ duet_history_entry_free (DuetHistoryEntry *entry)
   g_free (entry);
 }
 
+DuetDeviceEntry *
+duet_device_entry_new (void)
+{
+  return g_new0 (DuetDeviceEntry, 1);
+}
+
+void
+duet_device_entry_free (DuetDeviceEntry *entry)
+{
+  duet_spec_clear (&device_entry_spec, entry);
+  g_free (entry);
+}
+
 /* ---- requests and replies --------------------------------------------- */
 
 static const Field auth_request_fields[] = {
@@ -125,6 +152,18 @@ static const Field ping_reply_fields[] = {
   INT (DuetPingReply, now, FIELD_REQUIRED, 0, G_MAXINT64),
 };
 
+static const Field sign_out_device_request_fields[] = {
+  DUET_FIELD (DuetSignOutDeviceRequest, device_id, "device_id", FIELD_ID, FIELD_REQUIRED),
+};
+
+static const Field mark_seen_request_fields[] = {
+  STRING (DuetMarkSeenRequest, call_id, FIELD_REQUIRED),
+};
+
+static const Field devices_reply_fields[] = {
+  ARRAY (DuetDevicesReply, devices, FIELD_REQUIRED, device_entry_spec),
+};
+
 static const MessageSpec auth_request_spec =
   DUET_SPEC ("auth", ROLE_REQUEST, DuetAuthRequest, auth_request_fields);
 static const MessageSpec history_request_spec =
@@ -136,12 +175,35 @@ static const MessageSpec history_reply_spec =
   DUET_SPEC ("history reply", ROLE_REPLY, DuetHistoryReply, history_reply_fields);
 static const MessageSpec ping_reply_spec =
   DUET_SPEC ("ping reply", ROLE_REPLY, DuetPingReply, ping_reply_fields);
+static const MessageSpec devices_request_spec = { .name = "devices", .role = ROLE_REQUEST };
+static const MessageSpec sign_out_device_request_spec =
+  DUET_SPEC ("sign_out_device", ROLE_REQUEST, DuetSignOutDeviceRequest, sign_out_device_request_fields);
+static const MessageSpec mark_seen_request_spec =
+  DUET_SPEC ("mark_seen", ROLE_REQUEST, DuetMarkSeenRequest, mark_seen_request_fields);
+static const MessageSpec devices_reply_spec =
+  DUET_SPEC ("devices reply", ROLE_REPLY, DuetDevicesReply, devices_reply_fields);
 
 DUET_DEFINE_MESSAGE_WITH_ID (DuetAuthRequest, duet_auth_request, auth_request_spec)
 DUET_DEFINE_MESSAGE_WITH_ID (DuetHistoryRequest, duet_history_request, history_request_spec)
 DUET_DEFINE_MESSAGE_WITH_ID (DuetAuthReply, duet_auth_reply, auth_reply_spec)
 DUET_DEFINE_MESSAGE_WITH_ID (DuetHistoryReply, duet_history_reply, history_reply_spec)
 DUET_DEFINE_MESSAGE_WITH_ID (DuetPingReply, duet_ping_reply, ping_reply_spec)
+DUET_DEFINE_MESSAGE_WITH_ID (DuetSignOutDeviceRequest, duet_sign_out_device_request, sign_out_device_request_spec)
+DUET_DEFINE_MESSAGE_WITH_ID (DuetMarkSeenRequest, duet_mark_seen_request, mark_seen_request_spec)
+DUET_DEFINE_MESSAGE_WITH_ID (DuetDevicesReply, duet_devices_reply, devices_reply_spec)
+
+gboolean
+duet_devices_request_parse (JsonObject  *message,
+                            GError     **error)
+{
+  return duet_spec_parse (&devices_request_spec, message, NULL, error);
+}
+
+JsonObject *
+duet_devices_request_build (const char *id)
+{
+  return duet_spec_build (&devices_request_spec, id, NULL);
+}
 
 gboolean
 duet_ping_request_parse (JsonObject  *message,
@@ -182,6 +244,9 @@ static const Field hello_event_fields[] = {
   ARRAY (DuetHelloEvent, calls, FIELD_REQUIRED, hello_call_spec),
   ARRAY (DuetHelloEvent, ice_servers, FIELD_OPTIONAL, ice_server_spec),
   INT (DuetHelloEvent, ice_servers_ttl, FIELD_OPTIONAL, 0, G_MAXINT32),
+  DUET_FIELD (DuetHelloEvent, device_id, "device_id", FIELD_ID, FIELD_OPTIONAL),
+  DUET_FIELD (DuetHelloEvent, device_name, "device_name", FIELD_STRING, FIELD_OPTIONAL | FIELD_TEXT,
+              DUET_RANGE (1, DUET_PROTOCOL_MAX_DEVICE_NAME)),
 };
 
 static const Field ice_servers_event_fields[] = {
@@ -193,6 +258,18 @@ static const Field server_shutdown_event_fields[] = {
   DUET_FIELD (DuetServerShutdownEvent, restarting, "restarting", FIELD_BOOL, FIELD_REQUIRED),
 };
 
+static const Field devices_changed_event_fields[] = {
+  ARRAY (DuetDevicesChangedEvent, devices, FIELD_REQUIRED, device_entry_spec),
+};
+
+static const Field signed_out_event_fields[] = {
+  ENUM (DuetSignedOutEvent, reason, FIELD_REQUIRED, duet_sign_out_reason_get_type),
+};
+
+static const Field call_seen_event_fields[] = {
+  STRING (DuetCallSeenEvent, call_id, FIELD_REQUIRED),
+};
+
 static const MessageSpec hello_event_spec =
   DUET_SPEC ("hello", ROLE_EVENT, DuetHelloEvent, hello_event_fields);
 static const MessageSpec ice_servers_event_spec =
@@ -200,10 +277,19 @@ static const MessageSpec ice_servers_event_spec =
 static const MessageSpec server_shutdown_event_spec =
   DUET_SPEC ("server_shutdown", ROLE_EVENT, DuetServerShutdownEvent, server_shutdown_event_fields);
 static const MessageSpec session_replaced_event_spec = { .name = "session_replaced", .role = ROLE_EVENT };
+static const MessageSpec devices_changed_event_spec =
+  DUET_SPEC ("devices_changed", ROLE_EVENT, DuetDevicesChangedEvent, devices_changed_event_fields);
+static const MessageSpec signed_out_event_spec =
+  DUET_SPEC ("signed_out", ROLE_EVENT, DuetSignedOutEvent, signed_out_event_fields);
+static const MessageSpec call_seen_event_spec =
+  DUET_SPEC ("call_seen", ROLE_EVENT, DuetCallSeenEvent, call_seen_event_fields);
 
 DUET_DEFINE_MESSAGE (DuetHelloEvent, duet_hello_event, hello_event_spec)
 DUET_DEFINE_MESSAGE (DuetIceServersEvent, duet_ice_servers_event, ice_servers_event_spec)
 DUET_DEFINE_MESSAGE (DuetServerShutdownEvent, duet_server_shutdown_event, server_shutdown_event_spec)
+DUET_DEFINE_MESSAGE (DuetDevicesChangedEvent, duet_devices_changed_event, devices_changed_event_spec)
+DUET_DEFINE_MESSAGE (DuetSignedOutEvent, duet_signed_out_event, signed_out_event_spec)
+DUET_DEFINE_MESSAGE (DuetCallSeenEvent, duet_call_seen_event, call_seen_event_spec)
 
 gboolean
 duet_session_replaced_event_parse (JsonObject  *message,
@@ -225,6 +311,9 @@ static const Field token_request_fields[] = {
   ID (DuetTokenRequest, service, FIELD_OPTIONAL),
   DUET_FIELD (DuetTokenRequest, password, "password", FIELD_STRING, FIELD_SECRET,
               DUET_RANGE (1, DUET_PROTOCOL_MAX_PASSWORD)),
+  DUET_FIELD (DuetTokenRequest, device_id, "device_id", FIELD_ID, FIELD_OPTIONAL),
+  DUET_FIELD (DuetTokenRequest, device_name, "device_name", FIELD_STRING, FIELD_OPTIONAL | FIELD_TEXT,
+              DUET_RANGE (1, DUET_PROTOCOL_MAX_DEVICE_NAME)),
 };
 
 static const Field token_reply_fields[] = {
@@ -233,6 +322,7 @@ static const Field token_reply_fields[] = {
   INT (DuetTokenReply, expires_in, FIELD_REQUIRED, 0, G_MAXINT64),
   ID (DuetTokenReply, user, FIELD_REQUIRED),
   ID (DuetTokenReply, service, FIELD_REQUIRED),
+  DUET_FIELD (DuetTokenReply, device_id, "device_id", FIELD_ID, FIELD_OPTIONAL),
 };
 
 static const Field http_error_fields[] = {

@@ -29,6 +29,9 @@ static const char * const request_names[] = {
   [DUET_REQUEST_PING] = "ping",
   [DUET_REQUEST_FINISH_PREPARATION] = "finish_preparation",
   [DUET_REQUEST_SHORT_DATA] = "short_data",
+  [DUET_REQUEST_DEVICES] = "devices",
+  [DUET_REQUEST_SIGN_OUT_DEVICE] = "sign_out_device",
+  [DUET_REQUEST_MARK_SEEN] = "mark_seen",
 };
 
 static const char * const server_message_names[] = {
@@ -48,6 +51,9 @@ static const char * const server_message_names[] = {
   [DUET_SERVER_MESSAGE_SESSION_REPLACED] = "session_replaced",
   [DUET_SERVER_MESSAGE_PREPARATION_FINISHED] = "preparation_finished",
   [DUET_SERVER_MESSAGE_SHORT_DATA] = "short_data",
+  [DUET_SERVER_MESSAGE_DEVICES_CHANGED] = "devices_changed",
+  [DUET_SERVER_MESSAGE_SIGNED_OUT] = "signed_out",
+  [DUET_SERVER_MESSAGE_CALL_SEEN] = "call_seen",
 };
 
 static guint

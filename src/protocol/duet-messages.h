@@ -39,6 +39,7 @@ G_BEGIN_DECLS
 #define DUET_PROTOCOL_HISTORY_DEFAULT_LIMIT  50
 #define DUET_PROTOCOL_HISTORY_MAX_LIMIT      200
 #define DUET_PROTOCOL_MAX_MLINE_INDEX        63
+#define DUET_PROTOCOL_MAX_DEVICE_NAME        64    /* bytes */
 
 #define DUET_START_FAIL_ERROR (duet_start_fail_error_quark ())
 /* Its codes are DuetStartFailReason values */
@@ -60,6 +61,9 @@ typedef enum
   DUET_REQUEST_PING,
   DUET_REQUEST_FINISH_PREPARATION,
   DUET_REQUEST_SHORT_DATA,
+  DUET_REQUEST_DEVICES,
+  DUET_REQUEST_SIGN_OUT_DEVICE,
+  DUET_REQUEST_MARK_SEEN,
 } DuetRequestType;
 
 /* What the server sends: "reply", "error" or one of the events */
@@ -81,6 +85,9 @@ typedef enum
   DUET_SERVER_MESSAGE_SESSION_REPLACED,
   DUET_SERVER_MESSAGE_PREPARATION_FINISHED,
   DUET_SERVER_MESSAGE_SHORT_DATA,
+  DUET_SERVER_MESSAGE_DEVICES_CHANGED,
+  DUET_SERVER_MESSAGE_SIGNED_OUT,
+  DUET_SERVER_MESSAGE_CALL_SEEN,
 } DuetServerMessageType;
 
 /* The `id` of a request (or reply): required, 1–64 id characters */
@@ -157,10 +164,26 @@ typedef struct
   DuetDisconnectSource  source;     /* UNDEFINED (null) until ended */
   char                 *user_code;  /* NULL (null): none */
   gboolean              missed;
+  gboolean              seen;       /* a missed call some device marked seen */
 } DuetHistoryEntry;
 
 DuetHistoryEntry *duet_history_entry_new  (void);
 void              duet_history_entry_free (DuetHistoryEntry *entry);
+
+/* One signed-in device of the user (devices reply, devices_changed);
+ * times are unix ms */
+typedef struct
+{
+  char     *device_id;
+  char     *name;
+  gint64    created_at;     /* first signed in */
+  gint64    last_seen_at;   /* last connected or disconnected */
+  gboolean  online;         /* has a connection now */
+  gboolean  current;        /* the connection this was sent to */
+} DuetDeviceEntry;
+
+DuetDeviceEntry *duet_device_entry_new  (void);
+void             duet_device_entry_free (DuetDeviceEntry *entry);
 
 /* ---- requests --------------------------------------------------------- */
 
@@ -229,6 +252,16 @@ typedef struct
   GBytes *data;       /* 1–800 bytes; base64 on the wire */
 } DuetShortDataRequest;
 
+typedef struct
+{
+  char *device_id;
+} DuetSignOutDeviceRequest;
+
+typedef struct
+{
+  char *call_id;
+} DuetMarkSeenRequest;
+
 gboolean    duet_auth_request_parse               (JsonObject *message, DuetAuthRequest *out, GError **error);
 JsonObject *duet_auth_request_build               (const char *id, const DuetAuthRequest *request);
 void        duet_auth_request_clear               (DuetAuthRequest *request);
@@ -272,6 +305,17 @@ gboolean    duet_short_data_request_parse         (JsonObject *message, DuetShor
 JsonObject *duet_short_data_request_build         (const char *id, const DuetShortDataRequest *request);
 void        duet_short_data_request_clear         (DuetShortDataRequest *request);
 
+gboolean    duet_devices_request_parse            (JsonObject *message, GError **error);
+JsonObject *duet_devices_request_build            (const char *id);
+
+gboolean    duet_sign_out_device_request_parse    (JsonObject *message, DuetSignOutDeviceRequest *out, GError **error);
+JsonObject *duet_sign_out_device_request_build    (const char *id, const DuetSignOutDeviceRequest *request);
+void        duet_sign_out_device_request_clear    (DuetSignOutDeviceRequest *request);
+
+gboolean    duet_mark_seen_request_parse          (JsonObject *message, DuetMarkSeenRequest *out, GError **error);
+JsonObject *duet_mark_seen_request_build          (const char *id, const DuetMarkSeenRequest *request);
+void        duet_mark_seen_request_clear          (DuetMarkSeenRequest *request);
+
 /* ---- replies ---------------------------------------------------------- */
 
 typedef struct
@@ -304,6 +348,11 @@ typedef struct
   gint64 now;         /* unix ms */
 } DuetPingReply;
 
+typedef struct
+{
+  GPtrArray *devices; /* DuetDeviceEntry*, oldest first */
+} DuetDevicesReply;
+
 gboolean    duet_auth_reply_parse         (JsonObject *message, DuetAuthReply *out, GError **error);
 JsonObject *duet_auth_reply_build         (const char *id, const DuetAuthReply *reply);
 void        duet_auth_reply_clear         (DuetAuthReply *reply);
@@ -328,6 +377,10 @@ void        duet_history_reply_clear      (DuetHistoryReply *reply);
 gboolean    duet_ping_reply_parse         (JsonObject *message, DuetPingReply *out, GError **error);
 JsonObject *duet_ping_reply_build         (const char *id, const DuetPingReply *reply);
 void        duet_ping_reply_clear         (DuetPingReply *reply);
+
+gboolean    duet_devices_reply_parse      (JsonObject *message, DuetDevicesReply *out, GError **error);
+JsonObject *duet_devices_reply_build      (const char *id, const DuetDevicesReply *reply);
+void        duet_devices_reply_clear      (DuetDevicesReply *reply);
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -360,6 +413,8 @@ typedef struct
   GPtrArray *calls;             /* DuetHelloCall* */
   GPtrArray *ice_servers;       /* DuetIceServer*; NULL: none configured */
   gint64     ice_servers_ttl;   /* seconds, with ice_servers */
+  char      *device_id;         /* this connection's device */
+  char      *device_name;
 } DuetHelloEvent;
 
 typedef struct
@@ -388,6 +443,8 @@ typedef struct
   char     *call_id;
   gboolean  is_in_responder_preparation;
   gboolean  should_finish_preparation;   /* callee only */
+  gboolean  renegotiate;   /* caller only: another device answered than the
+                            * one that set up media; offer a new session */
 } DuetConnectedEvent;
 
 /* reason_code and source_code on the wire are the enums' values */
@@ -443,6 +500,21 @@ typedef struct
   GBytes *data;
 } DuetShortDataEvent;
 
+typedef struct
+{
+  GPtrArray *devices;   /* DuetDeviceEntry*, oldest first */
+} DuetDevicesChangedEvent;
+
+typedef struct
+{
+  DuetSignOutReason reason;
+} DuetSignedOutEvent;
+
+typedef struct
+{
+  char *call_id;
+} DuetCallSeenEvent;
+
 gboolean    duet_hello_event_parse                (JsonObject *message, DuetHelloEvent *out, GError **error);
 JsonObject *duet_hello_event_build                (const DuetHelloEvent *event);
 void        duet_hello_event_clear                (DuetHelloEvent *event);
@@ -493,6 +565,18 @@ void        duet_preparation_finished_event_clear (DuetPreparationFinishedEvent 
 gboolean    duet_short_data_event_parse           (JsonObject *message, DuetShortDataEvent *out, GError **error);
 JsonObject *duet_short_data_event_build           (const DuetShortDataEvent *event);
 void        duet_short_data_event_clear           (DuetShortDataEvent *event);
+
+gboolean    duet_devices_changed_event_parse      (JsonObject *message, DuetDevicesChangedEvent *out, GError **error);
+JsonObject *duet_devices_changed_event_build      (const DuetDevicesChangedEvent *event);
+void        duet_devices_changed_event_clear      (DuetDevicesChangedEvent *event);
+
+gboolean    duet_signed_out_event_parse           (JsonObject *message, DuetSignedOutEvent *out, GError **error);
+JsonObject *duet_signed_out_event_build           (const DuetSignedOutEvent *event);
+void        duet_signed_out_event_clear           (DuetSignedOutEvent *event);
+
+gboolean    duet_call_seen_event_parse            (JsonObject *message, DuetCallSeenEvent *out, GError **error);
+JsonObject *duet_call_seen_event_build            (const DuetCallSeenEvent *event);
+void        duet_call_seen_event_clear            (DuetCallSeenEvent *event);
 
 /* ---- the kit's WebRTC data channel -------------------------------------
  * Peer to peer, so that mute, video and the end of a call reach the peer
@@ -557,8 +641,10 @@ void        duet_channel_receiver_report_clear (DuetChannelReceiverReport *repor
 typedef struct
 {
   char *user;
-  char *service;    /* NULL: the server's default service */
-  char *password;   /* 1–1024 bytes; wiped by clear */
+  char *service;      /* NULL: the server's default service */
+  char *password;     /* 1–1024 bytes; wiped by clear */
+  char *device_id;    /* NULL: the server picks one */
+  char *device_name;  /* 1–64 bytes, no control characters; NULL: none */
 } DuetTokenRequest;
 
 typedef struct
@@ -568,6 +654,7 @@ typedef struct
   gint64  expires_in;   /* seconds */
   char   *user;
   char   *service;
+  char   *device_id;    /* the device the token is for */
 } DuetTokenReply;
 
 typedef struct
@@ -602,6 +689,13 @@ void        duet_health_reply_clear   (DuetHealthReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetIceServer, duet_ice_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetHelloCall, duet_hello_call_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetHistoryEntry, duet_history_entry_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetDeviceEntry, duet_device_entry_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetSignOutDeviceRequest, duet_sign_out_device_request_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetMarkSeenRequest, duet_mark_seen_request_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetDevicesReply, duet_devices_reply_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetDevicesChangedEvent, duet_devices_changed_event_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetSignedOutEvent, duet_signed_out_event_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetCallSeenEvent, duet_call_seen_event_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetSignalPayload, duet_signal_payload_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetAuthRequest, duet_auth_request_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DuetMakeCallRequest, duet_make_call_request_clear)

@@ -222,6 +222,7 @@ DEFINE_ENUM_STRINGS (DuetWireCallState, wire_call_state, DUET_TYPE_WIRE_CALL_STA
 DEFINE_ENUM_STRINGS (DuetCallRole, call_role, DUET_TYPE_CALL_ROLE)
 DEFINE_ENUM_STRINGS (DuetCallDirection, call_direction, DUET_TYPE_CALL_DIRECTION)
 DEFINE_ENUM_STRINGS (DuetSignalType, signal_type, DUET_TYPE_SIGNAL_TYPE)
+DEFINE_ENUM_STRINGS (DuetSignOutReason, sign_out_reason, DUET_TYPE_SIGN_OUT_REASON)
 
 /**
  * duet_media_type_has_video:

@@ -22,6 +22,7 @@ static const char * const error_names[] = {
   [DUET_PROTOCOL_ERROR_INVALID_CC_PARAM] = "invalid_cc_param",
   [DUET_PROTOCOL_ERROR_START_FAILED] = "start_failed",
   [DUET_PROTOCOL_ERROR_INTERNAL] = "internal",
+  [DUET_PROTOCOL_ERROR_NO_SUCH_DEVICE] = "no_such_device",
 };
 
 const char *

@@ -39,6 +39,7 @@ typedef enum
   DUET_PROTOCOL_ERROR_INVALID_CC_PARAM,
   DUET_PROTOCOL_ERROR_START_FAILED,
   DUET_PROTOCOL_ERROR_INTERNAL,
+  DUET_PROTOCOL_ERROR_NO_SUCH_DEVICE,
 } DuetProtocolError;
 
 GQuark      duet_protocol_error_quark             (void);

@@ -41,6 +41,13 @@ typedef enum /*< prefix=DUET_SIGNAL_TYPE >*/
   DUET_SIGNAL_TYPE_CANDIDATE = 2, /*< nick=candidate >*/
 } DuetSignalType;
 
+/* Why the server signed a device out (signed_out) */
+typedef enum /*< prefix=DUET_SIGN_OUT_REASON >*/
+{
+  DUET_SIGN_OUT_REASON_BY_USER = 0,      /*< nick=by_user >*/       /* from one of the user's devices */
+  DUET_SIGN_OUT_REASON_DEVICE_LIMIT = 1, /*< nick=device_limit >*/  /* a newer device took its place */
+} DuetSignOutReason;
+
 const char *duet_wire_call_state_to_string (DuetWireCallState state);
 gboolean    duet_wire_call_state_from_string (const char        *str,
                                               DuetWireCallState *out);
@@ -53,5 +60,9 @@ gboolean    duet_call_direction_from_string (const char        *str,
 const char *duet_signal_type_to_string (DuetSignalType type);
 gboolean    duet_signal_type_from_string (const char     *str,
                                           DuetSignalType *out);
+
+const char *duet_sign_out_reason_to_string (DuetSignOutReason reason);
+gboolean    duet_sign_out_reason_from_string (const char        *str,
+                                              DuetSignOutReason *out);
 
 G_END_DECLS

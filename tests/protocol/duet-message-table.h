@@ -81,6 +81,13 @@ DUET_TABLE_NO_ID (duet_channel_media_state)
 DUET_TABLE_NO_ID (duet_channel_end)
 DUET_TABLE_EMPTY (duet_channel_heartbeat)
 DUET_TABLE_NO_ID (duet_channel_receiver_report)
+DUET_TABLE_EMPTY (duet_devices_request, id)
+DUET_TABLE_WITH_ID (duet_sign_out_device_request)
+DUET_TABLE_WITH_ID (duet_mark_seen_request)
+DUET_TABLE_WITH_ID (duet_devices_reply)
+DUET_TABLE_NO_ID (duet_devices_changed_event)
+DUET_TABLE_NO_ID (duet_signed_out_event)
+DUET_TABLE_NO_ID (duet_call_seen_event)
 
 #define DUET_ENTRY(name, prefix, T, example) \
   { name, sizeof (T), prefix##_p, prefix##_b, prefix##_c, example }
@@ -128,11 +135,11 @@ static const DuetMessageEntry duet_message_table[] = {
               "\"peer_user\":\"bob\",\"peer_service\":\"duet\",\"media_type\":\"audiovideo\",\"state\":\"ended\","
               "\"invited_at\":1764140000123,\"answered_at\":1764140003456,\"ended_at\":1764140063456,"
               "\"duration_ms\":60000,\"reason\":\"USER_ERROR\",\"reason_code\":1110,\"source\":\"CALLER\","
-              "\"source_code\":2,\"user_code\":\"E42\",\"missed\":false},{\"call_id\":\"x\",\"direction\":\"incoming\","
+              "\"source_code\":2,\"user_code\":\"E42\",\"missed\":false,\"seen\":false},{\"call_id\":\"x\",\"direction\":\"incoming\","
               "\"peer_user\":\"carol\",\"peer_service\":\"duet\",\"media_type\":\"audio\",\"state\":\"ringing\","
               "\"invited_at\":1764140000000,\"answered_at\":null,\"ended_at\":null,\"duration_ms\":0,"
               "\"reason\":null,\"reason_code\":null,\"source\":null,\"source_code\":null,\"user_code\":null,"
-              "\"missed\":false}]}"),
+              "\"missed\":false,\"seen\":false}]}"),
   DUET_ENTRY ("ping_reply", duet_ping_reply, DuetPingReply,
               "{\"type\":\"reply\",\"id\":\"9\",\"now\":1764140000123}"),
   DUET_ENTRY ("error", duet_error_message, DuetErrorMessage,
@@ -144,7 +151,8 @@ static const DuetMessageEntry duet_message_table[] = {
               "\"role\":\"caller\",\"peer_user\":\"bob\",\"peer_service\":\"duet\",\"media_type\":\"audiovideo\","
               "\"in_responder_preparation\":true}],\"ice_servers\":[{\"urls\":[\"stun:turn.example.org:3478\"]},"
               "{\"urls\":[\"turn:turn.example.org:3478?transport=udp\"],\"username\":\"1764226400:alice\","
-              "\"credential\":\"kD3yN8x0f0u4cE3s8c4hWm0yq8M=\"}],\"ice_servers_ttl\":86400}"),
+              "\"credential\":\"kD3yN8x0f0u4cE3s8c4hWm0yq8M=\"}],\"ice_servers_ttl\":86400,"
+              "\"device_id\":\"3f1d9c2a-laptop\",\"device_name\":\"Duet on laptop\"}"),
   DUET_ENTRY ("ice_servers", duet_ice_servers_event, DuetIceServersEvent,
               "{\"type\":\"ice_servers\",\"ice_servers\":[{\"urls\":[\"stun:turn.example.org:3478\"]}],"
               "\"ice_servers_ttl\":86400}"),
@@ -155,7 +163,7 @@ static const DuetMessageEntry duet_message_table[] = {
               "{\"type\":\"verified\"," CALL ",\"peer_use_responder_preparation\":true}"),
   DUET_ENTRY ("connected", duet_connected_event, DuetConnectedEvent,
               "{\"type\":\"connected\"," CALL ",\"is_in_responder_preparation\":true,"
-              "\"should_finish_preparation\":true}"),
+              "\"should_finish_preparation\":true,\"renegotiate\":true}"),
   DUET_ENTRY ("disconnected", duet_disconnected_event, DuetDisconnectedEvent,
               "{\"type\":\"disconnected\"," CALL ",\"reason\":\"DECLINE\",\"reason_code\":1002,"
               "\"source\":\"CALLEE\",\"source_code\":1,\"by_remote\":true,\"user_code\":\"bye\"}"),
@@ -174,10 +182,11 @@ static const DuetMessageEntry duet_message_table[] = {
   DUET_ENTRY ("short_data_event", duet_short_data_event, DuetShortDataEvent,
               "{\"type\":\"short_data\"," CALL ",\"data_type\":\"chat\",\"data\":\"AAEC/w==\"}"),
   DUET_ENTRY ("token_request", duet_token_request, DuetTokenRequest,
-              "{\"user\":\"alice\",\"service\":\"duet\",\"password\":\"correct horse\"}"),
+              "{\"user\":\"alice\",\"service\":\"duet\",\"password\":\"correct horse\","
+              "\"device_id\":\"desk-1\",\"device_name\":\"Duet on desk\"}"),
   DUET_ENTRY ("token_reply", duet_token_reply, DuetTokenReply,
               "{\"token\":\"eyJ.e30.x\",\"token_type\":\"Bearer\",\"expires_in\":43200,\"user\":\"alice\","
-              "\"service\":\"duet\"}"),
+              "\"service\":\"duet\",\"device_id\":\"desk-1\"}"),
   DUET_ENTRY ("http_error", duet_http_error, DuetHttpError,
               "{\"error\":\"rate_limited\",\"message\":\"Too many\",\"retry_after\":300}"),
   DUET_ENTRY ("health_reply", duet_health_reply, DuetHealthReply,
@@ -191,6 +200,23 @@ static const DuetMessageEntry duet_message_table[] = {
               "{\"type\":\"rx\",\"seq\":7,\"ts_ms\":123456,\"echo_ts_ms\":120000,\"echo_delay_ms\":12,"
               "\"interval_ms\":500,\"kbps\":640,\"video_loss\":25,\"audio_loss\":0,\"queue_delay_ms\":40,"
               "\"jitter_ms\":3,\"fps\":29,\"quality\":\"fair\"}"),
+  DUET_ENTRY_EMPTY ("devices", duet_devices_request, "{\"type\":\"devices\",\"id\":\"13\"}"),
+  DUET_ENTRY ("sign_out_device", duet_sign_out_device_request, DuetSignOutDeviceRequest,
+              "{\"type\":\"sign_out_device\",\"id\":\"14\",\"device_id\":\"desk-1\"}"),
+  DUET_ENTRY ("mark_seen", duet_mark_seen_request, DuetMarkSeenRequest,
+              "{\"type\":\"mark_seen\",\"id\":\"15\"," CALL "}"),
+  DUET_ENTRY ("devices_reply", duet_devices_reply, DuetDevicesReply,
+              "{\"type\":\"reply\",\"id\":\"13\",\"devices\":[{\"device_id\":\"desk-1\","
+              "\"name\":\"Duet on desk\",\"created_at\":1764140000123,\"last_seen_at\":1764140000999,"
+              "\"online\":true,\"current\":true},{\"device_id\":\"laptop\",\"name\":\"Firefox on laptop\","
+              "\"created_at\":1764000000000,\"last_seen_at\":1764100000000,\"online\":false,\"current\":false}]}"),
+  DUET_ENTRY ("devices_changed", duet_devices_changed_event, DuetDevicesChangedEvent,
+              "{\"type\":\"devices_changed\",\"devices\":[{\"device_id\":\"desk-1\",\"name\":\"Duet on desk\","
+              "\"created_at\":1764140000123,\"last_seen_at\":1764140000999,\"online\":true,\"current\":false}]}"),
+  DUET_ENTRY ("signed_out", duet_signed_out_event, DuetSignedOutEvent,
+              "{\"type\":\"signed_out\",\"reason\":\"device_limit\"}"),
+  DUET_ENTRY ("call_seen", duet_call_seen_event, DuetCallSeenEvent,
+              "{\"type\":\"call_seen\"," CALL "}"),
 };
 
 #undef CALL

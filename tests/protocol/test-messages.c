@@ -404,11 +404,11 @@ test_refuse_values (void)
       "\"source\":\"CALLEE\",\"source_code\":1,\"by_remote\":true}", BAD, "“reason_code” is 1001" },
     { "history_reply", "{\"type\":\"reply\",\"id\":\"1\",\"calls\":[{" CALL ",\"direction\":\"incoming\","
       "\"peer_user\":\"b\",\"peer_service\":\"d\",\"media_type\":\"audio\",\"state\":\"ended\",\"invited_at\":1,"
-      "\"duration_ms\":0,\"reason\":null,\"reason_code\":1001,\"missed\":true}]}", BAD,
+      "\"duration_ms\":0,\"reason\":null,\"reason_code\":1001,\"missed\":true,\"seen\":false}]}", BAD,
       "“reason_code” must be null when its name is" },
     { "history_reply", "{\"type\":\"reply\",\"id\":\"1\",\"calls\":[{" CALL ",\"direction\":\"incoming\","
       "\"peer_user\":\"b\",\"peer_service\":\"d\",\"media_type\":\"audio\",\"state\":\"ended\",\"invited_at\":1,"
-      "\"duration_ms\":0,\"reason\":\"NORMAL\",\"missed\":true}]}", BAD, "“reason_code” is missing" },
+      "\"duration_ms\":0,\"reason\":\"NORMAL\",\"missed\":true,\"seen\":false}]}", BAD, "“reason_code” is missing" },
     /* ranges */
     { "history", "{\"type\":\"history\",\"id\":\"1\",\"limit\":0}", BAD, "“limit” is 0; it must be 1–200" },
     { "history", "{\"type\":\"history\",\"id\":\"1\",\"limit\":201}", BAD, "“limit” is 201; it must be 1–200" },
