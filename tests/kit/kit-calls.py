@@ -65,8 +65,8 @@ class Server:
         self.url = m.group(1)
         self.port = int(m.group(2))
 
-    def token(self, user):
-        out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user],
+    def token(self, user, device="cli"):
+        out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user, "--device", device],
                              check=True, capture_output=True).stdout.decode().strip()
         return out.split()[-1]
 
@@ -92,14 +92,14 @@ class Server:
 
 class Client:
     def __init__(self, server, user, args, tmp, password=False, options=(), prefix=(), extra_env=None,
-                 test_sources=True):
-        self.user = user
+                 test_sources=True, device=None):
+        self.user = user if device is None else "%s@%s" % (user, device)
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
                    DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
         env.update(extra_env or {})
-        self.stderr_path = os.path.join(tmp, user + ".err")
+        self.stderr_path = os.path.join(tmp, self.user + ".err")
         self.stderr = open(self.stderr_path, "ab")
         credential = "--password-stdin" if password else "--token-stdin"
         self.proc = subprocess.Popen(list(prefix) + [CLIENT, "--server", server.url, "--user", user, credential,
@@ -108,7 +108,7 @@ class Client:
                                      + list(options) + args,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)
-        self.send("secret" if password else server.token(user))
+        self.send("secret" if password else server.token(user, device or "cli"))
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -614,8 +614,9 @@ class Context:
             self._server = Server(self.tmp, **self.server_args)
         return self._server
 
-    def client(self, user, args, password=False, options=(), prefix=(), env=None, test_sources=True):
-        c = Client(self.server, user, args, self.tmp, password, options, prefix, env, test_sources)
+    def client(self, user, args, password=False, options=(), prefix=(), env=None, test_sources=True,
+               device=None):
+        c = Client(self.server, user, args, self.tmp, password, options, prefix, env, test_sources, device)
         self.clients.append(c)
         return c
 
