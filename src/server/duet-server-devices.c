@@ -213,7 +213,7 @@ duet_server_sign_out_device (DuetServer         *self,
   if (session != NULL)
     {
       DuetSignedOutEvent event = { .reason = reason };
-      g_autoptr(DuetSession) held = g_object_ref (session);
+      G_GNUC_UNUSED g_autoptr(DuetSession) held = g_object_ref (session);
 
       duet_session_send (session, duet_signed_out_event_build (&event));
       duet_session_close (session, DUET_SESSION_CLOSE_SIGNED_OUT, "signed out");
@@ -264,7 +264,7 @@ duet_server_handle_sign_out_device (DuetServer  *self,
 {
   g_auto(DuetSignOutDeviceRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(DuetSession) held = g_object_ref (session);
+  G_GNUC_UNUSED g_autoptr(DuetSession) held = g_object_ref (session);
   gint64 key = 0;
 
   if (!duet_sign_out_device_request_parse (message, &request, &error))

@@ -457,7 +457,7 @@ test_busy_and_in_use (Fixture *f, gconstpointer data)
 {
   char *cc[N_BOB] = { NULL };
   g_autofree char *call_id = call_bob (f, 2, cc);
-  g_autoptr(JsonObject) reply = NULL, hello = NULL;
+  g_autoptr(JsonObject) reply = NULL;
   g_autofree char *busy = NULL;
   DuetTestClient *tablet;
 
