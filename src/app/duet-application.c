@@ -97,6 +97,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void set_sign_in_message (DuetApplication *self,
+                                 const char      *message);
+
 static const GOptionEntry option_entries[] = {
   { "background", 'b', 0, G_OPTION_ARG_NONE, NULL,
     N_("Start without a window and wait for calls"), NULL },
@@ -596,7 +599,7 @@ finish_sign_out (DuetApplication *self)
   g_clear_object (&self->sign_out_cancellable);
   if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_OUT)
     duet_account_sign_out (self->account);
-  set_signing_out (FALSE);
+  set_signing_out (self, FALSE);
 }
 
 static void
@@ -653,7 +656,7 @@ duet_application_sign_out (DuetApplication *self)
       return;
     }
 
-  set_signing_out (TRUE);
+  set_signing_out (self, TRUE);
   self->sign_out_cancellable = g_cancellable_new ();
   self->sign_out_timeout = g_timeout_add_seconds (SIGN_OUT_TIMEOUT_S, sign_out_timeout_cb, self);
   duet_manager_sign_out_device_async (self->manager, NULL, self->sign_out_cancellable,

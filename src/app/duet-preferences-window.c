@@ -354,215 +354,6 @@ duet_preferences_window_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (duet_preferences_window_parent_class)->unmap (widget);
 }
 
-/* ---- test hooks ---- */
-
-/* Read-only states: preview, (whether a picture shows, the placeholder
- * text); devices, for each row's key (the items' names, their ids, the
- * selected item, the id in the setting) */
-static void
-update_test_hooks (DuetPreferencesWindow *self)
-{
-  const char *placeholder = duet_video_view_get_placeholder_text (self->preview_view);
-  GVariantBuilder devices;
-  GAction *action;
-
-  if (self->test_actions == NULL)
-    return;
-  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "preview");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                             g_variant_new ("(bs)", preview_live (self), placeholder ? placeholder : ""));
-
-  g_variant_builder_init (&devices, G_VARIANT_TYPE ("a{s(asasus)}"));
-  for (guint i = 0; i < N_ROWS; i++)
-    {
-      DeviceRow *row = &self->rows[i];
-      GListModel *names = adw_combo_row_get_model (row->row);
-      g_autofree char *stored = g_settings_get_string (self->settings, row->key);
-      GVariantBuilder row_names, row_ids;
-
-      if (row->ids == NULL || names == NULL)
-        continue;
-      g_variant_builder_init (&row_names, G_VARIANT_TYPE_STRING_ARRAY);
-      g_variant_builder_init (&row_ids, G_VARIANT_TYPE_STRING_ARRAY);
-      for (guint j = 0; j < g_list_model_get_n_items (names) && j < row->ids->len; j++)
-        {
-          g_variant_builder_add (&row_names, "s", gtk_string_list_get_string (GTK_STRING_LIST (names), j));
-          g_variant_builder_add (&row_ids, "s", g_ptr_array_index (row->ids, j));
-        }
-      g_variant_builder_add (&devices, "{s(asasus)}", row->key, &row_names, &row_ids,
-                             adw_combo_row_get_selected (row->row), stored);
-    }
-  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "devices");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&devices));
-}
-
-/* account-devices: what each row shows (id, name, subtitle, whether it
- * offers Sign Out, whether its sign-out is pending); dialog: the heading
- * of the open confirmation, or ""; toast: the last toast's text */
-static void
-update_account_hooks (DuetPreferencesWindow *self)
-{
-  GVariantBuilder rows;
-  GtkListBoxRow *row;
-  GAction *action;
-
-  if (self->test_actions == NULL || self->devices_list == NULL)
-    return;
-  g_variant_builder_init (&rows, G_VARIANT_TYPE ("a(sssbb)"));
-  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->devices_list, i)) != NULL; i++)
-    {
-      DuetAccountDevice *device = row_device (GTK_WIDGET (row));
-      GtkWidget *button = g_object_get_data (G_OBJECT (row), "duet-sign-out");
-
-      g_variant_builder_add (&rows, "(sssbb)", duet_account_device_get_id (device),
-                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
-                             adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
-                             button != NULL && gtk_widget_get_visible (button),
-                             g_hash_table_contains (self->pending, duet_account_device_get_id (device)));
-    }
-  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "account-devices");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&rows));
-  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "dialog");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                             g_variant_new_string (self->confirm ? adw_message_dialog_get_heading (self->confirm) : ""));
-  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "toast");
-  g_simple_action_set_state (G_SIMPLE_ACTION (action),
-                             g_variant_new_string (self->last_toast ? self->last_toast : ""));
-}
-
-/* sign-out-device (s): presses the Sign Out button of that device's row */
-static void
-sign_out_device_activated (GSimpleAction *action,
-                           GVariant      *parameter,
-                           gpointer       user_data)
-{
-  DuetPreferencesWindow *self = user_data;
-  GtkWidget *row = find_device_row (self, g_variant_get_string (parameter, NULL));
-  GtkWidget *button = row ? g_object_get_data (G_OBJECT (row), "duet-sign-out") : NULL;
-
-  if (button != NULL)
-    gtk_widget_activate (button);
-}
-
-/* respond (s): answers the open confirmation, as its buttons would */
-static void
-respond_activated (GSimpleAction *action,
-                   GVariant      *parameter,
-                   gpointer       user_data)
-{
-  DuetPreferencesWindow *self = user_data;
-
-  if (self->confirm != NULL)
-    adw_message_dialog_response (self->confirm, g_variant_get_string (parameter, NULL));
-}
-
-/* show-page (s): "general" or "account" */
-static void
-show_page_activated (GSimpleAction *action,
-                     GVariant      *parameter,
-                     gpointer       user_data)
-{
-  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (user_data),
-                                                g_variant_get_string (parameter, NULL));
-}
-
-static void
-hide_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
-{
-  gtk_widget_set_visible (GTK_WIDGET (user_data), FALSE);
-}
-
-/* select-device (su): chooses the index-th item of the row of a key, as a
- * click would */
-static void
-select_device_activated (GSimpleAction *action,
-                         GVariant      *parameter,
-                         gpointer       user_data)
-{
-  DuetPreferencesWindow *self = user_data;
-  const char *key;
-  guint index;
-
-  g_variant_get (parameter, "(&su)", &key, &index);
-  for (guint i = 0; i < N_ROWS; i++)
-    if (g_str_equal (self->rows[i].key, key))
-      adw_combo_row_set_selected (self->rows[i].row, index);
-}
-
-static const GActionEntry test_actions[] = {
-  { "preview", NULL, NULL, "(false, '')" },
-  { "devices", NULL, NULL, "@a{s(asasus)} {}" },
-  { "hide", hide_activated },
-  { "select-device", select_device_activated, "(su)" },
-  { "account-devices", NULL, NULL, "@a(sssbb) []" },
-  { "dialog", NULL, NULL, "''" },
-  { "toast", NULL, NULL, "''" },
-  { "sign-out-device", sign_out_device_activated, "s" },
-  { "respond", respond_activated, "s" },
-  { "show-page", show_page_activated, "s" },
-};
-
-/* Tests read the preview and the rows, choose devices and hide the window
- * over org.gtk.Actions at /org/duet/Duet/preferences */
-static void
-export_test_hooks (DuetPreferencesWindow *self)
-{
-  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self->application));
-  g_autoptr(GError) error = NULL;
-
-  if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") != 0 || connection == NULL)
-    return;
-  self->test_actions = g_simple_action_group_new ();
-  g_action_map_add_action_entries (G_ACTION_MAP (self->test_actions), test_actions,
-                                   G_N_ELEMENTS (test_actions), self);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
-                                                                             "preview")), FALSE);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
-                                                                             "devices")), FALSE);
-  for (const char * const *name = (const char * const []) { "account-devices", "dialog", "toast", NULL }; *name; name++)
-    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
-                                                                               *name)), FALSE);
-  update_test_hooks (self);
-  update_account_hooks (self);
-  self->export_id = g_dbus_connection_export_action_group (connection, PREFERENCES_ACTIONS_PATH,
-                                                           G_ACTION_GROUP (self->test_actions), &error);
-  if (self->export_id == 0)
-    g_debug ("Preferences test hooks not on the bus: %s", error->message);
-  else
-    self->export_connection = g_object_ref (connection);
-}
-
-/* ---- server ---- */
-
-static void
-update_server_row (DuetPreferencesWindow *self)
-{
-  DuetAccount *account = duet_application_get_account (self->application);
-  const char *server = duet_account_get_server_url (account);
-  const char *user = duet_account_get_user_id (account);
-
-  if (duet_account_get_state (account) == DUET_ACCOUNT_SIGNED_IN && server && user)
-    {
-      g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"), user);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), server);
-      adw_action_row_set_subtitle (self->server_row, subtitle);
-    }
-  else
-    {
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Not signed in"));
-      adw_action_row_set_subtitle (self->server_row, NULL);
-    }
-}
-
-static void
-sign_out_clicked_cb (DuetPreferencesWindow *self)
-{
-  duet_application_sign_out (self->application);
-  gtk_window_close (GTK_WINDOW (self));
-}
-
 /* ---- signed-in devices ---- */
 
 static void update_account_hooks (DuetPreferencesWindow *self);
@@ -861,6 +652,215 @@ last_seen_timer_cb (gpointer user_data)
 {
   update_device_rows (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- test hooks ---- */
+
+/* Read-only states: preview, (whether a picture shows, the placeholder
+ * text); devices, for each row's key (the items' names, their ids, the
+ * selected item, the id in the setting) */
+static void
+update_test_hooks (DuetPreferencesWindow *self)
+{
+  const char *placeholder = duet_video_view_get_placeholder_text (self->preview_view);
+  GVariantBuilder devices;
+  GAction *action;
+
+  if (self->test_actions == NULL)
+    return;
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "preview");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new ("(bs)", preview_live (self), placeholder ? placeholder : ""));
+
+  g_variant_builder_init (&devices, G_VARIANT_TYPE ("a{s(asasus)}"));
+  for (guint i = 0; i < N_ROWS; i++)
+    {
+      DeviceRow *row = &self->rows[i];
+      GListModel *names = adw_combo_row_get_model (row->row);
+      g_autofree char *stored = g_settings_get_string (self->settings, row->key);
+      GVariantBuilder row_names, row_ids;
+
+      if (row->ids == NULL || names == NULL)
+        continue;
+      g_variant_builder_init (&row_names, G_VARIANT_TYPE_STRING_ARRAY);
+      g_variant_builder_init (&row_ids, G_VARIANT_TYPE_STRING_ARRAY);
+      for (guint j = 0; j < g_list_model_get_n_items (names) && j < row->ids->len; j++)
+        {
+          g_variant_builder_add (&row_names, "s", gtk_string_list_get_string (GTK_STRING_LIST (names), j));
+          g_variant_builder_add (&row_ids, "s", g_ptr_array_index (row->ids, j));
+        }
+      g_variant_builder_add (&devices, "{s(asasus)}", row->key, &row_names, &row_ids,
+                             adw_combo_row_get_selected (row->row), stored);
+    }
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "devices");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&devices));
+}
+
+/* account-devices: what each row shows (id, name, subtitle, whether it
+ * offers Sign Out, whether its sign-out is pending); dialog: the heading
+ * of the open confirmation, or ""; toast: the last toast's text */
+static void
+update_account_hooks (DuetPreferencesWindow *self)
+{
+  GVariantBuilder rows;
+  GtkListBoxRow *row;
+  GAction *action;
+
+  if (self->test_actions == NULL || self->devices_list == NULL)
+    return;
+  g_variant_builder_init (&rows, G_VARIANT_TYPE ("a(sssbb)"));
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->devices_list, i)) != NULL; i++)
+    {
+      DuetAccountDevice *device = row_device (GTK_WIDGET (row));
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "duet-sign-out");
+
+      g_variant_builder_add (&rows, "(sssbb)", duet_account_device_get_id (device),
+                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                             adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                             button != NULL && gtk_widget_get_visible (button),
+                             g_hash_table_contains (self->pending, duet_account_device_get_id (device)));
+    }
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "account-devices");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&rows));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "dialog");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_string (self->confirm ? adw_message_dialog_get_heading (self->confirm) : ""));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "toast");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_string (self->last_toast ? self->last_toast : ""));
+}
+
+/* sign-out-device (s): presses the Sign Out button of that device's row */
+static void
+sign_out_device_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  GtkWidget *row = find_device_row (self, g_variant_get_string (parameter, NULL));
+  GtkWidget *button = row ? g_object_get_data (G_OBJECT (row), "duet-sign-out") : NULL;
+
+  if (button != NULL)
+    gtk_widget_activate (button);
+}
+
+/* respond (s): answers the open confirmation, as its buttons would */
+static void
+respond_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+
+  if (self->confirm != NULL)
+    adw_message_dialog_response (self->confirm, g_variant_get_string (parameter, NULL));
+}
+
+/* show-page (s): "general" or "account" */
+static void
+show_page_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (user_data),
+                                                g_variant_get_string (parameter, NULL));
+}
+
+static void
+hide_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  gtk_widget_set_visible (GTK_WIDGET (user_data), FALSE);
+}
+
+/* select-device (su): chooses the index-th item of the row of a key, as a
+ * click would */
+static void
+select_device_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  const char *key;
+  guint index;
+
+  g_variant_get (parameter, "(&su)", &key, &index);
+  for (guint i = 0; i < N_ROWS; i++)
+    if (g_str_equal (self->rows[i].key, key))
+      adw_combo_row_set_selected (self->rows[i].row, index);
+}
+
+static const GActionEntry test_actions[] = {
+  { "preview", NULL, NULL, "(false, '')" },
+  { "devices", NULL, NULL, "@a{s(asasus)} {}" },
+  { "hide", hide_activated },
+  { "select-device", select_device_activated, "(su)" },
+  { "account-devices", NULL, NULL, "@a(sssbb) []" },
+  { "dialog", NULL, NULL, "''" },
+  { "toast", NULL, NULL, "''" },
+  { "sign-out-device", sign_out_device_activated, "s" },
+  { "respond", respond_activated, "s" },
+  { "show-page", show_page_activated, "s" },
+};
+
+/* Tests read the preview and the rows, choose devices and hide the window
+ * over org.gtk.Actions at /org/duet/Duet/preferences */
+static void
+export_test_hooks (DuetPreferencesWindow *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self->application));
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") != 0 || connection == NULL)
+    return;
+  self->test_actions = g_simple_action_group_new ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self->test_actions), test_actions,
+                                   G_N_ELEMENTS (test_actions), self);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
+                                                                             "preview")), FALSE);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
+                                                                             "devices")), FALSE);
+  for (const char * const *name = (const char * const []) { "account-devices", "dialog", "toast", NULL }; *name; name++)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
+                                                                               *name)), FALSE);
+  update_test_hooks (self);
+  update_account_hooks (self);
+  self->export_id = g_dbus_connection_export_action_group (connection, PREFERENCES_ACTIONS_PATH,
+                                                           G_ACTION_GROUP (self->test_actions), &error);
+  if (self->export_id == 0)
+    g_debug ("Preferences test hooks not on the bus: %s", error->message);
+  else
+    self->export_connection = g_object_ref (connection);
+}
+
+/* ---- server ---- */
+
+static void
+update_server_row (DuetPreferencesWindow *self)
+{
+  DuetAccount *account = duet_application_get_account (self->application);
+  const char *server = duet_account_get_server_url (account);
+  const char *user = duet_account_get_user_id (account);
+
+  if (duet_account_get_state (account) == DUET_ACCOUNT_SIGNED_IN && server && user)
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"), user);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), server);
+      adw_action_row_set_subtitle (self->server_row, subtitle);
+    }
+  else
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->server_row), _("Not signed in"));
+      adw_action_row_set_subtitle (self->server_row, NULL);
+    }
+}
+
+static void
+sign_out_clicked_cb (DuetPreferencesWindow *self)
+{
+  duet_application_sign_out (self->application);
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 /* ---- GObject ---- */
