@@ -417,9 +417,8 @@ duet_preferences_window_describe_device (gboolean   current,
   {
     g_autoptr(GDateTime) local = g_date_time_to_local (last_seen);
     /* Translators: the date a device was last seen, see GDateTime's format */
-    g_autofree char *date = g_date_time_format (local, _("%e %B %Y"));
+    g_autofree char *date = g_date_time_format (local, _("%-d %B %Y"));
 
-    g_strstrip (date);
     /* Translators: %s is a date, such as "3 March 2026" */
     return g_strdup_printf (_("Last seen on %s"), date);
   }
