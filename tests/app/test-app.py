@@ -7,7 +7,9 @@
 # profile, so it owns org.duet.Duet on that bus and the test drives it
 # with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
 # the call window's call.* at /org/duet/Duet/call, the preferences
-# window's test hooks at /org/duet/Duet/preferences. test_background_portal
+# window's test hooks at /org/duet/Duet/preferences. The device tests sign
+# in a second device of alice (a duet-call "Laptop", device id "other").
+# test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
 # against a stand-in Background portal (background-portal.py);
 # test_without_camera_or_microphone one signed in as carol, with no devices
@@ -23,6 +25,7 @@ import os
 import queue
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -550,6 +553,171 @@ def test_missed_call(ctx):
     bob.wait(10)
 
 
+# ---- alice's other device ----
+
+LAPTOP = "other"
+
+
+def start_laptop(ctx, name="duet-call alice's laptop"):
+    """alice on a second device (duet-call listen, device "other", "Laptop"), signed in."""
+    proc, out = start_cli(ctx["url"], "alice", ["--device-id", LAPTOP, "--device-name", "Laptop", "listen"], name)
+    ctx["procs"].append(proc)
+    event = out.wait_event("signed-in", 20)
+    check(event.get("device_id") == LAPTOP, "the laptop signed in as device %s" % event.get("device_id"))
+    return proc, out
+
+
+def command(proc, line):
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+
+
+def account_devices():
+    """The rows of Preferences › Account › Signed-In Devices: [(id, name, subtitle, offers Sign Out, pending)]"""
+    return action_state(PREFERENCES, "account-devices") or []
+
+
+def notes_since(ctx, before, method="Notify", category=None):
+    return [n for n in notifications(ctx["notifications"])[before:]
+            if n["method"] == method and (category is None or n["hints"].get("category") == category)]
+
+
+def app_barrier():
+    """Returns once the app's main loop has finished what it was doing: a D-Bus call to it is
+    answered from there, after any handler that was running (and the notifications it sent,
+    which libnotify sends synchronously)."""
+    check(describe("/org/duet/Duet", "online") is not None, "the app does not answer")
+
+
+def test_signed_in_devices(ctx):
+    """Preferences › Account lists alice's devices: this one ("This device", no Sign Out, named
+    "Duet on HOST") and her laptop (a duet-call, "Online", with Sign Out). Sign Out asks first
+    (Cancel keeps the laptop); confirmed, the laptop's duet-call is signed out (signed_out,
+    by_user), its row goes and a toast says so."""
+    laptop, laptop_out = start_laptop(ctx)
+    try:
+        app_action("preferences")
+        geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+        activate(PREFERENCES, "show-page", GLib.Variant("s", "account"))
+
+        def both():
+            rows = account_devices()
+            laptop_rows = [r for r in rows if r[0] == LAPTOP]
+            return rows if len(rows) == 2 and laptop_rows and laptop_rows[0][2] == "Online" else None
+        rows = wait_for(both, 10, "Preferences to list both devices")
+        log("devices:", rows)
+        this = [r for r in rows if r[0] != LAPTOP][0]
+        other = [r for r in rows if r[0] == LAPTOP][0]
+        check(this[1] == ("Duet on " + socket.gethostname()).encode()[:64].decode(errors="ignore"),
+              "this device is named %r" % this[1])
+        check(this[2] == "This device" and not this[3], "this device's row is %s" % (this,))
+        check(other[1] == "Laptop" and other[3] and not other[4], "the laptop's row is %s" % (other,))
+        time.sleep(1)  # the page's transition
+        screenshot("preferences-devices", geometry)
+
+        # Cancel: nothing happens
+        activate(PREFERENCES, "sign-out-device", GLib.Variant("s", LAPTOP))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") == "Sign Out \u201cLaptop\u201d?", 5,
+                 "the confirmation")
+        time.sleep(0.5)
+        screenshot("preferences-devices-confirm")
+        activate(PREFERENCES, "respond", GLib.Variant("s", "cancel"))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") == "", 5, "the confirmation to close")
+        check([r for r in account_devices() if r[0] == LAPTOP and not r[4]], "Cancel signed the laptop out")
+
+        activate(PREFERENCES, "sign-out-device", GLib.Variant("s", LAPTOP))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") != "", 5, "the confirmation")
+        activate(PREFERENCES, "respond", GLib.Variant("s", "sign-out"))
+        event = laptop_out.wait_event("server-error", 10, message="signed_out")
+        check(event.get("reason") == "by_user", "the laptop was signed out for %s" % event.get("reason"))
+        wait_for(lambda: [r[0] for r in account_devices()] == [this[0]], 10, "the laptop's row to go")
+        wait_for(lambda: action_state(PREFERENCES, "toast") == "\u201cLaptop\u201d was signed out", 5,
+                 "the toast")
+        check(action_state("/org/duet/Duet", "online") is True, "the app went offline")
+    finally:
+        stop(laptop)
+        activate(PREFERENCES, "show-page", GLib.Variant("s", "general"))
+        activate(PREFERENCES, "hide")
+
+
+def test_answered_on_another_device(ctx):
+    """bob calls alice, who is signed in here and on her laptop: both ring. Answered on the laptop,
+    the app stops ringing (notification and window withdrawn) without a missed-call notification
+    or a call window; declined on the laptop, the same."""
+    for answer, bob_sees in (("accept", None), ("end", "DECLINE")):
+        laptop, laptop_out = start_laptop(ctx)
+        before = len(notifications(ctx["notifications"]))
+        bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+        ctx["procs"].append(bob)
+        note = wait_for(lambda: notes_since(ctx, before, category="call.incoming"), 20,
+                        "the app to ring")[0]
+        wait_for(lambda: window_geometry("Call from bob"), 10, "the incoming-call window")
+        laptop_out.wait_event("verified", 20)
+
+        command(laptop, answer)
+        if bob_sees is None:
+            laptop_out.wait_event("connected", 20)
+        else:
+            event = bob_out.wait_event("disconnected", 10)
+            check(event.get("reason") == bob_sees, "bob saw %s, not %s" % (event.get("reason"), bob_sees))
+        wait_for(lambda: [n for n in notes_since(ctx, before, "CloseNotification") if n["id"] == note["id"]],
+                 10, "the app's incoming-call notification to go (%s on the laptop)" % answer)
+        wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming-call window to close")
+        app_barrier()
+        missed = notes_since(ctx, before, category="call.unanswered")
+        check(not missed, "a missed-call notification after %s on the laptop: %s" % (answer, missed))
+        check(not call_actions_exported(), "the app opened a call window")
+
+        if bob_sees is None:
+            command(laptop, "end")
+            event = bob_out.wait_event("disconnected", 10)
+            check(event.get("reason") == "NORMAL", "bob saw %s, not NORMAL" % event.get("reason"))
+        bob.wait(10)
+        laptop.wait(10)
+    check(action_state("/org/duet/Duet", "online") is True, "the app went offline")
+
+
+def missed_call_from_bob(ctx):
+    """bob calls alice and hangs up before anyone answers: the app's missed-call notification"""
+    before = len(notifications(ctx["notifications"]))
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: notes_since(ctx, before, category="call.incoming"), 20, "the app to ring")
+    command(bob, "end")
+    bob_out.wait_event("disconnected", 10)
+    bob.wait(10)
+    return wait_for(lambda: notes_since(ctx, before, category="call.unanswered"), 10,
+                    "the missed-call notification")[0]
+
+
+def test_missed_call_seen_elsewhere(ctx):
+    """A missed call is seen once for all of alice's devices: marked seen on her laptop (duet-call
+    seen), the app withdraws its notification; opened here (the notification's default action),
+    the laptop hears that it was seen."""
+    # The laptop is away during the call, and gets it as missed when it signs in
+    note = missed_call_from_bob(ctx)
+    laptop, laptop_out = start_laptop(ctx)
+    call_id = laptop_out.wait_event("missed-call", 10, caller_user="bob")["call_id"]
+    check(not [n for n in notes_since(ctx, 0, "CloseNotification") if n["id"] == note["id"]],
+          "the app withdrew the missed call before it was seen")
+    command(laptop, "seen " + call_id)
+    wait_for(lambda: [n for n in notes_since(ctx, 0, "CloseNotification") if n["id"] == note["id"]],
+             10, "the app to withdraw the missed-call notification")
+    stop(laptop)
+
+    # Opened here: seen on the laptop
+    note = missed_call_from_bob(ctx)
+    laptop, laptop_out = start_laptop(ctx)
+    call_id = laptop_out.wait_event("missed-call", 10, caller_user="bob")["call_id"]
+    bus().call_sync("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                    "org.duet.Test.Notifications", "Invoke",
+                    GLib.Variant("(us)", (note["id"], "default")), None,
+                    Gio.DBusCallFlags.NONE, 5000, None)
+    laptop_out.wait_event("missed-call-seen", 10, call_id=call_id)
+    wait_for(lambda: window_geometry("Duet"), 10, "the main window")
+    stop(laptop)
+
+
 def test_main_window(ctx):
     """The main window lists the calls from the server's history."""
     bus().call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
@@ -1024,7 +1192,8 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
-         test_devices_hotplug, test_main_window, test_token_refresh]
+         test_devices_hotplug, test_signed_in_devices, test_answered_on_another_device,
+         test_missed_call_seen_elsewhere, test_main_window, test_token_refresh]
 
 
 def main():
