@@ -380,8 +380,7 @@ error_for_user (const GError *error,
 char *
 duet_account_device_name (const char *host)
 {
-  /* Translators: the name of this computer in the list of the devices a
-   * user is signed in on, with its host name */
+  /* Translators: this computer in the list of a user's devices, with its host name */
   g_autofree char *name = g_strdup_printf (_("Duet on %s"), host ? host : g_get_host_name ());
   const char *end = name;
 
