@@ -585,8 +585,14 @@ static void
 set_sign_in_message (DuetApplication *self,
                      const char      *message)
 {
-  if (duet_set_string (&self->sign_in_message, message))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
+  GAction *hook;
+
+  if (!duet_set_string (&self->sign_in_message, message))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
+  hook = g_action_map_lookup_action (G_ACTION_MAP (self), "sign-in-message");
+  if (hook != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (hook), g_variant_new_string (message ? message : ""));
 }
 
 /* The server has forgotten this device, or could not be asked in time:
@@ -1216,6 +1222,17 @@ duet_application_startup (GApplication *app)
                            G_CALLBACK (account_token_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "session-expired",
                            G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
+
+  /* Test hook (DUET_TEST_HOOKS=1): what the sign-in page says after the
+   * server signed this device out, read-only */
+  if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") == 0)
+    {
+      g_autoptr(GSimpleAction) hook = g_simple_action_new_stateful ("sign-in-message", NULL,
+                                                                      g_variant_new_string (""));
+
+      g_simple_action_set_enabled (hook, FALSE);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (hook));
+    }
 
   /* The preferences as actions too: menus, scripts and the tests */
   {

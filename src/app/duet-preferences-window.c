@@ -646,6 +646,15 @@ create_device_row (gpointer item,
   return row;
 }
 
+static int
+compare_current_first (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  return (int) duet_account_device_get_current ((DuetAccountDevice *) b) -
+         (int) duet_account_device_get_current ((DuetAccountDevice *) a);
+}
+
 static gboolean
 last_seen_timer_cb (gpointer user_data)
 {
@@ -743,16 +752,20 @@ sign_out_device_activated (GSimpleAction *action,
     gtk_widget_activate (button);
 }
 
-/* respond (s): answers the open confirmation, as its buttons would */
+/* respond (s): answers the open confirmation, as its buttons would (a
+ * click responds, then closes the dialog) */
 static void
 respond_activated (GSimpleAction *action,
                    GVariant      *parameter,
                    gpointer       user_data)
 {
   DuetPreferencesWindow *self = user_data;
+  g_autoptr(AdwMessageDialog) dialog = self->confirm ? g_object_ref (self->confirm) : NULL;
 
-  if (self->confirm != NULL)
-    adw_message_dialog_response (self->confirm, g_variant_get_string (parameter, NULL));
+  if (dialog == NULL)
+    return;
+  adw_message_dialog_response (dialog, g_variant_get_string (parameter, NULL));
+  gtk_window_close (GTK_WINDOW (dialog));
 }
 
 /* show-page (s): "general" or "account" */
@@ -980,7 +993,10 @@ duet_preferences_window_new (DuetApplication *application)
   update_server_row (self);
 
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->devices = g_object_ref (duet_manager_get_devices (duet_application_get_manager (application)));
+  /* This device first, the others as the server lists them (oldest
+   * first; the sort is stable) */
+  self->devices = G_LIST_MODEL (gtk_sort_list_model_new (g_object_ref (duet_manager_get_devices (duet_application_get_manager (application))),
+                                                         GTK_SORTER (gtk_custom_sorter_new (compare_current_first, NULL, NULL))));
   gtk_list_box_bind_model (self->devices_list, self->devices, create_device_row, self, NULL);
   /* After the list box's own handler, so the rows are there */
   g_signal_connect_swapped (self->devices, "items-changed", G_CALLBACK (update_account_hooks), self);

@@ -108,9 +108,10 @@ class Lines:
                 pass
         return out
 
-    def wait_event(self, name, timeout=20, **fields):
+    def wait_event(self, name, timeout=20, after=0, **fields):
+        """The first event NAME with FIELDS among those reported after the first AFTER"""
         def found():
-            for event in self.events():
+            for event in self.events()[after:]:
                 if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
                     return event
             return None
@@ -718,6 +719,67 @@ def test_missed_call_seen_elsewhere(ctx):
     stop(laptop)
 
 
+def test_signed_out_elsewhere(ctx):
+    """carol in a second app (own bus) and on her laptop (duet-call). Signed out from the laptop
+    (sign-out-device), the app goes offline and its sign-in page says why. Signed in again (a new
+    app, the same device), its own Sign Out (app.sign-out) signs it out at the server too: the
+    laptop's list loses it, and the app says nothing about another device."""
+    address, conn = start_bus(ctx)
+    laptop, laptop_out = start_cli(ctx["url"], "carol", ["--device-id", "carol-laptop", "--device-name",
+                                                         "Carol's Laptop", "listen"], "duet-call carol")
+    ctx["procs"].append(laptop)
+    apps = []
+    try:
+        laptop_out.wait_event("signed-in", 20)
+
+        def carol_app():
+            app = start_app_on_bus(ctx, address, "carol-devices",
+                                   ["--background", "--server", ctx["url"], "--user", "carol", "--password-stdin"],
+                                   {"DUET_TEST_SOURCES": "1"})
+            apps.append(app)
+            after = len(laptop_out.events())
+            app.stdin.write(PASSWORDS["carol"] + "\n")
+            app.stdin.close()
+            wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol's app to go online")
+            laptop_out.wait_event("account-devices-changed", 10, after=after, n=2)
+            after = len(laptop_out.events())
+            command(laptop, "account-devices")
+            devices = laptop_out.wait_event("account-devices", 10, after=after)["devices"]
+            mine = [d for d in devices if not d["current"]]
+            check(len(mine) == 1 and mine[0]["online"] and mine[0]["name"].startswith("Duet on "),
+                  "the laptop lists %s" % devices)
+            return app, mine[0]["id"]
+
+        # Signed out from the laptop
+        app, device_id = carol_app()
+        command(laptop, "sign-out-device " + device_id)
+        laptop_out.wait_event("device-signed-out", 10, id=device_id)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to go offline")
+        message = wait_for(lambda: action_state("/org/duet/Duet", "sign-in-message", conn), 5,
+                           "the app to say why it was signed out")
+        check(message == "This device was signed out from another of your devices. Sign in again to use it.",
+              "the app says %r" % message)
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+        stop(app)
+
+        # Signed in again, then signed out from the app's menu
+        app, again = carol_app()
+        check(again == device_id, "the app signed in as another device (%s, not %s)" % (again, device_id))
+        after = len(laptop_out.events())
+        started = time.monotonic()
+        activate("/org/duet/Duet", "sign-out", None, conn)
+        laptop_out.wait_event("account-devices-changed", 10, after=after, n=1)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to go offline")
+        log("signed out in %.1f s" % (time.monotonic() - started))
+        check(time.monotonic() - started < 3, "the server's answer did not end the sign-out: it waited for the timeout")
+        check(action_state("/org/duet/Duet", "sign-in-message", conn) == "",
+              "signing out here says %r" % action_state("/org/duet/Duet", "sign-in-message", conn))
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    finally:
+        for proc in apps + [laptop]:
+            stop(proc)
+
+
 def test_main_window(ctx):
     """The main window lists the calls from the server's history."""
     bus().call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
@@ -1193,7 +1255,7 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
          test_devices_hotplug, test_signed_in_devices, test_answered_on_another_device,
-         test_missed_call_seen_elsewhere, test_main_window, test_token_refresh]
+         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_main_window, test_token_refresh]
 
 
 def main():
