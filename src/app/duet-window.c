@@ -39,7 +39,8 @@ struct _DuetWindow
   DuetAccount          *account;
   DuetHistory          *history;
   GCancellable         *cancellable;
-  char                 *sign_in_description;  /* the page's own */
+  char                 *sign_in_title;        /* the page's own */
+  char                 *sign_in_description;
 };
 
 G_DEFINE_FINAL_TYPE (DuetWindow, duet_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -317,6 +318,7 @@ sign_in_message_changed_cb (DuetWindow *self)
 {
   const char *message = duet_application_get_sign_in_message (self->application);
 
+  adw_status_page_set_title (self->sign_in_page, message ? _("Signed Out") : self->sign_in_title);
   adw_status_page_set_description (self->sign_in_page, message ? message : self->sign_in_description);
 }
 
@@ -489,6 +491,7 @@ duet_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->sign_in_title, g_free);
   g_clear_pointer (&self->sign_in_description, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_WINDOW);
 
@@ -536,6 +539,7 @@ duet_window_init (DuetWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
   g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
                             G_CALLBACK (offline_revealed_cb), self);
+  self->sign_in_title = g_strdup (adw_status_page_get_title (self->sign_in_page));
   self->sign_in_description = g_strdup (adw_status_page_get_description (self->sign_in_page));
   g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_shown_missed_calls), NULL);
   g_signal_connect_swapped (self->stack, "notify::visible-child-name",
