@@ -75,7 +75,8 @@ struct _DuetPreferencesWindow
   GdkPaintable         *preview_paintable;
   GstElement           *test_picture;   /* with the test-sources setting */
 
-  GListModel           *devices;        /* the manager's DuetAccountDevice list */
+  GListModel           *devices;        /* the manager's DuetAccountDevice list, as shown */
+  GtkCustomFilter      *online_filter;
   GHashTable           *pending;        /* ids of devices being signed out */
   guint                 last_seen_timer;
   AdwMessageDialog     *confirm;        /* weak: the open confirmation */
@@ -656,6 +657,19 @@ compare_current_first (gconstpointer a,
 }
 
 static gboolean
+app_online (gpointer item,
+            gpointer user_data)
+{
+  return duet_application_get_online (user_data);
+}
+
+static void
+online_changed_cb (DuetPreferencesWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->online_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static gboolean
 last_seen_timer_cb (gpointer user_data)
 {
   update_device_rows (user_data);
@@ -906,6 +920,7 @@ duet_preferences_window_dispose (GObject *object)
   if (self->devices != NULL)
     g_signal_handlers_disconnect_by_data (self->devices, self);
   g_clear_object (&self->devices);
+  g_clear_object (&self->online_filter);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_pointer (&self->last_toast, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_PREFERENCES_WINDOW);
@@ -993,10 +1008,16 @@ duet_preferences_window_new (DuetApplication *application)
   update_server_row (self);
 
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  /* This device first, the others as the server lists them (oldest
-   * first; the sort is stable) */
-  self->devices = G_LIST_MODEL (gtk_sort_list_model_new (g_object_ref (duet_manager_get_devices (duet_application_get_manager (application))),
+  /* Only while online: offline, the last list would say who was online
+   * then, and signing out could not work; the placeholder says why the
+   * list is empty. This device first, the others as the server lists them
+   * (oldest first; the sort is stable). */
+  self->online_filter = gtk_custom_filter_new (app_online, application, NULL);
+  self->devices = G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (duet_manager_get_devices (duet_application_get_manager (application))),
+                                                           GTK_FILTER (g_object_ref (self->online_filter))));
+  self->devices = G_LIST_MODEL (gtk_sort_list_model_new (self->devices,
                                                          GTK_SORTER (gtk_custom_sorter_new (compare_current_first, NULL, NULL))));
+  g_signal_connect_object (application, "notify::online", G_CALLBACK (online_changed_cb), self, G_CONNECT_SWAPPED);
   gtk_list_box_bind_model (self->devices_list, self->devices, create_device_row, self, NULL);
   /* After the list box's own handler, so the rows are there */
   g_signal_connect_swapped (self->devices, "items-changed", G_CALLBACK (update_account_hooks), self);
