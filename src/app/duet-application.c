@@ -689,6 +689,9 @@ signed_out_by_server (DuetApplication *self,
   DuetWindow *window = main_window (self);
 
   g_message ("The server signed this device out (%s)", reason ? reason : "no reason");
+  /* Late news of our own sign-out */
+  if (duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_OUT)
+    return;
   if (self->signing_out)
     {
       /* The answer to our own request */

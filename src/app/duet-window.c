@@ -219,7 +219,7 @@ offline_revealed_cb (DuetWindow *self)
 static void
 mark_shown_missed_calls (DuetWindow *self)
 {
-  if (!gtk_window_is_active (GTK_WINDOW (self)) ||
+  if (self->history == NULL || !gtk_window_is_active (GTK_WINDOW (self)) ||
       g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") != 0)
     return;
   for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
