@@ -782,7 +782,8 @@ respond_activated (GSimpleAction *action,
   gtk_window_close (GTK_WINDOW (dialog));
 }
 
-/* show-page (s): "general" or "account" */
+/* show-page (s): "general" or "account", as a click on its button in the
+ * header would (a click hides the keyboard focus ring) */
 static void
 show_page_activated (GSimpleAction *action,
                      GVariant      *parameter,
@@ -790,6 +791,7 @@ show_page_activated (GSimpleAction *action,
 {
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (user_data),
                                                 g_variant_get_string (parameter, NULL));
+  gtk_window_set_focus_visible (GTK_WINDOW (user_data), FALSE);
 }
 
 static void

@@ -25,6 +25,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -780,6 +781,35 @@ def test_signed_out_elsewhere(ctx):
             stop(proc)
 
 
+def test_sign_out_server_unreachable(ctx):
+    """Sign Out never hangs on the server: with carol's app (own bus) on a second server that
+    stops answering (SIGSTOP), app.sign-out signs out here once its 3 s are up."""
+    os.makedirs(os.path.join(ctx["tmp"], "server2"))
+    server, url = start_server(os.path.join(ctx["tmp"], "server2"))
+    ctx["procs"].append(server)
+    address, conn = start_bus(ctx)
+    app = start_app_on_bus(ctx, address, "carol-unreachable",
+                           ["--background", "--server", url, "--user", "carol", "--password-stdin"],
+                           {"DUET_TEST_SOURCES": "1"})
+    try:
+        app.stdin.write(PASSWORDS["carol"] + "\n")
+        app.stdin.close()
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol's app to go online")
+        server.send_signal(signal.SIGSTOP)
+        started = time.monotonic()
+        activate("/org/duet/Duet", "sign-out", None, conn)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 15,
+                 "carol's app to sign out without the server")
+        took = time.monotonic() - started
+        log("signed out after %.1f s" % took)
+        check(took >= 2.9, "signed out after %.1f s, before the server could have answered" % took)
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        stop(app)
+        stop(server)
+
+
 def test_main_window(ctx):
     """The main window lists the calls from the server's history."""
     bus().call_sync("org.duet.Duet", "/org/duet/Duet", "org.freedesktop.Application", "Activate",
@@ -1255,7 +1285,8 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
          test_devices_hotplug, test_signed_in_devices, test_answered_on_another_device,
-         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_main_window, test_token_refresh]
+         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_sign_out_server_unreachable,
+         test_main_window, test_token_refresh]
 
 
 def main():
