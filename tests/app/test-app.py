@@ -124,9 +124,9 @@ class Lines:
             raise Fail("%s (it reported: %s)" % (e, ", ".join(seen[-20:]))) from None
 
 
-def serve(db, port):
+def serve(db, port, extra=()):
     proc = subprocess.Popen([SERVER, "serve", "--db", db, "--port", str(port), "--ring-timeout", "20",
-                             "--token-lifetime", str(TOKEN_LIFETIME)],
+                             "--token-lifetime", str(TOKEN_LIFETIME)] + list(extra),
                             stdout=subprocess.PIPE, text=True)
     out = Lines(proc, "duet-server")
     line = wait_for(lambda: next((l for l in out.lines if l.startswith("listening on ")), None),
@@ -134,13 +134,13 @@ def serve(db, port):
     return proc, line.split()[-1]
 
 
-def start_server(tmp):
+def start_server(tmp, extra=()):
     db = os.path.join(tmp, "duet.db")
     for user, password in PASSWORDS.items():
         subprocess.run([SERVER, "user", "add", "--db", db, "--user", user,
                         "--password-stdin", "--kdf-cost", "min"],
                        input=password + "\n", text=True, check=True)
-    return serve(db, 0)
+    return serve(db, 0, extra)
 
 
 def metric(url, name):
@@ -781,20 +781,41 @@ def test_signed_out_elsewhere(ctx):
             stop(proc)
 
 
-def test_sign_out_server_unreachable(ctx):
-    """Sign Out never hangs on the server: with carol's app (own bus) on a second server that
-    stops answering (SIGSTOP), app.sign-out signs out here once its 3 s are up."""
+def test_device_limit_and_unreachable_server(ctx):
+    """On a second server that keeps one device per account: carol's app (own bus) is signed out
+    when carol signs in on another device, and its sign-in page says she is on too many devices.
+    Signed in again, its Sign Out never hangs on the server: with the server stopped (SIGSTOP),
+    app.sign-out signs out here once its 3 s are up."""
     os.makedirs(os.path.join(ctx["tmp"], "server2"))
-    server, url = start_server(os.path.join(ctx["tmp"], "server2"))
+    server, url = start_server(os.path.join(ctx["tmp"], "server2"), ["--max-devices", "1"])
     ctx["procs"].append(server)
     address, conn = start_bus(ctx)
-    app = start_app_on_bus(ctx, address, "carol-unreachable",
-                           ["--background", "--server", url, "--user", "carol", "--password-stdin"],
-                           {"DUET_TEST_SOURCES": "1"})
-    try:
+    procs = []
+
+    def carol_app():
+        app = start_app_on_bus(ctx, address, "carol-limit",
+                               ["--background", "--server", url, "--user", "carol", "--password-stdin"],
+                               {"DUET_TEST_SOURCES": "1"})
+        procs.append(app)
         app.stdin.write(PASSWORDS["carol"] + "\n")
         app.stdin.close()
         wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol's app to go online")
+        return app
+
+    try:
+        app = carol_app()
+        laptop, laptop_out = start_cli(url, "carol", ["--device-id", "carol-laptop", "listen"], "duet-call carol")
+        procs.append(laptop)
+        laptop_out.wait_event("signed-in", 20)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to be signed out")
+        message = wait_for(lambda: action_state("/org/duet/Duet", "sign-in-message", conn), 5,
+                           "the app to say why it was signed out")
+        check(message == "You are signed in on too many devices; this one was signed out. Sign in again to use it.",
+              "the app says %r" % message)
+        stop(laptop)
+        stop(app)
+
+        app = carol_app()
         server.send_signal(signal.SIGSTOP)
         started = time.monotonic()
         activate("/org/duet/Duet", "sign-out", None, conn)
@@ -803,11 +824,12 @@ def test_sign_out_server_unreachable(ctx):
         took = time.monotonic() - started
         log("signed out after %.1f s" % took)
         check(took >= 2.9, "signed out after %.1f s, before the server could have answered" % took)
+        check(action_state("/org/duet/Duet", "sign-in-message", conn) == "", "signing out here gave a message")
         check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
     finally:
         server.send_signal(signal.SIGCONT)
-        stop(app)
-        stop(server)
+        for proc in procs + [server]:
+            stop(proc)
 
 
 def test_main_window(ctx):
@@ -1285,7 +1307,7 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
          test_devices_hotplug, test_signed_in_devices, test_answered_on_another_device,
-         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_sign_out_server_unreachable,
+         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_device_limit_and_unreachable_server,
          test_main_window, test_token_refresh]
 
 
