@@ -69,6 +69,17 @@ device_id_path (void)
   return g_build_filename (g_get_user_data_dir (), "duet-kit-1", "device-id", NULL);
 }
 
+/* As on a machine where the kit never ran */
+static void
+forget_device_id (void)
+{
+  g_autofree char *path = device_id_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 static void
 test_default_device_id (void)
 {
@@ -81,7 +92,8 @@ test_default_device_id (void)
   const char *id;
   GStatBuf st;
 
-  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  forget_device_id ();
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   id = duet_auth_get_device_id (first);
   g_assert_true (g_uuid_string_is_valid (id));
 
@@ -108,6 +120,7 @@ test_device_id_replaced (void)
   g_autofree char *huge = g_strnfill (4096, 'a');
   const char *broken[] = { "", "\n", "not an id\n", "a\001b", "\xff\xfe", too_long, huge };
 
+  forget_device_id ();
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
 
   /* a good one is kept as it is, newline or not */
@@ -814,12 +827,16 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* Each test gets its own empty XDG_DATA_HOME. That hides the system's
-   * GSettings schemas, which the desktop's proxy settings need: the
-   * loopback needs no proxy anyway */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autofree char *data_home = NULL;
+  int status;
+
+  /* An XDG_DATA_HOME of our own, set before GLib reads it (it keeps the
+   * first value; G_TEST_OPTION_ISOLATE_DIRS would do this per test, but
+   * leaks the old values on purpose, which fails the leak check) */
+  data_home = g_dir_make_tmp ("test-account-device-XXXXXX", NULL);
+  g_assert_nonnull (data_home);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_test_init (&argc, &argv, NULL);
   g_set_application_name (APP_NAME);
 
   g_test_add_func ("/auth/token-device-id", test_token_device_id);
@@ -836,5 +853,9 @@ main (int   argc,
   g_test_add ("/manager/missed-calls", Fixture, NULL, fixture_set_up, test_manager_missed_calls, fixture_tear_down);
   g_test_add ("/manager/signed-out", Fixture, NULL, fixture_set_up, test_manager_signed_out, fixture_tear_down);
   g_test_add ("/manager/close-codes", Fixture, NULL, fixture_set_up, test_manager_close_codes, fixture_tear_down);
-  return g_test_run ();
+  status = g_test_run ();
+
+  forget_device_id ();
+  g_rmdir (data_home);
+  return status;
 }
