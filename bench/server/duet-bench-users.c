@@ -66,11 +66,13 @@ main (int argc, char **argv)
     {
       g_autofree char *user = g_strdup_printf ("%s%d", prefix, i);
       g_autofree char *token = NULL;
-      gint64 tv = 0;
+      gint64 tv = 0, account_id = 0, device_key = 0;
 
-      if (!duet_store_lookup_user (store, "duet", user, NULL, NULL, &tv, &error))
+      if (!duet_store_lookup_user (store, "duet", user, &account_id, NULL, &tv, &error) ||
+          !duet_store_put_device (store, account_id, "bench", "duet-bench-users", now * 1000,
+                                  &device_key, &error))
         g_error ("%s", error->message);
-      token = duet_token_sign (user, "duet", now, now + lifetime, tv, key, sizeof key);
+      token = duet_token_sign (user, "duet", now, now + lifetime, tv, "bench", device_key, key, sizeof key);
       g_string_append_printf (out, "%s\n", token);
     }
   sodium_memzero (key, sizeof key);

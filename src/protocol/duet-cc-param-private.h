@@ -24,6 +24,20 @@ char       *duet_cc_param_sign             (const char    *call_id,
                                             gint64         expires_at,
                                             const guint8  *key,
                                             gsize          key_length);
+/* The same, for one device of the callee (NULL: any) */
+char       *duet_cc_param_sign_for_device  (const char    *call_id,
+                                            const char    *caller_user,
+                                            const char    *caller_service,
+                                            const char    *callee_user,
+                                            const char    *callee_service,
+                                            const char    *callee_device,
+                                            DuetMediaType  media_type,
+                                            gint64         issued_at,
+                                            gint64         expires_at,
+                                            const guint8  *key,
+                                            gsize          key_length);
+/* The device it was signed for; NULL: none named */
+const char *duet_cc_param_get_callee_device (DuetCcParam  *self);
 gboolean    duet_cc_param_check_signature  (DuetCcParam   *self,
                                             const guint8  *key,
                                             gsize          key_length);

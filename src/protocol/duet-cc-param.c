@@ -22,6 +22,7 @@ struct _DuetCcParam
   char          *caller_service;
   char          *callee_user;
   char          *callee_service;
+  char          *callee_device;
   DuetMediaType  media_type;
   gint64         issued_at;
   gint64         expires_at;
@@ -61,6 +62,7 @@ duet_cc_param_finalize (GObject *object)
   g_free (self->caller_service);
   g_free (self->callee_user);
   g_free (self->callee_service);
+  g_free (self->callee_device);
 
   G_OBJECT_CLASS (duet_cc_param_parent_class)->finalize (object);
 }
@@ -96,6 +98,7 @@ read_payload (DuetCcParam *self,
   self->caller_service = g_strdup (duet_json_get_string (payload, "caller_service", FALSE, NULL));
   self->callee_user = g_strdup (duet_json_get_string (payload, "callee_user", FALSE, NULL));
   self->callee_service = g_strdup (duet_json_get_string (payload, "callee_service", FALSE, NULL));
+  self->callee_device = g_strdup (duet_json_get_string (payload, "callee_device", FALSE, NULL));
   media = duet_json_get_string (payload, "media_type", FALSE, NULL);
 
   if (!duet_request_id_is_valid (self->call_id))
@@ -105,6 +108,8 @@ read_payload (DuetCcParam *self,
   if (!duet_service_id_is_valid (self->caller_service) ||
       !duet_service_id_is_valid (self->callee_service))
     return set_invalid (error, "bad service id");
+  if (self->callee_device != NULL && !duet_user_id_is_valid (self->callee_device))
+    return set_invalid (error, "bad device id");
   if (!duet_media_type_from_string (media, &self->media_type) ||
       self->media_type == DUET_MEDIA_TYPE_UNKNOWN)
     return set_invalid (error, "bad media type");
@@ -208,6 +213,24 @@ duet_cc_param_sign (const char    *call_id,
                     const guint8  *key,
                     gsize          key_length)
 {
+  return duet_cc_param_sign_for_device (call_id, caller_user, caller_service, callee_user,
+                                        callee_service, NULL, media_type, issued_at, expires_at,
+                                        key, key_length);
+}
+
+char *
+duet_cc_param_sign_for_device (const char    *call_id,
+                               const char    *caller_user,
+                               const char    *caller_service,
+                               const char    *callee_user,
+                               const char    *callee_service,
+                               const char    *callee_device,
+                               DuetMediaType  media_type,
+                               gint64         issued_at,
+                               gint64         expires_at,
+                               const guint8  *key,
+                               gsize          key_length)
+{
   g_autoptr(JsonObject) payload = json_object_new ();
   g_autofree char *json = NULL;
   g_autofree char *encoded = NULL;
@@ -219,6 +242,8 @@ duet_cc_param_sign (const char    *call_id,
   json_object_set_string_member (payload, "caller_service", caller_service);
   json_object_set_string_member (payload, "callee_user", callee_user);
   json_object_set_string_member (payload, "callee_service", callee_service);
+  if (callee_device != NULL)
+    json_object_set_string_member (payload, "callee_device", callee_device);
   json_object_set_string_member (payload, "media_type", duet_media_type_to_string (media_type));
   json_object_set_int_member (payload, "iat", issued_at);
   json_object_set_int_member (payload, "exp", expires_at);
@@ -229,6 +254,13 @@ duet_cc_param_sign (const char    *call_id,
   signature = hmac_base64url (key, key_length, signed_part);
 
   return g_strdup_printf ("%s.%s", signed_part, signature);
+}
+
+const char *
+duet_cc_param_get_callee_device (DuetCcParam *self)
+{
+  g_return_val_if_fail (DUET_IS_CC_PARAM (self), NULL);
+  return self->callee_device;
 }
 
 /* Constant-time comparison: the signature is secret-derived */

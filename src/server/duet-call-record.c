@@ -38,6 +38,18 @@ duet_call_record_clear (DuetCallRecord *self)
   g_free (self->callee_service);
   g_free (self->user_code);
   g_free (self->cc_param);
+  g_free (self->caller_device);
+  g_free (self->callee_device);
+  g_free (self->ender_device);
+  g_clear_pointer (&self->legs, g_ptr_array_unref);
+}
+
+static void
+leg_free (DuetCallLeg *leg)
+{
+  g_free (leg->device_id);
+  g_free (leg->cc_param);
+  g_free (leg);
 }
 
 void
@@ -81,6 +93,58 @@ duet_call_record_get_party (DuetCallRecord *self,
   if (self->callee_id == account_id)
     return DUET_CALL_PARTY_CALLEE;
   return DUET_CALL_PARTY_NONE;
+}
+
+DuetCallLeg *
+duet_call_record_find_leg (DuetCallRecord *self,
+                           const char     *device_id)
+{
+  for (guint i = 0; self->legs != NULL && i < self->legs->len; i++)
+    {
+      DuetCallLeg *leg = g_ptr_array_index (self->legs, i);
+
+      if (g_strcmp0 (leg->device_id, device_id) == 0)
+        return leg;
+    }
+  return NULL;
+}
+
+/* Takes @cc_param */
+DuetCallLeg *
+duet_call_record_add_leg (DuetCallRecord *self,
+                          const char     *device_id,
+                          char           *cc_param)
+{
+  DuetCallLeg *leg = g_new0 (DuetCallLeg, 1);
+
+  if (self->legs == NULL)
+    self->legs = g_ptr_array_new_with_free_func ((GDestroyNotify) leg_free);
+  leg->device_id = g_strdup (device_id);
+  leg->cc_param = cc_param;
+  g_ptr_array_add (self->legs, leg);
+  return leg;
+}
+
+/* Which party the device @device_id of @account_id is: the caller's device
+ * that called; the callee's answering device, or before the answer each of
+ * its ringing devices. Calls kept from before devices (no device) belong
+ * to any device of their parties. */
+DuetCallParty
+duet_call_record_get_device_party (DuetCallRecord *self,
+                                   gint64          account_id,
+                                   const char     *device_id)
+{
+  DuetCallParty party = duet_call_record_get_party (self, account_id);
+
+  if (party == DUET_CALL_PARTY_CALLER)
+    return self->caller_device == NULL || g_strcmp0 (self->caller_device, device_id) == 0
+           ? party : DUET_CALL_PARTY_NONE;
+  if (party != DUET_CALL_PARTY_CALLEE)
+    return DUET_CALL_PARTY_NONE;
+  if (self->answered_at > 0 || self->state == DUET_CALL_STATE_CONNECTED)
+    return self->callee_device == NULL || g_strcmp0 (self->callee_device, device_id) == 0
+           ? party : DUET_CALL_PARTY_NONE;
+  return duet_call_record_find_leg (self, device_id) != NULL ? party : DUET_CALL_PARTY_NONE;
 }
 
 /* Missed: ended before the callee answered */
@@ -133,5 +197,6 @@ duet_call_record_to_history (DuetCallRecord *self,
       entry->user_code = g_strdup (self->user_code);
     }
   entry->missed = !outgoing && duet_call_record_is_missed (self);
+  entry->seen = entry->missed && self->seen_at > 0;
   return entry;
 }

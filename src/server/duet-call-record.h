@@ -50,6 +50,10 @@ typedef struct
   char                 *cc_param;
   gboolean              caller_pending;  /* end not yet told to the caller */
   gboolean              callee_pending;
+  char                 *caller_device;   /* the device that called */
+  char                 *callee_device;   /* the one that answered; before, the
+                                          * first to verify (it sets up media) */
+  gint64                seen_at;         /* a missed call marked seen */
 
   /* runtime only */
   guint                 ring_timer;
@@ -57,7 +61,18 @@ typedef struct
   gboolean              callee_prepares; /* verify_call said use_responder_preparation */
   gboolean              in_preparation;  /* accepted with it, not finished yet */
   gboolean              refused;         /* ended at make_call: the callee never heard of it */
+  GPtrArray            *legs;            /* DuetCallLeg*: the callee's devices that ring */
+  char                 *ender_device;    /* the device whose end_call ended it */
 } DuetCallRecord;
+
+/* One device of the callee that rings for a call: its own cc_param, good
+ * for one verify by that device */
+typedef struct
+{
+  char     *device_id;
+  char     *cc_param;
+  gboolean  verified;
+} DuetCallLeg;
 
 GType           duet_call_record_get_type      (void) G_GNUC_CONST;
 DuetCallRecord *duet_call_record_new           (void);
@@ -70,6 +85,14 @@ gboolean        duet_call_state_from_string    (const char     *str,
 
 DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
                                                 gint64          account_id);
+DuetCallParty   duet_call_record_get_device_party (DuetCallRecord *self,
+                                                gint64          account_id,
+                                                const char     *device_id);
+DuetCallLeg    *duet_call_record_find_leg      (DuetCallRecord *self,
+                                                const char     *device_id);
+DuetCallLeg    *duet_call_record_add_leg       (DuetCallRecord *self,
+                                                const char     *device_id,
+                                                char           *cc_param);
 gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
 DuetWireCallState duet_call_state_to_wire      (DuetCallState   state);
 DuetHistoryEntry *duet_call_record_to_history  (DuetCallRecord *self,

@@ -28,23 +28,47 @@ now_ms (void)
   return g_get_real_time () / 1000;
 }
 
-static DuetSession *
-lookup_session (DuetServer *self,
-                const char *service,
-                const char *user)
-{
-  g_autofree char *key = duet_server_user_key (service, user);
-
-  return g_hash_table_lookup (self->users, key);
-}
-
+/* The connection of the party's device in the call: the caller's device;
+ * the callee's answering device, or before the answer the one that
+ * verified first (it sets up media). NULL when it has none (or, for a
+ * callee, no device verified yet). */
 static DuetSession *
 party_session (DuetServer     *self,
                DuetCallRecord *call,
                DuetCallParty   party)
 {
-  return lookup_session (self, duet_server_party_service (call, party),
-                         duet_server_party_user (call, party));
+  const char *device = party == DUET_CALL_PARTY_CALLER ? call->caller_device : call->callee_device;
+
+  if (party == DUET_CALL_PARTY_CALLEE && device == NULL && call->answered_at == 0 &&
+      call->state != DUET_CALL_STATE_CONNECTED)
+    return NULL;
+  return duet_server_device_session (self, duet_server_party_service (call, party),
+                                     duet_server_party_user (call, party), device);
+}
+
+/* The connections of the callee's devices that ring for @call */
+static GPtrArray *
+ringing_sessions (DuetServer     *self,
+                  DuetCallRecord *call)
+{
+  GPtrArray *sessions = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; call->legs != NULL && i < call->legs->len; i++)
+    {
+      DuetCallLeg *leg = g_ptr_array_index (call->legs, i);
+      DuetSession *session = duet_server_device_session (self, call->callee_service, call->callee_user,
+                                                         leg->device_id);
+
+      if (session != NULL)
+        g_ptr_array_add (sessions, g_object_ref (session));
+    }
+  return sessions;
+}
+
+static gboolean
+is_answered (DuetCallRecord *call)
+{
+  return call->answered_at > 0 || call->state == DUET_CALL_STATE_CONNECTED;
 }
 
 static DuetDisconnectSource
@@ -68,11 +92,12 @@ save_call (DuetServer     *self,
 
 static void
 send_incoming_call (DuetSession    *session,
-                    DuetCallRecord *call)
+                    DuetCallRecord *call,
+                    DuetCallLeg    *leg)
 {
   DuetIncomingCallEvent event = {
     .call_id = call->call_id,
-    .cc_param = call->cc_param,
+    .cc_param = leg->cc_param,
     .caller_user = call->caller_user,
     .caller_service = call->caller_service,
     .media_type = call->media_type,
@@ -113,6 +138,41 @@ send_disconnected (DuetSession    *session,
   duet_session_send (session, duet_disconnected_event_build (&event));
 }
 
+/* What another device of the callee gets when one of them answered or
+ * declined: PlanetKit's MULTIDEV_ reasons, from the cloud */
+static void
+send_multidevice_end (DuetSession          *session,
+                      DuetCallRecord       *call,
+                      DuetDisconnectReason  reason)
+{
+  DuetDisconnectedEvent event = {
+    .call_id = call->call_id,
+    .reason = reason,
+    .source = DUET_DISCONNECT_SOURCE_CLOUD_SERVER,
+    .by_remote = TRUE,
+  };
+
+  duet_session_send (session, duet_disconnected_event_build (&event));
+}
+
+/* A device of the callee starts ringing: a cc_param of its own */
+static DuetCallLeg *
+add_leg (DuetServer     *self,
+         DuetCallRecord *call,
+         const char     *device_id)
+{
+  /* issued with the call, and good until its ring timer runs out */
+  gint64 issued = call->invited_at / 1000;
+
+  return duet_call_record_add_leg (call, device_id,
+                                   duet_cc_param_sign_for_device (call->call_id, call->caller_user,
+                                                                  call->caller_service, call->callee_user,
+                                                                  call->callee_service, device_id,
+                                                                  call->media_type, issued,
+                                                                  issued + self->options.ring_timeout,
+                                                                  self->cc_key, sizeof self->cc_key));
+}
+
 /* The party that ended the call, from the stored source */
 static DuetCallParty
 ender_of (DuetCallRecord *call)
@@ -131,34 +191,56 @@ callee_gets_missed_call (DuetCallRecord *call)
   return call->verified_at == 0 && call->answered_at == 0;
 }
 
-/* Its cc_param is good for one verify: once verified, the call is only
- * listed in hello.calls */
+/* A device of the callee that is online while the call is unanswered
+ * rings: at make_call, or when it signs in. Its cc_param is good for one
+ * verify: once verified, the call is only listed in hello.calls. */
 static void
-resend_incoming_call (DuetServer  *self,
-                      DuetSession *session)
+ring_device (DuetServer     *self,
+             DuetCallRecord *call,
+             DuetSession    *session)
 {
-  DuetCallRecord *call = duet_server_lookup_user_call (self, duet_session_get_service (session),
-                                                      duet_session_get_user (session));
+  const char *device_id = duet_session_get_device_id (session);
+  DuetCallLeg *leg;
 
-  if (call != NULL && call->state == DUET_CALL_STATE_WAITING &&
-      duet_call_record_get_party (call, duet_session_get_account_id (session)) == DUET_CALL_PARTY_CALLEE)
-    send_incoming_call (session, call);
+  if (call->state != DUET_CALL_STATE_WAITING && call->state != DUET_CALL_STATE_RINGING)
+    return;
+  if (duet_call_record_get_party (call, duet_session_get_account_id (session)) != DUET_CALL_PARTY_CALLEE)
+    return;
+
+  leg = duet_call_record_find_leg (call, device_id);
+  if (leg == NULL)
+    leg = add_leg (self, call, device_id);
+  else if (leg->verified)
+    return;
+  /* a callee with a device that rings is there */
+  g_clear_handle_id (&call->grace_timer[DUET_CALL_PARTY_CALLEE], g_source_remove);
+  send_incoming_call (session, call, leg);
 }
 
-/* What ended while the user was away, newest --missed-calls-max of it:
- * a flood of calls costs the user a bounded sign-in, and the rest stays
- * in the history only */
+/* What ended while the device was away, newest --missed-calls-max of
+ * each kind: a flood of calls costs the user a bounded sign-in, and the
+ * rest stays in the history only. Missed calls are the user's (every
+ * device hears of them, until one marks them seen); the end of a call is
+ * told to the device that was in it. */
 void
 duet_server_deliver_pending (DuetServer  *self,
-                             DuetSession *session)
+                             DuetSession *session,
+                             gint64       last_seen_ms)
 {
   gint64 account = duet_session_get_account_id (session);
+  const char *device = duet_session_get_device_id (session);
   g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) missed = NULL;
   g_autoptr(GPtrArray) ended = g_ptr_array_new ();
+  g_autoptr(GHashTable) told = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
+  DuetCallRecord *call;
 
-  pending = duet_store_load_pending (self->store, account, self->options.missed_calls_max, &error);
-  if (pending == NULL)
+  pending = duet_store_load_pending (self->store, account, device, self->options.missed_calls_max, &error);
+  if (pending != NULL)
+    missed = duet_store_load_missed_since (self->store, account, device, last_seen_ms,
+                                           self->options.missed_calls_max, &error);
+  if (pending == NULL || missed == NULL)
     {
       g_warning ("Cannot load pending events: %s", error->message);
       return;
@@ -166,27 +248,39 @@ duet_server_deliver_pending (DuetServer  *self,
 
   /* missed calls first, then (after any incoming_call) the disconnects;
    * each oldest first */
+  for (guint i = missed->len; i-- > 0;)
+    {
+      DuetCallRecord *m = g_ptr_array_index (missed, i);
+
+      g_hash_table_add (told, m->call_id);
+      send_missed_call (session, m);
+    }
   for (guint i = pending->len; i-- > 0;)
     {
-      DuetCallRecord *call = g_ptr_array_index (pending, i);
-      DuetCallParty party = duet_call_record_get_party (call, account);
+      DuetCallRecord *p = g_ptr_array_index (pending, i);
+      DuetCallParty party = duet_call_record_get_party (p, account);
 
-      if (party == DUET_CALL_PARTY_CALLEE && call->callee_pending && callee_gets_missed_call (call))
-        send_missed_call (session, call);
+      if (party == DUET_CALL_PARTY_CALLEE && callee_gets_missed_call (p))
+        {
+          if (!g_hash_table_contains (told, p->call_id))
+            send_missed_call (session, p);
+        }
       else
-        g_ptr_array_add (ended, call);
+        g_ptr_array_add (ended, p);
     }
 
-  resend_incoming_call (self, session);
+  call = duet_server_lookup_user_call (self, duet_session_get_service (session), duet_session_get_user (session));
+  if (call != NULL)
+    ring_device (self, call, session);
 
   for (guint i = 0; i < ended->len; i++)
     {
-      DuetCallRecord *call = g_ptr_array_index (ended, i);
+      DuetCallRecord *e = g_ptr_array_index (ended, i);
 
-      send_disconnected (session, call, ender_of (call) != duet_call_record_get_party (call, account));
+      send_disconnected (session, e, ender_of (e) != duet_call_record_get_party (e, account));
     }
 
-  if (pending->len > 0 && !duet_store_clear_pending (self->store, account, &error))
+  if (pending->len > 0 && !duet_store_clear_pending (self->store, account, device, &error))
     g_warning ("Cannot clear pending events: %s", error->message);
 }
 
@@ -224,6 +318,67 @@ duet_server_start_grace_timer (DuetServer     *self,
                                                  on_grace_timeout, timer, g_free);
 }
 
+/* A device of the user signed in again: its part of the call goes on */
+void
+duet_server_device_came_back (DuetServer     *self,
+                              DuetCallRecord *call,
+                              DuetSession    *session)
+{
+  DuetCallParty party = duet_server_session_party (call, session);
+
+  if (party != DUET_CALL_PARTY_NONE)
+    g_clear_handle_id (&call->grace_timer[party], g_source_remove);
+}
+
+/* A device lost its connection: its party's grace period starts, except
+ * that a callee whose other devices still ring is still there */
+void
+duet_server_device_went_away (DuetServer     *self,
+                              DuetCallRecord *call,
+                              DuetSession    *session)
+{
+  DuetCallParty party = duet_server_session_party (call, session);
+
+  if (party == DUET_CALL_PARTY_NONE)
+    return;
+  if (party == DUET_CALL_PARTY_CALLEE && !is_answered (call))
+    {
+      g_autoptr(GPtrArray) ringing = ringing_sessions (self, call);
+
+      if (ringing->len > 0)
+        return;
+    }
+  duet_server_start_grace_timer (self, call, party);
+}
+
+/* A device signed out cannot come back: the call it is in ends at once;
+ * one that only rang stops ringing */
+void
+duet_server_device_signed_out (DuetServer     *self,
+                               DuetCallRecord *call,
+                               gint64          account_id,
+                               const char     *device_id)
+{
+  DuetCallParty party = duet_call_record_get_device_party (call, account_id, device_id);
+  g_autoptr(GPtrArray) ringing = NULL;
+
+  if (party == DUET_CALL_PARTY_NONE)
+    return;
+  if (party == DUET_CALL_PARTY_CALLER || is_answered (call))
+    {
+      duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
+                            DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+      return;
+    }
+
+  g_ptr_array_remove (call->legs, duet_call_record_find_leg (call, device_id));
+  if (g_strcmp0 (call->callee_device, device_id) == 0)
+    g_clear_pointer (&call->callee_device, g_free);
+  ringing = ringing_sessions (self, call);
+  if (ringing->len == 0)
+    duet_server_start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
+}
+
 static void
 unindex_call (DuetServer     *self,
               DuetCallRecord *call)
@@ -234,6 +389,44 @@ unindex_call (DuetServer     *self,
 
       if (g_hash_table_lookup (self->user_calls, key) == call)
         g_hash_table_remove (self->user_calls, key);
+    }
+}
+
+/* Refused at make_call: every device of the callee hears of it as a
+ * missed call now, or at its next sign-in */
+static void
+tell_refused_callee (DuetServer     *self,
+                     DuetCallRecord *call)
+{
+  g_autoptr(GPtrArray) sessions = duet_server_snapshot_sessions (self, call->callee_service, call->callee_user);
+
+  call->callee_pending = FALSE;
+  for (guint i = 0; i < sessions->len; i++)
+    send_missed_call (g_ptr_array_index (sessions, i), call);
+}
+
+/* Ended before the answer: each device that rang hears why; when one of
+ * them declined, the others hear it was on another device. The device
+ * that set up media keeps the end for its return; the others learn of a
+ * missed call at their next sign-in. */
+static void
+tell_ringing_devices (DuetServer     *self,
+                      DuetCallRecord *call,
+                      DuetCallParty   ender)
+{
+  g_autoptr(GPtrArray) ringing = ringing_sessions (self, call);
+  gboolean declined = ender == DUET_CALL_PARTY_CALLEE && call->ender_device != NULL;
+  DuetSession *lead = party_session (self, call, DUET_CALL_PARTY_CALLEE);
+
+  call->callee_pending = call->callee_device != NULL && (lead == NULL || !duet_session_is_open (lead));
+  for (guint i = 0; i < ringing->len; i++)
+    {
+      DuetSession *session = g_ptr_array_index (ringing, i);
+
+      if (declined && g_strcmp0 (duet_session_get_device_id (session), call->ender_device) != 0)
+        send_multidevice_end (session, call, DUET_DISCONNECT_REASON_MULTIDEV_DECLINE);
+      else
+        send_disconnected (session, call, ender != DUET_CALL_PARTY_CALLEE);
     }
 }
 
@@ -264,20 +457,21 @@ duet_server_end_call (DuetServer           *self,
              duet_disconnect_reason_to_string (reason), duet_disconnect_source_to_string (source));
 
   caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
-  callee = party_session (self, call, DUET_CALL_PARTY_CALLEE);
-
   call->caller_pending = caller == NULL || !duet_session_is_open (caller);
   if (!call->caller_pending)
     send_disconnected (caller, call, ender != DUET_CALL_PARTY_CALLER);
 
-  call->callee_pending = callee == NULL || !duet_session_is_open (callee);
-  if (!call->callee_pending)
+  if (call->refused)
+    tell_refused_callee (self, call);
+  else if (is_answered (call))
     {
-      if (call->refused)
-        send_missed_call (callee, call);
-      else
+      callee = party_session (self, call, DUET_CALL_PARTY_CALLEE);
+      call->callee_pending = callee == NULL || !duet_session_is_open (callee);
+      if (!call->callee_pending)
         send_disconnected (callee, call, ender != DUET_CALL_PARTY_CALLEE);
     }
+  else
+    tell_ringing_devices (self, call, ender);
 
   save_call (self, call);
   self->metrics.active_calls--;
@@ -394,6 +588,7 @@ check_make_call (DuetServer          *self,
   const char *me = duet_session_get_user (session);
   const char *my_service = duet_session_get_service (session);
   g_autoptr(GError) error = NULL;
+  DuetCallRecord *mine;
 
   if (request->peer_service == NULL)
     request->peer_service = g_strdup (my_service);
@@ -416,12 +611,42 @@ check_make_call (DuetServer          *self,
                             DUET_START_FAIL_REASON_UNKNOWN_PEER, NULL, text);
       return FALSE;
     }
-  if (duet_server_lookup_user_call (self, my_service, me) != NULL)
+  if ((mine = duet_server_lookup_user_call (self, my_service, me)) != NULL &&
+      duet_server_session_party (mine, session) != DUET_CALL_PARTY_NONE)
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
                           DUET_START_FAIL_REASON_ALREADY_EXIST, NULL, "You already have a call");
       return FALSE;
     }
+  return TRUE;
+}
+
+/* The user is in a call on another device: PlanetKit starts the call and
+ * ends it at once with MULTIDEV_IN_USE. Nothing is kept, and the callee
+ * hears nothing. */
+static gboolean
+refuse_in_use (DuetServer  *self,
+               DuetSession *session,
+               const char  *id)
+{
+  g_autofree char *call_id = NULL;
+  DuetMakeCallReply reply;
+  DuetDisconnectedEvent event;
+
+  if (duet_server_lookup_user_call (self, duet_session_get_service (session),
+                                    duet_session_get_user (session)) == NULL)
+    return FALSE;
+
+  call_id = g_uuid_string_random ();
+  reply = (DuetMakeCallReply) { .call_id = call_id, .state = DUET_WIRE_CALL_STATE_WAITING };
+  event = (DuetDisconnectedEvent) {
+    .call_id = call_id,
+    .reason = DUET_DISCONNECT_REASON_MULTIDEV_IN_USE,
+    .source = DUET_DISCONNECT_SOURCE_CLOUD_SERVER,
+    .by_remote = TRUE,
+  };
+  duet_session_send (session, duet_make_call_reply_build (id, &reply));
+  duet_session_send (session, duet_disconnected_event_build (&event));
   return TRUE;
 }
 
@@ -441,7 +666,6 @@ new_call (DuetServer    *self,
           DuetMediaType  media)
 {
   DuetCallRecord *call = duet_call_record_new ();
-  gint64 now = duet_server_now_s ();
 
   call->call_id = g_uuid_string_random ();
   call->caller_id = duet_session_get_account_id (caller);
@@ -450,15 +674,12 @@ new_call (DuetServer    *self,
   note_new_call_of (self, call->callee_id);
   call->caller_user = g_strdup (duet_session_get_user (caller));
   call->caller_service = g_strdup (duet_session_get_service (caller));
+  call->caller_device = g_strdup (duet_session_get_device_id (caller));
   call->callee_user = g_strdup (peer_user);
   call->callee_service = g_strdup (peer_service);
   call->media_type = media;
   call->state = DUET_CALL_STATE_WAITING;
   call->invited_at = now_ms ();
-  call->cc_param = duet_cc_param_sign (call->call_id, call->caller_user, call->caller_service,
-                                       call->callee_user, call->callee_service, media,
-                                       now, now + self->options.ring_timeout,
-                                       self->cc_key, sizeof self->cc_key);
   return call;
 }
 
@@ -496,7 +717,7 @@ handle_make_call (DuetServer  *self,
   g_autoptr(GError) error = NULL;
   DuetCallRecord *call, *peer_call;
   DuetMakeCallReply reply;
-  DuetSession *callee;
+  g_autoptr(GPtrArray) callees = NULL;
   CallTimer *timer;
   gint64 peer_id = 0;
 
@@ -506,6 +727,7 @@ handle_make_call (DuetServer  *self,
       return;
     }
   if (!check_make_call (self, session, id, &request, &peer_id) ||
+      refuse_in_use (self, session, id) ||
       !take_call_budget (self, session, id))
     return;
 
@@ -550,9 +772,10 @@ handle_make_call (DuetServer  *self,
   call->ring_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, self->options.ring_timeout * 1000,
                                          on_ring_timeout, timer, g_free);
 
-  callee = lookup_session (self, call->callee_service, call->callee_user);
-  if (callee != NULL)
-    send_incoming_call (callee, call);
+  /* every device of the callee that is online rings */
+  callees = duet_server_snapshot_sessions (self, call->callee_service, call->callee_user);
+  for (guint i = 0; i < callees->len; i++)
+    ring_device (self, call, g_ptr_array_index (callees, i));
 }
 
 static void
@@ -567,13 +790,15 @@ cc_param_refused (DuetSession         *session,
 
 /* The call @text names, if it may be verified by @session; else answers */
 static DuetCallRecord *
-check_cc_param (DuetServer  *self,
-                DuetSession *session,
-                const char  *id,
-                const char  *text)
+check_cc_param (DuetServer   *self,
+                DuetSession  *session,
+                const char   *id,
+                const char   *text,
+                DuetCallLeg **out_leg)
 {
   g_autoptr(DuetCcParam) cc = NULL;
   DuetCallRecord *call;
+  DuetCallLeg *leg;
 
   /* The order of the checks is part of the protocol */
   cc = duet_cc_param_new_from_string (text, NULL);
@@ -603,19 +828,29 @@ check_cc_param (DuetServer  *self,
       return NULL;
     }
 
-  call = g_hash_table_lookup (self->calls, duet_cc_param_get_call_id (cc));
-  if (call == NULL || call->state == DUET_CALL_STATE_ENDED)
+  if (g_strcmp0 (duet_cc_param_get_callee_device (cc), duet_session_get_device_id (session)) != 0)
     {
-      cc_param_refused (session, id, "call_ended", DUET_START_FAIL_REASON_INVALID_PARAM,
-                        "The call has ended");
+      cc_param_refused (session, id, "wrong_device", DUET_START_FAIL_REASON_INVALID_PARAM,
+                        "The cc_param is for another of your devices");
       return NULL;
     }
-  if (call->state != DUET_CALL_STATE_WAITING)
+
+  call = g_hash_table_lookup (self->calls, duet_cc_param_get_call_id (cc));
+  leg = call != NULL ? duet_call_record_find_leg (call, duet_session_get_device_id (session)) : NULL;
+  if (leg != NULL && leg->verified)
     {
       cc_param_refused (session, id, "replayed", DUET_START_FAIL_REASON_REUSE,
                         "The cc_param was already used");
       return NULL;
     }
+  /* answered on another device, or this one stopped ringing */
+  if (call == NULL || leg == NULL || call->state == DUET_CALL_STATE_ENDED || is_answered (call))
+    {
+      cc_param_refused (session, id, "call_ended", DUET_START_FAIL_REASON_INVALID_PARAM,
+                        "The call has ended");
+      return NULL;
+    }
+  *out_leg = leg;
   return call;
 }
 
@@ -630,21 +865,32 @@ handle_verify_call (DuetServer  *self,
   DuetVerifyCallReply reply;
   DuetVerifiedEvent verified;
   DuetCallRecord *call;
+  DuetCallLeg *leg = NULL;
   DuetSession *caller;
+  gboolean first;
 
   if (!duet_verify_call_request_parse (message, &request, &error))
     {
       duet_session_send_gerror (session, id, error);
       return;
     }
-  call = check_cc_param (self, session, id, request.cc_param);
+  call = check_cc_param (self, session, id, request.cc_param, &leg);
   if (call == NULL)
     return;
 
-  call->state = DUET_CALL_STATE_RINGING;
-  call->verified_at = now_ms ();
-  call->callee_prepares = request.use_responder_preparation;
-  save_call (self, call);
+  /* the first device to verify sets up media with the caller while the
+   * others ring */
+  leg->verified = TRUE;
+  first = call->state == DUET_CALL_STATE_WAITING;
+  if (first)
+    {
+      call->state = DUET_CALL_STATE_RINGING;
+      call->verified_at = now_ms ();
+      call->callee_prepares = request.use_responder_preparation;
+      g_free (call->callee_device);
+      call->callee_device = g_strdup (duet_session_get_device_id (session));
+      save_call (self, call);
+    }
 
   reply = (DuetVerifyCallReply) {
     .call_id = call->call_id,
@@ -653,6 +899,8 @@ handle_verify_call (DuetServer  *self,
     .media_type = call->media_type,
   };
   duet_session_send (session, duet_verify_call_reply_build (id, &reply));
+  if (!first)
+    return;
 
   caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
   verified = (DuetVerifiedEvent) {
@@ -674,7 +922,7 @@ lookup_own_call (DuetServer    *self,
   DuetCallRecord *call = g_hash_table_lookup (self->calls, call_id);
 
   if (call != NULL)
-    *out_party = duet_call_record_get_party (call, duet_session_get_account_id (session));
+    *out_party = duet_server_session_party (call, session);
   if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL, "There is no such call");
@@ -711,13 +959,15 @@ other_party (DuetCallParty party)
 static void
 send_connected (DuetServer     *self,
                 DuetCallRecord *call,
-                DuetCallParty   party)
+                DuetCallParty   party,
+                gboolean        renegotiate)
 {
   DuetSession *session = party_session (self, call, party);
   DuetConnectedEvent event = {
     .call_id = call->call_id,
     .is_in_responder_preparation = call->in_preparation,
     .should_finish_preparation = call->in_preparation && party == DUET_CALL_PARTY_CALLEE,
+    .renegotiate = renegotiate && party == DUET_CALL_PARTY_CALLER,
   };
 
   if (session != NULL)
@@ -732,8 +982,12 @@ handle_accept_call (DuetServer  *self,
 {
   g_auto(DuetAcceptCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) others = NULL;
+  const char *device = duet_session_get_device_id (session);
   DuetCallParty party = DUET_CALL_PARTY_NONE;
   DuetCallRecord *call;
+  DuetCallLeg *leg;
+  gboolean renegotiate;
 
   if (!duet_accept_call_request_parse (message, &request, &error))
     {
@@ -748,21 +1002,32 @@ handle_accept_call (DuetServer  *self,
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Only the callee can accept");
       return;
     }
-  if (call->state != DUET_CALL_STATE_RINGING)
+  leg = duet_call_record_find_leg (call, device);
+  if (call->state != DUET_CALL_STATE_RINGING || leg == NULL || !leg->verified)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not ringing");
       return;
     }
 
+  /* first answer wins; media was set up with the first device to verify */
+  renegotiate = g_strcmp0 (call->callee_device, device) != 0;
+  others = ringing_sessions (self, call);
+  g_clear_pointer (&call->legs, g_ptr_array_unref);
   g_clear_handle_id (&call->ring_timer, g_source_remove);
+  g_clear_handle_id (&call->grace_timer[DUET_CALL_PARTY_CALLEE], g_source_remove);
+  g_free (call->callee_device);
+  call->callee_device = g_strdup (device);
   call->state = DUET_CALL_STATE_CONNECTED;
   call->answered_at = now_ms ();
   call->in_preparation = request.use_responder_preparation;
   save_call (self, call);
 
   reply_empty (session, id);
-  send_connected (self, call, DUET_CALL_PARTY_CALLER);
-  send_connected (self, call, DUET_CALL_PARTY_CALLEE);
+  send_connected (self, call, DUET_CALL_PARTY_CALLER, renegotiate);
+  send_connected (self, call, DUET_CALL_PARTY_CALLEE, FALSE);
+  for (guint i = 0; i < others->len; i++)
+    if (g_ptr_array_index (others, i) != session)
+      send_multidevice_end (g_ptr_array_index (others, i), call, DUET_DISCONNECT_REASON_MULTIDEV_ANSWER);
 }
 
 /* Reasons a client may name in duet_server_end_call, besides the default one */
@@ -832,6 +1097,7 @@ handle_end_call (DuetServer  *self,
     }
 
   call->user_code = g_steal_pointer (&request.user_code);
+  call->ender_device = g_strdup (duet_session_get_device_id (session));
   reply_empty (session, id);
   duet_server_end_call (self, call, reason, party_source (party));
 }
@@ -861,6 +1127,13 @@ handle_signal (DuetServer  *self,
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
                                "Signalling starts once the callee has verified");
+      return;
+    }
+  if (party == DUET_CALL_PARTY_CALLEE &&
+      g_strcmp0 (call->callee_device, duet_session_get_device_id (session)) != 0)
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
+                               "Another of your devices sets up this call");
       return;
     }
 
@@ -1035,6 +1308,9 @@ static const RequestHandler request_handlers[] = {
   [DUET_REQUEST_PING] = handle_ping,
   [DUET_REQUEST_FINISH_PREPARATION] = handle_finish_preparation,
   [DUET_REQUEST_SHORT_DATA] = handle_short_data,
+  [DUET_REQUEST_DEVICES] = duet_server_handle_devices,
+  [DUET_REQUEST_SIGN_OUT_DEVICE] = duet_server_handle_sign_out_device,
+  [DUET_REQUEST_MARK_SEEN] = duet_server_handle_mark_seen,
 };
 
 void

@@ -87,6 +87,8 @@ typedef struct
   char              *password;
   char              *hash;          /* NULL: unknown account */
   gint64             token_version;
+  char              *device_id;     /* NULL: the server picks one */
+  char              *device_name;
 } LoginData;
 
 static void
@@ -100,6 +102,8 @@ login_data_free (LoginData *data)
     memset (data->password, 0, strlen (data->password));
   g_free (data->password);
   g_free (data->hash);
+  g_free (data->device_id);
+  g_free (data->device_name);
   g_free (data);
 }
 
@@ -120,31 +124,45 @@ respond_new_token (DuetServer        *self,
                    SoupServerMessage *msg,
                    const char        *service,
                    const char        *user,
-                   gint64             token_version)
+                   gint64             token_version,
+                   const char        *device_id,
+                   gint64             device_key)
 {
   gint64 iat = duet_server_now_s ();
   g_auto(DuetTokenReply) body = {
     .token = duet_token_sign (user, service, iat, iat + self->options.token_lifetime,
-                              token_version, self->jwt_key, sizeof self->jwt_key),
+                              token_version, device_id, device_key,
+                              self->jwt_key, sizeof self->jwt_key),
     .token_type = g_strdup ("Bearer"),
     .expires_in = self->options.token_lifetime,
     .user = g_strdup (user),
     .service = g_strdup (service),
+    .device_id = g_strdup (device_id),
   };
 
   respond_json (msg, SOUP_STATUS_OK, duet_token_reply_build (&body));
 }
 
+/* The device is added only now that the password is known good */
 static void
-login_succeeded (DuetServer        *self,
-                 SoupServerMessage *msg,
-                 const char        *service,
-                 const char        *user,
-                 gint64             token_version)
+login_succeeded (DuetServer *self,
+                 LoginData  *data)
 {
+  g_autofree char *device_id = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 device_key = 0;
+
+  if (!duet_server_register_device (self, data->service, data->user, data->device_id,
+                                    data->device_name, &device_id, &device_key, &error))
+    {
+      g_warning ("Cannot add a device: %s", error->message);
+      duet_server_respond_error (data->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "Database error");
+      return;
+    }
   self->metrics.logins[DUET_LOGIN_RESULT_OK]++;
-  g_message ("User %s/%s signed in", service, user);
-  respond_new_token (self, msg, service, user, token_version);
+  g_message ("User %s/%s signed in on device %s", data->service, data->user, device_id);
+  respond_new_token (self, data->msg, data->service, data->user, data->token_version,
+                     device_id, device_key);
 }
 
 /* Argon2id takes tens of milliseconds and 64 MiB on purpose: it runs on
@@ -184,7 +202,7 @@ verify_password_done (GObject      *source,
 
   data->server->hashing_queued--;
   if (g_task_propagate_boolean (G_TASK (result), NULL))
-    login_succeeded (data->server, data->msg, data->service, data->user, data->token_version);
+    login_succeeded (data->server, data);
   else
     login_failed (data->server, data->msg, account);
   soup_server_message_unpause (data->msg);
@@ -229,6 +247,8 @@ read_login_request (DuetServer        *self,
   data->service = g_strdup (login.service != NULL ? login.service : self->service);
   data->user = g_steal_pointer (&login.user);
   data->password = g_steal_pointer (&login.password);
+  data->device_id = g_steal_pointer (&login.device_id);
+  data->device_name = g_steal_pointer (&login.device_name);
   return TRUE;
 }
 
@@ -356,5 +376,5 @@ duet_server_handle_token_refresh (SoupServer        *server,
 
   self->metrics.refreshes[DUET_REFRESH_RESULT_OK]++;
   g_debug ("User %s/%s refreshed a token", claims.sid, claims.uid);
-  respond_new_token (self, msg, claims.sid, claims.uid, claims.tv);
+  respond_new_token (self, msg, claims.sid, claims.uid, claims.tv, claims.did, claims.dk);
 }

@@ -141,6 +141,7 @@ cmd_serve (int argc, char **argv)
   int history_max = DUET_SERVER_DEFAULT_HISTORY_MAX;
   int history_days = DUET_SERVER_DEFAULT_HISTORY_DAYS;
   int missed_max = DUET_SERVER_DEFAULT_MISSED_CALLS_MAX;
+  int max_devices = DUET_SERVER_DEFAULT_MAX_DEVICES;
   int calls_per_minute = DUET_SERVER_DEFAULT_CALLS_PER_MINUTE;
   int prune_interval = DUET_SERVER_DEFAULT_PRUNE_INTERVAL;
   int max_hashing = 0;   /* DuetServer's default: one per CPU */
@@ -163,6 +164,7 @@ cmd_serve (int argc, char **argv)
     { "max-hashing", 0, 0, G_OPTION_ARG_INT, &max_hashing, "Password checks at once (default: one per CPU, at most 4)", "N" },
     { "calls-per-minute", 0, 0, G_OPTION_ARG_INT, &calls_per_minute, "Calls one account may place per minute (20)", "N" },
     { "missed-calls-max", 0, 0, G_OPTION_ARG_INT, &missed_max, "Missed calls delivered at sign-in, newest first (100)", "N" },
+    { "max-devices", 0, 0, G_OPTION_ARG_INT, &max_devices, "Signed-in devices per account; a new one signs out the idlest (10)", "N" },
     { "history-max", 0, 0, G_OPTION_ARG_INT, &history_max, "Calls kept per account (1000)", "N" },
     { "history-days", 0, 0, G_OPTION_ARG_INT, &history_days, "Days calls are kept (90)", "DAYS" },
     { "stun-uri", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun_uris, "STUN server for clients, stun:HOST[:PORT] (repeatable)", "URI" },
@@ -191,7 +193,7 @@ cmd_serve (int argc, char **argv)
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
       login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
-      missed_max < 1 || history_max < 1 || history_days < 1 || prune_interval < 1 || turn_ttl < 1)
+      missed_max < 1 || max_devices < 1 || history_max < 1 || history_days < 1 || prune_interval < 1 || turn_ttl < 1)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
   if (!check_ice_options (stun_uris, turn_uris, turn_secret_file, &turn_secret, &ice_problem))
     return usage_error (context, ice_problem);
@@ -210,7 +212,7 @@ cmd_serve (int argc, char **argv)
     .max_pending_per_address = max_pending_address, .request_timeout = request_timeout,
     .login_rate_per_address = login_rate, .auth_timeout = auth_timeout,
     .max_hashing = max_hashing, .calls_per_minute = calls_per_minute,
-    .missed_calls_max = missed_max, .history_max = history_max, .history_days = history_days,
+    .missed_calls_max = missed_max, .max_devices = max_devices, .history_max = history_max, .history_days = history_days,
     .prune_interval = prune_interval,
     .stun_uris = (const char * const *) stun_uris, .turn_uris = (const char * const *) turn_uris,
     .turn_secret = turn_secret, .turn_ttl = turn_ttl,
@@ -377,12 +379,13 @@ cmd_user (int argc, char **argv)
 static int
 cmd_token (int argc, char **argv)
 {
-  g_autofree char *db = NULL, *user = NULL, *service = NULL;
+  g_autofree char *db = NULL, *user = NULL, *service = NULL, *device = NULL;
   int lifetime = 43200;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database", "PATH" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User id", "ID" },
     { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Service id (duet)", "ID" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "Device the token is for (cli); added to the account if new", "ID" },
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds the token lives (43200; may be negative for tests)", "SECONDS" },
     { NULL }
   };
@@ -391,7 +394,7 @@ cmd_token (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
   guint8 key[DUET_STORE_SECRET_LENGTH];
-  gint64 tv = 0, now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 tv = 0, account_id = 0, device_key = 0, now = g_get_real_time () / G_USEC_PER_SEC;
   int status = 0;
 
   g_option_context_set_summary (context, "token");
@@ -402,16 +405,22 @@ cmd_token (int argc, char **argv)
     return usage_error (context, "--db is required");
   if (service == NULL)
     service = g_strdup ("duet");
+  if (device == NULL)
+    device = g_strdup ("cli");
   if (!check_ids (service, user, &error))
     return error->code == G_OPTION_ERROR_FAILED ? usage_error (context, error->message) : fail (error);
+  if (!duet_user_id_is_valid (device))
+    return usage_error (context, "Invalid device id: use 1–64 letters, digits, “-”, “_” or “.”");
 
   store = duet_store_open (db, &error);
   if (store == NULL ||
-      !duet_store_lookup_user (store, service, user, NULL, NULL, &tv, &error) ||
+      !duet_store_lookup_user (store, service, user, &account_id, NULL, &tv, &error) ||
+      !duet_store_put_device (store, account_id, device, "duet-server token", g_get_real_time () / 1000,
+                              &device_key, &error) ||
       !duet_store_get_secret (store, "jwt_key", key, &error))
     return fail (error);
 
-  token = duet_token_sign (user, service, now, now + lifetime, tv, key, sizeof key);
+  token = duet_token_sign (user, service, now, now + lifetime, tv, device, device_key, key, sizeof key);
   sodium_memzero (key, sizeof key);
   printf ("%s\n", token);
   return EXIT_SUCCESS;
@@ -425,7 +434,7 @@ print_usage (void)
               "  duet-server user add|passwd --db PATH --user ID [--service ID] --password-stdin [--kdf-cost interactive|min]\n"
               "  duet-server user remove --db PATH --user ID [--service ID]\n"
               "  duet-server user list --db PATH [--service ID]\n"
-              "  duet-server token --db PATH --user ID [--service ID] [--lifetime SECONDS]\n"
+              "  duet-server token --db PATH --user ID [--service ID] [--device ID] [--lifetime SECONDS]\n"
               "Run “duet-server COMMAND --help” for the options of a command.\n");
 }
 

@@ -76,6 +76,20 @@ char           *duet_server_party_key            (DuetCallRecord      *call,
 DuetCallRecord *duet_server_lookup_user_call     (DuetServer          *self,
                                                   const char          *service,
                                                   const char          *user);
+GPtrArray      *duet_server_user_sessions        (DuetServer          *self,
+                                                  const char          *service,
+                                                  const char          *user);
+GPtrArray      *duet_server_snapshot_sessions    (DuetServer          *self,
+                                                  const char          *service,
+                                                  const char          *user);
+DuetSession    *duet_server_device_session       (DuetServer          *self,
+                                                  const char          *service,
+                                                  const char          *user,
+                                                  const char          *device_id);
+DuetCallParty   duet_server_session_party        (DuetCallRecord      *call,
+                                                  DuetSession         *session);
+void            duet_server_forget_session       (DuetServer          *self,
+                                                  DuetSession         *session);
 void            duet_server_remove_call_timers   (DuetCallRecord      *call);
 gboolean        duet_server_check_token          (DuetServer          *self,
                                                   const char          *token,
@@ -119,9 +133,54 @@ void            duet_server_handle_token_refresh (SoupServer          *server,
                                                   GHashTable          *query,
                                                   gpointer             user_data);
 
+/* duet-server-devices.c */
+void            duet_server_touch_device         (DuetServer          *self,
+                                                  DuetSession         *session);
+void            duet_server_broadcast_devices    (DuetServer          *self,
+                                                  DuetSession         *session,
+                                                  DuetSession         *skip);
+gboolean        duet_server_register_device      (DuetServer          *self,
+                                                  const char          *service,
+                                                  const char          *user,
+                                                  const char          *device_id,
+                                                  const char          *device_name,
+                                                  char               **out_device_id,
+                                                  gint64              *out_key,
+                                                  GError             **error);
+gboolean        duet_server_sign_out_device      (DuetServer          *self,
+                                                  gint64               account_id,
+                                                  const char          *service,
+                                                  const char          *user,
+                                                  const char          *device_id,
+                                                  DuetSignOutReason    reason,
+                                                  GError             **error);
+void            duet_server_handle_devices       (DuetServer          *self,
+                                                  DuetSession         *session,
+                                                  JsonObject          *message,
+                                                  const char          *id);
+void            duet_server_handle_sign_out_device (DuetServer        *self,
+                                                  DuetSession         *session,
+                                                  JsonObject          *message,
+                                                  const char          *id);
+void            duet_server_handle_mark_seen     (DuetServer          *self,
+                                                  DuetSession         *session,
+                                                  JsonObject          *message,
+                                                  const char          *id);
+
 /* duet-server-calls.c */
 void            duet_server_deliver_pending      (DuetServer          *self,
+                                                  DuetSession         *session,
+                                                  gint64               last_seen_ms);
+void            duet_server_device_came_back     (DuetServer          *self,
+                                                  DuetCallRecord      *call,
                                                   DuetSession         *session);
+void            duet_server_device_went_away     (DuetServer          *self,
+                                                  DuetCallRecord      *call,
+                                                  DuetSession         *session);
+void            duet_server_device_signed_out    (DuetServer          *self,
+                                                  DuetCallRecord      *call,
+                                                  gint64               account_id,
+                                                  const char          *device_id);
 void            duet_server_start_grace_timer    (DuetServer          *self,
                                                   DuetCallRecord      *call,
                                                   DuetCallParty        party);

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * One GMainContext runs everything: HTTP, WebSockets, timers and SQLite.
- * Calls follow users, not sockets: `users` maps a user to its current
- * session and `user_calls` to its one call that has not ended.
+ * Calls follow devices, not sockets: `users` maps a user to the sessions
+ * of its signed-in devices (one each) and `user_calls` to its one call
+ * that has not ended.
  *
  * This file holds the type: its life cycle, sign-in, revocation and the
  * public API. The plain HTTP endpoints are in duet-server-http.c, the
@@ -102,6 +103,53 @@ duet_server_party_key (DuetCallRecord *call,
 {
   return duet_server_user_key (duet_server_party_service (call, party),
                                duet_server_party_user (call, party));
+}
+
+/* The sessions of the user's signed-in devices, or NULL */
+GPtrArray *
+duet_server_user_sessions (DuetServer *self,
+                           const char *service,
+                           const char *user)
+{
+  g_autofree char *key = duet_server_user_key (service, user);
+
+  return g_hash_table_lookup (self->users, key);
+}
+
+/* The same, as a new array holding a reference on each, never NULL: for
+ * sending to each, as a send may close a slow client (which leaves the
+ * user's array) */
+GPtrArray *
+duet_server_snapshot_sessions (DuetServer *self,
+                               const char *service,
+                               const char *user)
+{
+  GPtrArray *sessions = duet_server_user_sessions (self, service, user);
+  GPtrArray *copy = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; sessions != NULL && i < sessions->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (sessions, i)));
+  return copy;
+}
+
+/* The session of one device of the user, or NULL; with @device_id NULL,
+ * any of them (calls kept from before devices) */
+DuetSession *
+duet_server_device_session (DuetServer *self,
+                            const char *service,
+                            const char *user,
+                            const char *device_id)
+{
+  GPtrArray *sessions = duet_server_user_sessions (self, service, user);
+
+  for (guint i = 0; sessions != NULL && i < sessions->len; i++)
+    {
+      DuetSession *session = g_ptr_array_index (sessions, i);
+
+      if (device_id == NULL || g_strcmp0 (duet_session_get_device_id (session), device_id) == 0)
+        return session;
+    }
+  return NULL;
 }
 
 DuetCallRecord *
@@ -202,7 +250,8 @@ duet_server_init (DuetServer *self)
 {
   duet_metrics_init (&self->metrics);
   self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) g_ptr_array_unref);
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) duet_call_record_unref);
   self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -246,8 +295,17 @@ on_ice_timer (gpointer user_data)
   /* Collect first: a send may close a slow client, which leaves `users` */
   g_hash_table_iter_init (&iter, self->users);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (duet_session_get_ice_sent_at (value) <= stale && duet_session_is_open (value))
-      g_ptr_array_add (due, value);
+    {
+      GPtrArray *sessions = value;
+
+      for (guint i = 0; i < sessions->len; i++)
+        {
+          DuetSession *session = g_ptr_array_index (sessions, i);
+
+          if (duet_session_get_ice_sent_at (session) <= stale && duet_session_is_open (session))
+            g_ptr_array_add (due, session);
+        }
+    }
 
   for (guint i = 0; i < due->len; i++)
     {
@@ -332,8 +390,9 @@ set_ice_servers (DuetServer               *self,
 
 /* ---- tokens and sign-in ---------------------------------------------- */
 
-/* A token is good if it verifies and its account still exists with the
- * same token version (removal and password changes revoke). */
+/* A token is good if it verifies, its account still exists with the
+ * same token version (removal and password changes revoke) and its
+ * device is still signed in with the same key. */
 gboolean
 duet_server_check_token (DuetServer      *self,
                          const char      *token,
@@ -341,20 +400,24 @@ duet_server_check_token (DuetServer      *self,
                          gint64          *out_account_id,
                          GError         **error)
 {
-  gint64 token_version = -1;
+  gint64 token_version = -1, device_key = 0, account_id = 0;
 
   if (!duet_token_verify (token, self->jwt_key, sizeof self->jwt_key, duet_server_now_s (), claims, error))
     return FALSE;
 
-  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, out_account_id, NULL,
+  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, &account_id, NULL,
                                &token_version, NULL) ||
-      token_version != claims->tv)
+      token_version != claims->tv || claims->did == NULL ||
+      !duet_store_lookup_device (self->store, account_id, claims->did, &device_key, NULL, NULL, NULL) ||
+      device_key != claims->dk)
     {
       duet_token_claims_clear (claims);
       g_set_error_literal (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_BAD_TOKEN,
                            "Invalid token: revoked");
       return FALSE;
     }
+  if (out_account_id != NULL)
+    *out_account_id = account_id;
   return TRUE;
 }
 
@@ -372,7 +435,8 @@ duet_server_bearer_token (SoupServerMessage *msg)
 
 static DuetHelloCall *
 call_summary (DuetCallRecord *call,
-              DuetCallParty   viewer)
+              DuetCallParty   viewer,
+              const char     *device_id)
 {
   DuetHelloCall *summary = duet_hello_call_new ();
   DuetCallParty peer = viewer == DUET_CALL_PARTY_CALLER ? DUET_CALL_PARTY_CALLEE
@@ -380,6 +444,14 @@ call_summary (DuetCallRecord *call,
 
   summary->call_id = g_strdup (call->call_id);
   summary->state = duet_call_state_to_wire (call->state);
+  /* a device that rings but has not verified has its cc_param to use */
+  if (viewer == DUET_CALL_PARTY_CALLEE && call->state == DUET_CALL_STATE_RINGING)
+    {
+      DuetCallLeg *leg = duet_call_record_find_leg (call, device_id);
+
+      if (leg != NULL && !leg->verified)
+        summary->state = DUET_WIRE_CALL_STATE_WAITING;
+    }
   summary->role = viewer == DUET_CALL_PARTY_CALLER ? DUET_CALL_ROLE_CALLER : DUET_CALL_ROLE_CALLEE;
   summary->peer_user = g_strdup (duet_server_party_user (call, peer));
   summary->peer_service = g_strdup (duet_server_party_service (call, peer));
@@ -392,7 +464,8 @@ call_summary (DuetCallRecord *call,
 static void
 send_hello (DuetServer     *self,
             DuetSession    *session,
-            DuetCallRecord *call)
+            DuetCallRecord *call,
+            const char     *device_name)
 {
   g_auto(DuetHelloEvent) hello = {
     .user = g_strdup (duet_session_get_user (session)),
@@ -401,12 +474,16 @@ send_hello (DuetServer     *self,
     .ring_timeout = self->options.ring_timeout,
     .grace_period = self->options.grace_period,
     .calls = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_hello_call_free),
+    .device_id = g_strdup (duet_session_get_device_id (session)),
+    .device_name = g_strdup (device_name),
   };
 
   if (call != NULL)
     {
-      DuetCallParty party = duet_call_record_get_party (call, duet_session_get_account_id (session));
-      g_ptr_array_add (hello.calls, call_summary (call, party));
+      DuetCallParty party = duet_server_session_party (call, session);
+
+      if (party != DUET_CALL_PARTY_NONE)
+        g_ptr_array_add (hello.calls, call_summary (call, party, duet_session_get_device_id (session)));
     }
   if (has_ice_servers (self))
     {
@@ -433,61 +510,118 @@ duet_server_account_budget (DuetServer *self,
   return budget;
 }
 
+/* Which party of @call the device behind @session is */
+DuetCallParty
+duet_server_session_party (DuetCallRecord *call,
+                           DuetSession    *session)
+{
+  return duet_call_record_get_device_party (call, duet_session_get_account_id (session),
+                                            duet_session_get_device_id (session));
+}
+
+/* A second connection of one device replaces the first; other devices of
+ * the user stay */
+static void
+add_user_session (DuetServer  *self,
+                  DuetSession *session)
+{
+  g_autofree char *key = session_key (session);
+  GPtrArray *sessions = g_hash_table_lookup (self->users, key);
+  DuetSession *previous;
+
+  if (sessions == NULL)
+    {
+      sessions = g_ptr_array_new ();
+      g_hash_table_insert (self->users, g_strdup (key), sessions);
+    }
+  previous = duet_server_device_session (self, duet_session_get_service (session),
+                                         duet_session_get_user (session),
+                                         duet_session_get_device_id (session));
+  if (previous != NULL && previous != session)
+    {
+      g_message ("User %s: device %s connected again, replacing its old connection", key,
+                 duet_session_get_device_id (session));
+      g_ptr_array_remove (sessions, previous);
+      duet_session_send (previous, duet_session_replaced_event_build ());
+      duet_session_close (previous, DUET_SESSION_CLOSE_REPLACED, "session replaced");
+    }
+  g_ptr_array_add (sessions, session);
+}
+
+/* Drops @session from its user's devices; FALSE if it was not there (it
+ * was replaced, or signed out) */
+static gboolean
+remove_user_session (DuetServer  *self,
+                     DuetSession *session)
+{
+  g_autofree char *key = session_key (session);
+  GPtrArray *sessions = g_hash_table_lookup (self->users, key);
+
+  if (sessions == NULL || !g_ptr_array_remove (sessions, session))
+    return FALSE;
+  if (sessions->len == 0)
+    g_hash_table_remove (self->users, key);
+  return TRUE;
+}
+
+/* A signed-out device's session, closing: not the device's any more */
+void
+duet_server_forget_session (DuetServer  *self,
+                            DuetSession *session)
+{
+  remove_user_session (self, session);
+}
+
 void
 duet_server_sign_in (DuetServer      *self,
                      DuetSession     *session,
                      DuetTokenClaims *claims,
                      gint64           account_id)
 {
-  g_autofree char *key = duet_server_user_key (claims->sid, claims->uid);
-  DuetSession *previous = g_hash_table_lookup (self->users, key);
   DuetAccountBudget *budget = duet_server_account_budget (self, account_id);
+  g_autofree char *device_name = NULL;
+  gint64 device_key = 0, last_seen = 0;
   DuetCallRecord *call;
 
-  duet_session_set_authenticated (session, claims->sid, claims->uid, account_id, claims->tv);
+  duet_session_set_authenticated (session, claims->sid, claims->uid, account_id, claims->tv,
+                                  claims->did, claims->dk);
   duet_session_set_budget (session, &budget->messages, g_rc_box_acquire (budget), g_rc_box_release);
   duet_acceptor_set_signed_in (self->acceptor, duet_session_get_socket (session));
   self->metrics.authenticated_connections++;
+  add_user_session (self, session);
 
-  if (previous != NULL && previous != session)
-    {
-      g_message ("User %s: new connection replaces the old one", key);
-      duet_session_send (previous, duet_session_replaced_event_build ());
-      duet_session_close (previous, DUET_SESSION_CLOSE_REPLACED, "session replaced");
-    }
-  g_hash_table_replace (self->users, g_strdup (key), session);
+  /* what it missed is what ended since it was last connected */
+  duet_store_lookup_device (self->store, account_id, claims->did, &device_key, &device_name,
+                            &last_seen, NULL);
+  duet_server_touch_device (self, session);
 
   call = duet_server_lookup_user_call (self, claims->sid, claims->uid);
   if (call != NULL)
-    {
-      DuetCallParty party = duet_call_record_get_party (call, account_id);
-      g_clear_handle_id (&call->grace_timer[party], g_source_remove);
-    }
+    duet_server_device_came_back (self, call, session);
 
-  send_hello (self, session, call);
-  duet_server_deliver_pending (self, session);
+  send_hello (self, session, call, device_name);
+  duet_server_deliver_pending (self, session, last_seen);
+  duet_server_broadcast_devices (self, session, session);
 }
 
 static void
 on_session_closed (DuetSession *session,
                    DuetServer  *self)
 {
-  g_autofree char *key = NULL;
-
   if (duet_session_is_authenticated (session))
     {
-      DuetCallRecord *call;
-
       self->metrics.authenticated_connections--;
-      key = session_key (session);
-      /* A replaced session no longer speaks for its user */
-      if (g_hash_table_lookup (self->users, key) == session)
+      /* A replaced or signed-out session no longer speaks for its device */
+      if (remove_user_session (self, session))
         {
-          g_hash_table_remove (self->users, key);
-          call = g_hash_table_lookup (self->user_calls, key);
+          DuetCallRecord *call = duet_server_lookup_user_call (self, duet_session_get_service (session),
+                                                              duet_session_get_user (session));
+
+          duet_server_touch_device (self, session);
           if (call != NULL && !self->shutting_down)
-            duet_server_start_grace_timer (self, call,
-                                           duet_call_record_get_party (call, duet_session_get_account_id (session)));
+            duet_server_device_went_away (self, call, session);
+          if (!self->shutting_down)
+            duet_server_broadcast_devices (self, session, NULL);
         }
     }
 
@@ -595,18 +729,21 @@ revoke_user (DuetServer *self,
 {
   g_autofree char *key = duet_server_user_key (service, user);
   DuetCallRecord *call = g_hash_table_lookup (self->user_calls, key);
-  DuetSession *session;
+  g_autoptr(GPtrArray) sessions = NULL;
+  gpointer table_key = NULL;
 
   if (call != NULL)
     duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
                           DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
 
-  session = g_hash_table_lookup (self->users, key);
-  if (session != NULL)
+  /* every device of the user */
+  if (g_hash_table_steal_extended (self->users, key, &table_key, (gpointer *) &sessions))
     {
-      g_message ("User %s: account removed or password changed, signing out", key);
-      g_hash_table_remove (self->users, key);
-      duet_session_close (session, DUET_SESSION_CLOSE_AUTH, "revoked");
+      g_message ("User %s: account removed or password changed, signing out %u devices",
+                 key, sessions->len);
+      g_free (table_key);
+      for (guint i = 0; i < sessions->len; i++)
+        duet_session_close (g_ptr_array_index (sessions, i), DUET_SESSION_CLOSE_AUTH, "revoked");
     }
 }
 
@@ -630,13 +767,21 @@ duet_server_check_revocations (DuetServer *self)
   g_hash_table_iter_init (&iter, self->users);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      DuetSession *session = value;
+      GPtrArray *sessions = value;
 
-      if (!account_is_current (self, duet_session_get_service (session),
-                               duet_session_get_user (session),
-                               duet_session_get_account_id (session),
-                               duet_session_get_token_version (session)))
-        g_ptr_array_add (revoked, session_key (session));
+      for (guint i = 0; i < sessions->len; i++)
+        {
+          DuetSession *session = g_ptr_array_index (sessions, i);
+
+          if (!account_is_current (self, duet_session_get_service (session),
+                                   duet_session_get_user (session),
+                                   duet_session_get_account_id (session),
+                                   duet_session_get_token_version (session)))
+            {
+              g_ptr_array_add (revoked, session_key (session));
+              break;
+            }
+        }
     }
 
   /* Parties that are offline have no token to compare: the account must exist */
@@ -772,6 +917,7 @@ set_defaults (DuetServerOptions *options)
   DEFAULT (prune_interval, DUET_SERVER_DEFAULT_PRUNE_INTERVAL);
   DEFAULT (max_hashing, CLAMP (g_get_num_processors (), 1, 4));
   DEFAULT (turn_ttl, DUET_SERVER_DEFAULT_TURN_TTL);
+  DEFAULT (max_devices, DUET_SERVER_DEFAULT_MAX_DEVICES);
 }
 
 #undef DEFAULT

@@ -36,6 +36,7 @@ typedef struct
   const char * const *turn_uris;
   const char *turn_secret;            /* required with turn_uris; copied */
   guint       turn_ttl;               /* seconds TURN credentials live */
+  guint       max_devices;            /* signed-in devices per account */
 } DuetServerOptions;
 
 /* Defaults, shared with the command line's help (docs/security.md) */
@@ -50,6 +51,7 @@ typedef struct
 #define DUET_SERVER_DEFAULT_CALLS_PER_MINUTE         20
 #define DUET_SERVER_DEFAULT_PRUNE_INTERVAL           3600
 #define DUET_SERVER_DEFAULT_TURN_TTL                 86400
+#define DUET_SERVER_DEFAULT_MAX_DEVICES              10
 
 #define DUET_TYPE_SERVER (duet_server_get_type ())
 G_DECLARE_FINAL_TYPE (DuetServer, duet_server, DUET, SERVER, GObject)

@@ -28,6 +28,8 @@ struct _DuetSession
   char                    *user;
   gint64                   account_id;
   gint64                   token_version;
+  char                    *device_id;
+  gint64                   device_key;
   gboolean                 authenticated;
   gboolean                 closing;          /* we closed it: ignore the rest */
   gboolean                 closed;
@@ -77,6 +79,7 @@ duet_session_finalize (GObject *object)
   DuetSession *self = DUET_SESSION (object);
 
   g_free (self->service);
+  g_free (self->device_id);
   g_free (self->user);
   if (self->release_budget != NULL)
     self->release_budget (self->budget_owner);
@@ -279,7 +282,9 @@ duet_session_set_authenticated (DuetSession *self,
                                 const char  *service,
                                 const char  *user,
                                 gint64       account_id,
-                                gint64       token_version)
+                                gint64       token_version,
+                                const char  *device_id,
+                                gint64       device_key)
 {
   g_return_if_fail (!self->authenticated);
 
@@ -288,6 +293,8 @@ duet_session_set_authenticated (DuetSession *self,
   self->user = g_strdup (user);
   self->account_id = account_id;
   self->token_version = token_version;
+  self->device_id = g_strdup (device_id);
+  self->device_key = device_key;
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
 }
 
@@ -333,6 +340,19 @@ gint64
 duet_session_get_token_version (DuetSession *self)
 {
   return self->token_version;
+}
+
+/* The device this connection is; every signed-in session has one */
+const char *
+duet_session_get_device_id (DuetSession *self)
+{
+  return self->device_id;
+}
+
+gint64
+duet_session_get_device_key (DuetSession *self)
+{
+  return self->device_key;
 }
 
 gboolean

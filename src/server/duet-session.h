@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 
 #define DUET_SESSION_CLOSE_REPLACED  4001
 #define DUET_SESSION_CLOSE_AUTH      4003
+#define DUET_SESSION_CLOSE_SIGNED_OUT 4004
 
 /* Messages a second, per account once signed in (docs/protocol.md) */
 #define DUET_SESSION_RATE_PER_SECOND 50.0
@@ -34,7 +35,9 @@ void         duet_session_set_authenticated (DuetSession             *self,
                                              const char              *service,
                                              const char              *user,
                                              gint64                   account_id,
-                                             gint64                   token_version);
+                                             gint64                   token_version,
+                                             const char              *device_id,
+                                             gint64                   device_key);
 void         duet_session_set_budget        (DuetSession             *self,
                                              DuetTokenBucket         *budget,
                                              gpointer                 owner,
@@ -44,6 +47,8 @@ GSocket     *duet_session_get_socket        (DuetSession             *self);
 const char  *duet_session_get_service       (DuetSession             *self);
 const char  *duet_session_get_user          (DuetSession             *self);
 gint64       duet_session_get_token_version (DuetSession             *self);
+const char  *duet_session_get_device_id     (DuetSession             *self);
+gint64       duet_session_get_device_key    (DuetSession             *self);
 gboolean     duet_session_is_open           (DuetSession             *self);
 gint64       duet_session_get_ice_sent_at   (DuetSession             *self);
 void         duet_session_set_ice_sent_at   (DuetSession             *self,

@@ -26,8 +26,10 @@ G_DEFINE_FINAL_TYPE (DuetStore, duet_store, G_TYPE_OBJECT)
  * (AUTOINCREMENT), and calls refer to their parties by it, so a name that
  * is removed and added again starts with nothing of the old account's.
  * Version 2: calls keep the user code they ended with (PlanetKit's
- * userReleaseCode). */
-#define SCHEMA_VERSION 2
+ * userReleaseCode).
+ * Version 3: accounts have devices; a call keeps which device of each
+ * party it belongs to, and when a missed call was marked seen. */
+#define SCHEMA_VERSION 3
 
 static const char schema_tables[] =
   "CREATE TABLE IF NOT EXISTS meta ("
@@ -50,7 +52,14 @@ static const char schema_tables[] =
   "  ended_at INTEGER, reason TEXT, source TEXT, cc_param TEXT,"
   "  caller_pending INTEGER NOT NULL DEFAULT 0,"
   "  callee_pending INTEGER NOT NULL DEFAULT 0,"
-  "  caller_id INTEGER, callee_id INTEGER, user_code TEXT);";
+  "  caller_id INTEGER, callee_id INTEGER, user_code TEXT,"
+  "  caller_device TEXT, callee_device TEXT, seen_at INTEGER NOT NULL DEFAULT 0);"
+  /* `key` is drawn when the device signs in with its password and goes
+   * into its tokens: a device signed out and back in has a new one */
+  "CREATE TABLE IF NOT EXISTS devices ("
+  "  account_id INTEGER NOT NULL, device_id TEXT NOT NULL, name TEXT NOT NULL,"
+  "  key INTEGER NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (account_id, device_id));";
 
 /* Every query by account reads one of these, never the whole table */
 static const char schema_indexes[] =
@@ -62,7 +71,9 @@ static const char schema_indexes[] =
   "CREATE INDEX IF NOT EXISTS calls_caller_pending ON calls (caller_id) WHERE caller_pending = 1;"
   "CREATE INDEX IF NOT EXISTS calls_callee_pending ON calls (callee_id) WHERE callee_pending = 1;"
   "CREATE INDEX IF NOT EXISTS calls_open ON calls (state) WHERE state != 'ended';"
-  "CREATE INDEX IF NOT EXISTS calls_by_time ON calls (invited_at);";
+  "CREATE INDEX IF NOT EXISTS calls_by_time ON calls (invited_at);"
+  "CREATE INDEX IF NOT EXISTS calls_unseen ON calls (callee_id, ended_at)"
+  "  WHERE state = 'ended' AND answered_at IS NULL AND seen_at = 0;";
 
 /* From round 1's schema, where accounts were known by name only. Calls
  * whose accounts are gone keep no id and so belong to nobody. */
@@ -86,10 +97,17 @@ static const char migrate_v0[] =
 static const char migrate_v1[] =
   "ALTER TABLE calls ADD COLUMN user_code TEXT;";
 
+/* From version 2: calls of before belong to any device of their parties */
+static const char migrate_v2[] =
+  "ALTER TABLE calls ADD COLUMN caller_device TEXT;"
+  "ALTER TABLE calls ADD COLUMN callee_device TEXT;"
+  "ALTER TABLE calls ADD COLUMN seen_at INTEGER NOT NULL DEFAULT 0;";
+
 #define CALL_COLUMNS \
   "call_id, caller_user, caller_service, callee_user, callee_service, media_type," \
   " state, invited_at, verified_at, answered_at, ended_at, reason, source, cc_param," \
-  " caller_pending, callee_pending, caller_id, callee_id, user_code"
+  " caller_pending, callee_pending, caller_id, callee_id, user_code," \
+  " caller_device, callee_device, seen_at"
 
 static gboolean
 db_error (DuetStore  *self,
@@ -188,9 +206,11 @@ ensure_schema_locked (DuetStore  *self,
                        query_int (self, "SELECT COUNT(*) FROM pragma_table_info('users')"
                                         " WHERE name = 'id'") == 0;
   /* a calls table from before version 2 (or round one) lacks user_code */
-  gboolean old_calls = version < 2 &&
-                       query_int (self, "SELECT COUNT(*) FROM sqlite_master"
+  gboolean has_calls = query_int (self, "SELECT COUNT(*) FROM sqlite_master"
                                         " WHERE type = 'table' AND name = 'calls'") == 1;
+  gboolean old_calls = version < 2 && has_calls;
+  /* and one from before version 3 lacks the devices */
+  gboolean calls_v2 = version < 3 && has_calls;
 
   if (version > SCHEMA_VERSION)
     {
@@ -201,6 +221,8 @@ ensure_schema_locked (DuetStore  *self,
   if (round_one && !exec (self, migrate_v0, "migrate to account ids", error))
     return FALSE;
   if (old_calls && !exec (self, migrate_v1, "migrate to user codes", error))
+    return FALSE;
+  if (calls_v2 && !exec (self, migrate_v2, "migrate to devices", error))
     return FALSE;
   return exec (self, schema_tables, "schema", error) &&
          exec (self, schema_indexes, "indexes", error) &&
@@ -426,16 +448,19 @@ duet_store_remove_user (DuetStore   *self,
 {
   g_autoptr(sqlite3_stmt) revoke = NULL;
   g_autoptr(sqlite3_stmt) del = NULL;
-  gint64 tv = 0;
+  g_autoptr(sqlite3_stmt) devices = NULL;
+  gint64 tv = 0, id = 0;
 
-  if (!duet_store_lookup_user (self, service, user, NULL, NULL, &tv, error))
+  if (!duet_store_lookup_user (self, service, user, &id, NULL, &tv, error))
     return FALSE;
 
   revoke = prepare (self, "INSERT OR REPLACE INTO revoked (service, user, token_version)"
                           " VALUES (?, ?, ?)", error);
   del = prepare (self, "DELETE FROM users WHERE service = ? AND user = ?", error);
-  if (revoke == NULL || del == NULL)
+  devices = prepare (self, "DELETE FROM devices WHERE account_id = ?", error);
+  if (revoke == NULL || del == NULL || devices == NULL)
     return FALSE;
+  sqlite3_bind_int64 (devices, 1, id);
 
   sqlite3_bind_text (revoke, 1, service, -1, SQLITE_STATIC);
   sqlite3_bind_text (revoke, 2, user, -1, SQLITE_STATIC);
@@ -444,7 +469,8 @@ duet_store_remove_user (DuetStore   *self,
   sqlite3_bind_text (del, 2, user, -1, SQLITE_STATIC);
 
   sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-  if (sqlite3_step (revoke) != SQLITE_DONE || sqlite3_step (del) != SQLITE_DONE)
+  if (sqlite3_step (revoke) != SQLITE_DONE || sqlite3_step (del) != SQLITE_DONE ||
+      sqlite3_step (devices) != SQLITE_DONE)
     {
       db_error (self, error, "remove user");
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -464,7 +490,9 @@ duet_store_set_password (DuetStore   *self,
                          GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(sqlite3_stmt) devices = NULL;
   g_autofree char *hash = NULL;
+  gboolean changed;
 
   hash = hash_password (password, cost, error);
   if (hash == NULL)
@@ -472,14 +500,34 @@ duet_store_set_password (DuetStore   *self,
 
   stmt = prepare (self, "UPDATE users SET pwhash = ?, token_version = token_version + 1"
                         " WHERE service = ? AND user = ?", error);
-  if (stmt == NULL)
+  devices = prepare (self, "DELETE FROM devices WHERE account_id ="
+                           " (SELECT id FROM users WHERE service = ? AND user = ?)", error);
+  if (stmt == NULL || devices == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, service, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, user, -1, SQLITE_STATIC);
+  sqlite3_bind_text (devices, 1, service, -1, SQLITE_STATIC);
+  sqlite3_bind_text (devices, 2, user, -1, SQLITE_STATIC);
+
+  /* a new password signs every device out */
+  sqlite3_exec (self->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return db_error (self, error, "set password");
-  if (sqlite3_changes (self->db) == 0)
+    {
+      db_error (self, error, "set password");
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  changed = sqlite3_changes (self->db) > 0;
+  if (sqlite3_step (devices) != SQLITE_DONE)
+    {
+      db_error (self, error, "set password");
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    return db_error (self, error, "commit");
+  if (!changed)
     return not_found (error, service, user);
   return TRUE;
 }
@@ -545,6 +593,168 @@ duet_store_lookup_user (DuetStore   *self,
   return TRUE;
 }
 
+/* ---- devices ---------------------------------------------------------- */
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+
+/* The key in @device_id's tokens, its name and when it was last seen;
+ * NOT_FOUND when the account has no such device (never had it, or it was
+ * signed out) */
+gboolean
+duet_store_lookup_device (DuetStore   *self,
+                          gint64       account_id,
+                          const char  *device_id,
+                          gint64      *out_key,
+                          char       **out_name,
+                          gint64      *out_last_seen,
+                          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  stmt = prepare (self, "SELECT key, name, last_seen_at FROM devices"
+                        " WHERE account_id = ? AND device_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND, "No such device");
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return db_error (self, error, "look up device");
+  *out_key = sqlite3_column_int64 (stmt, 0);
+  if (out_name != NULL)
+    *out_name = column_dup (stmt, 1);
+  if (out_last_seen != NULL)
+    *out_last_seen = sqlite3_column_int64 (stmt, 2);
+  return TRUE;
+}
+
+/* The account's devices, oldest first, as DuetDeviceEntry (online and
+ * current left FALSE) */
+GPtrArray *
+duet_store_list_devices (DuetStore  *self,
+                         gint64      account_id,
+                         GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_device_entry_free);
+  int rc;
+
+  stmt = prepare (self, "SELECT device_id, name, created_at, last_seen_at FROM devices"
+                        " WHERE account_id = ? ORDER BY created_at, device_id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DuetDeviceEntry *entry = duet_device_entry_new ();
+
+      entry->device_id = column_dup (stmt, 0);
+      entry->name = column_dup (stmt, 1);
+      entry->created_at = sqlite3_column_int64 (stmt, 2);
+      entry->last_seen_at = sqlite3_column_int64 (stmt, 3);
+      g_ptr_array_add (devices, entry);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      db_error (self, error, "list devices");
+      return NULL;
+    }
+  return g_steal_pointer (&devices);
+}
+
+/* Adds @device_id to the account with a fresh key, or renames it and
+ * keeps its key; either way *@out_key is the key its tokens carry. A new
+ * device was never seen (last_seen_at 0): at its first connection it
+ * hears of every missed call nobody has seen yet. */
+gboolean
+duet_store_put_device (DuetStore   *self,
+                       gint64       account_id,
+                       const char  *device_id,
+                       const char  *name,
+                       gint64       now_ms,
+                       gint64      *out_key,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 key = 0;
+
+  /* positive, so that it reads the same in every JSON parser */
+  randombytes_buf (&key, sizeof key);
+  key &= G_GINT64_CONSTANT (0x1fffffffffffff);
+
+  stmt = prepare (self, "INSERT INTO devices (account_id, device_id, name, key, created_at, last_seen_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, 0)"
+                        " ON CONFLICT (account_id, device_id) DO UPDATE SET name = ?3"
+                        " RETURNING key", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, key);
+  sqlite3_bind_int64 (stmt, 5, now_ms);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return db_error (self, error, "add device");
+  *out_key = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+gboolean
+duet_store_touch_device (DuetStore   *self,
+                         gint64       account_id,
+                         const char  *device_id,
+                         gint64       now_ms,
+                         GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "UPDATE devices SET last_seen_at = ? WHERE account_id = ? AND device_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now_ms);
+  sqlite3_bind_int64 (stmt, 2, account_id);
+  sqlite3_bind_text (stmt, 3, device_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return db_error (self, error, "touch device");
+  return TRUE;
+}
+
+/* NOT_FOUND when the account has no such device */
+gboolean
+duet_store_remove_device (DuetStore   *self,
+                          gint64       account_id,
+                          const char  *device_id,
+                          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "DELETE FROM devices WHERE account_id = ? AND device_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return db_error (self, error, "remove device");
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND, "No such device");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Times and ids: 0 stands for NULL */
 static void
 bind_time (sqlite3_stmt *stmt,
@@ -566,7 +776,7 @@ duet_store_save_call (DuetStore       *self,
   gboolean ended = call->state == DUET_CALL_STATE_ENDED;
 
   stmt = prepare (self, "INSERT OR REPLACE INTO calls (" CALL_COLUMNS ")"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
 
@@ -592,17 +802,13 @@ duet_store_save_call (DuetStore       *self,
   bind_time (stmt, 17, call->caller_id);
   bind_time (stmt, 18, call->callee_id);
   sqlite3_bind_text (stmt, 19, call->user_code, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 20, call->caller_device, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 21, call->callee_device, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 22, call->seen_at);
 
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return db_error (self, error, "save call");
   return TRUE;
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
 }
 
 static DuetCallRecord *
@@ -633,6 +839,9 @@ call_from_row (sqlite3_stmt *stmt)
   call->caller_id = sqlite3_column_int64 (stmt, 16);
   call->callee_id = sqlite3_column_int64 (stmt, 17);
   call->user_code = column_dup (stmt, 18);
+  call->caller_device = column_dup (stmt, 19);
+  call->callee_device = column_dup (stmt, 20);
+  call->seen_at = sqlite3_column_int64 (stmt, 21);
   return call;
 }
 
@@ -667,44 +876,121 @@ duet_store_load_open_calls (DuetStore  *self,
   return collect_calls (self, stmt, error);
 }
 
-/* The newest @limit calls whose end @account_id has not been told of yet,
- * newest first. Each arm reads a partial index of pending rows only. */
+/* The newest @limit calls whose end @device_id of @account_id has not
+ * been told of yet, newest first: those of the device's own calls, and of
+ * calls from before devices (no device kept). Each arm reads a partial
+ * index of pending rows only. */
 GPtrArray *
 duet_store_load_pending (DuetStore  *self,
                          gint64      account_id,
+                         const char *device_id,
                          guint       limit,
                          GError    **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   stmt = prepare (self, "SELECT " CALL_COLUMNS " FROM calls WHERE caller_id = ?1 AND caller_pending = 1"
+                        "   AND (caller_device IS NULL OR caller_device = ?3)"
                         " UNION ALL"
                         " SELECT " CALL_COLUMNS " FROM calls WHERE callee_id = ?1 AND callee_pending = 1"
+                        "   AND (callee_device IS NULL OR callee_device = ?3)"
                         " ORDER BY invited_at DESC LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, account_id);
   sqlite3_bind_int (stmt, 2, limit);
+  sqlite3_bind_text (stmt, 3, device_id, -1, SQLITE_STATIC);
   return collect_calls (self, stmt, error);
 }
 
-/* Forgets everything pending for @account_id: told, or too old to tell */
+/* Forgets what is pending for @device_id of @account_id: told, or too old
+ * to tell */
 gboolean
 duet_store_clear_pending (DuetStore  *self,
                           gint64      account_id,
+                          const char *device_id,
                           GError    **error)
 {
   g_autoptr(sqlite3_stmt) caller = NULL;
   g_autoptr(sqlite3_stmt) callee = NULL;
 
-  caller = prepare (self, "UPDATE calls SET caller_pending = 0 WHERE caller_id = ? AND caller_pending = 1", error);
-  callee = prepare (self, "UPDATE calls SET callee_pending = 0 WHERE callee_id = ? AND callee_pending = 1", error);
+  caller = prepare (self, "UPDATE calls SET caller_pending = 0 WHERE caller_id = ?1 AND caller_pending = 1"
+                          " AND (caller_device IS NULL OR caller_device = ?2)", error);
+  callee = prepare (self, "UPDATE calls SET callee_pending = 0 WHERE callee_id = ?1 AND callee_pending = 1"
+                          " AND (callee_device IS NULL OR callee_device = ?2)", error);
   if (caller == NULL || callee == NULL)
     return FALSE;
   sqlite3_bind_int64 (caller, 1, account_id);
+  sqlite3_bind_text (caller, 2, device_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (callee, 1, account_id);
+  sqlite3_bind_text (callee, 2, device_id, -1, SQLITE_STATIC);
   if (sqlite3_step (caller) != SQLITE_DONE || sqlite3_step (callee) != SQLITE_DONE)
     return db_error (self, error, "clear pending");
+  return TRUE;
+}
+
+/* The newest @limit missed calls of @account_id that ended after
+ * @since_ms and that no device has marked seen, except those @device_id
+ * took part in (it hears of their end as a party). Reads a partial index
+ * of unseen missed calls. */
+GPtrArray *
+duet_store_load_missed_since (DuetStore  *self,
+                              gint64      account_id,
+                              const char *device_id,
+                              gint64      since_ms,
+                              guint       limit,
+                              GError    **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  stmt = prepare (self, "SELECT " CALL_COLUMNS " FROM calls WHERE callee_id = ?1 AND state = 'ended'"
+                        " AND answered_at IS NULL AND seen_at = 0 AND ended_at > ?2"
+                        " AND (callee_device IS NULL OR callee_device != ?3)"
+                        " ORDER BY ended_at DESC LIMIT ?4", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, account_id);
+  sqlite3_bind_int64 (stmt, 2, since_ms);
+  sqlite3_bind_text (stmt, 3, device_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, limit);
+  return collect_calls (self, stmt, error);
+}
+
+/* Marks a missed call of @account_id seen. Fails with NOT_FOUND when
+ * @call_id is not one; a call already seen is not an error. */
+gboolean
+duet_store_mark_seen (DuetStore   *self,
+                      gint64       account_id,
+                      const char  *call_id,
+                      gint64       now_ms,
+                      gboolean    *out_changed,
+                      GError     **error)
+{
+  g_autoptr(sqlite3_stmt) check = NULL;
+  g_autoptr(sqlite3_stmt) update = NULL;
+  int rc;
+
+  check = prepare (self, "SELECT seen_at FROM calls WHERE call_id = ? AND callee_id = ?"
+                         " AND state = 'ended' AND answered_at IS NULL", error);
+  update = prepare (self, "UPDATE calls SET seen_at = ? WHERE call_id = ? AND seen_at = 0", error);
+  if (check == NULL || update == NULL)
+    return FALSE;
+  sqlite3_bind_text (check, 1, call_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (check, 2, account_id);
+  rc = sqlite3_step (check);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND, "No such missed call");
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return db_error (self, error, "mark seen");
+
+  sqlite3_bind_int64 (update, 1, now_ms);
+  sqlite3_bind_text (update, 2, call_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (update) != SQLITE_DONE)
+    return db_error (self, error, "mark seen");
+  *out_changed = sqlite3_changes (self->db) > 0;
   return TRUE;
 }
 

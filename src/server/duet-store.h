@@ -67,10 +67,50 @@ GPtrArray  *duet_store_load_open_calls    (DuetStore       *self,
                                            GError         **error);
 GPtrArray  *duet_store_load_pending       (DuetStore       *self,
                                            gint64           account_id,
+                                           const char      *device_id,
                                            guint            limit,
                                            GError         **error);
 gboolean    duet_store_clear_pending      (DuetStore       *self,
                                            gint64           account_id,
+                                           const char      *device_id,
+                                           GError         **error);
+GPtrArray  *duet_store_load_missed_since  (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *device_id,
+                                           gint64           since_ms,
+                                           guint            limit,
+                                           GError         **error);
+gboolean    duet_store_mark_seen          (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *call_id,
+                                           gint64           now_ms,
+                                           gboolean        *out_changed,
+                                           GError         **error);
+gboolean    duet_store_lookup_device      (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *device_id,
+                                           gint64          *out_key,
+                                           char           **out_name,
+                                           gint64          *out_last_seen,
+                                           GError         **error);
+GPtrArray  *duet_store_list_devices       (DuetStore       *self,
+                                           gint64           account_id,
+                                           GError         **error);
+gboolean    duet_store_put_device         (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *device_id,
+                                           const char      *name,
+                                           gint64           now_ms,
+                                           gint64          *out_key,
+                                           GError         **error);
+gboolean    duet_store_touch_device       (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *device_id,
+                                           gint64           now_ms,
+                                           GError         **error);
+gboolean    duet_store_remove_device      (DuetStore       *self,
+                                           gint64           account_id,
+                                           const char      *device_id,
                                            GError         **error);
 GPtrArray  *duet_store_load_history       (DuetStore       *self,
                                            gint64           account_id,

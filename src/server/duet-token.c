@@ -16,7 +16,8 @@ duet_token_claims_clear (DuetTokenClaims *claims)
 {
   g_clear_pointer (&claims->uid, g_free);
   g_clear_pointer (&claims->sid, g_free);
-  claims->iat = claims->exp = claims->tv = 0;
+  g_clear_pointer (&claims->did, g_free);
+  claims->iat = claims->exp = claims->tv = claims->dk = 0;
 }
 
 static void
@@ -47,6 +48,8 @@ duet_token_sign (const char   *uid,
                  gint64        iat,
                  gint64        exp,
                  gint64        tv,
+                 const char   *did,
+                 gint64        dk,
                  const guint8 *key,
                  gsize         keylen)
 {
@@ -65,6 +68,11 @@ duet_token_sign (const char   *uid,
   json_object_set_int_member (claims, "iat", iat);
   json_object_set_int_member (claims, "exp", exp);
   json_object_set_int_member (claims, "tv", tv);
+  if (did != NULL)
+    {
+      json_object_set_string_member (claims, "did", did);
+      json_object_set_int_member (claims, "dk", dk);
+    }
 
   header_b64 = encode_json (header);
   claims_b64 = encode_json (claims);
@@ -117,10 +125,17 @@ read_claims (JsonObject      *claims,
 {
   const char *uid = duet_json_get_string (claims, "uid", TRUE, NULL);
   const char *sid = duet_json_get_string (claims, "sid", TRUE, NULL);
-  gint64 iat = -1, exp = -1, tv = -1;
+  const char *did = NULL;
+  gint64 iat = -1, exp = -1, tv = -1, dk = 0;
 
   if (!duet_user_id_is_valid (uid) || !duet_service_id_is_valid (sid))
     return FALSE;
+  if (json_object_has_member (claims, "did"))
+    {
+      did = duet_json_get_string (claims, "did", TRUE, NULL);
+      if (!duet_user_id_is_valid (did) || !duet_json_get_int (claims, "dk", &dk, NULL))
+        return FALSE;
+    }
   if (!duet_json_get_int (claims, "iat", &iat, NULL) ||
       !duet_json_get_int (claims, "exp", &exp, NULL) ||
       !duet_json_get_int (claims, "tv", &tv, NULL))
@@ -133,6 +148,8 @@ read_claims (JsonObject      *claims,
   out->iat = iat;
   out->exp = exp;
   out->tv = tv;
+  out->did = g_strdup (did);
+  out->dk = dk;
   return TRUE;
 }
 

@@ -20,6 +20,8 @@ typedef struct
   gint64  iat;
   gint64  exp;
   gint64  tv;
+  char   *did;   /* the device; NULL: none (refused at sign-in) */
+  gint64  dk;    /* the device's key: a signed-out device's tokens fail */
 } DuetTokenClaims;
 
 void      duet_token_claims_clear (DuetTokenClaims *claims);
@@ -29,6 +31,8 @@ char     *duet_token_sign         (const char      *uid,
                                    gint64           iat,
                                    gint64           exp,
                                    gint64           tv,
+                                   const char      *did,
+                                   gint64           dk,
                                    const guint8    *key,
                                    gsize            keylen);
 gboolean  duet_token_verify       (const char      *token,

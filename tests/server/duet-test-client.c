@@ -308,6 +308,30 @@ duet_test_server_read_secret (DuetTestServer *server,
   return key;
 }
 
+/* The key in the tokens of @user's device @device_id (-1: no such device) */
+gint64
+duet_test_server_device_key (DuetTestServer *server,
+                             const char     *user,
+                             const char     *device_id)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 key = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (server->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT key FROM devices WHERE device_id = ?2 AND account_id ="
+                                           " (SELECT id FROM users WHERE user = ?1)", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, user, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, device_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    key = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return key;
+}
+
 /* Everything the server wrote to stdout and stderr so far, across restarts
  * (server->capture_output only) */
 char *

@@ -53,6 +53,9 @@ char           *duet_test_server_token       (DuetTestServer     *server,
 guint8         *duet_test_server_read_secret (DuetTestServer     *server,
                                               const char         *name);
 char           *duet_test_server_read_output (DuetTestServer     *server);
+gint64          duet_test_server_device_key  (DuetTestServer     *server,
+                                              const char         *user,
+                                              const char         *device_id);
 guint           duet_test_http               (DuetTestServer     *server,
                                               const char         *method,
                                               const char         *path,

@@ -134,8 +134,11 @@ forge (DuetTestServer *server,
 {
   g_autofree guint8 *key = duet_test_server_read_secret (server, "jwt_key");
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 device_key = duet_test_server_device_key (server, user, "cli");
 
-  return duet_token_sign (user, service, now - 10, exp, tv, key, 32);
+  /* with the real device, so that only what the test changes is wrong */
+  g_assert_cmpint (device_key, >=, 0);
+  return duet_token_sign (user, service, now - 10, exp, tv, "cli", device_key, key, 32);
 }
 
 static char *
@@ -709,7 +712,7 @@ static void
 test_token_unit (void)
 {
   const guint8 key[32] = { 1, 2, 3 };
-  g_autofree char *token = duet_token_sign ("alice", "duet", 100, 200, 3, key, sizeof key);
+  g_autofree char *token = duet_token_sign ("alice", "duet", 100, 200, 3, "desk", 42, key, sizeof key);
   g_auto(DuetTokenClaims) claims = { 0 };
   g_autoptr(GError) error = NULL;
 
@@ -718,6 +721,8 @@ test_token_unit (void)
   g_assert_cmpstr (claims.uid, ==, "alice");
   g_assert_cmpstr (claims.sid, ==, "duet");
   g_assert_cmpint (claims.tv, ==, 3);
+  g_assert_cmpstr (claims.did, ==, "desk");
+  g_assert_cmpint (claims.dk, ==, 42);
   duet_token_claims_clear (&claims);
 
   g_assert_false (duet_token_verify (token, key, sizeof key, 200, &claims, &error));

@@ -133,7 +133,7 @@ measure (Fixture *f)
   Steps steps;
   guint64 before = duet_store_get_vm_steps (f->store);
 
-  pending = duet_store_load_pending (f->store, f->victim, 100, &error);
+  pending = duet_store_load_pending (f->store, f->victim, "d1", 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (pending->len, ==, 3);
   steps.pending = duet_store_get_vm_steps (f->store) - before;
@@ -177,14 +177,14 @@ test_pending_newest_first (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) after = NULL;
 
   insert_calls (f, f->other, f->victim, 40, 1000, TRUE);
-  pending = duet_store_load_pending (f->store, f->victim, 10, &error);
+  pending = duet_store_load_pending (f->store, f->victim, "d1", 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (pending->len, ==, 10);
   for (guint i = 0; i < pending->len; i++)
     g_assert_cmpint (((DuetCallRecord *) g_ptr_array_index (pending, i))->invited_at, ==, 1039 - i);
 
-  g_assert_true (duet_store_clear_pending (f->store, f->victim, &error));
-  after = duet_store_load_pending (f->store, f->victim, 10, &error);
+  g_assert_true (duet_store_clear_pending (f->store, f->victim, "d1", &error));
+  after = duet_store_load_pending (f->store, f->victim, "d1", 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (after->len, ==, 0);
 }
@@ -286,10 +286,10 @@ test_migrate_round_one (void)
   alice_history = duet_store_load_history (store, alice, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (alice_history->len, ==, 2);
-  bob_pending = duet_store_load_pending (store, bob, 10, &error);
+  bob_pending = duet_store_load_pending (store, bob, "d1", 10, &error);
   g_assert_cmpuint (bob_pending->len, ==, 1);
   g_assert_cmpstr (((DuetCallRecord *) g_ptr_array_index (bob_pending, 0))->call_id, ==, "c1");
-  alice_pending = duet_store_load_pending (store, alice, 10, &error);
+  alice_pending = duet_store_load_pending (store, alice, "d1", 10, &error);
   g_assert_cmpuint (alice_pending->len, ==, 1);
   g_assert_cmpint (((DuetCallRecord *) g_ptr_array_index (alice_pending, 0))->caller_id, ==, 0);
 
@@ -362,7 +362,7 @@ test_migrate_version_one (void)
 
   store = duet_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (schema_version (path), ==, 2);
+  g_assert_cmpint (schema_version (path), ==, 3);
   history = duet_store_load_history (store, 1, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 1);
@@ -412,7 +412,7 @@ test_readded_name_is_new_account (Fixture *f, gconstpointer data)
   g_assert_cmpint (again, !=, f->victim);
 
   history = duet_store_load_history (f->store, again, 0, 50, &error);
-  pending = duet_store_load_pending (f->store, again, 50, &error);
+  pending = duet_store_load_pending (f->store, again, "d1", 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 0);
   g_assert_cmpuint (pending->len, ==, 0);
