@@ -97,7 +97,9 @@ class Client:
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
-                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
+                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS),
+                   # a password sign-in keeps its device id here, not in the real home
+                   XDG_DATA_HOME=os.path.join(tmp, "data"))
         env.update(extra_env or {})
         self.stderr_path = os.path.join(tmp, user + ".err")
         self.stderr = open(self.stderr_path, "ab")
