@@ -65,8 +65,8 @@ class Server:
         self.url = m.group(1)
         self.port = int(m.group(2))
 
-    def token(self, user):
-        out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user],
+    def token(self, user, device="cli"):
+        out = subprocess.run([SERVER, "token", "--db", self.db, "--user", user, "--device", device],
                              check=True, capture_output=True).stdout.decode().strip()
         return out.split()[-1]
 
@@ -92,8 +92,8 @@ class Server:
 
 class Client:
     def __init__(self, server, user, args, tmp, password=False, options=(), prefix=(), extra_env=None,
-                 test_sources=True, name=None):
-        self.user = name or user   # what the output calls it: one user may run several
+                 test_sources=True, device=None):
+        self.user = user if device is None else "%s@%s" % (user, device)
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
@@ -110,7 +110,7 @@ class Client:
                                      + list(options) + args,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.stderr, env=env)
-        self.send("secret" if password else server.token(user))
+        self.send("secret" if password else server.token(user, device or "cli"))
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -616,8 +616,9 @@ class Context:
             self._server = Server(self.tmp, **self.server_args)
         return self._server
 
-    def client(self, user, args, password=False, options=(), prefix=(), env=None, test_sources=True, name=None):
-        c = Client(self.server, user, args, self.tmp, password, options, prefix, env, test_sources, name)
+    def client(self, user, args, password=False, options=(), prefix=(), env=None, test_sources=True,
+               device=None):
+        c = Client(self.server, user, args, self.tmp, password, options, prefix, env, test_sources, device)
         self.clients.append(c)
         return c
 
@@ -742,7 +743,7 @@ def video_status(ctx):
 def device(ctx, name, device_id=None, extra=()):
     """alice listening on one of her devices, signed in with her password"""
     options = ["--device-id", device_id, "--device-name", "Duet on " + name] if device_id else []
-    c = ctx.client("alice", ["listen"], password=True, options=options + list(extra), name=name)
+    c = ctx.client("alice", ["listen"], password=True, options=options + list(extra), device=name)
     c.wait("server-connected")
     return c
 
