@@ -2,12 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   duet-bench-users --db F --prefix bench --count N --tokens OUT
+ *   duet-bench-users --db F --prefix bench --count N --tokens OUT [--devices K]
  *
  * Adds users PREFIX0..PREFIX(N-1) (password "pw", minimum KDF cost) through
- * the server's own DuetStore, then signs one access token per user with the
- * database's jwt_key (what `duet-server token` does) and writes them to OUT,
- * one a line. One process instead of 2×N `duet-server` runs: see
+ * the server's own DuetStore, then signs an access token for each of K
+ * devices of each user (bench0…bench(K-1); one by default) with the
+ * database's jwt_key (what `duet-server token` does) and writes them to
+ * OUT, one a line, device by device. One process instead of 2×N `duet-server` runs: see
  * docs/benchmarks.md for the timing of both paths.
  */
 #include <stdio.h>
@@ -20,13 +21,14 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *db = NULL, *prefix = NULL, *tokens = NULL;
-  int count = 0, lifetime = 43200;
+  int count = 0, lifetime = 43200, devices = 1;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "User id prefix (bench)", "ID" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of users", "N" },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens, "Write one token per line here", "FILE" },
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Token lifetime (43200)", "SECONDS" },
+    { "devices", 0, 0, G_OPTION_ARG_INT, &devices, "Devices (tokens) per user (1)", "K" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- bulk benchmark users");
@@ -37,7 +39,7 @@ main (int argc, char **argv)
   gint64 start = g_get_monotonic_time (), added_at, now = g_get_real_time () / G_USEC_PER_SEC;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || db == NULL || count < 1)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || db == NULL || count < 1 || devices < 1)
     {
       g_printerr ("usage: duet-bench-users --db F --count N [--prefix bench] [--tokens FILE]\n");
       return 2;
@@ -62,19 +64,21 @@ main (int argc, char **argv)
 
   if (!duet_store_get_secret (store, "jwt_key", key, &error))
     g_error ("%s", error->message);
-  for (int i = 0; i < count; i++)
-    {
-      g_autofree char *user = g_strdup_printf ("%s%d", prefix, i);
-      g_autofree char *token = NULL;
-      gint64 tv = 0, account_id = 0, device_key = 0;
+  for (int d = 0; d < devices; d++)
+    for (int i = 0; i < count; i++)
+      {
+        g_autofree char *user = g_strdup_printf ("%s%d", prefix, i);
+        g_autofree char *device = g_strdup_printf ("bench%d", d);
+        g_autofree char *token = NULL;
+        gint64 tv = 0, account_id = 0, device_key = 0;
 
-      if (!duet_store_lookup_user (store, "duet", user, &account_id, NULL, &tv, &error) ||
-          !duet_store_put_device (store, account_id, "bench", "duet-bench-users", now * 1000,
-                                  &device_key, &error))
-        g_error ("%s", error->message);
-      token = duet_token_sign (user, "duet", now, now + lifetime, tv, "bench", device_key, key, sizeof key);
-      g_string_append_printf (out, "%s\n", token);
-    }
+        if (!duet_store_lookup_user (store, "duet", user, &account_id, NULL, &tv, &error) ||
+            !duet_store_put_device (store, account_id, device, "duet-bench-users", now * 1000,
+                                    &device_key, &error))
+          g_error ("%s", error->message);
+        token = duet_token_sign (user, "duet", now, now + lifetime, tv, device, device_key, key, sizeof key);
+        g_string_append_printf (out, "%s\n", token);
+      }
   sodium_memzero (key, sizeof key);
   if (tokens != NULL && !g_file_set_contents (tokens, out->str, out->len, &error))
     g_error ("%s", error->message);

@@ -1516,6 +1516,9 @@ main (int   argc,
   g_clear_handle_id (&app.stats_source, g_source_remove);
   g_clear_handle_id (&app.video_watch, g_source_remove);
   g_clear_object (&app.call);
+  /* The manager empties its list of devices as it goes: no event for that */
+  g_signal_handlers_disconnect_by_func (duet_manager_get_devices (app.manager),
+                                        on_account_devices_changed, NULL);
   g_clear_object (&app.manager);
   g_clear_object (&app.input);
   g_clear_object (&app.cancellable);

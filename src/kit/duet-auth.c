@@ -137,7 +137,8 @@ duet_auth_class_init (DuetAuthClass *klass)
    * kept in `duet-kit-1/device-id` under the user's data directory
    * (g_get_user_data_dir()), so that the device stays the same across
    * runs and every program of the kit is one device of the user on this
-   * machine.
+   * machine (a Flatpak app has a data directory, and so a device, of its
+   * own).
    */
   properties[PROP_DEVICE_ID] =
     g_param_spec_string ("device-id", NULL, NULL, NULL,

@@ -130,6 +130,7 @@ static DuetMediaSession *try_new_path      (DuetCall *self,
                                             guint     number);
 static void              drop_pending      (DuetCall *self);
 static void              stop_reconnecting (DuetCall *self);
+static void              swap_in_pending   (DuetCall *self);
 
 /* ---- sending ---- */
 
@@ -438,6 +439,17 @@ handle_signal (DuetCall              *self,
   else if (!duet_media_session_set_remote_description (media, type, payload->sdp, &error))
     g_warning ("Ignoring the peer's %s: %s", type, error->message);
 }
+/* Another device of the callee answered than the one media was set up
+ * with while it rang: that session is for nobody now, so a fresh one
+ * replaces it at once (no waiting for the old path to fail) */
+static void
+answered_elsewhere (DuetCall *self)
+{
+  g_debug ("The callee answered on another device; offering it a new media session");
+  if (try_new_path (self, 0) != NULL)
+    swap_in_pending (self);
+}
+
 static void
 handle_connected (DuetCall                 *self,
                   const DuetConnectedEvent *event)
@@ -447,8 +459,11 @@ handle_connected (DuetCall                 *self,
 
   self->in_preparation = !event->is_in_responder_preparation;   /* so that the setter applies it */
   set_in_preparation (self, event->is_in_responder_preparation);
-  duet_media_session_open (self->media);
+  if (!event->renegotiate || !self->is_caller)
+    duet_media_session_open (self->media);
   duet_call_set_state (self, DUET_CALL_STATE_CONNECTED);
+  if (event->renegotiate && self->is_caller)
+    answered_elsewhere (self);
   send_media_state (self, TRUE, TRUE, NULL);
   g_signal_emit (self, signals[CONNECTED], 0, event->is_in_responder_preparation,
                  event->should_finish_preparation && !self->is_caller);

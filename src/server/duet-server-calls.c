@@ -1129,7 +1129,8 @@ handle_signal (DuetServer  *self,
                                "Signalling starts once the callee has verified");
       return;
     }
-  if (party == DUET_CALL_PARTY_CALLEE &&
+  /* calls kept from before devices have none: any device of the party */
+  if (party == DUET_CALL_PARTY_CALLEE && (call->callee_device != NULL || !is_answered (call)) &&
       g_strcmp0 (call->callee_device, duet_session_get_device_id (session)) != 0)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,

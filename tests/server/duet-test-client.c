@@ -286,6 +286,20 @@ duet_test_server_token (DuetTestServer *server,
   return g_strstrip (g_steal_pointer (&out));
 }
 
+/* A token for one device of @user (added to the account if new) */
+char *
+duet_test_server_device_token (DuetTestServer *server,
+                               const char     *user,
+                               const char     *device_id)
+{
+  const char *argv[] = { "token", "--db", server->db, "--user", user, "--device", device_id,
+                         "--lifetime", "600", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (duet_test_run_cli (argv, NULL, &out, NULL), ==, 0);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
 /* Tests may forge with the server's own keys: they stand in for an
  * attacker who stole nothing but could guess the format */
 guint8 *
@@ -544,6 +558,20 @@ duet_test_client_sign_in (DuetTestServer *server,
                           const char     *user)
 {
   g_autofree char *token = duet_test_server_token (server, user, 600);
+  DuetTestClient *client = duet_test_client_connect (server, token, NULL);
+
+  g_assert_nonnull (client);
+  client->hello = duet_test_client_wait_event (client, "hello", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (client->hello);
+  return client;
+}
+
+DuetTestClient *
+duet_test_client_sign_in_device (DuetTestServer *server,
+                                 const char     *user,
+                                 const char     *device_id)
+{
+  g_autofree char *token = duet_test_server_device_token (server, user, device_id);
   DuetTestClient *client = duet_test_client_connect (server, token, NULL);
 
   g_assert_nonnull (client);

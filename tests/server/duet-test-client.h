@@ -53,6 +53,9 @@ char           *duet_test_server_token       (DuetTestServer     *server,
 guint8         *duet_test_server_read_secret (DuetTestServer     *server,
                                               const char         *name);
 char           *duet_test_server_read_output (DuetTestServer     *server);
+char           *duet_test_server_device_token (DuetTestServer    *server,
+                                              const char         *user,
+                                              const char         *device_id);
 gint64          duet_test_server_device_key  (DuetTestServer     *server,
                                               const char         *user,
                                               const char         *device_id);
@@ -74,6 +77,9 @@ DuetTestClient *duet_test_client_connect     (DuetTestServer     *server,
                                               guint              *out_status);
 DuetTestClient *duet_test_client_sign_in     (DuetTestServer     *server,
                                               const char         *user);
+DuetTestClient *duet_test_client_sign_in_device (DuetTestServer  *server,
+                                              const char         *user,
+                                              const char         *device_id);
 void            duet_test_client_free        (DuetTestClient     *client);
 void            duet_test_client_send_raw    (DuetTestClient     *client,
                                               const char         *text);
