@@ -664,7 +664,9 @@ duet_application_sign_out (DuetApplication *self)
 
   set_signing_out (self, TRUE);
   self->sign_out_cancellable = g_cancellable_new ();
-  self->sign_out_timeout = g_timeout_add_seconds (SIGN_OUT_TIMEOUT_S, sign_out_timeout_cb, self);
+  /* Not g_timeout_add_seconds(), whose whole-second grouping may fire it
+   * a quarter of a second early */
+  self->sign_out_timeout = g_timeout_add (SIGN_OUT_TIMEOUT_S * 1000, sign_out_timeout_cb, self);
   duet_manager_sign_out_device_async (self->manager, NULL, self->sign_out_cancellable,
                                       device_signed_out_cb, g_object_ref (self));
 }

@@ -822,8 +822,9 @@ def test_device_limit_and_unreachable_server(ctx):
         wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 15,
                  "carol's app to sign out without the server")
         took = time.monotonic() - started
-        log("signed out after %.1f s" % took)
-        check(took >= 2.9, "signed out after %.1f s, before the server could have answered" % took)
+        log("signed out after %.2f s" % took)
+        # 3 s from when the app got the action, which is after `started`
+        check(took >= 3, "signed out after %.1f s, not after the 3 s the app waits" % took)
         check(action_state("/org/duet/Duet", "sign-in-message", conn) == "", "signing out here gave a message")
         check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
     finally:
