@@ -18,6 +18,7 @@
 
 #include "duet-account.h"
 #include "duet-kit.h"
+#include "duet-messages.h"
 #include "duet-protocol.h"
 
 /* Never refresh sooner than this: very short tokens, or a clock far ahead
@@ -367,15 +368,48 @@ error_for_user (const GError *error,
     }
 }
 
-/* A DuetAuth for SERVER_URL, trusting the CA file the app was given */
+/**
+ * duet_account_device_name:
+ * @host: (nullable): the host name, or %NULL for this machine's
+ *
+ * The name the user's other devices show for this one: "Duet on HOST",
+ * translated, cut (between characters) to the protocol's 64 bytes.
+ *
+ * Returns: (transfer full): the name
+ */
+char *
+duet_account_device_name (const char *host)
+{
+  /* Translators: this computer in the list of a user's devices, with its host name */
+  g_autofree char *name = g_strdup_printf (_("Duet on %s"), host ? host : g_get_host_name ());
+  const char *end = name;
+
+  g_strdelimit (name, "\a\b\f\n\r\t\v", ' ');
+  while (*end != '\0')
+    {
+      const char *next = g_utf8_next_char (end);
+
+      if (next - name > DUET_PROTOCOL_MAX_DEVICE_NAME)
+        break;
+      end = next;
+    }
+  name[end - name] = '\0';
+  return g_strchomp (g_steal_pointer (&name));
+}
+
+/* A DuetAuth for SERVER_URL, trusting the CA file the app was given. The
+ * device keeps the kit's id (one per machine and user account) and gets
+ * the app's own name. */
 static DuetAuth *
 auth_for (DuetAccount *self,
           const char  *server_url)
 {
   g_autoptr(DuetAuth) auth = duet_auth_new (server_url);
+  g_autofree char *device_name = duet_account_device_name (NULL);
 
   if (self->tls_ca_file != NULL)
     duet_auth_set_tls_ca_file (auth, self->tls_ca_file, NULL);
+  duet_auth_set_device (auth, NULL, device_name);
   return g_steal_pointer (&auth);
 }
 

@@ -52,5 +52,6 @@ void              duet_account_set_tls_ca_file  (DuetAccount          *self,
 void              duet_account_sign_out         (DuetAccount          *self);
 
 gint64            duet_account_token_expiry     (const char           *token);
+char             *duet_account_device_name      (const char           *host);
 
 G_END_DECLS

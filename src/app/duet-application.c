@@ -13,6 +13,10 @@
  *   app.accept-call (b)   accept the ringing call, with video or not
  *   app.decline-call      decline it
  *   app.show-incoming     show the ringing call's window again
+ *   app.show-missed-call (s)      show the window for a missed call (by id),
+ *                                 marking it seen on every device
+ *   app.mark-missed-call-seen (s) only mark it seen
+ *   app.sign-out          sign this device out, at the server too
  *   app.preferences, app.about, app.quit
  *   app.online            read-only boolean state: connected to the server
  *   app.run-in-background, app.test-sources
@@ -38,6 +42,9 @@
 #include "duet-ringer.h"
 #include "duet-window.h"
 
+/* How long signing out waits for the server before it signs out here only */
+#define SIGN_OUT_TIMEOUT_S 3
+
 struct _DuetApplication
 {
   AdwApplication      parent_instance;
@@ -60,6 +67,13 @@ struct _DuetApplication
   DuetIncomingWindow *incoming_window;/* weak */
   GtkWindow          *preferences;    /* weak */
 
+  /* Signing out: the server is asked to forget this device first */
+  GCancellable       *sign_out_cancellable;
+  guint               sign_out_timeout;
+  gboolean            signing_out;
+  char               *sign_in_message;  /* why the device was signed out, for the sign-in page */
+  GHashTable         *seen_calls;       /* missed call ids marked seen from here */
+
   /* Sign-in given on the command line (demo and tests) */
   char               *cli_server;
   char               *cli_user;
@@ -76,10 +90,15 @@ G_DEFINE_FINAL_TYPE (DuetApplication, duet_application, ADW_TYPE_APPLICATION)
 enum {
   PROP_0,
   PROP_ONLINE,
+  PROP_SIGNING_OUT,
+  PROP_SIGN_IN_MESSAGE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void set_sign_in_message (DuetApplication *self,
+                                 const char      *message);
 
 static const GOptionEntry option_entries[] = {
   { "background", 'b', 0, G_OPTION_ARG_NONE, NULL,
@@ -520,6 +539,8 @@ account_state_changed_cb (DuetApplication *self)
       g_cancellable_cancel (self->session_cancellable);
       g_clear_object (&self->session_cancellable);
       self->session_cancellable = g_cancellable_new ();
+      set_sign_in_message (self, NULL);
+      g_hash_table_remove_all (self->seen_calls);
       connect_manager (self);
       break;
     case DUET_ACCOUNT_SIGNED_OUT:
@@ -548,6 +569,181 @@ account_token_changed_cb (DuetApplication *self)
     duet_manager_set_access_token (self->manager, token);
 }
 
+/* ---- signing out ---- */
+
+static void
+set_signing_out (DuetApplication *self,
+                 gboolean         signing_out)
+{
+  if (self->signing_out == signing_out)
+    return;
+  self->signing_out = signing_out;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNING_OUT]);
+}
+
+static void
+set_sign_in_message (DuetApplication *self,
+                     const char      *message)
+{
+  GAction *hook;
+
+  if (!duet_set_string (&self->sign_in_message, message))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
+  hook = g_action_map_lookup_action (G_ACTION_MAP (self), "sign-in-message");
+  if (hook != NULL)
+    g_simple_action_set_state (G_SIMPLE_ACTION (hook), g_variant_new_string (message ? message : ""));
+}
+
+/* The server has forgotten this device, or could not be asked in time:
+ * forget the token here too */
+static void
+finish_sign_out (DuetApplication *self)
+{
+  g_clear_handle_id (&self->sign_out_timeout, g_source_remove);
+  g_cancellable_cancel (self->sign_out_cancellable);
+  g_clear_object (&self->sign_out_cancellable);
+  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_OUT)
+    duet_account_sign_out (self->account);
+  set_signing_out (self, FALSE);
+}
+
+static void
+device_signed_out_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(DuetApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_manager_sign_out_device_finish (DUET_MANAGER (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;  /* timed out (finished there) or superseded */
+      /* Signed out here all the same; the server drops the device at the
+       * device limit, or the user does it from another device */
+      g_message ("The server did not sign this device out: %s", error->message);
+    }
+  if (self->signing_out)
+    finish_sign_out (self);
+}
+
+static gboolean
+sign_out_timeout_cb (gpointer user_data)
+{
+  DuetApplication *self = user_data;
+
+  self->sign_out_timeout = 0;
+  g_message ("The server did not answer within %d s; signing out here only", SIGN_OUT_TIMEOUT_S);
+  finish_sign_out (self);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * duet_application_sign_out:
+ *
+ * Signs this device out: first at the server (so the user's other devices
+ * no longer list it and calls stop ringing here), then here, forgetting
+ * the token. An unreachable server delays it by SIGN_OUT_TIMEOUT_S at
+ * most; #DuetApplication:signing-out is set meanwhile.
+ */
+void
+duet_application_sign_out (DuetApplication *self)
+{
+  g_return_if_fail (DUET_IS_APPLICATION (self));
+
+  if (self->signing_out)
+    return;
+  set_sign_in_message (self, NULL);
+  if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN ||
+      !duet_manager_get_connected (self->manager))
+    {
+      duet_account_sign_out (self->account);
+      return;
+    }
+
+  set_signing_out (self, TRUE);
+  self->sign_out_cancellable = g_cancellable_new ();
+  /* Not g_timeout_add_seconds(), whose whole-second grouping may fire it
+   * a quarter of a second early */
+  self->sign_out_timeout = g_timeout_add (SIGN_OUT_TIMEOUT_S * 1000, sign_out_timeout_cb, self);
+  duet_manager_sign_out_device_async (self->manager, NULL, self->sign_out_cancellable,
+                                      device_signed_out_cb, g_object_ref (self));
+}
+
+/* What the sign-in page says after the server signed this device out */
+const char *
+duet_application_describe_sign_out (const char *reason)
+{
+  if (g_strcmp0 (reason, "device_limit") == 0)
+    return _("You are signed in on too many devices; this one was signed out. Sign in again to use it.");
+  return _("This device was signed out from another of your devices. Sign in again to use it.");
+}
+
+/* The server signed this device out (another of the user's devices did,
+ * or the device limit): its token is no good any more, so forget it, as
+ * for a refused token, and say why on the sign-in page */
+static void
+signed_out_by_server (DuetApplication *self,
+                      const char      *reason)
+{
+  const char *message;
+  DuetWindow *window = main_window (self);
+
+  g_message ("The server signed this device out (%s)", reason ? reason : "no reason");
+  /* Late news of our own sign-out */
+  if (duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_OUT)
+    return;
+  if (self->signing_out)
+    {
+      /* The answer to our own request */
+      finish_sign_out (self);
+      return;
+    }
+  message = duet_application_describe_sign_out (reason);
+  set_sign_in_message (self, message);
+  duet_account_sign_out (self->account);
+  update_online (self);
+  /* Nobody may be looking: calls no longer ring here */
+  if ((window == NULL || !gtk_widget_get_visible (GTK_WIDGET (window))) &&
+      g_settings_get_boolean (self->settings, "notifications"))
+    duet_notifier_show_signed_out (self->notifier, message);
+}
+
+/* ---- missed calls seen ---- */
+
+/**
+ * duet_application_mark_missed_call_seen:
+ * @call_id: a missed call the user has now seen
+ *
+ * Tells the server (once per call), so that the user's other devices
+ * take back their notifications, and takes back this one's.
+ */
+void
+duet_application_mark_missed_call_seen (DuetApplication *self,
+                                        const char      *call_id)
+{
+  g_return_if_fail (DUET_IS_APPLICATION (self));
+  g_return_if_fail (call_id != NULL);
+
+  duet_notifier_withdraw_missed (self->notifier, call_id);
+  if (!g_hash_table_add (self->seen_calls, g_strdup (call_id)))
+    return;
+  g_debug ("Missed call %s seen", call_id);
+  duet_manager_mark_missed_call_seen (self->manager, call_id);
+}
+
+/* Another of the user's devices has seen it */
+static void
+missed_call_seen_cb (DuetApplication *self,
+                     const char      *call_id)
+{
+  g_debug ("Missed call %s seen on another device", call_id);
+  g_hash_table_add (self->seen_calls, g_strdup (call_id));
+  duet_notifier_withdraw_missed (self->notifier, call_id);
+  queue_history_refresh (self);
+}
+
 /* The account signed out already; say why, as for a refused sign-in */
 static void
 session_expired_cb (DuetApplication *self,
@@ -560,6 +756,11 @@ static void
 server_error_cb (DuetApplication *self,
                  const char      *code)
 {
+  if (g_str_equal (code, "signed_out"))
+    {
+      signed_out_by_server (self, duet_manager_get_sign_out_reason (self->manager));
+      return;
+    }
   if (g_str_equal (code, "auth_failed"))
     {
       toast (self, _("The server no longer accepts your sign-in. Sign in again."));
@@ -613,8 +814,13 @@ ringing_ended_cb (DuetCall             *call,
   g_signal_handlers_disconnect_by_data (call, self);
   stop_ringing (self);
 
+  /* Answered or declined on another of the user's devices: not missed,
+   * and nothing to say (the other device shows the call) */
+  if (reason == DUET_DISCONNECT_REASON_MULTIDEV_ANSWER || reason == DUET_DISCONNECT_REASON_MULTIDEV_DECLINE)
+    g_debug ("The call from %s was %s on another device", duet_call_get_peer_user_id (call),
+             reason == DUET_DISCONNECT_REASON_MULTIDEV_ANSWER ? "answered" : "declined");
   /* Cancelled by the caller or not answered in time: missed */
-  if (by_remote && g_settings_get_boolean (self->settings, "notifications"))
+  else if (by_remote && g_settings_get_boolean (self->settings, "notifications"))
     duet_notifier_show_missed (self->notifier, duet_call_get_call_id (call),
                                duet_call_get_peer_user_id (call),
                                duet_call_get_media_type (call), 0);
@@ -932,6 +1138,33 @@ preferences_activated (GSimpleAction *action,
 }
 
 static void
+show_missed_call_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  DuetApplication *self = user_data;
+
+  duet_application_mark_missed_call_seen (self, g_variant_get_string (parameter, NULL));
+  g_application_activate (G_APPLICATION (self));
+}
+
+static void
+mark_missed_call_seen_activated (GSimpleAction *action,
+                                 GVariant      *parameter,
+                                 gpointer       user_data)
+{
+  duet_application_mark_missed_call_seen (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+sign_out_activated (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  duet_application_sign_out (user_data);
+}
+
+static void
 online_change_state (GSimpleAction *action,
                      GVariant      *value,
                      gpointer       user_data)
@@ -947,6 +1180,9 @@ static const GActionEntry app_actions[] = {
   { "accept-call", accept_call_activated, "b" },
   { "decline-call", decline_call_activated },
   { "show-incoming", show_incoming_activated },
+  { "show-missed-call", show_missed_call_activated, "s" },
+  { "mark-missed-call-seen", mark_missed_call_seen_activated, "s" },
+  { "sign-out", sign_out_activated },
   { "online", NULL, NULL, "false", online_change_state },
 };
 
@@ -983,12 +1219,25 @@ duet_application_startup (GApplication *app)
                            G_CALLBACK (missed_call_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->manager, "server-error",
                            G_CALLBACK (server_error_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->manager, "missed-call-seen",
+                           G_CALLBACK (missed_call_seen_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::state",
                            G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::token",
                            G_CALLBACK (account_token_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "session-expired",
                            G_CALLBACK (session_expired_cb), self, G_CONNECT_SWAPPED);
+
+  /* Test hook (DUET_TEST_HOOKS=1): what the sign-in page says after the
+   * server signed this device out, read-only */
+  if (g_strcmp0 (g_getenv ("DUET_TEST_HOOKS"), "1") == 0)
+    {
+      g_autoptr(GSimpleAction) hook = g_simple_action_new_stateful ("sign-in-message", NULL,
+                                                                      g_variant_new_string (""));
+
+      g_simple_action_set_enabled (hook, FALSE);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (hook));
+    }
 
   /* The preferences as actions too: menus, scripts and the tests */
   {
@@ -1043,6 +1292,9 @@ duet_application_shutdown (GApplication *app)
     duet_call_end_call (self->ringing);
   g_clear_handle_id (&self->history_timeout, g_source_remove);
   g_cancellable_cancel (self->session_cancellable);
+  /* Quitting while the server is asked: sign out here at least */
+  if (self->signing_out)
+    finish_sign_out (self);
   if (self->ringer != NULL)
     duet_ringer_stop (self->ringer);
   if (self->notifier != NULL)
@@ -1067,6 +1319,12 @@ duet_application_get_property (GObject    *object,
     case PROP_ONLINE:
       g_value_set_boolean (value, self->online);
       break;
+    case PROP_SIGNING_OUT:
+      g_value_set_boolean (value, self->signing_out);
+      break;
+    case PROP_SIGN_IN_MESSAGE:
+      g_value_set_string (value, self->sign_in_message);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1090,6 +1348,8 @@ duet_application_dispose (GObject *object)
   g_clear_object (&self->ringer);
   g_clear_object (&self->background_portal);
   g_clear_object (&self->session_cancellable);
+  g_clear_handle_id (&self->sign_out_timeout, g_source_remove);
+  g_clear_object (&self->sign_out_cancellable);
 
   G_OBJECT_CLASS (duet_application_parent_class)->dispose (object);
 }
@@ -1102,6 +1362,8 @@ duet_application_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->account);
   g_free (self->profile);
+  g_free (self->sign_in_message);
+  g_clear_pointer (&self->seen_calls, g_hash_table_unref);
   g_free (self->cli_server);
   g_free (self->cli_user);
   g_free (self->cli_service);
@@ -1129,12 +1391,21 @@ duet_application_class_init (DuetApplicationClass *klass)
   properties[PROP_ONLINE] =
     g_param_spec_boolean ("online", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Asking the server to sign this device out, before doing it here */
+  properties[PROP_SIGNING_OUT] =
+    g_param_spec_boolean ("signing-out", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the server signed this device out, translated, until the next sign-in */
+  properties[PROP_SIGN_IN_MESSAGE] =
+    g_param_spec_string ("sign-in-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 duet_application_init (DuetApplication *self)
 {
+  self->seen_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), NULL);
 }
@@ -1222,4 +1493,31 @@ duet_application_take_command_line_sign_in (DuetApplication  *self,
   *service = g_steal_pointer (&self->cli_service);
   *password = g_steal_pointer (&self->cli_password);
   return TRUE;
+}
+
+DuetManager *
+duet_application_get_manager (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), NULL);
+  return self->manager;
+}
+
+gboolean
+duet_application_get_signing_out (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
+  return self->signing_out;
+}
+
+/**
+ * duet_application_get_sign_in_message:
+ *
+ * Returns: (nullable): why the server signed this device out, for the
+ *   sign-in page, until the next sign-in
+ */
+const char *
+duet_application_get_sign_in_message (DuetApplication *self)
+{
+  g_return_val_if_fail (DUET_IS_APPLICATION (self), NULL);
+  return self->sign_in_message;
 }

@@ -124,7 +124,6 @@ duet_call_window_describe_end (DuetDisconnectReason  reason,
       return by_remote ? g_strdup_printf (_("%s ended the call"), peer_user_id)
                        : g_strdup (_("Call ended"));
     case DUET_DISCONNECT_REASON_DECLINE:
-    case DUET_DISCONNECT_REASON_MULTIDEV_DECLINE:
       return by_remote ? g_strdup_printf (_("%s declined the call"), peer_user_id)
                        : g_strdup (_("Call declined"));
     case DUET_DISCONNECT_REASON_CANCEL:
@@ -132,12 +131,16 @@ duet_call_window_describe_end (DuetDisconnectReason  reason,
                        : g_strdup (_("Call cancelled"));
     case DUET_DISCONNECT_REASON_BUSY:
     case DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL:
-    case DUET_DISCONNECT_REASON_MULTIDEV_IN_USE:
       return g_strdup_printf (_("%s is busy"), peer_user_id);
     case DUET_DISCONNECT_REASON_NOANSWER:
       return g_strdup (_("No answer"));
+    /* The user's own other devices */
+    case DUET_DISCONNECT_REASON_MULTIDEV_IN_USE:
+      return g_strdup (_("You are already in a call on another device"));
     case DUET_DISCONNECT_REASON_MULTIDEV_ANSWER:
       return g_strdup (_("Answered on another device"));
+    case DUET_DISCONNECT_REASON_MULTIDEV_DECLINE:
+      return g_strdup (_("Declined on another device"));
     case DUET_DISCONNECT_REASON_NETWORK_UNSTABLE:
     case DUET_DISCONNECT_REASON_UNAVAILABLE_NETWORK:
     case DUET_DISCONNECT_REASON_MTU_EXCEEDED:

@@ -16,7 +16,13 @@
  * Buttons map onto application actions, so they work with no window
  * open: "accept" → app.accept-call(true), "accept-audio" →
  * app.accept-call(false), "decline" → app.decline-call, the default
- * action (clicking the banner) → app.show-incoming.
+ * action (clicking the banner) → app.show-incoming. A missed call's
+ * banner → app.show-missed-call(call id), its "call-back" →
+ * app.mark-missed-call-seen(call id) and app.call: either way the call is
+ * marked seen on all the user's devices.
+ *
+ * A missed call stays in the table once withdrawn (with no notification),
+ * so that a late report of a call seen elsewhere does not show it again.
  */
 #define G_LOG_DOMAIN "DuetNotifier"
 
@@ -33,7 +39,8 @@ struct _DuetNotifier
   GObject             parent_instance;
 
   NotifyNotification *incoming;
-  GHashTable         *missed;     /* call id → NotifyNotification */
+  NotifyNotification *signed_out;
+  GHashTable         *missed;     /* call id → NotifyNotification, or NULL once withdrawn */
   gboolean            initialized;
 };
 
@@ -77,12 +84,16 @@ missed_action_cb (NotifyNotification *notification,
                   char               *action,
                   gpointer            user_data)
 {
+  const char *call_id = g_object_get_data (G_OBJECT (notification), "duet-call-id");
   const char *caller = g_object_get_data (G_OBJECT (notification), "duet-caller");
 
-  if (g_str_equal (action, "call-back") && caller != NULL)
-    activate_app_action ("call", g_variant_new ("(ss)", caller, "audiovideo"));
+  if (g_str_equal (action, "call-back"))
+    {
+      activate_app_action ("mark-missed-call-seen", g_variant_new_string (call_id));
+      activate_app_action ("call", g_variant_new ("(ss)", caller, "audiovideo"));
+    }
   else
-    activate_app_action ("activate", NULL);
+    activate_app_action ("show-missed-call", g_variant_new_string (call_id));
 }
 
 static gboolean
@@ -112,11 +123,19 @@ show (NotifyNotification *notification)
 }
 
 static void
+clear_notification (gpointer notification)
+{
+  if (notification != NULL)
+    g_object_unref (notification);
+}
+
+static void
 duet_notifier_dispose (GObject *object)
 {
   DuetNotifier *self = DUET_NOTIFIER (object);
 
   duet_notifier_withdraw_incoming (self);
+  g_clear_object (&self->signed_out);
   g_clear_pointer (&self->missed, g_hash_table_unref);
 
   G_OBJECT_CLASS (duet_notifier_parent_class)->dispose (object);
@@ -133,7 +152,7 @@ duet_notifier_class_init (DuetNotifierClass *klass)
 static void
 duet_notifier_init (DuetNotifier *self)
 {
-  self->missed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->missed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, clear_notification);
 }
 
 DuetNotifier *
@@ -202,12 +221,14 @@ duet_notifier_show_missed (DuetNotifier  *self,
   NotifyNotification *notification;
 
   g_return_if_fail (DUET_IS_NOTIFIER (self));
+  g_return_if_fail (call_id != NULL);
 
   if (!ensure_init (self))
     return;
 
-  /* The same call can be reported twice (a push, then the call's own end) */
-  if (call_id != NULL && g_hash_table_contains (self->missed, call_id))
+  /* The same call can be reported twice (a push, then the call's own end),
+   * or be seen on another device before it is reported here */
+  if (g_hash_table_contains (self->missed, call_id))
     return;
 
   time = invited_at_ms > 0 ? g_date_time_new_from_unix_local (invited_at_ms / 1000)
@@ -222,6 +243,7 @@ duet_notifier_show_missed (DuetNotifier  *self,
   set_common_hints (notification);
   notify_notification_set_category (notification, "call.unanswered");
   notify_notification_set_urgency (notification, NOTIFY_URGENCY_NORMAL);
+  g_object_set_data_full (G_OBJECT (notification), "duet-call-id", g_strdup (call_id), g_free);
   g_object_set_data_full (G_OBJECT (notification), "duet-caller", g_strdup (caller), g_free);
   notify_notification_add_action (notification, "default", _("Show"),
                                   missed_action_cb, NULL, NULL);
@@ -229,6 +251,64 @@ duet_notifier_show_missed (DuetNotifier  *self,
                                   missed_action_cb, NULL, NULL);
   show (notification);
 
-  g_hash_table_replace (self->missed,
-                        g_strdup (call_id ? call_id : summary), notification);
+  g_hash_table_replace (self->missed, g_strdup (call_id), notification);
+}
+
+/**
+ * duet_notifier_withdraw_missed:
+ * @call_id: the missed call
+ *
+ * Takes back the notification of a missed call that the user has seen,
+ * here or on another of their devices; a report of it that comes later
+ * shows nothing.
+ */
+void
+duet_notifier_withdraw_missed (DuetNotifier *self,
+                               const char   *call_id)
+{
+  NotifyNotification *notification;
+
+  g_return_if_fail (DUET_IS_NOTIFIER (self));
+  g_return_if_fail (call_id != NULL);
+
+  notification = g_hash_table_lookup (self->missed, call_id);
+  if (notification != NULL)
+    notify_notification_close (notification, NULL);
+  g_hash_table_replace (self->missed, g_strdup (call_id), NULL);
+}
+
+static void
+signed_out_action_cb (NotifyNotification *notification,
+                      char               *action,
+                      gpointer            user_data)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app != NULL)
+    g_application_activate (app);
+}
+
+/**
+ * duet_notifier_show_signed_out:
+ * @message: why, and what to do, translated
+ *
+ * Says that this device was signed out while no window showed it: calls
+ * no longer ring here until the user signs in again.
+ */
+void
+duet_notifier_show_signed_out (DuetNotifier *self,
+                               const char   *message)
+{
+  g_return_if_fail (DUET_IS_NOTIFIER (self));
+
+  if (!ensure_init (self))
+    return;
+  if (self->signed_out != NULL)
+    notify_notification_close (self->signed_out, NULL);
+  g_clear_object (&self->signed_out);
+  self->signed_out = notify_notification_new (_("Signed out of Duet"), message, "system-log-out-symbolic");
+  set_common_hints (self->signed_out);
+  notify_notification_add_action (self->signed_out, "default", _("Sign In"),
+                                  signed_out_action_cb, NULL, NULL);
+  show (self->signed_out);
 }

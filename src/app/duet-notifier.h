@@ -24,5 +24,9 @@ void          duet_notifier_show_missed     (DuetNotifier  *self,
                                              const char    *caller,
                                              DuetMediaType  media_type,
                                              gint64         invited_at_ms);
+void          duet_notifier_withdraw_missed (DuetNotifier  *self,
+                                             const char    *call_id);
+void          duet_notifier_show_signed_out (DuetNotifier  *self,
+                                             const char    *message);
 
 G_END_DECLS

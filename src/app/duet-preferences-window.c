@@ -14,6 +14,10 @@
  * picture (DuetCameraPreview makes it under DUET_TEST_SOURCES=1; for the
  * test-sources setting, which the preview does not know, the window runs
  * its own videotestsrc into the same view). Without a picture it says why.
+ *
+ * The Account page lists the devices the user is signed in on, from the
+ * manager's list, which the server keeps current; each but this one can
+ * be signed out from here, after a confirmation.
  */
 #define G_LOG_DOMAIN "DuetPreferencesWindow"
 
@@ -27,6 +31,8 @@
 #include "duet-video-view.h"
 
 #define PREFERENCES_ACTIONS_PATH "/org/duet/Duet/preferences"
+/* How often "Last seen 5 minutes ago" is brought up to date */
+#define LAST_SEEN_REFRESH_S 30
 
 typedef struct
 {
@@ -57,6 +63,7 @@ struct _DuetPreferencesWindow
   GtkSwitch            *run_in_background_switch;
   GtkSwitch            *notifications_switch;
   AdwActionRow         *server_row;
+  GtkListBox           *devices_list;
 
   DuetApplication      *application;
   GSettings            *settings;
@@ -67,6 +74,13 @@ struct _DuetPreferencesWindow
   GstElement           *preview_sink;   /* the view's sink while the preview runs */
   GdkPaintable         *preview_paintable;
   GstElement           *test_picture;   /* with the test-sources setting */
+
+  GListModel           *devices;        /* the manager's DuetAccountDevice list, as shown */
+  GtkCustomFilter      *online_filter;
+  GHashTable           *pending;        /* ids of devices being signed out */
+  guint                 last_seen_timer;
+  AdwMessageDialog     *confirm;        /* weak: the open confirmation */
+  char                 *last_toast;     /* for the test hooks */
 
   /* Test hooks (DUET_TEST_HOOKS=1) on the session bus */
   GSimpleActionGroup   *test_actions;
@@ -341,6 +355,327 @@ duet_preferences_window_unmap (GtkWidget *widget)
   GTK_WIDGET_CLASS (duet_preferences_window_parent_class)->unmap (widget);
 }
 
+/* ---- signed-in devices ---- */
+
+static void update_account_hooks (DuetPreferencesWindow *self);
+
+static void
+show_toast (DuetPreferencesWindow *self,
+            const char            *message)
+{
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (message));
+  update_account_hooks (self);
+}
+
+/**
+ * duet_preferences_window_describe_device:
+ * @current: whether it is the device this app runs on
+ * @online: whether it has a connection now
+ * @last_seen: (nullable): when the server last heard from it
+ * @now: the time to count from
+ *
+ * The subtitle of a device's row: "This device", "Online", or when it
+ * was last seen, in words.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+duet_preferences_window_describe_device (gboolean   current,
+                                         gboolean   online,
+                                         GDateTime *last_seen,
+                                         GDateTime *now)
+{
+  GTimeSpan ago;
+  gint64 n;
+
+  if (current)
+    return g_strdup (_("This device"));
+  if (online)
+    return g_strdup (_("Online"));
+  if (last_seen == NULL)
+    return g_strdup (_("Offline"));
+
+  ago = MAX (g_date_time_difference (now, last_seen), 0);
+  if (ago < G_TIME_SPAN_MINUTE)
+    return g_strdup (_("Last seen just now"));
+  if (ago < G_TIME_SPAN_HOUR)
+    {
+      n = ago / G_TIME_SPAN_MINUTE;
+      return g_strdup_printf (ngettext ("Last seen %d minute ago", "Last seen %d minutes ago", n), (int) n);
+    }
+  if (ago < G_TIME_SPAN_DAY)
+    {
+      n = ago / G_TIME_SPAN_HOUR;
+      return g_strdup_printf (ngettext ("Last seen %d hour ago", "Last seen %d hours ago", n), (int) n);
+    }
+  if (ago < 30 * G_TIME_SPAN_DAY)
+    {
+      n = ago / G_TIME_SPAN_DAY;
+      return g_strdup_printf (ngettext ("Last seen %d day ago", "Last seen %d days ago", n), (int) n);
+    }
+  {
+    g_autoptr(GDateTime) local = g_date_time_to_local (last_seen);
+    /* Translators: the date a device was last seen, see GDateTime's format */
+    g_autofree char *date = g_date_time_format (local, _("%-d %B %Y"));
+
+    /* Translators: %s is a date, such as "3 March 2026" */
+    return g_strdup_printf (_("Last seen on %s"), date);
+  }
+}
+
+static DuetAccountDevice *
+row_device (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "duet-device");
+}
+
+static void
+update_device_row (DuetPreferencesWindow *self,
+                   GtkWidget             *row)
+{
+  DuetAccountDevice *device = row_device (row);
+  GtkWidget *button = g_object_get_data (G_OBJECT (row), "duet-sign-out");
+  GtkWidget *spinner = g_object_get_data (G_OBJECT (row), "duet-spinner");
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *subtitle = duet_preferences_window_describe_device (duet_account_device_get_current (device),
+                                                                        duet_account_device_get_online (device),
+                                                                        duet_account_device_get_last_seen_at (device),
+                                                                        now);
+  gboolean pending = g_hash_table_contains (self->pending, duet_account_device_get_id (device));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), duet_account_device_get_name (device));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (button != NULL)
+    {
+      g_autofree char *label = g_strdup_printf (_("Sign out “%s”"), duet_account_device_get_name (device));
+
+      gtk_widget_set_visible (button, !duet_account_device_get_current (device));
+      gtk_widget_set_sensitive (button, !pending);
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      gtk_widget_set_visible (spinner, pending);
+      gtk_spinner_set_spinning (GTK_SPINNER (spinner), pending);
+    }
+}
+
+static void
+update_device_rows (DuetPreferencesWindow *self)
+{
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->devices_list, i)) != NULL; i++)
+    update_device_row (self, GTK_WIDGET (row));
+  update_account_hooks (self);
+}
+
+static GtkWidget *
+find_device_row (DuetPreferencesWindow *self,
+                 const char            *device_id)
+{
+  GtkListBoxRow *row;
+
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->devices_list, i)) != NULL; i++)
+    if (g_strcmp0 (duet_account_device_get_id (row_device (GTK_WIDGET (row))), device_id) == 0)
+      return GTK_WIDGET (row);
+  return NULL;
+}
+
+typedef struct
+{
+  DuetPreferencesWindow *self;
+  char                  *id;
+  char                  *name;
+} SignOutDevice;
+
+static void
+sign_out_device_free (SignOutDevice *data)
+{
+  g_object_unref (data->self);
+  g_free (data->id);
+  g_free (data->name);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SignOutDevice, sign_out_device_free)
+
+/* What went wrong, and what to do about it */
+static char *
+describe_sign_out_error (const GError *error,
+                         const char   *name)
+{
+  if (g_error_matches (error, DUET_KIT_ERROR, DUET_KIT_ERROR_NO_SUCH_DEVICE))
+    return g_strdup_printf (_("“%s” was already signed out"), name);
+  if (g_error_matches (error, DUET_KIT_ERROR, DUET_KIT_ERROR_NOT_CONNECTED) ||
+      g_error_matches (error, DUET_KIT_ERROR, DUET_KIT_ERROR_NETWORK))
+    return g_strdup_printf (_("Could not sign out “%s”: Duet is offline. Try again once it is connected."), name);
+  return g_strdup_printf (_("Could not sign out “%s”: the server answered with an error. Try again later."), name);
+}
+
+static void
+device_signed_out_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(SignOutDevice) data = user_data;
+  DuetPreferencesWindow *self = data->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!duet_manager_sign_out_device_finish (DUET_MANAGER (source), result, &error))
+    {
+      g_message ("Could not sign out device %s: %s", data->id, error->message);
+      message = describe_sign_out_error (error, data->name);
+    }
+  else
+    message = g_strdup_printf (_("“%s” was signed out"), data->name);
+
+  if (self->pending == NULL)
+    return;  /* the window is gone */
+  g_hash_table_remove (self->pending, data->id);
+  update_device_rows (self);
+  show_toast (self, message);
+}
+
+static void
+sign_out_device (DuetPreferencesWindow *self,
+                 DuetAccountDevice     *device)
+{
+  DuetManager *manager = duet_application_get_manager (self->application);
+  SignOutDevice *data;
+
+  if (!g_hash_table_add (self->pending, g_strdup (duet_account_device_get_id (device))))
+    return;
+  data = g_new0 (SignOutDevice, 1);
+  data->self = g_object_ref (self);
+  data->id = g_strdup (duet_account_device_get_id (device));
+  data->name = g_strdup (duet_account_device_get_name (device));
+  duet_manager_sign_out_device_async (manager, data->id, NULL, device_signed_out_cb, data);
+  update_device_rows (self);
+}
+
+static void
+confirm_response_cb (AdwMessageDialog      *dialog,
+                     const char            *response,
+                     DuetPreferencesWindow *self)
+{
+  DuetAccountDevice *device = g_object_get_data (G_OBJECT (dialog), "duet-device");
+
+  if (g_str_equal (response, "sign-out"))
+    sign_out_device (self, device);
+}
+
+static void
+confirm_destroyed_cb (GtkWidget             *dialog,
+                      DuetPreferencesWindow *self)
+{
+  if (self->confirm == ADW_MESSAGE_DIALOG (dialog))
+    self->confirm = NULL;
+  update_account_hooks (self);
+}
+
+static void
+sign_out_device_clicked_cb (GtkButton *button,
+                            GtkWidget *row)
+{
+  DuetPreferencesWindow *self = g_object_get_data (G_OBJECT (row), "duet-preferences");
+  DuetAccountDevice *device = row_device (row);
+  g_autofree char *heading = g_strdup_printf (_("Sign Out “%s”?"), duet_account_device_get_name (device));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("Calls will no longer ring on that device, and it has to sign in again to use Duet."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "sign-out", _("_Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-out",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "duet-device", g_object_ref (device), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (confirm_destroyed_cb), self, 0);
+  self->confirm = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  update_account_hooks (self);
+}
+
+static void
+device_notify_cb (GtkWidget *row)
+{
+  DuetPreferencesWindow *self = g_object_get_data (G_OBJECT (row), "duet-preferences");
+
+  update_device_row (self, row);
+  update_account_hooks (self);
+}
+
+static GtkWidget *
+create_device_row (gpointer item,
+                   gpointer user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  DuetAccountDevice *device = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon, *button, *spinner;
+
+  /* Names come from the user's other devices: never markup */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  g_object_set_data (G_OBJECT (row), "duet-preferences", self);
+  g_object_set_data_full (G_OBJECT (row), "duet-device", g_object_ref (device), g_object_unref);
+
+  icon = gtk_image_new_from_icon_name ("computer-symbolic");
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  if (!duet_account_device_get_current (device))
+    {
+      spinner = gtk_spinner_new ();
+      gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), spinner);
+      button = gtk_button_new_with_label (_("Sign Out"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "destructive-action");
+      g_signal_connect (button, "clicked", G_CALLBACK (sign_out_device_clicked_cb), row);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      g_object_set_data (G_OBJECT (row), "duet-sign-out", button);
+      g_object_set_data (G_OBJECT (row), "duet-spinner", spinner);
+    }
+
+  g_signal_connect_object (device, "notify", G_CALLBACK (device_notify_cb), row, G_CONNECT_SWAPPED);
+  update_device_row (self, row);
+  return row;
+}
+
+static int
+compare_current_first (gconstpointer a,
+                       gconstpointer b,
+                       gpointer      user_data)
+{
+  return (int) duet_account_device_get_current ((DuetAccountDevice *) b) -
+         (int) duet_account_device_get_current ((DuetAccountDevice *) a);
+}
+
+static gboolean
+app_online (gpointer item,
+            gpointer user_data)
+{
+  return duet_application_get_online (user_data);
+}
+
+static void
+online_changed_cb (DuetPreferencesWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->online_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static gboolean
+last_seen_timer_cb (gpointer user_data)
+{
+  update_device_rows (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 /* ---- test hooks ---- */
 
 /* Read-only states: preview, (whether a picture shows, the placeholder
@@ -383,6 +718,82 @@ update_test_hooks (DuetPreferencesWindow *self)
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&devices));
 }
 
+/* account-devices: what each row shows (id, name, subtitle, whether it
+ * offers Sign Out, whether its sign-out is pending); dialog: the heading
+ * of the open confirmation, or ""; toast: the last toast's text */
+static void
+update_account_hooks (DuetPreferencesWindow *self)
+{
+  GVariantBuilder rows;
+  GtkListBoxRow *row;
+  GAction *action;
+
+  if (self->test_actions == NULL || self->devices_list == NULL)
+    return;
+  g_variant_builder_init (&rows, G_VARIANT_TYPE ("a(sssbb)"));
+  for (int i = 0; (row = gtk_list_box_get_row_at_index (self->devices_list, i)) != NULL; i++)
+    {
+      DuetAccountDevice *device = row_device (GTK_WIDGET (row));
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "duet-sign-out");
+
+      g_variant_builder_add (&rows, "(sssbb)", duet_account_device_get_id (device),
+                             adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                             adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                             button != NULL && gtk_widget_get_visible (button),
+                             g_hash_table_contains (self->pending, duet_account_device_get_id (device)));
+    }
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "account-devices");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_builder_end (&rows));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "dialog");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_string (self->confirm ? adw_message_dialog_get_heading (self->confirm) : ""));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self->test_actions), "toast");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action),
+                             g_variant_new_string (self->last_toast ? self->last_toast : ""));
+}
+
+/* sign-out-device (s): presses the Sign Out button of that device's row */
+static void
+sign_out_device_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  GtkWidget *row = find_device_row (self, g_variant_get_string (parameter, NULL));
+  GtkWidget *button = row ? g_object_get_data (G_OBJECT (row), "duet-sign-out") : NULL;
+
+  if (button != NULL)
+    gtk_widget_activate (button);
+}
+
+/* respond (s): answers the open confirmation, as its buttons would (a
+ * click responds, then closes the dialog) */
+static void
+respond_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+  g_autoptr(AdwMessageDialog) dialog = self->confirm ? g_object_ref (self->confirm) : NULL;
+
+  if (dialog == NULL)
+    return;
+  adw_message_dialog_response (dialog, g_variant_get_string (parameter, NULL));
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+/* show-page (s): "general" or "account", as a click on its button in the
+ * header would (a click hides the keyboard focus ring) */
+static void
+show_page_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (user_data),
+                                                g_variant_get_string (parameter, NULL));
+  gtk_window_set_focus_visible (GTK_WINDOW (user_data), FALSE);
+}
+
 static void
 hide_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -413,6 +824,12 @@ static const GActionEntry test_actions[] = {
   { "devices", NULL, NULL, "@a{s(asasus)} {}" },
   { "hide", hide_activated },
   { "select-device", select_device_activated, "(su)" },
+  { "account-devices", NULL, NULL, "@a(sssbb) []" },
+  { "dialog", NULL, NULL, "''" },
+  { "toast", NULL, NULL, "''" },
+  { "sign-out-device", sign_out_device_activated, "s" },
+  { "respond", respond_activated, "s" },
+  { "show-page", show_page_activated, "s" },
 };
 
 /* Tests read the preview and the rows, choose devices and hide the window
@@ -432,7 +849,11 @@ export_test_hooks (DuetPreferencesWindow *self)
                                                                              "preview")), FALSE);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
                                                                              "devices")), FALSE);
+  for (const char * const *name = (const char * const []) { "account-devices", "dialog", "toast", NULL }; *name; name++)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self->test_actions),
+                                                                               *name)), FALSE);
   update_test_hooks (self);
+  update_account_hooks (self);
   self->export_id = g_dbus_connection_export_action_group (connection, PREFERENCES_ACTIONS_PATH,
                                                            G_ACTION_GROUP (self->test_actions), &error);
   if (self->export_id == 0)
@@ -466,7 +887,7 @@ update_server_row (DuetPreferencesWindow *self)
 static void
 sign_out_clicked_cb (DuetPreferencesWindow *self)
 {
-  duet_account_sign_out (duet_application_get_account (self->application));
+  duet_application_sign_out (self->application);
   gtk_window_close (GTK_WINDOW (self));
 }
 
@@ -492,6 +913,18 @@ duet_preferences_window_dispose (GObject *object)
   for (guint i = 0; i < N_ROWS; i++)
     g_clear_pointer (&self->rows[i].ids, g_ptr_array_unref);
   g_clear_object (&self->settings);
+  g_clear_handle_id (&self->last_seen_timer, g_source_remove);
+  if (self->confirm != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->confirm));
+  self->confirm = NULL;
+  if (self->devices_list != NULL)
+    gtk_list_box_bind_model (self->devices_list, NULL, NULL, NULL, NULL);
+  if (self->devices != NULL)
+    g_signal_handlers_disconnect_by_data (self->devices, self);
+  g_clear_object (&self->devices);
+  g_clear_object (&self->online_filter);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->last_toast, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_PREFERENCES_WINDOW);
 
   G_OBJECT_CLASS (duet_preferences_window_parent_class)->dispose (object);
@@ -519,6 +952,7 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, run_in_background_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, devices_list);
   gtk_widget_class_bind_template_callback (widget_class, sign_out_clicked_cb);
 }
 
@@ -574,6 +1008,23 @@ duet_preferences_window_new (DuetApplication *application)
   g_signal_connect_object (duet_application_get_account (application), "notify::state",
                            G_CALLBACK (update_server_row), self, G_CONNECT_SWAPPED);
   update_server_row (self);
+
+  self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* Only while online: offline, the last list would say who was online
+   * then, and signing out could not work; the placeholder says why the
+   * list is empty. This device first, the others as the server lists them
+   * (oldest first; the sort is stable). */
+  self->online_filter = gtk_custom_filter_new (app_online, application, NULL);
+  self->devices = G_LIST_MODEL (gtk_filter_list_model_new (g_object_ref (duet_manager_get_devices (duet_application_get_manager (application))),
+                                                           GTK_FILTER (g_object_ref (self->online_filter))));
+  self->devices = G_LIST_MODEL (gtk_sort_list_model_new (self->devices,
+                                                         GTK_SORTER (gtk_custom_sorter_new (compare_current_first, NULL, NULL))));
+  g_signal_connect_object (application, "notify::online", G_CALLBACK (online_changed_cb), self, G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->devices_list, self->devices, create_device_row, self, NULL);
+  /* After the list box's own handler, so the rows are there */
+  g_signal_connect_swapped (self->devices, "items-changed", G_CALLBACK (update_account_hooks), self);
+  self->last_seen_timer = g_timeout_add_seconds (LAST_SEEN_REFRESH_S, last_seen_timer_cb, self);
+
   export_test_hooks (self);
   return self;
 }

@@ -16,4 +16,9 @@ G_DECLARE_FINAL_TYPE (DuetPreferencesWindow, duet_preferences_window, DUET, PREF
 G_GNUC_WARN_UNUSED_RESULT
 DuetPreferencesWindow *duet_preferences_window_new (DuetApplication *application);
 
+char *duet_preferences_window_describe_device (gboolean   current,
+                                               gboolean   online,
+                                               GDateTime *last_seen,
+                                               GDateTime *now);
+
 G_END_DECLS

@@ -25,6 +25,7 @@ struct _DuetWindow
   AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
+  AdwStatusPage        *sign_in_page;
   AdwEntryRow          *server_row;
   AdwEntryRow          *user_row;
   AdwPasswordEntryRow  *password_row;
@@ -38,6 +39,8 @@ struct _DuetWindow
   DuetAccount          *account;
   DuetHistory          *history;
   GCancellable         *cancellable;
+  char                 *sign_in_title;        /* the page's own */
+  char                 *sign_in_description;
 };
 
 G_DEFINE_FINAL_TYPE (DuetWindow, duet_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -151,13 +154,22 @@ describe_outcome (DuetCallHistoryEntry *entry)
     }
 }
 
+/* A call this user missed: declined ones were not (the server counts
+ * them as missed, never answered), nor are the user's own */
+static gboolean
+entry_is_missed (DuetCallHistoryEntry *entry)
+{
+  return duet_call_history_entry_get_missed (entry) &&
+         !duet_call_history_entry_get_outgoing (entry) &&
+         duet_call_history_entry_get_disconnect_reason (entry) != DUET_DISCONNECT_REASON_DECLINE;
+}
+
 static GtkWidget *
 create_recent_row (DuetCallHistoryEntry *entry)
 {
   const char *peer = duet_call_history_entry_get_peer_user_id (entry);
   gboolean outgoing = duet_call_history_entry_get_outgoing (entry);
-  gboolean missed = duet_call_history_entry_get_missed (entry) &&
-                    duet_call_history_entry_get_disconnect_reason (entry) != DUET_DISCONNECT_REASON_DECLINE;
+  gboolean missed = entry_is_missed (entry);
   gboolean video = duet_call_history_entry_get_media_type (entry) != DUET_MEDIA_TYPE_AUDIO;
   g_autofree char *outcome = describe_outcome (entry);
   g_autofree char *when = format_when (duet_call_history_entry_get_invited_at (entry));
@@ -178,6 +190,9 @@ create_recent_row (DuetCallHistoryEntry *entry)
   gtk_widget_set_tooltip_text (icon, missed ? _("Missed call") : outgoing ? _("Outgoing call") : _("Incoming call"));
   if (missed)
     gtk_widget_add_css_class (icon, "error");
+  /* Not seen yet on any of the user's devices */
+  if (missed && !duet_call_history_entry_get_seen (entry))
+    gtk_widget_add_css_class (row, "unseen");
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
   button = gtk_button_new_from_icon_name (video ? "camera-video-symbolic" : "call-start-symbolic");
@@ -199,6 +214,24 @@ offline_revealed_cb (DuetWindow *self)
     gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
 }
 
+/* The user is looking at the recent calls: the missed ones among them are
+ * seen, on all the user's devices (their notifications go) */
+static void
+mark_shown_missed_calls (DuetWindow *self)
+{
+  if (self->history == NULL || !gtk_window_is_active (GTK_WINDOW (self)) ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "main") != 0)
+    return;
+  for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
+    {
+      DuetCallHistoryEntry *entry = duet_history_get_call (self->history, i);
+
+      if (entry_is_missed (entry) && !duet_call_history_entry_get_seen (entry))
+        duet_application_mark_missed_call_seen (self->application,
+                                                duet_call_history_entry_get_call_id (entry));
+    }
+}
+
 static void
 history_changed_cb (DuetWindow *self)
 {
@@ -209,6 +242,7 @@ history_changed_cb (DuetWindow *self)
     gtk_list_box_remove (self->recents_list, GTK_WIDGET (row));
   for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
     gtk_list_box_append (self->recents_list, create_recent_row (duet_history_get_call (self->history, i)));
+  mark_shown_missed_calls (self);
 }
 
 /* ---- dialling ---- */
@@ -262,15 +296,30 @@ static void
 account_state_changed_cb (DuetWindow *self)
 {
   DuetAccountState state = duet_account_get_state (self->account);
+  gboolean signing_out = duet_application_get_signing_out (self->application);
 
   update_sign_in_sensitivity (self);
   update_title (self);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", state == DUET_ACCOUNT_SIGNED_IN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out",
+                                 state == DUET_ACCOUNT_SIGNED_IN && !signing_out);
 
-  if (state == DUET_ACCOUNT_SIGNED_IN)
+  /* The server is asked to sign this device out: a moment, at most a few seconds */
+  if (signing_out)
+    gtk_stack_set_visible_child_name (self->stack, "loading");
+  else if (state == DUET_ACCOUNT_SIGNED_IN)
     gtk_stack_set_visible_child_name (self->stack, "main");
   else if (state == DUET_ACCOUNT_SIGNED_OUT)
     gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+/* Signed out by the server: the sign-in page says why instead of its welcome */
+static void
+sign_in_message_changed_cb (DuetWindow *self)
+{
+  const char *message = duet_application_get_sign_in_message (self->application);
+
+  adw_status_page_set_title (self->sign_in_page, message ? _("Signed Out") : self->sign_in_title);
+  adw_status_page_set_description (self->sign_in_page, message ? message : self->sign_in_description);
 }
 
 static void
@@ -339,7 +388,7 @@ sign_out_activated (GtkWidget  *widget,
 {
   DuetWindow *self = DUET_WINDOW (widget);
 
-  duet_account_sign_out (self->account);
+  duet_application_sign_out (self->application);
 }
 
 static void
@@ -442,6 +491,8 @@ duet_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->sign_in_title, g_free);
+  g_clear_pointer (&self->sign_in_description, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_WINDOW);
 
   G_OBJECT_CLASS (duet_window_parent_class)->dispose (object);
@@ -460,6 +511,7 @@ duet_window_class_init (DuetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, DuetWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, user_row);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, password_row);
@@ -487,6 +539,11 @@ duet_window_init (DuetWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
   g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
                             G_CALLBACK (offline_revealed_cb), self);
+  self->sign_in_title = g_strdup (adw_status_page_get_title (self->sign_in_page));
+  self->sign_in_description = g_strdup (adw_status_page_get_description (self->sign_in_page));
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_shown_missed_calls), NULL);
+  g_signal_connect_swapped (self->stack, "notify::visible-child-name",
+                            G_CALLBACK (mark_shown_missed_calls), self);
 }
 
 DuetWindow *
@@ -508,9 +565,14 @@ duet_window_new (DuetApplication *application)
                            G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::online",
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::signing-out",
+                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::sign-in-message",
+                           G_CALLBACK (sign_in_message_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
                            G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
   history_changed_cb (self);
+  sign_in_message_changed_cb (self);
   account_state_changed_cb (self);
   gtk_stack_set_visible_child_name (self->stack, "loading");
   begin_session (self);

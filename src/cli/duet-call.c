@@ -4,7 +4,7 @@
  *
  * Prints every event as one JSON object per line on stdout:
  * {"t_ms": <ms since start, monotonic>, "event": "<name>", …}.
- * Reads commands from stdin, one per line. Exit status: 0 when the call
+ * Reads commands from stdin, one per line (--help lists them). Exit status: 0 when the call
  * ended as a user chose (NORMAL, DECLINE, CANCEL), 3 for any other
  * disconnect reason, 1 for errors, 2 for bad usage.
  */
@@ -32,6 +32,8 @@ typedef struct
   char              *user;
   char              *service;
   char              *token;
+  char              *device_id;      /* --device-id, --device-name: the sign-in's */
+  char              *device_name;
   char              *peer;
   gboolean           listen;
   gboolean           auto_accept;
@@ -879,11 +881,138 @@ on_missed_call (DuetManager          *manager,
 }
 
 static void
+on_missed_call_seen (DuetManager *manager,
+                     const char  *call_id)
+{
+  JsonBuilder *builder = event_begin ("missed-call-seen");
+
+  add_string (builder, "call_id", call_id);
+  event_end (builder);
+}
+
+/* ---- the user's devices (not cameras and microphones: see "devices") ---- */
+
+static void
+add_bool (JsonBuilder *builder,
+          const char  *name,
+          gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *name,
+          GDateTime   *time)
+{
+  g_autofree char *text = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+
+  if (text != NULL)
+    add_string (builder, name, text);
+}
+
+static void
+list_account_devices (void)
+{
+  GListModel *devices = duet_manager_get_devices (app.manager);
+  JsonBuilder *builder = event_begin ("account-devices");
+
+  json_builder_set_member_name (builder, "devices");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < g_list_model_get_n_items (devices); i++)
+    {
+      g_autoptr(DuetAccountDevice) device = g_list_model_get_item (devices, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "id", duet_account_device_get_id (device));
+      add_string (builder, "name", duet_account_device_get_name (device));
+      add_bool (builder, "online", duet_account_device_get_online (device));
+      add_bool (builder, "current", duet_account_device_get_current (device));
+      add_time (builder, "created_at", duet_account_device_get_created_at (device));
+      add_time (builder, "last_seen_at", duet_account_device_get_last_seen_at (device));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  event_end (builder);
+}
+
+static void
+on_account_devices_changed (GListModel *devices)
+{
+  JsonBuilder *builder = event_begin ("account-devices-changed");
+
+  add_int (builder, "n", g_list_model_get_n_items (devices));
+  event_end (builder);
+}
+
+/* A failed command, with the kit's error code when it has one */
+static void
+command_failed (const GError *error)
+{
+  JsonBuilder *builder = event_begin ("command-failed");
+
+  add_string (builder, "message", error->message);
+  if (error->domain == DUET_KIT_ERROR)
+    {
+      g_autoptr(GEnumClass) klass = g_type_class_ref (DUET_TYPE_KIT_ERROR);
+      GEnumValue *value = g_enum_get_value (klass, error->code);
+
+      if (value != NULL)
+        add_string (builder, "error", value->value_nick);
+    }
+  event_end (builder);
+}
+
+static void
+device_signed_out (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autofree char *id = data;
+  g_autoptr(GError) error = NULL;
+
+  if (duet_manager_sign_out_device_finish (DUET_MANAGER (source), result, &error))
+    {
+      JsonBuilder *builder = event_begin ("device-signed-out");
+
+      if (id != NULL)
+        add_string (builder, "id", id);
+      event_end (builder);
+    }
+  else
+    command_failed (error);
+}
+
+/* "sign-out-device [ID]": without one, this device */
+static void
+sign_out_device (const char *id)
+{
+  const char *target = *id != '\0' ? id : duet_manager_get_device_id (app.manager);
+
+  duet_manager_sign_out_device_async (app.manager, *id != '\0' ? id : NULL, NULL,
+                                      device_signed_out, g_strdup (target));
+}
+
+static void
 on_manager_connected (DuetManager *manager)
 {
   gboolean connected = duet_manager_get_connected (manager);
-  JsonBuilder *builder = event_begin (connected ? "server-connected" : "server-disconnected");
+  JsonBuilder *builder;
   const char * const *calls = duet_manager_get_server_calls (manager);
+
+  /* Which device this is, once: the server says so when it connects */
+  if (connected && !app.signed_in)
+    {
+      JsonBuilder *signed_in = event_begin ("signed-in");
+      const char *device_id = duet_manager_get_device_id (manager);
+
+      add_string (signed_in, "user", app.user);
+      if (device_id != NULL)
+        add_string (signed_in, "device_id", device_id);
+      event_end (signed_in);
+    }
+  builder = event_begin (connected ? "server-connected" : "server-disconnected");
 
   /* The calls the server still holds for us (hello.calls) */
   if (connected)
@@ -908,7 +1037,13 @@ static void
 on_server_error (DuetManager *manager,
                  const char  *code)
 {
-  error_event ("server-error", code);
+  JsonBuilder *builder = event_begin ("server-error");
+
+  add_string (builder, "message", code);
+  /* signed_out: by_user or device_limit */
+  if (duet_manager_get_sign_out_reason (manager) != NULL)
+    add_string (builder, "reason", duet_manager_get_sign_out_reason (manager));
+  event_end (builder);
   if (app.call == NULL || duet_call_get_state (app.call) != DUET_CALL_STATE_CONNECTED)
     quit_soon (1);
 }
@@ -1029,6 +1164,26 @@ run_command (const char *line)
       list_devices ();
       return;
     }
+  if (g_str_equal (line, "account-devices"))
+    {
+      list_account_devices ();
+      return;
+    }
+  if (g_str_equal (line, "sign-out-device") || g_str_has_prefix (line, "sign-out-device "))
+    {
+      sign_out_device (g_strchug ((char *) line + strlen ("sign-out-device")));
+      return;
+    }
+  if (g_str_equal (line, "seen"))
+    {
+      error_event ("command-failed", "seen CALL_ID");
+      return;
+    }
+  if (g_str_has_prefix (line, "seen "))
+    {
+      duet_manager_mark_missed_call_seen (app.manager, g_strchug ((char *) line + strlen ("seen ")));
+      return;
+    }
   if (app.call == NULL)
     {
       error_event ("command-failed", "No call");
@@ -1102,6 +1257,9 @@ signed_in (void)
   g_signal_connect (app.manager, "notify::connected", G_CALLBACK (on_manager_connected), NULL);
   g_signal_connect (app.manager, "incoming-call", G_CALLBACK (on_incoming_call), NULL);
   g_signal_connect (app.manager, "missed-call", G_CALLBACK (on_missed_call), NULL);
+  g_signal_connect (app.manager, "missed-call-seen", G_CALLBACK (on_missed_call_seen), NULL);
+  g_signal_connect (duet_manager_get_devices (app.manager), "items-changed",
+                    G_CALLBACK (on_account_devices_changed), NULL);
   g_signal_connect (app.manager, "server-error", G_CALLBACK (on_server_error), NULL);
   g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_device_warning), NULL);
   g_signal_connect (app.manager, "network-warning", G_CALLBACK (on_network_warning), NULL);
@@ -1129,6 +1287,7 @@ fetch_token (const char  *password,
 
   if (app.tls_ca_file != NULL && !duet_auth_set_tls_ca_file (auth, app.tls_ca_file, error))
     return NULL;
+  duet_auth_set_device (auth, app.device_id, app.device_name);
 
   duet_auth_sign_in_async (auth, app.user, app.service, password, NULL, token_fetched, &result);
   while (result == NULL)
@@ -1187,6 +1346,8 @@ main (int   argc,
     { "service", 0, 0, G_OPTION_ARG_STRING, &app.service, "My service id (default: duet)", "ID" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from the first line of stdin", NULL },
     { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin, "Read an access token from the first line of stdin", NULL },
+    { "device-id", 0, 0, G_OPTION_ARG_STRING, &app.device_id, "With --password-stdin: sign in as this device of the user (default: this machine's, kept in $XDG_DATA_HOME/duet-kit-1/device-id)", "ID" },
+    { "device-name", 0, 0, G_OPTION_ARG_STRING, &app.device_name, "With --password-stdin: the name the user's other devices show (default: \"duet-call on HOST\")", "NAME" },
     { "test-sources", 0, 0, G_OPTION_ARG_NONE, &test_sources, "Use test video and audio sources", NULL },
     { "camera", 0, 0, G_OPTION_ARG_STRING, &app.device_ids[0], "The camera, by id (see the devices command)", "ID" },
     { "mic", 0, 0, G_OPTION_ARG_STRING, &app.device_ids[1], "The microphone, by id", "ID" },
@@ -1218,6 +1379,24 @@ main (int   argc,
 
   context = g_option_context_new ("listen | call PEER");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "A headless client of duet-server: signs in, then waits for a call (listen)\n"
+    "or calls PEER, printing every event as one JSON line on stdout.");
+  g_option_context_set_description (context,
+    "Commands, one per line on stdin (after the password or token line):\n"
+    "  accept, end, mute, unmute, pause-video, resume-video, enable-video,\n"
+    "  enable-video-paused, disable-video, finish-preparation,\n"
+    "  end-with-code CODE, end-with-error TEXT, short-data TYPE TEXT|@N\n"
+    "                            act on the call\n"
+    "  devices                   list the cameras, microphones and speakers\n"
+    "  camera|mic|speaker NAME   switch one during the call (an id, a name or\n"
+    "                            part of one, or default)\n"
+    "  account-devices           list the devices the user is signed in on\n"
+    "  sign-out-device [ID]      sign one of them out (without ID, this one)\n"
+    "  seen CALL_ID              mark a missed call seen on every device\n"
+    "\n"
+    "Exit status: 0 when the call ended as a user chose (NORMAL, DECLINE,\n"
+    "CANCEL), 3 for any other disconnect reason, 1 for errors, 2 for bad usage.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -1256,6 +1435,11 @@ main (int   argc,
   if (app.server == NULL || app.user == NULL || password_stdin == token_stdin)
     {
       g_printerr ("Need --server, --user and one of --password-stdin, --token-stdin\n");
+      return 2;
+    }
+  if (token_stdin && (app.device_id != NULL || app.device_name != NULL))
+    {
+      g_printerr ("--device-id and --device-name go with --password-stdin: a token is already its device's\n");
       return 2;
     }
 
@@ -1332,6 +1516,9 @@ main (int   argc,
   g_clear_handle_id (&app.stats_source, g_source_remove);
   g_clear_handle_id (&app.video_watch, g_source_remove);
   g_clear_object (&app.call);
+  /* The manager empties its list of devices as it goes: no event for that */
+  g_signal_handlers_disconnect_by_func (duet_manager_get_devices (app.manager),
+                                        on_account_devices_changed, NULL);
   g_clear_object (&app.manager);
   g_clear_object (&app.input);
   g_clear_object (&app.cancellable);
@@ -1341,6 +1528,8 @@ main (int   argc,
   g_free (app.user);
   g_free (app.service);
   g_free (app.token);
+  g_free (app.device_id);
+  g_free (app.device_name);
   g_free (app.peer);
   return app.exit_status;
 }

@@ -19,6 +19,7 @@ struct _DuetAuthToken
   char    *token;
   char    *user_id;
   char    *service_id;
+  char    *device_id;   /* NULL: the token names none */
   gint64   issued_at;
   gint64   expires_at;
 };
@@ -36,6 +37,7 @@ enum {
   PROP_TOKEN,
   PROP_USER_ID,
   PROP_SERVICE_ID,
+  PROP_DEVICE_ID,
   PROP_ISSUED_AT,
   PROP_EXPIRES_AT,
   N_PROPS
@@ -51,6 +53,7 @@ duet_auth_token_finalize (GObject *object)
   g_free (self->token);
   g_free (self->user_id);
   g_free (self->service_id);
+  g_free (self->device_id);
 
   G_OBJECT_CLASS (duet_auth_token_parent_class)->finalize (object);
 }
@@ -73,6 +76,9 @@ duet_auth_token_get_property (GObject    *object,
       break;
     case PROP_SERVICE_ID:
       g_value_set_string (value, self->service_id);
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_string (value, self->device_id);
       break;
     case PROP_ISSUED_AT:
       g_value_set_int64 (value, self->issued_at);
@@ -119,6 +125,17 @@ duet_auth_token_class_init (DuetAuthTokenClass *klass)
     g_param_spec_string ("service-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   /**
+   * DuetAuthToken:device-id:
+   *
+   * The device the token was issued to (its `did` claim; see
+   * #DuetAuth:device-id), or %NULL for a token that names none, as
+   * servers from before devices issued them (the server refuses those:
+   * sign in again).
+   */
+  properties[PROP_DEVICE_ID] =
+    g_param_spec_string ("device-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
    * DuetAuthToken:issued-at:
    *
    * When the server issued the token, in unix seconds.
@@ -149,7 +166,7 @@ read_claims (DuetAuthToken *self)
   g_auto(GStrv) parts = g_strsplit (self->token, ".", 4);
   g_autofree guint8 *json = NULL;
   g_autoptr(JsonObject) claims = NULL;
-  const char *uid, *sid;
+  const char *uid, *sid, *did;
   gsize len = 0;
 
   if (g_strv_length (parts) != 3 || (json = duet_base64url_decode (parts[1], &len)) == NULL)
@@ -162,9 +179,12 @@ read_claims (DuetAuthToken *self)
       !duet_json_get_int (claims, "exp", &self->expires_at, NULL) ||
       self->expires_at <= self->issued_at)
     return FALSE;
+  /* Optional: a token without one still says whose it is */
+  did = duet_json_get_string (claims, "did", FALSE, NULL);
 
   self->user_id = g_strdup (uid);
   self->service_id = g_strdup (sid);
+  self->device_id = did != NULL && duet_request_id_is_valid (did) ? g_strdup (did) : NULL;
   return TRUE;
 }
 
@@ -242,6 +262,22 @@ duet_auth_token_get_service_id (DuetAuthToken *self)
 {
   g_return_val_if_fail (DUET_IS_AUTH_TOKEN (self), NULL);
   return self->service_id;
+}
+
+/**
+ * duet_auth_token_get_device_id:
+ * @self: a #DuetAuthToken
+ *
+ * Gets the device the token was issued to; see #DuetAuthToken:device-id.
+ *
+ * Returns: (nullable): the device the token was issued to, or %NULL when
+ *   the token names none
+ */
+const char *
+duet_auth_token_get_device_id (DuetAuthToken *self)
+{
+  g_return_val_if_fail (DUET_IS_AUTH_TOKEN (self), NULL);
+  return self->device_id;
 }
 
 /**

@@ -23,6 +23,8 @@ const char    *duet_auth_token_get_user_id     (DuetAuthToken  *self);
 DUET_AVAILABLE_IN_ALL
 const char    *duet_auth_token_get_service_id  (DuetAuthToken  *self);
 DUET_AVAILABLE_IN_ALL
+const char    *duet_auth_token_get_device_id   (DuetAuthToken  *self);
+DUET_AVAILABLE_IN_ALL
 gint64         duet_auth_token_get_issued_at   (DuetAuthToken  *self);
 DUET_AVAILABLE_IN_ALL
 gint64         duet_auth_token_get_expires_at  (DuetAuthToken  *self);

@@ -24,6 +24,14 @@ gboolean       duet_auth_set_tls_ca_file   (DuetAuth             *self,
                                             const char           *path,
                                             GError              **error);
 DUET_AVAILABLE_IN_ALL
+void           duet_auth_set_device        (DuetAuth             *self,
+                                            const char           *device_id,
+                                            const char           *device_name);
+DUET_AVAILABLE_IN_ALL
+const char    *duet_auth_get_device_id     (DuetAuth             *self);
+DUET_AVAILABLE_IN_ALL
+const char    *duet_auth_get_device_name   (DuetAuth             *self);
+DUET_AVAILABLE_IN_ALL
 void           duet_auth_sign_in_async     (DuetAuth             *self,
                                             const char           *user_id,
                                             const char           *service_id,

@@ -26,6 +26,7 @@ struct _DuetCallHistoryEntry
   DuetDisconnectReason  reason;
   DuetDisconnectSource  source;
   gboolean              missed;
+  gboolean              seen;
   char                 *user_code;
 };
 
@@ -53,6 +54,7 @@ enum {
   PROP_DISCONNECT_REASON,
   PROP_DISCONNECT_SOURCE,
   PROP_MISSED,
+  PROP_SEEN,
   PROP_USER_CODE,
   N_PROPS
 };
@@ -98,6 +100,7 @@ duet_call_history_entry_get_property (GObject    *object,
     case PROP_DISCONNECT_REASON: g_value_set_enum (value, self->reason); break;
     case PROP_DISCONNECT_SOURCE: g_value_set_enum (value, self->source); break;
     case PROP_MISSED:            g_value_set_boolean (value, self->missed); break;
+    case PROP_SEEN:              g_value_set_boolean (value, self->seen); break;
     case PROP_USER_CODE:         g_value_set_string (value, self->user_code); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -205,6 +208,14 @@ duet_call_history_entry_class_init (DuetCallHistoryEntryClass *klass)
    */
   properties[PROP_MISSED] = g_param_spec_boolean ("missed", NULL, NULL, FALSE, flags);
   /**
+   * DuetCallHistoryEntry:seen:
+   *
+   * Whether one of the user's devices marked this missed call seen (see
+   * duet_manager_mark_missed_call_seen()); always %FALSE for a call that
+   * was not missed, and for the entry of #DuetManager::missed-call.
+   */
+  properties[PROP_SEEN] = g_param_spec_boolean ("seen", NULL, NULL, FALSE, flags);
+  /**
    * DuetCallHistoryEntry:user-code:
    *
    * The app-defined code the call was ended with (see
@@ -271,6 +282,7 @@ duet_call_history_entry_new_from_history (const DuetHistoryEntry *entry)
     self->reason = entry->reason;
   self->source = entry->source;
   self->missed = entry->missed;
+  self->seen = entry->missed && entry->seen;
   self->user_code = g_strdup (entry->user_code);
   return self;
 }
@@ -484,6 +496,21 @@ duet_call_history_entry_get_missed (DuetCallHistoryEntry *self)
 {
   g_return_val_if_fail (DUET_IS_CALL_HISTORY_ENTRY (self), FALSE);
   return self->missed;
+}
+
+/**
+ * duet_call_history_entry_get_seen:
+ * @self: a #DuetCallHistoryEntry
+ *
+ * Gets whether one of the user's devices marked this missed call seen.
+ *
+ * Returns: whether one of the user's devices marked this missed call seen
+ */
+gboolean
+duet_call_history_entry_get_seen (DuetCallHistoryEntry *self)
+{
+  g_return_val_if_fail (DUET_IS_CALL_HISTORY_ENTRY (self), FALSE);
+  return self->seen;
 }
 
 /**

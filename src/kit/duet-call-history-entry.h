@@ -43,6 +43,8 @@ DuetDisconnectSource  duet_call_history_entry_get_disconnect_source (DuetCallHis
 DUET_AVAILABLE_IN_ALL
 gboolean              duet_call_history_entry_get_missed            (DuetCallHistoryEntry *self);
 DUET_AVAILABLE_IN_ALL
+gboolean              duet_call_history_entry_get_seen              (DuetCallHistoryEntry *self);
+DUET_AVAILABLE_IN_ALL
 const char           *duet_call_history_entry_get_user_code         (DuetCallHistoryEntry *self);
 
 G_END_DECLS

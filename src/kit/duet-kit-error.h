@@ -39,6 +39,9 @@ G_BEGIN_DECLS
  * @DUET_KIT_ERROR_TLS: the server's TLS certificate is not trusted
  * @DUET_KIT_ERROR_TOO_LARGE: the data is too long, such as short data past
  *   its limit
+ * @DUET_KIT_ERROR_NO_SUCH_DEVICE: the user has no device of that id (it
+ *   was signed out already, or never signed in); see
+ *   duet_manager_sign_out_device_async()
  *
  * The ways a call kit operation fails, in the %DUET_KIT_ERROR domain.
  * Operations that start a call report why they could not also as a
@@ -56,6 +59,7 @@ typedef enum /*< prefix=DUET_KIT_ERROR >*/
   DUET_KIT_ERROR_NETWORK,         /*< nick=network >*/
   DUET_KIT_ERROR_TLS,             /*< nick=tls >*/
   DUET_KIT_ERROR_TOO_LARGE,       /*< nick=too-large >*/
+  DUET_KIT_ERROR_NO_SUCH_DEVICE,  /*< nick=no-such-device >*/
 } DuetKitError;
 
 DUET_AVAILABLE_IN_ALL

@@ -10,6 +10,7 @@
 
 #include "duet-version.h"
 
+#include "duet-account-device.h"
 #include "duet-auth.h"
 #include "duet-auth-token.h"
 #include "duet-call.h"

@@ -9,7 +9,12 @@
  *
  * Media settings (test-sources, camera, …) are manager properties
  * copied onto each call's DuetMediaSession.
+ *
+ * The user's devices (docs/protocol.md "Devices"): after each hello the
+ * manager asks for the list (`devices`), and each `devices_changed`
+ * replaces it; `devices` is one GListStore for the manager's life.
  */
+#include "duet-account-device-private.h"
 #include "duet-call-event.h"
 #include "duet-call-history-entry-private.h"
 #include "duet-call-private.h"
@@ -21,6 +26,9 @@
 #include "duet-signalling.h"
 
 #define MAX_EARLY_EVENTS 200
+/* Missed calls told once each: a call missed on several devices may come
+ * to this one twice (at once, and again after a reconnect) */
+#define MAX_MISSED_IDS   200
 
 struct _DuetManager
 {
@@ -43,6 +51,13 @@ struct _DuetManager
   GStrv           server_ice;    /* the server's, webrtcbin's form */
   DuetIceTransportPolicy ice_policy;
   guint           network_grace; /* seconds */
+
+  char           *device_id;     /* hello's; NULL before the first */
+  GListStore     *devices;       /* DuetAccountDevice */
+  char           *sign_out_reason;
+  GCancellable   *cancellable;   /* the manager's own requests; cancelled at sign-out */
+  GHashTable     *missed_ids;    /* call ids of missed-call emitted */
+  GQueue          missed_order;  /* the same, oldest first (owned by missed_ids) */
 };
 
 /**
@@ -67,6 +82,9 @@ enum {
   PROP_ICE_SERVERS,
   PROP_ICE_TRANSPORT_POLICY,
   PROP_NETWORK_GRACE_PERIOD,
+  PROP_DEVICE_ID,
+  PROP_DEVICES,
+  PROP_SIGN_OUT_REASON,
   N_PROPS
 };
 
@@ -76,6 +94,7 @@ enum {
   SERVER_ERROR,
   DEVICE_WARNING,
   NETWORK_WARNING,
+  MISSED_CALL_SEEN,
   N_SIGNALS
 };
 
@@ -228,8 +247,116 @@ handle_missed_call (DuetManager *self,
       g_warning ("Ignoring a missed_call the kit cannot read: %s", error->message);
       return;
     }
+  if (g_hash_table_contains (self->missed_ids, event.call_id))
+    return;
+  if (self->missed_order.length >= MAX_MISSED_IDS)
+    g_hash_table_remove (self->missed_ids, g_queue_pop_head (&self->missed_order));
+  g_queue_push_tail (&self->missed_order, g_strdup (event.call_id));
+  g_hash_table_add (self->missed_ids, g_queue_peek_tail (&self->missed_order));
+
   entry = duet_call_history_entry_new_from_missed (&event);
   g_signal_emit (self, signals[MISSED_CALL], 0, entry);
+}
+
+/* ---- devices ---- */
+
+/* The whole list at once, so that views update once */
+static void
+replace_devices (DuetManager *self,
+                 GPtrArray   *entries)
+{
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    g_ptr_array_add (devices, duet_account_device_new_from_entry (g_ptr_array_index (entries, i)));
+  g_list_store_splice (self->devices, 0, g_list_model_get_n_items (G_LIST_MODEL (self->devices)),
+                       devices->pdata, devices->len);
+}
+
+static void
+clear_devices (DuetManager *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->devices)) > 0)
+    g_list_store_remove_all (self->devices);
+}
+
+/* USER_DATA is the manager: the request is cancelled before it goes */
+static void
+devices_replied (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetDevicesReply) reply = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No list of devices: %s", error->message);
+      return;
+    }
+  if (!duet_devices_reply_parse (answer, &reply, &error))
+    {
+      g_auto(DuetErrorMessage) refused = { 0 };
+
+      /* A server from before devices answers unknown_type */
+      if (duet_error_message_parse (answer, &refused, NULL))
+        g_debug ("The server gave no list of devices: %s", refused.message);
+      else
+        g_warning ("Ignoring a list of devices the kit cannot read: %s", error->message);
+      return;
+    }
+  replace_devices (DUET_MANAGER (user_data), reply.devices);
+}
+
+static void
+handle_devices_changed (DuetManager *self,
+                        JsonObject  *message)
+{
+  g_auto(DuetDevicesChangedEvent) event = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_devices_changed_event_parse (message, &event, &error))
+    {
+      g_warning ("Ignoring a devices_changed the kit cannot read: %s", error->message);
+      return;
+    }
+  replace_devices (self, event.devices);
+}
+
+/* Comes just before the connection closes; the signalling's fatal
+ * "signed_out" follows, which becomes server-error */
+static void
+handle_signed_out (DuetManager *self,
+                   JsonObject  *message)
+{
+  g_auto(DuetSignedOutEvent) event = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_signed_out_event_parse (message, &event, &error))
+    {
+      g_warning ("Ignoring the reason of a signed_out the kit cannot read: %s", error->message);
+      return;
+    }
+  if (duet_set_string (&self->sign_out_reason, duet_sign_out_reason_to_string (event.reason)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_OUT_REASON]);
+}
+
+static void
+handle_call_seen (DuetManager *self,
+                  JsonObject  *message)
+{
+  g_auto(DuetCallSeenEvent) event = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_call_seen_event_parse (message, &event, &error))
+    {
+      g_warning ("Ignoring a call_seen the kit cannot read: %s", error->message);
+      return;
+    }
+  g_signal_emit (self, signals[MISSED_CALL_SEEN], 0, event.call_id);
 }
 
 static void
@@ -281,6 +408,18 @@ on_event (DuetSignalling *signalling,
     case DUET_SERVER_MESSAGE_MISSED_CALL:
       handle_missed_call (self, message);
       break;
+    case DUET_SERVER_MESSAGE_DEVICES_CHANGED:
+      handle_devices_changed (self, message);
+      break;
+    case DUET_SERVER_MESSAGE_SIGNED_OUT:
+      handle_signed_out (self, message);
+      break;
+    case DUET_SERVER_MESSAGE_CALL_SEEN:
+      handle_call_seen (self, message);
+      break;
+    case DUET_SERVER_MESSAGE_SESSION_REPLACED:
+      /* the signalling's fatal says it */
+      break;
     default:
       route_call_event (self, type, type_name, message);
     }
@@ -291,6 +430,9 @@ on_fatal (DuetSignalling *signalling,
           const char     *code,
           DuetManager    *self)
 {
+  /* This device is no longer one of the account's */
+  if (g_str_equal (code, "signed_out"))
+    clear_devices (self);
   g_signal_emit (self, signals[SERVER_ERROR], 0, code);
 }
 
@@ -304,6 +446,7 @@ on_hello (DuetSignalling *signalling,
 {
   g_auto(DuetHelloEvent) hello = { 0 };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(JsonObject) request = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!duet_hello_event_parse (message, &hello, &error))
@@ -316,6 +459,12 @@ on_hello (DuetSignalling *signalling,
   g_strfreev (self->server_calls);
   self->server_calls = g_strv_builder_end (builder);
   take_server_ice (self, hello.ice_servers);
+  if (hello.device_id != NULL && duet_set_string (&self->device_id, hello.device_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
+
+  /* Goes out as soon as the signalling is ready, right after this */
+  request = duet_devices_request_build (NULL);
+  duet_signalling_request_async (signalling, request, self->cancellable, devices_replied, self);
 }
 
 static void
@@ -395,6 +544,12 @@ duet_manager_sign_in (DuetManager *self,
 
   duet_manager_sign_out (self);
   start_dtls_warm_up ();
+  /* A new session: its hello names the device, and no sign-out yet */
+  if (duet_set_string (&self->device_id, NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICE_ID]);
+  if (duet_set_string (&self->sign_out_reason, NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_OUT_REASON]);
+  self->cancellable = g_cancellable_new ();
   self->signalling = duet_signalling_new (server_url, access_token);
   g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
   g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
@@ -415,7 +570,9 @@ duet_manager_sign_in (DuetManager *self,
  * @self: a #DuetManager
  *
  * Closes the connection to the server; no more incoming calls. A call in
- * progress loses its signalling.
+ * progress loses its signalling. #DuetManager:devices is emptied; the
+ * device stays signed in on the server (its token still works): see
+ * duet_manager_sign_out_device_async() to sign it out there.
  */
 void
 duet_manager_sign_out (DuetManager *self)
@@ -424,9 +581,13 @@ duet_manager_sign_out (DuetManager *self)
 
   if (self->signalling == NULL)
     return;
+  /* First: a call may keep the signalling, and its replies, alive */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_signal_handlers_disconnect_by_data (self->signalling, self);
   duet_signalling_stop (self->signalling);
   g_clear_object (&self->signalling);
+  clear_devices (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
 }
 
@@ -921,6 +1082,204 @@ duet_manager_verify_call_finish (DuetManager          *self,
   return finish_common (self, result, reason, error);
 }
 
+/* ---- devices ---- */
+
+/**
+ * duet_manager_get_device_id:
+ * @self: a #DuetManager
+ *
+ * Gets the id of the device the manager is signed in as; see
+ * #DuetManager:device-id.
+ *
+ * Returns: (nullable): the id of this device, or %NULL before the server
+ *   has said
+ */
+const char *
+duet_manager_get_device_id (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return self->device_id;
+}
+
+/**
+ * duet_manager_get_devices:
+ * @self: a #DuetManager
+ *
+ * Gets the devices the user is signed in on; see #DuetManager:devices.
+ *
+ * Returns: (transfer none): a #GListModel of #DuetAccountDevice, the same
+ *   one for the manager's life
+ */
+GListModel *
+duet_manager_get_devices (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return G_LIST_MODEL (self->devices);
+}
+
+/**
+ * duet_manager_get_sign_out_reason:
+ * @self: a #DuetManager
+ *
+ * Gets why the server signed this device out; see
+ * #DuetManager:sign-out-reason.
+ *
+ * Returns: (nullable): `by_user`, `device_limit`, or %NULL
+ */
+const char *
+duet_manager_get_sign_out_reason (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return self->sign_out_reason;
+}
+
+static void
+sign_out_device_replied (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_auto(DuetErrorMessage) refused = { 0 };
+  GError *error = NULL;
+
+  answer = duet_signalling_request_finish (DUET_SIGNALLING (source), result, &error);
+  if (answer == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (duet_empty_reply_parse (answer, NULL))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (!duet_error_message_parse (answer, &refused, &error))
+    {
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER,
+                               "The server's answer cannot be read: %s", error->message);
+      g_clear_error (&error);
+      return;
+    }
+  if (refused.code == DUET_PROTOCOL_ERROR_NO_SUCH_DEVICE)
+    g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_NO_SUCH_DEVICE, "%s", refused.message);
+  else
+    g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_SERVER, "%s: %s",
+                             duet_protocol_error_code_to_string (refused.code), refused.message);
+}
+
+/**
+ * duet_manager_sign_out_device_async:
+ * @self: a connected #DuetManager
+ * @device_id: (nullable): the #DuetAccountDevice:id of one of the user's
+ *   devices, or %NULL for this one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the result
+ * @user_data: (closure): data for @callback
+ *
+ * Signs one of the user's devices out, such as a lost laptop: its tokens
+ * stop working, a call it is in ends (%DUET_DISCONNECT_REASON_AUTH_ERROR),
+ * and its manager gets #DuetManager::server-error `signed_out` and stops.
+ * Signing this device out works the same: the reply comes first, then
+ * the `signed_out`.
+ */
+void
+duet_manager_sign_out_device_async (DuetManager         *self,
+                                    const char          *device_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+
+  g_return_if_fail (DUET_IS_MANAGER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, duet_manager_sign_out_device_async);
+
+  if (self->signalling == NULL || (device_id == NULL && self->device_id == NULL))
+    {
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_NOT_CONNECTED,
+                               "Not signed in to a server");
+      return;
+    }
+  if (device_id == NULL)
+    device_id = self->device_id;
+  if (!duet_request_id_is_valid (device_id))
+    {
+      g_task_return_new_error (task, DUET_KIT_ERROR, DUET_KIT_ERROR_INVALID_PARAM,
+                               "device_id: a device id has 1 to 64 letters, digits, dots, dashes or underscores");
+      return;
+    }
+
+  request = duet_sign_out_device_request_build (NULL, &(DuetSignOutDeviceRequest) {
+    .device_id = (char *) device_id,
+  });
+  duet_signalling_request_async (self->signalling, request, cancellable, sign_out_device_replied,
+                                 g_steal_pointer (&task));
+}
+
+/**
+ * duet_manager_sign_out_device_finish:
+ * @self: a #DuetManager
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError, or %NULL
+ *
+ * Finishes duet_manager_sign_out_device_async(). Errors (domain
+ * %DUET_KIT_ERROR): %DUET_KIT_ERROR_NO_SUCH_DEVICE when the user has no
+ * such device (any more), %DUET_KIT_ERROR_NOT_CONNECTED when the manager
+ * is not signed in or the connection went before the answer,
+ * %DUET_KIT_ERROR_INVALID_PARAM for an id that breaks the rules,
+ * %DUET_KIT_ERROR_SERVER for any other refusal.
+ *
+ * Returns: %TRUE once the server has signed the device out
+ */
+gboolean
+duet_manager_sign_out_device_finish (DuetManager   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * duet_manager_mark_missed_call_seen:
+ * @self: a #DuetManager
+ * @call_id: the #DuetCallHistoryEntry:call-id of a missed call
+ *
+ * Tells the server that the user has seen a missed call, for example
+ * when they opened its notification: the user's other devices get
+ * #DuetManager::missed-call-seen (and may withdraw theirs), the call is
+ * not delivered again to a device that signs in later, and its history
+ * entry is #DuetCallHistoryEntry:seen. Nothing is reported back; without
+ * a connection the mark waits for the next one.
+ */
+void
+duet_manager_mark_missed_call_seen (DuetManager *self,
+                                    const char  *call_id)
+{
+  g_autoptr(JsonObject) request = NULL;
+
+  g_return_if_fail (DUET_IS_MANAGER (self));
+  g_return_if_fail (call_id != NULL);
+
+  if (self->signalling == NULL)
+    {
+      g_debug ("Not marking call %s seen: not signed in", call_id);
+      return;
+    }
+  if (!duet_request_id_is_valid (call_id))
+    {
+      g_debug ("Not marking call “%s” seen: not a call id", call_id);
+      return;
+    }
+  /* Fire and forget: the signalling logs an error reply with g_debug */
+  request = duet_mark_seen_request_build (NULL, &(DuetMarkSeenRequest) { .call_id = (char *) call_id });
+  duet_signalling_send (self->signalling, request);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -943,6 +1302,11 @@ duet_manager_finalize (GObject *object)
   finish_dtls_warm_up ();
   g_hash_table_unref (self->calls);
   g_hash_table_unref (self->early);
+  g_object_unref (self->devices);
+  g_hash_table_unref (self->missed_ids);   /* owns the queue's strings */
+  g_queue_clear (&self->missed_order);
+  g_free (self->device_id);
+  g_free (self->sign_out_reason);
   for (int kind = 0; kind < 3; kind++)
     g_free (self->device_ids[kind]);
   g_free (self->tls_ca_file);
@@ -983,6 +1347,9 @@ duet_manager_get_property (GObject    *object,
     case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
     case PROP_ICE_TRANSPORT_POLICY: g_value_set_enum (value, self->ice_policy); break;
     case PROP_NETWORK_GRACE_PERIOD: g_value_set_uint (value, self->network_grace); break;
+    case PROP_DEVICE_ID: g_value_set_string (value, self->device_id); break;
+    case PROP_DEVICES: g_value_set_object (value, self->devices); break;
+    case PROP_SIGN_OUT_REASON: g_value_set_string (value, self->sign_out_reason); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1101,6 +1468,43 @@ duet_manager_class_init (DuetManagerClass *klass)
    */
   properties[PROP_NETWORK_GRACE_PERIOD] =
     g_param_spec_uint ("network-grace-period", NULL, NULL, 1, 3600, DUET_CALL_DEFAULT_NETWORK_GRACE, flags);
+  /**
+   * DuetManager:device-id:
+   *
+   * The id of the device the manager is signed in as (the token's
+   * device, see #DuetAuth:device-id), as the server said when the
+   * connection came up; %NULL before that, and from each sign-in until
+   * the server has said.
+   */
+  properties[PROP_DEVICE_ID] =
+    g_param_spec_string ("device-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetManager:devices:
+   *
+   * The devices the user is signed in on, oldest first, as a #GListModel
+   * of #DuetAccountDevice (#DuetAccountDevice:current is this one): read
+   * from the server each time the connection comes up, and replaced as a
+   * whole (one #GListModel::items-changed) whenever a device is added,
+   * renamed, signed out, or comes online or goes offline. Empty while
+   * signed out. The same model for the manager's life.
+   */
+  properties[PROP_DEVICES] =
+    g_param_spec_object ("devices", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * DuetManager:sign-out-reason:
+   *
+   * Why the server signed this device out, set just before
+   * #DuetManager::server-error `signed_out`: `by_user` (from one of the
+   * user's devices, perhaps this one, with
+   * duet_manager_sign_out_device_async()) or `device_limit` (the user
+   * signed in on a new device, and this one had been idle longest of
+   * too many). %NULL otherwise, and back to %NULL at the next sign-in.
+   */
+  properties[PROP_SIGN_OUT_REASON] =
+    g_param_spec_string ("sign-out-reason", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1121,7 +1525,11 @@ duet_manager_class_init (DuetManagerClass *klass)
    * @entry: the call, with who called, when, and why it ended
    *
    * A call to this user ended before it was answered, perhaps while the
-   * user was away. Each is delivered once.
+   * user was away. Every device of the user that was online (or comes
+   * online while nobody has marked the call seen) is told; a manager
+   * emits each call once. When the user has seen it, call
+   * duet_manager_mark_missed_call_seen(), so the other devices hear of it
+   * (#DuetManager::missed-call-seen).
    */
   signals[MISSED_CALL] =
     g_signal_new ("missed-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1129,11 +1537,18 @@ duet_manager_class_init (DuetManagerClass *klass)
   /**
    * DuetManager::server-error:
    * @manager: the #DuetManager
-   * @code: `auth_failed` (the token was refused), `session_replaced` (the
-   *   same user signed in elsewhere), `bad_url`, or `tls_error` (the
-   *   certificate is not trusted, or the CA file cannot be read)
+   * @code: `auth_failed` (the token was refused: expired, revoked, or
+   *   this device was signed out earlier), `session_replaced` (the same
+   *   device, with a token of its own, connected elsewhere),
+   *   `signed_out` (this device was signed out: from one of the user's
+   *   devices, or by the server's limit of devices for a newer one;
+   *   #DuetManager:sign-out-reason says which), `bad_url`, or
+   *   `tls_error` (the certificate is not trusted, or the CA file cannot
+   *   be read)
    *
-   * The server connection failed for good; the manager does not try again.
+   * The server connection failed for good; the manager does not try
+   * again. After `signed_out` (and `auth_failed`) the token is no good:
+   * sign in again with a password.
    */
   signals[SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1161,6 +1576,17 @@ duet_manager_class_init (DuetManagerClass *klass)
   signals[NETWORK_WARNING] =
     g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * DuetManager::missed-call-seen:
+   * @manager: the #DuetManager
+   * @call_id: the #DuetCallHistoryEntry:call-id of the missed call
+   *
+   * Another of the user's devices marked a missed call seen
+   * (duet_manager_mark_missed_call_seen()): withdraw its notification.
+   */
+  signals[MISSED_CALL_SEEN] =
+    g_signal_new ("missed-call-seen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -1171,6 +1597,9 @@ duet_manager_init (DuetManager *self)
   self->network_grace = DUET_CALL_DEFAULT_NETWORK_GRACE;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->devices = g_list_store_new (DUET_TYPE_ACCOUNT_DEVICE);
+  self->missed_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->missed_order);
 }
 
 /**

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "duet-account-device.h"
 #include "duet-call.h"
 #include "duet-call-history-entry.h"
 #include "duet-cc-param.h"
@@ -88,5 +89,25 @@ DUET_AVAILABLE_IN_ALL
 GListModel  *duet_manager_fetch_history_finish (DuetManager         *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
+
+DUET_AVAILABLE_IN_ALL
+const char  *duet_manager_get_device_id          (DuetManager         *self);
+DUET_AVAILABLE_IN_ALL
+GListModel  *duet_manager_get_devices            (DuetManager         *self);
+DUET_AVAILABLE_IN_ALL
+const char  *duet_manager_get_sign_out_reason    (DuetManager         *self);
+DUET_AVAILABLE_IN_ALL
+void         duet_manager_sign_out_device_async  (DuetManager         *self,
+                                                  const char          *device_id,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+DUET_AVAILABLE_IN_ALL
+gboolean     duet_manager_sign_out_device_finish (DuetManager         *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+DUET_AVAILABLE_IN_ALL
+void         duet_manager_mark_missed_call_seen  (DuetManager         *self,
+                                                  const char          *call_id);
 
 G_END_DECLS

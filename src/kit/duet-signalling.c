@@ -7,7 +7,9 @@
  * before that (or while reconnecting) wait in a queue, so a call's
  * media_state or end_call sent during a server restart still goes out.
  * A dropped socket is reopened with exponential backoff; a refused token
- * (401) or a session taken over by another client stops that. A socket
+ * (401), a session taken over by another connection of the same device
+ * (session_replaced, close code 4001) or a device signed out (signed_out,
+ * 4004) stops that. A socket
  * the server has been silent on for too long, or one opened before the
  * machine's network changed, is given up at once: its TCP connection may
  * be dead without either end knowing.
@@ -28,6 +30,9 @@
 #define NETWORK_SETTLE_MS 500
 /* How long the server has to answer when a call asks whether it is there */
 #define CHECK_MS         2000
+/* Close codes of docs/protocol.md that end the session for good */
+#define CLOSE_SESSION_REPLACED 4001
+#define CLOSE_SIGNED_OUT       4004
 
 /* A request waiting for its reply */
 typedef struct
@@ -236,10 +241,17 @@ handle_message (DuetSignalling *self,
       flush_outbox (self);
       return;
     case DUET_SERVER_MESSAGE_SESSION_REPLACED:
-      /* Another client of this user took over; coming back would steal it */
+      /* Another connection of this device took over; coming back would steal it */
       self->running = FALSE;
       g_signal_emit (self, signals[FATAL], 0, "session_replaced");
       break;
+    case DUET_SERVER_MESSAGE_SIGNED_OUT:
+      /* The device is gone from the account: its token will not work again.
+       * The event first, so that its reason is known with the fatal */
+      self->running = FALSE;
+      g_signal_emit (self, signals[EVENT], 0, type, message);
+      g_signal_emit (self, signals[FATAL], 0, "signed_out");
+      return;
     default:
       break;
     }
@@ -280,10 +292,23 @@ static void
 on_ws_closed (SoupWebsocketConnection *ws,
               gpointer                 user_data)
 {
-  DuetSignalling *self = user_data;
+  g_autoptr(DuetSignalling) self = g_object_ref (user_data);
+  gushort code = soup_websocket_connection_get_close_code (ws);
+  const char *fatal = NULL;
 
-  g_debug ("WebSocket closed (code %u)", soup_websocket_connection_get_close_code (ws));
+  g_debug ("WebSocket closed (code %u)", code);
+  /* Normally the event came first and said so already */
+  if (code == CLOSE_SESSION_REPLACED)
+    fatal = "session_replaced";
+  else if (code == CLOSE_SIGNED_OUT)
+    fatal = "signed_out";
   drop_socket (self);
+  if (fatal != NULL && self->running)
+    {
+      self->running = FALSE;
+      g_signal_emit (self, signals[FATAL], 0, fatal);
+      return;
+    }
   schedule_retry (self);
 }
 
@@ -527,7 +552,8 @@ duet_signalling_class_init (DuetSignallingClass *klass)
   signals[EVENT] =
     g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_OBJECT);
-  /* fatal (code): no more reconnects: auth_failed, session_replaced, bad_url */
+  /* fatal (code): no more reconnects: auth_failed, session_replaced,
+   * signed_out (after its event), bad_url, tls_error */
   signals[FATAL] =
     g_signal_new ("fatal", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);

@@ -6,7 +6,10 @@
 
 #include <gst/gst.h>
 
+#include "duet-account.h"
+#include "duet-application.h"
 #include "duet-call-window.h"
+#include "duet-preferences-window.h"
 #include "duet-quality-hint.h"
 #include "duet-ringer.h"
 
@@ -129,6 +132,9 @@ test_describe_end (void)
     { DUET_DISCONNECT_REASON_NOANSWER, TRUE, "No answer" },
     { DUET_DISCONNECT_REASON_BUSY, TRUE, "bob is busy" },
     { DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL, TRUE, "bob is busy" },
+    { DUET_DISCONNECT_REASON_MULTIDEV_IN_USE, TRUE, "You are already in a call on another device" },
+    { DUET_DISCONNECT_REASON_MULTIDEV_ANSWER, TRUE, "Answered on another device" },
+    { DUET_DISCONNECT_REASON_MULTIDEV_DECLINE, TRUE, "Declined on another device" },
     { DUET_DISCONNECT_REASON_NETWORK_UNSTABLE, TRUE, "Connection lost" },
     { DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE, TRUE, "The server is restarting" },
     { DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR, TRUE, "The call failed" },
@@ -139,6 +145,95 @@ test_describe_end (void)
       g_autofree char *text = duet_call_window_describe_end (cases[i].reason, cases[i].by_remote, "bob");
       g_assert_cmpstr (text, ==, cases[i].expected);
     }
+}
+
+/* ---- the user's devices ---- */
+
+static void
+test_describe_device (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_utc (2026, 12, 1, 12, 0, 0);
+  struct {
+    gboolean current, online;
+    int ago_s;          /* -1: never seen */
+    const char *expected;
+  } cases[] = {
+    { TRUE, TRUE, 0, "This device" },
+    { TRUE, FALSE, 600, "This device" },
+    { FALSE, TRUE, 600, "Online" },
+    { FALSE, FALSE, -1, "Offline" },
+    { FALSE, FALSE, 0, "Last seen just now" },
+    { FALSE, FALSE, 59, "Last seen just now" },
+    { FALSE, FALSE, 60, "Last seen 1 minute ago" },
+    { FALSE, FALSE, 59 * 60 + 59, "Last seen 59 minutes ago" },
+    { FALSE, FALSE, 3600, "Last seen 1 hour ago" },
+    { FALSE, FALSE, 5 * 3600 + 10, "Last seen 5 hours ago" },
+    { FALSE, FALSE, 86400, "Last seen 1 day ago" },
+    { FALSE, FALSE, 29 * 86400, "Last seen 29 days ago" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GDateTime) seen = cases[i].ago_s >= 0 ? g_date_time_add_seconds (now, -cases[i].ago_s) : NULL;
+      g_autofree char *text = duet_preferences_window_describe_device (cases[i].current, cases[i].online,
+                                                                       seen, now);
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+
+  /* A clock behind the server's: just now, not "-1 minutes" */
+  {
+    g_autoptr(GDateTime) ahead = g_date_time_add_seconds (now, 300);
+    g_autofree char *text = duet_preferences_window_describe_device (FALSE, FALSE, ahead, now);
+    g_assert_cmpstr (text, ==, "Last seen just now");
+  }
+  /* Long ago: the date */
+  {
+    g_autoptr(GDateTime) old = g_date_time_new_utc (2026, 3, 3, 12, 0, 0);
+    g_autofree char *text = duet_preferences_window_describe_device (FALSE, FALSE, old, now);
+    g_assert_cmpstr (text, ==, "Last seen on 3 March 2026");
+  }
+}
+
+static void
+test_describe_sign_out (void)
+{
+  g_assert_cmpstr (duet_application_describe_sign_out ("by_user"), ==,
+                   "This device was signed out from another of your devices. Sign in again to use it.");
+  g_assert_cmpstr (duet_application_describe_sign_out ("device_limit"), ==,
+                   "You are signed in on too many devices; this one was signed out. Sign in again to use it.");
+  /* A reason this app does not know yet reads as the common one */
+  g_assert_cmpstr (duet_application_describe_sign_out (NULL), ==,
+                   duet_application_describe_sign_out ("by_user"));
+}
+
+static void
+test_device_name (void)
+{
+  g_autofree char *plain = duet_account_device_name ("alice-laptop");
+  g_autofree char *long_name = NULL;
+  g_autofree char *wide = NULL;
+  g_autofree char *host = NULL;
+
+  g_assert_cmpstr (plain, ==, "Duet on alice-laptop");
+
+  /* Cut to the protocol's 64 bytes */
+  host = g_strnfill (100, 'h');
+  long_name = duet_account_device_name (host);
+  g_assert_cmpuint (strlen (long_name), ==, 64);
+  g_assert_true (g_str_has_prefix (long_name, "Duet on hhh"));
+
+  /* ... between characters: "ü" is two bytes, 8 + 28 × 2 = 64 */
+  g_clear_pointer (&host, g_free);
+  host = g_strjoinv ("", (char *[]) { "üüüüüüüüüü", "üüüüüüüüüü", "üüüüüüüüüü", NULL });
+  wide = duet_account_device_name (host);
+  g_assert_cmpuint (strlen (wide), ==, 64);
+  g_assert_true (g_utf8_validate (wide, -1, NULL));
+  g_clear_pointer (&wide, g_free);
+  g_clear_pointer (&host, g_free);
+  host = g_strconcat ("x", "üüüüüüüüüü", "üüüüüüüüüü", "üüüüüüüüüü", NULL);
+  wide = duet_account_device_name (host);
+  g_assert_cmpuint (strlen (wide), ==, 63);  /* "Duet on x" + 27 × "ü"; the 28th would pass 64 */
+  g_assert_true (g_utf8_validate (wide, -1, NULL));
 }
 
 /* ---- the poor-connection hint ---- */
@@ -320,6 +415,9 @@ main (int   argc,
   g_test_add_func ("/app/call-window/describe-end", test_describe_end);
   g_test_add_func ("/app/call-window/describe-quality", test_describe_quality);
   g_test_add_func ("/app/call-window/describe-device-problem", test_describe_device_problem);
+  g_test_add_func ("/app/preferences/describe-device", test_describe_device);
+  g_test_add_func ("/app/application/describe-sign-out", test_describe_sign_out);
+  g_test_add_func ("/app/account/device-name", test_device_name);
   g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
   g_test_add_func ("/app/quality-hint/no-flicker", test_hint_no_flicker);
   g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);

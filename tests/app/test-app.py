@@ -7,7 +7,9 @@
 # profile, so it owns org.duet.Duet on that bus and the test drives it
 # with its real actions over org.gtk.Actions: app.* at /org/duet/Duet,
 # the call window's call.* at /org/duet/Duet/call, the preferences
-# window's test hooks at /org/duet/Duet/preferences. test_background_portal
+# window's test hooks at /org/duet/Duet/preferences. The device tests sign
+# in a second device of alice (a duet-call "Laptop", device id "other").
+# test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
 # against a stand-in Background portal (background-portal.py);
 # test_without_camera_or_microphone one signed in as carol, with no devices
@@ -23,6 +25,8 @@ import os
 import queue
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -105,9 +109,10 @@ class Lines:
                 pass
         return out
 
-    def wait_event(self, name, timeout=20, **fields):
+    def wait_event(self, name, timeout=20, after=0, **fields):
+        """The first event NAME with FIELDS among those reported after the first AFTER"""
         def found():
-            for event in self.events():
+            for event in self.events()[after:]:
                 if event.get("event") == name and all(event.get(k) == v for k, v in fields.items()):
                     return event
             return None
@@ -119,9 +124,9 @@ class Lines:
             raise Fail("%s (it reported: %s)" % (e, ", ".join(seen[-20:]))) from None
 
 
-def serve(db, port):
+def serve(db, port, extra=()):
     proc = subprocess.Popen([SERVER, "serve", "--db", db, "--port", str(port), "--ring-timeout", "20",
-                             "--token-lifetime", str(TOKEN_LIFETIME)],
+                             "--token-lifetime", str(TOKEN_LIFETIME)] + list(extra),
                             stdout=subprocess.PIPE, text=True)
     out = Lines(proc, "duet-server")
     line = wait_for(lambda: next((l for l in out.lines if l.startswith("listening on ")), None),
@@ -129,13 +134,13 @@ def serve(db, port):
     return proc, line.split()[-1]
 
 
-def start_server(tmp):
+def start_server(tmp, extra=()):
     db = os.path.join(tmp, "duet.db")
     for user, password in PASSWORDS.items():
         subprocess.run([SERVER, "user", "add", "--db", db, "--user", user,
                         "--password-stdin", "--kdf-cost", "min"],
                        input=password + "\n", text=True, check=True)
-    return serve(db, 0)
+    return serve(db, 0, extra)
 
 
 def metric(url, name):
@@ -548,6 +553,284 @@ def test_missed_call(ctx):
     check(closed, "the incoming-call notification was not withdrawn")
     wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
     bob.wait(10)
+
+
+# ---- alice's other device ----
+
+LAPTOP = "other"
+
+
+def start_laptop(ctx, name="duet-call alice's laptop"):
+    """alice on a second device (duet-call listen, device "other", "Laptop"), signed in."""
+    proc, out = start_cli(ctx["url"], "alice", ["--device-id", LAPTOP, "--device-name", "Laptop", "listen"], name)
+    ctx["procs"].append(proc)
+    event = out.wait_event("signed-in", 20)
+    check(event.get("device_id") == LAPTOP, "the laptop signed in as device %s" % event.get("device_id"))
+    return proc, out
+
+
+def command(proc, line):
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+
+
+def account_devices():
+    """The rows of Preferences › Account › Signed-In Devices: [(id, name, subtitle, offers Sign Out, pending)]"""
+    return action_state(PREFERENCES, "account-devices") or []
+
+
+def notes_since(ctx, before, method="Notify", category=None):
+    return [n for n in notifications(ctx["notifications"])[before:]
+            if n["method"] == method and (category is None or n["hints"].get("category") == category)]
+
+
+def app_barrier():
+    """Returns once the app's main loop has finished what it was doing: a D-Bus call to it is
+    answered from there, after any handler that was running (and the notifications it sent,
+    which libnotify sends synchronously)."""
+    check(describe("/org/duet/Duet", "online") is not None, "the app does not answer")
+
+
+def test_signed_in_devices(ctx):
+    """Preferences › Account lists alice's devices: this one ("This device", no Sign Out, named
+    "Duet on HOST") and her laptop (a duet-call, "Online", with Sign Out). Sign Out asks first
+    (Cancel keeps the laptop); confirmed, the laptop's duet-call is signed out (signed_out,
+    by_user), its row goes and a toast says so."""
+    laptop, laptop_out = start_laptop(ctx)
+    try:
+        app_action("preferences")
+        geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+        activate(PREFERENCES, "show-page", GLib.Variant("s", "account"))
+
+        def both():
+            rows = account_devices()
+            laptop_rows = [r for r in rows if r[0] == LAPTOP]
+            return rows if len(rows) == 2 and laptop_rows and laptop_rows[0][2] == "Online" else None
+        rows = wait_for(both, 10, "Preferences to list both devices")
+        log("devices:", rows)
+        this = [r for r in rows if r[0] != LAPTOP][0]
+        other = [r for r in rows if r[0] == LAPTOP][0]
+        check(this[1] == ("Duet on " + socket.gethostname()).encode()[:64].decode(errors="ignore"),
+              "this device is named %r" % this[1])
+        check(this[2] == "This device" and not this[3], "this device's row is %s" % (this,))
+        check(other[1] == "Laptop" and other[3] and not other[4], "the laptop's row is %s" % (other,))
+        time.sleep(1)  # the page's transition
+        screenshot("preferences-devices", geometry)
+
+        # Cancel: nothing happens
+        activate(PREFERENCES, "sign-out-device", GLib.Variant("s", LAPTOP))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") == "Sign Out \u201cLaptop\u201d?", 5,
+                 "the confirmation")
+        time.sleep(0.5)
+        screenshot("preferences-devices-confirm")
+        activate(PREFERENCES, "respond", GLib.Variant("s", "cancel"))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") == "", 5, "the confirmation to close")
+        check([r for r in account_devices() if r[0] == LAPTOP and not r[4]], "Cancel signed the laptop out")
+
+        activate(PREFERENCES, "sign-out-device", GLib.Variant("s", LAPTOP))
+        wait_for(lambda: action_state(PREFERENCES, "dialog") != "", 5, "the confirmation")
+        activate(PREFERENCES, "respond", GLib.Variant("s", "sign-out"))
+        event = laptop_out.wait_event("server-error", 10, message="signed_out")
+        check(event.get("reason") == "by_user", "the laptop was signed out for %s" % event.get("reason"))
+        wait_for(lambda: [r[0] for r in account_devices()] == [this[0]], 10, "the laptop's row to go")
+        wait_for(lambda: action_state(PREFERENCES, "toast") == "\u201cLaptop\u201d was signed out", 5,
+                 "the toast")
+        check(action_state("/org/duet/Duet", "online") is True, "the app went offline")
+    finally:
+        stop(laptop)
+        activate(PREFERENCES, "show-page", GLib.Variant("s", "general"))
+        activate(PREFERENCES, "hide")
+
+
+def test_answered_on_another_device(ctx):
+    """bob calls alice, who is signed in here and on her laptop: both ring. Answered on the laptop,
+    the app stops ringing (notification and window withdrawn) without a missed-call notification
+    or a call window; declined on the laptop, the same."""
+    for answer, bob_sees in (("accept", None), ("end", "DECLINE")):
+        laptop, laptop_out = start_laptop(ctx)
+        before = len(notifications(ctx["notifications"]))
+        bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+        ctx["procs"].append(bob)
+        note = wait_for(lambda: notes_since(ctx, before, category="call.incoming"), 20,
+                        "the app to ring")[0]
+        wait_for(lambda: window_geometry("Call from bob"), 10, "the incoming-call window")
+        laptop_out.wait_event("verified", 20)
+
+        command(laptop, answer)
+        if bob_sees is None:
+            laptop_out.wait_event("connected", 20)
+        else:
+            event = bob_out.wait_event("disconnected", 10)
+            check(event.get("reason") == bob_sees, "bob saw %s, not %s" % (event.get("reason"), bob_sees))
+        wait_for(lambda: [n for n in notes_since(ctx, before, "CloseNotification") if n["id"] == note["id"]],
+                 10, "the app's incoming-call notification to go (%s on the laptop)" % answer)
+        wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming-call window to close")
+        app_barrier()
+        missed = notes_since(ctx, before, category="call.unanswered")
+        check(not missed, "a missed-call notification after %s on the laptop: %s" % (answer, missed))
+        check(not call_actions_exported(), "the app opened a call window")
+
+        if bob_sees is None:
+            command(laptop, "end")
+            event = bob_out.wait_event("disconnected", 10)
+            check(event.get("reason") == "NORMAL", "bob saw %s, not NORMAL" % event.get("reason"))
+        bob.wait(10)
+        laptop.wait(10)
+    check(action_state("/org/duet/Duet", "online") is True, "the app went offline")
+
+
+def missed_call_from_bob(ctx):
+    """bob calls alice and hangs up before anyone answers: the app's missed-call notification"""
+    before = len(notifications(ctx["notifications"]))
+    bob, bob_out = start_cli(ctx["url"], "bob", ["call", "alice"], "duet-call bob")
+    ctx["procs"].append(bob)
+    wait_for(lambda: notes_since(ctx, before, category="call.incoming"), 20, "the app to ring")
+    command(bob, "end")
+    bob_out.wait_event("disconnected", 10)
+    bob.wait(10)
+    return wait_for(lambda: notes_since(ctx, before, category="call.unanswered"), 10,
+                    "the missed-call notification")[0]
+
+
+def test_missed_call_seen_elsewhere(ctx):
+    """A missed call is seen once for all of alice's devices: marked seen on her laptop (duet-call
+    seen), the app withdraws its notification; opened here (the notification's default action),
+    the laptop hears that it was seen."""
+    # The laptop is away during the call, and gets it as missed when it signs in
+    note = missed_call_from_bob(ctx)
+    laptop, laptop_out = start_laptop(ctx)
+    call_id = laptop_out.wait_event("missed-call", 10, caller_user="bob")["call_id"]
+    check(not [n for n in notes_since(ctx, 0, "CloseNotification") if n["id"] == note["id"]],
+          "the app withdrew the missed call before it was seen")
+    command(laptop, "seen " + call_id)
+    wait_for(lambda: [n for n in notes_since(ctx, 0, "CloseNotification") if n["id"] == note["id"]],
+             10, "the app to withdraw the missed-call notification")
+    stop(laptop)
+
+    # Opened here: seen on the laptop
+    note = missed_call_from_bob(ctx)
+    laptop, laptop_out = start_laptop(ctx)
+    call_id = laptop_out.wait_event("missed-call", 10, caller_user="bob")["call_id"]
+    bus().call_sync("org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+                    "org.duet.Test.Notifications", "Invoke",
+                    GLib.Variant("(us)", (note["id"], "default")), None,
+                    Gio.DBusCallFlags.NONE, 5000, None)
+    laptop_out.wait_event("missed-call-seen", 10, call_id=call_id)
+    wait_for(lambda: window_geometry("Duet"), 10, "the main window")
+    stop(laptop)
+
+
+def test_signed_out_elsewhere(ctx):
+    """carol in a second app (own bus) and on her laptop (duet-call). Signed out from the laptop
+    (sign-out-device), the app goes offline and its sign-in page says why. Signed in again (a new
+    app, the same device), its own Sign Out (app.sign-out) signs it out at the server too: the
+    laptop's list loses it, and the app says nothing about another device."""
+    address, conn = start_bus(ctx)
+    laptop, laptop_out = start_cli(ctx["url"], "carol", ["--device-id", "carol-laptop", "--device-name",
+                                                         "Carol's Laptop", "listen"], "duet-call carol")
+    ctx["procs"].append(laptop)
+    apps = []
+    try:
+        laptop_out.wait_event("signed-in", 20)
+
+        def carol_app():
+            app = start_app_on_bus(ctx, address, "carol-devices",
+                                   ["--background", "--server", ctx["url"], "--user", "carol", "--password-stdin"],
+                                   {"DUET_TEST_SOURCES": "1"})
+            apps.append(app)
+            after = len(laptop_out.events())
+            app.stdin.write(PASSWORDS["carol"] + "\n")
+            app.stdin.close()
+            wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol's app to go online")
+            laptop_out.wait_event("account-devices-changed", 10, after=after, n=2)
+            after = len(laptop_out.events())
+            command(laptop, "account-devices")
+            devices = laptop_out.wait_event("account-devices", 10, after=after)["devices"]
+            mine = [d for d in devices if not d["current"]]
+            check(len(mine) == 1 and mine[0]["online"] and mine[0]["name"].startswith("Duet on "),
+                  "the laptop lists %s" % devices)
+            return app, mine[0]["id"]
+
+        # Signed out from the laptop
+        app, device_id = carol_app()
+        command(laptop, "sign-out-device " + device_id)
+        laptop_out.wait_event("device-signed-out", 10, id=device_id)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to go offline")
+        message = wait_for(lambda: action_state("/org/duet/Duet", "sign-in-message", conn), 5,
+                           "the app to say why it was signed out")
+        check(message == "This device was signed out from another of your devices. Sign in again to use it.",
+              "the app says %r" % message)
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+        stop(app)
+
+        # Signed in again, then signed out from the app's menu
+        app, again = carol_app()
+        check(again == device_id, "the app signed in as another device (%s, not %s)" % (again, device_id))
+        after = len(laptop_out.events())
+        started = time.monotonic()
+        activate("/org/duet/Duet", "sign-out", None, conn)
+        laptop_out.wait_event("account-devices-changed", 10, after=after, n=1)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to go offline")
+        log("signed out in %.1f s" % (time.monotonic() - started))
+        check(time.monotonic() - started < 3, "the server's answer did not end the sign-out: it waited for the timeout")
+        check(action_state("/org/duet/Duet", "sign-in-message", conn) == "",
+              "signing out here says %r" % action_state("/org/duet/Duet", "sign-in-message", conn))
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    finally:
+        for proc in apps + [laptop]:
+            stop(proc)
+
+
+def test_device_limit_and_unreachable_server(ctx):
+    """On a second server that keeps one device per account: carol's app (own bus) is signed out
+    when carol signs in on another device, and its sign-in page says she is on too many devices.
+    Signed in again, its Sign Out never hangs on the server: with the server stopped (SIGSTOP),
+    app.sign-out signs out here once its 3 s are up."""
+    os.makedirs(os.path.join(ctx["tmp"], "server2"))
+    server, url = start_server(os.path.join(ctx["tmp"], "server2"), ["--max-devices", "1"])
+    ctx["procs"].append(server)
+    address, conn = start_bus(ctx)
+    procs = []
+
+    def carol_app():
+        app = start_app_on_bus(ctx, address, "carol-limit",
+                               ["--background", "--server", url, "--user", "carol", "--password-stdin"],
+                               {"DUET_TEST_SOURCES": "1"})
+        procs.append(app)
+        app.stdin.write(PASSWORDS["carol"] + "\n")
+        app.stdin.close()
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol's app to go online")
+        return app
+
+    try:
+        app = carol_app()
+        laptop, laptop_out = start_cli(url, "carol", ["--device-id", "carol-laptop", "listen"], "duet-call carol")
+        procs.append(laptop)
+        laptop_out.wait_event("signed-in", 20)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 10, "carol's app to be signed out")
+        message = wait_for(lambda: action_state("/org/duet/Duet", "sign-in-message", conn), 5,
+                           "the app to say why it was signed out")
+        check(message == "You are signed in on too many devices; this one was signed out. Sign in again to use it.",
+              "the app says %r" % message)
+        stop(laptop)
+        stop(app)
+
+        app = carol_app()
+        server.send_signal(signal.SIGSTOP)
+        started = time.monotonic()
+        activate("/org/duet/Duet", "sign-out", None, conn)
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is False, 15,
+                 "carol's app to sign out without the server")
+        took = time.monotonic() - started
+        log("signed out after %.2f s" % took)
+        # 3 s from when the app got the action, which is after `started`
+        check(took >= 3, "signed out after %.1f s, not after the 3 s the app waits" % took)
+        check(action_state("/org/duet/Duet", "sign-in-message", conn) == "", "signing out here gave a message")
+        check(app.poll() is None, "carol's app exited (%s)" % app.returncode)
+    finally:
+        server.send_signal(signal.SIGCONT)
+        for proc in procs + [server]:
+            stop(proc)
 
 
 def test_main_window(ctx):
@@ -1024,7 +1307,9 @@ TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accep
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
-         test_devices_hotplug, test_main_window, test_token_refresh]
+         test_devices_hotplug, test_signed_in_devices, test_answered_on_another_device,
+         test_missed_call_seen_elsewhere, test_signed_out_elsewhere, test_device_limit_and_unreachable_server,
+         test_main_window, test_token_refresh]
 
 
 def main():

@@ -97,7 +97,9 @@ class Client:
         self.events = []
         self.cond = threading.Condition()
         env = dict(os.environ, DUET_VIDEO_WIDTH="320", DUET_VIDEO_HEIGHT="240", DUET_VIDEO_FPS="10",
-                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS))
+                   DUET_LIVENESS_TIMEOUT_MS=str(LIVENESS_MS),
+                   # a password sign-in keeps its device id here, not in the real home
+                   XDG_DATA_HOME=os.path.join(tmp, "data"))
         env.update(extra_env or {})
         self.stderr_path = os.path.join(tmp, self.user + ".err")
         self.stderr = open(self.stderr_path, "ab")
@@ -736,11 +738,132 @@ def video_status(ctx):
     disconnected(bob, "NORMAL", "CALLER", True)
 
 
+# ---- a user's devices (not cameras: see kit-devices.py) ----
+
+def device(ctx, name, device_id=None, extra=()):
+    """alice listening on one of her devices, signed in with her password"""
+    options = ["--device-id", device_id, "--device-name", "Duet on " + name] if device_id else []
+    c = ctx.client("alice", ["listen"], password=True, options=options + list(extra), device=name)
+    c.wait("server-connected")
+    return c
+
+
+def account_devices(ctx):
+    """Two devices of one user side by side: each lists both, one signs
+    the other out, which stops for good with signed_out (by_user)."""
+    desk = device(ctx, "desk", "desk-1")
+    e = desk.wait("signed-in")
+    check(e.get("device_id") == "desk-1" and e["user"] == "alice", "desk: %s" % e)
+    laptop = device(ctx, "laptop", "laptop-1")
+    check(laptop.wait("signed-in").get("device_id") == "laptop-1", "laptop: not its own device")
+    desk.wait("account-devices-changed", pred=lambda e: e["n"] == 2)
+    laptop.wait("account-devices-changed", pred=lambda e: e["n"] == 2)
+
+    for c, me in ((desk, "desk-1"), (laptop, "laptop-1")):
+        n = len(c.events)
+        c.send("account-devices")
+        listed = c.wait("account-devices", 5, after=n)["devices"]
+        check([d["id"] for d in listed] == ["desk-1", "laptop-1"], "%s: devices %s" % (c.user, listed))
+        check([d["id"] for d in listed if d["current"]] == [me], "%s: current %s" % (c.user, listed))
+        check(all(d["online"] for d in listed), "%s: not all online: %s" % (c.user, listed))
+        check(listed[0]["name"] == "Duet on desk" and "created_at" in listed[0], "%s: %s" % (c.user, listed))
+
+    n = len(desk.events)
+    desk.send("sign-out-device no-such-device")
+    e = desk.wait("command-failed", 5, after=n)
+    check(e.get("error") == "no-such-device", "signing out an unknown device: %s" % e)
+
+    desk.send("sign-out-device laptop-1")
+    e = desk.wait("device-signed-out", 5, after=n)
+    check(e.get("id") == "laptop-1", "desk: %s" % e)
+    e = laptop.wait("server-error", 5)
+    check((e["message"], e.get("reason")) == ("signed_out", "by_user"), "laptop: %s" % e)
+    check(laptop.exit_code() == 1, "a signed-out device should exit 1")
+    check(sum(1 for x in laptop.events if x.get("event") == "server-connected") == 1,
+          "laptop: connected again after being signed out")
+    desk.wait("account-devices-changed", 5, pred=lambda e: e["n"] == 1, after=n)
+
+    # a device signs itself out too: the reply first, then signed_out
+    n = len(desk.events)
+    desk.send("sign-out-device")
+    check(desk.wait("device-signed-out", 5, after=n).get("id") == "desk-1", "desk: not itself")
+    e = desk.wait("server-error", 5, after=n)
+    check((e["message"], e.get("reason")) == ("signed_out", "by_user"), "desk: %s" % e)
+    check(desk.exit_code() == 1, "a signed-out device should exit 1")
+
+
+def device_limit(ctx):
+    """Past --max-devices a new device signs the idlest one out (device_limit)."""
+    ctx.server_args = dict(extra=["--max-devices", "2"])
+    first = device(ctx, "first", "dev-1")
+    second = device(ctx, "second", "dev-2")
+    first.wait("account-devices-changed", pred=lambda e: e["n"] == 2)
+    third = device(ctx, "third", "dev-3")
+    deadline = time.monotonic() + 15
+    while not (first.has("server-error") or second.has("server-error")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    out = [c for c in (first, second) if c.has("server-error")]
+    check(len(out) == 1, "signed out: %s" % [c.user for c in out])
+    check(out[0].exit_code() == 1, "a signed-out device should exit 1")
+    e = out[0].wait("server-error", 1)
+    check((e["message"], e.get("reason")) == ("signed_out", "device_limit"), "%s: %s" % (out[0].user, e))
+    third.wait("account-devices-changed", 5, pred=lambda e: e["n"] == 2)
+    n = len(third.events)
+    third.send("account-devices")
+    listed = third.wait("account-devices", 5, after=n)["devices"]
+    check(len(listed) == 2 and listed[-1]["id"] == "dev-3", "third: devices %s" % listed)
+
+
+def missed_call_seen(ctx):
+    """A call missed while away comes to each device once; marked seen on
+    one, the others hear of it and a device signing in later does not get it."""
+    bob = ctx.client("bob", ["call", "alice"])
+    bob.wait("wait-connected")
+    bob.send("end")
+    disconnected(bob, "CANCEL", "CALLER", False)
+    desk = device(ctx, "desk", "desk-1")
+    laptop = device(ctx, "laptop", "laptop-1")
+    call_id = desk.wait("missed-call")["call_id"]
+    check(laptop.wait("missed-call")["call_id"] == call_id, "laptop missed another call")
+    desk.send("seen " + call_id)
+    e = laptop.wait("missed-call-seen", 5)
+    check(e["call_id"] == call_id, "laptop: %s" % e)
+    tablet = device(ctx, "tablet", "tablet-1")
+    tablet.wait("account-devices-changed", 5, pred=lambda e: e["n"] == 3)
+    time.sleep(0.5)
+    check(not tablet.has("missed-call"), "a call marked seen came to a new device")
+    for c in (desk, laptop):
+        check(sum(1 for x in c.events if x.get("event") == "missed-call") == 1, "%s: missed twice" % c.user)
+        check(not c.has("server-error"), "%s: %s" % (c.user, c.names()))
+
+
+def default_device(ctx):
+    """Without --device-id the kit's own id for this machine: kept in
+    XDG_DATA_HOME, so a second program there is the same device and takes
+    its connection over (session_replaced)."""
+    first = device(ctx, "first")
+    device_id = first.wait("signed-in").get("device_id")
+    with open(os.path.join(ctx.tmp, "data", "duet-kit-1", "device-id")) as f:
+        check(f.read().strip() == device_id, "signed in as %s, not the kept id" % device_id)
+    second = device(ctx, "second")
+    check(second.wait("signed-in").get("device_id") == device_id, "another id the second time")
+    e = first.wait("server-error", 5)
+    check(e["message"] == "session_replaced" and "reason" not in e, "first: %s" % e)
+    second.wait("account-devices-changed", 5, pred=lambda e: e["n"] == 1)
+    n = len(second.events)
+    second.send("account-devices")
+    listed = second.wait("account-devices", 5, after=n)["devices"]
+    check([(d["id"], d["name"]) for d in listed] == [(device_id, ("duet-call on " + os.uname().nodename)[:64])],
+          "devices %s" % listed)
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     flow, end_by_callee, hangup_after, media_controls, audio_gains_video, initial_pause,
     no_media_before_accept, cancel, decline, no_answer, busy, start_failures, peer_killed,
     server_restart, end_during_outage, late_callee, server_killed, tls, responder_preparation,
-    user_code, user_error, short_data, video_status)}
+    user_code, user_error, short_data, video_status, account_devices, device_limit, missed_call_seen,
+    default_device)}
 
 
 class Skip(Exception):

@@ -58,6 +58,12 @@ class Server:
         self.log.close()
 
 
+def client_env(env, tmp):
+    """A client's environment: test media, and its device id kept in TMP
+    (a password sign-in makes one), not in the real home"""
+    return dict(env, XDG_DATA_HOME=os.path.join(tmp, "data"), **MEDIA_ENV)
+
+
 class Peer:
     """duet-call answering every call, its JSON events collected"""
 
@@ -68,7 +74,7 @@ class Peer:
         self.proc = subprocess.Popen([call_exe, "--server", server.url, "--user", user,
                                       "--password-stdin", "--test-sources", "listen", "--auto-accept"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.err, env=dict(env, **MEDIA_ENV))
+                                     stderr=self.err, env=client_env(env, tmp))
         self.proc.stdin.write((PASSWORD + "\n").encode())
         self.proc.stdin.flush()
         threading.Thread(target=self._read, daemon=True).start()
@@ -112,7 +118,7 @@ def run_caller(argv, env, tmp, timeout=45):
     with open(os.path.join(tmp, "caller.err"), "wb") as err:
         try:
             proc = subprocess.run(argv, input=(PASSWORD + "\n").encode(), stdout=subprocess.PIPE,
-                                  stderr=err, env=dict(env, **MEDIA_ENV), timeout=timeout)
+                                  stderr=err, env=client_env(env, tmp), timeout=timeout)
         except subprocess.TimeoutExpired as e:
             out = (e.stdout or b"").decode(errors="replace")
             raise Fail("%s did not finish in %ds; printed:\n%s" % (argv[0], timeout, out))
