@@ -19,6 +19,7 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import atexit
 import importlib.util
 import json
 import os
@@ -151,8 +152,13 @@ def metric(url, name):
     raise Fail("no metric " + name)
 
 
+# duet-call keeps its device id under XDG_DATA_HOME: a scratch one, never the home's
+CLI_DATA = tempfile.mkdtemp(prefix="duet-cli-")
+atexit.register(shutil.rmtree, CLI_DATA, True)
+
+
 def start_cli(url, user, args, name):
-    env = dict(os.environ, DUET_TEST_SOURCES="1", DUET_FAKE_AUDIO_SINK="1")
+    env = dict(os.environ, DUET_TEST_SOURCES="1", DUET_FAKE_AUDIO_SINK="1", XDG_DATA_HOME=CLI_DATA)
     proc = subprocess.Popen([CLI, "--server", url, "--user", user, "--password-stdin",
                              "--test-sources"] + args,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
