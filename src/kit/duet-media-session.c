@@ -57,6 +57,7 @@
 #define KEYFRAME_GAP_MIN_MS 500   /* keyframe requests closer than this (or 2 RTT) merge */
 #define KEYFRAME_GAP_MAX_MS 4000
 #define RTCP_MIN_INTERVAL_MS 100
+#define RTCP_BITS_PER_S 32000     /* RTCP's budget (the docs say bytes; rtpstats counts bits) */
 #define VIEW_DEADLINE_MS 5
 #define PACE_FACTOR 1.5
 #define PACE_MIN_KBPS 150
@@ -1199,9 +1200,32 @@ monitor_list_item (GstBuffer **buffer,
   return TRUE;
 }
 
-/* webrtcbin 1.22 turns on retransmission requests only for a jitter
- * buffer it can tie to a transceiver, which a bundle without a=ssrc lines
- * does not let it do: so the first video packet turns them on here */
+#define RETRANSMISSION_KEY "duet-retransmission"
+
+/* Whatever thread sets it: webrtcbin 1.22 may later apply its own guess
+ * (taken before it knew which transceiver the stream is), and an audio
+ * stream with NACKs on asks for hundreds of retransmissions that never
+ * come, crowding out the video's. Our decision, from the packets, stays. */
+static void
+keep_retransmission (GObject    *jitterbuffer,
+                     GParamSpec *pspec,
+                     gpointer    user_data)
+{
+  gboolean wanted = GPOINTER_TO_INT (g_object_get_data (jitterbuffer, RETRANSMISSION_KEY)) == 2;
+  gboolean current = FALSE;
+
+  g_object_get (jitterbuffer, "do-retransmission", &current, NULL);
+  if (current != wanted)
+    {
+      g_debug ("jitter buffer %s: retransmission back to %d", GST_OBJECT_NAME (jitterbuffer), wanted);
+      g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
+    }
+}
+
+/* webrtcbin 1.22 cannot tie a jitter buffer to its transceiver in a bundle
+ * without a=ssrc lines, so it guesses whether to ask for retransmissions:
+ * the first packet decides here instead, on for video (which has RTX) and
+ * off for audio (which has not, and conceals losses with Opus FEC) */
 static GstPadProbeReturn
 jitterbuffer_probe (GstPad          *pad,
                     GstPadProbeInfo *info,
@@ -1221,10 +1245,16 @@ jitterbuffer_probe (GstPad          *pad,
   if (!probe->classified)
     {
       g_autoptr(GstElement) jitterbuffer = gst_pad_get_parent_element (pad);
+      gboolean wanted = video && self->loss_recovery;
 
       probe->classified = TRUE;
-      if (video && self->loss_recovery && jitterbuffer != NULL)
-        g_object_set (jitterbuffer, "do-retransmission", TRUE, NULL);
+      if (jitterbuffer != NULL)
+        {
+          /* 1 off, 2 on: 0 (unset) means not decided yet */
+          g_object_set_data (G_OBJECT (jitterbuffer), RETRANSMISSION_KEY, GINT_TO_POINTER (wanted ? 2 : 1));
+          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (keep_retransmission), NULL);
+          g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
+        }
     }
   return GST_PAD_PROBE_OK;
 }
@@ -1240,14 +1270,21 @@ on_new_jitterbuffer (GstElement *rtpbin,
   DuetMediaSession *self = user_data;
 
   /* RTCP's regular interval (5 s by default) also spaces the early
-   * feedback AVPF allows: at that pace most NACKs wait too long to help */
+   * feedback AVPF allows: at that pace most NACKs wait too long to help.
+   * The interval also follows RTCP's share of the bandwidth (5 % of what
+   * is sent): on a link where video has been cut that stretches it to
+   * 0.2–0.8 s, so RTCP gets a fixed budget instead, which the minimum
+   * interval caps in practice at ~12 kbit/s. */
   if (self->loss_recovery)
     {
       g_autoptr(GObject) internal = NULL;
 
       g_signal_emit_by_name (rtpbin, "get-internal-session", session, &internal);
       if (internal != NULL)
-        g_object_set (internal, "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND, NULL);
+        g_object_set (internal,
+                      "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND,
+                      "rtcp-fraction", (gdouble) RTCP_BITS_PER_S,
+                      NULL);
     }
 
   /* Start playing once a few packets are in, rather than a latency later */
@@ -1745,13 +1782,15 @@ adapt_latency (DuetMediaSession *self,
   self->last_spread_ms = spread_now;
   if (!self->adaptive_latency)
     return;
-  /* A frame's last lost packet shows when the next frame arrives, and its
-   * retransmission a round trip later; leave room for one more try */
-  if (loss > 0.005 && rtt > 0)
+  /* A frame's last lost packet shows when the next frame arrives, its
+   * NACK waits for the next early feedback slot (RTCP_MIN_INTERVAL_MS
+   * apart), and the retransmission comes a round trip later; leave room
+   * for one more try. A round trip under a millisecond reads as 0. */
+  if (loss > 0.005)
     {
       guint frame_gap = self->rx_fps > 0 ? 1000 / self->rx_fps : 100;
 
-      want = MAX (want, frame_gap + rtt * 5 / 2 + 30);
+      want = MAX (want, frame_gap + RTCP_MIN_INTERVAL_MS + rtt * 5 / 2 + 30);
     }
   want = MIN (want, JB_MAX_MS);
 
