@@ -2207,6 +2207,29 @@ view_free (gpointer data)
 }
 
 static void
+prepare_view_sink (GstElement *sink)
+{
+  /* A sink joining a playing pipeline must not wait for preroll: that
+   * would make the whole pipeline lose its state */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "async"))
+    g_object_set (sink, "async", FALSE, NULL);
+  /* A video sink holds each frame back by its processing deadline (20 ms
+   * by default) on top of the pipeline's latency; showing a decoded frame
+   * takes far less */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "processing-deadline"))
+    g_object_set (sink, "processing-deadline", (guint64) VIEW_DEADLINE_MS * GST_MSECOND, NULL);
+}
+
+/* A view may be a bin of its own (a converter and a sink, say): the same
+ * goes for every sink inside it */
+static void
+prepare_sink_in_bin (const GValue *item,
+                     gpointer      user_data)
+{
+  prepare_view_sink (g_value_get_object (item));
+}
+
+static void
 attach_view (DuetMediaSession *self,
              GstElement       *tee,
              View             *view)
@@ -2215,15 +2238,15 @@ attach_view (DuetMediaSession *self,
   GstElement *convert = make ("videoconvert", NULL);
   g_autoptr(GstPad) sink_pad = NULL;
 
-  /* A sink joining a playing pipeline must not wait for preroll: that
-   * would make the whole pipeline lose its state */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "async"))
-    g_object_set (view->sink, "async", FALSE, NULL);
-  /* A video sink holds each frame back by its processing deadline (20 ms
-   * by default) on top of the pipeline's latency; showing a decoded frame
-   * takes far less */
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (view->sink), "processing-deadline"))
-    g_object_set (view->sink, "processing-deadline", (guint64) VIEW_DEADLINE_MS * GST_MSECOND, NULL);
+  if (GST_IS_BIN (view->sink))
+    {
+      g_autoptr(GstIterator) sinks = gst_bin_iterate_sinks (GST_BIN (view->sink));
+
+      while (gst_iterator_foreach (sinks, prepare_sink_in_bin, NULL) == GST_ITERATOR_RESYNC)
+        gst_iterator_resync (sinks);
+    }
+  else
+    prepare_view_sink (view->sink);
 
   view->bin = gst_bin_new (NULL);
   g_object_set (queue, "max-size-buffers", 2, "max-size-bytes", 0, "max-size-time", (guint64) 0, NULL);
@@ -2233,14 +2256,16 @@ attach_view (DuetMediaSession *self,
   sink_pad = gst_element_get_static_pad (queue, "sink");
   gst_element_add_pad (view->bin, gst_ghost_pad_new ("sink", sink_pad));
 
+  /* Playing before it is linked: a frame the tee hands a view still in
+   * NULL comes back FLUSHING, an error the tee may pass upstream */
   gst_bin_add (GST_BIN (self->pipeline), view->bin);
+  gst_element_sync_state_with_parent (view->bin);
   view->tee = tee;
   view->tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   {
     g_autoptr(GstPad) bin_pad = gst_element_get_static_pad (view->bin, "sink");
     gst_pad_link (view->tee_pad, bin_pad);
   }
-  gst_element_sync_state_with_parent (view->bin);
 }
 
 typedef struct
