@@ -14,11 +14,16 @@ bench_session_new (guint max_conns)
 {
   /* libsoup's defaults (10 connections, 2 per host) would serialise the
    * handshakes; the sockets leave the session's pool once upgraded */
-  return soup_session_new_with_options ("max-conns", max_conns,
-                                        "max-conns-per-host", max_conns,
-                                        "timeout", 30,
-                                        "idle-timeout", 0,
-                                        NULL);
+  SoupSession *session = soup_session_new_with_options ("max-conns", max_conns,
+                                                        "max-conns-per-host", max_conns,
+                                                        "timeout", 30,
+                                                        "idle-timeout", 0,
+                                                        NULL);
+
+  /* Offer permessage-deflate, as every browser does: the server must not
+   * let that make a connection expensive */
+  soup_session_add_feature_by_type (session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
+  return session;
 }
 
 /* Only this process: never system-wide */

@@ -4,6 +4,7 @@
  *
  *   duet-bench-conns --url http://127.0.0.1:PORT --tokens FILE --count N
  *                    --server-pid PID [--procs P] [--inflight K] [--retries R]
+ *                    [--skip S] [--hold]
  *
  * The sockets are spread over P holder processes (forked before any GLib
  * main context exists), each holding at most ceil(N/P) sockets: a single
@@ -14,7 +15,8 @@
  * Authorization header and counts once "hello" arrives. When every holder
  * has reported, the parent reads VmRSS/VmHWM and the fd count of the server
  * from /proc, reads duet_authenticated_connections from /metrics, prints one
- * JSON object and lets the holders go.
+ * JSON object and lets the holders go; with --hold, only once it is killed,
+ * so that other benchmarks run beside the idle connections.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -198,6 +200,8 @@ main (int argc, char **argv)
 {
   g_autofree char *url = NULL, *tokens_path = NULL;
   int count = 0, procs = 0, inflight = 0, total_inflight = 8, retries = 5, server_pid = 0, settle_ms = 2000;
+  int skip = 0;
+  gboolean hold = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Server base URL", "URL" },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens_path, "Tokens, one per line (duet-bench-users)", "FILE" },
@@ -208,6 +212,8 @@ main (int argc, char **argv)
     { "retries", 0, 0, G_OPTION_ARG_INT, &retries, "Retries per socket (5)", "R" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &server_pid, "duet-server's pid", "PID" },
     { "settle-ms", 0, 0, G_OPTION_ARG_INT, &settle_ms, "Wait before measuring (2000)", "MS" },
+    { "skip", 0, 0, G_OPTION_ARG_INT, &skip, "Leave the first S tokens to other clients", "S" },
+    { "hold", 0, 0, G_OPTION_ARG_NONE, &hold, "Keep the connections open after reporting, until killed", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- idle connections");
@@ -229,8 +235,8 @@ main (int argc, char **argv)
     }
   bench_raise_nofile ();
   tokens = bench_read_lines (tokens_path, &n_tokens);
-  if ((guint) count > n_tokens)
-    g_error ("%u tokens for %d connections", n_tokens, count);
+  if (skip < 0 || (guint) count + (guint) skip > n_tokens)
+    g_error ("%u tokens for %d connections after %d", n_tokens, count, skip);
   if (procs <= 0)
     procs = MAX (1, (count + 999) / 1000);
   /* duet-server listens with GSocket's default backlog of 10: more
@@ -265,7 +271,7 @@ main (int argc, char **argv)
               close (status_fds[q]);
               close (control_fds[q]);
             }
-          run_holder (url, tokens, first, last - first, inflight, retries, sp[1], cp[0]);
+          run_holder (url, tokens, skip + first, last - first, inflight, retries, sp[1], cp[0]);
         }
       close (sp[1]);
       close (cp[0]);
@@ -316,6 +322,12 @@ main (int argc, char **argv)
           count > 0 ? (double) (rss - rss0) / count : 0.0, load_before, load_after);
   fflush (stdout);
   (void) started;
+
+  /* Held while other benchmarks run: killing this process closes the
+   * control pipes, which lets the holders go */
+  if (hold)
+    for (;;)
+      pause ();
 
   for (int p = 0; p < procs; p++)
     close (control_fds[p]);

@@ -9,8 +9,13 @@
 # bench/results/server.json and prints a markdown table. See
 # docs/benchmarks.md, section "Server".
 #
+# Every client offers permessage-deflate, as browsers do. The call-setup
+# and relay figures are taken twice: alone, and beside IDLE_HELD idle
+# authenticated connections (held by duet-bench-conns --hold).
+#
 # Environment: CALL_PAIRS (50), CALL_SECONDS (10), RELAY_SECONDS (10),
-# SWEEP_SECONDS (5), SKIP_10K=1 to leave out the 10,000-connection run.
+# SWEEP_SECONDS (5), IDLE_HELD (10000), SKIP_10K=1 to leave out the
+# 10,000-connection runs.
 set -eu
 
 BUILD=${1:?usage: bench/server/run.sh BUILD_DIR}
@@ -29,7 +34,9 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/duet-bench-server-XXXXXX")
 SP=
+HP=
 cleanup () {
+  if [ -n "$HP" ]; then kill "$HP" 2>/dev/null || true; wait "$HP" 2>/dev/null || true; fi
   if [ -n "$SP" ]; then kill "$SP" 2>/dev/null || true; wait "$SP" 2>/dev/null || true; fi
   rm -rf "$TMP"
 }
@@ -55,11 +62,28 @@ start_server () {
 }
 
 stop_server () {
+  if [ -n "$HP" ]; then kill "$HP"; wait "$HP" 2>/dev/null || true; HP=; fi
   kill "$SP"; wait "$SP" || true; SP=
 }
 
+# IDLE_HELD idle connections, open until stop_server; their report in $1
+hold_idle () {
+  "$BENCH/duet-bench-conns" --url "$URL" --tokens "$TMP/tokens" --count "$IDLE_HELD" --skip $ACTIVE \
+    --server-pid "$SP" --hold > "$TMP/$1" &
+  HP=$!
+  while ! [ -s "$TMP/$1" ]; do
+    kill -0 "$HP" 2>/dev/null || { echo "the idle holder failed" >&2; exit 1; }
+    sleep 0.2
+  done
+  cat "$TMP/$1" >&2
+}
+
 echo "== users" >&2
-"$BENCH/duet-bench-users" --db "$TMP/template.db" --count 10000 --tokens "$TMP/tokens" > "$TMP/users.json"
+# the first ACTIVE tokens are the calls' and relays'; idle ones come after
+ACTIVE=200
+IDLE_HELD=${IDLE_HELD:-10000}
+[ "${SKIP_10K:-0}" = 1 ] && IDLE_HELD=1000
+"$BENCH/duet-bench-users" --db "$TMP/template.db" --count $((10000 + ACTIVE)) --tokens "$TMP/tokens" > "$TMP/users.json"
 # the one-process-per-user path, for the record (20 users, extrapolated)
 t0=$(date +%s%N)
 for i in $(seq 1 20); do
@@ -73,8 +97,8 @@ echo "== idle connections: 0, 1000$( [ "${SKIP_10K:-0}" = 1 ] || echo ', 10000')
 for n in 0 1000 10000; do
   [ "$n" = 10000 ] && [ "${SKIP_10K:-0}" = 1 ] && continue
   start_server
-  "$BENCH/duet-bench-conns" --url "$URL" --tokens "$TMP/tokens" --count "$n" --server-pid "$SP" \
-    > "$TMP/conns-$n.json"
+  "$BENCH/duet-bench-conns" --url "$URL" --tokens "$TMP/tokens" --count "$n" --skip $ACTIVE \
+    --server-pid "$SP" > "$TMP/conns-$n.json"
   cat "$TMP/conns-$n.json" >&2
   stop_server
 done
@@ -91,6 +115,22 @@ start_server
 "$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
   --seconds "${RELAY_SECONDS:-10}" > "$TMP/relay.json"
 cat "$TMP/relay.json" >&2
+stop_server
+
+echo "== call setups beside $IDLE_HELD idle connections" >&2
+start_server
+hold_idle held-calls.json
+"$BENCH/duet-bench-calls" --url "$URL" --tokens "$TMP/tokens" --pairs "${CALL_PAIRS:-50}" \
+  --seconds "${CALL_SECONDS:-10}" > "$TMP/calls-idle.json"
+cat "$TMP/calls-idle.json" >&2
+stop_server
+
+echo "== relay at 1000 msg/s beside $IDLE_HELD idle connections" >&2
+start_server
+hold_idle held-relay.json
+"$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
+  --seconds "${RELAY_SECONDS:-10}" > "$TMP/relay-idle.json"
+cat "$TMP/relay-idle.json" >&2
 stop_server
 
 echo "== relay: one call at 1000 msg/s (the per-connection rate limit)" >&2
@@ -124,6 +164,8 @@ res = {
     'idle': {n: load(f'conns-{n}.json') for n in ('0', '1000', '10000')},
     'calls': load('calls.json'), 'relay_1000': load('relay.json'),
     'relay_one_call': load('relay-one.json'), 'relay_sweep': load('sweep.json'),
+    'idle_held': load('held-relay.json'), 'calls_beside_idle': load('calls-idle.json'),
+    'relay_1000_beside_idle': load('relay-idle.json'),
 }
 json.dump(res, open(out, 'w'), indent=2)
 m = res['machine']
@@ -144,6 +186,15 @@ print(f"| call setups/s ({c['pairs']} pairs) | {c['setups_per_s']:.0f}/s, setup 
 r = res['relay_1000']
 print(f"| relay at 1,000 msg/s ({r['pairs']} calls) | p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f}, "
       f"p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}, loss {r['loss_pct']:.2f} % | {r['load_after']} |")
+held = res['idle_held']
+if held:
+    n = held['connections']
+    c = res['calls_beside_idle']
+    print(f"| call setups/s ({c['pairs']} pairs) beside {n:,} idle conns | {c['setups_per_s']:.0f}/s, "
+          f"setup p50 {c['setup_p50_ms']:.1f} ms, p99 {c['setup_p99_ms']:.1f} ms | {c['load_after']} |")
+    r = res['relay_1000_beside_idle']
+    print(f"| relay at 1,000 msg/s beside {n:,} idle conns | p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f}, "
+          f"p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}, loss {r['loss_pct']:.2f} % | {r['load_after']} |")
 r = res['relay_one_call']
 print(f"| relay, one call at 1,000 msg/s | {r['received_per_s']:.0f} msg/s delivered, {r['rate_limited']} rate_limited, "
       f"socket closed (1008) | {r['load_after']} |")
