@@ -4,8 +4,8 @@
  *
  * No server: SDP and candidates are handed across directly, as GStreamer's
  * own webrtcbin tests do. Checks the privacy gate, media both ways, views
- * added and removed at runtime, the control channel and dead-peer
- * detection.
+ * (plain sinks and bins) added and removed at runtime, the control channel
+ * and dead-peer detection.
  */
 #include "duet-media-session.h"
 #include "duet-protocol.h"
@@ -178,6 +178,29 @@ test_loopback (void)
   g_signal_connect (view, "handoff", G_CALLBACK (on_handoff), &f.a_frames);
   duet_media_session_add_view (f.a, TRUE, view);
   g_assert_true (wait_for (a_view_frames, &f, 10000));
+
+  /* A view may be a bin of its own; its sink (asynchronous, as fakesink
+   * is by default) must join without making the call preroll again */
+  {
+    GstElement *bin = gst_bin_new (NULL);
+    GstElement *convert = gst_element_factory_make ("videoconvert", NULL);
+    GstElement *inner = gst_element_factory_make ("fakesink", NULL);
+    g_autoptr(GstPad) pad = NULL;
+    gboolean async = TRUE;
+
+    gst_bin_add_many (GST_BIN (bin), convert, inner, NULL);
+    gst_element_link (convert, inner);
+    pad = gst_element_get_static_pad (convert, "sink");
+    gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
+    g_object_set (inner, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+    duet_media_session_remove_view (f.a, TRUE, view);
+    g_atomic_int_set (&f.a_frames, 0);
+    g_signal_connect (inner, "handoff", G_CALLBACK (on_handoff), &f.a_frames);
+    duet_media_session_add_view (f.a, TRUE, bin);
+    g_object_get (inner, "async", &async, NULL);
+    g_assert_false (async);
+    g_assert_true (wait_for (a_view_frames, &f, 10000));
+  }
 
   /* Control channel */
   json_object_set_string_member (message, "type", "media_state");
