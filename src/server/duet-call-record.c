@@ -125,6 +125,37 @@ duet_call_record_add_leg (DuetCallRecord *self,
   return leg;
 }
 
+/* The key of a user in the tables of users and their calls; '/' is not
+ * allowed in ids, so it is unambiguous */
+char *
+duet_user_key (const char *service,
+               const char *user)
+{
+  return g_strdup_printf ("%s/%s", service, user);
+}
+
+const char *
+duet_call_record_party_user (DuetCallRecord *self,
+                             DuetCallParty   party)
+{
+  return party == DUET_CALL_PARTY_CALLER ? self->caller_user : self->callee_user;
+}
+
+const char *
+duet_call_record_party_service (DuetCallRecord *self,
+                                DuetCallParty   party)
+{
+  return party == DUET_CALL_PARTY_CALLER ? self->caller_service : self->callee_service;
+}
+
+char *
+duet_call_record_party_key (DuetCallRecord *self,
+                            DuetCallParty   party)
+{
+  return duet_user_key (duet_call_record_party_service (self, party),
+                        duet_call_record_party_user (self, party));
+}
+
 /* Which party the device @device_id of @account_id is: the caller's device
  * that called; the callee's answering device, or before the answer each of
  * its ringing devices. Calls kept from before devices (no device) belong

@@ -79,6 +79,8 @@ DuetCallRecord *duet_call_record_new           (void);
 DuetCallRecord *duet_call_record_ref           (DuetCallRecord *self);
 void            duet_call_record_unref         (DuetCallRecord *self);
 
+char           *duet_user_key                  (const char     *service,
+                                                const char     *user);
 const char     *duet_call_state_to_string      (DuetCallState   state);
 gboolean        duet_call_state_from_string    (const char     *str,
                                                 DuetCallState  *out);
@@ -88,6 +90,12 @@ DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
 DuetCallParty   duet_call_record_get_device_party (DuetCallRecord *self,
                                                 gint64          account_id,
                                                 const char     *device_id);
+const char     *duet_call_record_party_user    (DuetCallRecord *self,
+                                                DuetCallParty   party);
+const char     *duet_call_record_party_service (DuetCallRecord *self,
+                                                DuetCallParty   party);
+char           *duet_call_record_party_key     (DuetCallRecord *self,
+                                                DuetCallParty   party);
 DuetCallLeg    *duet_call_record_find_leg      (DuetCallRecord *self,
                                                 const char     *device_id);
 DuetCallLeg    *duet_call_record_add_leg       (DuetCallRecord *self,

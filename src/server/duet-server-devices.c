@@ -93,7 +93,7 @@ device_is_busy (DuetServer *self,
                 const char *user,
                 const char *device_id)
 {
-  DuetCallRecord *call = duet_server_lookup_user_call (self, service, user);
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self->router, service, user);
 
   return call != NULL && duet_call_record_get_device_party (call, account_id, device_id) != DUET_CALL_PARTY_NONE;
 }
@@ -198,7 +198,7 @@ duet_server_sign_out_device (DuetServer         *self,
                              GError            **error)
 {
   g_autofree char *id = g_strdup (device_id);   /* @device_id may be the session's */
-  DuetCallRecord *call = duet_server_lookup_user_call (self, service, user);
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self->router, service, user);
   DuetSession *session;
 
   if (!duet_store_remove_device (self->store, account_id, id, error))
@@ -207,7 +207,7 @@ duet_server_sign_out_device (DuetServer         *self,
   g_message ("User %s/%s: device %s signed out (%s)", service, user, id,
              duet_sign_out_reason_to_string (reason));
   if (call != NULL)
-    duet_server_device_signed_out (self, call, account_id, id);
+    duet_call_router_device_signed_out (self->router, call, account_id, id);
 
   session = duet_server_device_session (self, service, user, id);
   if (session != NULL)

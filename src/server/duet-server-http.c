@@ -198,7 +198,7 @@ verify_password_done (GObject      *source,
                       gpointer      user_data)
 {
   LoginData *data = g_task_get_task_data (G_TASK (result));
-  g_autofree char *account = duet_server_user_key (data->service, data->user);
+  g_autofree char *account = duet_user_key (data->service, data->user);
 
   data->server->hashing_queued--;
   if (g_task_propagate_boolean (G_TASK (result), NULL))
@@ -298,7 +298,7 @@ duet_server_handle_token (SoupServer        *server,
       return;
     }
 
-  account = duet_server_user_key (data->service, data->user);
+  account = duet_user_key (data->service, data->user);
   if (!duet_login_limiter_allow (self->limiter, account, soup_server_message_get_remote_host (msg),
                                  duet_server_now_s (), &retry_after))
     {

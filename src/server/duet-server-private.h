@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "duet-acceptor.h"
+#include "duet-call-router.h"
 #include "duet-login-limiter.h"
 #include "duet-metrics.h"
 #include "duet-server.h"
@@ -40,7 +41,7 @@ struct _DuetServer
 
   DuetStore         *store;
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
-  guint8             cc_key[DUET_STORE_SECRET_LENGTH];
+  DuetCallRouter    *router;
   SoupServer        *soup;
   DuetAcceptor      *acceptor;
   DuetLoginLimiter  *limiter;
@@ -50,10 +51,7 @@ struct _DuetServer
 
   GHashTable        *sessions;     /* DuetSession* → owned */
   GHashTable        *users;        /* "service/user" → DuetSession* */
-  GHashTable        *calls;        /* call_id → DuetCallRecord* owned */
-  GHashTable        *user_calls;   /* "service/user" → DuetCallRecord* */
   GHashTable        *budgets;      /* account id → DuetAccountBudget* (rc) */
-  GHashTable        *new_calls_of; /* account ids with calls since the last prune */
 
   gint64             data_version;
   guint              revocation_poll;
@@ -65,17 +63,6 @@ struct _DuetServer
 
 /* duet-server.c */
 gint64          duet_server_now_s                (void);
-char           *duet_server_user_key             (const char          *service,
-                                                  const char          *user);
-const char     *duet_server_party_user           (DuetCallRecord      *call,
-                                                  DuetCallParty        party);
-const char     *duet_server_party_service        (DuetCallRecord      *call,
-                                                  DuetCallParty        party);
-char           *duet_server_party_key            (DuetCallRecord      *call,
-                                                  DuetCallParty        party);
-DuetCallRecord *duet_server_lookup_user_call     (DuetServer          *self,
-                                                  const char          *service,
-                                                  const char          *user);
 GPtrArray      *duet_server_user_sessions        (DuetServer          *self,
                                                   const char          *service,
                                                   const char          *user);
@@ -86,11 +73,8 @@ DuetSession    *duet_server_device_session       (DuetServer          *self,
                                                   const char          *service,
                                                   const char          *user,
                                                   const char          *device_id);
-DuetCallParty   duet_server_session_party        (DuetCallRecord      *call,
-                                                  DuetSession         *session);
 void            duet_server_forget_session       (DuetServer          *self,
                                                   DuetSession         *session);
-void            duet_server_remove_call_timers   (DuetCallRecord      *call);
 gboolean        duet_server_check_token          (DuetServer          *self,
                                                   const char          *token,
                                                   DuetTokenClaims     *claims,
@@ -166,32 +150,5 @@ void            duet_server_handle_mark_seen     (DuetServer          *self,
                                                   DuetSession         *session,
                                                   JsonObject          *message,
                                                   const char          *id);
-
-/* duet-server-calls.c */
-void            duet_server_deliver_pending      (DuetServer          *self,
-                                                  DuetSession         *session,
-                                                  gint64               last_seen_ms);
-void            duet_server_device_came_back     (DuetServer          *self,
-                                                  DuetCallRecord      *call,
-                                                  DuetSession         *session);
-void            duet_server_device_went_away     (DuetServer          *self,
-                                                  DuetCallRecord      *call,
-                                                  DuetSession         *session);
-void            duet_server_device_signed_out    (DuetServer          *self,
-                                                  DuetCallRecord      *call,
-                                                  gint64               account_id,
-                                                  const char          *device_id);
-void            duet_server_start_grace_timer    (DuetServer          *self,
-                                                  DuetCallRecord      *call,
-                                                  DuetCallParty        party);
-void            duet_server_end_call             (DuetServer          *self,
-                                                  DuetCallRecord      *call,
-                                                  DuetDisconnectReason reason,
-                                                  DuetDisconnectSource source);
-void            duet_server_on_session_request   (DuetSession         *session,
-                                                  JsonObject          *message,
-                                                  const char          *type,
-                                                  const char          *id,
-                                                  DuetServer          *self);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sodium.h>
 
 #include "duet-ice-servers.h"
 #include "duet-server-error.h"
@@ -33,7 +34,10 @@
 #define CLAIMS_KEY                "duet-token-claims"
 #define ACCOUNT_ID_KEY            "duet-account-id"
 
-G_DEFINE_FINAL_TYPE (DuetServer, duet_server, G_TYPE_OBJECT)
+static void duet_server_call_host_init (DuetCallHostInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (DuetServer, duet_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (DUET_TYPE_CALL_HOST, duet_server_call_host_init))
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -56,53 +60,10 @@ table_keys (GHashTable *table)
   return keys;
 }
 
-static GPtrArray *
-table_values (GHashTable *table)
-{
-  GPtrArray *values = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (values, value);
-  return values;
-}
-
-char *
-duet_server_user_key (const char *service,
-                      const char *user)
-{
-  /* '/' is not allowed in ids, so the key is unambiguous */
-  return g_strdup_printf ("%s/%s", service, user);
-}
-
 static char *
 session_key (DuetSession *session)
 {
-  return duet_server_user_key (duet_session_get_service (session), duet_session_get_user (session));
-}
-
-const char *
-duet_server_party_user (DuetCallRecord *call,
-                        DuetCallParty   party)
-{
-  return party == DUET_CALL_PARTY_CALLER ? call->caller_user : call->callee_user;
-}
-
-const char *
-duet_server_party_service (DuetCallRecord *call,
-                           DuetCallParty   party)
-{
-  return party == DUET_CALL_PARTY_CALLER ? call->caller_service : call->callee_service;
-}
-
-char *
-duet_server_party_key (DuetCallRecord *call,
-                       DuetCallParty   party)
-{
-  return duet_server_user_key (duet_server_party_service (call, party),
-                               duet_server_party_user (call, party));
+  return duet_user_key (duet_session_get_service (session), duet_session_get_user (session));
 }
 
 /* The sessions of the user's signed-in devices, or NULL */
@@ -111,7 +72,7 @@ duet_server_user_sessions (DuetServer *self,
                            const char *service,
                            const char *user)
 {
-  g_autofree char *key = duet_server_user_key (service, user);
+  g_autofree char *key = duet_user_key (service, user);
 
   return g_hash_table_lookup (self->users, key);
 }
@@ -152,16 +113,6 @@ duet_server_device_session (DuetServer *self,
   return NULL;
 }
 
-DuetCallRecord *
-duet_server_lookup_user_call (DuetServer *self,
-                              const char *service,
-                              const char *user)
-{
-  g_autofree char *key = duet_server_user_key (service, user);
-
-  return g_hash_table_lookup (self->user_calls, key);
-}
-
 static gboolean
 remove_source (gpointer user_data)
 {
@@ -177,37 +128,19 @@ drop_session_later (DuetSession *session)
 
 /* ---- GObject ---------------------------------------------------------- */
 
-void
-duet_server_remove_call_timers (DuetCallRecord *call)
-{
-  g_clear_handle_id (&call->ring_timer, g_source_remove);
-  g_clear_handle_id (&call->grace_timer[0], g_source_remove);
-  g_clear_handle_id (&call->grace_timer[1], g_source_remove);
-}
-
 static void
 duet_server_dispose (GObject *object)
 {
   DuetServer *self = DUET_SERVER (object);
-  GHashTableIter iter;
-  gpointer value;
 
   g_clear_handle_id (&self->revocation_poll, g_source_remove);
   g_clear_handle_id (&self->prune_timer, g_source_remove);
   g_clear_handle_id (&self->ice_timer, g_source_remove);
   g_clear_pointer (&self->turn_secret, duet_ice_free_secret);
-  if (self->calls != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->calls);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        duet_server_remove_call_timers (value);
-    }
+  g_clear_object (&self->router);
   g_clear_pointer (&self->users, g_hash_table_unref);
-  g_clear_pointer (&self->user_calls, g_hash_table_unref);
-  g_clear_pointer (&self->calls, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->budgets, g_hash_table_unref);
-  g_clear_pointer (&self->new_calls_of, g_hash_table_unref);
   if (self->hashing != NULL)
     g_thread_pool_free (g_steal_pointer (&self->hashing), FALSE, TRUE);
   if (self->soup != NULL)
@@ -225,7 +158,6 @@ duet_server_finalize (GObject *object)
   DuetServer *self = DUET_SERVER (object);
 
   memset (self->jwt_key, 0, sizeof self->jwt_key);
-  memset (self->cc_key, 0, sizeof self->cc_key);
   duet_metrics_clear (&self->metrics);
   g_free (self->listen);
   g_free (self->service);
@@ -252,11 +184,132 @@ duet_server_init (DuetServer *self)
   self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) g_ptr_array_unref);
-  self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                       (GDestroyNotify) duet_call_record_unref);
-  self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->budgets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_rc_box_release);
-  self->new_calls_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static void
+handle_auth (DuetServer  *self,
+             DuetSession *session,
+             JsonObject  *message,
+             const char  *id)
+{
+  g_auto(DuetAuthRequest) request = { 0 };
+  g_auto(DuetTokenClaims) claims = { 0 };
+  g_autoptr(GError) error = NULL;
+  gint64 account_id = 0;
+  DuetAuthReply reply;
+
+  if (duet_session_is_authenticated (session))
+    {
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Already signed in");
+      return;
+    }
+  if (!duet_auth_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+
+  if (!duet_server_check_token (self, request.token, &claims, &account_id, &error))
+    {
+      g_debug ("auth refused: %s", error->message);
+      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_AUTH_FAILED,
+                               "The token is invalid, expired or revoked");
+      duet_session_close (session, DUET_SESSION_CLOSE_AUTH, "auth failed");
+      return;
+    }
+
+  reply = (DuetAuthReply) { .user = claims.uid, .service = claims.sid };
+  duet_session_send (session, duet_auth_reply_build (id, &reply));
+  duet_server_sign_in (self, session, &claims, account_id);
+}
+
+static void
+handle_ping (DuetServer  *self,
+             DuetSession *session,
+             JsonObject  *message,
+             const char  *id)
+{
+  DuetPingReply reply = { .now = g_get_real_time () / 1000 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_ping_request_parse (message, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  duet_session_send (session, duet_ping_reply_build (id, &reply));
+}
+
+typedef void (*RequestHandler) (DuetServer  *self,
+                                DuetSession *session,
+                                JsonObject  *message,
+                                const char  *id);
+
+/* The requests about the connection and the account; the router takes the
+ * calls' */
+static const RequestHandler request_handlers[] = {
+  [DUET_REQUEST_AUTH] = handle_auth,
+  [DUET_REQUEST_PING] = handle_ping,
+  [DUET_REQUEST_DEVICES] = duet_server_handle_devices,
+  [DUET_REQUEST_SIGN_OUT_DEVICE] = duet_server_handle_sign_out_device,
+  [DUET_REQUEST_MARK_SEEN] = duet_server_handle_mark_seen,
+};
+
+static void
+on_session_request (DuetSession *session,
+                    JsonObject  *message,
+                    const char  *type,
+                    const char  *id,
+                    DuetServer  *self)
+{
+  DuetRequestType request = duet_request_type_from_string (type);
+
+  /* an account revoked a moment ago must not act any more */
+  duet_server_check_revocations (self);
+  if (!duet_session_is_open (session))
+    return;
+
+  if ((guint) request < G_N_ELEMENTS (request_handlers) && request_handlers[request] != NULL)
+    request_handlers[request] (self, session, message, id);
+  else if (!duet_call_router_handle_request (self->router, session, message, type, id))
+    duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_UNKNOWN_TYPE, "Unknown request type");
+}
+
+/* ---- DuetCallHost ------------------------------------------------------ */
+
+static DuetSession *
+call_host_device_session (DuetCallHost *host,
+                          const char   *service,
+                          const char   *user,
+                          const char   *device_id)
+{
+  return duet_server_device_session (DUET_SERVER (host), service, user, device_id);
+}
+
+static GPtrArray *
+call_host_user_sessions (DuetCallHost *host,
+                         const char   *service,
+                         const char   *user)
+{
+  return duet_server_snapshot_sessions (DUET_SERVER (host), service, user);
+}
+
+static DuetTokenBucket *
+call_host_call_budget (DuetCallHost *host,
+                       gint64        account_id)
+{
+  return &duet_server_account_budget (DUET_SERVER (host), account_id)->calls;
+}
+
+static void
+duet_server_call_host_init (DuetCallHostInterface *iface)
+{
+  iface->device_session = call_host_device_session;
+  iface->user_sessions = call_host_user_sessions;
+  iface->call_budget = call_host_call_budget;
 }
 
 /* ---- STUN and TURN servers ------------------------------------------- */
@@ -453,8 +506,8 @@ call_summary (DuetCallRecord *call,
         summary->state = DUET_WIRE_CALL_STATE_WAITING;
     }
   summary->role = viewer == DUET_CALL_PARTY_CALLER ? DUET_CALL_ROLE_CALLER : DUET_CALL_ROLE_CALLEE;
-  summary->peer_user = g_strdup (duet_server_party_user (call, peer));
-  summary->peer_service = g_strdup (duet_server_party_service (call, peer));
+  summary->peer_user = g_strdup (duet_call_record_party_user (call, peer));
+  summary->peer_service = g_strdup (duet_call_record_party_service (call, peer));
   summary->media_type = call->media_type;
   summary->has_in_responder_preparation = call->state == DUET_CALL_STATE_CONNECTED;
   summary->in_responder_preparation = call->in_preparation;
@@ -480,7 +533,7 @@ send_hello (DuetServer     *self,
 
   if (call != NULL)
     {
-      DuetCallParty party = duet_server_session_party (call, session);
+      DuetCallParty party = duet_call_router_session_party (call, session);
 
       if (party != DUET_CALL_PARTY_NONE)
         g_ptr_array_add (hello.calls, call_summary (call, party, duet_session_get_device_id (session)));
@@ -508,15 +561,6 @@ duet_server_account_budget (DuetServer *self,
       g_hash_table_insert (self->budgets, g_memdup2 (&account_id, sizeof account_id), budget);
     }
   return budget;
-}
-
-/* Which party of @call the device behind @session is */
-DuetCallParty
-duet_server_session_party (DuetCallRecord *call,
-                           DuetSession    *session)
-{
-  return duet_call_record_get_device_party (call, duet_session_get_account_id (session),
-                                            duet_session_get_device_id (session));
 }
 
 /* A second connection of one device replaces the first; other devices of
@@ -595,12 +639,12 @@ duet_server_sign_in (DuetServer      *self,
                             &last_seen, NULL);
   duet_server_touch_device (self, session);
 
-  call = duet_server_lookup_user_call (self, claims->sid, claims->uid);
+  call = duet_call_router_lookup_user_call (self->router, claims->sid, claims->uid);
   if (call != NULL)
-    duet_server_device_came_back (self, call, session);
+    duet_call_router_device_came_back (self->router, call, session);
 
   send_hello (self, session, call, device_name);
-  duet_server_deliver_pending (self, session, last_seen);
+  duet_call_router_deliver_pending (self->router, session, last_seen);
   duet_server_broadcast_devices (self, session, session);
 }
 
@@ -614,12 +658,13 @@ on_session_closed (DuetSession *session,
       /* A replaced or signed-out session no longer speaks for its device */
       if (remove_user_session (self, session))
         {
-          DuetCallRecord *call = duet_server_lookup_user_call (self, duet_session_get_service (session),
-                                                              duet_session_get_user (session));
+          DuetCallRecord *call = duet_call_router_lookup_user_call (self->router,
+                                                                    duet_session_get_service (session),
+                                                                    duet_session_get_user (session));
 
           duet_server_touch_device (self, session);
           if (call != NULL && !self->shutting_down)
-            duet_server_device_went_away (self, call, session);
+            duet_call_router_device_went_away (self->router, call, session);
           if (!self->shutting_down)
             duet_server_broadcast_devices (self, session, NULL);
         }
@@ -697,7 +742,7 @@ handle_ws (SoupServer              *server,
                               &self->metrics, self->options.auth_timeout);
   g_hash_table_add (self->sessions, session);
   self->metrics.connections++;
-  g_signal_connect (session, "request", G_CALLBACK (duet_server_on_session_request), self);
+  g_signal_connect (session, "request", G_CALLBACK (on_session_request), self);
   g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
 
   if (claims != NULL)
@@ -727,14 +772,14 @@ revoke_user (DuetServer *self,
              const char *service,
              const char *user)
 {
-  g_autofree char *key = duet_server_user_key (service, user);
-  DuetCallRecord *call = g_hash_table_lookup (self->user_calls, key);
+  g_autofree char *key = duet_user_key (service, user);
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self->router, service, user);
   g_autoptr(GPtrArray) sessions = NULL;
   gpointer table_key = NULL;
 
   if (call != NULL)
-    duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
-                          DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+    duet_call_router_end_call (self->router, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
+                               DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
 
   /* every device of the user */
   if (g_hash_table_steal_extended (self->users, key, &table_key, (gpointer *) &sessions))
@@ -756,6 +801,7 @@ duet_server_check_revocations (DuetServer *self)
 {
   gint64 version = duet_store_get_data_version (self->store);
   g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
   GHashTableIter iter;
   gpointer value;
 
@@ -785,15 +831,15 @@ duet_server_check_revocations (DuetServer *self)
     }
 
   /* Parties that are offline have no token to compare: the account must exist */
-  g_hash_table_iter_init (&iter, self->calls);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  calls = duet_call_router_list_calls (self->router);
+  for (guint i = 0; i < calls->len; i++)
     {
-      DuetCallRecord *call = value;
+      DuetCallRecord *call = g_ptr_array_index (calls, i);
 
       if (!account_is_current (self, call->caller_service, call->caller_user, call->caller_id, -1))
-        g_ptr_array_add (revoked, duet_server_party_key (call, DUET_CALL_PARTY_CALLER));
+        g_ptr_array_add (revoked, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER));
       if (!account_is_current (self, call->callee_service, call->callee_user, call->callee_id, -1))
-        g_ptr_array_add (revoked, duet_server_party_key (call, DUET_CALL_PARTY_CALLEE));
+        g_ptr_array_add (revoked, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE));
     }
 
   for (guint i = 0; i < revoked->len; i++)
@@ -812,26 +858,12 @@ poll_revocations (gpointer user_data)
 
 /* ---- retention -------------------------------------------------------- */
 
-static GArray *
-take_new_callers (DuetServer *self)
-{
-  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, self->new_calls_of);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_array_append_val (ids, *(gint64 *) key);
-  g_hash_table_remove_all (self->new_calls_of);
-  return ids;
-}
-
 /* @everyone: all accounts (at start), else those with new calls since */
 static void
 prune (DuetServer *self,
        gboolean    everyone)
 {
-  g_autoptr(GArray) ids = everyone ? NULL : take_new_callers (self);
+  g_autoptr(GArray) ids = everyone ? NULL : duet_call_router_take_new_callers (self->router);
   g_autoptr(GError) error = NULL;
   gint64 cutoff = g_get_real_time () / 1000 - (gint64) self->options.history_days * 24 * 3600 * 1000;
   gint64 deleted;
@@ -867,38 +899,6 @@ on_prune_timer (gpointer user_data)
 
 /* ---- life cycle ------------------------------------------------------- */
 
-/* Connected calls survive a restart; anything else left behind did not */
-static gboolean
-load_open_calls (DuetServer  *self,
-                 GError     **error)
-{
-  g_autoptr(GPtrArray) calls = duet_store_load_open_calls (self->store, error);
-
-  if (calls == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < calls->len; i++)
-    {
-      DuetCallRecord *call = duet_call_record_ref (g_ptr_array_index (calls, i));
-
-      g_hash_table_insert (self->calls, call->call_id, call);
-      self->metrics.active_calls++;
-      if (call->state != DUET_CALL_STATE_CONNECTED)
-        {
-          duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                                DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
-          continue;
-        }
-
-      g_message ("Call %s resumed after restart", call->call_id);
-      g_hash_table_insert (self->user_calls, duet_server_party_key (call, DUET_CALL_PARTY_CALLER), call);
-      g_hash_table_insert (self->user_calls, duet_server_party_key (call, DUET_CALL_PARTY_CALLEE), call);
-      duet_server_start_grace_timer (self, call, DUET_CALL_PARTY_CALLER);
-      duet_server_start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
-    }
-  return TRUE;
-}
-
 #define DEFAULT(field, value) if (options->field == 0) options->field = (value)
 
 /* Zero means "the default" for every limit */
@@ -928,6 +928,8 @@ duet_server_new (DuetStore               *store,
                  GError                 **error)
 {
   g_autoptr(DuetServer) self = g_object_new (DUET_TYPE_SERVER, NULL);
+  guint8 cc_key[DUET_STORE_SECRET_LENGTH];
+  DuetCallRouterOptions router_options;
 
   self->store = g_object_ref (store);
   self->options = *options;
@@ -940,6 +942,11 @@ duet_server_new (DuetStore               *store,
   self->options.tls_cert = self->tls_cert;
   self->options.tls_key = self->tls_key;
   set_defaults (&self->options);
+  router_options = (DuetCallRouterOptions) {
+    .ring_timeout = self->options.ring_timeout,
+    .grace_period = self->options.grace_period,
+    .missed_calls_max = self->options.missed_calls_max,
+  };
 
   if (!duet_service_id_is_valid (self->service))
     {
@@ -953,12 +960,15 @@ duet_server_new (DuetStore               *store,
     return NULL;
 
   if (!duet_store_get_secret (store, "jwt_key", self->jwt_key, error) ||
-      !duet_store_get_secret (store, "cc_param_key", self->cc_key, error))
+      !duet_store_get_secret (store, "cc_param_key", cc_key, error))
     return NULL;
 
   self->limiter = duet_login_limiter_new (ACCOUNT_FAILURES, ACCOUNT_WINDOW_S,
                                           options->login_rate_per_address, 60);
-  if (!load_open_calls (self, error) || !duet_server_start_hashing (self, error))
+  self->router = duet_call_router_new (DUET_CALL_HOST (self), store, cc_key, &router_options,
+                                       &self->metrics);
+  sodium_memzero (cc_key, sizeof cc_key);
+  if (!duet_call_router_load_open_calls (self->router, error) || !duet_server_start_hashing (self, error))
     return NULL;
   prune (self, TRUE);
 
@@ -1060,17 +1070,7 @@ duet_server_begin_shutdown (DuetServer *self)
   for (guint i = 0; i < sessions->len; i++)
     duet_session_send (g_ptr_array_index (sessions, i), duet_server_shutdown_event_build (&event));
 
-  calls = table_values (self->calls);
-  for (guint i = 0; i < calls->len; i++)
-    {
-      DuetCallRecord *call = g_ptr_array_index (calls, i);
-
-      if (call->state == DUET_CALL_STATE_CONNECTED)
-        duet_server_remove_call_timers (call);
-      else
-        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
-    }
+  duet_call_router_stop (self->router);
 
   for (guint i = 0; i < sessions->len; i++)
     duet_session_close (g_ptr_array_index (sessions, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,

@@ -1,21 +1,41 @@
-/* duet-server-calls.c
+/* duet-call-router.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The call state machine: the WebSocket requests, the events they send,
- * the ring and grace timers, and what waits for a user who is offline.
+ * The call state machine: the calls and the index of each user's call, the
+ * call requests of the WebSocket protocol, the events they send, the ring
+ * and grace timers, and what waits for a user who is offline. It reaches
+ * the users' connections only through a DuetCallHost.
  */
 #include "config.h"
 
 #include <string.h>
+#include <sodium.h>
 
+#include "duet-call-router.h"
 #include "duet-cc-param-private.h"
 #include "duet-server-error.h"
-#include "duet-server-private.h"
+
+struct _DuetCallRouter
+{
+  GObject                parent_instance;
+
+  DuetCallHost          *host;          /* not owned: it owns the router */
+  DuetStore             *store;
+  guint8                 cc_key[DUET_STORE_SECRET_LENGTH];
+  DuetCallRouterOptions  options;
+  DuetMetrics           *metrics;       /* the host's, for /metrics */
+
+  GHashTable            *calls;         /* call_id → DuetCallRecord* owned */
+  GHashTable            *user_calls;    /* "service/user" → DuetCallRecord* */
+  GHashTable            *new_calls_of;  /* account ids with calls since the last take */
+};
+
+G_DEFINE_FINAL_TYPE (DuetCallRouter, duet_call_router, G_TYPE_OBJECT)
 
 typedef struct
 {
-  DuetServer     *server;
+  DuetCallRouter *router;
   DuetCallRecord *call;
   DuetCallParty   party;
 } CallTimer;
@@ -28,12 +48,39 @@ now_ms (void)
   return g_get_real_time () / 1000;
 }
 
+static void
+remove_call_timers (DuetCallRecord *call)
+{
+  g_clear_handle_id (&call->ring_timer, g_source_remove);
+  g_clear_handle_id (&call->grace_timer[0], g_source_remove);
+  g_clear_handle_id (&call->grace_timer[1], g_source_remove);
+}
+
+/* Which side of @call the device of @session is, if any */
+DuetCallParty
+duet_call_router_session_party (DuetCallRecord *call,
+                                DuetSession    *session)
+{
+  return duet_call_record_get_device_party (call, duet_session_get_account_id (session),
+                                            duet_session_get_device_id (session));
+}
+
+DuetCallRecord *
+duet_call_router_lookup_user_call (DuetCallRouter *self,
+                                   const char     *service,
+                                   const char     *user)
+{
+  g_autofree char *key = duet_user_key (service, user);
+
+  return g_hash_table_lookup (self->user_calls, key);
+}
+
 /* The connection of the party's device in the call: the caller's device;
  * the callee's answering device, or before the answer the one that
  * verified first (it sets up media). NULL when it has none (or, for a
  * callee, no device verified yet). */
 static DuetSession *
-party_session (DuetServer     *self,
+party_session (DuetCallRouter *self,
                DuetCallRecord *call,
                DuetCallParty   party)
 {
@@ -42,13 +89,13 @@ party_session (DuetServer     *self,
   if (party == DUET_CALL_PARTY_CALLEE && device == NULL && call->answered_at == 0 &&
       call->state != DUET_CALL_STATE_CONNECTED)
     return NULL;
-  return duet_server_device_session (self, duet_server_party_service (call, party),
-                                     duet_server_party_user (call, party), device);
+  return duet_call_host_device_session (self->host, duet_call_record_party_service (call, party),
+                                        duet_call_record_party_user (call, party), device);
 }
 
 /* The connections of the callee's devices that ring for @call */
 static GPtrArray *
-ringing_sessions (DuetServer     *self,
+ringing_sessions (DuetCallRouter *self,
                   DuetCallRecord *call)
 {
   GPtrArray *sessions = g_ptr_array_new_with_free_func (g_object_unref);
@@ -56,8 +103,8 @@ ringing_sessions (DuetServer     *self,
   for (guint i = 0; call->legs != NULL && i < call->legs->len; i++)
     {
       DuetCallLeg *leg = g_ptr_array_index (call->legs, i);
-      DuetSession *session = duet_server_device_session (self, call->callee_service, call->callee_user,
-                                                         leg->device_id);
+      DuetSession *session = duet_call_host_device_session (self->host, call->callee_service,
+                                                            call->callee_user, leg->device_id);
 
       if (session != NULL)
         g_ptr_array_add (sessions, g_object_ref (session));
@@ -79,7 +126,7 @@ party_source (DuetCallParty party)
 }
 
 static void
-save_call (DuetServer     *self,
+save_call (DuetCallRouter *self,
            DuetCallRecord *call)
 {
   g_autoptr(GError) error = NULL;
@@ -157,7 +204,7 @@ send_multidevice_end (DuetSession          *session,
 
 /* A device of the callee starts ringing: a cc_param of its own */
 static DuetCallLeg *
-add_leg (DuetServer     *self,
+add_leg (DuetCallRouter *self,
          DuetCallRecord *call,
          const char     *device_id)
 {
@@ -195,7 +242,7 @@ callee_gets_missed_call (DuetCallRecord *call)
  * rings: at make_call, or when it signs in. Its cc_param is good for one
  * verify: once verified, the call is only listed in hello.calls. */
 static void
-ring_device (DuetServer     *self,
+ring_device (DuetCallRouter *self,
              DuetCallRecord *call,
              DuetSession    *session)
 {
@@ -223,9 +270,9 @@ ring_device (DuetServer     *self,
  * device hears of them, until one marks them seen); the end of a call is
  * told to the device that was in it. */
 void
-duet_server_deliver_pending (DuetServer  *self,
-                             DuetSession *session,
-                             gint64       last_seen_ms)
+duet_call_router_deliver_pending (DuetCallRouter *self,
+                                  DuetSession    *session,
+                                  gint64          last_seen_ms)
 {
   gint64 account = duet_session_get_account_id (session);
   const char *device = duet_session_get_device_id (session);
@@ -269,7 +316,8 @@ duet_server_deliver_pending (DuetServer  *self,
         g_ptr_array_add (ended, p);
     }
 
-  call = duet_server_lookup_user_call (self, duet_session_get_service (session), duet_session_get_user (session));
+  call = duet_call_router_lookup_user_call (self, duet_session_get_service (session),
+                                            duet_session_get_user (session));
   if (call != NULL)
     ring_device (self, call, session);
 
@@ -292,17 +340,17 @@ on_grace_timeout (gpointer user_data)
   CallTimer *timer = user_data;
 
   g_message ("Call %s: %s did not come back", timer->call->call_id,
-             duet_server_party_user (timer->call, timer->party));
+             duet_call_record_party_user (timer->call, timer->party));
   timer->call->grace_timer[timer->party] = 0;
-  duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE,
-                        DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+  duet_call_router_end_call (timer->router, timer->call, DUET_DISCONNECT_REASON_NETWORK_UNSTABLE,
+                             DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
   return G_SOURCE_REMOVE;
 }
 
-void
-duet_server_start_grace_timer (DuetServer     *self,
-                               DuetCallRecord *call,
-                               DuetCallParty   party)
+static void
+start_grace_timer (DuetCallRouter *self,
+                   DuetCallRecord *call,
+                   DuetCallParty   party)
 {
   CallTimer *timer;
 
@@ -310,7 +358,7 @@ duet_server_start_grace_timer (DuetServer     *self,
     return;
 
   timer = g_new0 (CallTimer, 1);
-  timer->server = self;
+  timer->router = self;
   timer->call = call;
   timer->party = party;
   call->grace_timer[party] = g_timeout_add_full (G_PRIORITY_DEFAULT,
@@ -320,11 +368,11 @@ duet_server_start_grace_timer (DuetServer     *self,
 
 /* A device of the user signed in again: its part of the call goes on */
 void
-duet_server_device_came_back (DuetServer     *self,
-                              DuetCallRecord *call,
-                              DuetSession    *session)
+duet_call_router_device_came_back (DuetCallRouter *self,
+                                   DuetCallRecord *call,
+                                   DuetSession    *session)
 {
-  DuetCallParty party = duet_server_session_party (call, session);
+  DuetCallParty party = duet_call_router_session_party (call, session);
 
   if (party != DUET_CALL_PARTY_NONE)
     g_clear_handle_id (&call->grace_timer[party], g_source_remove);
@@ -333,11 +381,11 @@ duet_server_device_came_back (DuetServer     *self,
 /* A device lost its connection: its party's grace period starts, except
  * that a callee whose other devices still ring is still there */
 void
-duet_server_device_went_away (DuetServer     *self,
-                              DuetCallRecord *call,
-                              DuetSession    *session)
+duet_call_router_device_went_away (DuetCallRouter *self,
+                                   DuetCallRecord *call,
+                                   DuetSession    *session)
 {
-  DuetCallParty party = duet_server_session_party (call, session);
+  DuetCallParty party = duet_call_router_session_party (call, session);
 
   if (party == DUET_CALL_PARTY_NONE)
     return;
@@ -348,16 +396,16 @@ duet_server_device_went_away (DuetServer     *self,
       if (ringing->len > 0)
         return;
     }
-  duet_server_start_grace_timer (self, call, party);
+  start_grace_timer (self, call, party);
 }
 
 /* A device signed out cannot come back: the call it is in ends at once;
  * one that only rang stops ringing */
 void
-duet_server_device_signed_out (DuetServer     *self,
-                               DuetCallRecord *call,
-                               gint64          account_id,
-                               const char     *device_id)
+duet_call_router_device_signed_out (DuetCallRouter *self,
+                                    DuetCallRecord *call,
+                                    gint64          account_id,
+                                    const char     *device_id)
 {
   DuetCallParty party = duet_call_record_get_device_party (call, account_id, device_id);
   g_autoptr(GPtrArray) ringing = NULL;
@@ -366,8 +414,8 @@ duet_server_device_signed_out (DuetServer     *self,
     return;
   if (party == DUET_CALL_PARTY_CALLER || is_answered (call))
     {
-      duet_server_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
-                            DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+      duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_AUTH_ERROR,
+                                 DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
       return;
     }
 
@@ -376,16 +424,16 @@ duet_server_device_signed_out (DuetServer     *self,
     g_clear_pointer (&call->callee_device, g_free);
   ringing = ringing_sessions (self, call);
   if (ringing->len == 0)
-    duet_server_start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
+    start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
 }
 
 static void
-unindex_call (DuetServer     *self,
+unindex_call (DuetCallRouter *self,
               DuetCallRecord *call)
 {
   for (DuetCallParty party = DUET_CALL_PARTY_CALLER; party <= DUET_CALL_PARTY_CALLEE; party++)
     {
-      g_autofree char *key = duet_server_party_key (call, party);
+      g_autofree char *key = duet_call_record_party_key (call, party);
 
       if (g_hash_table_lookup (self->user_calls, key) == call)
         g_hash_table_remove (self->user_calls, key);
@@ -395,10 +443,11 @@ unindex_call (DuetServer     *self,
 /* Refused at make_call: every device of the callee hears of it as a
  * missed call now, or at its next sign-in */
 static void
-tell_refused_callee (DuetServer     *self,
+tell_refused_callee (DuetCallRouter *self,
                      DuetCallRecord *call)
 {
-  g_autoptr(GPtrArray) sessions = duet_server_snapshot_sessions (self, call->callee_service, call->callee_user);
+  g_autoptr(GPtrArray) sessions = duet_call_host_user_sessions (self->host, call->callee_service,
+                                                                call->callee_user);
 
   call->callee_pending = FALSE;
   for (guint i = 0; i < sessions->len; i++)
@@ -410,7 +459,7 @@ tell_refused_callee (DuetServer     *self,
  * that set up media keeps the end for its return; the others learn of a
  * missed call at their next sign-in. */
 static void
-tell_ringing_devices (DuetServer     *self,
+tell_ringing_devices (DuetCallRouter *self,
                       DuetCallRecord *call,
                       DuetCallParty   ender)
 {
@@ -434,10 +483,10 @@ tell_ringing_devices (DuetServer     *self,
  * @source says who ended it, as PlanetKit reports 1-to-1 calls: a party,
  * or CLOUD_SERVER (remote to both) */
 void
-duet_server_end_call (DuetServer           *self,
-                      DuetCallRecord       *call,
-                      DuetDisconnectReason  reason,
-                      DuetDisconnectSource  source)
+duet_call_router_end_call (DuetCallRouter       *self,
+                           DuetCallRecord       *call,
+                           DuetDisconnectReason  reason,
+                           DuetDisconnectSource  source)
 {
   /* keeps CALL alive until we return, after the tables drop it */
   g_autoptr(DuetCallRecord) ref = duet_call_record_ref (call);
@@ -445,7 +494,7 @@ duet_server_end_call (DuetServer           *self,
   DuetCallParty ender;
 
   (void) ref;  /* only held; clang's -Wunused-variable (-Werror in tools/fuzz) */
-  duet_server_remove_call_timers (call);
+  remove_call_timers (call);
   call->state = DUET_CALL_STATE_ENDED;
   call->ended_at = now_ms ();
   call->reason = reason;
@@ -474,8 +523,8 @@ duet_server_end_call (DuetServer           *self,
     tell_ringing_devices (self, call, ender);
 
   save_call (self, call);
-  self->metrics.active_calls--;
-  duet_metrics_call_ended (&self->metrics, reason);
+  self->metrics->active_calls--;
+  duet_metrics_call_ended (self->metrics, reason);
   g_hash_table_remove (self->calls, call->call_id);
 }
 
@@ -486,14 +535,14 @@ on_ring_timeout (gpointer user_data)
 
   /* PlanetKit: the caller's kit gives up ringing, so the caller ends it */
   timer->call->ring_timer = 0;
-  duet_server_end_call (timer->server, timer->call, DUET_DISCONNECT_REASON_NOANSWER,
-                        DUET_DISCONNECT_SOURCE_CALLER);
+  duet_call_router_end_call (timer->router, timer->call, DUET_DISCONNECT_REASON_NOANSWER,
+                             DUET_DISCONNECT_SOURCE_CALLER);
   return G_SOURCE_REMOVE;
 }
 
 /* ---- requests --------------------------------------------------------- */
 
-typedef void (*RequestHandler) (DuetServer  *self,
+typedef void (*RequestHandler) (DuetCallRouter *self,
                                 DuetSession *session,
                                 JsonObject  *message,
                                 const char  *id);
@@ -523,63 +572,9 @@ reply_start_failed (DuetSession         *session,
   duet_session_send_error_message (session, id, &error);
 }
 
-static void
-handle_auth (DuetServer  *self,
-             DuetSession *session,
-             JsonObject  *message,
-             const char  *id)
-{
-  g_auto(DuetAuthRequest) request = { 0 };
-  g_auto(DuetTokenClaims) claims = { 0 };
-  g_autoptr(GError) error = NULL;
-  gint64 account_id = 0;
-  DuetAuthReply reply;
-
-  if (duet_session_is_authenticated (session))
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "Already signed in");
-      return;
-    }
-  if (!duet_auth_request_parse (message, &request, &error))
-    {
-      duet_session_send_gerror (session, id, error);
-      return;
-    }
-
-  if (!duet_server_check_token (self, request.token, &claims, &account_id, &error))
-    {
-      g_debug ("auth refused: %s", error->message);
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_AUTH_FAILED,
-                               "The token is invalid, expired or revoked");
-      duet_session_close (session, DUET_SESSION_CLOSE_AUTH, "auth failed");
-      return;
-    }
-
-  reply = (DuetAuthReply) { .user = claims.uid, .service = claims.sid };
-  duet_session_send (session, duet_auth_reply_build (id, &reply));
-  duet_server_sign_in (self, session, &claims, account_id);
-}
-
-static void
-handle_ping (DuetServer  *self,
-             DuetSession *session,
-             JsonObject  *message,
-             const char  *id)
-{
-  DuetPingReply reply = { .now = now_ms () };
-  g_autoptr(GError) error = NULL;
-
-  if (!duet_ping_request_parse (message, &error))
-    {
-      duet_session_send_gerror (session, id, error);
-      return;
-    }
-  duet_session_send (session, duet_ping_reply_build (id, &reply));
-}
-
 /* What the parser cannot know: who the peer is, and whether it exists */
 static gboolean
-check_make_call (DuetServer          *self,
+check_make_call (DuetCallRouter      *self,
                  DuetSession         *session,
                  const char          *id,
                  DuetMakeCallRequest *request,
@@ -611,8 +606,8 @@ check_make_call (DuetServer          *self,
                             DUET_START_FAIL_REASON_UNKNOWN_PEER, NULL, text);
       return FALSE;
     }
-  if ((mine = duet_server_lookup_user_call (self, my_service, me)) != NULL &&
-      duet_server_session_party (mine, session) != DUET_CALL_PARTY_NONE)
+  if ((mine = duet_call_router_lookup_user_call (self, my_service, me)) != NULL &&
+      duet_call_router_session_party (mine, session) != DUET_CALL_PARTY_NONE)
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
                           DUET_START_FAIL_REASON_ALREADY_EXIST, NULL, "You already have a call");
@@ -625,16 +620,16 @@ check_make_call (DuetServer          *self,
  * ends it at once with MULTIDEV_IN_USE. Nothing is kept, and the callee
  * hears nothing. */
 static gboolean
-refuse_in_use (DuetServer  *self,
-               DuetSession *session,
-               const char  *id)
+refuse_in_use (DuetCallRouter *self,
+               DuetSession    *session,
+               const char     *id)
 {
   g_autofree char *call_id = NULL;
   DuetMakeCallReply reply;
   DuetDisconnectedEvent event;
 
-  if (duet_server_lookup_user_call (self, duet_session_get_service (session),
-                                    duet_session_get_user (session)) == NULL)
+  if (duet_call_router_lookup_user_call (self, duet_session_get_service (session),
+                                         duet_session_get_user (session)) == NULL)
     return FALSE;
 
   call_id = g_uuid_string_random ();
@@ -651,19 +646,19 @@ refuse_in_use (DuetServer  *self,
 }
 
 static void
-note_new_call_of (DuetServer *self,
-                  gint64      account_id)
+note_new_call_of (DuetCallRouter *self,
+                  gint64          account_id)
 {
   g_hash_table_add (self->new_calls_of, g_memdup2 (&account_id, sizeof account_id));
 }
 
 static DuetCallRecord *
-new_call (DuetServer    *self,
-          DuetSession   *caller,
-          const char    *peer_user,
-          const char    *peer_service,
-          gint64         peer_id,
-          DuetMediaType  media)
+new_call (DuetCallRouter *self,
+          DuetSession    *caller,
+          const char     *peer_user,
+          const char     *peer_service,
+          gint64          peer_id,
+          DuetMediaType   media)
 {
   DuetCallRecord *call = duet_call_record_new ();
 
@@ -686,32 +681,32 @@ new_call (DuetServer    *self,
 /* Calls cost the callee (a ring, a missed call, history rows), so each
  * account may place only so many, however it reconnects */
 static gboolean
-take_call_budget (DuetServer  *self,
-                  DuetSession *session,
-                  const char  *id)
+take_call_budget (DuetCallRouter *self,
+                  DuetSession    *session,
+                  const char     *id)
 {
-  DuetAccountBudget *budget = duet_server_account_budget (self, duet_session_get_account_id (session));
+  DuetTokenBucket *budget = duet_call_host_call_budget (self->host, duet_session_get_account_id (session));
   DuetErrorMessage error;
 
-  if (duet_token_bucket_take (&budget->calls))
+  if (duet_token_bucket_take (budget))
     return TRUE;
 
-  self->metrics.calls_rate_limited++;
+  self->metrics->calls_rate_limited++;
   error = (DuetErrorMessage) {
     .code = DUET_PROTOCOL_ERROR_RATE_LIMITED,
     .message = "Too many calls in a short time; try again later",
     .start_fail_reason = DUET_START_FAIL_REASON_TOO_MANY_CALLS,
-    .retry_after = duet_token_bucket_retry_after (&budget->calls),
+    .retry_after = duet_token_bucket_retry_after (budget),
   };
   duet_session_send_error_message (session, id, &error);
   return FALSE;
 }
 
 static void
-handle_make_call (DuetServer  *self,
-                  DuetSession *session,
-                  JsonObject  *message,
-                  const char  *id)
+handle_make_call (DuetCallRouter *self,
+                  DuetSession    *session,
+                  JsonObject     *message,
+                  const char     *id)
 {
   g_auto(DuetMakeCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -741,8 +736,8 @@ handle_make_call (DuetServer  *self,
     }
 
   g_hash_table_insert (self->calls, call->call_id, call);
-  self->metrics.active_calls++;
-  self->metrics.calls_started++;
+  self->metrics->active_calls++;
+  self->metrics->calls_started++;
   g_message ("Call %s: %s/%s → %s/%s", call->call_id, call->caller_service, call->caller_user,
              call->callee_service, call->callee_user);
 
@@ -751,29 +746,29 @@ handle_make_call (DuetServer  *self,
 
   /* Refused before the callee hears of it, with PlanetKit's sources: BUSY
    * comes from the callee, ALREADY_GOT_A_CALL from the cloud */
-  peer_call = duet_server_lookup_user_call (self, call->callee_service, call->callee_user);
+  peer_call = duet_call_router_lookup_user_call (self, call->callee_service, call->callee_user);
   if (peer_call != NULL)
     {
       call->refused = TRUE;
       if (peer_call->state == DUET_CALL_STATE_CONNECTED)
-        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_BUSY, DUET_DISCONNECT_SOURCE_CALLEE);
+        duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_BUSY, DUET_DISCONNECT_SOURCE_CALLEE);
       else
-        duet_server_end_call (self, call, DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
-                              DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+        duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
+                                   DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
       return;
     }
 
-  g_hash_table_insert (self->user_calls, duet_server_party_key (call, DUET_CALL_PARTY_CALLER), call);
-  g_hash_table_insert (self->user_calls, duet_server_party_key (call, DUET_CALL_PARTY_CALLEE), call);
+  g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER), call);
+  g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE), call);
 
   timer = g_new0 (CallTimer, 1);
-  timer->server = self;
+  timer->router = self;
   timer->call = call;
   call->ring_timer = g_timeout_add_full (G_PRIORITY_DEFAULT, self->options.ring_timeout * 1000,
                                          on_ring_timeout, timer, g_free);
 
   /* every device of the callee that is online rings */
-  callees = duet_server_snapshot_sessions (self, call->callee_service, call->callee_user);
+  callees = duet_call_host_user_sessions (self->host, call->callee_service, call->callee_user);
   for (guint i = 0; i < callees->len; i++)
     ring_device (self, call, g_ptr_array_index (callees, i));
 }
@@ -790,11 +785,11 @@ cc_param_refused (DuetSession         *session,
 
 /* The call @text names, if it may be verified by @session; else answers */
 static DuetCallRecord *
-check_cc_param (DuetServer   *self,
-                DuetSession  *session,
-                const char   *id,
-                const char   *text,
-                DuetCallLeg **out_leg)
+check_cc_param (DuetCallRouter  *self,
+                DuetSession     *session,
+                const char      *id,
+                const char      *text,
+                DuetCallLeg    **out_leg)
 {
   g_autoptr(DuetCcParam) cc = NULL;
   DuetCallRecord *call;
@@ -814,7 +809,7 @@ check_cc_param (DuetServer   *self,
                         "The cc_param was not signed by this server");
       return NULL;
     }
-  if (duet_cc_param_get_expires_at (cc) <= duet_server_now_s ())
+  if (duet_cc_param_get_expires_at (cc) <= (g_get_real_time () / G_USEC_PER_SEC))
     {
       cc_param_refused (session, id, "expired", DUET_START_FAIL_REASON_INVALID_PARAM,
                         "The cc_param has expired");
@@ -855,10 +850,10 @@ check_cc_param (DuetServer   *self,
 }
 
 static void
-handle_verify_call (DuetServer  *self,
-                    DuetSession *session,
-                    JsonObject  *message,
-                    const char  *id)
+handle_verify_call (DuetCallRouter *self,
+                    DuetSession    *session,
+                    JsonObject     *message,
+                    const char     *id)
 {
   g_auto(DuetVerifyCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -913,16 +908,16 @@ handle_verify_call (DuetServer  *self,
 
 /* Same answer for "no such call" and "not yours": calls cannot be probed */
 static DuetCallRecord *
-lookup_own_call (DuetServer    *self,
-                 DuetSession   *session,
-                 const char    *call_id,
-                 const char    *id,
-                 DuetCallParty *out_party)
+lookup_own_call (DuetCallRouter *self,
+                 DuetSession    *session,
+                 const char     *call_id,
+                 const char     *id,
+                 DuetCallParty  *out_party)
 {
   DuetCallRecord *call = g_hash_table_lookup (self->calls, call_id);
 
   if (call != NULL)
-    *out_party = duet_server_session_party (call, session);
+    *out_party = duet_call_router_session_party (call, session);
   if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL, "There is no such call");
@@ -933,11 +928,11 @@ lookup_own_call (DuetServer    *self,
 
 /* The sender's call, which must be connected (media_state, short_data) */
 static DuetCallRecord *
-lookup_own_connected_call (DuetServer    *self,
-                           DuetSession   *session,
-                           const char    *call_id,
-                           const char    *id,
-                           DuetCallParty *out_party)
+lookup_own_connected_call (DuetCallRouter *self,
+                           DuetSession    *session,
+                           const char     *call_id,
+                           const char     *id,
+                           DuetCallParty  *out_party)
 {
   DuetCallRecord *call = lookup_own_call (self, session, call_id, id, out_party);
 
@@ -957,7 +952,7 @@ other_party (DuetCallParty party)
 
 /* Both learn whether the callee prepares; only the callee must finish */
 static void
-send_connected (DuetServer     *self,
+send_connected (DuetCallRouter *self,
                 DuetCallRecord *call,
                 DuetCallParty   party,
                 gboolean        renegotiate)
@@ -975,10 +970,10 @@ send_connected (DuetServer     *self,
 }
 
 static void
-handle_accept_call (DuetServer  *self,
-                    DuetSession *session,
-                    JsonObject  *message,
-                    const char  *id)
+handle_accept_call (DuetCallRouter *self,
+                    DuetSession    *session,
+                    JsonObject     *message,
+                    const char     *id)
 {
   g_auto(DuetAcceptCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1030,7 +1025,7 @@ handle_accept_call (DuetServer  *self,
       send_multidevice_end (g_ptr_array_index (others, i), call, DUET_DISCONNECT_REASON_MULTIDEV_ANSWER);
 }
 
-/* Reasons a client may name in duet_server_end_call, besides the default one */
+/* Reasons a client may name in duet_call_router_end_call, besides the default one */
 static gboolean
 end_reason_allowed (DuetCallRecord       *call,
                     DuetCallParty         party,
@@ -1060,10 +1055,10 @@ end_reason_allowed (DuetCallRecord       *call,
 }
 
 static void
-handle_end_call (DuetServer  *self,
-                 DuetSession *session,
-                 JsonObject  *message,
-                 const char  *id)
+handle_end_call (DuetCallRouter *self,
+                 DuetSession    *session,
+                 JsonObject     *message,
+                 const char     *id)
 {
   g_auto(DuetEndCallRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1099,14 +1094,14 @@ handle_end_call (DuetServer  *self,
   call->user_code = g_steal_pointer (&request.user_code);
   call->ender_device = g_strdup (duet_session_get_device_id (session));
   reply_empty (session, id);
-  duet_server_end_call (self, call, reason, party_source (party));
+  duet_call_router_end_call (self, call, reason, party_source (party));
 }
 
 static void
-handle_signal (DuetServer  *self,
-               DuetSession *session,
-               JsonObject  *message,
-               const char  *id)
+handle_signal (DuetCallRouter *self,
+               DuetSession    *session,
+               JsonObject     *message,
+               const char     *id)
 {
   g_auto(DuetSignalRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1148,10 +1143,10 @@ handle_signal (DuetServer  *self,
 }
 
 static void
-handle_media_state (DuetServer  *self,
-                    DuetSession *session,
-                    JsonObject  *message,
-                    const char  *id)
+handle_media_state (DuetCallRouter *self,
+                    DuetSession    *session,
+                    JsonObject     *message,
+                    const char     *id)
 {
   g_auto(DuetMediaStateRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1187,10 +1182,10 @@ handle_media_state (DuetServer  *self,
 /* PlanetKit's finishPreparation(): the callee that accepted with
  * use_responder_preparation is ready; the caller hears of it */
 static void
-handle_finish_preparation (DuetServer  *self,
-                           DuetSession *session,
-                           JsonObject  *message,
-                           const char  *id)
+handle_finish_preparation (DuetCallRouter *self,
+                           DuetSession    *session,
+                           JsonObject     *message,
+                           const char     *id)
 {
   g_auto(DuetFinishPreparationRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1225,10 +1220,10 @@ handle_finish_preparation (DuetServer  *self,
 
 /* PlanetKit's sendShortData(): relayed to the peer's connection, or refused */
 static void
-handle_short_data (DuetServer  *self,
-                   DuetSession *session,
-                   JsonObject  *message,
-                   const char  *id)
+handle_short_data (DuetCallRouter *self,
+                   DuetSession    *session,
+                   JsonObject     *message,
+                   const char     *id)
 {
   g_auto(DuetShortDataRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
@@ -1262,10 +1257,10 @@ handle_short_data (DuetServer  *self,
 }
 
 static void
-handle_history (DuetServer  *self,
-                DuetSession *session,
-                JsonObject  *message,
-                const char  *id)
+handle_history (DuetCallRouter *self,
+                DuetSession    *session,
+                JsonObject     *message,
+                const char     *id)
 {
   gint64 account = duet_session_get_account_id (session);
   g_auto(DuetHistoryRequest) request = { 0 };
@@ -1298,7 +1293,6 @@ handle_history (DuetServer  *self,
 }
 
 static const RequestHandler request_handlers[] = {
-  [DUET_REQUEST_AUTH] = handle_auth,
   [DUET_REQUEST_MAKE_CALL] = handle_make_call,
   [DUET_REQUEST_VERIFY_CALL] = handle_verify_call,
   [DUET_REQUEST_ACCEPT_CALL] = handle_accept_call,
@@ -1306,32 +1300,191 @@ static const RequestHandler request_handlers[] = {
   [DUET_REQUEST_SIGNAL] = handle_signal,
   [DUET_REQUEST_MEDIA_STATE] = handle_media_state,
   [DUET_REQUEST_HISTORY] = handle_history,
-  [DUET_REQUEST_PING] = handle_ping,
   [DUET_REQUEST_FINISH_PREPARATION] = handle_finish_preparation,
   [DUET_REQUEST_SHORT_DATA] = handle_short_data,
-  [DUET_REQUEST_DEVICES] = duet_server_handle_devices,
-  [DUET_REQUEST_SIGN_OUT_DEVICE] = duet_server_handle_sign_out_device,
-  [DUET_REQUEST_MARK_SEEN] = duet_server_handle_mark_seen,
 };
 
-void
-duet_server_on_session_request (DuetSession *session,
-                                JsonObject  *message,
-                                const char  *type,
-                                const char  *id,
-                                DuetServer  *self)
+/**
+ * duet_call_router_handle_request:
+ *
+ * Handles @message if it is a call request (making, answering and ending
+ * calls, their signals and media state, history) from a signed-in @session.
+ *
+ * Returns: FALSE if @type is not one of them, for the caller to handle
+ */
+gboolean
+duet_call_router_handle_request (DuetCallRouter *self,
+                                 DuetSession    *session,
+                                 JsonObject     *message,
+                                 const char     *type,
+                                 const char     *id)
 {
   DuetRequestType request = duet_request_type_from_string (type);
 
-  /* an account revoked a moment ago must not act any more */
-  duet_server_check_revocations (self);
-  if (!duet_session_is_open (session))
-    return;
-
   if ((guint) request >= G_N_ELEMENTS (request_handlers) || request_handlers[request] == NULL)
-    {
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_UNKNOWN_TYPE, "Unknown request type");
-      return;
-    }
+    return FALSE;
   request_handlers[request] (self, session, message, id);
+  return TRUE;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+/* Connected calls survive a restart; anything else left behind did not */
+gboolean
+duet_call_router_load_open_calls (DuetCallRouter  *self,
+                                  GError         **error)
+{
+  g_autoptr(GPtrArray) calls = duet_store_load_open_calls (self->store, error);
+
+  if (calls == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      DuetCallRecord *call = duet_call_record_ref (g_ptr_array_index (calls, i));
+
+      g_hash_table_insert (self->calls, call->call_id, call);
+      self->metrics->active_calls++;
+      if (call->state != DUET_CALL_STATE_CONNECTED)
+        {
+          duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
+                                     DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+          continue;
+        }
+
+      g_message ("Call %s resumed after restart", call->call_id);
+      g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER), call);
+      g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE), call);
+      start_grace_timer (self, call, DUET_CALL_PARTY_CALLER);
+      start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
+    }
+  return TRUE;
+}
+
+/**
+ * duet_call_router_list_calls:
+ *
+ * Returns: (transfer full) (element-type DuetCallRecord): a reference on
+ *   every call, for walking them while some end
+ */
+GPtrArray *
+duet_call_router_list_calls (DuetCallRouter *self)
+{
+  GPtrArray *calls = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_call_record_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (calls, duet_call_record_ref (value));
+  return calls;
+}
+
+/* The accounts that placed or received a call since the last take, whose
+ * history may need pruning */
+GArray *
+duet_call_router_take_new_callers (DuetCallRouter *self)
+{
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->new_calls_of);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (ids, *(gint64 *) key);
+  g_hash_table_remove_all (self->new_calls_of);
+  return ids;
+}
+
+/* Shutting down: connected calls stay stored, to be picked up again after
+ * the restart; the others end now */
+void
+duet_call_router_stop (DuetCallRouter *self)
+{
+  g_autoptr(GPtrArray) calls = duet_call_router_list_calls (self);
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      DuetCallRecord *call = g_ptr_array_index (calls, i);
+
+      if (call->state == DUET_CALL_STATE_CONNECTED)
+        remove_call_timers (call);
+      else
+        duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
+                                   DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+    }
+}
+
+/* ---- GObject ---------------------------------------------------------- */
+
+static void
+duet_call_router_dispose (GObject *object)
+{
+  DuetCallRouter *self = DUET_CALL_ROUTER (object);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->calls != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->calls);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        remove_call_timers (value);
+    }
+  g_clear_pointer (&self->user_calls, g_hash_table_unref);
+  g_clear_pointer (&self->calls, g_hash_table_unref);
+  g_clear_pointer (&self->new_calls_of, g_hash_table_unref);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (duet_call_router_parent_class)->dispose (object);
+}
+
+static void
+duet_call_router_finalize (GObject *object)
+{
+  DuetCallRouter *self = DUET_CALL_ROUTER (object);
+
+  sodium_memzero (self->cc_key, sizeof self->cc_key);
+
+  G_OBJECT_CLASS (duet_call_router_parent_class)->finalize (object);
+}
+
+static void
+duet_call_router_class_init (DuetCallRouterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = duet_call_router_dispose;
+  object_class->finalize = duet_call_router_finalize;
+}
+
+static void
+duet_call_router_init (DuetCallRouter *self)
+{
+  self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) duet_call_record_unref);
+  self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->new_calls_of = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+/**
+ * duet_call_router_new:
+ * @host: what holds the users' connections; it must outlive the router
+ * @cc_key: the key cc_params are signed with (DUET_STORE_SECRET_LENGTH bytes)
+ * @metrics: the counters the router keeps up to date
+ */
+DuetCallRouter *
+duet_call_router_new (DuetCallHost                *host,
+                      DuetStore                   *store,
+                      const guint8                *cc_key,
+                      const DuetCallRouterOptions *options,
+                      DuetMetrics                 *metrics)
+{
+  DuetCallRouter *self = g_object_new (DUET_TYPE_CALL_ROUTER, NULL);
+
+  self->host = host;
+  self->store = g_object_ref (store);
+  memcpy (self->cc_key, cc_key, sizeof self->cc_key);
+  self->options = *options;
+  self->metrics = metrics;
+  return self;
 }
