@@ -1054,7 +1054,6 @@ void
 duet_server_begin_shutdown (DuetServer *self)
 {
   g_autoptr(GPtrArray) sessions = NULL;
-  g_autoptr(GPtrArray) calls = NULL;
   DuetServerShutdownEvent event = { .restarting = TRUE };
 
   if (self->shutting_down)
