@@ -103,35 +103,31 @@ for n in 0 1000 10000; do
   stop_server
 done
 
-echo "== call setups" >&2
-start_server
-"$BENCH/duet-bench-calls" --url "$URL" --tokens "$TMP/tokens" --pairs "${CALL_PAIRS:-50}" \
-  --seconds "${CALL_SECONDS:-10}" > "$TMP/calls.json"
-cat "$TMP/calls.json" >&2
-stop_server
+# $1: the report's file; $2: "held" to hold IDLE_HELD idle connections beside
+call_setups () {
+  echo "== call setups${2:+ beside $IDLE_HELD idle connections}" >&2
+  start_server
+  [ -z "${2:-}" ] || hold_idle "held-$1"
+  "$BENCH/duet-bench-calls" --url "$URL" --tokens "$TMP/tokens" --pairs "${CALL_PAIRS:-50}" \
+    --seconds "${CALL_SECONDS:-10}" > "$TMP/$1"
+  cat "$TMP/$1" >&2
+  stop_server
+}
 
-echo "== relay at 1000 msg/s" >&2
-start_server
-"$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
-  --seconds "${RELAY_SECONDS:-10}" > "$TMP/relay.json"
-cat "$TMP/relay.json" >&2
-stop_server
+relay_1000 () {
+  echo "== relay at 1000 msg/s${2:+ beside $IDLE_HELD idle connections}" >&2
+  start_server
+  [ -z "${2:-}" ] || hold_idle "held-$1"
+  "$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
+    --seconds "${RELAY_SECONDS:-10}" > "$TMP/$1"
+  cat "$TMP/$1" >&2
+  stop_server
+}
 
-echo "== call setups beside $IDLE_HELD idle connections" >&2
-start_server
-hold_idle held-calls.json
-"$BENCH/duet-bench-calls" --url "$URL" --tokens "$TMP/tokens" --pairs "${CALL_PAIRS:-50}" \
-  --seconds "${CALL_SECONDS:-10}" > "$TMP/calls-idle.json"
-cat "$TMP/calls-idle.json" >&2
-stop_server
-
-echo "== relay at 1000 msg/s beside $IDLE_HELD idle connections" >&2
-start_server
-hold_idle held-relay.json
-"$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
-  --seconds "${RELAY_SECONDS:-10}" > "$TMP/relay-idle.json"
-cat "$TMP/relay-idle.json" >&2
-stop_server
+call_setups calls.json
+relay_1000 relay.json
+call_setups calls-idle.json held
+relay_1000 relay-idle.json held
 
 echo "== relay: one call at 1000 msg/s (the per-connection rate limit)" >&2
 start_server
@@ -164,7 +160,7 @@ res = {
     'idle': {n: load(f'conns-{n}.json') for n in ('0', '1000', '10000')},
     'calls': load('calls.json'), 'relay_1000': load('relay.json'),
     'relay_one_call': load('relay-one.json'), 'relay_sweep': load('sweep.json'),
-    'idle_held': load('held-relay.json'), 'calls_beside_idle': load('calls-idle.json'),
+    'idle_held': load('held-relay-idle.json'), 'calls_beside_idle': load('calls-idle.json'),
     'relay_1000_beside_idle': load('relay-idle.json'),
 }
 json.dump(res, open(out, 'w'), indent=2)

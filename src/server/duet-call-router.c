@@ -56,15 +56,6 @@ remove_call_timers (DuetCallRecord *call)
   g_clear_handle_id (&call->grace_timer[1], g_source_remove);
 }
 
-/* Which side of @call the device of @session is, if any */
-DuetCallParty
-duet_call_router_session_party (DuetCallRecord *call,
-                                DuetSession    *session)
-{
-  return duet_call_record_get_device_party (call, duet_session_get_account_id (session),
-                                            duet_session_get_device_id (session));
-}
-
 DuetCallRecord *
 duet_call_router_lookup_user_call (DuetCallRouter *self,
                                    const char     *service,
@@ -372,7 +363,7 @@ duet_call_router_device_came_back (DuetCallRouter *self,
                                    DuetCallRecord *call,
                                    DuetSession    *session)
 {
-  DuetCallParty party = duet_call_router_session_party (call, session);
+  DuetCallParty party = duet_session_get_call_party (session, call);
 
   if (party != DUET_CALL_PARTY_NONE)
     g_clear_handle_id (&call->grace_timer[party], g_source_remove);
@@ -385,7 +376,7 @@ duet_call_router_device_went_away (DuetCallRouter *self,
                                    DuetCallRecord *call,
                                    DuetSession    *session)
 {
-  DuetCallParty party = duet_call_router_session_party (call, session);
+  DuetCallParty party = duet_session_get_call_party (session, call);
 
   if (party == DUET_CALL_PARTY_NONE)
     return;
@@ -607,7 +598,7 @@ check_make_call (DuetCallRouter      *self,
       return FALSE;
     }
   if ((mine = duet_call_router_lookup_user_call (self, my_service, me)) != NULL &&
-      duet_call_router_session_party (mine, session) != DUET_CALL_PARTY_NONE)
+      duet_session_get_call_party (session, mine) != DUET_CALL_PARTY_NONE)
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
                           DUET_START_FAIL_REASON_ALREADY_EXIST, NULL, "You already have a call");
@@ -917,7 +908,7 @@ lookup_own_call (DuetCallRouter *self,
   DuetCallRecord *call = g_hash_table_lookup (self->calls, call_id);
 
   if (call != NULL)
-    *out_party = duet_call_router_session_party (call, session);
+    *out_party = duet_session_get_call_party (session, call);
   if (call == NULL || *out_party == DUET_CALL_PARTY_NONE)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL, "There is no such call");

@@ -60,7 +60,4 @@ void            duet_call_router_device_signed_out  (DuetCallRouter             
 GArray         *duet_call_router_take_new_callers   (DuetCallRouter              *self);
 void            duet_call_router_stop               (DuetCallRouter              *self);
 
-DuetCallParty   duet_call_router_session_party      (DuetCallRecord              *call,
-                                                     DuetSession                 *session);
-
 G_END_DECLS

@@ -533,7 +533,7 @@ send_hello (DuetServer     *self,
 
   if (call != NULL)
     {
-      DuetCallParty party = duet_call_router_session_party (call, session);
+      DuetCallParty party = duet_session_get_call_party (session, call);
 
       if (party != DUET_CALL_PARTY_NONE)
         g_ptr_array_add (hello.calls, call_summary (call, party, duet_session_get_device_id (session)));

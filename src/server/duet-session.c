@@ -349,6 +349,14 @@ duet_session_get_device_id (DuetSession *self)
   return self->device_id;
 }
 
+/* Which side of @call this device is, if any */
+DuetCallParty
+duet_session_get_call_party (DuetSession    *self,
+                             DuetCallRecord *call)
+{
+  return duet_call_record_get_device_party (call, self->account_id, self->device_id);
+}
+
 gint64
 duet_session_get_device_key (DuetSession *self)
 {

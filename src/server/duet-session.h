@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "duet-call-record.h"
 #include "duet-messages.h"
 #include "duet-metrics.h"
 #include "duet-token-bucket.h"
@@ -70,5 +71,8 @@ void         duet_session_send_gerror       (DuetSession             *self,
 void         duet_session_close             (DuetSession             *self,
                                              gushort                  code,
                                              const char              *reason);
+
+DuetCallParty duet_session_get_call_party (DuetSession    *self,
+                                           DuetCallRecord *call);
 
 G_END_DECLS
