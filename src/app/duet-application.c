@@ -113,6 +113,8 @@ static const GOptionEntry option_entries[] = {
     N_("Service ID of the user"), N_("ID") },
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Read the password from standard input"), NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
   { NULL }
 };
 
@@ -154,6 +156,12 @@ duet_application_handle_local_options (GApplication *app,
 {
   DuetApplication *self = DUET_APPLICATION (app);
   gboolean password_stdin = FALSE;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("duet %s\n", PACKAGE_VERSION);
+      return 0;
+    }
 
   g_variant_dict_lookup (options, "profile", "s", &self->profile);
   g_variant_dict_lookup (options, "server", "s", &self->cli_server);

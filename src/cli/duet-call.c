@@ -1336,7 +1336,7 @@ main (int   argc,
   g_autofree char *video_size = NULL;
   g_autofree char *test_pattern = NULL;
   g_auto(GStrv) ice_servers = NULL;
-  gboolean relay_only = FALSE;
+  gboolean relay_only = FALSE, version = FALSE;
   int network_grace = 0;
   int fps = 0;
   int value;
@@ -1368,6 +1368,7 @@ main (int   argc,
     { "ice-server", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ice_servers, "A STUN or TURN server besides the app server's (repeatable): stun:HOST:PORT or turn://USER:PASSWORD@HOST:PORT?transport=udp", "URI" },
     { "relay-only", 0, 0, G_OPTION_ARG_NONE, &relay_only, "Send media through TURN relays only, so the peer never learns this address", NULL },
     { "network-grace-period", 0, 0, G_OPTION_ARG_INT, &network_grace, "Seconds the media path may be lost before the call ends (default 20)", "SECONDS" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
 
@@ -1401,6 +1402,11 @@ main (int   argc,
     {
       g_printerr ("%s\n", error->message);
       return 2;
+    }
+  if (version)
+    {
+      g_print ("duet-call %s\n", DUET_VERSION_S);
+      return 0;
     }
 
   app.listen = argc == 2 && g_str_equal (argv[1], "listen");

@@ -435,6 +435,7 @@ print_usage (void)
               "  duet-server user remove --db PATH --user ID [--service ID]\n"
               "  duet-server user list --db PATH [--service ID]\n"
               "  duet-server token --db PATH --user ID [--service ID] [--device ID] [--lifetime SECONDS]\n"
+              "  duet-server --version\n"
               "Run “duet-server COMMAND --help” for the options of a command.\n");
 }
 
@@ -467,6 +468,11 @@ main (int argc, char **argv)
     return cmd_user (argc, argv);
   if (g_str_equal (command, "token"))
     return cmd_token (argc, argv);
+  if (g_str_equal (command, "--version"))
+    {
+      g_print ("duet-server %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))
     {
       print_usage ();

@@ -3,8 +3,9 @@
 # temporary staging root, then checks on what landed there and launches of
 # the installed app the ways a desktop starts it.
 #
-#   install:     the expected files, the D-Bus service's Exec, the .mo file,
-#                appstreamcli validate-tree on the installed prefix
+#   install:     the expected files, `--version` of each installed binary,
+#                the D-Bus service's Exec, the .mo file, appstreamcli
+#                validate-tree on the installed prefix
 #   gio-launch:  `gio launch <installed desktop file>` maps the window (GLib
 #                2.74's gio launch spawns Exec=duet, found in PATH)
 #   desktop-id-launch: GDesktopAppInfo for org.duet.Duet.desktop, found in
@@ -162,8 +163,18 @@ def test_install():
     missing = [os.path.join(base, rel) for base, rel in EXPECTED
                if not os.path.isfile(staged(os.path.join(base, rel)))]
     check(not missing, "not installed: %s" % ", ".join(missing))
+    with open(os.path.join(BUILD, "meson-info", "intro-projectinfo.json")) as f:
+        version = json.load(f)["version"]
+    env = dict(os.environ, LD_LIBRARY_PATH=S_LIB, LANGUAGE="C", LC_ALL="C.UTF-8")
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
     for name in ("duet", "duet-call") + (("duet-server",) if WITH_SERVER else ()):
-        check(os.access(os.path.join(S_BIN, name), os.X_OK), "%s is not executable" % name)
+        path = os.path.join(S_BIN, name)
+        check(os.access(path, os.X_OK), "%s is not executable" % name)
+        # a packager's first check, and it needs no display or bus
+        proc = run([path, "--version"], env=env)
+        check(proc.returncode == 0 and proc.stdout == "%s %s\n" % (name, version),
+              "%s --version: %d %r %r" % (name, proc.returncode, proc.stdout, proc.stderr[-300:]))
 
     # The D-Bus service starts the installed binary, in this prefix's bindir
     service = read_entry(staged(os.path.join(DATADIR, "dbus-1/services/%s.service" % APP_ID)),
