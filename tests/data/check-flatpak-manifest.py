@@ -136,6 +136,8 @@ def main():
                 errors.append('the last (main) module must use buildsystem meson')
             if '-Dserver=true' in main_module.get('config-opts', []):
                 errors.append('the Flatpak must not build duet-server')
+            if '-Dtests=false' not in main_module.get('config-opts', []):
+                errors.append('the Flatpak must not build the tests, benchmarks and examples (-Dtests=false)')
             if {'type': 'dir', 'path': '..'} not in main_module.get('sources', []):
                 errors.append('the main module must build this tree (type dir, path ..)')
 
