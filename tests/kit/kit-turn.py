@@ -175,7 +175,12 @@ def wrong_secret(ctx, tmp):
             print("%s: %s" % (c.user, e["message"]))
             kc.check("TURN server" in e["message"] and HUB_IP in e["message"],
                      "%s: the warning does not name the TURN server: %s" % (c.user, e))
-            kc.check(pair(c) == ("host", "host"), "%s: not direct: %s" % (c.user, pair(c)))
+            # Direct: our host address to the peer's, which is "prflx" when
+            # the peer's check arrived before its candidate did (a slow
+            # signalling path, as under ASan): the same address, learnt first
+            # from the check. Never a relay.
+            used = pair(c)
+            kc.check(used[0] == "host" and used[1] in ("host", "prflx"), "%s: not direct: %s" % (c.user, used))
         kc.check(coturn.allocations() == 0, "coturn allocated with a wrong secret")
     finally:
         coturn.stop()
