@@ -62,6 +62,12 @@ def cleanup():
 def setup():
     for ns in (HUB, NS_A, NS_B):
         ip("netns", "add", ns)
+        # IPv4 only: an IPv6 link-local address finishing DAD a second or
+        # two after the link comes up adds a route, which GNetworkMonitor
+        # reports as a network change; a client just started (slowly, under
+        # ASan) then reconnects and renews its media session for nothing
+        subprocess.run(in_ns(ns) + ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                                    "net.ipv6.conf.default.disable_ipv6=1"], check=True)
         ip("-n", ns, "link", "set", "lo", "up")
     for ns, side, net in ((NS_A, "a", "1"), (NS_B, "b", "2")):
         ip("-n", HUB, "link", "add", "h" + side, "type", "veth", "peer", "name", "v" + side)
@@ -219,7 +225,7 @@ def main():
     if not os.path.exists(TURNSERVER):
         print("SKIP: no turnserver (Debian's coturn package)")
         return netns.SKIP
-    return netns.run(kc, name, setup, cleanup, SCENARIOS[name], logs=("turnserver.log",))
+    return netns.run(kc, name, setup, cleanup, SCENARIOS[name], logs=("server.log", "turnserver.log"))
 
 
 if __name__ == "__main__":
