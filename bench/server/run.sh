@@ -103,31 +103,25 @@ for n in 0 1000 10000; do
   stop_server
 done
 
-# $1: the report's file; $2: "held" to hold IDLE_HELD idle connections beside
-call_setups () {
-  echo "== call setups${2:+ beside $IDLE_HELD idle connections}" >&2
+# $1: what is measured; $2: the report's file; $3: "held" to hold IDLE_HELD
+# idle connections beside it; then the bench program and its arguments
+measure () {
+  what=$1 report=$2 held=$3
+  shift 3
+  echo "== $what${held:+ beside $IDLE_HELD idle connections}" >&2
   start_server
-  [ -z "${2:-}" ] || hold_idle "held-$1"
-  "$BENCH/duet-bench-calls" --url "$URL" --tokens "$TMP/tokens" --pairs "${CALL_PAIRS:-50}" \
-    --seconds "${CALL_SECONDS:-10}" > "$TMP/$1"
-  cat "$TMP/$1" >&2
+  [ -z "$held" ] || hold_idle "held-$report"
+  "$@" --url "$URL" --tokens "$TMP/tokens" > "$TMP/$report"
+  cat "$TMP/$report" >&2
   stop_server
 }
 
-relay_1000 () {
-  echo "== relay at 1000 msg/s${2:+ beside $IDLE_HELD idle connections}" >&2
-  start_server
-  [ -z "${2:-}" ] || hold_idle "held-$1"
-  "$BENCH/duet-bench-relay" --url "$URL" --tokens "$TMP/tokens" --rate 1000 \
-    --seconds "${RELAY_SECONDS:-10}" > "$TMP/$1"
-  cat "$TMP/$1" >&2
-  stop_server
-}
-
-call_setups calls.json
-relay_1000 relay.json
-call_setups calls-idle.json held
-relay_1000 relay-idle.json held
+for held in "" held; do
+  measure "call setups" "calls${held:+-idle}.json" "$held" \
+    "$BENCH/duet-bench-calls" --pairs "${CALL_PAIRS:-50}" --seconds "${CALL_SECONDS:-10}"
+  measure "relay at 1000 msg/s" "relay${held:+-idle}.json" "$held" \
+    "$BENCH/duet-bench-relay" --rate 1000 --seconds "${RELAY_SECONDS:-10}"
+done
 
 echo "== relay: one call at 1000 msg/s (the per-connection rate limit)" >&2
 start_server

@@ -1200,8 +1200,6 @@ monitor_list_item (GstBuffer **buffer,
   return TRUE;
 }
 
-#define RETRANSMISSION_KEY "duet-retransmission"
-
 /* Whatever thread sets it: webrtcbin 1.22 may later apply its own guess
  * (taken before it knew which transceiver the stream is), and an audio
  * stream with NACKs on asks for hundreds of retransmissions that never
@@ -1211,7 +1209,7 @@ keep_retransmission (GObject    *jitterbuffer,
                      GParamSpec *pspec,
                      gpointer    user_data)
 {
-  gboolean wanted = GPOINTER_TO_INT (g_object_get_data (jitterbuffer, RETRANSMISSION_KEY)) == 2;
+  gboolean wanted = GPOINTER_TO_INT (user_data);
   gboolean current = FALSE;
 
   g_object_get (jitterbuffer, "do-retransmission", &current, NULL);
@@ -1250,9 +1248,8 @@ jitterbuffer_probe (GstPad          *pad,
       probe->classified = TRUE;
       if (jitterbuffer != NULL)
         {
-          /* 1 off, 2 on: 0 (unset) means not decided yet */
-          g_object_set_data (G_OBJECT (jitterbuffer), RETRANSMISSION_KEY, GINT_TO_POINTER (wanted ? 2 : 1));
-          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (keep_retransmission), NULL);
+          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (keep_retransmission),
+                            GINT_TO_POINTER (wanted));
           g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
         }
     }
