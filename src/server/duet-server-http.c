@@ -177,11 +177,11 @@ verify_password (gpointer data,
 
   if (login->hash == NULL)
     {
-      duet_store_check_password (duet_store_get_dummy_hash (), login->password);
+      duet_password_check (duet_password_dummy_hash (), login->password);
       g_task_return_boolean (task, FALSE);
       return;
     }
-  g_task_return_boolean (task, duet_store_check_password (login->hash, login->password));
+  g_task_return_boolean (task, duet_password_check (login->hash, login->password));
 }
 
 gboolean

@@ -13,7 +13,7 @@
 #include "duet-ice-servers.h"
 #include "duet-protocol.h"
 #include "duet-server.h"
-#include "duet-store.h"
+#include "duet-sqlite-store.h"
 #include "duet-token.h"
 
 #define EXIT_USAGE 2
@@ -198,7 +198,7 @@ cmd_serve (int argc, char **argv)
   if (!check_ice_options (stun_uris, turn_uris, turn_secret_file, &turn_secret, &ice_problem))
     return usage_error (context, ice_problem);
 
-  store = duet_store_open (db, &error);
+  store = duet_sqlite_store_open (db, &error);
   if (store == NULL)
     {
       duet_ice_free_secret (turn_secret);
@@ -348,7 +348,7 @@ cmd_user (int argc, char **argv)
   else if (!g_str_equal (action, "remove") && !g_str_equal (action, "list"))
     return usage_error (context, "say add, remove, list or passwd");
 
-  store = duet_store_open (db, &error);
+  store = duet_sqlite_store_open (db, &error);
   if (store == NULL)
     return fail (error);
 
@@ -412,7 +412,7 @@ cmd_token (int argc, char **argv)
   if (!duet_user_id_is_valid (device))
     return usage_error (context, "Invalid device id: use 1–64 letters, digits, “-”, “_” or “.”");
 
-  store = duet_store_open (db, &error);
+  store = duet_sqlite_store_open (db, &error);
   if (store == NULL ||
       !duet_store_lookup_user (store, service, user, &account_id, NULL, &tv, &error) ||
       !duet_store_put_device (store, account_id, device, "duet-server token", g_get_real_time () / 1000,

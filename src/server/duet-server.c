@@ -799,7 +799,7 @@ revoke_user (DuetServer *self,
 void
 duet_server_check_revocations (DuetServer *self)
 {
-  gint64 version = duet_store_get_data_version (self->store);
+  gint64 version = duet_store_get_generation (self->store);
   g_autoptr(GPtrArray) revoked = NULL;
   g_autoptr(GPtrArray) calls = NULL;
   GHashTableIter iter;
@@ -1026,7 +1026,7 @@ duet_server_start (DuetServer  *self,
   if (!duet_acceptor_listen (self->acceptor, socket_address, error))
     return FALSE;
 
-  self->data_version = duet_store_get_data_version (self->store);
+  self->data_version = duet_store_get_generation (self->store);
   self->revocation_poll = g_timeout_add (REVOCATION_POLL_MS, poll_revocations, self);
   self->prune_timer = g_timeout_add_seconds (self->options.prune_interval, on_prune_timer, self);
   start_ice_timer (self);

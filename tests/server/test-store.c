@@ -4,14 +4,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Work is counted in SQLite virtual-machine steps (duet_store_get_vm_steps),
+ * Work is counted in SQLite virtual-machine steps (duet_sqlite_store_get_vm_steps),
  * which, unlike time, do not depend on the machine or its load: a query
  * that scans the table takes a step per row of it.
  */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "duet-store.h"
+#include "duet-sqlite-store.h"
 #include "duet-test-client.h"
 
 #define OTHERS_ROWS   20000
@@ -97,7 +97,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->dir = g_dir_make_tmp ("duet-store-test-XXXXXX", &error);
   g_assert_no_error (error);
   f->path = g_build_filename (f->dir, "duet.db", NULL);
-  f->store = duet_store_open (f->path, &error);
+  f->store = duet_sqlite_store_open (f->path, &error);
   g_assert_no_error (error);
   f->victim = add_user (f->store, "victim");
   f->other = add_user (f->store, "other");
@@ -131,18 +131,18 @@ measure (Fixture *f)
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) history = NULL;
   Steps steps;
-  guint64 before = duet_store_get_vm_steps (f->store);
+  guint64 before = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store));
 
   pending = duet_store_load_pending (f->store, f->victim, "d1", 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (pending->len, ==, 3);
-  steps.pending = duet_store_get_vm_steps (f->store) - before;
+  steps.pending = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store)) - before;
 
-  before = duet_store_get_vm_steps (f->store);
+  before = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store));
   history = duet_store_load_history (f->store, f->victim, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 8);
-  steps.history = duet_store_get_vm_steps (f->store) - before;
+  steps.history = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store)) - before;
   return steps;
 }
 
@@ -273,7 +273,7 @@ test_migrate_round_one (void)
   exec_sql (db, round_one);
   sqlite3_close (db);
 
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_true (duet_store_lookup_user (store, "duet", "alice", &alice, NULL, NULL, &error));
   g_assert_true (duet_store_lookup_user (store, "duet", "bob", &bob, NULL, &tv, &error));
@@ -300,7 +300,7 @@ test_migrate_round_one (void)
   g_clear_object (&store);
 
   /* opening again changes nothing */
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
 }
 
@@ -360,7 +360,7 @@ test_migrate_version_one (void)
   exec_sql (db, version_one);
   sqlite3_close (db);
 
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (schema_version (path), ==, 3);
   history = duet_store_load_history (store, 1, 0, 50, &error);
@@ -389,7 +389,7 @@ test_migrate_version_one (void)
   g_clear_object (&store);
 
   /* opening again changes nothing */
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
   history = duet_store_load_history (store, 2, 0, 50, &error);
   g_assert_cmpuint (history->len, ==, 2);
