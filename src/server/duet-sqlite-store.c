@@ -1108,6 +1108,72 @@ sqlite_store_get_generation (DuetStore *store)
   return sqlite3_column_int64 (stmt, 0);
 }
 
+/* SQLite answers at once; the result still arrives as a GTask's, so the
+ * callers work the same for a store that has to wait */
+static void
+sqlite_store_load_history_async (DuetStore           *store,
+                                 gint64               account_id,
+                                 gint64               before,
+                                 guint                limit,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  GError *error = NULL;
+  GPtrArray *calls = sqlite_store_load_history (store, account_id, before, limit, &error);
+
+  g_task_set_source_tag (task, duet_store_load_history_async);
+  if (calls == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, calls, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+sqlite_store_load_events_async (DuetStore           *store,
+                                gint64               account_id,
+                                const char          *device_id,
+                                gint64               since_ms,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  g_autoptr(DuetStoreEvents) events = g_new0 (DuetStoreEvents, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, duet_store_load_events_async);
+  events->pending = sqlite_store_load_pending (store, account_id, device_id, limit, &error);
+  if (events->pending != NULL)
+    events->missed = sqlite_store_load_missed_since (store, account_id, device_id, since_ms, limit, &error);
+  if (events->missed == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&events), (GDestroyNotify) duet_store_events_free);
+}
+
+static void
+sqlite_store_mark_seen_async (DuetStore           *store,
+                              gint64               account_id,
+                              const char          *call_id,
+                              gint64               now_ms,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (store, cancellable, callback, user_data);
+  GError *error = NULL;
+  gboolean changed = FALSE;
+
+  g_task_set_source_tag (task, duet_store_mark_seen_async);
+  if (!sqlite_store_mark_seen (store, account_id, call_id, now_ms, &changed, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, changed ? 1 : 0);
+}
+
 static void
 duet_sqlite_store_iface_init (DuetStoreInterface *iface)
 {
@@ -1125,11 +1191,10 @@ duet_sqlite_store_iface_init (DuetStoreInterface *iface)
   iface->remove_device = sqlite_store_remove_device;
   iface->save_call = sqlite_store_save_call;
   iface->load_open_calls = sqlite_store_load_open_calls;
-  iface->load_pending = sqlite_store_load_pending;
   iface->clear_pending = sqlite_store_clear_pending;
-  iface->load_missed_since = sqlite_store_load_missed_since;
-  iface->mark_seen = sqlite_store_mark_seen;
-  iface->load_history = sqlite_store_load_history;
+  iface->load_history_async = sqlite_store_load_history_async;
+  iface->load_events_async = sqlite_store_load_events_async;
+  iface->mark_seen_async = sqlite_store_mark_seen_async;
   iface->prune = sqlite_store_prune;
   iface->get_generation = sqlite_store_get_generation;
 }

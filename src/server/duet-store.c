@@ -110,17 +110,6 @@ duet_store_load_open_calls (DuetStore  *self,
   return DUET_STORE_GET_IFACE (self)->load_open_calls (self, error);
 }
 
-GPtrArray  *
-duet_store_load_pending (DuetStore   *self,
-                         gint64       account_id,
-                         const char  *device_id,
-                         guint        limit,
-                         GError     **error)
-{
-  g_return_val_if_fail (DUET_IS_STORE (self), 0);
-
-  return DUET_STORE_GET_IFACE (self)->load_pending (self, account_id, device_id, limit, error);
-}
 
 gboolean
 duet_store_clear_pending (DuetStore   *self,
@@ -133,31 +122,7 @@ duet_store_clear_pending (DuetStore   *self,
   return DUET_STORE_GET_IFACE (self)->clear_pending (self, account_id, device_id, error);
 }
 
-GPtrArray  *
-duet_store_load_missed_since (DuetStore   *self,
-                              gint64       account_id,
-                              const char  *device_id,
-                              gint64       since_ms,
-                              guint        limit,
-                              GError     **error)
-{
-  g_return_val_if_fail (DUET_IS_STORE (self), 0);
 
-  return DUET_STORE_GET_IFACE (self)->load_missed_since (self, account_id, device_id, since_ms, limit, error);
-}
-
-gboolean
-duet_store_mark_seen (DuetStore   *self,
-                      gint64       account_id,
-                      const char  *call_id,
-                      gint64       now_ms,
-                      gboolean    *out_changed,
-                      GError     **error)
-{
-  g_return_val_if_fail (DUET_IS_STORE (self), FALSE);
-
-  return DUET_STORE_GET_IFACE (self)->mark_seen (self, account_id, call_id, now_ms, out_changed, error);
-}
 
 gboolean
 duet_store_lookup_device (DuetStore   *self,
@@ -220,17 +185,6 @@ duet_store_remove_device (DuetStore   *self,
   return DUET_STORE_GET_IFACE (self)->remove_device (self, account_id, device_id, error);
 }
 
-GPtrArray  *
-duet_store_load_history (DuetStore  *self,
-                         gint64      account_id,
-                         gint64      before,
-                         guint       limit,
-                         GError    **error)
-{
-  g_return_val_if_fail (DUET_IS_STORE (self), 0);
-
-  return DUET_STORE_GET_IFACE (self)->load_history (self, account_id, before, limit, error);
-}
 
 gint64
 duet_store_prune (DuetStore  *self,
@@ -250,4 +204,126 @@ duet_store_get_generation (DuetStore *self)
   g_return_val_if_fail (DUET_IS_STORE (self), -1);
 
   return DUET_STORE_GET_IFACE (self)->get_generation (self);
+}
+
+void
+duet_store_events_free (DuetStoreEvents *events)
+{
+  g_clear_pointer (&events->pending, g_ptr_array_unref);
+  g_clear_pointer (&events->missed, g_ptr_array_unref);
+  g_free (events);
+}
+
+/**
+ * duet_store_load_history_async:
+ *
+ * The account's calls, newest first, that began before @before (unix ms;
+ * 0: any), at most @limit of them.
+ */
+void
+duet_store_load_history_async (DuetStore           *self,
+                               gint64               account_id,
+                               gint64               before,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+
+  DUET_STORE_GET_IFACE (self)->load_history_async (self, account_id, before, limit, cancellable,
+                                                   callback, user_data);
+}
+
+/**
+ * duet_store_load_history_finish:
+ *
+ * Returns: (transfer container): #DuetCallRecord, or %NULL on error
+ */
+GPtrArray *
+duet_store_load_history_finish (DuetStore     *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == duet_store_load_history_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * duet_store_load_events_async:
+ * @since_ms: missed calls that ended after this (the device's last visit)
+ * @limit: at most this many of each kind
+ */
+void
+duet_store_load_events_async (DuetStore           *self,
+                              gint64               account_id,
+                              const char          *device_id,
+                              gint64               since_ms,
+                              guint                limit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+
+  DUET_STORE_GET_IFACE (self)->load_events_async (self, account_id, device_id, since_ms, limit,
+                                                  cancellable, callback, user_data);
+}
+
+DuetStoreEvents *
+duet_store_load_events_finish (DuetStore     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == duet_store_load_events_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * duet_store_mark_seen_async:
+ *
+ * Marks the account's missed call seen, for all its devices. Fails with
+ * %DUET_SERVER_ERROR_NOT_FOUND unless @call_id is a call the account
+ * missed.
+ */
+void
+duet_store_mark_seen_async (DuetStore           *self,
+                            gint64               account_id,
+                            const char          *call_id,
+                            gint64               now_ms,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_STORE (self));
+
+  DUET_STORE_GET_IFACE (self)->mark_seen_async (self, account_id, call_id, now_ms, cancellable,
+                                                callback, user_data);
+}
+
+/**
+ * duet_store_mark_seen_finish:
+ * @out_changed: (out): %FALSE when it had been seen before
+ */
+gboolean
+duet_store_mark_seen_finish (DuetStore     *self,
+                             GAsyncResult  *result,
+                             gboolean      *out_changed,
+                             GError       **error)
+{
+  gssize changed;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == duet_store_mark_seen_async, FALSE);
+
+  changed = g_task_propagate_int (G_TASK (result), error);
+  if (changed < 0)
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = changed > 0;
+  return TRUE;
 }

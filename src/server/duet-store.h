@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "duet-call-record.h"
 #include "duet-password.h"
@@ -63,27 +63,10 @@ struct _DuetStoreInterface
                          GError         **error);
   GPtrArray *(*load_open_calls) (DuetStore  *self,
                                   GError    **error);
-  GPtrArray *(*load_pending) (DuetStore   *self,
-                               gint64       account_id,
-                               const char  *device_id,
-                               guint        limit,
-                               GError     **error);
   gboolean (*clear_pending) (DuetStore   *self,
                              gint64       account_id,
                              const char  *device_id,
                              GError     **error);
-  GPtrArray *(*load_missed_since) (DuetStore   *self,
-                                    gint64       account_id,
-                                    const char  *device_id,
-                                    gint64       since_ms,
-                                    guint        limit,
-                                    GError     **error);
-  gboolean (*mark_seen) (DuetStore   *self,
-                         gint64       account_id,
-                         const char  *call_id,
-                         gint64       now_ms,
-                         gboolean    *out_changed,
-                         GError     **error);
   gboolean (*lookup_device) (DuetStore   *self,
                              gint64       account_id,
                              const char  *device_id,
@@ -110,11 +93,6 @@ struct _DuetStoreInterface
                              gint64       account_id,
                              const char  *device_id,
                              GError     **error);
-  GPtrArray *(*load_history) (DuetStore  *self,
-                               gint64      account_id,
-                               gint64      before,
-                               guint       limit,
-                               GError    **error);
   gint64 (*prune) (DuetStore  *self,
                    gint64      cutoff_ms,
                    guint       max_calls,
@@ -123,6 +101,31 @@ struct _DuetStoreInterface
   /* Changes whenever someone else (another process, another node) may
    * have changed accounts or devices: the server then checks its sessions */
   gint64 (*get_generation) (DuetStore *self);
+  /* The reads a client waits for, asynchronously: each completes a GTask
+   * whose source object is the store and whose source tag is the public
+   * duet_store_…_async() function, returning what its _finish() says */
+  void (*load_history_async) (DuetStore           *self,
+                              gint64               account_id,
+                              gint64               before,
+                              guint                limit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
+  void (*load_events_async)  (DuetStore           *self,
+                              gint64               account_id,
+                              const char          *device_id,
+                              gint64               since_ms,
+                              guint                limit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
+  void (*mark_seen_async)    (DuetStore           *self,
+                              gint64               account_id,
+                              const char          *call_id,
+                              gint64               now_ms,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
 };
 
 void         duet_store_close             (DuetStore        *self);
@@ -161,26 +164,9 @@ gboolean     duet_store_save_call         (DuetStore        *self,
                                            GError          **error);
 GPtrArray   *duet_store_load_open_calls    (DuetStore        *self,
                                            GError          **error);
-GPtrArray   *duet_store_load_pending       (DuetStore        *self,
-                                           gint64            account_id,
-                                           const char       *device_id,
-                                           guint             limit,
-                                           GError          **error);
 gboolean     duet_store_clear_pending     (DuetStore        *self,
                                            gint64            account_id,
                                            const char       *device_id,
-                                           GError          **error);
-GPtrArray   *duet_store_load_missed_since  (DuetStore        *self,
-                                           gint64            account_id,
-                                           const char       *device_id,
-                                           gint64            since_ms,
-                                           guint             limit,
-                                           GError          **error);
-gboolean     duet_store_mark_seen         (DuetStore        *self,
-                                           gint64            account_id,
-                                           const char       *call_id,
-                                           gint64            now_ms,
-                                           gboolean         *out_changed,
                                            GError          **error);
 gboolean     duet_store_lookup_device     (DuetStore        *self,
                                            gint64            account_id,
@@ -208,16 +194,57 @@ gboolean     duet_store_remove_device     (DuetStore        *self,
                                            gint64            account_id,
                                            const char       *device_id,
                                            GError          **error);
-GPtrArray   *duet_store_load_history       (DuetStore        *self,
-                                           gint64            account_id,
-                                           gint64            before,
-                                           guint             limit,
-                                           GError          **error);
 gint64       duet_store_prune             (DuetStore        *self,
                                            gint64            cutoff_ms,
                                            guint             max_calls,
                                            GArray           *account_ids,
                                            GError          **error);
 gint64       duet_store_get_generation    (DuetStore        *self);
+
+/* What a device missed while it was away: the calls whose end it was not
+ * told of (pending), and the user's missed calls since a time (missed),
+ * newest first */
+typedef struct
+{
+  GPtrArray *pending;
+  GPtrArray *missed;
+} DuetStoreEvents;
+
+void         duet_store_events_free       (DuetStoreEvents  *events);
+
+void         duet_store_load_history_async  (DuetStore            *self,
+                                             gint64                account_id,
+                                             gint64                before,
+                                             guint                 limit,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+GPtrArray   *duet_store_load_history_finish (DuetStore            *self,
+                                             GAsyncResult         *result,
+                                             GError              **error);
+void         duet_store_load_events_async   (DuetStore            *self,
+                                             gint64                account_id,
+                                             const char           *device_id,
+                                             gint64                since_ms,
+                                             guint                 limit,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+DuetStoreEvents *duet_store_load_events_finish (DuetStore         *self,
+                                                GAsyncResult      *result,
+                                                GError           **error);
+void         duet_store_mark_seen_async     (DuetStore            *self,
+                                             gint64                account_id,
+                                             const char           *call_id,
+                                             gint64                now_ms,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+gboolean     duet_store_mark_seen_finish    (DuetStore            *self,
+                                             GAsyncResult         *result,
+                                             gboolean             *out_changed,
+                                             GError              **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetStoreEvents, duet_store_events_free)
 
 G_END_DECLS
