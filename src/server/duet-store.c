@@ -6,9 +6,24 @@
 
 G_DEFINE_INTERFACE (DuetStore, duet_store, G_TYPE_OBJECT)
 
+static gboolean
+duet_store_real_is_available (DuetStore *self)
+{
+  return TRUE;
+}
+
 static void
 duet_store_default_init (DuetStoreInterface *iface)
 {
+  iface->is_available = duet_store_real_is_available;
+}
+
+gboolean
+duet_store_is_available (DuetStore *self)
+{
+  g_return_val_if_fail (DUET_IS_STORE (self), FALSE);
+
+  return DUET_STORE_GET_IFACE (self)->is_available (self);
 }
 
 void

@@ -101,6 +101,10 @@ struct _DuetStoreInterface
   /* Changes whenever someone else (another process, another node) may
    * have changed accounts or devices: the server then checks its sessions */
   gint64 (*get_generation) (DuetStore *self);
+  /* Whether it can take a sign-in now (a database it cannot reach: no);
+   * optional, TRUE by default */
+  gboolean (*is_available) (DuetStore *self);
+
   /* The reads a client waits for, asynchronously: each completes a GTask
    * whose source object is the store and whose source tag is the public
    * duet_store_…_async() function, returning what its _finish() says */
@@ -211,6 +215,7 @@ typedef struct
 } DuetStoreEvents;
 
 void         duet_store_events_free       (DuetStoreEvents  *events);
+gboolean     duet_store_is_available      (DuetStore        *self);
 
 void         duet_store_load_history_async  (DuetStore            *self,
                                              gint64                account_id,
