@@ -1,5 +1,5 @@
-# The options a Duet binary's --help says it has, for the check of its man
-# page (check-man-page.py).
+# The options a Duet binary's --help says it has, for the checks of its man
+# page and its bash completion (check-man-page.py, check-bash-completion.py).
 
 import os
 import re
