@@ -62,16 +62,26 @@ duet_server_handle_healthz (SoupServer        *server,
     }
   /* Calls go on without the database; sign-ins do not, so a load
    * balancer should send new clients elsewhere */
-  if (!duet_store_is_available (self->store))
-    {
-      char *down[] = { (char *) "database", NULL };
+  {
+    gboolean store_up = duet_store_is_available (self->store);
+    gboolean bus_up = duet_bus_is_available (self->bus);
+    char *down[3] = { NULL };
+    guint n = 0;
 
-      body.status = (char *) "degraded";
-      body.down = down;
-      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, duet_health_reply_build (&body));
-      return;
-    }
-  respond_json (msg, SOUP_STATUS_OK, duet_health_reply_build (&body));
+    if (!store_up)
+      down[n++] = (char *) "database";
+    if (!bus_up)
+      down[n++] = (char *) "bus";
+    if (n > 0)
+      {
+        body.status = (char *) "degraded";
+        body.down = down;
+      }
+    /* without the bus this node still serves its own clients; without
+     * the database it cannot sign anyone in */
+    respond_json (msg, store_up ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
+                  duet_health_reply_build (&body));
+  }
 }
 
 void

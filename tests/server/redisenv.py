@@ -53,8 +53,8 @@ def main():
         print("SKIP: redis-server is not installed")
         return SKIP
     command = list(sys.argv[1:])
-    if os.path.exists(command[0]):
-        command[0] = os.path.abspath(command[0])
+    # it runs in another directory: paths given relative to this one stay good
+    command = [os.path.abspath(a) if os.path.exists(a) else a for a in command]
 
     tmp = tempfile.mkdtemp(prefix="duet-redis-")
     port = free_port()
