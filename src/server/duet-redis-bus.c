@@ -20,7 +20,7 @@
 #define DEFAULT_PORT       6379
 
 /* The topics nodes tell each other about */
-static const char *const topics[] = { "sessions" };
+static const char *const topics[] = { "sessions", "logins" };
 
 typedef struct
 {

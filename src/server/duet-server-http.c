@@ -133,8 +133,14 @@ login_failed (DuetServer        *self,
               SoupServerMessage *msg,
               const char        *account)
 {
+  g_autoptr(JsonObject) failure = json_object_new ();
+
   self->metrics.logins[DUET_LOGIN_RESULT_INVALID]++;
   duet_login_limiter_add_failure (self->limiter, account, duet_server_now_s ());
+  /* so that guesses spread over several servers count as many */
+  json_object_set_string_member (failure, "type", "login_failure");
+  json_object_set_string_member (failure, "account", account);
+  duet_bus_publish (self->bus, "logins", failure);
   duet_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
                              "Wrong user, service or password");
 }

@@ -602,7 +602,8 @@ add_user_session (DuetServer  *self,
 static gboolean remove_user_session (DuetServer  *self,
                                      DuetSession *session);
 
-/* The other nodes: a device connected here replaces its connection there */
+/* The other nodes: a device connected here replaces its connection
+ * there; a wrong password here counts there */
 static void
 announce_session (DuetServer  *self,
                   DuetSession *session)
@@ -625,8 +626,16 @@ on_bus_message (DuetBus    *bus,
   const char *service = json_object_get_string_member_with_default (message, "service", NULL);
   const char *user = json_object_get_string_member_with_default (message, "user", NULL);
   const char *device = json_object_get_string_member_with_default (message, "device", NULL);
+  const char *account = json_object_get_string_member_with_default (message, "account", NULL);
   DuetSession *previous;
 
+  /* a wrong password given to another server counts here too */
+  if (g_str_equal (topic, "logins") && account != NULL &&
+      g_strcmp0 (json_object_get_string_member_with_default (message, "type", NULL), "login_failure") == 0)
+    {
+      duet_login_limiter_add_failure (self->limiter, account, duet_server_now_s ());
+      return;
+    }
   if (!g_str_equal (topic, "sessions") ||
       g_strcmp0 (json_object_get_string_member_with_default (message, "type", NULL), "device_connected") != 0 ||
       service == NULL || user == NULL || device == NULL)

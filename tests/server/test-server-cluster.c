@@ -178,6 +178,38 @@ test_bus_outage (void)
   cluster_stop (&c);
 }
 
+static guint
+sign_in (DuetTestServer *server, const char *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"user\":\"alice\",\"password\":\"%s\"}", password);
+
+  return duet_test_http (server, "POST", "/v1/token", body, NULL, NULL);
+}
+
+/* Five wrong passwords for alice, three on one server and two on the
+ * other: both refuse the next try, even with the right password */
+static void
+test_login_limit (void)
+{
+  Cluster c = { 0 };
+  guint status = 0;
+
+  cluster_start (&c);
+  wait_bus_up (c.one);
+  wait_bus_up (c.two);
+  for (int i = 0; i < 5; i++)
+    g_assert_cmpuint (sign_in (i < 3 ? c.one : c.two, "guess"), ==, 401);
+  for (int i = 0; i < 50 && status != 429; i++)
+    {
+      status = sign_in (c.one, "pw-alice");
+      if (status != 429)
+        duet_test_iterate (50);
+    }
+  g_assert_cmpuint (status, ==, 429);
+  g_assert_cmpuint (sign_in (c.two, "pw-alice"), ==, 429);
+  cluster_stop (&c);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -191,5 +223,6 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/server/cluster/replacement", test_replacement);
   g_test_add_func ("/server/cluster/bus-outage", test_bus_outage);
+  g_test_add_func ("/server/cluster/login-limit", test_login_limit);
   return g_test_run ();
 }
