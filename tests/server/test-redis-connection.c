@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "duet-redis-connection.h"
+#include "duet-test-client.h"
 
 typedef struct
 {
@@ -307,18 +308,6 @@ on_state (DuetRedisConnection *redis, GParamSpec *pspec, gboolean *down)
     *down = TRUE;
 }
 
-static void
-run_shell (const char *variable)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (g_getenv (variable), &out, &err, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
-
 /* Redis dies: a waiting command fails, the subscriber notices; Redis
  * comes back: connecting again resubscribes, and messages flow */
 static void
@@ -342,13 +331,13 @@ test_restart (void)
   for (int i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  run_shell ("DUET_TEST_REDIS_STOP");
+  duet_test_run_env_command ("DUET_TEST_REDIS_STOP");
   run_until (&w.done);
   g_assert_error (w.error, DUET_REDIS_ERROR, DUET_REDIS_ERROR_UNAVAILABLE);
   run_until (&subscriber_down);
   wait_clear (&w);
 
-  run_shell ("DUET_TEST_REDIS_START");
+  duet_test_run_env_command ("DUET_TEST_REDIS_START");
   for (int i = 0; i < 100 && duet_redis_connection_get_state (subscriber) != DUET_REDIS_STATE_READY; i++)
     {
       duet_redis_connection_connect_async (subscriber, 1000, NULL, on_connected, &w);

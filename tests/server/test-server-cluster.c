@@ -11,40 +11,8 @@
  * each other again once it is back.
  */
 #include <string.h>
-#include <unistd.h>
-#include <libpq-fe.h>
 
 #include "duet-test-client.h"
-
-static guint database_count;
-
-static char *
-fresh_database (void)
-{
-  g_autofree char *name = g_strdup_printf ("duet_cluster_%d_%u", getpid (), ++database_count);
-  g_autofree char *create = g_strdup_printf ("CREATE DATABASE %s", name);
-  PGconn *admin = PQconnectdb (g_getenv ("DUET_TEST_PG"));
-  PGresult *result;
-
-  g_assert_cmpint (PQstatus (admin), ==, CONNECTION_OK);
-  result = PQexec (admin, create);
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-  PQfinish (admin);
-  return g_strdup_printf ("%s dbname=%s", g_getenv ("DUET_TEST_PG"), name);
-}
-
-static void
-run_shell (const char *variable)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (g_getenv (variable), &out, &err, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
 
 typedef struct
 {
@@ -59,7 +27,7 @@ cluster_start (Cluster *c)
 {
   const char *extra[3];
 
-  c->store = fresh_database ();
+  c->store = duet_test_pg_database ();
   c->bus = g_strdup_printf ("redis://%s", g_getenv ("DUET_TEST_REDIS"));
   extra[0] = "--bus";
   extra[1] = c->bus;
@@ -149,7 +117,7 @@ test_bus_outage (void)
 
   cluster_start (&c);
   wait_bus_up (c.one);
-  run_shell ("DUET_TEST_REDIS_STOP");
+  duet_test_run_env_command ("DUET_TEST_REDIS_STOP");
 
   for (int i = 0; i < 100; i++)
     {
@@ -171,7 +139,7 @@ test_bus_outage (void)
   g_clear_pointer (&alice, duet_test_client_free);
   g_clear_pointer (&bob, duet_test_client_free);
 
-  run_shell ("DUET_TEST_REDIS_START");
+  duet_test_run_env_command ("DUET_TEST_REDIS_START");
   wait_bus_up (c.one);
   wait_bus_up (c.two);
   check_replacement (&c);
