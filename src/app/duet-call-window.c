@@ -871,12 +871,13 @@ on_connected (DuetCallWindow *self)
   update_quality_icon (self);
   update_hint (self);
 
-  /* A call must not be cut off by the screen saver or suspend */
-  if (app != NULL)
+  /* A call must not be cut off by the screen saver or suspend; once is
+   * enough when the call connects again after a network change */
+  if (app != NULL && self->inhibit_cookie == 0)
     self->inhibit_cookie = gtk_application_inhibit (app, GTK_WINDOW (self),
                                                     GTK_APPLICATION_INHIBIT_IDLE |
                                                     GTK_APPLICATION_INHIBIT_SUSPEND,
-                                                    _("A call is in progress"));
+                                                    _("In a call"));
   update_peer_video (self);
   update_actions (self);
 }

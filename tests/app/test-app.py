@@ -331,8 +331,59 @@ def changed_pixels(a, b):
 
 # ---- tests ----
 
+INHIBIT_SUSPEND = 4
+INHIBIT_IDLE = 8
+
+
+def inhibitors(ctx, before=0):
+    """The app's Inhibit calls to the session manager stand-in since the BEFOREth line, each with
+    "released" set when an Uninhibit with its cookie followed"""
+    calls = notifications(ctx["session"])[before:]
+    out = []
+    for call in calls:
+        if call["method"] == "Inhibit":
+            out.append(dict(call, released=False))
+        elif call["method"] == "Uninhibit":
+            for held in out:
+                if held["cookie"] == call["cookie"]:
+                    held["released"] = True
+    return out
+
+
+def check_inhibited(ctx, before, window_title):
+    """Exactly one inhibitor since BEFORE, held, from the app, for idle and suspend, naming the
+    call window's X11 window"""
+    held = wait_for(lambda: inhibitors(ctx, before), 10, "the app to inhibit idle and suspend")
+    check(len(held) == 1, "%d inhibitors for one call: %s" % (len(held), held))
+    held = held[0]
+    log("inhibitor:", held)
+    check(held["app_id"] == "org.duet.Duet", "inhibited as %r" % held["app_id"])
+    check(held["flags"] == INHIBIT_IDLE | INHIBIT_SUSPEND, "inhibited with flags %d, not idle|suspend" % held["flags"])
+    check(held["reason"] == "In a call", "the reason is %r" % held["reason"])
+    check(not held["released"], "released while the call goes on")
+    xid = window_xid(window_title)
+    check(xid is None or held["toplevel_xid"] == xid,
+          "the inhibitor names window %#x, not the call window's %#x" % (held["toplevel_xid"], xid or 0))
+    return held
+
+
+def check_released(ctx, before, what):
+    wait_for(lambda: all(h["released"] for h in inhibitors(ctx, before)), 10,
+             "the app to release its inhibitor after " + what)
+
+
+def window_xid(title):
+    out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if '"%s"' % title in line:
+            return int(line.split()[0], 16)
+    return None
+
+
 def test_outgoing_call(ctx):
-    """alice (the app) calls bob (duet-call): peer video moves, mute and end reach bob."""
+    """alice (the app) calls bob (duet-call): peer video moves, mute and end reach bob; idle and
+    suspend are inhibited while the call is connected."""
+    session_before = len(notifications(ctx["session"]))
     bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
     ctx["procs"].append(bob)
     wait_for(lambda: any(e.get("event") in ("signed-in", "ready", "online") for e in bob_out.events())
@@ -344,6 +395,7 @@ def test_outgoing_call(ctx):
     wait_for(call_actions_exported, 10, "the call window's actions on the bus")
     geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
     log("call window at", geometry)
+    check_inhibited(ctx, session_before, "Call with bob")
     time.sleep(4)  # let the video run
 
     # 1. The frames the peer view shows, straight from its DuetVideoSink's paintable
@@ -391,6 +443,7 @@ def test_outgoing_call(ctx):
     event = bob_out.wait_event("disconnected", 10)
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLER",
           "bob saw the end as %s/%s, not NORMAL/CALLER" % (event.get("reason"), event.get("source")))
+    check_released(ctx, session_before, "hanging up")
     bob.wait(10)
 
 
@@ -501,6 +554,7 @@ def test_incoming_call_accept_from_notification(ctx):
                              "duet-call bob")
     ctx["procs"].append(bob)
     log_path = ctx["notifications"]
+    session_before = len(notifications(ctx["session"]))
 
     def incoming():
         for n in notifications(log_path):
@@ -525,12 +579,31 @@ def test_incoming_call_accept_from_notification(ctx):
     bob_out.wait_event("connected", 20)
     wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
     wait_for(call_actions_exported, 10, "the call window")
+    check_inhibited(ctx, session_before, "Call with bob")
     time.sleep(2)
 
     call_action("end")
     event = bob_out.wait_event("disconnected", 10)
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLEE",
           "bob saw the end as %s/%s, not NORMAL/CALLEE" % (event.get("reason"), event.get("source")))
+    check_released(ctx, session_before, "hanging up")
+    bob.wait(10)
+
+
+def test_inhibit_peer_ends(ctx):
+    """alice calls bob, who hangs up: the app releases its idle and suspend inhibitor."""
+    session_before = len(notifications(ctx["session"]))
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+    ctx["procs"].append(bob)
+    bob_out.wait_event("server-connected", 15)
+    app_action("call", GLib.Variant("(ss)", ("bob", "audio")))
+    bob_out.wait_event("connected", 30)
+    wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+    check_inhibited(ctx, session_before, "Call with bob")
+    command(bob, "end")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("source") == "CALLEE", "bob's end came from %s" % event.get("source"))
+    check_released(ctx, session_before, "bob hung up")
     bob.wait(10)
 
 
@@ -1310,6 +1383,7 @@ def dump_if_hung(app, name):
 
 
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
+         test_inhibit_peer_ends,
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
@@ -1330,6 +1404,13 @@ def main():
         ctx["procs"].append(notifyd)
         wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["notifications"])),
                  10, "the notification server")
+        # Before the app: GTK looks for the session manager once, at startup
+        ctx["session"] = os.path.join(tmp, "session-manager.jsonl")
+        sessiond = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "session-manager.py"),
+                                     ctx["session"]])
+        ctx["procs"].append(sessiond)
+        wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["session"])),
+                 10, "the session manager")
         ctx["server"], ctx["url"] = start_server(tmp)
         ctx["db"] = os.path.join(tmp, "duet.db")
         ctx["procs"].append(ctx["server"])
