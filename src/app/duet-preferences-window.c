@@ -61,6 +61,8 @@ struct _DuetPreferencesWindow
   GtkSwitch            *test_sources_switch;
   GtkSwitch            *echo_cancellation_switch;
   GtkSwitch            *run_in_background_switch;
+  GtkWidget            *autostart_row;
+  GtkSwitch            *autostart_switch;
   GtkSwitch            *notifications_switch;
   AdwActionRow         *server_row;
   GtkListBox           *devices_list;
@@ -950,6 +952,8 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, test_sources_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, echo_cancellation_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, run_in_background_switch);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, autostart_row);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, devices_list);
@@ -979,6 +983,9 @@ duet_preferences_window_new (DuetApplication *application)
   g_settings_bind (self->settings, "test-sources", self->test_sources_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "echo-cancellation", self->echo_cancellation_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background", self->run_in_background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  /* Started at login, Duet would only run hidden, which needs the other */
+  g_settings_bind (self->settings, "autostart", self->autostart_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background", self->autostart_row, "sensitive", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   for (guint i = 0; i < N_ROWS; i++)

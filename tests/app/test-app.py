@@ -950,16 +950,24 @@ def test_decline(ctx):
 
 
 def test_run_in_background_autostart(ctx):
-    """Turning run-in-background off removes the autostart entry, on writes it back."""
+    """Autostart is opt-in: the first start wrote no entry; turning app.autostart on writes it,
+    off removes it; with run-in-background off it goes too, and comes back with it."""
     path = os.path.join(ctx["tmp"], "config", "autostart", "org.duet.Duet-autostart.desktop")
     check(action_state("/org/duet/Duet", "run-in-background") is True, "run-in-background is not on")
-    app_action("run-in-background")  # toggles the boolean setting
-    wait_for(lambda: action_state("/org/duet/Duet", "run-in-background") is False, 5, "the setting to go off")
-    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
-    app_action("run-in-background")
+    check(action_state("/org/duet/Duet", "autostart") is False, "autostart is on by default")
+    check(not os.path.exists(path), "the first start wrote an autostart entry")
+    app_action("autostart")  # toggles the boolean setting
     wait_for(lambda: os.path.exists(path), 5, "the autostart entry")
     with open(path) as f:
         check("--background" in f.read(), "the autostart entry does not start in the background")
+    app_action("run-in-background")
+    wait_for(lambda: action_state("/org/duet/Duet", "run-in-background") is False, 5, "the setting to go off")
+    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go without run-in-background")
+    app_action("run-in-background")
+    wait_for(lambda: os.path.exists(path), 5, "the autostart entry to come back with run-in-background")
+    app_action("autostart")
+    wait_for(lambda: action_state("/org/duet/Duet", "autostart") is False, 5, "autostart to go off")
+    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
 
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -1004,9 +1012,10 @@ def start_portal(ctx, address, log_path, mode="allow"):
 
 def test_background_portal(ctx):
     """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
-    (through libportal) for autostart at startup and when run-in-background toggles, names its
-    window as the dialog's parent once it has one, writes no autostart file, and keeps running
-    when the portal says no, is missing, grants no autostart or stops before it answers."""
+    (through libportal) nothing at its first start, and for autostart when the user turns
+    app.autostart on (and off again), names its window as the dialog's parent once it has one,
+    writes no autostart file, and keeps running when the portal says no, is missing, grants no
+    autostart or stops before it answers."""
     address, conn = start_bus(ctx)
     log_path = os.path.join(ctx["tmp"], "portal.jsonl")
     portal = start_portal(ctx, address, log_path)
@@ -1024,13 +1033,18 @@ def test_background_portal(ctx):
 
     def toggle():
         conn.call_sync("org.duet.Duet", "/org/duet/Duet", "org.gtk.Actions", "Activate",
-                       GLib.Variant("(sava{sv})", ("run-in-background", [], {})),
+                       GLib.Variant("(sava{sv})", ("autostart", [], {})),
                        None, Gio.DBusCallFlags.NONE, 5000, None)
 
-    first = wait_for(lambda: requests(), 10, "RequestBackground at startup")[0]
+    # The first start asks nothing: autostart is the user's choice
+    wait_for(lambda: action_state("/org/duet/Duet", "autostart", conn) is False, 10, "the app on its bus")
+    time.sleep(2)
+    check(not requests(), "the first start asked the portal: %s" % requests())
+    toggle()
+    first = wait_for(lambda: requests(), 10, "RequestBackground after turning autostart on")[0]
     options = first["options"]
-    log("at startup:", options)
-    check(options.get("autostart") is True, "autostart was not requested at startup")
+    log("turned on:", options)
+    check(options.get("autostart") is True, "turning autostart on did not ask autostart=true")
     check(options.get("commandline") == ["duet", "--background"],
           "commandline is %s" % options.get("commandline"))
     check(options.get("reason"), "no reason given")
@@ -1040,7 +1054,7 @@ def test_background_portal(ctx):
                        first["handle"]), "handle %s does not follow the token" % first["handle"])
 
     toggle()
-    off = wait_for(lambda: requests()[1:], 5, "RequestBackground after turning the setting off")[0]
+    off = wait_for(lambda: requests()[1:], 5, "RequestBackground after turning autostart off")[0]
     check(off["options"].get("autostart") is False, "turning the setting off did not ask autostart=false")
     check(off["options"]["handle_token"] != options["handle_token"], "a handle_token was used twice")
 
