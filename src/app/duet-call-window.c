@@ -761,6 +761,17 @@ update_actions (DuetCallWindow *self)
                             ? "camera-disabled-symbolic" : "camera-video-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->video_button), video == DUET_VIDEO_STATE_DISABLED
                                ? _("Turn Video On (Ctrl+Shift+D)") : _("Turn Video Off (Ctrl+Shift+D)"));
+  /* GTK 4.8's toggle buttons set their pressed state only once it
+   * changes: say it from the start */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->mute_button), GTK_ACCESSIBLE_STATE_PRESSED,
+                               status && duet_my_media_status_get_mic_muted (status), -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->pause_button), GTK_ACCESSIBLE_STATE_PRESSED,
+                               video == DUET_VIDEO_STATE_PAUSED, -1);
+  /* Mute and pause are toggles whose pressed state speaks for them; this
+   * one is a plain button, so its name says what it does next */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->video_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  video == DUET_VIDEO_STATE_DISABLED ? _("Turn Video On") : _("Turn Video Off"),
+                                  -1);
 
   /* A control that took something away stands out, as in GNOME Calls */
   set_class (GTK_WIDGET (self->mute_button), "off", status && duet_my_media_status_get_mic_muted (status));
@@ -1117,6 +1128,8 @@ fullscreened_cb (DuetCallWindow *self)
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (fullscreen));
   gtk_button_set_icon_name (self->fullscreen_button,
                             fullscreen ? "view-restore-symbolic" : "view-fullscreen-symbolic");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->fullscreen_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  fullscreen ? _("Leave Fullscreen") : _("Fullscreen"), -1);
 }
 
 static void

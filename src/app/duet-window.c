@@ -188,6 +188,8 @@ create_recent_row (DuetCallHistoryEntry *entry)
   icon = gtk_image_new_from_icon_name (missed ? "call-missed-symbolic"
                                        : outgoing ? "call-outgoing-symbolic" : "call-incoming-symbolic");
   gtk_widget_set_tooltip_text (icon, missed ? _("Missed call") : outgoing ? _("Outgoing call") : _("Incoming call"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_widget_get_tooltip_text (icon), -1);
   if (missed)
     gtk_widget_add_css_class (icon, "error");
   /* Not seen yet on any of the user's devices */
@@ -199,6 +201,12 @@ create_recent_row (DuetCallHistoryEntry *entry)
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_tooltip_text (button, _("Call Back"));
+  {
+    /* Translators: the name screen readers give the button of a recent call */
+    g_autofree char *label = g_strdup_printf (_("Call %s Back"), peer);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  }
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.call");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)", peer, video ? "audiovideo" : "audio");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
