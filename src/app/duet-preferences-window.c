@@ -796,6 +796,20 @@ show_page_activated (GSimpleAction *action,
   gtk_window_set_focus_visible (GTK_WINDOW (user_data), FALSE);
 }
 
+/* Scrolls the Behavior group into view, for its screenshot: the page
+ * scrolls to the focus, put on the group's last row */
+static void
+show_behavior_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (self), "general");
+  gtk_widget_grab_focus (GTK_WIDGET (self->notifications_switch));
+  gtk_window_set_focus_visible (GTK_WINDOW (self), FALSE);
+}
+
 static void
 hide_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -832,6 +846,7 @@ static const GActionEntry test_actions[] = {
   { "sign-out-device", sign_out_device_activated, "s" },
   { "respond", respond_activated, "s" },
   { "show-page", show_page_activated, "s" },
+  { "show-behavior", show_behavior_activated },
 };
 
 /* Tests read the preview and the rows, choose devices and hide the window

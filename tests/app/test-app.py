@@ -438,6 +438,8 @@ def test_outgoing_call(ctx):
     call_action("mute")
     bob_out.wait_event("peer-mic-muted", 10)
     check(action_state("/org/duet/Duet/call", "mute") is True, "call.mute state did not follow")
+    time.sleep(0.5)
+    screenshot("call-muted", geometry)
 
     call_action("end")
     event = bob_out.wait_event("disconnected", 10)
@@ -965,6 +967,13 @@ def test_run_in_background_autostart(ctx):
     wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go without run-in-background")
     app_action("run-in-background")
     wait_for(lambda: os.path.exists(path), 5, "the autostart entry to come back with run-in-background")
+    # Preferences › Behavior shows the switch on
+    app_action("preferences")
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+    activate(PREFERENCES, "show-behavior")
+    time.sleep(1)  # the scrolling
+    screenshot("preferences-behavior", geometry)
+    activate(PREFERENCES, "hide")
     app_action("autostart")
     wait_for(lambda: action_state("/org/duet/Duet", "autostart") is False, 5, "autostart to go off")
     wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
