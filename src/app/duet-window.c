@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-clock.h"
 #include "duet-protocol.h"
 #include "duet-window.h"
 
@@ -39,6 +40,7 @@ struct _DuetWindow
   DuetAccount          *account;
   DuetHistory          *history;
   GCancellable         *cancellable;
+  GSettings            *interface_settings;   /* the desktop's clock format; NULL without GNOME's schema */
   char                 *sign_in_title;        /* the page's own */
   char                 *sign_in_description;
 };
@@ -94,25 +96,6 @@ update_title (DuetWindow *self)
 
 /* ---- recent calls ---- */
 
-static char *
-format_when (GDateTime *time)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  int days;
-
-  if (time == NULL)
-    return g_strdup ("");
-  days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (time);
-  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 0)
-    /* Translators: time of a call made today, see GDateTime's format */
-    return g_date_time_format (time, _("%H:%M"));
-  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 1)
-    /* Translators: time of a call made yesterday, see GDateTime's format */
-    return g_date_time_format (time, _("Yesterday %H:%M"));
-  /* Translators: date and time of an older call, see GDateTime's format */
-  return g_date_time_format (time, _("%e %b %Y %H:%M"));
-}
-
 /* What happened to the call, as one word or its length */
 static char *
 describe_outcome (DuetCallHistoryEntry *entry)
@@ -165,14 +148,16 @@ entry_is_missed (DuetCallHistoryEntry *entry)
 }
 
 static GtkWidget *
-create_recent_row (DuetCallHistoryEntry *entry)
+create_recent_row (DuetCallHistoryEntry *entry,
+                   gboolean              use_24h)
 {
   const char *peer = duet_call_history_entry_get_peer_user_id (entry);
   gboolean outgoing = duet_call_history_entry_get_outgoing (entry);
   gboolean missed = entry_is_missed (entry);
   gboolean video = duet_call_history_entry_get_media_type (entry) != DUET_MEDIA_TYPE_AUDIO;
   g_autofree char *outcome = describe_outcome (entry);
-  g_autofree char *when = format_when (duet_call_history_entry_get_invited_at (entry));
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *when = duet_clock_format_when (duet_call_history_entry_get_invited_at (entry), now, use_24h);
   g_autofree char *subtitle = NULL;
   GtkWidget *row, *icon, *button;
 
@@ -249,7 +234,9 @@ history_changed_cb (DuetWindow *self)
   while ((row = gtk_list_box_get_row_at_index (self->recents_list, 0)) != NULL)
     gtk_list_box_remove (self->recents_list, GTK_WIDGET (row));
   for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
-    gtk_list_box_append (self->recents_list, create_recent_row (duet_history_get_call (self->history, i)));
+    gtk_list_box_append (self->recents_list,
+                         create_recent_row (duet_history_get_call (self->history, i),
+                                            duet_clock_get_use_24h (self->interface_settings)));
   mark_shown_missed_calls (self);
 }
 
@@ -499,6 +486,7 @@ duet_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
+  g_clear_object (&self->interface_settings);
   g_clear_pointer (&self->sign_in_title, g_free);
   g_clear_pointer (&self->sign_in_description, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_WINDOW);
@@ -579,6 +567,11 @@ duet_window_new (DuetApplication *application)
                            G_CALLBACK (sign_in_message_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
                            G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+  /* The times follow the desktop's clock when the user switches it */
+  self->interface_settings = duet_clock_new_settings ();
+  if (self->interface_settings != NULL)
+    g_signal_connect_object (self->interface_settings, "changed::clock-format",
+                             G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
   history_changed_cb (self);
   sign_in_message_changed_cb (self);
   account_state_changed_cb (self);
