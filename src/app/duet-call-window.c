@@ -41,6 +41,9 @@ struct _DuetCallWindow
   /* template widgets */
   DuetVideoView        *peer_view;
   DuetVideoView        *self_view;
+  GtkWidget            *peer_avatar_box;
+  AdwAvatar            *peer_avatar;
+  GtkLabel             *peer_avatar_label;
   GtkLabel             *peer_label;
   GtkLabel             *status_label;
   GtkSpinner           *status_spinner;
@@ -559,33 +562,39 @@ update_peer_video (DuetCallWindow *self)
   DuetVideoState state = self->call ? duet_call_get_peer_video_state (self->call)
                                     : DUET_VIDEO_STATE_DISABLED;
   gboolean connected = self->call && duet_call_get_state (self->call) == DUET_CALL_STATE_CONNECTED;
+  gboolean picture = connected && state == DUET_VIDEO_STATE_ENABLED;
+  gboolean paused_by_peer = state == DUET_VIDEO_STATE_PAUSED &&
+                            self->peer_pause_reason != DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE;
+  const char *text = NULL;
+
+  /* The view says how the call ended; nothing here may replace that */
+  if (self->ended)
+    {
+      gtk_widget_set_visible (self->peer_avatar_box, FALSE);
+      return;
+    }
 
   /* Without a picture the view shows its placeholder, so the last frame
    * of a paused camera does not linger as if it were live */
-  if (connected && state == DUET_VIDEO_STATE_ENABLED)
-    duet_video_view_set_paintable (self->peer_view, self->peer_paintable);
-  else
-    duet_video_view_set_paintable (self->peer_view, NULL);
+  duet_video_view_set_paintable (self->peer_view, picture ? self->peer_paintable : NULL);
 
-  if (!connected)
-    duet_video_view_set_placeholder_text (self->peer_view, NULL);
-  else if (state == DUET_VIDEO_STATE_PAUSED && self->peer_pause_reason == DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE)
+  if (!connected || picture)
+    text = NULL;
+  else if (state == DUET_VIDEO_STATE_PAUSED && !paused_by_peer)
     /* Translators: the other person's camera is missing or broken */
-    duet_video_view_set_placeholder_text (self->peer_view, _("No camera"));
+    text = _("No camera");
   else if (state == DUET_VIDEO_STATE_PAUSED)
-    duet_video_view_set_placeholder_text (self->peer_view, _("Camera paused"));
+    text = _("Camera paused");
   else if (state == DUET_VIDEO_STATE_DISABLED)
-    duet_video_view_set_placeholder_text (self->peer_view,
-                                          duet_media_type_has_video (self->media_type)
-                                          ? _("Camera off") : _("Audio call"));
-  else
-    duet_video_view_set_placeholder_text (self->peer_view, NULL);
-  /* Without a camera there is only the person, as there is without video */
-  duet_video_view_set_placeholder_icon_name (self->peer_view,
-                                             state == DUET_VIDEO_STATE_PAUSED &&
-                                             self->peer_pause_reason != DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE
-                                             ? "camera-disabled-symbolic"
-                                             : "avatar-default-symbolic");
+    text = duet_media_type_has_video (self->media_type) ? _("Camera off") : _("Audio call");
+
+  /* A camera the peer paused shows as such; otherwise, without a picture,
+   * there is only the person: their avatar, as in the incoming-call window */
+  gtk_widget_set_visible (self->peer_avatar_box, !picture && !paused_by_peer);
+  gtk_label_set_label (self->peer_avatar_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->peer_avatar_label), text != NULL);
+  duet_video_view_set_placeholder_text (self->peer_view, paused_by_peer ? text : NULL);
+  duet_video_view_set_placeholder_icon_name (self->peer_view, paused_by_peer ? "camera-disabled-symbolic" : NULL);
 }
 
 static void
@@ -836,6 +845,7 @@ end_ui (DuetCallWindow *self,
   self->inhibit_cookie = 0;
 
   set_status (self, message, FALSE);
+  gtk_widget_set_visible (self->peer_avatar_box, FALSE);
   duet_video_view_set_paintable (self->peer_view, NULL);
   duet_video_view_set_placeholder_text (self->peer_view, message);
   duet_video_view_set_placeholder_icon_name (self->peer_view, "call-stop-symbolic");
@@ -1253,6 +1263,9 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-call-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_view);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, self_view);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar_box);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_spinner);
@@ -1351,6 +1364,7 @@ duet_call_window_new (GtkApplication *application,
   self->outgoing = outgoing;
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_label_set_label (self->peer_label, peer_user_id);
+  adw_avatar_set_text (self->peer_avatar, peer_user_id);
   if (outgoing)
     {
       g_autofree char *text = g_strdup_printf (_("Calling %s…"), peer_user_id);

@@ -180,7 +180,16 @@ create_recent_row (DuetCallHistoryEntry *entry,
   /* Not seen yet on any of the user's devices */
   if (missed && !duet_call_history_entry_get_seen (entry))
     gtk_widget_add_css_class (row, "unseen");
+  /* The person first, then which way the call went (a prefix goes before
+   * those added earlier); the row's title already names them */
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                             g_object_new (ADW_TYPE_AVATAR,
+                                           "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                           "size", 32,
+                                           "show-initials", TRUE,
+                                           "text", peer,
+                                           NULL));
 
   button = gtk_button_new_from_icon_name (video ? "camera-video-symbolic" : "call-start-symbolic");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);

@@ -601,7 +601,10 @@ def test_inhibit_peer_ends(ctx):
     app_action("call", GLib.Variant("(ss)", ("bob", "audio")))
     bob_out.wait_event("connected", 30)
     wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+    geometry = window_geometry("Call with bob")
     check_inhibited(ctx, session_before, "Call with bob")
+    time.sleep(1)
+    screenshot("call-audio", geometry)  # bob's avatar, as there is no picture of him
     command(bob, "end")
     event = bob_out.wait_event("disconnected", 10)
     check(event.get("source") == "CALLEE", "bob's end came from %s" % event.get("source"))
