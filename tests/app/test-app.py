@@ -9,7 +9,8 @@
 # the call window's call.* at /org/duet/Duet/call, the preferences
 # window's test hooks at /org/duet/Duet/preferences. The device tests sign
 # in a second device of alice (a duet-call "Laptop", device id "other").
-# test_background_portal
+# A stand-in session manager (session-manager.py), started before the app,
+# records the app's idle and suspend inhibitors. test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
 # against a stand-in Background portal (background-portal.py);
 # test_without_camera_or_microphone one signed in as carol, with no devices
