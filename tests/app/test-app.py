@@ -1121,6 +1121,46 @@ def test_background_portal(ctx):
     stop(app)
 
 
+def test_inhibit_released_on_quit(ctx):
+    """A second app (carol, own bus with its own session manager stand-in) quits in the middle
+    of a call: its inhibitor is released on the way out, and bob sees the call end."""
+    address, conn = start_bus(ctx)
+    log_path = os.path.join(ctx["tmp"], "session-quit.jsonl")
+    sessiond = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "session-manager.py"), log_path],
+                                env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address))
+    ctx["procs"].append(sessiond)
+    wait_for(lambda: any(n["method"] == "ready" for n in notifications(log_path)), 10,
+             "the second session manager")
+    app = start_app_on_bus(ctx, address, "quitter", ["--background", "--server", ctx["url"], "--user", "carol",
+                                                     "--password-stdin"],
+                           {"DUET_DEVICE_PROVIDERS": "none", "DUET_TEST_SOURCES": "1"})
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    bob = None
+    try:
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+        bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+        ctx["procs"].append(bob)
+        bob_out.wait_event("server-connected", 15)
+        activate("/org/duet/Duet", "call", GLib.Variant("(ss)", ("bob", "audio")), conn)
+        bob_out.wait_event("connected", 30)
+
+        def held():
+            return [n for n in notifications(log_path) if n["method"] == "Inhibit"]
+        inhibit = wait_for(held, 10, "carol's app to inhibit idle and suspend")
+        check(len(inhibit) == 1 and inhibit[0]["flags"] == INHIBIT_IDLE | INHIBIT_SUSPEND,
+              "carol's inhibitors: %s" % inhibit)
+        activate("/org/duet/Duet", "quit", None, conn)
+        app.wait(15)
+        check([n for n in notifications(log_path) if n["method"] == "Uninhibit"
+               and n["cookie"] == inhibit[0]["cookie"]], "carol's app quit without releasing its inhibitor")
+        bob_out.wait_event("disconnected", 15)
+        bob.wait(10)
+    finally:
+        for proc in (app, bob, sessiond):
+            stop(proc)
+
+
 def start_app_on_bus(ctx, address, name, args, env_extra):
     env = app_env(ctx["tmp"])
     env.pop("DUET_TEST_SOURCES")
@@ -1410,7 +1450,7 @@ def dump_if_hung(app, name):
 
 
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
-         test_inhibit_peer_ends,
+         test_inhibit_peer_ends, test_inhibit_released_on_quit,
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
