@@ -269,8 +269,8 @@ main (int   argc,
   gst_init (&argc, &argv);
   if (g_getenv ("DISPLAY") == NULL || g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
     {
-      g_test_skip ("needs a display and a session bus");
-      return 77;
+      g_print ("1..0 # SKIP needs a display and a session bus\n");
+      return 0;
     }
 
   /* Registering runs the application's startup; activating opens the main window */
