@@ -19,7 +19,7 @@
  *   app.sign-out          sign this device out, at the server too
  *   app.preferences, app.about, app.quit
  *   app.online            read-only boolean state: connected to the server
- *   app.run-in-background, app.test-sources
+ *   app.run-in-background, app.autostart, app.test-sources
  *                         the preferences of those names (GSettings actions)
  */
 #define G_LOG_DOMAIN "DuetApplication"
@@ -82,6 +82,7 @@ struct _DuetApplication
 
   gboolean            start_in_background;
   gboolean            held;
+  gboolean            autostart;      /* what the entry or the portal was last told */
   gboolean            online;
 };
 
@@ -385,15 +386,26 @@ request_background (DuetApplication *self,
                                         background_requested_cb, g_object_ref (self));
 }
 
-/* Copies the installed entry while the setting is on, deletes it when off */
+/* Autostart is opt-in: the user turns it on in Preferences. Started at
+ * login Duet runs hidden, which only makes sense while it runs in the
+ * background; profiles are for demos and never start by themselves. */
+static gboolean
+autostart_wanted (DuetApplication *self)
+{
+  return self->profile == NULL &&
+         g_settings_get_boolean (self->settings, "autostart") &&
+         g_settings_get_boolean (self->settings, "run-in-background");
+}
+
+/* Copies the installed entry while autostart is wanted, deletes it when not */
 static void
-update_autostart_file (DuetApplication *self)
+update_autostart_file (gboolean wanted)
 {
   g_autofree char *target = autostart_path ();
   g_autoptr(GFile) dest = g_file_new_for_path (target);
   g_autoptr(GError) error = NULL;
 
-  if (g_settings_get_boolean (self->settings, "run-in-background"))
+  if (wanted)
     {
       g_autofree char *source_path = find_autostart_source ();
       g_autoptr(GFile) source = NULL;
@@ -422,17 +434,21 @@ update_autostart_file (DuetApplication *self)
 }
 
 /* Outside a sandbox the installed autostart entry is copied into the
- * user's autostart folder; with portals the Background portal is asked.
- * Profiles are for demos and never start by themselves. */
+ * user's autostart folder; with portals the Background portal is asked,
+ * and only when the answer changes, so that turning on something else
+ * does not raise the portal's question. */
 static void
 update_autostart (DuetApplication *self)
 {
-  if (self->profile != NULL)
+  gboolean wanted = autostart_wanted (self);
+
+  if (self->profile != NULL || wanted == self->autostart)
     return;
+  self->autostart = wanted;
   if (use_portals ())
-    request_background (self, g_settings_get_boolean (self->settings, "run-in-background"));
+    request_background (self, wanted);
   else
-    update_autostart_file (self);
+    update_autostart_file (wanted);
 }
 
 /* Keeps the process alive without windows so calls can still come in */
@@ -448,28 +464,28 @@ update_background_hold (DuetApplication *self)
   self->held = wanted;
 }
 
-/* The setting defaults to on, so a first start must add the entry too;
- * an uninstalled build has nothing to copy and stays quiet about it.
- * The portal keeps no state we could check, so it is asked once at every
- * start (startup runs once per process); it only asks the user the first
- * time. */
+/* Nothing is written or asked on a first start, autostart being off. Once
+ * the user has turned it on, the portal (which keeps no state we could
+ * check) is asked again at every start, which it answers without asking
+ * the user again; an entry the user's files lost is put back. An entry
+ * that an older Duet wrote unasked goes while the setting is off. */
 static void
 sync_autostart_at_startup (DuetApplication *self)
 {
   g_autofree char *target = NULL;
-  g_autofree char *source = NULL;
 
-  if (self->profile != NULL || !g_settings_get_boolean (self->settings, "run-in-background"))
+  self->autostart = autostart_wanted (self);
+  if (self->profile != NULL)
     return;
   if (use_portals ())
     {
-      request_background (self, TRUE);
+      if (self->autostart)
+        request_background (self, TRUE);
       return;
     }
   target = autostart_path ();
-  source = find_autostart_source ();
-  if (source != NULL && !g_file_test (target, G_FILE_TEST_EXISTS))
-    update_autostart_file (self);
+  if (!self->autostart || !g_file_test (target, G_FILE_TEST_EXISTS))
+    update_autostart_file (self->autostart);
 }
 
 static void
@@ -1250,14 +1266,18 @@ duet_application_startup (GApplication *app)
   /* The preferences as actions too: menus, scripts and the tests */
   {
     g_autoptr(GAction) background = g_settings_create_action (self->settings, "run-in-background");
+    g_autoptr(GAction) autostart = g_settings_create_action (self->settings, "autostart");
     g_autoptr(GAction) test_sources = g_settings_create_action (self->settings, "test-sources");
 
     g_action_map_add_action (G_ACTION_MAP (self), background);
+    g_action_map_add_action (G_ACTION_MAP (self), autostart);
     g_action_map_add_action (G_ACTION_MAP (self), test_sources);
   }
 
   g_signal_connect_object (self->settings, "changed::run-in-background",
                            G_CALLBACK (run_in_background_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::autostart",
+                           G_CALLBACK (update_autostart), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed",
                            G_CALLBACK (apply_media_settings), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::camera",

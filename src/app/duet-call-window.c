@@ -41,6 +41,9 @@ struct _DuetCallWindow
   /* template widgets */
   DuetVideoView        *peer_view;
   DuetVideoView        *self_view;
+  GtkWidget            *peer_avatar_box;
+  AdwAvatar            *peer_avatar;
+  GtkLabel             *peer_avatar_label;
   GtkLabel             *peer_label;
   GtkLabel             *status_label;
   GtkSpinner           *status_spinner;
@@ -559,33 +562,39 @@ update_peer_video (DuetCallWindow *self)
   DuetVideoState state = self->call ? duet_call_get_peer_video_state (self->call)
                                     : DUET_VIDEO_STATE_DISABLED;
   gboolean connected = self->call && duet_call_get_state (self->call) == DUET_CALL_STATE_CONNECTED;
+  gboolean picture = connected && state == DUET_VIDEO_STATE_ENABLED;
+  gboolean paused_by_peer = state == DUET_VIDEO_STATE_PAUSED &&
+                            self->peer_pause_reason != DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE;
+  const char *text = NULL;
+
+  /* The view says how the call ended; nothing here may replace that */
+  if (self->ended)
+    {
+      gtk_widget_set_visible (self->peer_avatar_box, FALSE);
+      return;
+    }
 
   /* Without a picture the view shows its placeholder, so the last frame
    * of a paused camera does not linger as if it were live */
-  if (connected && state == DUET_VIDEO_STATE_ENABLED)
-    duet_video_view_set_paintable (self->peer_view, self->peer_paintable);
-  else
-    duet_video_view_set_paintable (self->peer_view, NULL);
+  duet_video_view_set_paintable (self->peer_view, picture ? self->peer_paintable : NULL);
 
-  if (!connected)
-    duet_video_view_set_placeholder_text (self->peer_view, NULL);
-  else if (state == DUET_VIDEO_STATE_PAUSED && self->peer_pause_reason == DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE)
+  if (!connected || picture)
+    text = NULL;
+  else if (state == DUET_VIDEO_STATE_PAUSED && !paused_by_peer)
     /* Translators: the other person's camera is missing or broken */
-    duet_video_view_set_placeholder_text (self->peer_view, _("No camera"));
+    text = _("No camera");
   else if (state == DUET_VIDEO_STATE_PAUSED)
-    duet_video_view_set_placeholder_text (self->peer_view, _("Camera paused"));
+    text = _("Camera paused");
   else if (state == DUET_VIDEO_STATE_DISABLED)
-    duet_video_view_set_placeholder_text (self->peer_view,
-                                          duet_media_type_has_video (self->media_type)
-                                          ? _("Camera off") : _("Audio call"));
-  else
-    duet_video_view_set_placeholder_text (self->peer_view, NULL);
-  /* Without a camera there is only the person, as there is without video */
-  duet_video_view_set_placeholder_icon_name (self->peer_view,
-                                             state == DUET_VIDEO_STATE_PAUSED &&
-                                             self->peer_pause_reason != DUET_VIDEO_PAUSE_REASON_CAMERA_INACTIVE
-                                             ? "camera-disabled-symbolic"
-                                             : "avatar-default-symbolic");
+    text = duet_media_type_has_video (self->media_type) ? _("Camera off") : _("Audio call");
+
+  /* A camera the peer paused shows as such; otherwise, without a picture,
+   * there is only the person: their avatar, as in the incoming-call window */
+  gtk_widget_set_visible (self->peer_avatar_box, !picture && !paused_by_peer);
+  gtk_label_set_label (self->peer_avatar_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->peer_avatar_label), text != NULL);
+  duet_video_view_set_placeholder_text (self->peer_view, paused_by_peer ? text : NULL);
+  duet_video_view_set_placeholder_icon_name (self->peer_view, paused_by_peer ? "camera-disabled-symbolic" : NULL);
 }
 
 static void
@@ -761,6 +770,17 @@ update_actions (DuetCallWindow *self)
                             ? "camera-disabled-symbolic" : "camera-video-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->video_button), video == DUET_VIDEO_STATE_DISABLED
                                ? _("Turn Video On (Ctrl+Shift+D)") : _("Turn Video Off (Ctrl+Shift+D)"));
+  /* GTK 4.8's toggle buttons set their pressed state only once it
+   * changes: say it from the start */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->mute_button), GTK_ACCESSIBLE_STATE_PRESSED,
+                               status && duet_my_media_status_get_mic_muted (status), -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->pause_button), GTK_ACCESSIBLE_STATE_PRESSED,
+                               video == DUET_VIDEO_STATE_PAUSED, -1);
+  /* Mute and pause are toggles whose pressed state speaks for them; this
+   * one is a plain button, so its name says what it does next */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->video_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  video == DUET_VIDEO_STATE_DISABLED ? _("Turn Video On") : _("Turn Video Off"),
+                                  -1);
 
   /* A control that took something away stands out, as in GNOME Calls */
   set_class (GTK_WIDGET (self->mute_button), "off", status && duet_my_media_status_get_mic_muted (status));
@@ -825,6 +845,7 @@ end_ui (DuetCallWindow *self,
   self->inhibit_cookie = 0;
 
   set_status (self, message, FALSE);
+  gtk_widget_set_visible (self->peer_avatar_box, FALSE);
   duet_video_view_set_paintable (self->peer_view, NULL);
   duet_video_view_set_placeholder_text (self->peer_view, message);
   duet_video_view_set_placeholder_icon_name (self->peer_view, "call-stop-symbolic");
@@ -871,12 +892,13 @@ on_connected (DuetCallWindow *self)
   update_quality_icon (self);
   update_hint (self);
 
-  /* A call must not be cut off by the screen saver or suspend */
-  if (app != NULL)
+  /* A call must not be cut off by the screen saver or suspend; once is
+   * enough when the call connects again after a network change */
+  if (app != NULL && self->inhibit_cookie == 0)
     self->inhibit_cookie = gtk_application_inhibit (app, GTK_WINDOW (self),
                                                     GTK_APPLICATION_INHIBIT_IDLE |
                                                     GTK_APPLICATION_INHIBIT_SUSPEND,
-                                                    _("A call is in progress"));
+                                                    _("In a call"));
   update_peer_video (self);
   update_actions (self);
 }
@@ -1116,6 +1138,8 @@ fullscreened_cb (DuetCallWindow *self)
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (fullscreen));
   gtk_button_set_icon_name (self->fullscreen_button,
                             fullscreen ? "view-restore-symbolic" : "view-fullscreen-symbolic");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->fullscreen_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  fullscreen ? _("Leave Fullscreen") : _("Fullscreen"), -1);
 }
 
 static void
@@ -1239,6 +1263,9 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-call-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_view);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, self_view);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar_box);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar);
+  gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_avatar_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, peer_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, status_spinner);
@@ -1337,6 +1364,7 @@ duet_call_window_new (GtkApplication *application,
   self->outgoing = outgoing;
   gtk_window_set_title (GTK_WINDOW (self), title);
   gtk_label_set_label (self->peer_label, peer_user_id);
+  adw_avatar_set_text (self->peer_avatar, peer_user_id);
   if (outgoing)
     {
       g_autofree char *text = g_strdup_printf (_("Calling %s…"), peer_user_id);

@@ -29,10 +29,23 @@ struct _DuetIncomingWindow
 
 G_DEFINE_FINAL_TYPE (DuetIncomingWindow, duet_incoming_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* GtkWindow focuses its first control when shown. Here no button may have
+ * the focus until the user moves it (Tab), so that an Enter meant for
+ * another window does not answer the call, with the camera on at that;
+ * Ctrl+Return, Ctrl+D and Escape still answer, decline and hide. */
+static void
+duet_incoming_window_show (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (duet_incoming_window_parent_class)->show (widget);
+  gtk_window_set_focus (GTK_WINDOW (widget), NULL);
+}
+
 static void
 duet_incoming_window_class_init (DuetIncomingWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  widget_class->show = duet_incoming_window_show;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-incoming-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DuetIncomingWindow, avatar);
@@ -72,6 +85,5 @@ duet_incoming_window_new (GtkApplication *application,
                             video ? "camera-video-symbolic" : "call-start-symbolic");
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->accept_button),
                                           g_variant_new_boolean (video));
-  gtk_widget_grab_focus (self->accept_button);
   return self;
 }

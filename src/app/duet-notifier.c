@@ -32,6 +32,7 @@
 #include <gio/gio.h>
 #include <libnotify/notify.h>
 
+#include "duet-clock.h"
 #include "duet-notifier.h"
 
 struct _DuetNotifier
@@ -233,8 +234,11 @@ duet_notifier_show_missed (DuetNotifier  *self,
 
   time = invited_at_ms > 0 ? g_date_time_new_from_unix_local (invited_at_ms / 1000)
                            : g_date_time_new_now_local ();
-  /* Translators: a time of day, see the GDateTime format */
-  when = g_date_time_format (time, _("%H:%M"));
+  {
+    g_autoptr(GSettings) clock = duet_clock_new_settings ();
+
+    when = duet_clock_format_time (time, duet_clock_get_use_24h (clock));
+  }
   summary = g_strdup_printf (_("Missed call from %s"), caller);
   body = g_strdup_printf (duet_media_type_has_video (media_type)
                           ? _("Video call at %s") : _("Audio call at %s"), when);

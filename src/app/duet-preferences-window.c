@@ -61,6 +61,8 @@ struct _DuetPreferencesWindow
   GtkSwitch            *test_sources_switch;
   GtkSwitch            *echo_cancellation_switch;
   GtkSwitch            *run_in_background_switch;
+  GtkWidget            *autostart_row;
+  GtkSwitch            *autostart_switch;
   GtkSwitch            *notifications_switch;
   AdwActionRow         *server_row;
   GtkListBox           *devices_list;
@@ -794,6 +796,20 @@ show_page_activated (GSimpleAction *action,
   gtk_window_set_focus_visible (GTK_WINDOW (user_data), FALSE);
 }
 
+/* Scrolls the Behavior group into view, for its screenshot: the page
+ * scrolls to the focus, put on the group's last row */
+static void
+show_behavior_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  DuetPreferencesWindow *self = user_data;
+
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (self), "general");
+  gtk_widget_grab_focus (GTK_WIDGET (self->notifications_switch));
+  gtk_window_set_focus_visible (GTK_WINDOW (self), FALSE);
+}
+
 static void
 hide_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -830,6 +846,7 @@ static const GActionEntry test_actions[] = {
   { "sign-out-device", sign_out_device_activated, "s" },
   { "respond", respond_activated, "s" },
   { "show-page", show_page_activated, "s" },
+  { "show-behavior", show_behavior_activated },
 };
 
 /* Tests read the preview and the rows, choose devices and hide the window
@@ -950,6 +967,8 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, test_sources_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, echo_cancellation_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, run_in_background_switch);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, autostart_row);
+  gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, devices_list);
@@ -979,6 +998,9 @@ duet_preferences_window_new (DuetApplication *application)
   g_settings_bind (self->settings, "test-sources", self->test_sources_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "echo-cancellation", self->echo_cancellation_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run-in-background", self->run_in_background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  /* Started at login, Duet would only run hidden, which needs the other */
+  g_settings_bind (self->settings, "autostart", self->autostart_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "run-in-background", self->autostart_row, "sensitive", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "notifications", self->notifications_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   for (guint i = 0; i < N_ROWS; i++)

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "duet-clock.h"
 #include "duet-protocol.h"
 #include "duet-window.h"
 
@@ -39,6 +40,7 @@ struct _DuetWindow
   DuetAccount          *account;
   DuetHistory          *history;
   GCancellable         *cancellable;
+  GSettings            *interface_settings;   /* the desktop's clock format; NULL without GNOME's schema */
   char                 *sign_in_title;        /* the page's own */
   char                 *sign_in_description;
 };
@@ -94,25 +96,6 @@ update_title (DuetWindow *self)
 
 /* ---- recent calls ---- */
 
-static char *
-format_when (GDateTime *time)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  int days;
-
-  if (time == NULL)
-    return g_strdup ("");
-  days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (time);
-  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 0)
-    /* Translators: time of a call made today, see GDateTime's format */
-    return g_date_time_format (time, _("%H:%M"));
-  if (g_date_time_get_year (now) == g_date_time_get_year (time) && days == 1)
-    /* Translators: time of a call made yesterday, see GDateTime's format */
-    return g_date_time_format (time, _("Yesterday %H:%M"));
-  /* Translators: date and time of an older call, see GDateTime's format */
-  return g_date_time_format (time, _("%e %b %Y %H:%M"));
-}
-
 /* What happened to the call, as one word or its length */
 static char *
 describe_outcome (DuetCallHistoryEntry *entry)
@@ -165,14 +148,16 @@ entry_is_missed (DuetCallHistoryEntry *entry)
 }
 
 static GtkWidget *
-create_recent_row (DuetCallHistoryEntry *entry)
+create_recent_row (DuetCallHistoryEntry *entry,
+                   gboolean              use_24h)
 {
   const char *peer = duet_call_history_entry_get_peer_user_id (entry);
   gboolean outgoing = duet_call_history_entry_get_outgoing (entry);
   gboolean missed = entry_is_missed (entry);
   gboolean video = duet_call_history_entry_get_media_type (entry) != DUET_MEDIA_TYPE_AUDIO;
   g_autofree char *outcome = describe_outcome (entry);
-  g_autofree char *when = format_when (duet_call_history_entry_get_invited_at (entry));
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *when = duet_clock_format_when (duet_call_history_entry_get_invited_at (entry), now, use_24h);
   g_autofree char *subtitle = NULL;
   GtkWidget *row, *icon, *button;
 
@@ -188,17 +173,34 @@ create_recent_row (DuetCallHistoryEntry *entry)
   icon = gtk_image_new_from_icon_name (missed ? "call-missed-symbolic"
                                        : outgoing ? "call-outgoing-symbolic" : "call-incoming-symbolic");
   gtk_widget_set_tooltip_text (icon, missed ? _("Missed call") : outgoing ? _("Outgoing call") : _("Incoming call"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_widget_get_tooltip_text (icon), -1);
   if (missed)
     gtk_widget_add_css_class (icon, "error");
   /* Not seen yet on any of the user's devices */
   if (missed && !duet_call_history_entry_get_seen (entry))
     gtk_widget_add_css_class (row, "unseen");
+  /* The person first, then which way the call went (a prefix goes before
+   * those added earlier); the row's title already names them */
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                             g_object_new (ADW_TYPE_AVATAR,
+                                           "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                                           "size", 32,
+                                           "show-initials", TRUE,
+                                           "text", peer,
+                                           NULL));
 
   button = gtk_button_new_from_icon_name (video ? "camera-video-symbolic" : "call-start-symbolic");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_tooltip_text (button, _("Call Back"));
+  {
+    /* Translators: the name screen readers give the button of a recent call */
+    g_autofree char *label = g_strdup_printf (_("Call %s Back"), peer);
+
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  }
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "app.call");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "(ss)", peer, video ? "audiovideo" : "audio");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
@@ -241,7 +243,9 @@ history_changed_cb (DuetWindow *self)
   while ((row = gtk_list_box_get_row_at_index (self->recents_list, 0)) != NULL)
     gtk_list_box_remove (self->recents_list, GTK_WIDGET (row));
   for (guint i = 0; i < duet_history_get_n_calls (self->history); i++)
-    gtk_list_box_append (self->recents_list, create_recent_row (duet_history_get_call (self->history, i)));
+    gtk_list_box_append (self->recents_list,
+                         create_recent_row (duet_history_get_call (self->history, i),
+                                            duet_clock_get_use_24h (self->interface_settings)));
   mark_shown_missed_calls (self);
 }
 
@@ -491,6 +495,7 @@ duet_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
+  g_clear_object (&self->interface_settings);
   g_clear_pointer (&self->sign_in_title, g_free);
   g_clear_pointer (&self->sign_in_description, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), DUET_TYPE_WINDOW);
@@ -571,6 +576,11 @@ duet_window_new (DuetApplication *application)
                            G_CALLBACK (sign_in_message_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
                            G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+  /* The times follow the desktop's clock when the user switches it */
+  self->interface_settings = duet_clock_new_settings ();
+  if (self->interface_settings != NULL)
+    g_signal_connect_object (self->interface_settings, "changed::clock-format",
+                             G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
   history_changed_cb (self);
   sign_in_message_changed_cb (self);
   account_state_changed_cb (self);

@@ -9,6 +9,7 @@
 #include "duet-account.h"
 #include "duet-application.h"
 #include "duet-call-window.h"
+#include "duet-clock.h"
 #include "duet-preferences-window.h"
 #include "duet-quality-hint.h"
 #include "duet-ringer.h"
@@ -236,6 +237,79 @@ test_device_name (void)
   g_assert_true (g_utf8_validate (wide, -1, NULL));
 }
 
+/* ---- times as the desktop's clock shows them ---- */
+
+static void
+test_clock_format_when (void)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) now = g_date_time_new (utc, 2026, 12, 2, 10, 0, 0);
+  struct {
+    int year, month, day, hour, minute;
+    const char *h24, *h12;
+  } cases[] = {
+    { 2026, 12, 2, 9, 5, "09:05", "9:05 AM" },
+    { 2026, 12, 2, 0, 30, "00:30", "12:30 AM" },
+    { 2026, 12, 1, 21, 45, "Yesterday 21:45", "Yesterday 9:45 PM" },
+    { 2026, 11, 30, 13, 0, "30 Nov 2026 13:00", "30 Nov 2026 1:00 PM" },
+    { 2025, 12, 2, 9, 5, "2 Dec 2025 09:05", "2 Dec 2025 9:05 AM" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GDateTime) time = g_date_time_new (utc, cases[i].year, cases[i].month, cases[i].day,
+                                                   cases[i].hour, cases[i].minute, 0);
+      g_autofree char *h24 = duet_clock_format_when (time, now, TRUE);
+      g_autofree char *h12 = duet_clock_format_when (time, now, FALSE);
+
+      g_assert_cmpstr (h24, ==, cases[i].h24);
+      g_assert_cmpstr (h12, ==, cases[i].h12);
+    }
+
+  /* Yesterday across the new year */
+  {
+    g_autoptr(GDateTime) new_year = g_date_time_new (utc, 2027, 1, 1, 8, 0, 0);
+    g_autoptr(GDateTime) eve = g_date_time_new (utc, 2026, 12, 31, 23, 59, 0);
+    g_autofree char *text = duet_clock_format_when (eve, new_year, TRUE);
+
+    g_assert_cmpstr (text, ==, "Yesterday 23:59");
+  }
+  /* Shown in the zone of now: 23:30 UTC is the next day at UTC+2 */
+  {
+    g_autoptr(GTimeZone) east = g_time_zone_new_offset (2 * 3600);
+    g_autoptr(GDateTime) local_now = g_date_time_new (east, 2026, 12, 2, 10, 0, 0);
+    g_autoptr(GDateTime) late = g_date_time_new (utc, 2026, 12, 1, 23, 30, 0);
+    g_autofree char *text = duet_clock_format_when (late, local_now, TRUE);
+
+    g_assert_cmpstr (text, ==, "01:30");
+  }
+  {
+    g_autofree char *none = duet_clock_format_when (NULL, now, TRUE);
+
+    g_assert_cmpstr (none, ==, "");
+  }
+}
+
+/* The desktop's setting when GNOME's schema is there, 24 hours when not */
+static void
+test_clock_setting (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+
+  g_assert_true (duet_clock_get_use_24h (NULL));
+
+  settings = duet_clock_new_settings ();
+  if (settings == NULL)
+    {
+      g_test_skip ("no org.gnome.desktop.interface schema with clock-format");
+      return;
+    }
+  g_settings_set_string (settings, "clock-format", "12h");
+  g_assert_false (duet_clock_get_use_24h (settings));
+  g_settings_set_string (settings, "clock-format", "24h");
+  g_assert_true (duet_clock_get_use_24h (settings));
+}
+
 /* ---- the poor-connection hint ---- */
 
 #define GOOD DUET_NETWORK_QUALITY_GOOD
@@ -418,6 +492,8 @@ main (int   argc,
   g_test_add_func ("/app/preferences/describe-device", test_describe_device);
   g_test_add_func ("/app/application/describe-sign-out", test_describe_sign_out);
   g_test_add_func ("/app/account/device-name", test_device_name);
+  g_test_add_func ("/app/clock/format-when", test_clock_format_when);
+  g_test_add_func ("/app/clock/setting", test_clock_setting);
   g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
   g_test_add_func ("/app/quality-hint/no-flicker", test_hint_no_flicker);
   g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);

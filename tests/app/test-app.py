@@ -9,7 +9,8 @@
 # the call window's call.* at /org/duet/Duet/call, the preferences
 # window's test hooks at /org/duet/Duet/preferences. The device tests sign
 # in a second device of alice (a duet-call "Laptop", device id "other").
-# test_background_portal
+# A stand-in session manager (session-manager.py), started before the app,
+# records the app's idle and suspend inhibitors. test_background_portal
 # runs a second, signed-out app with DUET_USE_PORTALS=1 on a bus of its own,
 # against a stand-in Background portal (background-portal.py);
 # test_without_camera_or_microphone one signed in as carol, with no devices
@@ -331,8 +332,59 @@ def changed_pixels(a, b):
 
 # ---- tests ----
 
+INHIBIT_SUSPEND = 4
+INHIBIT_IDLE = 8
+
+
+def inhibitors(ctx, before=0):
+    """The app's Inhibit calls to the session manager stand-in since the BEFOREth line, each with
+    "released" set when an Uninhibit with its cookie followed"""
+    calls = notifications(ctx["session"])[before:]
+    out = []
+    for call in calls:
+        if call["method"] == "Inhibit":
+            out.append(dict(call, released=False))
+        elif call["method"] == "Uninhibit":
+            for held in out:
+                if held["cookie"] == call["cookie"]:
+                    held["released"] = True
+    return out
+
+
+def check_inhibited(ctx, before, window_title):
+    """Exactly one inhibitor since BEFORE, held, from the app, for idle and suspend, naming the
+    call window's X11 window"""
+    held = wait_for(lambda: inhibitors(ctx, before), 10, "the app to inhibit idle and suspend")
+    check(len(held) == 1, "%d inhibitors for one call: %s" % (len(held), held))
+    held = held[0]
+    log("inhibitor:", held)
+    check(held["app_id"] == "org.duet.Duet", "inhibited as %r" % held["app_id"])
+    check(held["flags"] == INHIBIT_IDLE | INHIBIT_SUSPEND, "inhibited with flags %d, not idle|suspend" % held["flags"])
+    check(held["reason"] == "In a call", "the reason is %r" % held["reason"])
+    check(not held["released"], "released while the call goes on")
+    xid = window_xid(window_title)
+    check(xid is None or held["toplevel_xid"] == xid,
+          "the inhibitor names window %#x, not the call window's %#x" % (held["toplevel_xid"], xid or 0))
+    return held
+
+
+def check_released(ctx, before, what):
+    wait_for(lambda: all(h["released"] for h in inhibitors(ctx, before)), 10,
+             "the app to release its inhibitor after " + what)
+
+
+def window_xid(title):
+    out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if '"%s"' % title in line:
+            return int(line.split()[0], 16)
+    return None
+
+
 def test_outgoing_call(ctx):
-    """alice (the app) calls bob (duet-call): peer video moves, mute and end reach bob."""
+    """alice (the app) calls bob (duet-call): peer video moves, mute and end reach bob; idle and
+    suspend are inhibited while the call is connected."""
+    session_before = len(notifications(ctx["session"]))
     bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
     ctx["procs"].append(bob)
     wait_for(lambda: any(e.get("event") in ("signed-in", "ready", "online") for e in bob_out.events())
@@ -344,6 +396,7 @@ def test_outgoing_call(ctx):
     wait_for(call_actions_exported, 10, "the call window's actions on the bus")
     geometry = wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
     log("call window at", geometry)
+    check_inhibited(ctx, session_before, "Call with bob")
     time.sleep(4)  # let the video run
 
     # 1. The frames the peer view shows, straight from its DuetVideoSink's paintable
@@ -386,11 +439,14 @@ def test_outgoing_call(ctx):
     call_action("mute")
     bob_out.wait_event("peer-mic-muted", 10)
     check(action_state("/org/duet/Duet/call", "mute") is True, "call.mute state did not follow")
+    time.sleep(0.5)
+    screenshot("call-muted", geometry)
 
     call_action("end")
     event = bob_out.wait_event("disconnected", 10)
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLER",
           "bob saw the end as %s/%s, not NORMAL/CALLER" % (event.get("reason"), event.get("source")))
+    check_released(ctx, session_before, "hanging up")
     bob.wait(10)
 
 
@@ -501,6 +557,7 @@ def test_incoming_call_accept_from_notification(ctx):
                              "duet-call bob")
     ctx["procs"].append(bob)
     log_path = ctx["notifications"]
+    session_before = len(notifications(ctx["session"]))
 
     def incoming():
         for n in notifications(log_path):
@@ -525,12 +582,34 @@ def test_incoming_call_accept_from_notification(ctx):
     bob_out.wait_event("connected", 20)
     wait_for(lambda: window_geometry("Call from bob") is None, 10, "the incoming window to close")
     wait_for(call_actions_exported, 10, "the call window")
+    check_inhibited(ctx, session_before, "Call with bob")
     time.sleep(2)
 
     call_action("end")
     event = bob_out.wait_event("disconnected", 10)
     check(event.get("reason") == "NORMAL" and event.get("source") == "CALLEE",
           "bob saw the end as %s/%s, not NORMAL/CALLEE" % (event.get("reason"), event.get("source")))
+    check_released(ctx, session_before, "hanging up")
+    bob.wait(10)
+
+
+def test_inhibit_peer_ends(ctx):
+    """alice calls bob, who hangs up: the app releases its idle and suspend inhibitor."""
+    session_before = len(notifications(ctx["session"]))
+    bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+    ctx["procs"].append(bob)
+    bob_out.wait_event("server-connected", 15)
+    app_action("call", GLib.Variant("(ss)", ("bob", "audio")))
+    bob_out.wait_event("connected", 30)
+    wait_for(lambda: window_geometry("Call with bob"), 10, "the call window")
+    geometry = window_geometry("Call with bob")
+    check_inhibited(ctx, session_before, "Call with bob")
+    time.sleep(1)
+    screenshot("call-audio", geometry)  # bob's avatar, as there is no picture of him
+    command(bob, "end")
+    event = bob_out.wait_event("disconnected", 10)
+    check(event.get("source") == "CALLEE", "bob's end came from %s" % event.get("source"))
+    check_released(ctx, session_before, "bob hung up")
     bob.wait(10)
 
 
@@ -877,16 +956,31 @@ def test_decline(ctx):
 
 
 def test_run_in_background_autostart(ctx):
-    """Turning run-in-background off removes the autostart entry, on writes it back."""
+    """Autostart is opt-in: the first start wrote no entry; turning app.autostart on writes it,
+    off removes it; with run-in-background off it goes too, and comes back with it."""
     path = os.path.join(ctx["tmp"], "config", "autostart", "org.duet.Duet-autostart.desktop")
     check(action_state("/org/duet/Duet", "run-in-background") is True, "run-in-background is not on")
-    app_action("run-in-background")  # toggles the boolean setting
-    wait_for(lambda: action_state("/org/duet/Duet", "run-in-background") is False, 5, "the setting to go off")
-    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
-    app_action("run-in-background")
+    check(action_state("/org/duet/Duet", "autostart") is False, "autostart is on by default")
+    check(not os.path.exists(path), "the first start wrote an autostart entry")
+    app_action("autostart")  # toggles the boolean setting
     wait_for(lambda: os.path.exists(path), 5, "the autostart entry")
     with open(path) as f:
         check("--background" in f.read(), "the autostart entry does not start in the background")
+    app_action("run-in-background")
+    wait_for(lambda: action_state("/org/duet/Duet", "run-in-background") is False, 5, "the setting to go off")
+    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go without run-in-background")
+    app_action("run-in-background")
+    wait_for(lambda: os.path.exists(path), 5, "the autostart entry to come back with run-in-background")
+    # Preferences › Behavior shows the switch on
+    app_action("preferences")
+    geometry = wait_for(lambda: window_geometry("Preferences"), 10, "the preferences window")
+    activate(PREFERENCES, "show-behavior")
+    time.sleep(1)  # the scrolling
+    screenshot("preferences-behavior", geometry)
+    activate(PREFERENCES, "hide")
+    app_action("autostart")
+    wait_for(lambda: action_state("/org/duet/Duet", "autostart") is False, 5, "autostart to go off")
+    wait_for(lambda: not os.path.exists(path), 5, "the autostart entry to go")
 
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -931,9 +1025,10 @@ def start_portal(ctx, address, log_path, mode="allow"):
 
 def test_background_portal(ctx):
     """With DUET_USE_PORTALS=1 a second app (own bus, not signed in) asks the Background portal
-    (through libportal) for autostart at startup and when run-in-background toggles, names its
-    window as the dialog's parent once it has one, writes no autostart file, and keeps running
-    when the portal says no, is missing, grants no autostart or stops before it answers."""
+    (through libportal) nothing at its first start, and for autostart when the user turns
+    app.autostart on (and off again), names its window as the dialog's parent once it has one,
+    writes no autostart file, and keeps running when the portal says no, is missing, grants no
+    autostart or stops before it answers."""
     address, conn = start_bus(ctx)
     log_path = os.path.join(ctx["tmp"], "portal.jsonl")
     portal = start_portal(ctx, address, log_path)
@@ -951,13 +1046,18 @@ def test_background_portal(ctx):
 
     def toggle():
         conn.call_sync("org.duet.Duet", "/org/duet/Duet", "org.gtk.Actions", "Activate",
-                       GLib.Variant("(sava{sv})", ("run-in-background", [], {})),
+                       GLib.Variant("(sava{sv})", ("autostart", [], {})),
                        None, Gio.DBusCallFlags.NONE, 5000, None)
 
-    first = wait_for(lambda: requests(), 10, "RequestBackground at startup")[0]
+    # The first start asks nothing: autostart is the user's choice
+    wait_for(lambda: action_state("/org/duet/Duet", "autostart", conn) is False, 10, "the app on its bus")
+    time.sleep(2)
+    check(not requests(), "the first start asked the portal: %s" % requests())
+    toggle()
+    first = wait_for(lambda: requests(), 10, "RequestBackground after turning autostart on")[0]
     options = first["options"]
-    log("at startup:", options)
-    check(options.get("autostart") is True, "autostart was not requested at startup")
+    log("turned on:", options)
+    check(options.get("autostart") is True, "turning autostart on did not ask autostart=true")
     check(options.get("commandline") == ["duet", "--background"],
           "commandline is %s" % options.get("commandline"))
     check(options.get("reason"), "no reason given")
@@ -967,7 +1067,7 @@ def test_background_portal(ctx):
                        first["handle"]), "handle %s does not follow the token" % first["handle"])
 
     toggle()
-    off = wait_for(lambda: requests()[1:], 5, "RequestBackground after turning the setting off")[0]
+    off = wait_for(lambda: requests()[1:], 5, "RequestBackground after turning autostart off")[0]
     check(off["options"].get("autostart") is False, "turning the setting off did not ask autostart=false")
     check(off["options"]["handle_token"] != options["handle_token"], "a handle_token was used twice")
 
@@ -1019,6 +1119,46 @@ def test_background_portal(ctx):
     check(app.poll() is None, "the app exited (%s)" % app.returncode)
     check(not os.path.exists(os.path.join(config, "autostart")), "an autostart file was written")
     stop(app)
+
+
+def test_inhibit_released_on_quit(ctx):
+    """A second app (carol, own bus with its own session manager stand-in) quits in the middle
+    of a call: its inhibitor is released on the way out, and bob sees the call end."""
+    address, conn = start_bus(ctx)
+    log_path = os.path.join(ctx["tmp"], "session-quit.jsonl")
+    sessiond = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "session-manager.py"), log_path],
+                                env=dict(os.environ, DBUS_SESSION_BUS_ADDRESS=address))
+    ctx["procs"].append(sessiond)
+    wait_for(lambda: any(n["method"] == "ready" for n in notifications(log_path)), 10,
+             "the second session manager")
+    app = start_app_on_bus(ctx, address, "quitter", ["--background", "--server", ctx["url"], "--user", "carol",
+                                                     "--password-stdin"],
+                           {"DUET_DEVICE_PROVIDERS": "none", "DUET_TEST_SOURCES": "1"})
+    app.stdin.write(PASSWORDS["carol"] + "\n")
+    app.stdin.close()
+    bob = None
+    try:
+        wait_for(lambda: action_state("/org/duet/Duet", "online", conn) is True, 30, "carol to go online")
+        bob, bob_out = start_cli(ctx["url"], "bob", ["--auto-accept", "listen"], "duet-call bob")
+        ctx["procs"].append(bob)
+        bob_out.wait_event("server-connected", 15)
+        activate("/org/duet/Duet", "call", GLib.Variant("(ss)", ("bob", "audio")), conn)
+        bob_out.wait_event("connected", 30)
+
+        def held():
+            return [n for n in notifications(log_path) if n["method"] == "Inhibit"]
+        inhibit = wait_for(held, 10, "carol's app to inhibit idle and suspend")
+        check(len(inhibit) == 1 and inhibit[0]["flags"] == INHIBIT_IDLE | INHIBIT_SUSPEND,
+              "carol's inhibitors: %s" % inhibit)
+        activate("/org/duet/Duet", "quit", None, conn)
+        app.wait(15)
+        check([n for n in notifications(log_path) if n["method"] == "Uninhibit"
+               and n["cookie"] == inhibit[0]["cookie"]], "carol's app quit without releasing its inhibitor")
+        bob_out.wait_event("disconnected", 15)
+        bob.wait(10)
+    finally:
+        for proc in (app, bob, sessiond):
+            stop(proc)
 
 
 def start_app_on_bus(ctx, address, name, args, env_extra):
@@ -1310,6 +1450,7 @@ def dump_if_hung(app, name):
 
 
 TESTS = [test_outgoing_call, test_poor_connection_hint, test_incoming_call_accept_from_notification,
+         test_inhibit_peer_ends, test_inhibit_released_on_quit,
          test_missed_call,
          test_decline,
          test_run_in_background_autostart, test_background_portal, test_without_camera_or_microphone,
@@ -1330,6 +1471,13 @@ def main():
         ctx["procs"].append(notifyd)
         wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["notifications"])),
                  10, "the notification server")
+        # Before the app: GTK looks for the session manager once, at startup
+        ctx["session"] = os.path.join(tmp, "session-manager.jsonl")
+        sessiond = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "session-manager.py"),
+                                     ctx["session"]])
+        ctx["procs"].append(sessiond)
+        wait_for(lambda: any(n["method"] == "ready" for n in notifications(ctx["session"])),
+                 10, "the session manager")
         ctx["server"], ctx["url"] = start_server(tmp)
         ctx["db"] = os.path.join(tmp, "duet.db")
         ctx["procs"].append(ctx["server"])

@@ -15,6 +15,7 @@ EXPECTED_KEYS = {
     'user-id': ('s', "''"),
     'service-id': ('s', "'duet'"),
     'run-in-background': ('b', 'true'),
+    'autostart': ('b', 'false'),
     'notifications': ('b', 'true'),
     'camera': ('s', "''"),
     'microphone': ('s', "''"),

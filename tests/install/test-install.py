@@ -15,9 +15,10 @@
 #                starts the installed binary through the service file
 #   background:  `duet --background` owns the name, stays alive, maps no
 #                window; a later activation shows it
-#   autostart:   toggling run-in-background writes/removes
-#                $XDG_CONFIG_HOME/autostart/org.duet.Duet-autostart.desktop,
-#                a copy of the installed share/duet/ entry
+#   autostart:   a first start writes no autostart entry; turning autostart
+#                on writes $XDG_CONFIG_HOME/autostart/org.duet.Duet-autostart.desktop,
+#                a copy of the installed share/duet/ entry, and turning it
+#                (or run-in-background) off removes it
 #
 # Everything runs against a private Xvfb and a private session bus started
 # here (dbus-daemon --config-file with only our service dir), with
@@ -355,10 +356,10 @@ def is_zombie(pid):
         return True
 
 
-def set_background(value):
-    proc = gdbus(APP_ID, OBJ, "org.gtk.Actions.SetState", "run-in-background",
+def set_setting(name, value):
+    proc = gdbus(APP_ID, OBJ, "org.gtk.Actions.SetState", name,
                  "<%s>" % ("true" if value else "false"), "{}")
-    check(proc.returncode == 0, "SetState run-in-background: %s" % proc.stderr.strip())
+    check(proc.returncode == 0, "SetState %s: %s" % (name, proc.stderr.strip()))
 
 
 # ---- 2. launches ------------------------------------------------------------
@@ -462,17 +463,19 @@ def test_autostart(proc):
     target = os.path.join(ENV["XDG_CONFIG_HOME"], "autostart", APP_ID + "-autostart.desktop")
     with open(os.path.join(S_SHARE, "duet", APP_ID + "-autostart.desktop")) as f:
         installed = f.read()
-    # run-in-background defaults to true, so a first start adds the entry
-    wait_for(lambda: os.path.exists(target), 5, "a first start to write " + target)
-    set_background(False)
-    wait_for(lambda: not os.path.exists(target), 5, "the autostart entry to be absent")
-    set_background(True)
-    wait_for(lambda: os.path.exists(target), 5, "run-in-background on to write " + target)
+    # Autostart is opt-in: a first start adds no entry
+    time.sleep(1)
+    check(not os.path.exists(target), "a first start wrote " + target)
+    set_setting("autostart", True)
+    wait_for(lambda: os.path.exists(target), 5, "autostart on to write " + target)
     with open(target) as f:
         check(f.read() == installed, "the autostart entry is not the installed one")
-    set_background(False)
+    set_setting("run-in-background", False)
     wait_for(lambda: not os.path.exists(target), 5, "run-in-background off to remove " + target)
-    set_background(True)
+    set_setting("run-in-background", True)
+    wait_for(lambda: os.path.exists(target), 5, "run-in-background on to write " + target)
+    set_setting("autostart", False)
+    wait_for(lambda: not os.path.exists(target), 5, "autostart off to remove " + target)
     # A hidden instance (as autostarted) shows its window when activated
     reply = gdbus(APP_ID, OBJ, "org.freedesktop.Application.Activate", "{}")
     check(reply.returncode == 0, "Activate failed: %s" % reply.stderr.strip())
