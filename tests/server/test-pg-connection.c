@@ -195,6 +195,7 @@ test_loop_runs (void)
 
   g_source_remove (timer);
   g_assert_no_error (error);
+  g_assert_cmpint (PQntuples (result), ==, 1);
   g_assert_cmpuint (ticks, >=, 5);
 }
 
@@ -223,6 +224,7 @@ test_notify (void)
   Heard heard = { 0 };
 
   g_assert_no_error (error);
+  g_assert_cmpint (PQresultStatus (listen), ==, PGRES_COMMAND_OK);
   g_signal_connect (listener, "notification", G_CALLBACK (on_notification), &heard);
   notify = query (sender, "SELECT pg_notify('duet_test', 'alice revoked')", 0, NULL, &error);
   g_assert_no_error (error);

@@ -198,7 +198,10 @@ publish_until_heard (DuetRedisConnection *publisher, Heard *heard, const char *c
   for (int i = 0; i < 200 && heard->channel == NULL; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GVariant) reply = command (publisher, &error, "PUBLISH", channel, text, NULL);
+      g_autoptr(GVariant) receivers = command (publisher, &error, "PUBLISH", channel, text, NULL);
+
+      g_assert_no_error (error);
+      g_assert_true (g_variant_is_of_type (receivers, G_VARIANT_TYPE_INT64));
 
       for (int j = 0; j < 10 && heard->channel == NULL; j++)
         g_main_context_iteration (NULL, FALSE);
