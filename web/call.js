@@ -319,9 +319,11 @@ export class Call extends EventTarget {
     this.emit('peer-media', {...this.peerMedia});
   }
 
+  // A fresh stream each time: a video element may not pick up tracks
+  // added to the stream it already plays
   sessionChanged(session) {
     if (session === this.media)
-      this.emit('stream', session.stream);
+      this.emit('stream', new MediaStream(session.stream.getTracks()));
   }
 
   mediaError(session, what, error) {
@@ -339,7 +341,7 @@ export class Call extends EventTarget {
         this.media.close();
         this.media = session;
         this.pending = null;
-        this.emit('stream', session.stream);
+        this.sessionChanged(session);
         this.sendMediaState(true, true, true);
       }
       if (session === this.media)
