@@ -590,6 +590,16 @@ on_device_warning (DuetManager *manager, const char *message)
 }
 
 static void
+on_media_rejected (DuetCall *call, const char *media, const char *what)
+{
+  JsonBuilder *builder = event_begin ("media-rejected");
+
+  add_string (builder, "media", media);
+  add_string (builder, "what", what);
+  event_end (builder);
+}
+
+static void
 on_network_warning (DuetManager *manager, const char *message)
 {
   error_event ("network-warning", message);
@@ -721,6 +731,7 @@ adopt_call (DuetCall *call)
   if (duet_call_get_is_caller (call))
     g_signal_connect (call, "verified", G_CALLBACK (on_verified), NULL);
   g_signal_connect (call, "short-data-received", G_CALLBACK (on_short_data), NULL);
+  g_signal_connect (call, "media-rejected", G_CALLBACK (on_media_rejected), NULL);
   g_signal_connect (call, "notify::in-responder-preparation", G_CALLBACK (on_in_preparation), NULL);
   g_signal_connect (call, "connected", G_CALLBACK (on_connected), NULL);
   g_signal_connect (call, "disconnected", G_CALLBACK (on_disconnected), NULL);

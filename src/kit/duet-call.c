@@ -117,6 +117,7 @@ enum {
   VIDEO_ENABLED_BY_PEER,
   VIDEO_DISABLED_BY_PEER,
   DEVICE_WARNING,
+  MEDIA_REJECTED,
   NETWORK_UNAVAILABLE,
   NETWORK_AVAILABLE,
   SHORT_DATA_RECEIVED,
@@ -776,6 +777,15 @@ on_device_warning (DuetMediaSession *media,
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
+static void
+on_media_rejected (DuetMediaSession *media,
+                   const char       *kind,
+                   const char       *what,
+                   DuetCall         *self)
+{
+  g_signal_emit (self, signals[MEDIA_REJECTED], 0, kind, what);
+}
+
 /* A camera or microphone went missing, was refused or failed, or works
  * again. Without a camera the video pauses (CAMERA_INACTIVE, so the peer
  * shows the avatar) and resumes when one works; without a microphone the
@@ -838,6 +848,7 @@ connect_media (DuetCall         *self,
   g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
   g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
   g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
+  g_signal_connect (media, "media-rejected", G_CALLBACK (on_media_rejected), self);
   g_signal_connect (media, "device-problem", G_CALLBACK (on_device_problem), self);
   g_signal_connect (media, "network-quality", G_CALLBACK (on_network_quality), self);
 }
@@ -1965,6 +1976,20 @@ duet_call_class_init (DuetCallClass *klass)
    */
   signals[DEVICE_WARNING] =
     g_signal_new ("device-warning", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * DuetCall::media-rejected:
+   * @call: the #DuetCall
+   * @media: "audio" or "video"
+   * @what: "refused" (neither way), "not-sent" (the peer takes none of
+   *   ours) or "not-received" (the peer sends none)
+   *
+   * Offer and answer left a stream of the call one way or off, for
+   * example because the two ends share no codec for it. The call goes on
+   * with what was agreed.
+   */
+  signals[MEDIA_REJECTED] =
+    g_signal_new ("media-rejected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_STRING, G_TYPE_STRING);
   /**
    * DuetCall::network-unavailable:
    * @call: the #DuetCall

@@ -25,6 +25,8 @@
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
+#include <nice/agent.h>
+#include <nice/interfaces.h>
 
 #include "duet-bench-stamp.h"
 #include "duet-device-monitor-private.h"
@@ -44,6 +46,11 @@
 #define VP8_CPU_USED 12
 #define VIDEO_PT 96
 #define AUDIO_PT 111
+/* Transport-wide congestion control feedback: the one header extension
+ * webrtcbin 1.22 both writes and reports on. Id 1 because 1.22.0's
+ * rtpredenc writes it under id 1 whatever was negotiated. */
+#define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+#define TWCC_ID 1
 #define HEARTBEAT_MS 1000
 #define FLUSH_MAX_MS 500
 #define REPORT_MS 500             /* receiver reports, and the controller's pace */
@@ -249,6 +256,7 @@ enum {
   MEDIA_ERROR,
   NETWORK_WARNING,
   NETWORK_QUALITY,
+  MEDIA_REJECTED,
   N_SIGNALS
 };
 
@@ -309,6 +317,9 @@ deferred_emit (gpointer data)
       break;
     case NETWORK_WARNING:
       g_signal_emit (d->self, signals[NETWORK_WARNING], 0, d->text1);
+      break;
+    case MEDIA_REJECTED:
+      g_signal_emit (d->self, signals[MEDIA_REJECTED], 0, d->text1, d->text2);
       break;
     default:
       g_assert_not_reached ();
@@ -963,7 +974,8 @@ build_video_send (DuetMediaSession *self,
   self->video_rtp_caps = rtp_caps;
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
                              "encoding-name", G_TYPE_STRING, "VP8",
-                             "payload", G_TYPE_INT, VIDEO_PT, "clock-rate", G_TYPE_INT, 90000, NULL);
+                             "payload", G_TYPE_INT, VIDEO_PT, "clock-rate", G_TYPE_INT, 90000,
+                             "extmap-" G_STRINGIFY (TWCC_ID), G_TYPE_STRING, TWCC_URI, NULL);
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
   gst_bin_add_many (GST_BIN (self->pipeline), convert, scale, rate, caps, self->my_tee,
@@ -1031,9 +1043,17 @@ build_audio_send (DuetMediaSession *self,
   g_atomic_int_set (&self->audio_pt, AUDIO_PT);
   self->audio_pay = pay;
   self->audio_rtp_caps = rtp_caps;
+  /* An offer made while the valve still drops everything (the callee's,
+   * while it rings) is built from these caps alone, not from the
+   * payloader's: so they carry what RFC 7587 requires (two channels) and
+   * the receive parameters (in-band FEC is decoded whenever it comes) */
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
                              "encoding-name", G_TYPE_STRING, "OPUS",
-                             "payload", G_TYPE_INT, AUDIO_PT, "clock-rate", G_TYPE_INT, 48000, NULL);
+                             "payload", G_TYPE_INT, AUDIO_PT, "clock-rate", G_TYPE_INT, 48000,
+                             "encoding-params", G_TYPE_STRING, "2",
+                             "minptime", G_TYPE_STRING, "10",
+                             "useinbandfec", G_TYPE_STRING, "1",
+                             "extmap-" G_STRINGIFY (TWCC_ID), G_TYPE_STRING, TWCC_URI, NULL);
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
   gst_bin_add_many (GST_BIN (self->pipeline), convert, resample, caps, level, self->mute,
@@ -1425,6 +1445,54 @@ emit_with_promise (DuetMediaSession     *self,
   gst_promise_unref (promise);
 }
 
+/* The direction an m-line asks for; sendrecv when it names none */
+static const char *
+direction_of (const GstSDPMedia *media)
+{
+  static const char *const directions[] = { "sendonly", "recvonly", "inactive" };
+
+  for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+    {
+      const char *key = gst_sdp_media_get_attribute (media, j)->key;
+
+      for (guint i = 0; i < G_N_ELEMENTS (directions); i++)
+        if (g_strcmp0 (key, directions[i]) == 0)
+          return directions[i];
+    }
+  return "sendrecv";
+}
+
+/* An answer can refuse a stream (port 0, inactive) or leave it one way,
+ * for example when the two ends share no codec: the call would go on
+ * without that audio or video and nobody would know. Say which stream
+ * and which way, seen from here: @ours is the answer we made. */
+static void
+check_answer (DuetMediaSession    *self,
+              const GstSDPMessage *answer,
+              gboolean             ours)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (answer, i);
+      const char *kind = gst_sdp_media_get_media (media);
+      const char *direction = direction_of (media);
+      const char *what;
+
+      if (g_strcmp0 (kind, "audio") != 0 && g_strcmp0 (kind, "video") != 0)
+        continue;
+      if (gst_sdp_media_get_port (media) == 0 || g_str_equal (direction, "inactive"))
+        what = "refused";
+      else if (g_str_equal (direction, "sendrecv"))
+        continue;
+      else   /* our recvonly, or the peer's sendonly, leaves ours unsent */
+        what = g_str_equal (direction, ours ? "recvonly" : "sendonly") ? "not-sent" : "not-received";
+
+      g_message ("Negotiation left %s %s: m-line %u of the %s answer has port %u, %s",
+                 kind, what, i, ours ? "local" : "peer's", gst_sdp_media_get_port (media), direction);
+      defer (self, MEDIA_REJECTED, kind, what, 0, NULL);
+    }
+}
+
 static void
 on_description_created (GstPromise *promise,
                         gpointer    user_data)
@@ -1447,6 +1515,8 @@ on_description_created (GstPromise *promise,
   /* Queue the SDP before our candidates can be: same priority keeps order */
   text = gst_sdp_message_as_text (desc->sdp);
   defer (self, LOCAL_DESCRIPTION, field, text, 0, NULL);
+  if (!self->offerer)
+    check_answer (self, desc->sdp, TRUE);
   {
     /* With a NULL promise, webrtcbin 1.22 leaks its error reply (and warns)
      * when the call was closed while the description was being made */
@@ -1488,8 +1558,59 @@ set_payload_type (GstElement *pay,
   g_object_set (pay, "pt", pt, NULL);
 }
 
-/* An offer from another client (a browser) may use other payload types;
- * an answer must reuse them. Nothing has been sent yet, so retarget. */
+/* The id an SDP m-line gives the TWCC extension, or 0 if it has none */
+static guint
+twcc_id_of (const GstSDPMedia *media)
+{
+  for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+    {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
+      g_auto(GStrv) parts = NULL;
+      guint64 id;
+
+      if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL)
+        continue;
+      /* "ID[/direction] URI [attributes]" */
+      parts = g_strsplit (attr->value, " ", 3);
+      if (g_strv_length (parts) >= 2 && g_str_equal (parts[1], TWCC_URI) &&
+          g_ascii_string_to_unsigned (g_strdelimit (parts[0], "/", '\0'), 10, 1, 255, &id, NULL))
+        return id;
+    }
+  return 0;
+}
+
+/* Our extensions are extmap-ID fields of the RTP caps, and an answer is
+ * made from the offer's caps and ours: a field both name with different
+ * URIs (a browser's id 1 is its audio level) would leave nothing to send.
+ * So the answer keeps TWCC under the offer's id, or goes without it. */
+static void
+adopt_twcc_id (GstElement *rtp_caps,
+               guint       id)
+{
+  g_autoptr(GstCaps) caps = NULL;
+  g_autoptr(GPtrArray) ours = g_ptr_array_new_with_free_func (g_free);
+  GstStructure *structure;
+
+  g_object_get (rtp_caps, "caps", &caps, NULL);
+  caps = gst_caps_make_writable (caps);
+  structure = gst_caps_get_structure (caps, 0);
+  for (int i = 0; i < gst_structure_n_fields (structure); i++)
+    if (g_str_has_prefix (gst_structure_nth_field_name (structure, i), "extmap-"))
+      g_ptr_array_add (ours, g_strdup (gst_structure_nth_field_name (structure, i)));
+  for (guint i = 0; i < ours->len; i++)
+    gst_structure_remove_field (structure, g_ptr_array_index (ours, i));
+  if (id > 0)
+    {
+      g_autofree char *field = g_strdup_printf ("extmap-%u", id);
+
+      gst_structure_set (structure, field, G_TYPE_STRING, TWCC_URI, NULL);
+    }
+  g_object_set (rtp_caps, "caps", caps, NULL);
+}
+
+/* An offer from another client (a browser) may use other payload types
+ * and extension ids; an answer must reuse them. Nothing has been sent
+ * yet, so retarget. */
 static void
 adopt_offer_payload_types (DuetMediaSession    *self,
                            const GstSDPMessage *sdp)
@@ -1497,6 +1618,13 @@ adopt_offer_payload_types (DuetMediaSession    *self,
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
     {
       const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      gboolean video = g_strcmp0 (gst_sdp_media_get_media (media), "video") == 0;
+      gboolean audio = g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0;
+
+      if (video && self->video_rtp_caps != NULL)
+        adopt_twcc_id (self->video_rtp_caps, twcc_id_of (media));
+      else if (audio && self->audio_rtp_caps != NULL)
+        adopt_twcc_id (self->audio_rtp_caps, twcc_id_of (media));
 
       for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
         {
@@ -1548,6 +1676,8 @@ duet_media_session_set_remote_description (DuetMediaSession  *self,
 
   if (is_offer)
     adopt_offer_payload_types (self, message);
+  else
+    check_answer (self, message, FALSE);
 
   desc = gst_webrtc_session_description_new (is_offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                       : GST_WEBRTC_SDP_TYPE_ANSWER, message);
@@ -2519,10 +2649,39 @@ apply_ice_servers (DuetMediaSession *self)
 
 /* ---- life cycle ---- */
 
-/* libnice's UPnP-IGD port mapping: a LAN multicast search at each call,
- * a thread whose warnings we cannot act on, and no use with STUN/TURN */
+/* libnice leaves loopback addresses out, so on a machine with no other
+ * interface up (a demo on one machine, a container or namespace with only
+ * lo) nothing is gathered and no call connects. Only then, offer loopback
+ * candidates: anywhere else they would only add checks that cannot reach
+ * another machine. */
 static void
-disable_upnp (GstElement *webrtc)
+add_loopback_if_alone (NiceAgent *agent)
+{
+  GList *usable = nice_interfaces_get_local_ips (FALSE);
+  GList *all;
+
+  if (usable != NULL)
+    {
+      g_list_free_full (usable, g_free);
+      return;
+    }
+  all = nice_interfaces_get_local_ips (TRUE);
+  for (GList *l = all; l != NULL; l = l->next)
+    {
+      NiceAddress address;
+
+      nice_address_init (&address);
+      if (nice_address_set_from_string (&address, l->data) && nice_agent_add_local_address (agent, &address))
+        g_debug ("No network interface but loopback: ICE uses %s", (const char *) l->data);
+    }
+  g_list_free_full (all, g_free);
+}
+
+/* Before the agent gathers. No UPnP-IGD port mapping: a LAN multicast
+ * search at each call, a thread whose warnings we cannot act on, and no
+ * use with STUN/TURN. */
+static void
+configure_agent (GstElement *webrtc)
 {
   g_autoptr(GObject) ice = NULL;
   g_autoptr(GObject) agent = NULL;
@@ -2531,8 +2690,10 @@ disable_upnp (GstElement *webrtc)
   if (ice == NULL || !g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
     return;
   g_object_get (ice, "agent", &agent, NULL);
-  if (agent != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
-    g_object_set (agent, "upnp", FALSE, NULL);
+  if (agent == NULL || !NICE_IS_AGENT (agent))
+    return;
+  g_object_set (agent, "upnp", FALSE, NULL);
+  add_loopback_if_alone (NICE_AGENT (agent));
 }
 
 static gboolean
@@ -2596,7 +2757,7 @@ duet_media_session_start (DuetMediaSession  *self,
   self->jb_latency_ms = self->adaptive_latency ? JB_MIN_MS : self->latency_ms;
   g_object_set (self->webrtc, "latency", self->jb_latency_ms, NULL);
   gst_bin_add (GST_BIN (self->pipeline), self->webrtc);
-  disable_upnp (self->webrtc);
+  configure_agent (self->webrtc);
   apply_ice_servers (self);
 
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
@@ -3075,6 +3236,11 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
   signals[NETWORK_WARNING] =
     g_signal_new ("network-warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* media-rejected (media, what): negotiation left "audio" or "video"
+   * "refused", "not-sent" or "not-received" */
+  signals[MEDIA_REJECTED] =
+    g_signal_new ("media-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   /* network-quality (mine, peer's): how media arrives here and at the peer */
   signals[NETWORK_QUALITY] =
     g_signal_new ("network-quality", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -18,8 +18,11 @@ network. Scenarios:
   address-change  alice's address changes mid-call: the old path is dead,
                   a fresh media session is negotiated and swapped in, and
                   the call goes on
+  loopback-only   server and both clients in one namespace whose only
+                  interface is loopback (a one-machine demo without a
+                  network): the call connects over 127.0.0.1 and media flows
 
-Usage: kit-netcut.py {link-down,netem-loss,blip,address-change}
+Usage: kit-netcut.py {link-down,netem-loss,blip,address-change,loopback-only}
 Exit 77 (skip) without root or without `ip netns`/veth/bridge support.
 """
 import importlib.util
@@ -50,6 +53,26 @@ BOUND_S = kc.LIVENESS_MS / 1000 + kc.GRACE_S + 2.5  # the end, as for a killed p
 
 def cleanup():
     netns.remove((NS_A, NS_B, HUB))
+
+
+def setup_loopback_only():
+    ip("netns", "add", HUB)
+    ip("-n", HUB, "link", "set", "lo", "up")
+
+
+def loopback_only(ctx):
+    in_hub = ["ip", "netns", "exec", HUB]
+    ctx.server_args = dict(grace=30, prefix=in_hub)
+    bob = ctx.client("bob", ["listen", "--auto-accept"], prefix=in_hub)
+    bob.wait("server-connected", 15)
+    alice = ctx.client("alice", ["call", "bob"], prefix=in_hub)
+    alice.wait("connected", 20)
+    bob.wait("connected", 20)
+    kc.media_flows(alice)
+    kc.media_flows(bob)
+    alice.send("end")
+    for c in (alice, bob):
+        kc.disconnected(c, "NORMAL", "CALLER", c is bob)
 
 
 def setup():
@@ -142,6 +165,8 @@ def scenario(ctx, how):
         return blip(ctx)
     if how == "address-change":
         return address_change(ctx)
+    if how == "loopback-only":
+        return loopback_only(ctx)
     alice, bob = start_call(ctx)
     t0 = time.monotonic()
     cut(how)
@@ -161,9 +186,12 @@ def scenario(ctx, how):
 
 def main():
     how = sys.argv[1] if len(sys.argv) > 1 else "link-down"
-    if how not in ("link-down", "netem-loss", "blip", "address-change"):
-        print("usage: kit-netcut.py {link-down,netem-loss,blip,address-change}", file=sys.stderr)
+    if how not in ("link-down", "netem-loss", "blip", "address-change", "loopback-only"):
+        print("usage: kit-netcut.py {link-down,netem-loss,blip,address-change,loopback-only}",
+              file=sys.stderr)
         return 2
+    if how == "loopback-only":
+        return netns.run(kc, how, setup_loopback_only, cleanup, lambda ctx, tmp: loopback_only(ctx))
 
     def setup_for_scenario():
         setup()

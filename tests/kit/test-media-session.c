@@ -244,6 +244,204 @@ test_unheard_peer (void)
   g_object_unref (f.a);
 }
 
+/* ---- negotiation: what the SDP says ---- */
+
+#define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+typedef struct
+{
+  char      *sdp;        /* the last local description */
+  GPtrArray *rejected;   /* "media what" of each media-rejected */
+} Negotiation;
+
+static void
+keep_description (DuetMediaSession *session, const char *type, const char *sdp, Negotiation *n)
+{
+  g_free (n->sdp);
+  n->sdp = g_strdup (sdp);
+}
+
+static void
+keep_rejected (DuetMediaSession *session, const char *media, const char *what, Negotiation *n)
+{
+  g_ptr_array_add (n->rejected, g_strdup_printf ("%s %s", media, what));
+}
+
+static gboolean
+has_description (Negotiation *n)
+{
+  return n->sdp != NULL;
+}
+
+static gboolean
+wait_until (gboolean (*cond) (Negotiation *), Negotiation *n, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (!cond (n) && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return cond (n);
+}
+
+static DuetMediaSession *
+negotiating_session (gboolean offerer, Negotiation *n)
+{
+  DuetMediaSession *session = duet_media_session_new (offerer);
+  g_autoptr(GError) error = NULL;
+
+  n->rejected = g_ptr_array_new_with_free_func (g_free);
+  g_object_set (session, "test-sources", TRUE, "video-width", 160, "video-height", 120,
+                "video-fps", 15, NULL);
+  g_signal_connect (session, "local-description", G_CALLBACK (keep_description), n);
+  g_signal_connect (session, "media-rejected", G_CALLBACK (keep_rejected), n);
+  g_assert_true (duet_media_session_start (session, &error));
+  g_assert_no_error (error);
+  return session;
+}
+
+static void
+negotiation_clear (Negotiation *n)
+{
+  g_clear_pointer (&n->sdp, g_free);
+  g_clear_pointer (&n->rejected, g_ptr_array_unref);
+}
+
+/* The m-line section of @sdp for @media ("audio", "video"), edited:
+ * every @from in it replaced by @to */
+static char *
+edit_section (const char *sdp, const char *media, const char *from, const char *to)
+{
+  g_autofree char *head = g_strdup_printf ("m=%s ", media);
+  const char *start = strstr (sdp, head);
+  const char *end;
+  g_autofree char *section = NULL;
+  g_auto(GStrv) pieces = NULL;
+  g_autofree char *edited = NULL;
+
+  g_assert_nonnull (start);
+  end = strstr (start + 2, "\r\nm=");
+  end = end ? end + 2 : sdp + strlen (sdp);
+  section = g_strndup (start, end - start);
+  pieces = g_strsplit (section, from, -1);
+  g_assert_cmpuint (g_strv_length (pieces), >, 1);
+  edited = g_strjoinv (to, pieces);
+  return g_strdup_printf ("%.*s%s%s", (int) (start - sdp), sdp, edited, end);
+}
+
+static guint
+count (const char *haystack, const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* The callee offers while it rings, before anything is encoded: the
+ * offer must still say what RFC 7587 and congestion control need, or a
+ * browser refuses the audio */
+static void
+test_early_offer (void)
+{
+  Negotiation n = { 0 };
+  DuetMediaSession *session = negotiating_session (TRUE, &n);
+
+  duet_media_session_create_offer (session);
+  g_assert_true (wait_until (has_description, &n, 5000));
+  g_test_message ("%s", n.sdp);
+  g_assert_nonnull (strstr (n.sdp, "a=rtpmap:111 OPUS/48000/2\r\n"));
+  g_assert_nonnull (strstr (n.sdp, "useinbandfec=1"));
+  g_assert_nonnull (strstr (n.sdp, "minptime=10"));
+  g_assert_cmpuint (count (n.sdp, "a=extmap:1 " TWCC_URI "\r\n"), ==, 2);   /* audio and video */
+  g_assert_cmpuint (count (n.sdp, "transport-cc"), >=, 1);
+
+  duet_media_session_stop (session);
+  g_object_unref (session);
+  negotiation_clear (&n);
+}
+
+/* A browser's offer numbers things its own way: Opus as 109, TWCC as
+ * extension 3 and its audio level as 1. The answer takes its numbers and
+ * still sends and receives both streams. */
+static void
+test_foreign_offer (void)
+{
+  Negotiation offer = { 0 }, answer = { 0 };
+  DuetMediaSession *a = negotiating_session (TRUE, &offer);
+  DuetMediaSession *b = negotiating_session (FALSE, &answer);
+  g_autofree char *step1 = NULL, *step2 = NULL, *step3 = NULL, *foreign = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_media_session_create_offer (a);
+  g_assert_true (wait_until (has_description, &offer, 5000));
+  step1 = edit_section (offer.sdp, "audio", "111", "109");
+  step2 = edit_section (step1, "audio", "a=extmap:1 ", "a=extmap:3 ");
+  step3 = edit_section (step2, "video", "a=extmap:1 ", "a=extmap:3 ");
+  foreign = edit_section (step3, "audio", "a=extmap:3 ",
+                          "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\na=extmap:3 ");
+
+  g_assert_true (duet_media_session_set_remote_description (b, "offer", foreign, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (has_description, &answer, 5000));
+  g_test_message ("%s", answer.sdp);
+  g_assert_nonnull (strstr (answer.sdp, "a=rtpmap:109 OPUS/48000/2\r\n"));
+  g_assert_cmpuint (count (answer.sdp, "a=extmap:3 " TWCC_URI "\r\n"), ==, 2);
+  g_assert_null (strstr (answer.sdp, "a=extmap:1 " TWCC_URI));
+  g_assert_cmpuint (count (answer.sdp, "a=sendrecv"), >=, 2);
+  g_assert_cmpuint (answer.rejected->len, ==, 0);
+
+  duet_media_session_stop (a);
+  duet_media_session_stop (b);
+  g_object_unref (a);
+  g_object_unref (b);
+  negotiation_clear (&offer);
+  negotiation_clear (&answer);
+}
+
+static gboolean
+two_rejected (Negotiation *n)
+{
+  return n->rejected->len >= 2;
+}
+
+/* An answer that turns audio off and keeps video to itself: the offerer
+ * says so, stream by stream, instead of going on silently */
+static void
+test_rejected_media (void)
+{
+  Negotiation offer = { 0 }, answer = { 0 };
+  DuetMediaSession *a = negotiating_session (TRUE, &offer);
+  DuetMediaSession *b = negotiating_session (FALSE, &answer);
+  g_autofree char *step1 = NULL, *edited = NULL;
+  g_autoptr(GError) error = NULL;
+
+  duet_media_session_create_offer (a);
+  g_assert_true (wait_until (has_description, &offer, 5000));
+  g_assert_true (duet_media_session_set_remote_description (b, "offer", offer.sdp, &error));
+  g_assert_true (wait_until (has_description, &answer, 5000));
+  g_assert_cmpuint (answer.rejected->len, ==, 0);
+
+  step1 = edit_section (answer.sdp, "audio", "a=sendrecv", "a=inactive");
+  edited = edit_section (step1, "video", "a=sendrecv", "a=sendonly");
+  g_assert_true (duet_media_session_set_remote_description (a, "answer", edited, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (two_rejected, &offer, 5000));
+  /* in m-line order: video first */
+  g_assert_cmpstr (g_ptr_array_index (offer.rejected, 0), ==, "video not-sent");
+  g_assert_cmpstr (g_ptr_array_index (offer.rejected, 1), ==, "audio refused");
+
+  duet_media_session_stop (a);
+  duet_media_session_stop (b);
+  g_object_unref (a);
+  g_object_unref (b);
+  negotiation_clear (&offer);
+  negotiation_clear (&answer);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -253,5 +451,8 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/kit/media-session/loopback", test_loopback);
   g_test_add_func ("/kit/media-session/unheard-peer", test_unheard_peer);
+  g_test_add_func ("/kit/media-session/early-offer", test_early_offer);
+  g_test_add_func ("/kit/media-session/foreign-offer", test_foreign_offer);
+  g_test_add_func ("/kit/media-session/rejected-media", test_rejected_media);
   return g_test_run ();
 }
