@@ -257,6 +257,21 @@ async function mediaFlowsInBrowser(browser) {
     throw new Fail(`${e.message}; last ${JSON.stringify(await browser.stats())}`);
   });
   log('browser stats', JSON.stringify(grown));
+  // and the page shows it: the peer's video element presents frames
+  const shown = () => browser.evaluate(() => {
+    const video = document.getElementById('remote-video');
+    return {width: video.videoWidth, height: video.videoHeight,
+            frames: video.getVideoPlaybackQuality().totalVideoFrames,
+            visible: getComputedStyle(video).visibility === 'visible'};
+  });
+  const first = await shown();
+  const later = await until(async () => {
+    const now = await shown();
+    return now.width > 0 && now.visible && now.frames > first.frames + 10 ? now : null;
+  }, 'browser: the peer\'s video shown').catch(async (e) => {
+    throw new Fail(`${e.message}; remote video ${JSON.stringify(await shown())}`);
+  });
+  log('remote video shown', JSON.stringify(later));
 }
 
 async function mediaFlowsInKit(kit) {
