@@ -146,9 +146,15 @@ class KitClient {
   }
 
   async exitCode(timeout = STEP_MS) {
-    return Promise.race([this.exited, sleep(timeout).then(() => {
-      throw new Fail(`${this.user} did not exit; events ${this.names().join(' ')}`);
-    })]);
+    let timer;
+    const late = new Promise((resolve, reject) => {
+      timer = setTimeout(() => reject(new Fail(`${this.user} did not exit; events ${this.names().join(' ')}`)), timeout);
+    });
+    try {
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   kill() {
@@ -428,4 +434,5 @@ async function main() {
   return status;
 }
 
-process.exitCode = await main();
+// no timer or child of ours may keep the test running once it has its verdict
+process.exit(await main());
