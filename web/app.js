@@ -19,6 +19,7 @@ const app = {
   call: null,
   refreshTimer: 0,
   notification: null,
+  deviceId: null,       // hello's: this browser's device at the server
 };
 
 // ---- text and views ----
@@ -124,12 +125,19 @@ async function onSignIn(event) {
   }
 }
 
+// By the user (@message NULL): the device is signed out at the server too,
+// so its token stops working; otherwise the server already ended it
 function signOut(message) {
   clearTimeout(app.refreshTimer);
   if (app.call && !app.call.ended)
     app.call.hangUp();
-  if (app.signalling)
+  if (app.signalling && message === null && app.deviceId) {
+    const signalling = app.signalling;
+    signalling.request({type: 'sign_out_device', device_id: app.deviceId})
+      .catch(() => {}).finally(() => signalling.stop());
+  } else if (app.signalling) {
     app.signalling.stop();
+  }
   app.signalling = null;
   app.session = null;
   sessionStorage.removeItem(SESSION_KEY);
@@ -146,8 +154,10 @@ function startSignalling() {
   $('who').textContent = strings.signedInAs(app.session.user);
   $('account').hidden = false;
   signalling.addEventListener('status', (e) => setStatus(e.detail));
-  signalling.addEventListener('fatal', (e) =>
-    signOut(e.detail === 'replaced' ? strings.errors.replaced : strings.errors.session));
+  signalling.addEventListener('fatal', (e) => {
+    if (app.signalling === signalling)   // not after our own sign-out
+      signOut(e.detail === 'replaced' ? strings.errors.replaced : strings.errors.session);
+  });
   signalling.addEventListener('hello', (e) => onHello(e.detail));
   signalling.addEventListener('ice_servers', (e) => { app.iceServers = e.detail.ice_servers || []; });
   signalling.addEventListener('incoming_call', (e) => onIncomingCall(e.detail));
@@ -165,6 +175,7 @@ function startSignalling() {
 // A reloaded page has lost the media of any call it was in
 function onHello(hello) {
   app.iceServers = hello.ice_servers || [];
+  app.deviceId = hello.device_id || null;
   for (const call of hello.calls || []) {
     if (app.call && call.call_id === app.call.id)
       continue;

@@ -5,7 +5,8 @@
 // Usage: node web-calls.mjs SCENARIO   (browser-calls-kit | kit-calls-browser)
 // Env:   DUET_SERVER, DUET_CALL, DUET_WEB_ROOT (the web/ folder), CHROMIUM
 //        (default: chromium on PATH), DUET_WEB_SCREENSHOT (a PNG path: the
-//        call, taken once media flows), DUET_TEST_LIVENESS_MS.
+//        call once both muted in browser-calls-kit, the incoming call in
+//        kit-calls-browser), DUET_TEST_LIVENESS_MS.
 // Exit:  0 pass, 1 fail, 77 skip (run-web-test.sh checks node and chromium).
 //
 // Every wait is on a condition with a generous deadline; the only fixed
@@ -371,6 +372,8 @@ async function kitCallsBrowser(ctx) {
   await ctx.browser.page.waitForSelector('#incoming:not([hidden])', {timeout: STEP_MS});
   await alice.wait('verified');
   log('the browser rings');
+  if (process.env.DUET_WEB_SCREENSHOT)
+    await ctx.browser.page.screenshot({path: process.env.DUET_WEB_SCREENSHOT});
   await sleep(RING_MS);
   check(!alice.find('connected'), 'alice: connected before the answer');
   await ctx.browser.page.click('#accept');
