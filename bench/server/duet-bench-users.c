@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <sodium.h>
 
-#include "duet-store.h"
+#include "duet-sqlite-store.h"
 #include "duet-token.h"
 
 int
@@ -49,7 +49,7 @@ main (int argc, char **argv)
   if (sodium_init () < 0)
     return 1;
 
-  store = duet_store_open (db, &error);
+  store = duet_sqlite_store_open (db, &error);
   if (store == NULL)
     g_error ("%s", error->message);
 

@@ -334,6 +334,7 @@ static const Field http_error_fields[] = {
 static const Field health_reply_fields[] = {
   STRING (DuetHealthReply, status, FIELD_REQUIRED),
   STRING (DuetHealthReply, version, FIELD_OPTIONAL),
+  DUET_FIELD (DuetHealthReply, down, "down", FIELD_STRV, FIELD_OPTIONAL),
 };
 
 static const MessageSpec token_request_spec =

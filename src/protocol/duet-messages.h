@@ -666,8 +666,9 @@ typedef struct
 
 typedef struct
 {
-  char *status;         /* ok, shutting_down */
+  char *status;         /* ok, degraded, shutting_down */
   char *version;        /* NULL: absent */
+  GStrv down;           /* what cannot be reached ("database"); NULL: absent */
 } DuetHealthReply;
 
 gboolean    duet_token_request_parse  (JsonObject *body, DuetTokenRequest *out, GError **error);

@@ -255,47 +255,73 @@ ring_device (DuetCallRouter *self,
   send_incoming_call (session, call, leg);
 }
 
+/* A request that waits for the store: who asked, under which id */
+typedef struct
+{
+  DuetSession *session;
+  char        *id;
+  gint64       account;
+} StoreRequest;
+
+static StoreRequest *
+store_request_new (DuetSession *session,
+                   const char  *id)
+{
+  StoreRequest *request = g_new0 (StoreRequest, 1);
+
+  request->session = g_object_ref (session);
+  request->id = g_strdup (id);
+  request->account = duet_session_get_account_id (session);
+  return request;
+}
+
+static void
+store_request_free (StoreRequest *request)
+{
+  g_object_unref (request->session);
+  g_free (request->id);
+  g_free (request);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreRequest, store_request_free)
+
 /* What ended while the device was away, newest --missed-calls-max of
  * each kind: a flood of calls costs the user a bounded sign-in, and the
  * rest stays in the history only. Missed calls are the user's (every
  * device hears of them, until one marks them seen); the end of a call is
- * told to the device that was in it. */
-void
-duet_call_router_deliver_pending (DuetCallRouter *self,
-                                  DuetSession    *session,
-                                  gint64          last_seen_ms)
+ * told to the device that was in it. Missed calls first, then the
+ * disconnects, each oldest first. */
+static void
+on_events_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  gint64 account = duet_session_get_account_id (session);
-  const char *device = duet_session_get_device_id (session);
-  g_autoptr(GPtrArray) pending = NULL;
-  g_autoptr(GPtrArray) missed = NULL;
-  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
-  g_autoptr(GHashTable) told = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(StoreRequest) request = user_data;
+  DuetSession *session = request->session;
+  gint64 account = request->account;
   g_autoptr(GError) error = NULL;
-  DuetCallRecord *call;
+  g_autoptr(DuetStoreEvents) events = duet_store_load_events_finish (DUET_STORE (source), result, &error);
+  g_autoptr(GHashTable) told = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
 
-  pending = duet_store_load_pending (self->store, account, device, self->options.missed_calls_max, &error);
-  if (pending != NULL)
-    missed = duet_store_load_missed_since (self->store, account, device, last_seen_ms,
-                                           self->options.missed_calls_max, &error);
-  if (pending == NULL || missed == NULL)
+  if (events == NULL)
     {
       g_warning ("Cannot load pending events: %s", error->message);
       return;
     }
+  if (!duet_session_is_open (session))
+    return;   /* they stay pending for its next visit */
 
-  /* missed calls first, then (after any incoming_call) the disconnects;
-   * each oldest first */
-  for (guint i = missed->len; i-- > 0;)
+  for (guint i = events->missed->len; i-- > 0;)
     {
-      DuetCallRecord *m = g_ptr_array_index (missed, i);
+      DuetCallRecord *m = g_ptr_array_index (events->missed, i);
 
       g_hash_table_add (told, m->call_id);
       send_missed_call (session, m);
     }
-  for (guint i = pending->len; i-- > 0;)
+  for (guint i = events->pending->len; i-- > 0;)
     {
-      DuetCallRecord *p = g_ptr_array_index (pending, i);
+      DuetCallRecord *p = g_ptr_array_index (events->pending, i);
       DuetCallParty party = duet_call_record_get_party (p, account);
 
       if (party == DUET_CALL_PARTY_CALLEE && callee_gets_missed_call (p))
@@ -306,12 +332,6 @@ duet_call_router_deliver_pending (DuetCallRouter *self,
       else
         g_ptr_array_add (ended, p);
     }
-
-  call = duet_call_router_lookup_user_call (self, duet_session_get_service (session),
-                                            duet_session_get_user (session));
-  if (call != NULL)
-    ring_device (self, call, session);
-
   for (guint i = 0; i < ended->len; i++)
     {
       DuetCallRecord *e = g_ptr_array_index (ended, i);
@@ -319,8 +339,27 @@ duet_call_router_deliver_pending (DuetCallRouter *self,
       send_disconnected (session, e, ender_of (e) != duet_call_record_get_party (e, account));
     }
 
-  if (pending->len > 0 && !duet_store_clear_pending (self->store, account, device, &error))
+  if (events->pending->len > 0 &&
+      !duet_store_clear_pending (DUET_STORE (source), account, duet_session_get_device_id (session), &error))
     g_warning ("Cannot clear pending events: %s", error->message);
+}
+
+/* A device that signs in: it rings at once if its user's call is still
+ * ringing; what it missed follows when the store has it */
+void
+duet_call_router_deliver_pending (DuetCallRouter *self,
+                                  DuetSession    *session,
+                                  gint64          last_seen_ms)
+{
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self, duet_session_get_service (session),
+                                                            duet_session_get_user (session));
+
+  if (call != NULL)
+    ring_device (self, call, session);
+  duet_store_load_events_async (self->store, duet_session_get_account_id (session),
+                                duet_session_get_device_id (session), last_seen_ms,
+                                self->options.missed_calls_max, NULL, on_events_loaded,
+                                store_request_new (session, NULL));
 }
 
 /* ---- ending calls ----------------------------------------------------- */
@@ -1248,28 +1287,21 @@ handle_short_data (DuetCallRouter *self,
 }
 
 static void
-handle_history (DuetCallRouter *self,
-                DuetSession    *session,
-                JsonObject     *message,
-                const char     *id)
+on_history_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  gint64 account = duet_session_get_account_id (session);
-  g_auto(DuetHistoryRequest) request = { 0 };
+  g_autoptr(StoreRequest) request = user_data;
   g_auto(DuetHistoryReply) reply = { 0 };
-  g_autoptr(GPtrArray) calls = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) calls = duet_store_load_history_finish (DUET_STORE (source), result, &error);
 
-  if (!duet_history_request_parse (message, &request, &error))
-    {
-      duet_session_send_gerror (session, id, error);
-      return;
-    }
-
-  calls = duet_store_load_history (self->store, account, request.before, request.limit, &error);
+  if (!duet_session_is_open (request->session))
+    return;
   if (calls == NULL)
     {
       g_warning ("Cannot load history: %s", error->message);
-      duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
+      duet_session_send_error (request->session, request->id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
       return;
     }
 
@@ -1278,9 +1310,27 @@ handle_history (DuetCallRouter *self,
     {
       DuetCallRecord *call = g_ptr_array_index (calls, i);
 
-      g_ptr_array_add (reply.calls, duet_call_record_to_history (call, duet_call_record_get_party (call, account)));
+      g_ptr_array_add (reply.calls, duet_call_record_to_history (call, duet_call_record_get_party (call, request->account)));
     }
-  duet_session_send (session, duet_history_reply_build (id, &reply));
+  duet_session_send (request->session, duet_history_reply_build (request->id, &reply));
+}
+
+static void
+handle_history (DuetCallRouter *self,
+                DuetSession    *session,
+                JsonObject     *message,
+                const char     *id)
+{
+  g_auto(DuetHistoryRequest) request = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_history_request_parse (message, &request, &error))
+    {
+      duet_session_send_gerror (session, id, error);
+      return;
+    }
+  duet_store_load_history_async (self->store, duet_session_get_account_id (session), request.before,
+                                 request.limit, NULL, on_history_loaded, store_request_new (session, id));
 }
 
 static const RequestHandler request_handlers[] = {

@@ -295,6 +295,65 @@ duet_server_handle_sign_out_device (DuetServer  *self,
     g_warning ("Cannot sign out device %s: %s", request.device_id, error->message);
 }
 
+typedef struct
+{
+  DuetServer  *server;
+  DuetSession *session;
+  char        *id;
+  char        *call_id;
+} MarkSeen;
+
+static void
+mark_seen_free (MarkSeen *mark)
+{
+  g_object_unref (mark->server);
+  g_object_unref (mark->session);
+  g_free (mark->id);
+  g_free (mark->call_id);
+  g_free (mark);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MarkSeen, mark_seen_free)
+
+static void
+on_marked_seen (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(MarkSeen) mark = user_data;
+  DuetSession *session = mark->session;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
+  gboolean changed = FALSE;
+
+  if (!duet_store_mark_seen_finish (DUET_STORE (source), result, &changed, &error))
+    {
+      if (g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND))
+        duet_session_send_error (session, mark->id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL,
+                                 "There is no such missed call");
+      else
+        {
+          g_warning ("Cannot mark call %s seen: %s", mark->call_id, error->message);
+          duet_session_send_error (session, mark->id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
+        }
+      return;
+    }
+  duet_session_send (session, duet_empty_reply_build (mark->id));
+  if (!changed)
+    return;
+
+  sessions = duet_server_snapshot_sessions (mark->server, duet_session_get_service (session),
+                                            duet_session_get_user (session));
+  for (guint i = 0; i < sessions->len; i++)
+    {
+      DuetSession *other = g_ptr_array_index (sessions, i);
+      DuetCallSeenEvent event = { .call_id = mark->call_id };
+
+      if (other != session)
+        duet_session_send (other, duet_call_seen_event_build (&event));
+    }
+}
+
 /* A missed call is seen once for all the user's devices */
 void
 duet_server_handle_mark_seen (DuetServer  *self,
@@ -304,36 +363,18 @@ duet_server_handle_mark_seen (DuetServer  *self,
 {
   g_auto(DuetMarkSeenRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) sessions = NULL;
-  gboolean changed = FALSE;
+  MarkSeen *mark;
 
   if (!duet_mark_seen_request_parse (message, &request, &error))
     {
       duet_session_send_gerror (session, id, error);
       return;
     }
-  if (!duet_store_mark_seen (self->store, duet_session_get_account_id (session), request.call_id,
-                             now_ms (), &changed, &error))
-    {
-      if (g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND))
-        duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_NO_SUCH_CALL,
-                                 "There is no such missed call");
-      else
-        duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_INTERNAL, "Database error");
-      return;
-    }
-  duet_session_send (session, duet_empty_reply_build (id));
-  if (!changed)
-    return;
-
-  sessions = duet_server_snapshot_sessions (self, duet_session_get_service (session),
-                                            duet_session_get_user (session));
-  for (guint i = 0; i < sessions->len; i++)
-    {
-      DuetSession *other = g_ptr_array_index (sessions, i);
-      DuetCallSeenEvent event = { .call_id = request.call_id };
-
-      if (other != session)
-        duet_session_send (other, duet_call_seen_event_build (&event));
-    }
+  mark = g_new0 (MarkSeen, 1);
+  mark->server = g_object_ref (self);
+  mark->session = g_object_ref (session);
+  mark->id = g_strdup (id);
+  mark->call_id = g_strdup (request.call_id);
+  duet_store_mark_seen_async (self->store, duet_session_get_account_id (session), request.call_id,
+                              now_ms (), NULL, on_marked_seen, mark);
 }

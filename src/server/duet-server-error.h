@@ -21,6 +21,7 @@ typedef enum
   DUET_SERVER_ERROR_BAD_TOKEN,
   DUET_SERVER_ERROR_CRYPTO,
   DUET_SERVER_ERROR_INVALID_CONFIG,
+  DUET_SERVER_ERROR_UNAVAILABLE,     /* a dependency (the database) cannot be reached */
 } DuetServerError;
 
 GQuark duet_server_error_quark (void);

@@ -60,6 +60,17 @@ duet_server_handle_healthz (SoupServer        *server,
       respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, duet_health_reply_build (&body));
       return;
     }
+  /* Calls go on without the database; sign-ins do not, so a load
+   * balancer should send new clients elsewhere */
+  if (!duet_store_is_available (self->store))
+    {
+      char *down[] = { (char *) "database", NULL };
+
+      body.status = (char *) "degraded";
+      body.down = down;
+      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, duet_health_reply_build (&body));
+      return;
+    }
   respond_json (msg, SOUP_STATUS_OK, duet_health_reply_build (&body));
 }
 
@@ -143,6 +154,15 @@ respond_new_token (DuetServer        *self,
   respond_json (msg, SOUP_STATUS_OK, duet_token_reply_build (&body));
 }
 
+/* The database is away: nothing a client did wrong, and worth a retry */
+static void
+respond_store_unavailable (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "30");
+  duet_server_respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "store_unavailable",
+                             "The server cannot reach its database; try again in a minute");
+}
+
 /* The device is added only now that the password is known good */
 static void
 login_succeeded (DuetServer *self,
@@ -156,7 +176,10 @@ login_succeeded (DuetServer *self,
                                     data->device_name, &device_id, &device_key, &error))
     {
       g_warning ("Cannot add a device: %s", error->message);
-      duet_server_respond_error (data->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "Database error");
+      if (g_error_matches (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_UNAVAILABLE))
+        respond_store_unavailable (data->msg);
+      else
+        duet_server_respond_error (data->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", "Database error");
       return;
     }
   self->metrics.logins[DUET_LOGIN_RESULT_OK]++;
@@ -177,11 +200,11 @@ verify_password (gpointer data,
 
   if (login->hash == NULL)
     {
-      duet_store_check_password (duet_store_get_dummy_hash (), login->password);
+      duet_password_check (duet_password_dummy_hash (), login->password);
       g_task_return_boolean (task, FALSE);
       return;
     }
-  g_task_return_boolean (task, duet_store_check_password (login->hash, login->password));
+  g_task_return_boolean (task, duet_password_check (login->hash, login->password));
 }
 
 gboolean
@@ -313,6 +336,14 @@ duet_server_handle_token (SoupServer        *server,
   if (self->hashing_queued >= self->options.max_hashing * (HASHING_QUEUE_FACTOR + 1))
     {
       respond_busy (self, msg);
+      login_data_free (data);
+      return;
+    }
+
+  /* a sign-in records its device: no use checking the password first */
+  if (!duet_store_is_available (self->store))
+    {
+      respond_store_unavailable (msg);
       login_data_free (data);
       return;
     }

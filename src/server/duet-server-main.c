@@ -13,7 +13,8 @@
 #include "duet-ice-servers.h"
 #include "duet-protocol.h"
 #include "duet-server.h"
-#include "duet-store.h"
+#include "duet-pg-store.h"
+#include "duet-sqlite-store.h"
 #include "duet-token.h"
 
 #define EXIT_USAGE 2
@@ -136,11 +137,45 @@ origin_is_valid (const char *origin)
          g_uri_get_query (uri) == NULL && g_uri_get_fragment (uri) == NULL && g_uri_get_userinfo (uri) == NULL;
 }
 
+/* --db (SQLite, one server) or --store (PostgreSQL, shared): exactly one */
+static DuetStore *
+open_store (const char       *db,
+            const char       *store_uri,
+            DuetPgStoreMode   mode,
+            GError          **error)
+{
+  if (store_uri != NULL)
+    {
+      if (!duet_pg_store_is_conninfo (store_uri))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--store takes a PostgreSQL connection string (postgresql://USER@HOST/DB)");
+          return NULL;
+        }
+      return duet_pg_store_open (store_uri, mode, error);
+    }
+  return duet_sqlite_store_open (db, error);
+}
+
+static gboolean
+check_store_options (GOptionContext *context,
+                     const char     *db,
+                     const char     *store_uri,
+                     int            *status)
+{
+  if ((db == NULL) == (store_uri == NULL))
+    {
+      *status = usage_error (context, "say where accounts are kept: --db PATH (SQLite) or --store URI (PostgreSQL)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 cmd_serve (int argc, char **argv)
 {
   g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
-  g_autofree char *turn_secret_file = NULL, *ice_problem = NULL;
+  g_autofree char *turn_secret_file = NULL, *ice_problem = NULL, *store_uri = NULL;
   g_auto(GStrv) stun_uris = NULL, turn_uris = NULL, allowed_origins = NULL;
   g_autofree char *web_root = NULL;
   gboolean no_web = FALSE;
@@ -162,6 +197,7 @@ cmd_serve (int argc, char **argv)
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL connection string, for servers that share one store", "URI" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to bind (default 127.0.0.1)", "ADDR" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "PEM certificate: serve https and wss", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM private key for --tls-cert", "FILE" },
@@ -205,8 +241,8 @@ cmd_serve (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!parse (context, &argc, &argv, &status))
     return status;
-  if (db == NULL)
-    return usage_error (context, "--db is required");
+  if (!check_store_options (context, db, store_uri, &status))
+    return status;
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
       login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
@@ -223,7 +259,7 @@ cmd_serve (int argc, char **argv)
   if (!no_web && web_root == NULL && g_file_test (DUET_WEB_DIR "/index.html", G_FILE_TEST_IS_REGULAR))
     web_root = g_strdup (DUET_WEB_DIR);
 
-  store = duet_store_open (db, &error);
+  store = open_store (db, store_uri, DUET_PG_STORE_SERVE, &error);
   if (store == NULL)
     {
       duet_ice_free_secret (turn_secret);
@@ -323,10 +359,11 @@ check_ids (const char  *service,
 static int
 cmd_user (int argc, char **argv)
 {
-  g_autofree char *db = NULL, *user = NULL, *service = NULL, *cost = NULL;
+  g_autofree char *db = NULL, *user = NULL, *service = NULL, *cost = NULL, *store_uri = NULL;
   gboolean password_stdin = FALSE;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database", "PATH" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL connection string, for servers that share one store", "URI" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User id", "ID" },
     { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Service id (duet)", "ID" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from standard input", NULL },
@@ -349,8 +386,8 @@ cmd_user (int argc, char **argv)
   if (argc != 2)
     return usage_error (context, "say add, remove, list or passwd");
   action = argv[1];
-  if (db == NULL)
-    return usage_error (context, "--db is required");
+  if (!check_store_options (context, db, store_uri, &status))
+    return status;
   all_services = service == NULL;
   if (service == NULL)
     service = g_strdup ("duet");
@@ -375,7 +412,7 @@ cmd_user (int argc, char **argv)
   else if (!g_str_equal (action, "remove") && !g_str_equal (action, "list"))
     return usage_error (context, "say add, remove, list or passwd");
 
-  store = duet_store_open (db, &error);
+  store = open_store (db, store_uri, DUET_PG_STORE_ADMIN, &error);
   if (store == NULL)
     return fail (error);
 
@@ -406,10 +443,11 @@ cmd_user (int argc, char **argv)
 static int
 cmd_token (int argc, char **argv)
 {
-  g_autofree char *db = NULL, *user = NULL, *service = NULL, *device = NULL;
+  g_autofree char *db = NULL, *user = NULL, *service = NULL, *device = NULL, *store_uri = NULL;
   int lifetime = 43200;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database", "PATH" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL connection string, for servers that share one store", "URI" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "User id", "ID" },
     { "service", 0, 0, G_OPTION_ARG_STRING, &service, "Service id (duet)", "ID" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &device, "Device the token is for (cli); added to the account if new", "ID" },
@@ -428,8 +466,8 @@ cmd_token (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!parse (context, &argc, &argv, &status))
     return status;
-  if (db == NULL)
-    return usage_error (context, "--db is required");
+  if (!check_store_options (context, db, store_uri, &status))
+    return status;
   if (service == NULL)
     service = g_strdup ("duet");
   if (device == NULL)
@@ -439,7 +477,7 @@ cmd_token (int argc, char **argv)
   if (!duet_user_id_is_valid (device))
     return usage_error (context, "Invalid device id: use 1–64 letters, digits, “-”, “_” or “.”");
 
-  store = duet_store_open (db, &error);
+  store = open_store (db, store_uri, DUET_PG_STORE_ADMIN, &error);
   if (store == NULL ||
       !duet_store_lookup_user (store, service, user, &account_id, NULL, &tv, &error) ||
       !duet_store_put_device (store, account_id, device, "duet-server token", g_get_real_time () / 1000,
@@ -457,11 +495,13 @@ static void
 print_usage (void)
 {
   g_printerr ("Usage:\n"
-              "  duet-server serve --db PATH [--port PORT] [OPTION…]\n"
-              "  duet-server user add|passwd --db PATH --user ID [--service ID] --password-stdin [--kdf-cost interactive|min]\n"
-              "  duet-server user remove --db PATH --user ID [--service ID]\n"
-              "  duet-server user list --db PATH [--service ID]\n"
-              "  duet-server token --db PATH --user ID [--service ID] [--device ID] [--lifetime SECONDS]\n"
+              "  duet-server serve --db PATH|--store URI [--port PORT] [OPTION…]\n"
+              "  duet-server user add|passwd --db PATH|--store URI --user ID [--service ID] --password-stdin [--kdf-cost interactive|min]\n"
+              "  duet-server user remove --db PATH|--store URI --user ID [--service ID]\n"
+              "  duet-server user list --db PATH|--store URI [--service ID]\n"
+              "  duet-server token --db PATH|--store URI --user ID [--service ID] [--device ID] [--lifetime SECONDS]\n"
+              "--db keeps accounts and calls in a SQLite file (one server); --store in PostgreSQL\n"
+              "(postgresql://USER@HOST/DB), which several servers can share.\n"
               "  duet-server --version\n"
               "Run “duet-server COMMAND --help” for the options of a command.\n");
 }

@@ -460,11 +460,14 @@ duet_server_check_token (DuetServer      *self,
   if (!duet_token_verify (token, self->jwt_key, sizeof self->jwt_key, duet_server_now_s (), claims, error))
     return FALSE;
 
-  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, &account_id, NULL,
-                               &token_version, NULL) ||
-      token_version != claims->tv || claims->did == NULL ||
+  /* The device first: a store that was missing it (made on another node
+   * a moment ago) looks the account up again, token version included */
+  if (!duet_store_lookup_user (self->store, claims->sid, claims->uid, &account_id, NULL, NULL, NULL) ||
+      claims->did == NULL ||
       !duet_store_lookup_device (self->store, account_id, claims->did, &device_key, NULL, NULL, NULL) ||
-      device_key != claims->dk)
+      device_key != claims->dk ||
+      !duet_store_lookup_user (self->store, claims->sid, claims->uid, &account_id, NULL, &token_version, NULL) ||
+      token_version != claims->tv)
     {
       duet_token_claims_clear (claims);
       g_set_error_literal (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_BAD_TOKEN,
@@ -801,7 +804,7 @@ revoke_user (DuetServer *self,
 void
 duet_server_check_revocations (DuetServer *self)
 {
-  gint64 version = duet_store_get_data_version (self->store);
+  gint64 version = duet_store_get_generation (self->store);
   g_autoptr(GPtrArray) revoked = NULL;
   g_autoptr(GPtrArray) calls = NULL;
   GHashTableIter iter;
@@ -1036,7 +1039,7 @@ duet_server_start (DuetServer  *self,
   if (!duet_acceptor_listen (self->acceptor, socket_address, error))
     return FALSE;
 
-  self->data_version = duet_store_get_data_version (self->store);
+  self->data_version = duet_store_get_generation (self->store);
   self->revocation_poll = g_timeout_add (REVOCATION_POLL_MS, poll_revocations, self);
   self->prune_timer = g_timeout_add_seconds (self->options.prune_interval, on_prune_timer, self);
   start_ice_timer (self);

@@ -58,11 +58,24 @@ duet_test_run_cli (const char * const *argv,
   return g_subprocess_get_exit_status (proc);
 }
 
+/* --db PATH, or --store URI for a server on PostgreSQL */
+static const char *
+store_option (DuetTestServer *server)
+{
+  return server->store_uri != NULL ? "--store" : "--db";
+}
+
+static const char *
+store_value (DuetTestServer *server)
+{
+  return server->store_uri != NULL ? server->store_uri : server->db;
+}
+
 void
 duet_test_server_add_user (DuetTestServer *server,
                            const char     *user)
 {
-  const char *argv[] = { "user", "add", "--db", server->db, "--user", user,
+  const char *argv[] = { "user", "add", store_option (server), store_value (server), "--user", user,
                          "--password-stdin", "--kdf-cost", "min", NULL };
   g_autofree char *password = g_strdup_printf ("pw-%s\n", user);
   g_autofree char *err = NULL;
@@ -73,17 +86,42 @@ duet_test_server_add_user (DuetTestServer *server,
 DuetTestServer *
 duet_test_server_new (const char * const *extra_args)
 {
+  return duet_test_server_new_store (NULL, extra_args);
+}
+
+/* A server on the PostgreSQL database @store_uri (NULL: a SQLite file of
+ * its own), with alice, bob and carol */
+DuetTestServer *
+duet_test_server_new_store (const char         *store_uri,
+                            const char * const *extra_args)
+{
   DuetTestServer *server = g_new0 (DuetTestServer, 1);
   g_autoptr(GError) error = NULL;
 
   server->tmpdir = g_dir_make_tmp ("duet-server-test-XXXXXX", &error);
   g_assert_no_error (error);
   server->db = g_build_filename (server->tmpdir, "duet.db", NULL);
+  server->store_uri = g_strdup (store_uri);
   server->extra_args = g_strdupv ((char **) extra_args);
 
   duet_test_server_add_user (server, "alice");
   duet_test_server_add_user (server, "bob");
   duet_test_server_add_user (server, "carol");
+  return server;
+}
+
+/* A second server on @other's PostgreSQL store: its accounts already exist */
+DuetTestServer *
+duet_test_server_new_sharing (DuetTestServer *other)
+{
+  DuetTestServer *server = g_new0 (DuetTestServer, 1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (other->store_uri);
+  server->tmpdir = g_dir_make_tmp ("duet-server-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->db = g_build_filename (server->tmpdir, "duet.db", NULL);
+  server->store_uri = g_strdup (other->store_uri);
   return server;
 }
 
@@ -166,8 +204,8 @@ duet_test_server_start (DuetTestServer *server)
   g_ptr_array_add (args, "serve");
   g_ptr_array_add (args, "--port");
   g_ptr_array_add (args, "0");
-  g_ptr_array_add (args, "--db");
-  g_ptr_array_add (args, server->db);
+  g_ptr_array_add (args, (gpointer) store_option (server));
+  g_ptr_array_add (args, (gpointer) store_value (server));
   g_ptr_array_add (args, "--ring-timeout");
   g_ptr_array_add (args, "2");
   g_ptr_array_add (args, "--grace-period");
@@ -265,6 +303,7 @@ duet_test_server_free (DuetTestServer *server)
   duet_test_remove_tree (server->tmpdir);
   g_free (server->tmpdir);
   g_free (server->db);
+  g_free (server->store_uri);
   g_free (server->base_url);
   g_strfreev (server->extra_args);
   g_free (server->tls_ca_file);
@@ -278,7 +317,7 @@ duet_test_server_token (DuetTestServer *server,
                         int             lifetime)
 {
   g_autofree char *lifetime_str = g_strdup_printf ("%d", lifetime);
-  const char *argv[] = { "token", "--db", server->db, "--user", user,
+  const char *argv[] = { "token", store_option (server), store_value (server), "--user", user,
                          "--lifetime", lifetime_str, NULL };
   g_autofree char *out = NULL;
 
@@ -292,8 +331,8 @@ duet_test_server_device_token (DuetTestServer *server,
                                const char     *user,
                                const char     *device_id)
 {
-  const char *argv[] = { "token", "--db", server->db, "--user", user, "--device", device_id,
-                         "--lifetime", "600", NULL };
+  const char *argv[] = { "token", store_option (server), store_value (server), "--user", user,
+                         "--device", device_id, "--lifetime", "600", NULL };
   g_autofree char *out = NULL;
 
   g_assert_cmpint (duet_test_run_cli (argv, NULL, &out, NULL), ==, 0);

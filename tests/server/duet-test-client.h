@@ -15,6 +15,7 @@ typedef struct
 {
   char        *tmpdir;
   char        *db;
+  char        *store_uri;     /* set: a PostgreSQL store (--store) instead of db */
   char        *base_url;      /* http://127.0.0.1:PORT */
   GSubprocess *process;
   GStrv        extra_args;
@@ -41,6 +42,9 @@ int             duet_test_run_cli            (const char * const *argv,
                                               char              **out_stderr);
 
 DuetTestServer *duet_test_server_new         (const char * const *extra_args);
+DuetTestServer *duet_test_server_new_store   (const char         *store_uri,
+                                              const char * const *extra_args);
+DuetTestServer *duet_test_server_new_sharing (DuetTestServer     *other);
 void            duet_test_server_start       (DuetTestServer     *server);
 int             duet_test_server_stop        (DuetTestServer     *server);
 void            duet_test_server_kill        (DuetTestServer     *server);

@@ -4,17 +4,49 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Work is counted in SQLite virtual-machine steps (duet_store_get_vm_steps),
+ * Work is counted in SQLite virtual-machine steps (duet_sqlite_store_get_vm_steps),
  * which, unlike time, do not depend on the machine or its load: a query
  * that scans the table takes a step per row of it.
  */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "duet-store.h"
+#include "duet-sqlite-store.h"
 #include "duet-test-client.h"
 
 #define OTHERS_ROWS   20000
+
+/* The store's reads are asynchronous; SQLite's complete on the next
+ * iteration */
+static void
+on_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GPtrArray *
+load_pending (DuetStore *store, gint64 account, const char *device, guint limit, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(DuetStoreEvents) events = NULL;
+
+  duet_store_load_events_async (store, account, device, G_MAXINT64, limit, NULL, on_loaded, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  events = duet_store_load_events_finish (store, result, error);
+  return events != NULL ? g_steal_pointer (&events->pending) : NULL;
+}
+
+static GPtrArray *
+load_history (DuetStore *store, gint64 account, gint64 before, guint limit, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  duet_store_load_history_async (store, account, before, limit, NULL, on_loaded, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return duet_store_load_history_finish (store, result, error);
+}
 
 typedef struct
 {
@@ -97,7 +129,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->dir = g_dir_make_tmp ("duet-store-test-XXXXXX", &error);
   g_assert_no_error (error);
   f->path = g_build_filename (f->dir, "duet.db", NULL);
-  f->store = duet_store_open (f->path, &error);
+  f->store = duet_sqlite_store_open (f->path, &error);
   g_assert_no_error (error);
   f->victim = add_user (f->store, "victim");
   f->other = add_user (f->store, "other");
@@ -131,18 +163,18 @@ measure (Fixture *f)
   g_autoptr(GPtrArray) pending = NULL;
   g_autoptr(GPtrArray) history = NULL;
   Steps steps;
-  guint64 before = duet_store_get_vm_steps (f->store);
+  guint64 before = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store));
 
-  pending = duet_store_load_pending (f->store, f->victim, "d1", 100, &error);
+  pending = load_pending (f->store, f->victim, "d1", 100, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (pending->len, ==, 3);
-  steps.pending = duet_store_get_vm_steps (f->store) - before;
+  steps.pending = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store)) - before;
 
-  before = duet_store_get_vm_steps (f->store);
-  history = duet_store_load_history (f->store, f->victim, 0, 50, &error);
+  before = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store));
+  history = load_history (f->store, f->victim, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 8);
-  steps.history = duet_store_get_vm_steps (f->store) - before;
+  steps.history = duet_sqlite_store_get_vm_steps (DUET_SQLITE_STORE (f->store)) - before;
   return steps;
 }
 
@@ -177,14 +209,14 @@ test_pending_newest_first (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) after = NULL;
 
   insert_calls (f, f->other, f->victim, 40, 1000, TRUE);
-  pending = duet_store_load_pending (f->store, f->victim, "d1", 10, &error);
+  pending = load_pending (f->store, f->victim, "d1", 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (pending->len, ==, 10);
   for (guint i = 0; i < pending->len; i++)
     g_assert_cmpint (((DuetCallRecord *) g_ptr_array_index (pending, i))->invited_at, ==, 1039 - i);
 
   g_assert_true (duet_store_clear_pending (f->store, f->victim, "d1", &error));
-  after = duet_store_load_pending (f->store, f->victim, "d1", 10, &error);
+  after = load_pending (f->store, f->victim, "d1", 10, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (after->len, ==, 0);
 }
@@ -273,7 +305,7 @@ test_migrate_round_one (void)
   exec_sql (db, round_one);
   sqlite3_close (db);
 
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_true (duet_store_lookup_user (store, "duet", "alice", &alice, NULL, NULL, &error));
   g_assert_true (duet_store_lookup_user (store, "duet", "bob", &bob, NULL, &tv, &error));
@@ -283,13 +315,13 @@ test_migrate_round_one (void)
 
   /* alice keeps her call with bob; zed's account is gone, so c2 has no
    * caller and stays alice's only as callee */
-  alice_history = duet_store_load_history (store, alice, 0, 50, &error);
+  alice_history = load_history (store, alice, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (alice_history->len, ==, 2);
-  bob_pending = duet_store_load_pending (store, bob, "d1", 10, &error);
+  bob_pending = load_pending (store, bob, "d1", 10, &error);
   g_assert_cmpuint (bob_pending->len, ==, 1);
   g_assert_cmpstr (((DuetCallRecord *) g_ptr_array_index (bob_pending, 0))->call_id, ==, "c1");
-  alice_pending = duet_store_load_pending (store, alice, "d1", 10, &error);
+  alice_pending = load_pending (store, alice, "d1", 10, &error);
   g_assert_cmpuint (alice_pending->len, ==, 1);
   g_assert_cmpint (((DuetCallRecord *) g_ptr_array_index (alice_pending, 0))->caller_id, ==, 0);
 
@@ -300,7 +332,7 @@ test_migrate_round_one (void)
   g_clear_object (&store);
 
   /* opening again changes nothing */
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
 }
 
@@ -360,10 +392,10 @@ test_migrate_version_one (void)
   exec_sql (db, version_one);
   sqlite3_close (db);
 
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (schema_version (path), ==, 3);
-  history = duet_store_load_history (store, 1, 0, 50, &error);
+  history = load_history (store, 1, 0, 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 1);
   old = g_ptr_array_index (history, 0);
@@ -389,9 +421,9 @@ test_migrate_version_one (void)
   g_clear_object (&store);
 
   /* opening again changes nothing */
-  store = duet_store_open (path, &error);
+  store = duet_sqlite_store_open (path, &error);
   g_assert_no_error (error);
-  history = duet_store_load_history (store, 2, 0, 50, &error);
+  history = load_history (store, 2, 0, 50, &error);
   g_assert_cmpuint (history->len, ==, 2);
   g_assert_cmpstr (((DuetCallRecord *) g_ptr_array_index (history, 0))->user_code, ==, "E42");
   g_clear_object (&store);
@@ -411,8 +443,8 @@ test_readded_name_is_new_account (Fixture *f, gconstpointer data)
   again = add_user (f->store, "victim");
   g_assert_cmpint (again, !=, f->victim);
 
-  history = duet_store_load_history (f->store, again, 0, 50, &error);
-  pending = duet_store_load_pending (f->store, again, "d1", 50, &error);
+  history = load_history (f->store, again, 0, 50, &error);
+  pending = load_pending (f->store, again, "d1", 50, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 0);
   g_assert_cmpuint (pending->len, ==, 0);
