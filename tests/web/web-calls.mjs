@@ -391,7 +391,76 @@ async function kitCallsBrowser(ctx) {
   await browserEnded(ctx.browser, 'NORMAL', 'CALLER');
 }
 
-const SCENARIOS = {'browser-calls-kit': browserCallsKit, 'kit-calls-browser': kitCallsBrowser};
+// The other controls: decline, an audio call, the camera paused both ways,
+// the peer hanging up, and signing out (the device is gone at the server)
+async function controls(ctx) {
+  await ctx.browser.signIn(ctx.server.url, 'bob');
+  const page = ctx.browser.page;
+
+  // duet-call (alice) calls; the page declines
+  const first = ctx.kit('alice', ['call', 'bob']);
+  await page.waitForSelector('#incoming:not([hidden])', {timeout: STEP_MS});
+  await page.click('#decline');
+  await kitEnded(first, 'DECLINE', 'CALLEE', true);
+  await browserEnded(ctx.browser, 'DECLINE', 'CALLEE');
+  await page.click('#dismiss');
+
+  // the page places an audio call; duet-call answers; no camera button
+  const second = ctx.kit('alice', ['listen', '--auto-accept']);
+  await second.wait('server-connected');
+  await page.type('#peer', 'alice');
+  await page.click('#audio-call');
+  await second.wait('connected');
+  await until(async () => (await ctx.browser.callState()) === 'connected', 'browser: audio call connected');
+  const audioOnly = await ctx.browser.evaluate(() => ({
+    camera: document.getElementById('camera').hidden,
+    flags: [...document.querySelectorAll('#peer-flags li')].map((li) => li.dataset.flag),
+  }));
+  check(audioOnly.camera, 'browser: a camera button in an audio call');
+  const base = await ctx.browser.stats();
+  await until(async () => (await ctx.browser.stats()).audioPackets > base.audioPackets + 50, 'browser: audio received');
+  second.send('end');
+  await kitEnded(second, 'NORMAL', 'CALLEE', false);
+  await browserEnded(ctx.browser, 'NORMAL', 'CALLEE');
+  await page.click('#dismiss');
+
+  // a video call: the camera paused and resumed both ways
+  const third = ctx.kit('alice', ['listen', '--auto-accept']);
+  await third.wait('server-connected');
+  await page.click('#video-call');
+  await third.wait('connected');
+  await until(async () => (await ctx.browser.callState()) === 'connected', 'browser: video call connected');
+  let after = third.events.length;
+  await page.click('#camera');
+  await third.wait('peer-video-paused', {after});
+  const sent = (await ctx.browser.stats()).videoPacketsSent;
+  await sleep(1000);
+  check((await ctx.browser.stats()).videoPacketsSent - sent < 5, 'browser: video still sent while paused');
+  after = third.events.length;
+  await page.click('#camera');
+  await third.wait('peer-video-resumed', {after});
+  third.send('pause-video');
+  await until(async () => (await ctx.browser.flags()).includes('paused'), 'browser: the kit\'s paused camera shown');
+  third.send('resume-video');
+  await until(async () => !(await ctx.browser.flags()).includes('paused'), 'browser: the kit\'s camera back');
+  await page.click('#hang-up');
+  await kitEnded(third, 'NORMAL', 'CALLER', true);
+  await browserEnded(ctx.browser, 'NORMAL', 'CALLER');
+  await page.click('#dismiss');
+
+  // signing out forgets the token here and signs the device out at the server
+  const token = await ctx.browser.evaluate(() => JSON.parse(sessionStorage.getItem('duet.session')).token);
+  await page.click('#sign-out');
+  await page.waitForSelector('#sign-in:not([hidden])', {timeout: STEP_MS});
+  check(await ctx.browser.evaluate(() => sessionStorage.getItem('duet.session')) === null, 'browser: token kept');
+  await until(async () => {
+    const response = await fetch(`${ctx.server.url}/v1/token/refresh`,
+                                 {method: 'POST', headers: {Authorization: `Bearer ${token}`}});
+    return response.status === 401;
+  }, 'server: the signed-out device\'s token refused');
+}
+
+const SCENARIOS = {'browser-calls-kit': browserCallsKit, 'kit-calls-browser': kitCallsBrowser, controls};
 
 async function main() {
   const name = process.argv[2];
