@@ -251,9 +251,11 @@ export class Call extends EventTarget {
       this.handleConnected(event);
       break;
     case 'peer_media_state':
-      // the data channel's copy is fresher while it is open
-      if (!(this.media && this.media.channelOpen))
-        this.applyPeerMedia(event);
+      // Both copies are applied: each path keeps its order, so the state
+      // ends where the peer left it, and a data channel that is open on
+      // our side only (the peer's end not up yet, or a path being
+      // replaced) cannot leave a change unseen
+      this.applyPeerMedia(event);
       break;
     case 'disconnected':
       this.finish(event.reason, event.source, event.by_remote, event.user_code);
@@ -294,6 +296,7 @@ export class Call extends EventTarget {
   handleConnected(event) {
     if (this.state === 'connected')
       return;
+    console.info(`Call ${this.id}: connected`);
     this.connectedAt = Date.now();
     this.setState('connected');
     if (event.renegotiate && this.role === 'caller')
@@ -311,8 +314,10 @@ export class Call extends EventTarget {
       this.sendMediaState(true, true, true);
   }
 
+  // From any of our sessions: while a path is replaced the peer may still
+  // speak on the old one
   controlMessage(session, message) {
-    if (session !== this.media || this.ended)
+    if (this.ended)
       return;
     if (message.type === 'media_state')
       this.applyPeerMedia(message);
@@ -345,8 +350,10 @@ export class Call extends EventTarget {
   pathChanged(session, state) {
     if (this.ended)
       return;
+    console.info(`Call ${this.id}: media session ${session.number} ${state}`);
     if (state === 'connected') {
       if (session === this.pending) {
+        console.info(`Call ${this.id}: media session ${session.number} replaces ${this.media.number}`);
         this.media.close();
         this.media = session;
         this.pending = null;
@@ -364,6 +371,7 @@ export class Call extends EventTarget {
   pathLost() {
     if (this.lostSince)
       return;
+    console.info(`Call ${this.id}: media path ${this.media.number} lost`);
     this.lostSince = Date.now();
     this.emit('network', false);
     this.graceTimer = setTimeout(() => this.hangUp('NETWORK_UNSTABLE'), NETWORK_GRACE_MS);

@@ -292,7 +292,11 @@ duet_server_handle_web (SoupServer        *server,
   gconstpointer data;
   gsize len;
 
-  if (self->web_files == NULL)
+  /* "/name" only: any other slash, a dot-dot or an escape is no file of ours */
+  if (g_strcmp0 (path, "/") == 0)
+    path = "/index.html";
+  file = self->web_files != NULL && path[0] == '/' ? g_hash_table_lookup (self->web_files, path + 1) : NULL;
+  if (file == NULL)
     {
       respond_not_found (msg);
       return;
@@ -301,16 +305,6 @@ duet_server_handle_web (SoupServer        *server,
     {
       soup_message_headers_replace (headers, "Allow", "GET, HEAD");
       soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-      return;
-    }
-
-  /* "/name" only: any other slash, a dot-dot or an escape is no file of ours */
-  if (g_strcmp0 (path, "/") == 0)
-    path = "/index.html";
-  file = path[0] == '/' ? g_hash_table_lookup (self->web_files, path + 1) : NULL;
-  if (file == NULL)
-    {
-      respond_not_found (msg);
       return;
     }
 

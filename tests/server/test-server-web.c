@@ -313,6 +313,7 @@ test_static_files (void)
   g_assert_cmpuint (request (server, "GET", "/missing.js", NULL, NULL, NULL, NULL), ==, 404);
   g_assert_cmpuint (request (server, "GET", "/meson.build", NULL, NULL, NULL, NULL), ==, 404);
   g_assert_cmpuint (request (server, "GET", "/v1/nothing", NULL, NULL, NULL, NULL), ==, 404);
+  g_assert_cmpuint (request (server, "POST", "/v1/nothing", NULL, "{}", NULL, NULL), ==, 404);
   g_assert_cmpuint (request (server, "POST", "/index.html", NULL, "{}", &post, NULL), ==, 405);
   g_assert_cmpstr (response_header (post, "Allow"), ==, "GET, HEAD");
 }
