@@ -14,16 +14,18 @@
 #include <stdio.h>
 #include <sodium.h>
 
+#include "duet-pg-store.h"
 #include "duet-sqlite-store.h"
 #include "duet-token.h"
 
 int
 main (int argc, char **argv)
 {
-  g_autofree char *db = NULL, *prefix = NULL, *tokens = NULL;
+  g_autofree char *db = NULL, *prefix = NULL, *tokens = NULL, *store_uri = NULL;
   int count = 0, lifetime = 43200, devices = 1;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL database instead", "URI" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "User id prefix (bench)", "ID" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Number of users", "N" },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens, "Write one token per line here", "FILE" },
@@ -39,9 +41,10 @@ main (int argc, char **argv)
   gint64 start = g_get_monotonic_time (), added_at, now = g_get_real_time () / G_USEC_PER_SEC;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || db == NULL || count < 1 || devices < 1)
+  if (!g_option_context_parse (context, &argc, &argv, &error) || (db == NULL) == (store_uri == NULL) ||
+      count < 1 || devices < 1)
     {
-      g_printerr ("usage: duet-bench-users --db F --count N [--prefix bench] [--tokens FILE]\n");
+      g_printerr ("usage: duet-bench-users --db F|--store URI --count N [--prefix bench] [--tokens FILE]\n");
       return 2;
     }
   if (prefix == NULL)
@@ -49,7 +52,8 @@ main (int argc, char **argv)
   if (sodium_init () < 0)
     return 1;
 
-  store = duet_sqlite_store_open (db, &error);
+  store = store_uri != NULL ? duet_pg_store_open (store_uri, DUET_PG_STORE_ADMIN, &error)
+                            : duet_sqlite_store_open (db, &error);
   if (store == NULL)
     g_error ("%s", error->message);
 

@@ -62,16 +62,26 @@ duet_server_handle_healthz (SoupServer        *server,
     }
   /* Calls go on without the database; sign-ins do not, so a load
    * balancer should send new clients elsewhere */
-  if (!duet_store_is_available (self->store))
-    {
-      char *down[] = { (char *) "database", NULL };
+  {
+    gboolean store_up = duet_store_is_available (self->store);
+    gboolean bus_up = duet_bus_is_available (self->bus);
+    char *down[3] = { NULL };
+    guint n = 0;
 
-      body.status = (char *) "degraded";
-      body.down = down;
-      respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, duet_health_reply_build (&body));
-      return;
-    }
-  respond_json (msg, SOUP_STATUS_OK, duet_health_reply_build (&body));
+    if (!store_up)
+      down[n++] = (char *) "database";
+    if (!bus_up)
+      down[n++] = (char *) "bus";
+    if (n > 0)
+      {
+        body.status = (char *) "degraded";
+        body.down = down;
+      }
+    /* without the bus this node still serves its own clients; without
+     * the database it cannot sign anyone in */
+    respond_json (msg, store_up ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
+                  duet_health_reply_build (&body));
+  }
 }
 
 void
@@ -123,8 +133,14 @@ login_failed (DuetServer        *self,
               SoupServerMessage *msg,
               const char        *account)
 {
+  g_autoptr(JsonObject) failure = json_object_new ();
+
   self->metrics.logins[DUET_LOGIN_RESULT_INVALID]++;
   duet_login_limiter_add_failure (self->limiter, account, duet_server_now_s ());
+  /* so that guesses spread over several servers count as many */
+  json_object_set_string_member (failure, "type", "login_failure");
+  json_object_set_string_member (failure, "account", account);
+  duet_bus_publish (self->bus, "logins", failure);
   duet_server_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
                              "Wrong user, service or password");
 }

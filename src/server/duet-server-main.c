@@ -14,6 +14,7 @@
 #include "duet-protocol.h"
 #include "duet-server.h"
 #include "duet-pg-store.h"
+#include "duet-redis-bus.h"
 #include "duet-sqlite-store.h"
 #include "duet-token.h"
 
@@ -175,7 +176,7 @@ static int
 cmd_serve (int argc, char **argv)
 {
   g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
-  g_autofree char *turn_secret_file = NULL, *ice_problem = NULL, *store_uri = NULL;
+  g_autofree char *turn_secret_file = NULL, *ice_problem = NULL, *store_uri = NULL, *bus_uri = NULL;
   g_auto(GStrv) stun_uris = NULL, turn_uris = NULL, allowed_origins = NULL;
   g_autofree char *web_root = NULL;
   gboolean no_web = FALSE;
@@ -198,6 +199,7 @@ cmd_serve (int argc, char **argv)
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
     { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL connection string, for servers that share one store", "URI" },
+    { "bus", 0, 0, G_OPTION_ARG_STRING, &bus_uri, "Redis, redis://ADDRESS[:PORT], for servers that share one store", "URI" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to bind (default 127.0.0.1)", "ADDR" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "PEM certificate: serve https and wss", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "PEM private key for --tls-cert", "FILE" },
@@ -243,6 +245,8 @@ cmd_serve (int argc, char **argv)
     return status;
   if (!check_store_options (context, db, store_uri, &status))
     return status;
+  if (bus_uri != NULL && store_uri == NULL)
+    return usage_error (context, "--bus is for servers that share a PostgreSQL store (--store)");
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
       login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
@@ -281,6 +285,15 @@ cmd_serve (int argc, char **argv)
     .allowed_origins = (const char * const *) allowed_origins,
   };
   server = duet_server_new (store, &options, &error);
+  if (server != NULL && bus_uri != NULL)
+    {
+      g_autoptr(DuetBus) bus = duet_redis_bus_new (bus_uri, &error);
+
+      if (bus == NULL)
+        g_clear_object (&server);
+      else
+        duet_server_set_bus (server, bus);
+    }
   /* the server keeps its own copy */
   duet_ice_free_secret (g_steal_pointer (&turn_secret));
   options.turn_secret = NULL;

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "duet-acceptor.h"
+#include "duet-bus.h"
 #include "duet-call-router.h"
 #include "duet-login-limiter.h"
 #include "duet-metrics.h"
@@ -42,6 +43,7 @@ struct _DuetServer
   char              *turn_secret;  /* never logged; wiped on dispose */
 
   DuetStore         *store;
+  DuetBus           *bus;          /* the other nodes on the same store */
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
   DuetCallRouter    *router;
   SoupServer        *soup;

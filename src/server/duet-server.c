@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "duet-ice-servers.h"
+#include "duet-local-bus.h"
 #include "duet-server-error.h"
 #include "duet-server-private.h"
 
@@ -149,6 +150,9 @@ duet_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->limiter);
   g_clear_object (&self->store);
+  if (self->bus != NULL)
+    g_signal_handlers_disconnect_by_data (self->bus, self);
+  g_clear_object (&self->bus);
   duet_server_clear_web (self);
   G_OBJECT_CLASS (duet_server_parent_class)->dispose (object);
 }
@@ -597,6 +601,77 @@ add_user_session (DuetServer  *self,
   g_ptr_array_add (sessions, session);
 }
 
+static gboolean remove_user_session (DuetServer  *self,
+                                     DuetSession *session);
+
+/* The other nodes: a device connected here replaces its connection
+ * there; a wrong password here counts there */
+static void
+announce_session (DuetServer  *self,
+                  DuetSession *session)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+
+  json_object_set_string_member (message, "type", "device_connected");
+  json_object_set_string_member (message, "service", duet_session_get_service (session));
+  json_object_set_string_member (message, "user", duet_session_get_user (session));
+  json_object_set_string_member (message, "device", duet_session_get_device_id (session));
+  duet_bus_publish (self->bus, "sessions", message);
+}
+
+static void
+on_bus_message (DuetBus    *bus,
+                const char *topic,
+                JsonObject *message,
+                DuetServer *self)
+{
+  const char *service = json_object_get_string_member_with_default (message, "service", NULL);
+  const char *user = json_object_get_string_member_with_default (message, "user", NULL);
+  const char *device = json_object_get_string_member_with_default (message, "device", NULL);
+  const char *account = json_object_get_string_member_with_default (message, "account", NULL);
+  DuetSession *previous;
+
+  /* a wrong password given to another server counts here too */
+  if (g_str_equal (topic, "logins") && account != NULL &&
+      g_strcmp0 (json_object_get_string_member_with_default (message, "type", NULL), "login_failure") == 0)
+    {
+      duet_login_limiter_add_failure (self->limiter, account, duet_server_now_s ());
+      return;
+    }
+  if (!g_str_equal (topic, "sessions") ||
+      g_strcmp0 (json_object_get_string_member_with_default (message, "type", NULL), "device_connected") != 0 ||
+      service == NULL || user == NULL || device == NULL)
+    return;
+  previous = duet_server_device_session (self, service, user, device);
+  if (previous == NULL)
+    return;
+  g_message ("User %s/%s: device %s connected to another server, replacing its connection here",
+             service, user, device);
+  remove_user_session (self, previous);
+  duet_session_send (previous, duet_session_replaced_event_build ());
+  duet_session_close (previous, DUET_SESSION_CLOSE_REPLACED, "session replaced");
+}
+
+/**
+ * duet_server_set_bus:
+ * @bus: how this server reaches the others on its store (by default a
+ *   local bus: there are none)
+ *
+ * Call before duet_server_start().
+ */
+void
+duet_server_set_bus (DuetServer *self,
+                     DuetBus    *bus)
+{
+  g_return_if_fail (DUET_IS_SERVER (self));
+  g_return_if_fail (DUET_IS_BUS (bus));
+
+  if (self->bus != NULL)
+    g_signal_handlers_disconnect_by_data (self->bus, self);
+  g_set_object (&self->bus, bus);
+  g_signal_connect (bus, "message", G_CALLBACK (on_bus_message), self);
+}
+
 /* Drops @session from its user's devices; FALSE if it was not there (it
  * was replaced, or signed out) */
 static gboolean
@@ -638,6 +713,7 @@ duet_server_sign_in (DuetServer      *self,
   duet_acceptor_set_signed_in (self->acceptor, duet_session_get_socket (session));
   self->metrics.authenticated_connections++;
   add_user_session (self, session);
+  announce_session (self, session);
 
   /* what it missed is what ended since it was last connected */
   duet_store_lookup_device (self->store, account_id, claims->did, &device_key, &device_name,
@@ -937,6 +1013,11 @@ duet_server_new (DuetStore               *store,
   DuetCallRouterOptions router_options;
 
   self->store = g_object_ref (store);
+  {
+    g_autoptr(DuetBus) alone = duet_local_bus_new ();
+
+    duet_server_set_bus (self, alone);
+  }
   self->options = *options;
   self->listen = g_strdup (options->listen ? options->listen : "127.0.0.1");
   self->service = g_strdup (options->service ? options->service : "duet");
@@ -1100,4 +1181,5 @@ duet_server_stop (DuetServer *self)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   duet_store_close (self->store);
+  duet_bus_close (self->bus);
 }

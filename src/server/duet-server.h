@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "duet-bus.h"
 #include "duet-store.h"
 
 G_BEGIN_DECLS
@@ -61,6 +62,8 @@ G_DECLARE_FINAL_TYPE (DuetServer, duet_server, DUET, SERVER, GObject)
 DuetServer *duet_server_new              (DuetStore               *store,
                                           const DuetServerOptions *options,
                                           GError                 **error);
+void        duet_server_set_bus          (DuetServer              *self,
+                                          DuetBus                 *bus);
 gboolean    duet_server_start            (DuetServer              *self,
                                           GError                 **error);
 char       *duet_server_get_url          (DuetServer              *self);

@@ -11,6 +11,8 @@
 #include <sqlite3.h>
 #include <sys/prctl.h>
 
+#include <libpq-fe.h>
+
 #include "duet-test-client.h"
 
 static const char *
@@ -1422,4 +1424,34 @@ duet_test_server_query_int (DuetTestServer *server,
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return value;
+}
+
+void
+duet_test_run_env_command (const char *variable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;   /* pg_ctl's chatter is not TAP */
+  int status = 0;
+
+  g_assert_nonnull (g_getenv (variable));
+  g_assert_true (g_spawn_command_line_sync (g_getenv (variable), &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+char *
+duet_test_pg_database (void)
+{
+  static guint count;
+  g_autofree char *name = g_strdup_printf ("duet_test_%d_%u", getpid (), ++count);
+  g_autofree char *create = g_strdup_printf ("CREATE DATABASE %s", name);
+  PGconn *admin = PQconnectdb (g_getenv ("DUET_TEST_PG"));
+  PGresult *result;
+
+  g_assert_cmpint (PQstatus (admin), ==, CONNECTION_OK);
+  result = PQexec (admin, create);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (admin);
+  return g_strdup_printf ("%s dbname=%s", g_getenv ("DUET_TEST_PG"), name);
 }

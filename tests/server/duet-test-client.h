@@ -98,6 +98,11 @@ gboolean        duet_test_client_wait_closed (DuetTestClient     *client,
                                               guint               timeout_ms);
 void            duet_test_client_close       (DuetTestClient     *client);
 void            duet_test_iterate            (guint               ms);
+/* Runs the shell command in environment variable @variable (pgenv.py's
+ * and redisenv.py's stop and start commands); fails the test if it fails */
+void            duet_test_run_env_command    (const char         *variable);
+/* A fresh database in pgenv.py's cluster, as a libpq connection string */
+char           *duet_test_pg_database        (void);
 void            duet_test_remove_tree        (const char         *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetTestServer, duet_test_server_free)

@@ -48,8 +48,8 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     command = list(sys.argv[1:])
-    if os.path.exists(command[0]):
-        command[0] = os.path.abspath(command[0])   # it runs in the cluster's directory
+    # it runs in another directory: paths given relative to this one stay good
+    command = [os.path.abspath(a) if os.path.exists(a) else a for a in command]
     bindir = find_bindir()
     if bindir is None:
         print("SKIP: PostgreSQL's server programs (initdb) are not installed")

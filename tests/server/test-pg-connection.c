@@ -9,6 +9,7 @@
  * failures and timeouts, and a server that goes away and comes back.
  */
 #include "duet-pg-connection.h"
+#include "duet-test-client.h"
 
 typedef struct
 {
@@ -302,18 +303,6 @@ on_state (DuetPgConnection *pg, GParamSpec *pspec, gboolean *down)
     *down = TRUE;
 }
 
-static void
-run_shell (const char *variable)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;   /* pg_ctl's chatter is not TAP */
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (g_getenv (variable), &out, &err, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
-
 /* The server goes away: the running statement fails, an idle connection
  * notices by itself, and once the server is back a new connect works */
 static void
@@ -332,14 +321,14 @@ test_server_gone (void)
   for (int i = 0; i < 10; i++)
     g_main_context_iteration (NULL, FALSE);
 
-  run_shell ("DUET_TEST_PG_STOP");
+  duet_test_run_env_command ("DUET_TEST_PG_STOP");
   run_until (&w.done);
   g_assert_error (w.error, DUET_PG_ERROR, DUET_PG_ERROR_UNAVAILABLE);
   g_assert_cmpint (duet_pg_connection_get_state (busy), ==, DUET_PG_STATE_DISCONNECTED);
   run_until (&idle_down);
   wait_clear (&w);
 
-  run_shell ("DUET_TEST_PG_START");
+  duet_test_run_env_command ("DUET_TEST_PG_START");
   again = connect_test ();
   result = query (again, "SELECT 7", 0, NULL, &error);
   g_assert_no_error (error);

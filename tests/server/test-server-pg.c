@@ -12,41 +12,8 @@
  * the history once the database is back.
  */
 #include <string.h>
-#include <unistd.h>
-#include <libpq-fe.h>
 
 #include "duet-test-client.h"
-
-static guint database_count;
-
-/* A fresh database in the test cluster, as a connection string */
-static char *
-fresh_database (void)
-{
-  g_autofree char *name = g_strdup_printf ("duet_test_%d_%u", getpid (), ++database_count);
-  g_autofree char *create = g_strdup_printf ("CREATE DATABASE %s", name);
-  PGconn *admin = PQconnectdb (g_getenv ("DUET_TEST_PG"));
-  PGresult *result;
-
-  g_assert_cmpint (PQstatus (admin), ==, CONNECTION_OK);
-  result = PQexec (admin, create);
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-  PQfinish (admin);
-  return g_strdup_printf ("%s dbname=%s", g_getenv ("DUET_TEST_PG"), name);
-}
-
-static void
-run_shell (const char *variable)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_command_line_sync (g_getenv (variable), &out, &err, &status, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_spawn_check_wait_status (status, NULL));
-}
 
 static DuetTestServer *
 start_server (const char *store)
@@ -79,7 +46,7 @@ first_call (JsonObject *history)
 static void
 test_call_and_history (void)
 {
-  g_autofree char *store = fresh_database ();
+  g_autofree char *store = duet_test_pg_database ();
   g_autoptr(DuetTestServer) server = start_server (store);
   g_autoptr(DuetTestClient) alice = duet_test_client_sign_in (server, "alice");
   g_autoptr(DuetTestClient) bob = duet_test_client_sign_in (server, "bob");
@@ -105,7 +72,7 @@ test_call_and_history (void)
 static void
 test_missed_call (void)
 {
-  g_autofree char *store = fresh_database ();
+  g_autofree char *store = duet_test_pg_database ();
   g_autoptr(DuetTestServer) server = start_server (store);
   g_autoptr(DuetTestClient) alice = duet_test_client_sign_in (server, "alice");
   g_autoptr(DuetTestClient) bob = NULL;
@@ -139,7 +106,7 @@ test_missed_call (void)
 static void
 test_revocation (void)
 {
-  g_autofree char *store = fresh_database ();
+  g_autofree char *store = duet_test_pg_database ();
   g_autoptr(DuetTestServer) server = start_server (store);
   g_autoptr(DuetTestClient) alice = duet_test_client_sign_in (server, "alice");
   const char *argv[] = { "user", "passwd", "--store", store, "--user", "alice", "--password-stdin",
@@ -155,7 +122,7 @@ test_revocation (void)
 static void
 test_two_servers (void)
 {
-  g_autofree char *store = fresh_database ();
+  g_autofree char *store = duet_test_pg_database ();
   g_autoptr(DuetTestServer) one = start_server (store);
   g_autoptr(DuetTestServer) two = duet_test_server_new_sharing (one);
   g_autoptr(DuetTestClient) client = NULL;
@@ -204,7 +171,7 @@ health (DuetTestServer *server, char **out_body)
 static void
 test_outage (void)
 {
-  g_autofree char *store = fresh_database ();
+  g_autofree char *store = duet_test_pg_database ();
   g_autoptr(DuetTestServer) server = start_server (store);
   g_autoptr(DuetTestClient) alice = duet_test_client_sign_in (server, "alice");
   g_autoptr(DuetTestClient) bob = duet_test_client_sign_in (server, "bob");
@@ -215,7 +182,7 @@ test_outage (void)
   g_autoptr(JsonObject) history = NULL;
   guint status = 0;
 
-  run_shell ("DUET_TEST_PG_STOP");
+  duet_test_run_env_command ("DUET_TEST_PG_STOP");
 
   /* /healthz names what is down; a sign-in is refused with a reason */
   for (int i = 0; i < 50 && status != 503; i++)
@@ -244,7 +211,7 @@ test_outage (void)
   duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLEE", FALSE);
 
   /* back: the server reconnects, and the end it kept is written */
-  run_shell ("DUET_TEST_PG_START");
+  duet_test_run_env_command ("DUET_TEST_PG_START");
   status = 0;
   for (int i = 0; i < 200 && status != 200; i++)
     {

@@ -1,0 +1,40 @@
+/* duet-bus.h: what the servers sharing one store tell each other
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define DUET_TYPE_BUS (duet_bus_get_type ())
+G_DECLARE_INTERFACE (DuetBus, duet_bus, DUET, BUS, GObject)
+
+struct _DuetBusInterface
+{
+  GTypeInterface parent_iface;
+
+  const char *(*get_node_id)  (DuetBus    *self);
+  /* To every other node; "node" (the sender) is added. Best effort: a
+   * node that is away misses it. */
+  void        (*publish)      (DuetBus    *self,
+                               const char *topic,
+                               JsonObject *message);
+  gboolean    (*is_available) (DuetBus    *self);
+  void        (*close)        (DuetBus    *self);
+};
+
+const char *duet_bus_get_node_id  (DuetBus    *self);
+void        duet_bus_publish      (DuetBus    *self,
+                                   const char *topic,
+                                   JsonObject *message);
+gboolean    duet_bus_is_available (DuetBus    *self);
+void        duet_bus_close        (DuetBus    *self);
+
+/* For implementations: a message from another node */
+void        duet_bus_emit_message (DuetBus    *self,
+                                   const char *topic,
+                                   JsonObject *message);
+
+G_END_DECLS
