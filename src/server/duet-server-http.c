@@ -321,6 +321,8 @@ duet_server_handle_token (SoupServer        *server,
   LoginData *data;
   gint64 retry_after = 0;
 
+  if (!duet_server_handle_cors (self, msg, "POST"))
+    return;
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
       duet_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "Use POST");
@@ -397,6 +399,8 @@ duet_server_handle_token_refresh (SoupServer        *server,
   g_autoptr(GError) error = NULL;
   gint64 retry_after = 0;
 
+  if (!duet_server_handle_cors (self, msg, "POST"))
+    return;
   if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
     {
       duet_server_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "bad_request", "Use POST");

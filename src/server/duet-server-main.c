@@ -126,6 +126,18 @@ check_ice_options (char       **stun_uris,
   return *out_secret != NULL;
 }
 
+/* What a browser sends as Origin: scheme, host and port, no path */
+static gboolean
+origin_is_valid (const char *origin)
+{
+  g_autoptr(GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  const char *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+
+  return uri != NULL && (g_strcmp0 (scheme, "http") == 0 || g_strcmp0 (scheme, "https") == 0) &&
+         g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' && *g_uri_get_path (uri) == '\0' &&
+         g_uri_get_query (uri) == NULL && g_uri_get_fragment (uri) == NULL && g_uri_get_userinfo (uri) == NULL;
+}
+
 /* --db (SQLite, one server) or --store (PostgreSQL, shared): exactly one */
 static DuetStore *
 open_store (const char       *db,
@@ -165,7 +177,9 @@ cmd_serve (int argc, char **argv)
 {
   g_autofree char *db = NULL, *listen = NULL, *cert = NULL, *key = NULL, *service = NULL;
   g_autofree char *turn_secret_file = NULL, *ice_problem = NULL, *store_uri = NULL, *bus_uri = NULL;
-  g_auto(GStrv) stun_uris = NULL, turn_uris = NULL;
+  g_auto(GStrv) stun_uris = NULL, turn_uris = NULL, allowed_origins = NULL;
+  g_autofree char *web_root = NULL;
+  gboolean no_web = FALSE;
   char *turn_secret = NULL;
   int turn_ttl = DUET_SERVER_DEFAULT_TURN_TTL;
   int port = 0, ring = 60, grace = 20, lifetime = 43200, login_rate = 30;
@@ -208,6 +222,9 @@ cmd_serve (int argc, char **argv)
     { "stun-uri", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun_uris, "STUN server for clients, stun:HOST[:PORT] (repeatable)", "URI" },
     { "turn-uri", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn_uris, "TURN server for clients, turn:HOST[:PORT][?transport=udp|tcp] or turns:HOST[:PORT] (repeatable)", "URI" },
     { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &turn_secret_file, "File holding the TURN server's static-auth-secret", "FILE" },
+    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Serve the web client from this folder (default " DUET_WEB_DIR ")", "DIR" },
+    { "no-web", 0, 0, G_OPTION_ARG_NONE, &no_web, "Do not serve the web client", NULL },
+    { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allowed_origins, "A web origin besides the server's own whose pages may use the API, e.g. https://duet.example.org (repeatable)", "ORIGIN" },
     { "prune-interval", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &prune_interval, "Seconds between history prunes", "SECONDS" },
     { "turn-ttl", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &turn_ttl, "Seconds TURN credentials live (86400)", "SECONDS" },
     { NULL }
@@ -237,6 +254,14 @@ cmd_serve (int argc, char **argv)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
   if (!check_ice_options (stun_uris, turn_uris, turn_secret_file, &turn_secret, &ice_problem))
     return usage_error (context, ice_problem);
+  if (no_web && web_root != NULL)
+    return usage_error (context, "--web-root and --no-web do not go together");
+  for (guint i = 0; allowed_origins != NULL && allowed_origins[i] != NULL; i++)
+    if (!origin_is_valid (allowed_origins[i]))
+      return usage_error (context, "--allowed-origin takes SCHEME://HOST[:PORT], e.g. https://duet.example.org");
+  /* the installed client may be absent (a build tree, a server-only package) */
+  if (!no_web && web_root == NULL && g_file_test (DUET_WEB_DIR "/index.html", G_FILE_TEST_IS_REGULAR))
+    web_root = g_strdup (DUET_WEB_DIR);
 
   store = open_store (db, store_uri, DUET_PG_STORE_SERVE, &error);
   if (store == NULL)
@@ -256,6 +281,8 @@ cmd_serve (int argc, char **argv)
     .prune_interval = prune_interval,
     .stun_uris = (const char * const *) stun_uris, .turn_uris = (const char * const *) turn_uris,
     .turn_secret = turn_secret, .turn_ttl = turn_ttl,
+    .web_root = no_web ? NULL : web_root,
+    .allowed_origins = (const char * const *) allowed_origins,
   };
   server = duet_server_new (store, &options, &error);
   if (server != NULL && bus_uri != NULL)

@@ -38,6 +38,8 @@ struct _DuetServer
   char              *tls_key;
   GStrv              stun_uris;    /* NULL: none */
   GStrv              turn_uris;
+  GStrv              allowed_origins; /* NULL: only our own */
+  GHashTable        *web_files;    /* name → WebFile; NULL: no web client */
   char              *turn_secret;  /* never logged; wiped on dispose */
 
   DuetStore         *store;
@@ -114,6 +116,22 @@ void            duet_server_handle_token         (SoupServer          *server,
                                                   GHashTable          *query,
                                                   gpointer             user_data);
 void            duet_server_handle_token_refresh (SoupServer          *server,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *path,
+                                                  GHashTable          *query,
+                                                  gpointer             user_data);
+
+/* duet-server-web.c */
+gboolean        duet_server_load_web             (DuetServer          *self,
+                                                  const char          *root,
+                                                  GError             **error);
+void            duet_server_clear_web            (DuetServer          *self);
+gboolean        duet_server_check_ws_origin      (DuetServer          *self,
+                                                  SoupServerMessage   *msg);
+gboolean        duet_server_handle_cors          (DuetServer          *self,
+                                                  SoupServerMessage   *msg,
+                                                  const char          *methods);
+void            duet_server_handle_web           (SoupServer          *server,
                                                   SoupServerMessage   *msg,
                                                   const char          *path,
                                                   GHashTable          *query,

@@ -153,6 +153,7 @@ duet_server_dispose (GObject *object)
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
   g_clear_object (&self->bus);
+  duet_server_clear_web (self);
   G_OBJECT_CLASS (duet_server_parent_class)->dispose (object);
 }
 
@@ -169,6 +170,7 @@ duet_server_finalize (GObject *object)
   g_free (self->tls_key);
   g_strfreev (self->stun_uris);
   g_strfreev (self->turn_uris);
+  g_strfreev (self->allowed_origins);
   G_OBJECT_CLASS (duet_server_parent_class)->finalize (object);
 }
 
@@ -788,7 +790,7 @@ handle_ws_precheck (SoupServer        *server,
 
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                          "Authorization");
-  if (header == NULL)
+  if (!duet_server_check_ws_origin (self, msg) || header == NULL)
     return;
 
   token = duet_server_bearer_token (msg);
@@ -1042,6 +1044,12 @@ duet_server_new (DuetStore               *store,
 
   if (!set_ice_servers (self, options, error))
     return NULL;
+  if (options->allowed_origins != NULL && options->allowed_origins[0] != NULL)
+    self->allowed_origins = g_strdupv ((char **) options->allowed_origins);
+  self->options.allowed_origins = (const char * const *) self->allowed_origins;
+  self->options.web_root = NULL;   /* read now, not kept */
+  if (options->web_root != NULL && !duet_server_load_web (self, options->web_root, error))
+    return NULL;
 
   if (!duet_store_get_secret (store, "jwt_key", self->jwt_key, error) ||
       !duet_store_get_secret (store, "cc_param_key", cc_key, error))
@@ -1104,6 +1112,8 @@ duet_server_start (DuetServer  *self,
   soup_server_add_handler (self->soup, "/metrics", duet_server_handle_metrics, self, NULL);
   soup_server_add_handler (self->soup, "/v1/ws", handle_ws_precheck, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, handle_ws, self, NULL);
+  /* everything else: the web client's files, or 404 */
+  soup_server_add_handler (self->soup, "/", duet_server_handle_web, self, NULL);
 
   socket_address = g_inet_socket_address_new (address, self->options.port);
   self->acceptor = duet_acceptor_new (self->soup, cert, &limits, &self->metrics);

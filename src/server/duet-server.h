@@ -38,6 +38,8 @@ typedef struct
   const char *turn_secret;            /* required with turn_uris; copied */
   guint       turn_ttl;               /* seconds TURN credentials live */
   guint       max_devices;            /* signed-in devices per account */
+  const char *web_root;               /* the web client's files; NULL: no web client */
+  const char * const *allowed_origins; /* web origins besides our own; NULL: none */
 } DuetServerOptions;
 
 /* Defaults, shared with the command line's help (docs/security.md) */
