@@ -140,7 +140,8 @@ class MediaSession {
     }).catch((e) => this.call.mediaError(this, payload.type, e));
   }
 
-  // Nothing leaves before the call is connected; a paused camera sends nothing
+  // Nothing leaves before the call is connected; a paused camera sends
+  // nothing. Resolves once the senders have their tracks.
   applySending() {
     const call = this.call;
     const live = call.state === 'connected';
@@ -148,11 +149,13 @@ class MediaSession {
       audio: live ? call.audioTrack : null,
       video: live && call.videoState === 'enabled' ? call.videoTrack : null,
     };
+    const changes = [];
     for (const kind of ['audio', 'video']) {
       const transceiver = this.transceivers[kind];
       if (transceiver && transceiver.sender.track !== tracks[kind])
-        transceiver.sender.replaceTrack(tracks[kind]).catch((e) => console.warn('replaceTrack:', e));
+        changes.push(transceiver.sender.replaceTrack(tracks[kind]).catch((e) => console.warn('replaceTrack:', e)));
     }
+    return Promise.all(changes);
   }
 
   close() {
@@ -414,10 +417,9 @@ export class Call extends EventTarget {
     this.videoState = paused ? 'paused' : 'enabled';
     if (this.videoTrack)
       this.videoTrack.enabled = !paused;
-    for (const session of [this.media, this.pending])
-      if (session)
-        session.applySending();
-    this.sendMediaState(false, true);
+    const applied = [this.media, this.pending].filter((session) => session).map((session) => session.applySending());
+    // the peer hears of a pause once nothing more is on its way
+    Promise.all(applied).then(() => this.sendMediaState(false, true));
   }
 
   async verify(ccParam) {

@@ -57,6 +57,7 @@ struct _DuetCall
   DuetMediaType          media_type;
   DuetVideoState         my_video_state;
   gboolean               peer_mic_muted;
+  gboolean               peer_state_on_channel;   /* its media_state came over the channel */
   DuetVideoState         peer_video_state;
   gboolean               ending;
   gboolean               in_preparation;      /* responder preparation, either side */
@@ -549,8 +550,9 @@ duet_call_handle_event (DuetCall            *self,
       handle_disconnected (self, &event->disconnected);
       break;
     case DUET_SERVER_MESSAGE_PEER_MEDIA_STATE:
-      /* the data channel's copy is fresher while it is open */
-      if (!duet_media_session_get_channel_open (self->media))
+      /* the data channel's copy is fresher while it is open, once the
+       * peer has shown it sends its state there (a browser may not) */
+      if (!self->peer_state_on_channel || !duet_media_session_get_channel_open (self->media))
         apply_peer_media_state (self, event->peer_media_state.has_mic_muted, event->peer_media_state.mic_muted,
                                 event->peer_media_state.has_video_state, event->peer_media_state.video_state,
                                 event->peer_media_state.reason);
@@ -571,8 +573,11 @@ on_control_message (DuetMediaSession *media,
   g_autoptr(GError) error = NULL;
 
   if (g_strcmp0 (type, "media_state") == 0 && duet_channel_media_state_parse (message, &state, &error))
-    apply_peer_media_state (self, state.has_mic_muted, state.mic_muted, state.has_video_state,
-                            state.video_state, state.reason);
+    {
+      self->peer_state_on_channel = TRUE;
+      apply_peer_media_state (self, state.has_mic_muted, state.mic_muted, state.has_video_state,
+                              state.video_state, state.reason);
+    }
   else if (g_strcmp0 (type, "end") == 0 && duet_channel_end_parse (message, &end, &error))
     finish (self, end.reason, peer_source (self), TRUE, end.user_code);
   else
