@@ -200,6 +200,23 @@ test_allowed_origin (void)
   g_assert_cmpuint (request (server, "OPTIONS", "/v1/token/refresh", GOOD_ORIGIN, NULL, &preflight, NULL), ==, 204);
   g_assert_cmpstr (response_header (preflight, "Access-Control-Allow-Origin"), ==, GOOD_ORIGIN);
 
+  /* and the refresh itself, with the token the page got */
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autofree char *url = g_strconcat (server->base_url, "/v1/token/refresh", NULL);
+    g_autoptr(GBytes) answer = NULL;
+    g_autoptr(GError) error = NULL;
+
+    refresh = soup_message_new ("POST", url);
+    auth = g_strconcat ("Bearer ", token, NULL);
+    soup_message_headers_replace (soup_message_get_request_headers (refresh), "Origin", GOOD_ORIGIN);
+    soup_message_headers_replace (soup_message_get_request_headers (refresh), "Authorization", auth);
+    answer = soup_session_send_and_read (session, refresh, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (refresh), ==, 200);
+    g_assert_cmpstr (response_header (refresh, "Access-Control-Allow-Origin"), ==, GOOD_ORIGIN);
+  }
+
   g_assert_cmpuint (upgrade_status (server, GOOD_ORIGIN), ==, 101);
 }
 
