@@ -37,6 +37,7 @@
 #define RECONNECT_MAX_MS   8000
 #define BACKLOG_MAX        10000
 #define CLOSE_DRAIN_MS     5000
+#define BATCH_MAX          256    /* writes sent in one round trip */
 #define MIGRATION_LOCK     "7232011"   /* pg_advisory_xact_lock's key: "duet" */
 
 /* Each entry moves the schema one version on; never edit one that has
@@ -133,8 +134,8 @@ struct _DuetPgStore
   GHashTable       *by_id;      /* id → Account (borrowed) */
   gint64            generation;
 
-  GQueue            ops;        /* Op, oldest first; the head may be on the wire */
-  gboolean          in_flight;
+  GQueue            ops;        /* Op, oldest first; the first in_flight are on the wire */
+  guint             in_flight;
   guint             reconnect_source;
   guint             backoff_ms;
   gboolean          closed;
@@ -450,6 +451,7 @@ struct _Op
   gint64     account;    /* a device write of this account: the cache has it already */
   gpointer   data;
   GDestroyNotify data_free;
+  gboolean   alone;      /* a batch it was in failed: sent by itself */
 };
 
 static void
@@ -496,6 +498,30 @@ account_write_done (DuetPgStore *self,
     account->writes_pending--;
 }
 
+/* A batch came back: all of it made it, or none (one implicit
+ * transaction). Refused, its writes go again one by one, so that only
+ * the bad one is lost. */
+static void
+batch_done (DuetPgStore  *self,
+            guint         count,
+            const GError *error)
+{
+  if (error != NULL)
+    {
+      g_debug ("Database: a batch of %u writes was refused (%s); sending them one by one", count, error->message);
+      for (GList *l = self->ops.head; l != NULL && count-- > 0; l = l->next)
+        ((Op *) l->data)->alone = TRUE;
+      return;
+    }
+  while (count-- > 0)
+    {
+      Op *op = g_queue_pop_head (&self->ops);
+
+      account_write_done (self, op->account);
+      op_free (op);
+    }
+}
+
 static void
 on_op_done (GObject      *source,
             GAsyncResult *result,
@@ -504,27 +530,99 @@ on_op_done (GObject      *source,
   g_autoptr(DuetPgStore) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PGresult) rows = duet_pg_connection_query_finish (DUET_PG_CONNECTION (source), result, &error);
+  guint count = self->in_flight;
   Op *op = g_queue_peek_head (&self->ops);
 
-  self->in_flight = FALSE;
+  self->in_flight = 0;
   if (op == NULL)
     return;   /* closed meanwhile */
 
-  /* A write that did not get through waits at the head for the next
+  /* Writes that did not get through wait at the head for the next
    * connection; a refused one is logged and dropped */
   if (op->done == NULL && g_error_matches (error, DUET_PG_ERROR, DUET_PG_ERROR_UNAVAILABLE) && !self->closed)
     {
       schedule_reconnect (self);
       return;
     }
-  g_queue_pop_head (&self->ops);
-  if (op->done != NULL)
-    op->done (self, op, rows, error);
-  else if (error != NULL)
-    g_warning ("Database write failed: %s (%.60s)", error->message, op->sql);
-  account_write_done (self, op->account);
-  op_free (op);
+  if (count > 1)
+    batch_done (self, count, error);
+  else
+    {
+      g_queue_pop_head (&self->ops);
+      if (op->done != NULL)
+        op->done (self, op, rows, error);
+      else if (error != NULL)
+        g_warning ("Database write failed: %s (%.60s)", error->message, op->sql);
+      account_write_done (self, op->account);
+      op_free (op);
+    }
   pump (self);
+}
+
+/* @op's statement with its parameters written in as literals, for a batch
+ * (a string of several statements takes no parameters); NULL if one
+ * cannot be escaped */
+static char *
+inline_statement (DuetPgStore *self,
+                  Op          *op)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (const char *p = op->sql; *p != '\0'; p++)
+    {
+      char *end;
+      guint64 index;
+
+      if (*p != '$' || !g_ascii_isdigit (p[1]))
+        {
+          g_string_append_c (text, *p);
+          continue;
+        }
+      index = g_ascii_strtoull (p + 1, &end, 10);
+      if (index < 1 || index > op->params->len)
+        return NULL;
+      if (g_ptr_array_index (op->params, index - 1) == NULL)
+        g_string_append (text, "NULL");
+      else
+        {
+          const char *value = g_ptr_array_index (op->params, index - 1);
+          char *literal = PQescapeLiteral (self->admin, value, strlen (value));
+
+          if (literal == NULL)
+            return NULL;
+          g_string_append (text, literal);
+          PQfreemem (literal);
+        }
+      p = end - 1;
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Consecutive writes at the head, in one string: a burst of calls
+ * would otherwise wait a round trip per write and fall behind */
+static guint
+send_batch (DuetPgStore *self)
+{
+  g_autoptr(GString) batch = g_string_new (NULL);
+  guint count = 0;
+
+  if (self->admin == NULL)
+    return 0;
+  for (GList *l = self->ops.head; l != NULL && count < BATCH_MAX; l = l->next)
+    {
+      Op *op = l->data;
+      g_autofree char *statement = NULL;
+
+      if (op->done != NULL || op->alone || (statement = inline_statement (self, op)) == NULL)
+        break;
+      g_string_append (batch, statement);
+      g_string_append (batch, ";\n");
+      count++;
+    }
+  if (count < 2)
+    return 0;
+  duet_pg_connection_query_async (self->pg, batch->str, 0, NULL, NULL, on_op_done, g_object_ref (self));
+  return count;
 }
 
 static void
@@ -532,9 +630,12 @@ pump (DuetPgStore *self)
 {
   Op *op;
 
-  if (self->in_flight || !is_ready (self) || (op = g_queue_peek_head (&self->ops)) == NULL)
+  if (self->in_flight > 0 || !is_ready (self) || (op = g_queue_peek_head (&self->ops)) == NULL)
     return;
-  self->in_flight = TRUE;
+  self->in_flight = send_batch (self);
+  if (self->in_flight > 0)
+    return;
+  self->in_flight = 1;
   duet_pg_connection_query_async (self->pg, op->sql, op->params->len, (const char *const *) op->params->pdata,
                                   NULL, on_op_done, g_object_ref (self));
 }
@@ -551,7 +652,7 @@ write_async (DuetPgStore       *self,
 
   if (g_queue_get_length (&self->ops) >= BACKLOG_MAX)
     {
-      Op *oldest = self->in_flight ? g_queue_pop_nth (&self->ops, 1) : g_queue_pop_head (&self->ops);
+      Op *oldest = g_queue_pop_nth (&self->ops, self->in_flight);
 
       g_warning ("Database unreachable for too long: dropping a write (%.60s)", oldest->sql);
       account_write_done (self, oldest->account);
@@ -744,7 +845,7 @@ push_head (DuetPgStore *self,
            guint        position)
 {
   /* behind a write already on the wire, if any */
-  g_queue_push_nth (&self->ops, op, self->in_flight ? position + 1 : position);
+  g_queue_push_nth (&self->ops, op, self->in_flight + position);
 }
 
 static void
@@ -808,13 +909,15 @@ on_state (DuetPgConnection *pg,
 {
   if (duet_pg_connection_get_state (pg) != DUET_PG_STATE_DISCONNECTED)
     return;
-  /* reads waiting behind the lost statement fail; writes wait */
-  for (GList *l = self->ops.head; l != NULL;)
+  /* reads waiting behind the lost statements fail; writes wait */
+  guint position = 0;
+
+  for (GList *l = self->ops.head; l != NULL; position++)
     {
       GList *next = l->next;
       Op *op = l->data;
 
-      if (op->task != NULL && !(self->in_flight && l == self->ops.head))
+      if (op->task != NULL && position >= self->in_flight)
         {
           op->done (self, op, NULL, &(GError) { DUET_PG_ERROR, DUET_PG_ERROR_UNAVAILABLE,
                                                 (char *) "The database connection was lost" });
