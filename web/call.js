@@ -35,6 +35,15 @@ function preferCodecs(transceiver, kind) {
   }
 }
 
+// webrtcbin (the kit) announces an SSRC in its SDP that its RTP does not
+// use, and sends no MID header extension: Chromium then decodes the video
+// into no track. Without a=ssrc lines it matches streams by payload type.
+function withoutSsrcLines(sdp) {
+  if (sdp.includes('urn:ietf:params:rtp-hdrext:sdes:mid'))
+    return sdp;
+  return sdp.split('\r\n').filter((line) => !/^a=ssrc(-group)?:/.test(line)).join('\r\n');
+}
+
 class MediaSession {
   constructor(call, number, offerer) {
     this.call = call;
@@ -112,7 +121,7 @@ class MediaSession {
   }
 
   async answer(sdp) {
-    await this.pc.setRemoteDescription({type: 'offer', sdp});
+    await this.pc.setRemoteDescription({type: 'offer', sdp: withoutSsrcLines(sdp)});
     for (const transceiver of this.pc.getTransceivers()) {
       const kind = transceiver.receiver.track.kind;
       if (this.transceivers[kind])
@@ -132,7 +141,7 @@ class MediaSession {
       if (payload.type === 'offer')
         return this.answer(payload.sdp);
       if (payload.type === 'answer')
-        return this.pc.setRemoteDescription({type: 'answer', sdp: payload.sdp});
+        return this.pc.setRemoteDescription({type: 'answer', sdp: withoutSsrcLines(payload.sdp)});
       if (!payload.candidate)
         return undefined;   // end of candidates
       return this.pc.addIceCandidate({candidate: payload.candidate, sdpMLineIndex: payload.sdpMLineIndex,

@@ -896,22 +896,6 @@ add_probe (GstElement         *element,
   gst_pad_add_probe (pad, type, callback, data, NULL);
 }
 
-/* The payloader's SSRC, chosen here and named in the caps: an offer made
- * before the first packet (the callee's, while it rings) says which
- * stream carries the media and which its retransmissions, instead of
- * naming only the latter, which a browser then takes for the stream */
-static guint
-pick_ssrc (GstElement *pay)
-{
-  guint ssrc;
-
-  do
-    ssrc = g_random_int ();
-  while (ssrc == 0);
-  g_object_set (pay, "ssrc", ssrc, NULL);
-  return ssrc;
-}
-
 static gboolean
 build_video_send (DuetMediaSession *self,
                   GError          **error)
@@ -932,7 +916,6 @@ build_video_send (DuetMediaSession *self,
   /* identity has no list function, so the payloader's lists reach the
    * pacer one packet at a time */
   GstElement *pacer = make ("identity", NULL);
-  guint ssrc;
 
   self->my_tee = make ("tee", NULL);
   self->video_valve = make ("valve", NULL);
@@ -989,11 +972,9 @@ build_video_send (DuetMediaSession *self,
 
   self->video_pay = pay;
   self->video_rtp_caps = rtp_caps;
-  ssrc = pick_ssrc (pay);
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video",
                              "encoding-name", G_TYPE_STRING, "VP8",
                              "payload", G_TYPE_INT, VIDEO_PT, "clock-rate", G_TYPE_INT, 90000,
-                             "ssrc", G_TYPE_UINT, ssrc,
                              "extmap-" G_STRINGIFY (TWCC_ID), G_TYPE_STRING, TWCC_URI, NULL);
   g_object_set (rtp_caps, "caps", rtp, NULL);
 
@@ -1037,7 +1018,6 @@ build_audio_send (DuetMediaSession *self,
   GstElement *pay = make ("rtpopuspay", NULL);
   GstElement *rtp_caps = make ("capsfilter", NULL);
   GstElement *last;
-  guint ssrc;
 
   self->mute = make ("volume", NULL);
   self->audio_valve = make ("valve", NULL);
@@ -1067,11 +1047,9 @@ build_audio_send (DuetMediaSession *self,
    * while it rings) is built from these caps alone, not from the
    * payloader's: so they carry what RFC 7587 requires (two channels) and
    * the receive parameters (in-band FEC is decoded whenever it comes) */
-  ssrc = pick_ssrc (pay);
   rtp = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
                              "encoding-name", G_TYPE_STRING, "OPUS",
                              "payload", G_TYPE_INT, AUDIO_PT, "clock-rate", G_TYPE_INT, 48000,
-                             "ssrc", G_TYPE_UINT, ssrc,
                              "encoding-params", G_TYPE_STRING, "2",
                              "minptime", G_TYPE_STRING, "10",
                              "useinbandfec", G_TYPE_STRING, "1",
