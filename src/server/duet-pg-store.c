@@ -806,24 +806,26 @@ on_all_reloaded (DuetPgStore    *self,
     return;
   if (GPOINTER_TO_INT (op->data) == 0)
     {
+      g_autoptr(GHashTable) present = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       GHashTableIter iter;
       Account *account;
 
       take_account_rows (self, result);
-      /* accounts that are gone: not in the rows */
+      /* accounts that are gone: not in the rows (a set, not a scan of
+       * the rows per account, which grows with the square of them) */
+      for (int i = 0; i < PQntuples (result); i++)
+        {
+          gint64 id = int_value (result, i, 0);
+
+          g_hash_table_add (present, g_memdup2 (&id, sizeof id));
+        }
       g_hash_table_iter_init (&iter, self->accounts);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &account))
-        {
-          gboolean present = FALSE;
-
-          for (int i = 0; i < PQntuples (result) && !present; i++)
-            present = int_value (result, i, 0) == account->id;
-          if (!present)
-            {
-              g_hash_table_remove (self->by_id, &account->id);
-              g_hash_table_iter_remove (&iter);
-            }
-        }
+        if (!g_hash_table_contains (present, &account->id))
+          {
+            g_hash_table_remove (self->by_id, &account->id);
+            g_hash_table_iter_remove (&iter);
+          }
     }
   else
     {
