@@ -46,6 +46,18 @@ duet_bus_publish (DuetBus    *self,
   DUET_BUS_GET_IFACE (self)->publish (self, topic, message);
 }
 
+void
+duet_bus_send_to (DuetBus    *self,
+                  const char *node_id,
+                  const char *topic,
+                  JsonObject *message)
+{
+  g_return_if_fail (DUET_IS_BUS (self));
+  g_return_if_fail (node_id != NULL);
+
+  DUET_BUS_GET_IFACE (self)->send_to (self, node_id, topic, message);
+}
+
 gboolean
 duet_bus_is_available (DuetBus *self)
 {

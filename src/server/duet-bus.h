@@ -21,12 +21,21 @@ struct _DuetBusInterface
   void        (*publish)      (DuetBus    *self,
                                const char *topic,
                                JsonObject *message);
+  /* To one node, on a channel of its own; the same as publish otherwise */
+  void        (*send_to)      (DuetBus    *self,
+                               const char *node_id,
+                               const char *topic,
+                               JsonObject *message);
   gboolean    (*is_available) (DuetBus    *self);
   void        (*close)        (DuetBus    *self);
 };
 
 const char *duet_bus_get_node_id  (DuetBus    *self);
 void        duet_bus_publish      (DuetBus    *self,
+                                   const char *topic,
+                                   JsonObject *message);
+void        duet_bus_send_to      (DuetBus    *self,
+                                   const char *node_id,
                                    const char *topic,
                                    JsonObject *message);
 gboolean    duet_bus_is_available (DuetBus    *self);

@@ -66,3 +66,42 @@ duet_call_host_call_budget (DuetCallHost *self,
 
   return DUET_CALL_HOST_GET_IFACE (self)->call_budget (self, account_id);
 }
+
+/**
+ * duet_call_host_user_call_elsewhere:
+ *
+ * Returns: (transfer none) (nullable): the user's call if another node
+ *   owns it (a user has one call at a time, whichever node owns it)
+ */
+DuetCallRecord *
+duet_call_host_user_call_elsewhere (DuetCallHost *self,
+                                    const char   *service,
+                                    const char   *user)
+{
+  DuetCallHostInterface *iface;
+
+  g_return_val_if_fail (DUET_IS_CALL_HOST (self), NULL);
+  iface = DUET_CALL_HOST_GET_IFACE (self);
+  return iface->user_call_elsewhere != NULL ? iface->user_call_elsewhere (self, service, user) : NULL;
+}
+
+/**
+ * duet_call_host_forward_request:
+ *
+ * Hands @message, about a call the router does not have, to the node that
+ * owns it.
+ *
+ * Returns: FALSE if no other node owns @call_id
+ */
+gboolean
+duet_call_host_forward_request (DuetCallHost *self,
+                                DuetSession  *session,
+                                const char   *call_id,
+                                JsonObject   *message)
+{
+  DuetCallHostInterface *iface;
+
+  g_return_val_if_fail (DUET_IS_CALL_HOST (self), FALSE);
+  iface = DUET_CALL_HOST_GET_IFACE (self);
+  return iface->forward_request != NULL && iface->forward_request (self, session, call_id, message);
+}

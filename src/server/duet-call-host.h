@@ -27,6 +27,14 @@ struct _DuetCallHostInterface
                                        const char   *user);
   DuetTokenBucket * (*call_budget)    (DuetCallHost *self,
                                        gint64        account_id);
+  /* Other nodes' calls (a host alone may leave these NULL) */
+  DuetCallRecord  * (*user_call_elsewhere) (DuetCallHost *self,
+                                            const char   *service,
+                                            const char   *user);
+  gboolean          (*forward_request)     (DuetCallHost *self,
+                                            DuetSession  *session,
+                                            const char   *call_id,
+                                            JsonObject   *message);
 };
 
 DuetSession     *duet_call_host_device_session (DuetCallHost *self,
@@ -38,5 +46,12 @@ GPtrArray       *duet_call_host_user_sessions  (DuetCallHost *self,
                                                 const char   *user);
 DuetTokenBucket *duet_call_host_call_budget    (DuetCallHost *self,
                                                 gint64        account_id);
+DuetCallRecord  *duet_call_host_user_call_elsewhere (DuetCallHost *self,
+                                                     const char   *service,
+                                                     const char   *user);
+gboolean         duet_call_host_forward_request (DuetCallHost *self,
+                                                 DuetSession  *session,
+                                                 const char   *call_id,
+                                                 JsonObject   *message);
 
 G_END_DECLS

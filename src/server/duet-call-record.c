@@ -8,10 +8,10 @@ G_DEFINE_BOXED_TYPE (DuetCallRecord, duet_call_record,
                      duet_call_record_ref, duet_call_record_unref)
 
 static const char * const state_names[] = {
-  [DUET_CALL_STATE_WAITING] = "waiting",
-  [DUET_CALL_STATE_RINGING] = "ringing",
-  [DUET_CALL_STATE_CONNECTED] = "connected",
-  [DUET_CALL_STATE_ENDED] = "ended",
+  [DUET_CALL_RECORD_STATE_WAITING] = "waiting",
+  [DUET_CALL_RECORD_STATE_RINGING] = "ringing",
+  [DUET_CALL_RECORD_STATE_CONNECTED] = "connected",
+  [DUET_CALL_RECORD_STATE_ENDED] = "ended",
 };
 
 DuetCallRecord *
@@ -59,7 +59,7 @@ duet_call_record_unref (DuetCallRecord *self)
 }
 
 const char *
-duet_call_state_to_string (DuetCallState state)
+duet_call_record_state_to_string (DuetCallRecordState state)
 {
   if ((guint) state >= G_N_ELEMENTS (state_names))
     return "ended";
@@ -67,8 +67,8 @@ duet_call_state_to_string (DuetCallState state)
 }
 
 gboolean
-duet_call_state_from_string (const char    *str,
-                             DuetCallState *out)
+duet_call_record_state_from_string (const char          *str,
+                                    DuetCallRecordState *out)
 {
   for (guint i = 0; str != NULL && i < G_N_ELEMENTS (state_names); i++)
     {
@@ -172,7 +172,7 @@ duet_call_record_get_device_party (DuetCallRecord *self,
            ? party : DUET_CALL_PARTY_NONE;
   if (party != DUET_CALL_PARTY_CALLEE)
     return DUET_CALL_PARTY_NONE;
-  if (self->answered_at > 0 || self->state == DUET_CALL_STATE_CONNECTED)
+  if (self->answered_at > 0 || self->state == DUET_CALL_RECORD_STATE_CONNECTED)
     return self->callee_device == NULL || g_strcmp0 (self->callee_device, device_id) == 0
            ? party : DUET_CALL_PARTY_NONE;
   return duet_call_record_find_leg (self, device_id) != NULL ? party : DUET_CALL_PARTY_NONE;
@@ -182,21 +182,21 @@ duet_call_record_get_device_party (DuetCallRecord *self,
 gboolean
 duet_call_record_is_missed (DuetCallRecord *self)
 {
-  return self->state == DUET_CALL_STATE_ENDED && self->answered_at == 0;
+  return self->state == DUET_CALL_RECORD_STATE_ENDED && self->answered_at == 0;
 }
 
 DuetWireCallState
-duet_call_state_to_wire (DuetCallState state)
+duet_call_record_state_to_wire (DuetCallRecordState state)
 {
   switch (state)
     {
-    case DUET_CALL_STATE_WAITING:
+    case DUET_CALL_RECORD_STATE_WAITING:
       return DUET_WIRE_CALL_STATE_WAITING;
-    case DUET_CALL_STATE_RINGING:
+    case DUET_CALL_RECORD_STATE_RINGING:
       return DUET_WIRE_CALL_STATE_RINGING;
-    case DUET_CALL_STATE_CONNECTED:
+    case DUET_CALL_RECORD_STATE_CONNECTED:
       return DUET_WIRE_CALL_STATE_CONNECTED;
-    case DUET_CALL_STATE_ENDED:
+    case DUET_CALL_RECORD_STATE_ENDED:
     default:
       return DUET_WIRE_CALL_STATE_ENDED;
     }
@@ -215,13 +215,13 @@ duet_call_record_to_history (DuetCallRecord *self,
   entry->peer_user = g_strdup (outgoing ? self->callee_user : self->caller_user);
   entry->peer_service = g_strdup (outgoing ? self->callee_service : self->caller_service);
   entry->media_type = self->media_type;
-  entry->state = duet_call_state_to_wire (self->state);
+  entry->state = duet_call_record_state_to_wire (self->state);
   entry->invited_at = self->invited_at;
   entry->answered_at = self->answered_at;
   entry->ended_at = self->ended_at;
   if (self->answered_at > 0 && self->ended_at >= self->answered_at)
     entry->duration_ms = self->ended_at - self->answered_at;
-  if (self->state == DUET_CALL_STATE_ENDED)
+  if (self->state == DUET_CALL_RECORD_STATE_ENDED)
     {
       entry->reason = self->reason;
       entry->source = self->source;
@@ -230,4 +230,112 @@ duet_call_record_to_history (DuetCallRecord *self,
   entry->missed = !outgoing && duet_call_record_is_missed (self);
   entry->seen = entry->missed && self->seen_at > 0;
   return entry;
+}
+
+/* ---- the copy other nodes keep (DuetDirectory) -------------------------- */
+
+static void
+set_string (JsonObject *object,
+            const char *name,
+            const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, name, value);
+}
+
+/**
+ * duet_call_record_to_json:
+ *
+ * What another node needs to know of a call it does not own: who is in
+ * it, on which devices, how far it got, and which devices ring. Neither
+ * cc_params nor timers leave the owner.
+ */
+JsonObject *
+duet_call_record_to_json (DuetCallRecord *self)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *legs = json_array_new ();
+
+  set_string (object, "call_id", self->call_id);
+  json_object_set_int_member (object, "caller_id", self->caller_id);
+  json_object_set_int_member (object, "callee_id", self->callee_id);
+  set_string (object, "caller_user", self->caller_user);
+  set_string (object, "caller_service", self->caller_service);
+  set_string (object, "callee_user", self->callee_user);
+  set_string (object, "callee_service", self->callee_service);
+  set_string (object, "caller_device", self->caller_device);
+  set_string (object, "callee_device", self->callee_device);
+  json_object_set_string_member (object, "media_type", duet_media_type_to_string (self->media_type));
+  json_object_set_string_member (object, "state", duet_call_record_state_to_string (self->state));
+  json_object_set_int_member (object, "invited_at", self->invited_at);
+  json_object_set_int_member (object, "verified_at", self->verified_at);
+  json_object_set_int_member (object, "answered_at", self->answered_at);
+  json_object_set_boolean_member (object, "in_preparation", self->in_preparation);
+  for (guint i = 0; self->legs != NULL && i < self->legs->len; i++)
+    {
+      DuetCallLeg *leg = g_ptr_array_index (self->legs, i);
+      JsonObject *item = json_object_new ();
+
+      json_object_set_string_member (item, "device", leg->device_id);
+      json_object_set_boolean_member (item, "verified", leg->verified);
+      json_array_add_object_element (legs, item);
+    }
+  json_object_set_array_member (object, "legs", legs);
+  return object;
+}
+
+static char *
+dup_member (JsonObject *object,
+            const char *name)
+{
+  return g_strdup (json_object_get_string_member_with_default (object, name, NULL));
+}
+
+/**
+ * duet_call_record_new_from_json:
+ *
+ * Reads what duet_call_record_to_json() wrote, from another node.
+ *
+ * Returns: (nullable): the call, or NULL if @object is not one
+ */
+DuetCallRecord *
+duet_call_record_new_from_json (JsonObject *object)
+{
+  g_autoptr(DuetCallRecord) self = duet_call_record_new ();
+  JsonArray *legs;
+
+  self->call_id = dup_member (object, "call_id");
+  self->caller_user = dup_member (object, "caller_user");
+  self->caller_service = dup_member (object, "caller_service");
+  self->callee_user = dup_member (object, "callee_user");
+  self->callee_service = dup_member (object, "callee_service");
+  if (self->call_id == NULL || self->caller_user == NULL || self->caller_service == NULL ||
+      self->callee_user == NULL || self->callee_service == NULL ||
+      !duet_call_record_state_from_string (json_object_get_string_member_with_default (object, "state", NULL),
+                                           &self->state) ||
+      !duet_media_type_from_string (json_object_get_string_member_with_default (object, "media_type", NULL),
+                                    &self->media_type))
+    return NULL;
+  self->caller_id = json_object_get_int_member_with_default (object, "caller_id", 0);
+  self->callee_id = json_object_get_int_member_with_default (object, "callee_id", 0);
+  self->caller_device = dup_member (object, "caller_device");
+  self->callee_device = dup_member (object, "callee_device");
+  self->invited_at = json_object_get_int_member_with_default (object, "invited_at", 0);
+  self->verified_at = json_object_get_int_member_with_default (object, "verified_at", 0);
+  self->answered_at = json_object_get_int_member_with_default (object, "answered_at", 0);
+  self->in_preparation = json_object_get_boolean_member_with_default (object, "in_preparation", FALSE);
+  legs = json_object_has_member (object, "legs") &&
+         JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "legs"))
+           ? json_object_get_array_member (object, "legs") : NULL;
+  for (guint i = 0; legs != NULL && i < json_array_get_length (legs); i++)
+    {
+      JsonNode *node = json_array_get_element (legs, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *device = item ? json_object_get_string_member_with_default (item, "device", NULL) : NULL;
+
+      if (device != NULL)
+        duet_call_record_add_leg (self, device, NULL)->verified =
+          json_object_get_boolean_member_with_default (item, "verified", FALSE);
+    }
+  return g_steal_pointer (&self);
 }

@@ -12,11 +12,11 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  DUET_CALL_STATE_WAITING,    /* invited, callee has not verified */
-  DUET_CALL_STATE_RINGING,    /* verified, callee rings */
-  DUET_CALL_STATE_CONNECTED,
-  DUET_CALL_STATE_ENDED,
-} DuetCallState;
+  DUET_CALL_RECORD_STATE_WAITING,    /* invited, callee has not verified */
+  DUET_CALL_RECORD_STATE_RINGING,    /* verified, callee rings */
+  DUET_CALL_RECORD_STATE_CONNECTED,
+  DUET_CALL_RECORD_STATE_ENDED,
+} DuetCallRecordState;
 
 typedef enum
 {
@@ -39,7 +39,7 @@ typedef struct
   char                 *callee_user;
   char                 *callee_service;
   DuetMediaType         media_type;
-  DuetCallState         state;
+  DuetCallRecordState   state;
   gint64                invited_at;
   gint64                verified_at;
   gint64                answered_at;
@@ -81,9 +81,9 @@ void            duet_call_record_unref         (DuetCallRecord *self);
 
 char           *duet_user_key                  (const char     *service,
                                                 const char     *user);
-const char     *duet_call_state_to_string      (DuetCallState   state);
-gboolean        duet_call_state_from_string    (const char     *str,
-                                                DuetCallState  *out);
+const char     *duet_call_record_state_to_string (DuetCallRecordState  state);
+gboolean        duet_call_record_state_from_string (const char          *str,
+                                                    DuetCallRecordState *out);
 
 DuetCallParty   duet_call_record_get_party     (DuetCallRecord *self,
                                                 gint64          account_id);
@@ -102,9 +102,12 @@ DuetCallLeg    *duet_call_record_add_leg       (DuetCallRecord *self,
                                                 const char     *device_id,
                                                 char           *cc_param);
 gboolean        duet_call_record_is_missed     (DuetCallRecord *self);
-DuetWireCallState duet_call_state_to_wire      (DuetCallState   state);
+DuetWireCallState duet_call_record_state_to_wire (DuetCallRecordState state);
 DuetHistoryEntry *duet_call_record_to_history  (DuetCallRecord *self,
                                                 DuetCallParty   viewer);
+
+JsonObject     *duet_call_record_to_json       (DuetCallRecord *self);
+DuetCallRecord *duet_call_record_new_from_json (JsonObject     *object);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DuetCallRecord, duet_call_record_unref)
 

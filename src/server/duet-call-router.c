@@ -33,6 +33,13 @@ struct _DuetCallRouter
 
 G_DEFINE_FINAL_TYPE (DuetCallRouter, duet_call_router, G_TYPE_OBJECT)
 
+enum {
+  CALL_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct
 {
   DuetCallRouter *router;
@@ -78,7 +85,7 @@ party_session (DuetCallRouter *self,
   const char *device = party == DUET_CALL_PARTY_CALLER ? call->caller_device : call->callee_device;
 
   if (party == DUET_CALL_PARTY_CALLEE && device == NULL && call->answered_at == 0 &&
-      call->state != DUET_CALL_STATE_CONNECTED)
+      call->state != DUET_CALL_RECORD_STATE_CONNECTED)
     return NULL;
   return duet_call_host_device_session (self->host, duet_call_record_party_service (call, party),
                                         duet_call_record_party_user (call, party), device);
@@ -106,7 +113,7 @@ ringing_sessions (DuetCallRouter *self,
 static gboolean
 is_answered (DuetCallRecord *call)
 {
-  return call->answered_at > 0 || call->state == DUET_CALL_STATE_CONNECTED;
+  return call->answered_at > 0 || call->state == DUET_CALL_RECORD_STATE_CONNECTED;
 }
 
 static DuetDisconnectSource
@@ -114,6 +121,14 @@ party_source (DuetCallParty party)
 {
   return party == DUET_CALL_PARTY_CALLER ? DUET_DISCONNECT_SOURCE_CALLER
                                          : DUET_DISCONNECT_SOURCE_CALLEE;
+}
+
+/* The other nodes keep a copy of each call (DuetDirectory) */
+static void
+call_changed (DuetCallRouter *self,
+              DuetCallRecord *call)
+{
+  g_signal_emit (self, signals[CALL_CHANGED], 0, call);
 }
 
 static void
@@ -124,6 +139,18 @@ save_call (DuetCallRouter *self,
 
   if (!duet_store_save_call (self->store, call, &error))
     g_warning ("Cannot save call %s: %s", call->call_id, error->message);
+  call_changed (self, call);
+}
+
+/* The user's call, whichever node owns it */
+static DuetCallRecord *
+any_user_call (DuetCallRouter *self,
+               const char     *service,
+               const char     *user)
+{
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self, service, user);
+
+  return call != NULL ? call : duet_call_host_user_call_elsewhere (self->host, service, user);
 }
 
 /* ---- events ----------------------------------------------------------- */
@@ -240,14 +267,17 @@ ring_device (DuetCallRouter *self,
   const char *device_id = duet_session_get_device_id (session);
   DuetCallLeg *leg;
 
-  if (call->state != DUET_CALL_STATE_WAITING && call->state != DUET_CALL_STATE_RINGING)
+  if (call->state != DUET_CALL_RECORD_STATE_WAITING && call->state != DUET_CALL_RECORD_STATE_RINGING)
     return;
   if (duet_call_record_get_party (call, duet_session_get_account_id (session)) != DUET_CALL_PARTY_CALLEE)
     return;
 
   leg = duet_call_record_find_leg (call, device_id);
   if (leg == NULL)
-    leg = add_leg (self, call, device_id);
+    {
+      leg = add_leg (self, call, device_id);
+      call_changed (self, call);
+    }
   else if (leg->verified)
     return;
   /* a callee with a device that rings is there */
@@ -525,7 +555,7 @@ duet_call_router_end_call (DuetCallRouter       *self,
 
   (void) ref;  /* only held; clang's -Wunused-variable (-Werror in tools/fuzz) */
   remove_call_timers (call);
-  call->state = DUET_CALL_STATE_ENDED;
+  call->state = DUET_CALL_RECORD_STATE_ENDED;
   call->ended_at = now_ms ();
   call->reason = reason;
   call->source = source;
@@ -636,7 +666,7 @@ check_make_call (DuetCallRouter      *self,
                             DUET_START_FAIL_REASON_UNKNOWN_PEER, NULL, text);
       return FALSE;
     }
-  if ((mine = duet_call_router_lookup_user_call (self, my_service, me)) != NULL &&
+  if ((mine = any_user_call (self, my_service, me)) != NULL &&
       duet_session_get_call_party (session, mine) != DUET_CALL_PARTY_NONE)
     {
       reply_start_failed (session, id, DUET_PROTOCOL_ERROR_START_FAILED,
@@ -658,8 +688,7 @@ refuse_in_use (DuetCallRouter *self,
   DuetMakeCallReply reply;
   DuetDisconnectedEvent event;
 
-  if (duet_call_router_lookup_user_call (self, duet_session_get_service (session),
-                                         duet_session_get_user (session)) == NULL)
+  if (any_user_call (self, duet_session_get_service (session), duet_session_get_user (session)) == NULL)
     return FALSE;
 
   call_id = g_uuid_string_random ();
@@ -703,7 +732,7 @@ new_call (DuetCallRouter *self,
   call->callee_user = g_strdup (peer_user);
   call->callee_service = g_strdup (peer_service);
   call->media_type = media;
-  call->state = DUET_CALL_STATE_WAITING;
+  call->state = DUET_CALL_RECORD_STATE_WAITING;
   call->invited_at = now_ms ();
   return call;
 }
@@ -776,11 +805,11 @@ handle_make_call (DuetCallRouter *self,
 
   /* Refused before the callee hears of it, with PlanetKit's sources: BUSY
    * comes from the callee, ALREADY_GOT_A_CALL from the cloud */
-  peer_call = duet_call_router_lookup_user_call (self, call->callee_service, call->callee_user);
+  peer_call = any_user_call (self, call->callee_service, call->callee_user);
   if (peer_call != NULL)
     {
       call->refused = TRUE;
-      if (peer_call->state == DUET_CALL_STATE_CONNECTED)
+      if (peer_call->state == DUET_CALL_RECORD_STATE_CONNECTED)
         duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_BUSY, DUET_DISCONNECT_SOURCE_CALLEE);
       else
         duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_ALREADY_GOT_A_CALL,
@@ -790,6 +819,7 @@ handle_make_call (DuetCallRouter *self,
 
   g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER), call);
   g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE), call);
+  call_changed (self, call);
 
   timer = g_new0 (CallTimer, 1);
   timer->router = self;
@@ -869,7 +899,7 @@ check_cc_param (DuetCallRouter  *self,
       return NULL;
     }
   /* answered on another device, or this one stopped ringing */
-  if (call == NULL || leg == NULL || call->state == DUET_CALL_STATE_ENDED || is_answered (call))
+  if (call == NULL || leg == NULL || call->state == DUET_CALL_RECORD_STATE_ENDED || is_answered (call))
     {
       cc_param_refused (session, id, "call_ended", DUET_START_FAIL_REASON_INVALID_PARAM,
                         "The call has ended");
@@ -906,10 +936,10 @@ handle_verify_call (DuetCallRouter *self,
   /* the first device to verify sets up media with the caller while the
    * others ring */
   leg->verified = TRUE;
-  first = call->state == DUET_CALL_STATE_WAITING;
+  first = call->state == DUET_CALL_RECORD_STATE_WAITING;
   if (first)
     {
-      call->state = DUET_CALL_STATE_RINGING;
+      call->state = DUET_CALL_RECORD_STATE_RINGING;
       call->verified_at = now_ms ();
       call->callee_prepares = request.use_responder_preparation;
       g_free (call->callee_device);
@@ -925,7 +955,10 @@ handle_verify_call (DuetCallRouter *self,
   };
   duet_session_send (session, duet_verify_call_reply_build (id, &reply));
   if (!first)
-    return;
+    {
+      call_changed (self, call);
+      return;
+    }
 
   caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
   verified = (DuetVerifiedEvent) {
@@ -966,7 +999,7 @@ lookup_own_connected_call (DuetCallRouter *self,
 {
   DuetCallRecord *call = lookup_own_call (self, session, call_id, id, out_party);
 
-  if (call != NULL && call->state != DUET_CALL_STATE_CONNECTED)
+  if (call != NULL && call->state != DUET_CALL_RECORD_STATE_CONNECTED)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not connected");
       return NULL;
@@ -1028,7 +1061,7 @@ handle_accept_call (DuetCallRouter *self,
       return;
     }
   leg = duet_call_record_find_leg (call, device);
-  if (call->state != DUET_CALL_STATE_RINGING || leg == NULL || !leg->verified)
+  if (call->state != DUET_CALL_RECORD_STATE_RINGING || leg == NULL || !leg->verified)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE, "The call is not ringing");
       return;
@@ -1042,7 +1075,7 @@ handle_accept_call (DuetCallRouter *self,
   g_clear_handle_id (&call->grace_timer[DUET_CALL_PARTY_CALLEE], g_source_remove);
   g_free (call->callee_device);
   call->callee_device = g_strdup (device);
-  call->state = DUET_CALL_STATE_CONNECTED;
+  call->state = DUET_CALL_RECORD_STATE_CONNECTED;
   call->answered_at = now_ms ();
   call->in_preparation = request.use_responder_preparation;
   save_call (self, call);
@@ -1069,7 +1102,7 @@ end_reason_allowed (DuetCallRecord       *call,
     {
     case DUET_DISCONNECT_REASON_DECLINE:
     case DUET_DISCONNECT_REASON_BUSY:
-      return party == DUET_CALL_PARTY_CALLEE && call->state != DUET_CALL_STATE_CONNECTED;
+      return party == DUET_CALL_PARTY_CALLEE && call->state != DUET_CALL_RECORD_STATE_CONNECTED;
     case DUET_DISCONNECT_REASON_NETWORK_UNSTABLE:
     case DUET_DISCONNECT_REASON_INTERNAL_KIT_ERROR:
     case DUET_DISCONNECT_REASON_AUDIO_TX_NO_SRC:
@@ -1105,7 +1138,7 @@ handle_end_call (DuetCallRouter *self,
   if (call == NULL)
     return;
 
-  if (call->state == DUET_CALL_STATE_CONNECTED)
+  if (call->state == DUET_CALL_RECORD_STATE_CONNECTED)
     reason = DUET_DISCONNECT_REASON_NORMAL;
   else
     reason = party == DUET_CALL_PARTY_CALLER ? DUET_DISCONNECT_REASON_CANCEL
@@ -1148,7 +1181,7 @@ handle_signal (DuetCallRouter *self,
   call = lookup_own_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
-  if (call->state != DUET_CALL_STATE_RINGING && call->state != DUET_CALL_STATE_CONNECTED)
+  if (call->state != DUET_CALL_RECORD_STATE_RINGING && call->state != DUET_CALL_RECORD_STATE_CONNECTED)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
                                "Signalling starts once the callee has verified");
@@ -1232,7 +1265,7 @@ handle_finish_preparation (DuetCallRouter *self,
   call = lookup_own_call (self, session, request.call_id, id, &party);
   if (call == NULL)
     return;
-  if (party != DUET_CALL_PARTY_CALLEE || call->state != DUET_CALL_STATE_CONNECTED || !call->in_preparation)
+  if (party != DUET_CALL_PARTY_CALLEE || call->state != DUET_CALL_RECORD_STATE_CONNECTED || !call->in_preparation)
     {
       duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_BAD_STATE,
                                "Only the callee of a call in responder preparation can finish it");
@@ -1240,6 +1273,7 @@ handle_finish_preparation (DuetCallRouter *self,
     }
 
   call->in_preparation = FALSE;
+  call_changed (self, call);
   reply_empty (session, id);
 
   caller = party_session (self, call, DUET_CALL_PARTY_CALLER);
@@ -1345,6 +1379,44 @@ static const RequestHandler request_handlers[] = {
   [DUET_REQUEST_SHORT_DATA] = handle_short_data,
 };
 
+/* The call a request is about, if it names one: verify_call names it in
+ * its cc_param, whose checks are the owner's */
+static char *
+request_call_id (DuetRequestType  request,
+                 JsonObject      *message)
+{
+  const char *text;
+  g_autoptr(DuetCcParam) cc = NULL;
+
+  if (request == DUET_REQUEST_MAKE_CALL || request == DUET_REQUEST_HISTORY)
+    return NULL;
+  if (request != DUET_REQUEST_VERIFY_CALL)
+    return g_strdup (json_object_get_string_member_with_default (message, "call_id", NULL));
+
+  text = json_object_get_string_member_with_default (message, "cc_param", NULL);
+  cc = text != NULL ? duet_cc_param_new_from_string (text, NULL) : NULL;
+  return cc != NULL ? g_strdup (duet_cc_param_get_call_id (cc)) : NULL;
+}
+
+/**
+ * duet_call_router_device_arrived:
+ *
+ * A device of a user in one of our calls signed in to another node:
+ * as duet_call_router_device_came_back(), and it rings if it should.
+ */
+void
+duet_call_router_device_arrived (DuetCallRouter *self,
+                                 DuetSession    *session)
+{
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self, duet_session_get_service (session),
+                                                            duet_session_get_user (session));
+
+  if (call == NULL)
+    return;
+  duet_call_router_device_came_back (self, call, session);
+  ring_device (self, call, session);
+}
+
 /**
  * duet_call_router_handle_request:
  *
@@ -1361,9 +1433,19 @@ duet_call_router_handle_request (DuetCallRouter *self,
                                  const char     *id)
 {
   DuetRequestType request = duet_request_type_from_string (type);
+  g_autofree char *call_id = NULL;
 
   if ((guint) request >= G_N_ELEMENTS (request_handlers) || request_handlers[request] == NULL)
     return FALSE;
+
+  /* a call another node owns is that node's to answer (never forwarded
+   * twice: a stand-in's request came from another node) */
+  call_id = request_call_id (request, message);
+  if (call_id != NULL && !duet_session_is_remote (session) &&
+      !g_hash_table_contains (self->calls, call_id) &&
+      duet_call_host_forward_request (self->host, session, call_id, message))
+    return TRUE;
+
   request_handlers[request] (self, session, message, id);
   return TRUE;
 }
@@ -1386,7 +1468,7 @@ duet_call_router_load_open_calls (DuetCallRouter  *self,
 
       g_hash_table_insert (self->calls, call->call_id, call);
       self->metrics->active_calls++;
-      if (call->state != DUET_CALL_STATE_CONNECTED)
+      if (call->state != DUET_CALL_RECORD_STATE_CONNECTED)
         {
           duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
                                      DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
@@ -1448,7 +1530,7 @@ duet_call_router_stop (DuetCallRouter *self)
     {
       DuetCallRecord *call = g_ptr_array_index (calls, i);
 
-      if (call->state == DUET_CALL_STATE_CONNECTED)
+      if (call->state == DUET_CALL_RECORD_STATE_CONNECTED)
         remove_call_timers (call);
       else
         duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
@@ -1496,6 +1578,13 @@ duet_call_router_class_init (DuetCallRouterClass *klass)
 
   object_class->dispose = duet_call_router_dispose;
   object_class->finalize = duet_call_router_finalize;
+
+  /**
+   * DuetCallRouter::call-changed:
+   * @call: (type DuetCallRecord): a call of ours that changed, or ended
+   */
+  signals[CALL_CHANGED] = g_signal_new ("call-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

@@ -50,6 +50,8 @@ void            duet_call_router_deliver_pending    (DuetCallRouter             
 void            duet_call_router_device_came_back   (DuetCallRouter              *self,
                                                      DuetCallRecord              *call,
                                                      DuetSession                 *session);
+void            duet_call_router_device_arrived     (DuetCallRouter              *self,
+                                                     DuetSession                 *session);
 void            duet_call_router_device_went_away   (DuetCallRouter              *self,
                                                      DuetCallRecord              *call,
                                                      DuetSession                 *session);

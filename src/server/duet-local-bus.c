@@ -31,6 +31,14 @@ local_bus_publish (DuetBus    *bus,
 {
 }
 
+static void
+local_bus_send_to (DuetBus    *bus,
+                   const char *node_id,
+                   const char *topic,
+                   JsonObject *message)
+{
+}
+
 static gboolean
 local_bus_is_available (DuetBus *bus)
 {
@@ -47,6 +55,7 @@ duet_local_bus_iface_init (DuetBusInterface *iface)
 {
   iface->get_node_id = local_bus_get_node_id;
   iface->publish = local_bus_publish;
+  iface->send_to = local_bus_send_to;
   iface->is_available = local_bus_is_available;
   iface->close = local_bus_close;
 }

@@ -1437,7 +1437,7 @@ pg_store_save_call (DuetStore       *store,
                     GError         **error)
 {
   DuetPgStore *self = DUET_PG_STORE (store);
-  gboolean ended = call->state == DUET_CALL_STATE_ENDED;
+  gboolean ended = call->state == DUET_CALL_RECORD_STATE_ENDED;
   g_autofree char *invited = g_strdup_printf ("%" G_GINT64_FORMAT, call->invited_at);
   g_autofree char *verified = time_text (call->verified_at);
   g_autofree char *answered = time_text (call->answered_at);
@@ -1449,7 +1449,7 @@ pg_store_save_call (DuetStore       *store,
   g_autofree char *seen = g_strdup_printf ("%" G_GINT64_FORMAT, call->seen_at);
   const char *params[] = {
     call->call_id, call->caller_user, call->caller_service, call->callee_user, call->callee_service,
-    duet_media_type_to_string (call->media_type), duet_call_state_to_string (call->state),
+    duet_media_type_to_string (call->media_type), duet_call_record_state_to_string (call->state),
     invited, verified, answered, ended_at,
     ended ? duet_disconnect_reason_to_string (call->reason) : NULL,
     ended ? duet_disconnect_source_to_string (call->source) : NULL,
@@ -1481,8 +1481,8 @@ call_from_row (const PGresult *result,
   call->callee_user = g_strdup (text_value (result, row, 3));
   call->callee_service = g_strdup (text_value (result, row, 4));
   duet_media_type_from_string (text_value (result, row, 5), &call->media_type);
-  if (!duet_call_state_from_string (text_value (result, row, 6), &call->state))
-    call->state = DUET_CALL_STATE_ENDED;
+  if (!duet_call_record_state_from_string (text_value (result, row, 6), &call->state))
+    call->state = DUET_CALL_RECORD_STATE_ENDED;
   call->invited_at = int_value (result, row, 7);
   call->verified_at = int_value (result, row, 8);
   call->answered_at = int_value (result, row, 9);

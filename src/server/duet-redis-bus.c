@@ -20,7 +20,7 @@
 #define DEFAULT_PORT       6379
 
 /* The topics nodes tell each other about */
-static const char *const topics[] = { "sessions", "logins" };
+static const char *const topics[] = { "sessions", "logins", "cluster" };
 
 typedef struct
 {
@@ -126,6 +126,7 @@ on_redis_message (DuetRedisConnection *connection,
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize size = 0;
   const char *text = g_bytes_get_data (payload, &size);
+  const char *topic;
   JsonNode *root;
   JsonObject *message;
 
@@ -138,7 +139,13 @@ on_redis_message (DuetRedisConnection *connection,
   message = json_node_get_object (root);
   if (g_strcmp0 (json_object_get_string_member_with_default (message, "node", ""), self->node_id) == 0)
     return;   /* our own */
-  duet_bus_emit_message (DUET_BUS (self), channel + strlen ("duet:"), message);
+  /* on our own channel the topic travels in the message */
+  if (g_str_has_prefix (channel, "duet:node:"))
+    topic = json_object_get_string_member_with_default (message, "topic", NULL);
+  else
+    topic = channel + strlen ("duet:");
+  if (topic != NULL)
+    duet_bus_emit_message (DUET_BUS (self), topic, message);
 }
 
 static void
@@ -154,12 +161,10 @@ on_published (GObject      *source,
 }
 
 static void
-redis_bus_publish (DuetBus    *bus,
-                   const char *topic,
-                   JsonObject *message)
+publish_on (DuetRedisBus *self,
+            const char   *channel,
+            JsonObject   *message)
 {
-  DuetRedisBus *self = DUET_REDIS_BUS (bus);
-  g_autofree char *channel = g_strconcat ("duet:", topic, NULL);
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *text = NULL;
   const char *argv[4] = { "PUBLISH", channel, NULL, NULL };
@@ -169,6 +174,28 @@ redis_bus_publish (DuetBus    *bus,
   text = json_to_string (node, FALSE);
   argv[2] = text;
   duet_redis_connection_command_async (self->publisher.connection, argv, NULL, on_published, NULL);
+}
+
+static void
+redis_bus_publish (DuetBus    *bus,
+                   const char *topic,
+                   JsonObject *message)
+{
+  g_autofree char *channel = g_strconcat ("duet:", topic, NULL);
+
+  publish_on (DUET_REDIS_BUS (bus), channel, message);
+}
+
+static void
+redis_bus_send_to (DuetBus    *bus,
+                   const char *node_id,
+                   const char *topic,
+                   JsonObject *message)
+{
+  g_autofree char *channel = g_strconcat ("duet:node:", node_id, NULL);
+
+  json_object_set_string_member (message, "topic", topic);
+  publish_on (DUET_REDIS_BUS (bus), channel, message);
 }
 
 static const char *
@@ -218,6 +245,7 @@ duet_redis_bus_new (const char  *uri,
 {
   g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
   g_autoptr(DuetRedisBus) self = NULL;
+  g_autofree char *own_channel = NULL;
   const char *host;
   int port;
 
@@ -240,6 +268,8 @@ duet_redis_bus_new (const char  *uri,
 
       duet_redis_connection_subscribe (self->subscriber.connection, channel);
     }
+  own_channel = g_strconcat ("duet:node:", self->node_id, NULL);
+  duet_redis_connection_subscribe (self->subscriber.connection, own_channel);
   g_signal_connect (self->publisher.connection, "notify::state", G_CALLBACK (on_link_state), self);
   g_signal_connect (self->subscriber.connection, "notify::state", G_CALLBACK (on_link_state), self);
   connect_link (self, &self->publisher);
@@ -281,6 +311,7 @@ duet_redis_bus_iface_init (DuetBusInterface *iface)
 {
   iface->get_node_id = redis_bus_get_node_id;
   iface->publish = redis_bus_publish;
+  iface->send_to = redis_bus_send_to;
   iface->is_available = redis_bus_is_available;
   iface->close = redis_bus_close;
 }

@@ -10,6 +10,7 @@
 #include "duet-acceptor.h"
 #include "duet-bus.h"
 #include "duet-call-router.h"
+#include "duet-directory.h"
 #include "duet-login-limiter.h"
 #include "duet-metrics.h"
 #include "duet-server.h"
@@ -44,6 +45,7 @@ struct _DuetServer
 
   DuetStore         *store;
   DuetBus           *bus;          /* the other nodes on the same store */
+  DuetDirectory     *directory;    /* their devices and calls */
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
   DuetCallRouter    *router;
   SoupServer        *soup;

@@ -150,6 +150,9 @@ duet_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->limiter);
   g_clear_object (&self->store);
+  if (self->directory != NULL)
+    g_signal_handlers_disconnect_by_data (self->directory, self);
+  g_clear_object (&self->directory);
   if (self->bus != NULL)
     g_signal_handlers_disconnect_by_data (self->bus, self);
   g_clear_object (&self->bus);
@@ -286,13 +289,17 @@ on_session_request (DuetSession *session,
 
 /* ---- DuetCallHost ------------------------------------------------------ */
 
+/* Devices connected here first; then those on other nodes, as stand-ins */
 static DuetSession *
 call_host_device_session (DuetCallHost *host,
                           const char   *service,
                           const char   *user,
                           const char   *device_id)
 {
-  return duet_server_device_session (DUET_SERVER (host), service, user, device_id);
+  DuetServer *self = DUET_SERVER (host);
+  DuetSession *session = duet_server_device_session (self, service, user, device_id);
+
+  return session != NULL ? session : duet_directory_lookup_device (self->directory, service, user, device_id);
 }
 
 static GPtrArray *
@@ -300,7 +307,28 @@ call_host_user_sessions (DuetCallHost *host,
                          const char   *service,
                          const char   *user)
 {
-  return duet_server_snapshot_sessions (DUET_SERVER (host), service, user);
+  DuetServer *self = DUET_SERVER (host);
+  GPtrArray *sessions = duet_server_snapshot_sessions (self, service, user);
+
+  duet_directory_add_user_sessions (self->directory, service, user, sessions);
+  return sessions;
+}
+
+static DuetCallRecord *
+call_host_user_call_elsewhere (DuetCallHost *host,
+                               const char   *service,
+                               const char   *user)
+{
+  return duet_directory_lookup_user_call (DUET_SERVER (host)->directory, service, user);
+}
+
+static gboolean
+call_host_forward_request (DuetCallHost *host,
+                           DuetSession  *session,
+                           const char   *call_id,
+                           JsonObject   *message)
+{
+  return duet_directory_forward_request (DUET_SERVER (host)->directory, session, call_id, message);
 }
 
 static DuetTokenBucket *
@@ -316,6 +344,8 @@ duet_server_call_host_init (DuetCallHostInterface *iface)
   iface->device_session = call_host_device_session;
   iface->user_sessions = call_host_user_sessions;
   iface->call_budget = call_host_call_budget;
+  iface->user_call_elsewhere = call_host_user_call_elsewhere;
+  iface->forward_request = call_host_forward_request;
 }
 
 /* ---- STUN and TURN servers ------------------------------------------- */
@@ -507,9 +537,9 @@ call_summary (DuetCallRecord *call,
                                                         : DUET_CALL_PARTY_CALLER;
 
   summary->call_id = g_strdup (call->call_id);
-  summary->state = duet_call_state_to_wire (call->state);
+  summary->state = duet_call_record_state_to_wire (call->state);
   /* a device that rings but has not verified has its cc_param to use */
-  if (viewer == DUET_CALL_PARTY_CALLEE && call->state == DUET_CALL_STATE_RINGING)
+  if (viewer == DUET_CALL_PARTY_CALLEE && call->state == DUET_CALL_RECORD_STATE_RINGING)
     {
       DuetCallLeg *leg = duet_call_record_find_leg (call, device_id);
 
@@ -520,7 +550,7 @@ call_summary (DuetCallRecord *call,
   summary->peer_user = g_strdup (duet_call_record_party_user (call, peer));
   summary->peer_service = g_strdup (duet_call_record_party_service (call, peer));
   summary->media_type = call->media_type;
-  summary->has_in_responder_preparation = call->state == DUET_CALL_STATE_CONNECTED;
+  summary->has_in_responder_preparation = call->state == DUET_CALL_RECORD_STATE_CONNECTED;
   summary->in_responder_preparation = call->in_preparation;
   return summary;
 }
@@ -654,6 +684,94 @@ on_bus_message (DuetBus    *bus,
   duet_session_close (previous, DUET_SESSION_CLOSE_REPLACED, "session replaced");
 }
 
+/* ---- the other nodes' devices and calls ------------------------------- */
+
+static void
+on_device_online (DuetDirectory *directory,
+                  DuetSession   *session,
+                  DuetServer    *self)
+{
+  duet_call_router_device_arrived (self->router, session);
+}
+
+static void
+on_device_offline (DuetDirectory *directory,
+                   DuetSession   *session,
+                   DuetServer    *self)
+{
+  DuetCallRecord *call = duet_call_router_lookup_user_call (self->router, duet_session_get_service (session),
+                                                            duet_session_get_user (session));
+
+  if (call != NULL && !self->shutting_down)
+    duet_call_router_device_went_away (self->router, call, session);
+}
+
+/* A request about one of our calls from a device on another node */
+static void
+on_directory_request (DuetDirectory *directory,
+                      DuetSession   *session,
+                      JsonObject    *message,
+                      DuetServer    *self)
+{
+  const char *type = json_object_get_string_member_with_default (message, "type", "");
+  const char *id = json_object_get_string_member_with_default (message, "id", NULL);
+
+  if (!duet_call_router_handle_request (self->router, session, message, type, id))
+    duet_session_send_error (session, id, DUET_PROTOCOL_ERROR_UNKNOWN_TYPE, "Unknown request type");
+}
+
+/* From the owner of a call, for a device connected here */
+static void
+on_deliver (DuetDirectory *directory,
+            const char    *service,
+            const char    *user,
+            const char    *device_id,
+            JsonObject    *message,
+            DuetServer    *self)
+{
+  DuetSession *session = duet_server_device_session (self, service, user, device_id);
+
+  if (session != NULL)
+    duet_session_send (session, json_object_ref (message));
+}
+
+static void
+on_sync_requested (DuetDirectory *directory,
+                   DuetServer    *self)
+{
+  g_autoptr(GPtrArray) sessions = g_ptr_array_new ();
+  g_autoptr(GPtrArray) calls = duet_call_router_list_calls (self->router);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->users);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_extend (sessions, value, NULL, NULL);
+  duet_directory_publish_sync (self->directory, sessions, calls);
+}
+
+static void
+on_call_changed (DuetCallRouter *router,
+                 DuetCallRecord *call,
+                 DuetServer     *self)
+{
+  duet_directory_publish_call (self->directory, call);
+}
+
+static void
+join_directory (DuetServer *self)
+{
+  if (self->directory != NULL)
+    g_signal_handlers_disconnect_by_data (self->directory, self);
+  g_clear_object (&self->directory);
+  self->directory = duet_directory_new (self->bus, &self->metrics);
+  g_signal_connect (self->directory, "device-online", G_CALLBACK (on_device_online), self);
+  g_signal_connect (self->directory, "device-offline", G_CALLBACK (on_device_offline), self);
+  g_signal_connect (self->directory, "request", G_CALLBACK (on_directory_request), self);
+  g_signal_connect (self->directory, "deliver", G_CALLBACK (on_deliver), self);
+  g_signal_connect (self->directory, "sync-requested", G_CALLBACK (on_sync_requested), self);
+}
+
 /**
  * duet_server_set_bus:
  * @bus: how this server reaches the others on its store (by default a
@@ -672,6 +790,7 @@ duet_server_set_bus (DuetServer *self,
     g_signal_handlers_disconnect_by_data (self->bus, self);
   g_set_object (&self->bus, bus);
   g_signal_connect (bus, "message", G_CALLBACK (on_bus_message), self);
+  join_directory (self);
 }
 
 /* Drops @session from its user's devices; FALSE if it was not there (it
@@ -716,6 +835,7 @@ duet_server_sign_in (DuetServer      *self,
   self->metrics.authenticated_connections++;
   add_user_session (self, session);
   announce_session (self, session);
+  duet_directory_announce_online (self->directory, session);
 
   /* what it missed is what ended since it was last connected */
   duet_store_lookup_device (self->store, account_id, claims->did, &device_key, &device_name,
@@ -725,6 +845,8 @@ duet_server_sign_in (DuetServer      *self,
   call = duet_call_router_lookup_user_call (self->router, claims->sid, claims->uid);
   if (call != NULL)
     duet_call_router_device_came_back (self->router, call, session);
+  else   /* its owner hears of the device through the directory */
+    call = duet_directory_lookup_user_call (self->directory, claims->sid, claims->uid);
 
   send_hello (self, session, call, device_name);
   duet_call_router_deliver_pending (self->router, session, last_seen);
@@ -746,6 +868,7 @@ on_session_closed (DuetSession *session,
                                                                     duet_session_get_user (session));
 
           duet_server_touch_device (self, session);
+          duet_directory_announce_offline (self->directory, session);
           if (call != NULL && !self->shutting_down)
             duet_call_router_device_went_away (self->router, call, session);
           if (!self->shutting_down)
@@ -1061,6 +1184,7 @@ duet_server_new (DuetStore               *store,
                                           options->login_rate_per_address, 60);
   self->router = duet_call_router_new (DUET_CALL_HOST (self), store, cc_key, &router_options,
                                        &self->metrics);
+  g_signal_connect (self->router, "call-changed", G_CALLBACK (on_call_changed), self);
   sodium_memzero (cc_key, sizeof cc_key);
   if (!duet_call_router_load_open_calls (self->router, error) || !duet_server_start_hashing (self, error))
     return NULL;
@@ -1126,6 +1250,7 @@ duet_server_start (DuetServer  *self,
   self->revocation_poll = g_timeout_add (REVOCATION_POLL_MS, poll_revocations, self);
   self->prune_timer = g_timeout_add_seconds (self->options.prune_interval, on_prune_timer, self);
   start_ice_timer (self);
+  duet_directory_start (self->directory);
   return TRUE;
 }
 
@@ -1182,6 +1307,7 @@ duet_server_stop (DuetServer *self)
     duet_acceptor_stop (self->acceptor);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  duet_directory_stop (self->directory);
   duet_store_close (self->store);
   duet_bus_close (self->bus);
 }

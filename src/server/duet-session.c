@@ -44,6 +44,10 @@ struct _DuetSession
   guint                    rejections;
   gsize                    backlog;          /* sent while the kernel took nothing */
   gint64                   ice_sent_at;      /* monotonic µs of the last ICE server list */
+
+  /* A device connected to another node: what is sent goes over the bus */
+  DuetBus                 *bus;
+  char                    *node_id;
 };
 
 G_DEFINE_FINAL_TYPE (DuetSession, duet_session, G_TYPE_OBJECT)
@@ -70,6 +74,7 @@ duet_session_dispose (GObject *object)
       g_clear_object (&self->connection);
     }
   g_clear_object (&self->socket);
+  g_clear_object (&self->bus);
   G_OBJECT_CLASS (duet_session_parent_class)->dispose (object);
 }
 
@@ -81,6 +86,7 @@ duet_session_finalize (GObject *object)
   g_free (self->service);
   g_free (self->device_id);
   g_free (self->user);
+  g_free (self->node_id);
   if (self->release_budget != NULL)
     self->release_budget (self->budget_owner);
   G_OBJECT_CLASS (duet_session_parent_class)->finalize (object);
@@ -271,6 +277,44 @@ duet_session_new (SoupWebsocketConnection *connection,
   return self;
 }
 
+/**
+ * duet_session_new_remote:
+ * @node_id: the node that holds the device's connection
+ *
+ * Stands for a device signed in to another node, so that the call router
+ * treats it as any other: what it sends to it goes to that node over
+ * @bus, which sends it on. It is open until closed.
+ */
+DuetSession *
+duet_session_new_remote (DuetBus     *bus,
+                         const char  *node_id,
+                         DuetMetrics *metrics,
+                         const char  *service,
+                         const char  *user,
+                         gint64       account_id,
+                         const char  *device_id)
+{
+  DuetSession *self = g_object_new (DUET_TYPE_SESSION, NULL);
+
+  self->bus = g_object_ref (bus);
+  self->node_id = g_strdup (node_id);
+  self->metrics = metrics;
+  duet_session_set_authenticated (self, service, user, account_id, 0, device_id, 0);
+  return self;
+}
+
+gboolean
+duet_session_is_remote (DuetSession *self)
+{
+  return self->bus != NULL;
+}
+
+const char *
+duet_session_get_node_id (DuetSession *self)
+{
+  return self->node_id;
+}
+
 gboolean
 duet_session_is_authenticated (DuetSession *self)
 {
@@ -366,6 +410,8 @@ duet_session_get_device_key (DuetSession *self)
 gboolean
 duet_session_is_open (DuetSession *self)
 {
+  if (self->bus != NULL)
+    return !self->closing && !self->closed;
   return !self->closing && !self->closed && self->connection != NULL &&
          soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
 }
@@ -410,6 +456,20 @@ client_keeps_up (DuetSession *self,
   return self->backlog <= MAX_BACKLOG;
 }
 
+/* To the node that holds the connection: see DuetDirectory */
+static void
+send_remote (DuetSession *self,
+             JsonObject  *message)
+{
+  g_autoptr(JsonObject) envelope = json_object_new ();
+
+  json_object_set_string_member (envelope, "service", self->service);
+  json_object_set_string_member (envelope, "user", self->user);
+  json_object_set_string_member (envelope, "device", self->device_id);
+  json_object_set_object_member (envelope, "message", message);
+  duet_bus_send_to (self->bus, self->node_id, "deliver", envelope);
+}
+
 /* Takes @message, built by duet-messages.h */
 void
 duet_session_send (DuetSession *self,
@@ -421,6 +481,11 @@ duet_session_send (DuetSession *self,
 
   if (!duet_session_is_open (self))
     return;
+  if (self->bus != NULL)
+    {
+      send_remote (self, g_steal_pointer (&owned));
+      return;
+    }
   text = duet_protocol_serialize (owned);
   length = strlen (text);
   if (!client_keeps_up (self, length))
@@ -475,6 +540,6 @@ duet_session_close (DuetSession *self,
   gboolean open = duet_session_is_open (self);
 
   self->closing = TRUE;
-  if (open)
+  if (open && self->connection != NULL)
     soup_websocket_connection_close (self->connection, code, reason);
 }

@@ -9,6 +9,7 @@
 
 #include <libsoup/soup.h>
 
+#include "duet-bus.h"
 #include "duet-call-record.h"
 #include "duet-messages.h"
 #include "duet-metrics.h"
@@ -31,6 +32,15 @@ DuetSession *duet_session_new               (SoupWebsocketConnection *connection
                                              GSocket                 *socket,
                                              DuetMetrics             *metrics,
                                              guint                    auth_timeout_s);
+DuetSession *duet_session_new_remote        (DuetBus                 *bus,
+                                             const char              *node_id,
+                                             DuetMetrics             *metrics,
+                                             const char              *service,
+                                             const char              *user,
+                                             gint64                   account_id,
+                                             const char              *device_id);
+gboolean     duet_session_is_remote         (DuetSession             *self);
+const char  *duet_session_get_node_id       (DuetSession             *self);
 gboolean     duet_session_is_authenticated  (DuetSession             *self);
 void         duet_session_set_authenticated (DuetSession             *self,
                                              const char              *service,

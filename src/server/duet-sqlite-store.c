@@ -746,7 +746,7 @@ sqlite_store_save_call (DuetStore       *store,
 {
   DuetSqliteStore *self = DUET_SQLITE_STORE (store);
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  gboolean ended = call->state == DUET_CALL_STATE_ENDED;
+  gboolean ended = call->state == DUET_CALL_RECORD_STATE_ENDED;
 
   stmt = prepare (self, "INSERT OR REPLACE INTO calls (" CALL_COLUMNS ")"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
@@ -759,7 +759,7 @@ sqlite_store_save_call (DuetStore       *store,
   sqlite3_bind_text (stmt, 4, call->callee_user, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, call->callee_service, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, duet_media_type_to_string (call->media_type), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, duet_call_state_to_string (call->state), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, duet_call_record_state_to_string (call->state), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 8, call->invited_at);
   bind_time (stmt, 9, call->verified_at);
   bind_time (stmt, 10, call->answered_at);
@@ -796,8 +796,8 @@ call_from_row (sqlite3_stmt *stmt)
   call->callee_user = column_dup (stmt, 3);
   call->callee_service = column_dup (stmt, 4);
   duet_media_type_from_string ((const char *) sqlite3_column_text (stmt, 5), &call->media_type);
-  if (!duet_call_state_from_string ((const char *) sqlite3_column_text (stmt, 6), &call->state))
-    call->state = DUET_CALL_STATE_ENDED;
+  if (!duet_call_record_state_from_string ((const char *) sqlite3_column_text (stmt, 6), &call->state))
+    call->state = DUET_CALL_RECORD_STATE_ENDED;
   call->invited_at = sqlite3_column_int64 (stmt, 7);
   call->verified_at = sqlite3_column_int64 (stmt, 8);
   call->answered_at = sqlite3_column_int64 (stmt, 9);

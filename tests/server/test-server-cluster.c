@@ -14,12 +14,19 @@
 
 #include "duet-test-client.h"
 
+#define END    "{\"type\":\"end_call\",\"call_id\":\"%s\"}"
+#define ACCEPT "{\"type\":\"accept_call\",\"call_id\":\"%s\"}"
+#define VERIFY "{\"type\":\"verify_call\",\"cc_param\":\"%s\"}"
+#define OFFER  "{\"type\":\"signal\",\"call_id\":\"%s\",\"payload\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}"
+#define GRACE  3
+
 typedef struct
 {
   char           *store;
   char           *bus;
   DuetTestServer *one;
   DuetTestServer *two;
+  DuetTestServer *three;
 } Cluster;
 
 static void
@@ -39,11 +46,36 @@ cluster_start (Cluster *c)
   duet_test_server_start (c->two);
 }
 
+/* Three nodes, each with a short grace period */
+static void
+cluster_start_three (Cluster *c)
+{
+  g_autofree char *grace = g_strdup_printf ("%d", GRACE);
+  const char *extra[5];
+
+  c->store = duet_test_pg_database ();
+  c->bus = g_strdup_printf ("redis://%s", g_getenv ("DUET_TEST_REDIS"));
+  extra[0] = "--bus";
+  extra[1] = c->bus;
+  extra[2] = "--grace-period";
+  extra[3] = grace;
+  extra[4] = NULL;
+  c->one = duet_test_server_new_store (c->store, extra);
+  c->two = duet_test_server_new_sharing (c->one);
+  c->two->extra_args = g_strdupv ((char **) extra);
+  c->three = duet_test_server_new_sharing (c->one);
+  c->three->extra_args = g_strdupv ((char **) extra);
+  duet_test_server_start (c->one);
+  duet_test_server_start (c->two);
+  duet_test_server_start (c->three);
+}
+
 static void
 cluster_stop (Cluster *c)
 {
   duet_test_server_free (c->one);
   duet_test_server_free (c->two);
+  g_clear_pointer (&c->three, duet_test_server_free);
   g_free (c->store);
   g_free (c->bus);
 }
@@ -146,6 +178,183 @@ test_bus_outage (void)
   cluster_stop (&c);
 }
 
+static void
+wait_cluster_up (Cluster *c)
+{
+  wait_bus_up (c->one);
+  wait_bus_up (c->two);
+  wait_bus_up (c->three);
+}
+
+/* The next event of @type, checked to be about @call_id */
+static JsonObject *
+expect_event (DuetTestClient *client,
+              const char     *type,
+              const char     *call_id)
+{
+  JsonObject *event = duet_test_client_wait_event (client, type, DUET_TEST_TIMEOUT_MS);
+
+  g_assert_nonnull (event);
+  g_assert_cmpstr (duet_test_get_string (event, "call_id"), ==, call_id);
+  return event;
+}
+
+/* alice on node one calls bob, whose laptop is on node two and phone on
+ * node three: both ring, each with its own cc_param; the laptop answers,
+ * the phone hears it was answered elsewhere; signals and media state
+ * cross nodes both ways; bob hangs up; both histories have the call */
+static void
+test_call_across_nodes (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) laptop = NULL;
+  g_autoptr(DuetTestClient) phone = NULL;
+  g_autoptr(JsonObject) ringing = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *call_id = NULL;
+  g_autofree char *laptop_cc = NULL;
+  JsonArray *calls;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
+  laptop = duet_test_client_sign_in_device (c.two, "bob", "laptop");
+  phone = duet_test_client_sign_in_device (c.three, "bob", "phone");
+
+  call_id = duet_test_make_call (alice, "bob", &laptop_cc, laptop);
+  ringing = expect_event (phone, "incoming_call", call_id);
+  g_assert_cmpstr (duet_test_get_string (ringing, "cc_param"), !=, laptop_cc);
+
+  /* a cc_param is good for the device it was given to, once */
+  reply = duet_test_requestf (phone, VERIFY, laptop_cc);
+  duet_test_assert_error (reply, "invalid_cc_param");
+  g_assert_cmpstr (duet_test_get_string (reply, "detail"), ==, "wrong_device");
+  g_clear_pointer (&reply, json_object_unref);
+  duet_test_expect_reply (laptop, VERIFY, laptop_cc);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (alice, "verified", call_id);
+  reply = duet_test_requestf (laptop, VERIFY, laptop_cc);
+  duet_test_assert_error (reply, "invalid_cc_param");
+  g_assert_cmpstr (duet_test_get_string (reply, "detail"), ==, "replayed");
+  g_clear_pointer (&reply, json_object_unref);
+
+  duet_test_expect_reply (laptop, ACCEPT, call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (laptop, "connected", call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (alice, "connected", call_id);
+  duet_test_assert_disconnected (phone, call_id, "MULTIDEV_ANSWER", "CLOUD_SERVER", TRUE);
+
+  duet_test_expect_reply (alice, OFFER, call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (laptop, "signal", call_id);
+  duet_test_expect_reply (laptop, OFFER, call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (alice, "signal", call_id);
+  duet_test_expect_reply (laptop, "{\"type\":\"media_state\",\"call_id\":\"%s\",\"mic_muted\":true}", call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (alice, "peer_media_state", call_id);
+  g_assert_true (json_object_get_boolean_member (event, "mic_muted"));
+
+  duet_test_expect_reply (laptop, END, call_id);
+  duet_test_assert_disconnected (laptop, call_id, "NORMAL", "CALLEE", FALSE);
+  duet_test_assert_disconnected (alice, call_id, "NORMAL", "CALLEE", TRUE);
+  duet_test_assert_quiet (phone, 200);
+
+  reply = duet_test_client_request (alice, "{\"type\":\"history\"}");
+  calls = json_object_get_array_member (reply, "calls");
+  g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "reason"), ==, "NORMAL");
+  g_clear_pointer (&reply, json_object_unref);
+  reply = duet_test_client_request (phone, "{\"type\":\"history\"}");
+  calls = json_object_get_array_member (reply, "calls");
+  g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "direction"), ==, "incoming");
+  cluster_stop (&c);
+}
+
+/* A user in a call owned by another node is busy there too; a call is
+ * not another user's to end, whichever node they ask */
+static void
+test_busy_across_nodes (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autoptr(DuetTestClient) carol = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) missed = NULL;
+  g_autofree char *call_id = NULL;
+  g_autofree char *second = NULL;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in (c.one, "alice");
+  bob = duet_test_client_sign_in (c.two, "bob");
+  carol = duet_test_client_sign_in (c.three, "carol");
+  call_id = duet_test_connect_call (alice, bob, "bob");
+
+  second = duet_test_make_call (carol, "bob", NULL, NULL);
+  duet_test_assert_disconnected (carol, second, "BUSY", "CALLEE", TRUE);
+  missed = duet_test_client_wait_event (bob, "missed_call", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (missed);
+  g_assert_cmpstr (duet_test_get_string (missed, "call_id"), ==, second);
+
+  reply = duet_test_client_request (bob, "{\"type\":\"make_call\",\"peer_user\":\"carol\",\"media_type\":\"audio\"}");
+  duet_test_assert_error (reply, "start_failed");
+  g_assert_cmpstr (duet_test_get_string (reply, "start_fail_reason"), ==, "ALREADY_EXIST");
+
+  duet_test_expect_error (carol, "no_such_call", END, call_id);
+  duet_test_expect_error (carol, "no_such_call", OFFER, call_id);
+  duet_test_assert_quiet (alice, 200);
+
+  duet_test_expect_reply (alice, END, call_id);
+  duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLER", TRUE);
+  cluster_stop (&c);
+}
+
+/* bob's connection to node two drops mid-call and he comes back on node
+ * three within the grace period: the call goes on; then he goes for good
+ * and the owner ends the call when the grace period is over */
+static void
+test_grace_across_nodes (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autofree char *call_id = NULL;
+  JsonArray *calls;
+  gint64 gone;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
+  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
+  call_id = duet_test_connect_call (alice, bob, "bob");
+
+  g_clear_pointer (&bob, duet_test_client_free);
+  duet_test_iterate (500);
+  bob = duet_test_client_sign_in_device (c.three, "bob", "laptop");
+  calls = json_object_get_array_member (bob->hello, "calls");
+  g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "call_id"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "state"), ==, "connected");
+  duet_test_assert_quiet (alice, (GRACE + 1) * 1000);
+
+  duet_test_expect_reply (alice, OFFER, call_id);
+  event = expect_event (bob, "signal", call_id);
+
+  gone = g_get_monotonic_time ();
+  g_clear_pointer (&bob, duet_test_client_free);
+  duet_test_assert_disconnected (alice, call_id, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
+  g_assert_cmpint (g_get_monotonic_time () - gone, >=, (GRACE - 1) * G_USEC_PER_SEC);
+  cluster_stop (&c);
+}
+
 static guint
 sign_in (DuetTestServer *server, const char *password)
 {
@@ -192,5 +401,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/server/cluster/replacement", test_replacement);
   g_test_add_func ("/server/cluster/bus-outage", test_bus_outage);
   g_test_add_func ("/server/cluster/login-limit", test_login_limit);
+  g_test_add_func ("/server/cluster/call-across-nodes", test_call_across_nodes);
+  g_test_add_func ("/server/cluster/busy-across-nodes", test_busy_across_nodes);
+  g_test_add_func ("/server/cluster/grace-across-nodes", test_grace_across_nodes);
   return g_test_run ();
 }

@@ -412,7 +412,7 @@ test_migrate_version_one (void)
   call->caller_id = 1;
   call->callee_id = 2;
   call->media_type = DUET_MEDIA_TYPE_AUDIO;
-  call->state = DUET_CALL_STATE_ENDED;
+  call->state = DUET_CALL_RECORD_STATE_ENDED;
   call->invited_at = 20;
   call->reason = DUET_DISCONNECT_REASON_USER_ERROR;
   call->source = DUET_DISCONNECT_SOURCE_CALLEE;
