@@ -74,6 +74,60 @@ duet_bus_close (DuetBus *self)
   DUET_BUS_GET_IFACE (self)->close (self);
 }
 
+/**
+ * duet_bus_keep_alive:
+ *
+ * Says this node is alive for @ttl_ms more: what it claimed stays its own
+ * until then. Call it more often than @ttl_ms.
+ */
+void
+duet_bus_keep_alive (DuetBus *self,
+                     guint    ttl_ms)
+{
+  g_return_if_fail (DUET_IS_BUS (self));
+  DUET_BUS_GET_IFACE (self)->keep_alive (self, ttl_ms);
+}
+
+/**
+ * duet_bus_claim_async:
+ *
+ * Makes @name (a call) this node's, unless a node that is alive holds it:
+ * of several nodes that claim what a dead node held, one gets it.
+ */
+void
+duet_bus_claim_async (DuetBus             *self,
+                      const char          *name,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (DUET_IS_BUS (self));
+  DUET_BUS_GET_IFACE (self)->claim_async (self, name, callback, user_data);
+}
+
+/**
+ * duet_bus_claim_finish:
+ *
+ * Returns: TRUE if this node holds @name now; FALSE with @error unset if
+ *   a node that is alive does
+ */
+gboolean
+duet_bus_claim_finish (DuetBus       *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (DUET_IS_BUS (self), FALSE);
+  return DUET_BUS_GET_IFACE (self)->claim_finish (self, result, error);
+}
+
+/* Lets @name go, if this node holds it */
+void
+duet_bus_release (DuetBus    *self,
+                  const char *name)
+{
+  g_return_if_fail (DUET_IS_BUS (self));
+  DUET_BUS_GET_IFACE (self)->release (self, name);
+}
+
 void
 duet_bus_emit_message (DuetBus    *self,
                        const char *topic,

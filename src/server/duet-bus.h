@@ -28,6 +28,19 @@ struct _DuetBusInterface
                                JsonObject *message);
   gboolean    (*is_available) (DuetBus    *self);
   void        (*close)        (DuetBus    *self);
+  /* This node is alive for @ttl_ms more */
+  void        (*keep_alive)   (DuetBus             *self,
+                               guint                ttl_ms);
+  /* @name is this node's, unless a node that is alive holds it */
+  void        (*claim_async)  (DuetBus             *self,
+                               const char          *name,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data);
+  gboolean    (*claim_finish) (DuetBus             *self,
+                               GAsyncResult        *result,
+                               GError             **error);
+  void        (*release)      (DuetBus             *self,
+                               const char          *name);
 };
 
 const char *duet_bus_get_node_id  (DuetBus    *self);
@@ -40,6 +53,17 @@ void        duet_bus_send_to      (DuetBus    *self,
                                    JsonObject *message);
 gboolean    duet_bus_is_available (DuetBus    *self);
 void        duet_bus_close        (DuetBus    *self);
+void        duet_bus_keep_alive   (DuetBus             *self,
+                                   guint                ttl_ms);
+void        duet_bus_claim_async  (DuetBus             *self,
+                                   const char          *name,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean    duet_bus_claim_finish (DuetBus             *self,
+                                   GAsyncResult        *result,
+                                   GError             **error);
+void        duet_bus_release      (DuetBus             *self,
+                                   const char          *name);
 
 /* For implementations: a message from another node */
 void        duet_bus_emit_message (DuetBus    *self,

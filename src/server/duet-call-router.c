@@ -1452,6 +1452,40 @@ duet_call_router_handle_request (DuetCallRouter *self,
 
 /* ---- life cycle ------------------------------------------------------- */
 
+/**
+ * duet_call_router_adopt_call:
+ *
+ * Takes on a call that no router has (after a restart, or when its node
+ * died): a connected call goes on, and the grace period starts for each
+ * party that has no device in it signed in; a call that was still
+ * ringing ends, as its ring state is lost.
+ */
+void
+duet_call_router_adopt_call (DuetCallRouter *self,
+                             DuetCallRecord *call)
+{
+  if (g_hash_table_contains (self->calls, call->call_id))
+    return;
+
+  call = duet_call_record_ref (call);
+  g_hash_table_insert (self->calls, call->call_id, call);
+  self->metrics->active_calls++;
+  if (call->state != DUET_CALL_RECORD_STATE_CONNECTED)
+    {
+      duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
+                                 DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
+      return;
+    }
+
+  g_message ("Call %s resumed here", call->call_id);
+  g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER), call);
+  g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE), call);
+  for (DuetCallParty party = DUET_CALL_PARTY_CALLER; party <= DUET_CALL_PARTY_CALLEE; party++)
+    if (party_session (self, call, party) == NULL)
+      start_grace_timer (self, call, party);
+  call_changed (self, call);
+}
+
 /* Connected calls survive a restart; anything else left behind did not */
 gboolean
 duet_call_router_load_open_calls (DuetCallRouter  *self,
@@ -1463,25 +1497,16 @@ duet_call_router_load_open_calls (DuetCallRouter  *self,
     return FALSE;
 
   for (guint i = 0; i < calls->len; i++)
-    {
-      DuetCallRecord *call = duet_call_record_ref (g_ptr_array_index (calls, i));
-
-      g_hash_table_insert (self->calls, call->call_id, call);
-      self->metrics->active_calls++;
-      if (call->state != DUET_CALL_RECORD_STATE_CONNECTED)
-        {
-          duet_call_router_end_call (self, call, DUET_DISCONNECT_REASON_SERVICE_MAINTENANCE,
-                                     DUET_DISCONNECT_SOURCE_CLOUD_SERVER);
-          continue;
-        }
-
-      g_message ("Call %s resumed after restart", call->call_id);
-      g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLER), call);
-      g_hash_table_insert (self->user_calls, duet_call_record_party_key (call, DUET_CALL_PARTY_CALLEE), call);
-      start_grace_timer (self, call, DUET_CALL_PARTY_CALLER);
-      start_grace_timer (self, call, DUET_CALL_PARTY_CALLEE);
-    }
+    duet_call_router_adopt_call (self, g_ptr_array_index (calls, i));
   return TRUE;
+}
+
+/* Whether this router owns @call_id */
+gboolean
+duet_call_router_has_call (DuetCallRouter *self,
+                           const char     *call_id)
+{
+  return g_hash_table_contains (self->calls, call_id);
 }
 
 /**

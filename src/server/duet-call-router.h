@@ -31,6 +31,10 @@ DuetCallRouter *duet_call_router_new                (DuetCallHost               
                                                      DuetMetrics                 *metrics);
 gboolean        duet_call_router_load_open_calls    (DuetCallRouter              *self,
                                                      GError                     **error);
+void            duet_call_router_adopt_call         (DuetCallRouter              *self,
+                                                     DuetCallRecord              *call);
+gboolean        duet_call_router_has_call           (DuetCallRouter              *self,
+                                                     const char                  *call_id);
 gboolean        duet_call_router_handle_request     (DuetCallRouter              *self,
                                                      DuetSession                 *session,
                                                      JsonObject                  *message,

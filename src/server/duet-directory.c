@@ -16,14 +16,21 @@
  * whole again whenever a node's bus comes (back) up: it asks every node
  * to tell all it holds ("sync_request"), and answers such requests. A
  * node that has not been heard of for NODE_TIMEOUT is gone: its devices
- * go offline here and its calls are forgotten.
+ * go offline here and its calls are orphans, for one node to take over.
+ * Which one is decided on the bus: a node claims each call it makes and
+ * says on every heartbeat that it is alive (for ALIVE_TTL, less than
+ * NODE_TIMEOUT); a claim held by a node that is no longer alive can be
+ * taken, once, by whichever node asks first.
  */
 #include "config.h"
 
 #include "duet-directory.h"
 
 #define HEARTBEAT_MS    2000
-#define NODE_TIMEOUT_US (10 * G_USEC_PER_SEC)
+#define NODE_TIMEOUT_US (8 * G_USEC_PER_SEC)
+#define ALIVE_TTL_MS    5000
+/* Heartbeats after the bus came up before the others' syncs are in */
+#define SETTLE_BEATS    2
 
 typedef struct
 {
@@ -41,9 +48,12 @@ struct _DuetDirectory
   GHashTable  *calls;       /* call id → Mirror*: the calls of other nodes */
   GHashTable  *user_calls;  /* "service/user" → Mirror* */
   GHashTable  *nodes;       /* node id → gint64*: when last heard of, monotonic µs */
+  GHashTable  *owned;       /* ids of our own calls, claimed on the bus */
   guint        heartbeat;
   gboolean     bus_up;
   gint64       bus_up_since;
+  guint        beats_up;    /* heartbeats since the bus (first) came up */
+  gboolean     settled;
 };
 
 G_DEFINE_FINAL_TYPE (DuetDirectory, duet_directory, G_TYPE_OBJECT)
@@ -54,6 +64,8 @@ enum {
   REQUEST,
   DELIVER,
   SYNC_REQUESTED,
+  ORPHANED_CALL,
+  SETTLED,
   N_SIGNALS
 };
 
@@ -295,16 +307,37 @@ heard_from (DuetDirectory *self,
   *last = g_get_monotonic_time ();
 }
 
+/* The calls @owner told us of, referenced */
+static GPtrArray *
+calls_of (DuetDirectory *self,
+          const char    *owner)
+{
+  GPtrArray *calls = g_ptr_array_new_with_free_func ((GDestroyNotify) duet_call_record_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_str_equal (((Mirror *) value)->owner, owner))
+      g_ptr_array_add (calls, duet_call_record_ref (((Mirror *) value)->call));
+  return calls;
+}
+
+/* Its calls stay known (a device that reconnects meanwhile is told of
+ * its call) until a node adopts them */
 static void
 forget_node (DuetDirectory *self,
              const char    *node)
 {
   g_autoptr(GPtrArray) gone = devices_of_node (self, node);
+  g_autoptr(GPtrArray) orphans = calls_of (self, node);
 
-  g_message ("Cluster: node %s is gone; %u devices there are offline", node, gone->len);
+  g_message ("Cluster: node %s is gone; %u devices there are offline, %u calls to take over",
+             node, gone->len, orphans->len);
   remove_devices (self, gone);
-  drop_mirrors_of (self, node);
   g_hash_table_remove (self->nodes, node);
+  for (guint i = 0; i < orphans->len; i++)
+    g_signal_emit (self, signals[ORPHANED_CALL], 0, g_ptr_array_index (orphans, i));
 }
 
 /* All that @node holds now: what is not in it is gone */
@@ -460,10 +493,16 @@ on_heartbeat (gpointer user_data)
       g_signal_emit (self, signals[SYNC_REQUESTED], 0);
     }
   self->bus_up = up;
-  if (up)
+  if (!up)
+    return G_SOURCE_CONTINUE;
+
+  publish (self, "alive", json_object_new ());
+  duet_bus_keep_alive (self->bus, ALIVE_TTL_MS);
+  forget_silent_nodes (self, now);
+  if (!self->settled && ++self->beats_up > SETTLE_BEATS)
     {
-      publish (self, "alive", json_object_new ());
-      forget_silent_nodes (self, now);
+      self->settled = TRUE;
+      g_signal_emit (self, signals[SETTLED], 0);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -490,6 +529,14 @@ duet_directory_publish_call (DuetDirectory  *self,
                              DuetCallRecord *call)
 {
   JsonObject *message = json_object_new ();
+
+  if (call->state == DUET_CALL_RECORD_STATE_ENDED)
+    {
+      if (g_hash_table_remove (self->owned, call->call_id))
+        duet_bus_release (self->bus, call->call_id);
+    }
+  else if (g_hash_table_add (self->owned, g_strdup (call->call_id)))
+    duet_bus_claim_async (self->bus, call->call_id, NULL, NULL);
 
   json_object_set_object_member (message, "call", duet_call_record_to_json (call));
   publish (self, "call", message);
@@ -593,6 +640,45 @@ duet_directory_forward_request (DuetDirectory *self,
   return TRUE;
 }
 
+/* Whether another node owns @call_id, as far as we know */
+gboolean
+duet_directory_has_call (DuetDirectory *self,
+                         const char    *call_id)
+{
+  return g_hash_table_contains (self->calls, call_id);
+}
+
+/* We adopted it: it is no other node's now */
+void
+duet_directory_drop_call (DuetDirectory *self,
+                          const char    *call_id)
+{
+  drop_mirror (self, call_id);
+}
+
+/**
+ * duet_directory_adopt_async:
+ *
+ * Claims @call_id unless a node that is alive holds it: TRUE from
+ * duet_directory_adopt_finish() means this node is to own the call.
+ */
+void
+duet_directory_adopt_async (DuetDirectory       *self,
+                            const char          *call_id,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  duet_bus_claim_async (self->bus, call_id, callback, user_data);
+}
+
+gboolean
+duet_directory_adopt_finish (DuetDirectory  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  return duet_bus_claim_finish (self->bus, result, error);
+}
+
 void
 duet_directory_start (DuetDirectory *self)
 {
@@ -622,6 +708,7 @@ duet_directory_dispose (GObject *object)
   g_clear_pointer (&self->calls, g_hash_table_unref);
   g_clear_pointer (&self->devices, g_hash_table_unref);
   g_clear_pointer (&self->nodes, g_hash_table_unref);
+  g_clear_pointer (&self->owned, g_hash_table_unref);
 
   G_OBJECT_CLASS (duet_directory_parent_class)->dispose (object);
 }
@@ -666,6 +753,22 @@ duet_directory_class_init (DuetDirectoryClass *klass)
    */
   signals[SYNC_REQUESTED] = g_signal_new ("sync-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * DuetDirectory::orphaned-call:
+   * @call: (type DuetCallRecord): a call of a node that is gone
+   *
+   * Try duet_directory_adopt_async() on it.
+   */
+  signals[ORPHANED_CALL] = g_signal_new ("orphaned-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  /**
+   * DuetDirectory::settled:
+   *
+   * Once, when the other nodes have had time to say what they hold: the
+   * calls in the store that nobody claims are orphans too.
+   */
+  signals[SETTLED] = g_signal_new ("settled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -675,6 +778,7 @@ duet_directory_init (DuetDirectory *self)
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) mirror_free);
   self->user_calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->owned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**

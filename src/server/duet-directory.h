@@ -40,6 +40,17 @@ void            duet_directory_add_user_sessions (DuetDirectory  *self,
 DuetCallRecord *duet_directory_lookup_user_call  (DuetDirectory  *self,
                                                   const char     *service,
                                                   const char     *user);
+gboolean        duet_directory_has_call          (DuetDirectory  *self,
+                                                  const char     *call_id);
+void            duet_directory_drop_call         (DuetDirectory  *self,
+                                                  const char     *call_id);
+void            duet_directory_adopt_async       (DuetDirectory  *self,
+                                                  const char     *call_id,
+                                                  GAsyncReadyCallback callback,
+                                                  gpointer        user_data);
+gboolean        duet_directory_adopt_finish      (DuetDirectory  *self,
+                                                  GAsyncResult   *result,
+                                                  GError        **error);
 gboolean        duet_directory_forward_request   (DuetDirectory  *self,
                                                   DuetSession    *session,
                                                   const char     *call_id,

@@ -50,9 +50,46 @@ local_bus_close (DuetBus *bus)
 {
 }
 
+/* Alone, everything is ours */
+static void
+local_bus_keep_alive (DuetBus *bus,
+                      guint    ttl_ms)
+{
+}
+
+static void
+local_bus_claim_async (DuetBus             *bus,
+                       const char          *name,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (bus, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, local_bus_claim_async);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+local_bus_claim_finish (DuetBus       *bus,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+local_bus_release (DuetBus    *bus,
+                   const char *name)
+{
+}
+
 static void
 duet_local_bus_iface_init (DuetBusInterface *iface)
 {
+  iface->keep_alive = local_bus_keep_alive;
+  iface->claim_async = local_bus_claim_async;
+  iface->claim_finish = local_bus_claim_finish;
+  iface->release = local_bus_release;
   iface->get_node_id = local_bus_get_node_id;
   iface->publish = local_bus_publish;
   iface->send_to = local_bus_send_to;

@@ -198,6 +198,83 @@ redis_bus_send_to (DuetBus    *bus,
   publish_on (DUET_REDIS_BUS (bus), channel, message);
 }
 
+/* KEYS[1] the claim, ARGV[1] this node, ARGV[2] the prefix of the nodes'
+ * alive keys: the claim is ours unless a node that is alive holds it. A
+ * day's expiry only sweeps up claims that nobody released. */
+static const char claim_script[] =
+  "local holder = redis.call('GET', KEYS[1]) "
+  "if holder and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. holder) == 1 then return 0 end "
+  "redis.call('SET', KEYS[1], ARGV[1], 'PX', 86400000) return 1";
+
+/* KEYS[1] the claim, ARGV[1] this node: deleted if it is ours */
+static const char release_script[] =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end return 0";
+
+#define ALIVE_PREFIX "duet:alive:"
+#define CLAIM_PREFIX "duet:claim:"
+
+static void
+redis_bus_keep_alive (DuetBus *bus,
+                      guint    ttl_ms)
+{
+  DuetRedisBus *self = DUET_REDIS_BUS (bus);
+  g_autofree char *key = g_strconcat (ALIVE_PREFIX, self->node_id, NULL);
+  g_autofree char *ttl = g_strdup_printf ("%u", ttl_ms);
+  const char *argv[] = { "SET", key, "1", "PX", ttl, NULL };
+
+  duet_redis_connection_command_async (self->publisher.connection, argv, NULL, on_published, NULL);
+}
+
+static void
+on_claimed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = duet_redis_connection_command_finish (DUET_REDIS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, g_variant_is_of_type (reply, G_VARIANT_TYPE_INT64) &&
+                                 g_variant_get_int64 (reply) == 1);
+}
+
+static void
+redis_bus_claim_async (DuetBus             *bus,
+                       const char          *name,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  DuetRedisBus *self = DUET_REDIS_BUS (bus);
+  g_autofree char *key = g_strconcat (CLAIM_PREFIX, name, NULL);
+  const char *argv[] = { "EVAL", claim_script, "1", key, self->node_id, ALIVE_PREFIX, NULL };
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, redis_bus_claim_async);
+  duet_redis_connection_command_async (self->publisher.connection, argv, NULL, on_claimed, task);
+}
+
+static gboolean
+redis_bus_claim_finish (DuetBus       *bus,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+redis_bus_release (DuetBus    *bus,
+                   const char *name)
+{
+  DuetRedisBus *self = DUET_REDIS_BUS (bus);
+  g_autofree char *key = g_strconcat (CLAIM_PREFIX, name, NULL);
+  const char *argv[] = { "EVAL", release_script, "1", key, self->node_id, NULL };
+
+  duet_redis_connection_command_async (self->publisher.connection, argv, NULL, on_published, NULL);
+}
+
 static const char *
 redis_bus_get_node_id (DuetBus *bus)
 {
@@ -312,6 +389,10 @@ duet_redis_bus_iface_init (DuetBusInterface *iface)
   iface->get_node_id = redis_bus_get_node_id;
   iface->publish = redis_bus_publish;
   iface->send_to = redis_bus_send_to;
+  iface->keep_alive = redis_bus_keep_alive;
+  iface->claim_async = redis_bus_claim_async;
+  iface->claim_finish = redis_bus_claim_finish;
+  iface->release = redis_bus_release;
   iface->is_available = redis_bus_is_available;
   iface->close = redis_bus_close;
 }

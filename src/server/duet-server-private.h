@@ -46,6 +46,7 @@ struct _DuetServer
   DuetStore         *store;
   DuetBus           *bus;          /* the other nodes on the same store */
   DuetDirectory     *directory;    /* their devices and calls */
+  gboolean           adopt_stored_calls;  /* in a cluster: see on_settled() */
   guint8             jwt_key[DUET_STORE_SECRET_LENGTH];
   DuetCallRouter    *router;
   SoupServer        *soup;

@@ -750,6 +750,82 @@ on_sync_requested (DuetDirectory *directory,
   duet_directory_publish_sync (self->directory, sessions, calls);
 }
 
+/* ---- calls whose node is gone ---- */
+
+typedef struct
+{
+  DuetServer     *server;
+  DuetCallRecord *call;
+} Adoption;
+
+static void
+on_adopt_leased (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Adoption *adoption = user_data;
+  DuetServer *self = adoption->server;
+  g_autoptr(GError) error = NULL;
+
+  if (duet_directory_adopt_finish (self->directory, result, &error) && !self->shutting_down)
+    {
+      g_message ("Cluster: taking over call %s", adoption->call->call_id);
+      duet_directory_drop_call (self->directory, adoption->call->call_id);
+      duet_call_router_adopt_call (self->router, adoption->call);
+    }
+  else if (error != NULL)
+    g_message ("Cluster: cannot take over call %s: %s", adoption->call->call_id, error->message);
+  g_object_unref (adoption->server);
+  duet_call_record_unref (adoption->call);
+  g_free (adoption);
+}
+
+static void
+adopt_call (DuetServer     *self,
+            DuetCallRecord *call)
+{
+  Adoption *adoption = g_new0 (Adoption, 1);
+
+  adoption->server = g_object_ref (self);
+  adoption->call = duet_call_record_ref (call);
+  duet_directory_adopt_async (self->directory, call->call_id, on_adopt_leased, adoption);
+}
+
+static void
+on_orphaned_call (DuetDirectory  *directory,
+                  DuetCallRecord *call,
+                  DuetServer     *self)
+{
+  adopt_call (self, call);
+}
+
+/* In a cluster a node that starts takes the stored calls that no other
+ * node owns (all of them, when the whole cluster restarted) */
+static void
+on_settled (DuetDirectory *directory,
+            DuetServer    *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) calls = NULL;
+
+  if (!self->adopt_stored_calls)
+    return;
+  calls = duet_store_load_open_calls (self->store, &error);
+  if (calls == NULL)
+    {
+      g_warning ("Cluster: cannot read the open calls: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < calls->len; i++)
+    {
+      DuetCallRecord *call = g_ptr_array_index (calls, i);
+
+      if (!duet_call_router_has_call (self->router, call->call_id) &&
+          !duet_directory_has_call (self->directory, call->call_id))
+        adopt_call (self, call);
+    }
+}
+
 static void
 on_call_changed (DuetCallRouter *router,
                  DuetCallRecord *call,
@@ -770,6 +846,8 @@ join_directory (DuetServer *self)
   g_signal_connect (self->directory, "request", G_CALLBACK (on_directory_request), self);
   g_signal_connect (self->directory, "deliver", G_CALLBACK (on_deliver), self);
   g_signal_connect (self->directory, "sync-requested", G_CALLBACK (on_sync_requested), self);
+  g_signal_connect (self->directory, "orphaned-call", G_CALLBACK (on_orphaned_call), self);
+  g_signal_connect (self->directory, "settled", G_CALLBACK (on_settled), self);
 }
 
 /**
@@ -1186,7 +1264,7 @@ duet_server_new (DuetStore               *store,
                                        &self->metrics);
   g_signal_connect (self->router, "call-changed", G_CALLBACK (on_call_changed), self);
   sodium_memzero (cc_key, sizeof cc_key);
-  if (!duet_call_router_load_open_calls (self->router, error) || !duet_server_start_hashing (self, error))
+  if (!duet_server_start_hashing (self, error))
     return NULL;
   prune (self, TRUE);
 
@@ -1219,6 +1297,13 @@ duet_server_start (DuetServer  *self,
       if (cert == NULL)
         return FALSE;
     }
+
+  /* Alone, the calls that were going on when the server stopped are
+   * taken back before anyone can ask; in a cluster, once the others
+   * have said which are theirs (on_settled) */
+  if (DUET_IS_LOCAL_BUS (self->bus) && !duet_call_router_load_open_calls (self->router, error))
+    return FALSE;
+  self->adopt_stored_calls = !DUET_IS_LOCAL_BUS (self->bus);
 
   address = g_inet_address_new_from_string (self->listen);
   if (address == NULL)

@@ -1,14 +1,16 @@
-/* test-server-cluster.c: two duet-servers on one PostgreSQL store and one
+/* test-server-cluster.c: duet-servers on one PostgreSQL store and one
  * Redis bus
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Run through pgenv.py and redisenv.py (DUET_TEST_PG, DUET_TEST_REDIS and
- * the commands that stop and start them). Checks that a device that
- * connects to one server replaces its connection on the other (and that
- * another device does not), and that Redis going away leaves each server
- * serving its own clients, says so in /healthz, and that the servers hear
- * each other again once it is back.
+ * the commands that stop and start them). sessions/: a device that
+ * connects to one server replaces its connection on the other (and
+ * another device does not); Redis going away leaves each server serving
+ * its own clients and saying so in /healthz; login limits hold across
+ * servers. calls/: three nodes, caller and callee on different ones.
+ * failover/: a node killed mid-call, Redis restarted mid-call. meson runs
+ * the failover tests on their own (-p), for time.
  */
 #include <string.h>
 
@@ -355,6 +357,121 @@ test_grace_across_nodes (void)
   cluster_stop (&c);
 }
 
+/* Waits until one of @a and @b owns a call (or fails) */
+static DuetTestServer *
+wait_owner (DuetTestServer *a,
+            DuetTestServer *b)
+{
+  for (int i = 0; i < 400; i++)
+    {
+      if (duet_test_server_metric (a, "duet_active_calls") == 1)
+        return a;
+      if (duet_test_server_metric (b, "duet_active_calls") == 1)
+        return b;
+      duet_test_iterate (50);
+    }
+  g_assert_not_reached ();
+}
+
+/* The node that owns a connected call is killed: alice, who was on it,
+ * reconnects to node three and is told of her call there at once; once
+ * the others see the node is gone, one of them takes the call over and
+ * it goes on: signals both ways, then bob hangs up */
+static void
+test_node_killed (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autofree char *call_id = NULL;
+  DuetTestServer *owner;
+  JsonArray *calls;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
+  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
+  call_id = duet_test_connect_call (alice, bob, "bob");
+  g_assert_cmpint (duet_test_server_metric (c.one, "duet_active_calls"), ==, 1);
+
+  duet_test_server_kill (c.one);
+  g_assert_true (duet_test_client_wait_closed (alice, DUET_TEST_TIMEOUT_MS));
+  g_clear_pointer (&alice, duet_test_client_free);
+  alice = duet_test_client_sign_in_device (c.three, "alice", "laptop");
+  calls = json_object_get_array_member (alice->hello, "calls");
+  g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (calls, 0), "state"), ==, "connected");
+
+  owner = wait_owner (c.two, c.three);
+  g_test_message ("node %s took the call over", owner == c.two ? "two" : "three");
+  g_assert_cmpint (duet_test_server_metric (owner == c.two ? c.three : c.two, "duet_active_calls"), ==, 0);
+  duet_test_expect_reply (alice, OFFER, call_id);
+  event = expect_event (bob, "signal", call_id);
+  duet_test_expect_reply (bob, OFFER, call_id);
+  g_clear_pointer (&event, json_object_unref);
+  event = expect_event (alice, "signal", call_id);
+  duet_test_assert_quiet (bob, 100);
+
+  duet_test_expect_reply (bob, END, call_id);
+  duet_test_assert_disconnected (alice, call_id, "NORMAL", "CALLEE", TRUE);
+  cluster_stop (&c);
+}
+
+/* The node is killed and alice does not come back: the grace period
+ * runs on the node that took the call over, as on one node */
+static void
+test_node_killed_party_gone (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autofree char *call_id = NULL;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
+  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
+  call_id = duet_test_connect_call (alice, bob, "bob");
+
+  duet_test_server_kill (c.one);
+  wait_owner (c.two, c.three);
+  duet_test_assert_disconnected (bob, call_id, "NETWORK_UNSTABLE", "CLOUD_SERVER", TRUE);
+  cluster_stop (&c);
+}
+
+/* Redis restarts mid-call: the nodes hear each other again, and the call
+ * across them goes on and ends as usual */
+static void
+test_redis_restart (void)
+{
+  Cluster c = { 0 };
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autoptr(DuetTestClient) bob = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autofree char *call_id = NULL;
+
+  cluster_start_three (&c);
+  wait_cluster_up (&c);
+  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
+  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
+  call_id = duet_test_connect_call (alice, bob, "bob");
+
+  duet_test_run_env_command ("DUET_TEST_REDIS_STOP");
+  duet_test_iterate (500);
+  duet_test_run_env_command ("DUET_TEST_REDIS_START");
+  wait_cluster_up (&c);
+  /* one more heartbeat, for the others' syncs */
+  duet_test_iterate (2500);
+
+  g_assert_cmpint (duet_test_server_metric (c.one, "duet_active_calls"), ==, 1);
+  duet_test_expect_reply (bob, OFFER, call_id);
+  event = expect_event (alice, "signal", call_id);
+  duet_test_expect_reply (alice, END, call_id);
+  duet_test_assert_disconnected (bob, call_id, "NORMAL", "CALLER", TRUE);
+  cluster_stop (&c);
+}
+
 static guint
 sign_in (DuetTestServer *server, const char *password)
 {
@@ -398,11 +515,14 @@ main (int argc, char *argv[])
       return 77;
     }
 
-  g_test_add_func ("/server/cluster/replacement", test_replacement);
-  g_test_add_func ("/server/cluster/bus-outage", test_bus_outage);
-  g_test_add_func ("/server/cluster/login-limit", test_login_limit);
-  g_test_add_func ("/server/cluster/call-across-nodes", test_call_across_nodes);
-  g_test_add_func ("/server/cluster/busy-across-nodes", test_busy_across_nodes);
-  g_test_add_func ("/server/cluster/grace-across-nodes", test_grace_across_nodes);
+  g_test_add_func ("/server/cluster/sessions/replacement", test_replacement);
+  g_test_add_func ("/server/cluster/sessions/bus-outage", test_bus_outage);
+  g_test_add_func ("/server/cluster/sessions/login-limit", test_login_limit);
+  g_test_add_func ("/server/cluster/calls/across-nodes", test_call_across_nodes);
+  g_test_add_func ("/server/cluster/calls/busy", test_busy_across_nodes);
+  g_test_add_func ("/server/cluster/calls/grace", test_grace_across_nodes);
+  g_test_add_func ("/server/cluster/failover/node-killed", test_node_killed);
+  g_test_add_func ("/server/cluster/failover/party-gone", test_node_killed_party_gone);
+  g_test_add_func ("/server/cluster/failover/redis-restart", test_redis_restart);
   return g_test_run ();
 }
