@@ -34,6 +34,7 @@ typedef struct
 {
   SoupSession *session;
   char        *ws_url;
+  char        *callee_ws_url;     /* --callee-url: another node of a cluster */
   Pair        *pairs;
   guint        n_pairs, n_hello, n_failed;
   gboolean     running, stopping;
@@ -214,10 +215,11 @@ wait_hello (gpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *url = NULL, *tokens_path = NULL, *prefix = NULL;
+  g_autofree char *url = NULL, *tokens_path = NULL, *prefix = NULL, *callee_url = NULL;
   int pairs = 50, seconds = 10;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Server base URL", "URL" },
+    { "callee-url", 0, 0, G_OPTION_ARG_STRING, &callee_url, "The callees' server, if another (a node of the same cluster)", "URL" },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens_path, "Tokens, one per line", "FILE" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "User id prefix (bench)", "ID" },
     { "pairs", 0, 0, G_OPTION_ARG_INT, &pairs, "Caller/callee pairs (50)", "K" },
@@ -247,6 +249,7 @@ main (int argc, char **argv)
   load_before = bench_loadavg ();
   B.session = bench_session_new (64);
   B.ws_url = bench_ws_url (url);
+  B.callee_ws_url = bench_ws_url (callee_url != NULL ? callee_url : url);
   B.n_pairs = pairs;
   B.pairs = g_new0 (Pair, pairs);
   B.setup_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -261,7 +264,7 @@ main (int argc, char **argv)
       p->callee = (BenchConn) { .token = tokens[2 * i + 1], .index = 2 * i + 1, .on_message = on_callee,
                                 .on_done = on_done, .user_data = p };
       bench_conn_connect (B.session, B.ws_url, &p->caller);
-      bench_conn_connect (B.session, B.ws_url, &p->callee);
+      bench_conn_connect (B.session, B.callee_ws_url, &p->callee);
     }
   g_timeout_add (10, wait_hello, GUINT_TO_POINTER (seconds * 1000));
   g_main_loop_run (B.loop);

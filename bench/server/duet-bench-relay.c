@@ -39,6 +39,7 @@ typedef struct
 {
   SoupSession *session;
   char        *ws_url;
+  char        *callee_ws_url;     /* --callee-url: another node of a cluster */
   Pair        *pairs;
   guint        n_pairs, n_hello, n_connected, n_failed;
   GMainLoop   *loop;
@@ -230,7 +231,7 @@ run_step (char **tokens, guint first_token, const char *prefix, guint pairs, dou
                                 .on_done = on_done, .user_data = p };
       p->callee = (BenchConn) { .token = tokens[t + 1], .index = t + 1, .on_message = on_callee,
                                 .on_done = on_done, .user_data = p };
-      bench_conn_connect (B.session, B.ws_url, &p->callee);
+      bench_conn_connect (B.session, B.callee_ws_url, &p->callee);
       bench_conn_connect (B.session, B.ws_url, &p->caller);
     }
   run_until (all_connected, 60);
@@ -277,11 +278,12 @@ run_step (char **tokens, guint first_token, const char *prefix, guint pairs, dou
 int
 main (int argc, char **argv)
 {
-  g_autofree char *url = NULL, *tokens_path = NULL, *prefix = NULL;
+  g_autofree char *url = NULL, *tokens_path = NULL, *prefix = NULL, *callee_url = NULL;
   int pairs = 0, seconds = 10, rate = 1000, per_call = 40, first = 0;
   gboolean sweep = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Server base URL", "URL" },
+    { "callee-url", 0, 0, G_OPTION_ARG_STRING, &callee_url, "The callees' server, if another (a node of the same cluster)", "URL" },
     { "tokens", 0, 0, G_OPTION_ARG_FILENAME, &tokens_path, "Tokens, one per line", "FILE" },
     { "prefix", 0, 0, G_OPTION_ARG_STRING, &prefix, "User id prefix (bench)", "ID" },
     { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Messages a second in total (1000)", "R" },
@@ -311,6 +313,7 @@ main (int argc, char **argv)
   next_token = (guint) MAX (first, 0);
   B.session = bench_session_new (64);
   B.ws_url = bench_ws_url (url);
+  B.callee_ws_url = bench_ws_url (callee_url != NULL ? callee_url : url);
   B.loop = g_main_loop_new (NULL, FALSE);
 
   if (!sweep)
