@@ -142,7 +142,12 @@ add_device (DuetDirectory *self,
     return;
   key = duet_user_key (service, user);
   devices = g_hash_table_lookup (self->devices, key);
-  if (find_device (devices, device, &index) != NULL)
+  session = find_device (devices, device, &index);
+  /* of two connections heard of in either order, the later one is it */
+  if (session != NULL &&
+      duet_session_get_signed_in_at (session) > json_object_get_int_member_with_default (entry, "at", G_MAXINT64))
+    return;
+  if (session != NULL)
     remove_device_at (self, key, devices, index, FALSE);
 
   devices = g_hash_table_lookup (self->devices, key);
@@ -154,6 +159,7 @@ add_device (DuetDirectory *self,
   session = duet_session_new_remote (self->bus, node, self->metrics, service, user,
                                      json_object_get_int_member_with_default (entry, "account", 0),
                                      device);
+  duet_session_set_signed_in_at (session, json_object_get_int_member_with_default (entry, "at", g_get_real_time ()));
   g_ptr_array_add (devices, session);
   g_signal_emit (self, signals[DEVICE_ONLINE], 0, session);
 }
@@ -210,6 +216,7 @@ device_entry (DuetSession *session)
   json_object_set_string_member (entry, "user", duet_session_get_user (session));
   json_object_set_string_member (entry, "device", duet_session_get_device_id (session));
   json_object_set_int_member (entry, "account", duet_session_get_account_id (session));
+  json_object_set_int_member (entry, "at", duet_session_get_signed_in_at (session));
   return entry;
 }
 

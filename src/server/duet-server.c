@@ -648,6 +648,7 @@ announce_session (DuetServer  *self,
   json_object_set_string_member (message, "service", duet_session_get_service (session));
   json_object_set_string_member (message, "user", duet_session_get_user (session));
   json_object_set_string_member (message, "device", duet_session_get_device_id (session));
+  json_object_set_int_member (message, "at", duet_session_get_signed_in_at (session));
   duet_bus_publish (self->bus, "sessions", message);
 }
 
@@ -676,6 +677,10 @@ on_bus_message (DuetBus    *bus,
     return;
   previous = duet_server_device_session (self, service, user, device);
   if (previous == NULL)
+    return;
+  /* the two connected at about the same time and heard of each other:
+   * the later one stays, on whichever node */
+  if (duet_session_get_signed_in_at (previous) > json_object_get_int_member_with_default (message, "at", G_MAXINT64))
     return;
   g_message ("User %s/%s: device %s connected to another server, replacing its connection here",
              service, user, device);

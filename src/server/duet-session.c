@@ -44,6 +44,7 @@ struct _DuetSession
   guint                    rejections;
   gsize                    backlog;          /* sent while the kernel took nothing */
   gint64                   ice_sent_at;      /* monotonic µs of the last ICE server list */
+  gint64                   signed_in_at;     /* real µs: of two connections of a device, the later wins */
 
   /* A device connected to another node: what is sent goes over the bus */
   DuetBus                 *bus;
@@ -315,6 +316,21 @@ duet_session_get_node_id (DuetSession *self)
   return self->node_id;
 }
 
+/* When it signed in, wall-clock µs (comparable across nodes, as far as
+ * their clocks agree) */
+gint64
+duet_session_get_signed_in_at (DuetSession *self)
+{
+  return self->signed_in_at;
+}
+
+void
+duet_session_set_signed_in_at (DuetSession *self,
+                               gint64       real_us)
+{
+  self->signed_in_at = real_us;
+}
+
 gboolean
 duet_session_is_authenticated (DuetSession *self)
 {
@@ -339,6 +355,7 @@ duet_session_set_authenticated (DuetSession *self,
   self->token_version = token_version;
   self->device_id = g_strdup (device_id);
   self->device_key = device_key;
+  self->signed_in_at = g_get_real_time ();
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
 }
 

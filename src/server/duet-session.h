@@ -41,6 +41,9 @@ DuetSession *duet_session_new_remote        (DuetBus                 *bus,
                                              const char              *device_id);
 gboolean     duet_session_is_remote         (DuetSession             *self);
 const char  *duet_session_get_node_id       (DuetSession             *self);
+gint64       duet_session_get_signed_in_at  (DuetSession             *self);
+void         duet_session_set_signed_in_at  (DuetSession             *self,
+                                             gint64                   real_us);
 gboolean     duet_session_is_authenticated  (DuetSession             *self);
 void         duet_session_set_authenticated (DuetSession             *self,
                                              const char              *service,
