@@ -9,7 +9,7 @@
  * copy then takes the very tokens the SQLite server signed, and the
  * passwords; the history, the devices and the missed call waiting for
  * its callee are as they were, and a new account gets an id the old
- * store never gave. Migrating into a store that is not empty, from a file
+ * store never gave. What a killed server left in its -wal file is copied. Migrating into a store that is not empty, from a file
  * a server has open, from a file that is not there or to a database that
  * is not one are refused, and say why.
  */
@@ -307,6 +307,30 @@ test_errors (void)
   duet_test_remove_tree (dir);
 }
 
+/* A server that was killed leaves its last writes in the -wal file: they
+ * are copied too */
+static void
+test_after_crash (void)
+{
+  g_autoptr(DuetTestServer) sqlite = duet_test_server_new (NULL);
+  g_autoptr(DuetTestClient) alice = NULL;
+  g_autofree char *store = duet_test_pg_database ();
+  g_autofree char *call_id = NULL, *out = NULL, *wal = g_strconcat (sqlite->db, "-wal", NULL);
+  g_autofree char *query = NULL;
+
+  duet_test_server_start (sqlite);
+  alice = duet_test_client_sign_in (sqlite, "alice");
+  call_id = duet_test_make_call (alice, "bob", NULL, NULL);
+  duet_test_assert_disconnected (alice, call_id, "NOANSWER", "CALLER", FALSE);
+  duet_test_server_kill (sqlite);
+  g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (migrate (sqlite->db, store, FALSE, &out, NULL), ==, 0);
+  g_assert_cmpint (printed_count (out, "calls"), ==, 1);
+  query = g_strdup_printf ("SELECT count(*) FROM calls WHERE call_id = '%s' AND state = 'ended'", call_id);
+  g_assert_cmpint (pg_int (store, query), ==, 1);
+}
+
 /* A server that cannot be reached: said so, with libpq's reason */
 static void
 test_unreachable (void)
@@ -330,6 +354,7 @@ main (int argc, char *argv[])
     }
 
   g_test_add_func ("/server/migrate/copy", test_migrate);
+  g_test_add_func ("/server/migrate/after-crash", test_after_crash);
   g_test_add_func ("/server/migrate/errors", test_errors);
   g_test_add_func ("/server/migrate/unreachable", test_unreachable);
   return g_test_run ();
