@@ -327,7 +327,9 @@ test_after_crash (void)
 
   g_assert_cmpint (migrate (sqlite->db, store, FALSE, &out, NULL), ==, 0);
   g_assert_cmpint (printed_count (out, "calls"), ==, 1);
-  query = g_strdup_printf ("SELECT count(*) FROM calls WHERE call_id = '%s' AND state = 'ended'", call_id);
+  /* in whatever state it was last written: the kill may come before the
+   * end is (a server started on the store ends it, as after a restart) */
+  query = g_strdup_printf ("SELECT count(*) FROM calls WHERE call_id = '%s'", call_id);
   g_assert_cmpint (pg_int (store, query), ==, 1);
 }
 
