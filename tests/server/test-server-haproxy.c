@@ -10,7 +10,8 @@
  * through it land on both nodes, that /v1/ws works through it, that a
  * device connecting again (on the other node) replaces its old session,
  * and that once a node is killed the health check takes it out and new
- * sign-ins all go to the survivor. Exits 77 without haproxy.
+ * sign-ins all go to the survivor. Skipped (a TAP plan of none) without
+ * haproxy.
  */
 #include <signal.h>
 #include <string.h>
@@ -469,10 +470,12 @@ main (int argc, char *argv[])
   haproxy_path = g_find_program_in_path ("haproxy");
   if (haproxy_path == NULL && g_file_test ("/usr/sbin/haproxy", G_FILE_TEST_IS_EXECUTABLE))
     haproxy_path = g_strdup ("/usr/sbin/haproxy");
+  /* TAP's way to skip: meson takes exit status 77 from a TAP test for an
+   * error, and a plan of none with SKIP for a skip */
   if (haproxy_path == NULL)
     {
       g_print ("1..0 # SKIP haproxy is not installed (Debian: apt install haproxy)\n");
-      return 77;
+      return 0;
     }
 
   g_test_add ("/server/haproxy/spread-replace-kill", Fixture, NULL, fixture_setup, test_haproxy, fixture_teardown);
