@@ -5,7 +5,8 @@
  *
  * Run through pgenv.py (DUET_TEST_PG). A server on SQLite gets accounts,
  * devices signed in with their passwords, an answered call, a missed
- * one and a removed account; it is stopped and copied. A server on the
+ * one, another missed one marked seen and a removed account; it is
+ * stopped and copied. A server on the
  * copy then takes the very tokens the SQLite server signed, and the
  * passwords; the history, the devices and the missed call waiting for
  * its callee are as they were, and a new account gets an id the old
@@ -177,6 +178,8 @@ test_migrate (void)
   g_autofree char *desk_before = NULL, *desk_after = NULL;
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr(JsonObject) missed = NULL;
+  g_autoptr(DuetTestClient) carol = NULL;
+  g_autofree char *carol_token = NULL, *seen_id = NULL, *carol_before = NULL, *carol_after = NULL;
   const char *remove_dave[] = { "user", "remove", "--db", sqlite->db, "--user", "dave", NULL };
   const char *add_erin[] = { "user", "add", "--store", store, "--user", "erin",
                              "--password-stdin", "--kdf-cost", "min", NULL };
@@ -206,6 +209,21 @@ test_migrate (void)
   missed_id = duet_test_make_call (alice, "bob", NULL, NULL);
   duet_test_assert_disconnected (alice, missed_id, "NOANSWER", "CALLER", FALSE);
 
+  /* carol too, and she marks it seen: it is not news after the move */
+  seen_id = duet_test_make_call (alice, "carol", NULL, NULL);
+  duet_test_assert_disconnected (alice, seen_id, "NOANSWER", "CALLER", FALSE);
+  carol_token = password_token (sqlite, "carol", "pad", NULL);
+  g_assert_nonnull (carol_token);
+  carol = connect_with (sqlite, carol_token);
+  g_clear_pointer (&missed, json_object_unref);
+  missed = duet_test_client_wait_event (carol, "missed_call", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (missed);
+  duet_test_expect_reply (carol, "{\"type\":\"mark_seen\",\"call_id\":\"%s\"}", seen_id);
+  carol_before = history_of (carol);
+  g_assert_nonnull (strstr (carol_before, "\"seen\":true"));
+  g_clear_pointer (&carol, duet_test_client_free);
+  g_clear_pointer (&missed, json_object_unref);
+
   history_before = history_of (alice);
   desk_before = device_of (alice, "desk");
   g_assert_nonnull (desk_before);
@@ -220,11 +238,11 @@ test_migrate (void)
   g_assert_cmpint (migrate (sqlite->db, store, FALSE, &out, &err), ==, 0);
   g_assert_cmpint (printed_count (out, "users"), ==, 3);
   g_assert_cmpint (printed_count (out, "revoked"), ==, 1);
-  g_assert_cmpint (printed_count (out, "devices"), ==, 3);
-  g_assert_cmpint (printed_count (out, "calls"), ==, 2);
+  g_assert_cmpint (printed_count (out, "devices"), ==, 4);
+  g_assert_cmpint (printed_count (out, "calls"), ==, 3);
   g_assert_cmpint (printed_count (out, "meta"), ==, 2);
   g_assert_cmpint (pg_int (store, "SELECT count(*) FROM users"), ==, 3);
-  g_assert_cmpint (pg_int (store, "SELECT count(*) FROM calls"), ==, 2);
+  g_assert_cmpint (pg_int (store, "SELECT count(*) FROM calls"), ==, 3);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
@@ -243,6 +261,12 @@ test_migrate (void)
   g_assert_nonnull (missed);
   g_assert_cmpstr (duet_test_get_string (missed, "call_id"), ==, missed_id);
   g_assert_cmpstr (duet_test_get_string (missed, "caller_user"), ==, "alice");
+  duet_test_assert_quiet (bob, 300);
+
+  carol = connect_with (pg, carol_token);
+  carol_after = history_of (carol);
+  g_assert_cmpstr (carol_after, ==, carol_before);
+  duet_test_assert_quiet (carol, 300);
 
   /* and the passwords */
   again = password_token (pg, "bob", "phone", &status);
@@ -255,6 +279,7 @@ test_migrate (void)
 
   g_clear_pointer (&alice, duet_test_client_free);
   g_clear_pointer (&bob, duet_test_client_free);
+  g_clear_pointer (&carol, duet_test_client_free);
   g_assert_cmpint (duet_test_server_stop (pg), ==, 0);
 
   /* a second copy into the same store: refused, and nothing changed */
