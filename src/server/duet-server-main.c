@@ -16,6 +16,7 @@
 #include "duet-pg-store.h"
 #include "duet-redis-bus.h"
 #include "duet-sqlite-store.h"
+#include "duet-store-copy.h"
 #include "duet-token.h"
 
 #define EXIT_USAGE 2
@@ -504,6 +505,44 @@ cmd_token (int argc, char **argv)
   return EXIT_SUCCESS;
 }
 
+/* ---- migrate ---------------------------------------------------------- */
+
+static int
+cmd_migrate (int argc, char **argv)
+{
+  g_autofree char *db = NULL, *store_uri = NULL;
+  gboolean force = FALSE;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database to copy (its server stopped)", "PATH" },
+    { "store", 0, 0, G_OPTION_ARG_STRING, &store_uri, "PostgreSQL connection string to copy into", "URI" },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Delete what the PostgreSQL store holds first (otherwise it must be empty)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- copy a SQLite database into a PostgreSQL store");
+  g_autoptr(GError) error = NULL;
+  DuetStoreCopyCount counts[DUET_STORE_COPY_N_TABLES];
+  int status = 0;
+
+  g_option_context_set_summary (context, "migrate");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (db == NULL || store_uri == NULL)
+    return usage_error (context, "say what to copy where: --db PATH (SQLite) and --store URI (PostgreSQL)");
+  if (!duet_pg_store_is_conninfo (store_uri))
+    return usage_error (context, "--store takes a PostgreSQL connection string (postgresql://USER@HOST/DB)");
+
+  if (!duet_store_copy_sqlite_to_pg (db, store_uri, force ? DUET_STORE_COPY_REPLACE : DUET_STORE_COPY_NONE,
+                                     counts, &error))
+    return fail (error);
+  printf ("%-8s %12s %12s\n", "table", "SQLite", "PostgreSQL");
+  for (guint i = 0; i < DUET_STORE_COPY_N_TABLES; i++)
+    printf ("%-8s %12" G_GINT64_FORMAT " %12" G_GINT64_FORMAT "\n",
+            counts[i].table, counts[i].source_rows, counts[i].copied_rows);
+  printf ("Copied: start the servers with --store instead of --db\n");
+  return EXIT_SUCCESS;
+}
+
 static void
 print_usage (void)
 {
@@ -513,6 +552,7 @@ print_usage (void)
               "  duet-server user remove --db PATH|--store URI --user ID [--service ID]\n"
               "  duet-server user list --db PATH|--store URI [--service ID]\n"
               "  duet-server token --db PATH|--store URI --user ID [--service ID] [--device ID] [--lifetime SECONDS]\n"
+              "  duet-server migrate --db PATH --store URI [--force]\n"
               "--db keeps accounts and calls in a SQLite file (one server); --store in PostgreSQL\n"
               "(postgresql://USER@HOST/DB), which several servers can share.\n"
               "  duet-server --version\n"
@@ -548,6 +588,8 @@ main (int argc, char **argv)
     return cmd_user (argc, argv);
   if (g_str_equal (command, "token"))
     return cmd_token (argc, argv);
+  if (g_str_equal (command, "migrate"))
+    return cmd_migrate (argc, argv);
   if (g_str_equal (command, "--version"))
     {
       g_print ("duet-server %s\n", PACKAGE_VERSION);

@@ -36,7 +36,8 @@ CASES = {
         (['duet-call', '--user', 'listen', ''], 'exactly', ['call', 'listen']),
     ],
     'duet-server': [
-        (['duet-server', ''], 'exactly', ['--help', '--version', 'serve', 'token', 'user']),
+        (['duet-server', ''], 'exactly', ['--help', '--version', 'migrate', 'serve', 'token', 'user']),
+        (['duet-server', 'migrate', '--f'], 'exactly', ['--force']),
         (['duet-server', 'serve', '--tls-c'], 'exactly', ['--tls-cert']),
         (['duet-server', 'serve', '--port', ''], 'exactly', []),
         (['duet-server', 'user', ''], 'exactly', ['add', 'list', 'passwd', 'remove']),
@@ -51,7 +52,7 @@ CASES = {
 # command -> [(the words before "--", the help invocation listing the same options)]
 OPTION_SETS = {
     'duet-call': [(['duet-call'], ['--help'])],
-    'duet-server': [(['duet-server', c], [c, '--help']) for c in ('serve', 'user', 'token')],
+    'duet-server': [(['duet-server', c], [c, '--help']) for c in ('serve', 'user', 'token', 'migrate')],
 }
 
 
