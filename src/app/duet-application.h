@@ -31,10 +31,4 @@ void             duet_application_mark_missed_call_seen (DuetApplication *self,
                                                          const char      *call_id);
 const char      *duet_application_describe_sign_out (const char *reason);
 
-gboolean duet_application_take_command_line_sign_in (DuetApplication  *self,
-                                                     char            **server,
-                                                     char            **user,
-                                                     char            **service,
-                                                     char            **password);
-
 G_END_DECLS

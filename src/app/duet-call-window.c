@@ -71,6 +71,7 @@ struct _DuetCallWindow
   gboolean              outgoing;
 
   DuetCall             *call;
+  DuetCallCentre       *centre;    /* the call comes from it, once following */
   GstElement           *peer_sink_bin;
   GstElement           *self_sink_bin;
   GdkPaintable         *peer_paintable;
@@ -1224,6 +1225,10 @@ duet_call_window_dispose (GObject *object)
   self->export_id = 0;
   g_clear_object (&self->export_connection);
 
+  /* Closed while dialling: nobody wants the call when it comes */
+  if (self->centre != NULL && self->call == NULL && !self->ended && self->outgoing)
+    duet_call_centre_abandon_dial (self->centre);
+  g_clear_object (&self->centre);
   detach_call (self);
   gst_clear_object (&self->peer_sink_bin);
   gst_clear_object (&self->self_sink_bin);
@@ -1488,4 +1493,54 @@ duet_call_window_fail (DuetCallWindow *self,
 {
   g_return_if_fail (DUET_IS_CALL_WINDOW (self));
   end_ui (self, message);
+}
+
+/* ---- following the call centre ---- */
+
+/* Only a window still waiting for its call takes one */
+static gboolean
+waiting_for_call (DuetCallWindow *self)
+{
+  return self->call == NULL && !self->ended;
+}
+
+static void
+on_centre_active_call_changed (DuetCallWindow *self,
+                               GParamSpec     *pspec,
+                               DuetCallCentre *centre)
+{
+  DuetCall *call = duet_call_centre_get_active_call (centre);
+
+  if (call != NULL && waiting_for_call (self))
+    duet_call_window_set_call (self, call);
+}
+
+static void
+on_centre_call_failed (DuetCallWindow *self,
+                       const char     *message)
+{
+  if (waiting_for_call (self))
+    duet_call_window_fail (self, message);
+}
+
+/**
+ * duet_call_window_follow:
+ * @centre: the call centre that has just announced this window's call
+ *   (#DuetCallCentre::call-added)
+ *
+ * The window shows the call once @centre has made or accepted it, or why
+ * it failed.
+ */
+void
+duet_call_window_follow (DuetCallWindow *self,
+                         DuetCallCentre *centre)
+{
+  g_return_if_fail (DUET_IS_CALL_WINDOW (self));
+  g_return_if_fail (DUET_IS_CALL_CENTRE (centre));
+
+  g_set_object (&self->centre, centre);
+  g_signal_connect_object (centre, "notify::active-call",
+                           G_CALLBACK (on_centre_active_call_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (centre, "call-failed",
+                           G_CALLBACK (on_centre_call_failed), self, G_CONNECT_SWAPPED);
 }

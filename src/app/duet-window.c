@@ -10,8 +10,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n.h>
 
 #include "duet-clock.h"
@@ -39,7 +37,6 @@ struct _DuetWindow
   DuetApplication      *application;
   DuetAccount          *account;
   DuetHistory          *history;
-  GCancellable         *cancellable;
   GSettings            *interface_settings;   /* the desktop's clock format; NULL without GNOME's schema */
   char                 *sign_in_title;        /* the page's own */
   char                 *sign_in_description;
@@ -311,7 +308,10 @@ account_state_changed_cb (DuetWindow *self)
   if (signing_out)
     gtk_stack_set_visible_child_name (self->stack, "loading");
   else if (state == DUET_ACCOUNT_SIGNED_IN)
-    gtk_stack_set_visible_child_name (self->stack, "main");
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+      gtk_stack_set_visible_child_name (self->stack, "main");
+    }
   else if (state == DUET_ACCOUNT_SIGNED_OUT)
     gtk_stack_set_visible_child_name (self->stack, "sign-in");
 }
@@ -327,62 +327,18 @@ sign_in_message_changed_cb (DuetWindow *self)
 }
 
 static void
-remember_identity (DuetWindow *self)
-{
-  GSettings *settings = duet_application_get_settings (self->application);
-
-  g_settings_set_string (settings, "server-url", duet_account_get_server_url (self->account));
-  g_settings_set_string (settings, "user-id", duet_account_get_user_id (self->account));
-  g_settings_set_string (settings, "service-id", duet_account_get_service_id (self->account));
-}
-
-static void
-sign_in_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(DuetWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!duet_account_sign_in_finish (DUET_ACCOUNT (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_sign_in_error (self, error->message);
-      return;
-    }
-
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  remember_identity (self);
-}
-
-static void
-start_sign_in (DuetWindow *self,
-               const char *server,
-               const char *user,
-               const char *service,
-               const char *password)
-{
-  show_sign_in_error (self, NULL);
-  duet_account_sign_in_async (self->account, server, user,
-                              service && *service ? service : "duet",
-                              password, self->cancellable,
-                              sign_in_cb, g_object_ref (self));
-}
-
-static void
 sign_in_activated (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
   DuetWindow *self = DUET_WINDOW (widget);
-  GSettings *settings = duet_application_get_settings (self->application);
-  g_autofree char *service = g_settings_get_string (settings, "service-id");
 
-  start_sign_in (self,
-                 gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
-                 gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
-                 service,
-                 gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+  /* The account remembers the identity once signed in */
+  duet_account_sign_in (self->account,
+                        gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
+                        gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
+                        NULL,
+                        gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
 }
 
 static void
@@ -415,58 +371,22 @@ dial_activated_cb (DuetWindow *self)
 }
 
 static void
-restore_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_account_sign_in_error_changed (DuetWindow *self)
 {
-  g_autoptr(DuetWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!duet_account_restore_finish (DUET_ACCOUNT (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_sign_in_error (self, error->message);
+  show_sign_in_error (self, duet_account_get_sign_in_error (self->account));
 }
 
-/* Command-line credentials first, then the keyring, then the form */
+/* The identity last signed in, for the form (the account restores it
+ * meanwhile, or has nothing to restore) */
 static void
-begin_session (DuetWindow *self)
+fill_sign_in_form (DuetWindow *self,
+                   GSettings  *settings)
 {
-  GSettings *settings = duet_application_get_settings (self->application);
-  g_autofree char *server = NULL;
-  g_autofree char *user = NULL;
-  g_autofree char *service = NULL;
-  g_autofree char *password = NULL;
+  g_autofree char *server = g_settings_get_string (settings, "server-url");
+  g_autofree char *user = g_settings_get_string (settings, "user-id");
 
-  if (duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_IN)
-    {
-      account_state_changed_cb (self);
-      return;
-    }
-
-  if (duet_application_take_command_line_sign_in (self->application, &server, &user,
-                                                  &service, &password))
-    {
-      gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
-      gtk_editable_set_text (GTK_EDITABLE (self->user_row), user);
-      start_sign_in (self, server, user, service, password);
-      memset (password, 0, strlen (password));
-      return;
-    }
-
-  server = g_settings_get_string (settings, "server-url");
-  user = g_settings_get_string (settings, "user-id");
-  service = g_settings_get_string (settings, "service-id");
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), user);
-
-  if (*server == '\0' || *user == '\0')
-    {
-      gtk_stack_set_visible_child_name (self->stack, "sign-in");
-      return;
-    }
-  duet_account_restore_async (self->account, server, user, service,
-                              self->cancellable, restore_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -491,8 +411,6 @@ duet_window_dispose (GObject *object)
 {
   DuetWindow *self = DUET_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
   g_clear_object (&self->interface_settings);
@@ -540,7 +458,6 @@ static void
 duet_window_init (DuetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
   g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
                             G_CALLBACK (offline_revealed_cb), self);
@@ -581,11 +498,16 @@ duet_window_new (DuetApplication *application)
   if (self->interface_settings != NULL)
     g_signal_connect_object (self->interface_settings, "changed::clock-format",
                              G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::sign-in-error",
+                           G_CALLBACK (on_account_sign_in_error_changed), self, G_CONNECT_SWAPPED);
+  fill_sign_in_form (self, settings);
   history_changed_cb (self);
   sign_in_message_changed_cb (self);
-  account_state_changed_cb (self);
+  on_account_sign_in_error_changed (self);
+  /* Loading while the account restores its session; signed in or out, the
+   * account's state picks the page */
   gtk_stack_set_visible_child_name (self->stack, "loading");
-  begin_session (self);
+  account_state_changed_cb (self);
   return self;
 }
 
