@@ -130,7 +130,7 @@ take_ringing (DuetCallCentre *self)
 }
 
 static void
-on_ringing_disconnected (DuetCall             *call,
+on_ringing_call_disconnected (DuetCall             *call,
                          DuetDisconnectReason  reason,
                          DuetDisconnectSource  source,
                          gboolean              by_remote,
@@ -178,7 +178,7 @@ verify_call_cb (GObject      *source,
   if (replaced != NULL)
     g_signal_handlers_disconnect_by_data (replaced, self);
   self->ringing = g_steal_pointer (&call);
-  g_signal_connect (self->ringing, "disconnected", G_CALLBACK (on_ringing_disconnected), self);
+  g_signal_connect (self->ringing, "disconnected", G_CALLBACK (on_ringing_call_disconnected), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RINGING_CALL]);
 }
 

@@ -56,7 +56,7 @@ set_event_role (GstElement *element)
 }
 
 static void
-deep_element_added_cb (GstBin     *bin,
+on_sink_deep_element_added (GstBin     *bin,
                        GstBin     *sub_bin,
                        GstElement *element,
                        gpointer    user_data)
@@ -88,7 +88,7 @@ duet_ringer_new_audio_sink (void)
     }
   set_event_role (sink);
   if (GST_IS_BIN (sink))
-    g_signal_connect (sink, "deep-element-added", G_CALLBACK (deep_element_added_cb), NULL);
+    g_signal_connect (sink, "deep-element-added", G_CALLBACK (on_sink_deep_element_added), NULL);
   return sink;
 }
 

@@ -206,7 +206,7 @@ create_recent_row (DuetCallHistoryEntry *entry,
 }
 
 static void
-offline_revealed_cb (DuetWindow *self)
+on_offline_revealer_child_revealed_changed (DuetWindow *self)
 {
   if (!gtk_revealer_get_child_revealed (self->offline_revealer) &&
       !gtk_revealer_get_reveal_child (self->offline_revealer))
@@ -232,7 +232,7 @@ mark_shown_missed_calls (DuetWindow *self)
 }
 
 static void
-history_changed_cb (DuetWindow *self)
+on_history_changed (DuetWindow *self)
 {
   GtkListBoxRow *row;
 
@@ -294,7 +294,7 @@ refresh_history_activated (GtkWidget  *widget,
 }
 
 static void
-account_state_changed_cb (DuetWindow *self)
+on_account_state_changed (DuetWindow *self)
 {
   DuetAccountState state = duet_account_get_state (self->account);
   gboolean signing_out = duet_application_get_signing_out (self->application);
@@ -318,7 +318,7 @@ account_state_changed_cb (DuetWindow *self)
 
 /* Signed out by the server: the sign-in page says why instead of its welcome */
 static void
-sign_in_message_changed_cb (DuetWindow *self)
+on_application_sign_in_message_changed (DuetWindow *self)
 {
   const char *message = duet_application_get_sign_in_message (self->application);
 
@@ -352,20 +352,20 @@ sign_out_activated (GtkWidget  *widget,
 }
 
 static void
-sign_in_fields_changed_cb (DuetWindow *self)
+on_sign_in_field_changed (DuetWindow *self)
 {
   update_sign_in_sensitivity (self);
 }
 
 static void
-sign_in_activated_cb (DuetWindow *self)
+on_password_row_entry_activated (DuetWindow *self)
 {
   if (gtk_widget_activate_action (GTK_WIDGET (self), "win.sign-in", NULL))
     return;
 }
 
 static void
-dial_activated_cb (DuetWindow *self)
+on_dial_row_entry_activated (DuetWindow *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), "win.call-video", NULL);
 }
@@ -443,9 +443,9 @@ duet_window_class_init (DuetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, dial_row);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, recents_list);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_fields_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, dial_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_in_field_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_password_row_entry_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_dial_row_entry_activated);
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
@@ -460,7 +460,7 @@ duet_window_init (DuetWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
   g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
-                            G_CALLBACK (offline_revealed_cb), self);
+                            G_CALLBACK (on_offline_revealer_child_revealed_changed), self);
   self->sign_in_title = g_strdup (adw_status_page_get_title (self->sign_in_page));
   self->sign_in_description = g_strdup (adw_status_page_get_description (self->sign_in_page));
   g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_shown_missed_calls), NULL);
@@ -484,30 +484,30 @@ duet_window_new (DuetApplication *application)
   g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_GET_NO_CHANGES);
   g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_GET_NO_CHANGES);
   g_signal_connect_object (self->account, "notify::state",
-                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::online",
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::signing-out",
-                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::sign-in-message",
-                           G_CALLBACK (sign_in_message_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_application_sign_in_message_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
-                           G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_history_changed), self, G_CONNECT_SWAPPED);
   /* The times follow the desktop's clock when the user switches it */
   self->interface_settings = duet_clock_new_settings ();
   if (self->interface_settings != NULL)
     g_signal_connect_object (self->interface_settings, "changed::clock-format",
-                             G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+                             G_CALLBACK (on_history_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::sign-in-error",
                            G_CALLBACK (on_account_sign_in_error_changed), self, G_CONNECT_SWAPPED);
   fill_sign_in_form (self, settings);
-  history_changed_cb (self);
-  sign_in_message_changed_cb (self);
+  on_history_changed (self);
+  on_application_sign_in_message_changed (self);
   on_account_sign_in_error_changed (self);
   /* Loading while the account restores its session; signed in or out, the
    * account's state picks the page */
   gtk_stack_set_visible_child_name (self->stack, "loading");
-  account_state_changed_cb (self);
+  on_account_state_changed (self);
   return self;
 }
 
