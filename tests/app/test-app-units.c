@@ -477,6 +477,41 @@ test_describe_quality (void)
   g_assert_cmpstr (audio, ==, "Connection: Good\n40 kbit/s received");
 }
 
+static void
+on_css_provider_parsing_error (GtkCssProvider *provider,
+                               GtkCssSection  *section,
+                               const GError   *error,
+                               const char     *path)
+{
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_error ("%s: %s: %s", path, where, error->message);
+}
+
+/* The stylesheets AdwApplication loads from the resource base path:
+ * style-hc.css is the one for high contrast. Both are there and parse. */
+static void
+test_stylesheets (void)
+{
+  const char * const paths[] = { "/org/duet/Duet/style.css", "/org/duet/Duet/style-hc.css" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+      g_autoptr(GBytes) bytes = g_resources_lookup_data (paths[i], 0, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_nonnull (bytes);
+      g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
+      g_signal_connect (provider, "parsing-error",
+                        G_CALLBACK (on_css_provider_parsing_error), (gpointer) paths[i]);
+      gtk_css_provider_load_from_resource (provider, paths[i]);
+      /* Nothing dropped: the provider's own text has every rule */
+      text = gtk_css_provider_to_string (provider);
+      g_assert_true (*text != '\0');
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,5 +534,6 @@ main (int   argc,
   g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);
   g_test_add_func ("/app/quality-hint/unknown", test_hint_unknown);
   g_test_add_func ("/app/quality-hint/describe", test_hint_describe);
+  g_test_add_func ("/app/style/stylesheets", test_stylesheets);
   return g_test_run ();
 }
