@@ -51,6 +51,7 @@ struct _DuetAccount
   GError           *tls_error;   /* the CA file could not be read */
   GSettings        *settings;    /* the identity last signed in */
   char             *sign_in_error;
+  char             *sign_in_message;      /* why the server signed this device out */
   GCancellable     *session_cancellable;  /* sign-in and restore, until disposed */
 
   guint             refresh_timer;
@@ -69,6 +70,7 @@ enum {
   PROP_SERVICE_ID,
   PROP_TOKEN,
   PROP_SIGN_IN_ERROR,
+  PROP_SIGN_IN_MESSAGE,
   N_PROPS
 };
 
@@ -98,12 +100,23 @@ token_schema (void)
 }
 
 static void
+set_sign_in_message (DuetAccount *self,
+                     const char  *message)
+{
+  if (duet_set_string (&self->sign_in_message, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
+}
+
+static void
 set_state (DuetAccount      *self,
            DuetAccountState  state)
 {
   if (self->state == state)
     return;
   self->state = state;
+  /* Signed in again: why it was signed out is old news */
+  if (state == DUET_ACCOUNT_SIGNED_IN)
+    set_sign_in_message (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -170,6 +183,7 @@ duet_account_finalize (GObject *object)
   g_free (self->service_id);
   g_free (self->token);
   g_free (self->sign_in_error);
+  g_free (self->sign_in_message);
 
   G_OBJECT_CLASS (duet_account_parent_class)->finalize (object);
 }
@@ -204,6 +218,9 @@ duet_account_get_property (GObject    *object,
       break;
     case PROP_SIGN_IN_ERROR:
       g_value_set_string (value, self->sign_in_error);
+      break;
+    case PROP_SIGN_IN_MESSAGE:
+      g_value_set_string (value, self->sign_in_message);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -260,6 +277,10 @@ duet_account_class_init (DuetAccountClass *klass)
   /* Why the last sign-in or restore failed, translated; NULL meanwhile */
   properties[PROP_SIGN_IN_ERROR] =
     g_param_spec_string ("sign-in-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the server signed this device out, translated, until the next sign-in */
+  properties[PROP_SIGN_IN_MESSAGE] =
+    g_param_spec_string ("sign-in-message", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -888,7 +909,25 @@ duet_account_sign_out (DuetAccount *self)
                            "profile", self->profile,
                            NULL);
   set_token (self, NULL);
+  set_sign_in_message (self, NULL);
   set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+}
+
+/**
+ * duet_account_sign_out_with_message:
+ * @message: why, translated, for the sign-in page
+ *
+ * Signs out because the server signed this device out; #DuetAccount:sign-in-message
+ * says why until the next sign-in.
+ */
+void
+duet_account_sign_out_with_message (DuetAccount *self,
+                                    const char  *message)
+{
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  duet_account_sign_out (self);
+  set_sign_in_message (self, message);
 }
 
 /* ---- the session, with no window needed ---- */
@@ -1001,4 +1040,11 @@ duet_account_get_sign_in_error (DuetAccount *self)
 {
   g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
   return self->sign_in_error;
+}
+
+const char *
+duet_account_get_sign_in_message (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->sign_in_message;
 }

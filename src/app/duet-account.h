@@ -51,6 +51,9 @@ gboolean          duet_account_restore_finish   (DuetAccount          *self,
 void              duet_account_set_tls_ca_file  (DuetAccount          *self,
                                                  const char           *path);
 void              duet_account_sign_out         (DuetAccount          *self);
+void              duet_account_sign_out_with_message (DuetAccount     *self,
+                                                      const char      *message);
+const char       *duet_account_get_sign_in_message   (DuetAccount     *self);
 
 void              duet_account_sign_in          (DuetAccount          *self,
                                                  const char           *server_url,

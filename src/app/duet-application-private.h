@@ -41,7 +41,6 @@ struct _DuetApplication
   GCancellable       *sign_out_cancellable;
   guint               sign_out_timeout;
   gboolean            signing_out;
-  char               *sign_in_message;  /* why the device was signed out, for the sign-in page */
   GHashTable         *seen_calls;       /* missed call ids marked seen from here */
 
   /* Sign-in given on the command line (demo and tests), for the account */

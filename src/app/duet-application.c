@@ -33,14 +33,11 @@ enum {
   PROP_0,
   PROP_ONLINE,
   PROP_SIGNING_OUT,
-  PROP_SIGN_IN_MESSAGE,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-static void set_sign_in_message (DuetApplication *self,
-                                 const char      *message);
 
 static const GOptionEntry option_entries[] = {
   { "background", 'b', 0, G_OPTION_ARG_NONE, NULL,
@@ -303,7 +300,6 @@ on_account_state_changed (DuetApplication *self)
       g_cancellable_cancel (self->session_cancellable);
       g_clear_object (&self->session_cancellable);
       self->session_cancellable = g_cancellable_new ();
-      set_sign_in_message (self, NULL);
       g_hash_table_remove_all (self->seen_calls);
       connect_manager (self);
       break;
@@ -342,14 +338,11 @@ set_signing_out (DuetApplication *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGNING_OUT]);
 }
 
+/* Test hook: the sign-in page's message, as an action's state */
 static void
-set_sign_in_message (DuetApplication *self,
-                     const char      *message)
+on_account_sign_in_message_changed (DuetApplication *self)
 {
-  if (!duet_set_string (&self->sign_in_message, message))
-    return;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
-  _duet_application_set_sign_in_message_hook (self, message);
+  _duet_application_set_sign_in_message_hook (self, duet_account_get_sign_in_message (self->account));
 }
 
 /* The server has forgotten this device, or could not be asked in time:
@@ -411,7 +404,6 @@ duet_application_sign_out (DuetApplication *self)
 
   if (self->signing_out)
     return;
-  set_sign_in_message (self, NULL);
   if (duet_account_get_state (self->account) != DUET_ACCOUNT_SIGNED_IN ||
       !duet_manager_get_connected (self->manager))
     {
@@ -458,8 +450,7 @@ signed_out_by_server (DuetApplication *self,
       return;
     }
   message = duet_application_describe_sign_out (reason);
-  set_sign_in_message (self, message);
-  duet_account_sign_out (self->account);
+  duet_account_sign_out_with_message (self->account, message);
   update_online (self);
   /* Nobody may be looking: calls no longer ring here */
   if ((window == NULL || !gtk_widget_get_visible (GTK_WIDGET (window))) &&
@@ -649,6 +640,8 @@ connect_session_signals (DuetApplication *self)
                            G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "notify::token",
                            G_CALLBACK (on_account_token_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::sign-in-message",
+                           G_CALLBACK (on_account_sign_in_message_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->account, "session-expired",
                            G_CALLBACK (on_account_session_expired), self, G_CONNECT_SWAPPED);
 }
@@ -755,9 +748,6 @@ duet_application_get_property (GObject    *object,
     case PROP_SIGNING_OUT:
       g_value_set_boolean (value, self->signing_out);
       break;
-    case PROP_SIGN_IN_MESSAGE:
-      g_value_set_string (value, self->sign_in_message);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -790,7 +780,6 @@ duet_application_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->account);
   g_free (self->profile);
-  g_free (self->sign_in_message);
   g_clear_pointer (&self->seen_calls, g_hash_table_unref);
   g_free (self->cli_server);
   g_free (self->cli_user);
@@ -823,10 +812,6 @@ duet_application_class_init (DuetApplicationClass *klass)
   properties[PROP_SIGNING_OUT] =
     g_param_spec_boolean ("signing-out", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  /* Why the server signed this device out, translated, until the next sign-in */
-  properties[PROP_SIGN_IN_MESSAGE] =
-    g_param_spec_string ("sign-in-message", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -910,17 +895,4 @@ duet_application_get_signing_out (DuetApplication *self)
 {
   g_return_val_if_fail (DUET_IS_APPLICATION (self), FALSE);
   return self->signing_out;
-}
-
-/**
- * duet_application_get_sign_in_message:
- *
- * Returns: (nullable): why the server signed this device out, for the
- *   sign-in page, until the next sign-in
- */
-const char *
-duet_application_get_sign_in_message (DuetApplication *self)
-{
-  g_return_val_if_fail (DUET_IS_APPLICATION (self), NULL);
-  return self->sign_in_message;
 }

@@ -318,9 +318,9 @@ on_account_state_changed (DuetWindow *self)
 
 /* Signed out by the server: the sign-in page says why instead of its welcome */
 static void
-on_application_sign_in_message_changed (DuetWindow *self)
+on_account_sign_in_message_changed (DuetWindow *self)
 {
-  const char *message = duet_application_get_sign_in_message (self->application);
+  const char *message = duet_account_get_sign_in_message (self->account);
 
   adw_status_page_set_title (self->sign_in_page, message ? _("Signed Out") : self->sign_in_title);
   adw_status_page_set_description (self->sign_in_page, message ? message : self->sign_in_description);
@@ -489,8 +489,8 @@ duet_window_new (DuetApplication *application)
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::signing-out",
                            G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (application, "notify::sign-in-message",
-                           G_CALLBACK (on_application_sign_in_message_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::sign-in-message",
+                           G_CALLBACK (on_account_sign_in_message_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
                            G_CALLBACK (on_history_changed), self, G_CONNECT_SWAPPED);
   /* The times follow the desktop's clock when the user switches it */
@@ -502,7 +502,7 @@ duet_window_new (DuetApplication *application)
                            G_CALLBACK (on_account_sign_in_error_changed), self, G_CONNECT_SWAPPED);
   fill_sign_in_form (self, settings);
   on_history_changed (self);
-  on_application_sign_in_message_changed (self);
+  on_account_sign_in_message_changed (self);
   on_account_sign_in_error_changed (self);
   /* Loading while the account restores its session; signed in or out, the
    * account's state picks the page */

@@ -567,6 +567,12 @@ test_account_session (void)
   g_assert_cmpint (duet_account_get_state (account), ==, DUET_ACCOUNT_SIGNED_OUT);
   server = g_settings_get_string (settings, "server-url");
   g_assert_cmpstr (server, ==, "");
+
+  /* Signed out by the server: the page says why until the user signs out here */
+  duet_account_sign_out_with_message (account, "Signed out elsewhere");
+  g_assert_cmpstr (duet_account_get_sign_in_message (account), ==, "Signed out elsewhere");
+  duet_account_sign_out (account);
+  g_assert_null (duet_account_get_sign_in_message (account));
 }
 
 static void
