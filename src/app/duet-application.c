@@ -38,7 +38,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-
 static const GOptionEntry option_entries[] = {
   { "background", 'b', 0, G_OPTION_ARG_NONE, NULL,
     N_("Start without a window and wait for calls"), NULL },

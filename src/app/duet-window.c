@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The main window: sign-in, then dialling and the recent calls. It only
- * shows the application's state; calls and the connection belong to
- * DuetApplication so they go on when this window is closed.
+ * shows the state of others: the session and its sign-in belong to
+ * DuetAccount, calls to DuetCallCentre and the connection to
+ * DuetApplication, so they go on when this window is closed (or before
+ * it opens).
  */
 #define G_LOG_DOMAIN "DuetWindow"
 
