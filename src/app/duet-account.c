@@ -8,7 +8,16 @@
  *
  * A signed-in account renews its token (POST /v1/token/refresh) halfway
  * through the token's life, so an app that runs for days stays signed in.
+ *
+ * The session begins here too, with no window needed: the application
+ * hands over the credentials of the command line (duet_account_sign_in())
+ * or has the token of the identity last signed in restored from the
+ * keyring (duet_account_begin_session()); a successful sign-in remembers
+ * that identity in the settings. What went wrong is `sign-in-error`, for
+ * the sign-in page.
  */
+#define G_LOG_DOMAIN "DuetAccount"
+
 #include "config.h"
 
 #include <string.h>
@@ -40,6 +49,10 @@ struct _DuetAccount
   DuetAuth         *auth;        /* of server_url, or the server signing in */
   char             *tls_ca_file;
   GError           *tls_error;   /* the CA file could not be read */
+  GSettings        *settings;    /* the identity last signed in */
+  char             *sign_in_error;
+  char             *sign_in_message;      /* why the server signed this device out */
+  GCancellable     *session_cancellable;  /* sign-in and restore, until disposed */
 
   guint             refresh_timer;
   gint64            refresh_due;          /* unix seconds */
@@ -56,6 +69,8 @@ enum {
   PROP_USER_ID,
   PROP_SERVICE_ID,
   PROP_TOKEN,
+  PROP_SIGN_IN_ERROR,
+  PROP_SIGN_IN_MESSAGE,
   N_PROPS
 };
 
@@ -85,12 +100,23 @@ token_schema (void)
 }
 
 static void
+set_sign_in_message (DuetAccount *self,
+                     const char  *message)
+{
+  if (duet_set_string (&self->sign_in_message, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_MESSAGE]);
+}
+
+static void
 set_state (DuetAccount      *self,
            DuetAccountState  state)
 {
   if (self->state == state)
     return;
   self->state = state;
+  /* Signed in again: why it was signed out is old news */
+  if (state == DUET_ACCOUNT_SIGNED_IN)
+    set_sign_in_message (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -133,7 +159,12 @@ stop_refresh (DuetAccount *self)
 static void
 duet_account_dispose (GObject *object)
 {
-  stop_refresh (DUET_ACCOUNT (object));
+  DuetAccount *self = DUET_ACCOUNT (object);
+
+  stop_refresh (self);
+  g_cancellable_cancel (self->session_cancellable);
+  g_clear_object (&self->session_cancellable);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (duet_account_parent_class)->dispose (object);
 }
@@ -151,6 +182,8 @@ duet_account_finalize (GObject *object)
   g_free (self->user_id);
   g_free (self->service_id);
   g_free (self->token);
+  g_free (self->sign_in_error);
+  g_free (self->sign_in_message);
 
   G_OBJECT_CLASS (duet_account_parent_class)->finalize (object);
 }
@@ -182,6 +215,12 @@ duet_account_get_property (GObject    *object,
       break;
     case PROP_TOKEN:
       g_value_set_string (value, self->token);
+      break;
+    case PROP_SIGN_IN_ERROR:
+      g_value_set_string (value, self->sign_in_error);
+      break;
+    case PROP_SIGN_IN_MESSAGE:
+      g_value_set_string (value, self->sign_in_message);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -235,6 +274,14 @@ duet_account_class_init (DuetAccountClass *klass)
   properties[PROP_TOKEN] =
     g_param_spec_string ("token", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the last sign-in or restore failed, translated; NULL meanwhile */
+  properties[PROP_SIGN_IN_ERROR] =
+    g_param_spec_string ("sign-in-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Why the server signed this device out, translated, until the next sign-in */
+  properties[PROP_SIGN_IN_MESSAGE] =
+    g_param_spec_string ("sign-in-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -254,12 +301,22 @@ duet_account_class_init (DuetAccountClass *klass)
 static void
 duet_account_init (DuetAccount *self)
 {
+  self->session_cancellable = g_cancellable_new ();
 }
 
+/**
+ * duet_account_new:
+ * @profile: the keyring entries' profile
+ * @settings: where the identity last signed in is remembered
+ */
 DuetAccount *
-duet_account_new (const char *profile)
+duet_account_new (const char *profile,
+                  GSettings  *settings)
 {
-  return g_object_new (DUET_TYPE_ACCOUNT, "profile", profile, NULL);
+  DuetAccount *self = g_object_new (DUET_TYPE_ACCOUNT, "profile", profile, NULL);
+
+  self->settings = g_object_ref (settings);
+  return self;
 }
 
 DuetAccountState
@@ -852,5 +909,142 @@ duet_account_sign_out (DuetAccount *self)
                            "profile", self->profile,
                            NULL);
   set_token (self, NULL);
+  set_sign_in_message (self, NULL);
   set_state (self, DUET_ACCOUNT_SIGNED_OUT);
+}
+
+/**
+ * duet_account_sign_out_with_message:
+ * @message: why, translated, for the sign-in page
+ *
+ * Signs out because the server signed this device out; #DuetAccount:sign-in-message
+ * says why until the next sign-in.
+ */
+void
+duet_account_sign_out_with_message (DuetAccount *self,
+                                    const char  *message)
+{
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  duet_account_sign_out (self);
+  set_sign_in_message (self, message);
+}
+
+/* ---- the session, with no window needed ---- */
+
+static void
+set_sign_in_error (DuetAccount *self,
+                   const char  *message)
+{
+  if (duet_set_string (&self->sign_in_error, message))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_IN_ERROR]);
+}
+
+/* The next start restores this identity's token from the keyring */
+static void
+remember_identity (DuetAccount *self)
+{
+  g_settings_set_string (self->settings, "server-url", self->server_url);
+  g_settings_set_string (self->settings, "user-id", self->user_id);
+  g_settings_set_string (self->settings, "service-id", self->service_id);
+}
+
+static void
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DuetAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!duet_account_sign_in_finish (self, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_sign_in_error (self, error->message);
+      return;
+    }
+  remember_identity (self);
+}
+
+/**
+ * duet_account_sign_in:
+ * @service_id: (nullable): the service, or %NULL for the one last used
+ *
+ * Signs in, with the password the user typed or gave on the command
+ * line; on success the identity is remembered for the next start, on
+ * failure #DuetAccount:sign-in-error says why.
+ */
+void
+duet_account_sign_in (DuetAccount *self,
+                      const char  *server_url,
+                      const char  *user_id,
+                      const char  *service_id,
+                      const char  *password)
+{
+  g_autofree char *saved_service = NULL;
+
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  if (service_id == NULL)
+    service_id = saved_service = g_settings_get_string (self->settings, "service-id");
+  set_sign_in_error (self, NULL);
+  duet_account_sign_in_async (self, server_url, user_id, *service_id ? service_id : "duet",
+                              password, self->session_cancellable,
+                              sign_in_cb, g_object_ref (self));
+}
+
+static void
+restore_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(DuetAccount) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing in the keyring: the sign-in page's welcome says enough */
+  if (!duet_account_restore_finish (self, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_sign_in_error (self, error->message);
+}
+
+/**
+ * duet_account_begin_session:
+ *
+ * Restores the token of the identity last signed in from the keyring,
+ * unless the account is signed in or signing in already; with no
+ * identity remembered the account stays signed out.
+ */
+void
+duet_account_begin_session (DuetAccount *self)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *service = NULL;
+
+  g_return_if_fail (DUET_IS_ACCOUNT (self));
+
+  if (self->state != DUET_ACCOUNT_SIGNED_OUT)
+    return;
+  server = g_settings_get_string (self->settings, "server-url");
+  user = g_settings_get_string (self->settings, "user-id");
+  service = g_settings_get_string (self->settings, "service-id");
+  if (*server == '\0' || *user == '\0')
+    return;
+  duet_account_restore_async (self, server, user, service, self->session_cancellable,
+                              restore_cb, g_object_ref (self));
+}
+
+const char *
+duet_account_get_sign_in_error (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->sign_in_error;
+}
+
+const char *
+duet_account_get_sign_in_message (DuetAccount *self)
+{
+  g_return_val_if_fail (DUET_IS_ACCOUNT (self), NULL);
+  return self->sign_in_message;
 }

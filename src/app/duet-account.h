@@ -18,7 +18,8 @@ typedef enum
 #define DUET_TYPE_ACCOUNT (duet_account_get_type ())
 G_DECLARE_FINAL_TYPE (DuetAccount, duet_account, DUET, ACCOUNT, GObject)
 
-DuetAccount      *duet_account_new              (const char           *profile);
+DuetAccount      *duet_account_new              (const char           *profile,
+                                                 GSettings            *settings);
 DuetAccountState  duet_account_get_state        (DuetAccount          *self);
 const char       *duet_account_get_server_url   (DuetAccount          *self);
 const char       *duet_account_get_user_id      (DuetAccount          *self);
@@ -50,6 +51,17 @@ gboolean          duet_account_restore_finish   (DuetAccount          *self,
 void              duet_account_set_tls_ca_file  (DuetAccount          *self,
                                                  const char           *path);
 void              duet_account_sign_out         (DuetAccount          *self);
+void              duet_account_sign_out_with_message (DuetAccount     *self,
+                                                      const char      *message);
+const char       *duet_account_get_sign_in_message   (DuetAccount     *self);
+
+void              duet_account_sign_in          (DuetAccount          *self,
+                                                 const char           *server_url,
+                                                 const char           *user_id,
+                                                 const char           *service_id,
+                                                 const char           *password);
+void              duet_account_begin_session    (DuetAccount          *self);
+const char       *duet_account_get_sign_in_error (DuetAccount         *self);
 
 gint64            duet_account_token_expiry     (const char           *token);
 char             *duet_account_device_name      (const char           *host);

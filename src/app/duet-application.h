@@ -26,15 +26,8 @@ void             duet_application_refresh_history (DuetApplication *self);
 DuetManager     *duet_application_get_manager  (DuetApplication *self);
 void             duet_application_sign_out     (DuetApplication *self);
 gboolean         duet_application_get_signing_out (DuetApplication *self);
-const char      *duet_application_get_sign_in_message (DuetApplication *self);
 void             duet_application_mark_missed_call_seen (DuetApplication *self,
                                                          const char      *call_id);
 const char      *duet_application_describe_sign_out (const char *reason);
-
-gboolean duet_application_take_command_line_sign_in (DuetApplication  *self,
-                                                     char            **server,
-                                                     char            **user,
-                                                     char            **service,
-                                                     char            **password);
 
 G_END_DECLS

@@ -71,6 +71,7 @@ struct _DuetCallWindow
   gboolean              outgoing;
 
   DuetCall             *call;
+  DuetCallCentre       *centre;    /* the call comes from it, once following */
   GstElement           *peer_sink_bin;
   GstElement           *self_sink_bin;
   GdkPaintable         *peer_paintable;
@@ -347,7 +348,7 @@ static void update_hint (DuetCallWindow *self);
 
 /* The peer's picture stays as it was: the view keeps its last frame */
 static void
-on_network_unavailable (DuetCallWindow *self,
+on_call_network_unavailable (DuetCallWindow *self,
                         guint           seconds_left)
 {
   if (self->ended)
@@ -363,7 +364,7 @@ on_network_unavailable (DuetCallWindow *self,
 }
 
 static void
-on_network_available (DuetCallWindow *self)
+on_call_network_available (DuetCallWindow *self)
 {
   stop_reconnecting_ui (self);
   update_hint (self);
@@ -547,7 +548,7 @@ update_hint (DuetCallWindow *self)
 }
 
 static void
-on_network_quality_changed (DuetCallWindow *self)
+on_call_network_quality_changed (DuetCallWindow *self)
 {
   g_debug ("Network quality: mine %s, the peer's %s",
            duet_network_quality_to_string (own_quality (self)),
@@ -598,7 +599,7 @@ update_peer_video (DuetCallWindow *self)
 }
 
 static void
-on_peer_video_paused (DuetCallWindow       *self,
+on_call_peer_video_paused (DuetCallWindow       *self,
                       DuetVideoPauseReason  reason)
 {
   self->peer_pause_reason = reason;
@@ -661,7 +662,7 @@ fill_device_section (DuetCallWindow *self,
 static void update_actions (DuetCallWindow *self);
 
 static void
-devices_changed_cb (GListModel     *devices,
+on_devices_items_changed (GListModel     *devices,
                     guint           position,
                     guint           removed,
                     guint           added,
@@ -860,7 +861,7 @@ end_ui (DuetCallWindow *self,
 }
 
 static void
-on_wait_connected (DuetCallWindow *self)
+on_call_wait_connected (DuetCallWindow *self)
 {
   g_autofree char *text = g_strdup_printf (_("Calling %s…"), self->peer_user_id);
 
@@ -868,13 +869,13 @@ on_wait_connected (DuetCallWindow *self)
 }
 
 static void
-on_verified (DuetCallWindow *self)
+on_call_verified (DuetCallWindow *self)
 {
   set_status (self, _("Ringing…"), TRUE);
 }
 
 static void
-on_connected (DuetCallWindow *self)
+on_call_connected (DuetCallWindow *self)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
@@ -904,7 +905,7 @@ on_connected (DuetCallWindow *self)
 }
 
 static void
-on_disconnected (DuetCallWindow       *self,
+on_call_disconnected (DuetCallWindow       *self,
                  DuetDisconnectReason  reason,
                  DuetDisconnectSource  source,
                  gboolean              by_remote)
@@ -915,7 +916,7 @@ on_disconnected (DuetCallWindow       *self,
 }
 
 static void
-on_peer_mic_muted_changed (DuetCallWindow *self)
+on_call_peer_mic_muted_changed (DuetCallWindow *self)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->peer_muted_icon),
                           self->call && duet_call_get_peer_mic_muted (self->call));
@@ -1103,7 +1104,7 @@ force_network_quality_activated (GSimpleAction *action,
   g_variant_get (parameter, "(&s&s)", &own, &peer);
   self->forced_quality = parse_forced_quality (own);
   self->forced_peer_quality = parse_forced_quality (peer);
-  on_network_quality_changed (self);
+  on_call_network_quality_changed (self);
 }
 
 /* quality-hint and device-hint (test hooks only) are states to read:
@@ -1130,7 +1131,7 @@ static const GActionEntry call_actions[] = {
 };
 
 static void
-fullscreened_cb (DuetCallWindow *self)
+on_fullscreened_changed (DuetCallWindow *self)
 {
   gboolean fullscreen = gtk_window_is_fullscreen (GTK_WINDOW (self));
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "fullscreen");
@@ -1143,7 +1144,7 @@ fullscreened_cb (DuetCallWindow *self)
 }
 
 static void
-peer_view_pressed_cb (DuetCallWindow *self,
+on_peer_view_pressed (DuetCallWindow *self,
                       int             n_press)
 {
   if (n_press == 2)
@@ -1224,6 +1225,10 @@ duet_call_window_dispose (GObject *object)
   self->export_id = 0;
   g_clear_object (&self->export_connection);
 
+  /* Closed while dialling: nobody wants the call when it comes */
+  if (self->centre != NULL && self->call == NULL && !self->ended && self->outgoing)
+    duet_call_centre_abandon_dial (self->centre);
+  g_clear_object (&self->centre);
   detach_call (self);
   gst_clear_object (&self->peer_sink_bin);
   gst_clear_object (&self->self_sink_bin);
@@ -1287,7 +1292,7 @@ duet_call_window_class_init (DuetCallWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, camera_hint_label);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, microphone_hint);
   gtk_widget_class_bind_template_child (widget_class, DuetCallWindow, microphone_hint_label);
-  gtk_widget_class_bind_template_callback (widget_class, peer_view_pressed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_peer_view_pressed);
 }
 
 static void
@@ -1330,7 +1335,7 @@ duet_call_window_init (DuetCallWindow *self)
         fill_device_section (self, kind);
         g_menu_append_section (menu, titles[kind], G_MENU_MODEL (self->device_sections[kind]));
         g_signal_connect_object (duet_device_monitor_get_devices (monitor, kind), "items-changed",
-                                 G_CALLBACK (devices_changed_cb), self, 0);
+                                 G_CALLBACK (on_devices_items_changed), self, 0);
       }
     gtk_menu_button_set_menu_model (self->device_button, G_MENU_MODEL (menu));
   }
@@ -1346,7 +1351,7 @@ duet_call_window_init (DuetCallWindow *self)
   add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts), "Escape", "call.leave-fullscreen");
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
-  g_signal_connect (self, "notify::fullscreened", G_CALLBACK (fullscreened_cb), NULL);
+  g_signal_connect (self, "notify::fullscreened", G_CALLBACK (on_fullscreened_changed), NULL);
   update_actions (self);
 }
 
@@ -1423,21 +1428,21 @@ duet_call_window_set_call (DuetCallWindow *self,
   self->peer_pause_reason = DUET_VIDEO_PAUSE_REASON_BY_USER;
   duet_quality_hint_reset (self->hint);
 
-  g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_wait_connected), self);
-  g_signal_connect_swapped (call, "verified", G_CALLBACK (on_verified), self);
-  g_signal_connect_swapped (call, "connected", G_CALLBACK (on_connected), self);
-  g_signal_connect_swapped (call, "disconnected", G_CALLBACK (on_disconnected), self);
-  g_signal_connect_swapped (call, "network-unavailable", G_CALLBACK (on_network_unavailable), self);
-  g_signal_connect_swapped (call, "network-available", G_CALLBACK (on_network_available), self);
-  g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_peer_mic_muted_changed), self);
+  g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (on_call_wait_connected), self);
+  g_signal_connect_swapped (call, "verified", G_CALLBACK (on_call_verified), self);
+  g_signal_connect_swapped (call, "connected", G_CALLBACK (on_call_connected), self);
+  g_signal_connect_swapped (call, "disconnected", G_CALLBACK (on_call_disconnected), self);
+  g_signal_connect_swapped (call, "network-unavailable", G_CALLBACK (on_call_network_unavailable), self);
+  g_signal_connect_swapped (call, "network-available", G_CALLBACK (on_call_network_available), self);
+  g_signal_connect_swapped (call, "notify::peer-mic-muted", G_CALLBACK (on_call_peer_mic_muted_changed), self);
   g_signal_connect_swapped (call, "notify::peer-video-state", G_CALLBACK (update_peer_video), self);
-  g_signal_connect_swapped (call, "peer-video-paused", G_CALLBACK (on_peer_video_paused), self);
+  g_signal_connect_swapped (call, "peer-video-paused", G_CALLBACK (on_call_peer_video_paused), self);
   g_signal_connect_swapped (call, "notify::camera", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::microphone", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::speaker", G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (call, "notify::media-type", G_CALLBACK (update_actions), self);
-  g_signal_connect_swapped (call, "notify::network-quality", G_CALLBACK (on_network_quality_changed), self);
-  g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (on_network_quality_changed), self);
+  g_signal_connect_swapped (call, "notify::network-quality", G_CALLBACK (on_call_network_quality_changed), self);
+  g_signal_connect_swapped (call, "notify::peer-network-quality", G_CALLBACK (on_call_network_quality_changed), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::mic-muted",
                             G_CALLBACK (update_actions), self);
   g_signal_connect_swapped (duet_call_get_my_media_status (call), "notify::video-state",
@@ -1464,10 +1469,10 @@ duet_call_window_set_call (DuetCallWindow *self,
     {
     case DUET_CALL_STATE_VERIFIED:
       if (duet_call_get_is_caller (call))
-        on_verified (self);
+        on_call_verified (self);
       break;
     case DUET_CALL_STATE_CONNECTED:
-      on_connected (self);
+      on_call_connected (self);
       break;
     case DUET_CALL_STATE_DISCONNECTED:
       end_ui (self, _("Call ended"));
@@ -1477,7 +1482,7 @@ duet_call_window_set_call (DuetCallWindow *self,
     default:
       break;
     }
-  on_peer_mic_muted_changed (self);
+  on_call_peer_mic_muted_changed (self);
   update_peer_video (self);
   update_actions (self);
 }
@@ -1488,4 +1493,54 @@ duet_call_window_fail (DuetCallWindow *self,
 {
   g_return_if_fail (DUET_IS_CALL_WINDOW (self));
   end_ui (self, message);
+}
+
+/* ---- following the call centre ---- */
+
+/* Only a window still waiting for its call takes one */
+static gboolean
+waiting_for_call (DuetCallWindow *self)
+{
+  return self->call == NULL && !self->ended;
+}
+
+static void
+on_centre_active_call_changed (DuetCallWindow *self,
+                               GParamSpec     *pspec,
+                               DuetCallCentre *centre)
+{
+  DuetCall *call = duet_call_centre_get_active_call (centre);
+
+  if (call != NULL && waiting_for_call (self))
+    duet_call_window_set_call (self, call);
+}
+
+static void
+on_centre_call_failed (DuetCallWindow *self,
+                       const char     *message)
+{
+  if (waiting_for_call (self))
+    duet_call_window_fail (self, message);
+}
+
+/**
+ * duet_call_window_follow:
+ * @centre: the call centre that has just announced this window's call
+ *   (#DuetCallCentre::call-added)
+ *
+ * The window shows the call once @centre has made or accepted it, or why
+ * it failed.
+ */
+void
+duet_call_window_follow (DuetCallWindow *self,
+                         DuetCallCentre *centre)
+{
+  g_return_if_fail (DUET_IS_CALL_WINDOW (self));
+  g_return_if_fail (DUET_IS_CALL_CENTRE (centre));
+
+  g_set_object (&self->centre, centre);
+  g_signal_connect_object (centre, "notify::active-call",
+                           G_CALLBACK (on_centre_active_call_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (centre, "call-failed",
+                           G_CALLBACK (on_centre_call_failed), self, G_CONNECT_SWAPPED);
 }

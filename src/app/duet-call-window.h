@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "duet-call-centre.h"
 #include "duet-kit.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,8 @@ void            duet_call_window_set_call   (DuetCallWindow *self,
 void            duet_call_window_fail       (DuetCallWindow *self,
                                              const char     *message);
 GdkPaintable   *duet_call_window_get_peer_paintable (DuetCallWindow *self);
+void            duet_call_window_follow     (DuetCallWindow *self,
+                                             DuetCallCentre *centre);
 
 G_GNUC_WARN_UNUSED_RESULT
 char           *duet_call_window_describe_end (DuetDisconnectReason reason,

@@ -6,7 +6,9 @@
  * app.decline-call), the same ones the notification's buttons use, so the
  * window and the notification can never disagree about what they do.
  * Closing the window only hides the question; the notification still
- * offers it until the call stops ringing.
+ * offers it until the call stops ringing. Following the call centre, the
+ * window goes by itself when its call stops ringing (answered, declined,
+ * given up).
  */
 #define G_LOG_DOMAIN "DuetIncomingWindow"
 
@@ -25,6 +27,8 @@ struct _DuetIncomingWindow
   GtkLabel             *media_label;
   GtkWidget            *accept_audio_box;
   GtkWidget            *accept_button;
+
+  DuetCall             *call;    /* the ringing call it asks about, once following */
 };
 
 G_DEFINE_FINAL_TYPE (DuetIncomingWindow, duet_incoming_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -41,10 +45,22 @@ duet_incoming_window_show (GtkWidget *widget)
 }
 
 static void
+duet_incoming_window_dispose (GObject *object)
+{
+  DuetIncomingWindow *self = DUET_INCOMING_WINDOW (object);
+
+  g_clear_object (&self->call);
+
+  G_OBJECT_CLASS (duet_incoming_window_parent_class)->dispose (object);
+}
+
+static void
 duet_incoming_window_class_init (DuetIncomingWindowClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = duet_incoming_window_dispose;
   widget_class->show = duet_incoming_window_show;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/duet/Duet/ui/duet-incoming-window.ui");
@@ -86,4 +102,31 @@ duet_incoming_window_new (GtkApplication *application,
   gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->accept_button),
                                           g_variant_new_boolean (video));
   return self;
+}
+
+static void
+on_centre_ringing_call_changed (DuetIncomingWindow *self,
+                                GParamSpec         *pspec,
+                                DuetCallCentre     *centre)
+{
+  if (duet_call_centre_get_ringing_call (centre) != self->call)
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+/**
+ * duet_incoming_window_follow:
+ * @centre: whose ringing call this window shows
+ *
+ * Closes the window once that call no longer rings.
+ */
+void
+duet_incoming_window_follow (DuetIncomingWindow *self,
+                             DuetCallCentre     *centre)
+{
+  g_return_if_fail (DUET_IS_INCOMING_WINDOW (self));
+  g_return_if_fail (DUET_IS_CALL_CENTRE (centre));
+
+  g_set_object (&self->call, duet_call_centre_get_ringing_call (centre));
+  g_signal_connect_object (centre, "notify::ringing-call",
+                           G_CALLBACK (on_centre_ringing_call_changed), self, G_CONNECT_SWAPPED);
 }

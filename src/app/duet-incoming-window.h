@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "duet-call-centre.h"
 #include "duet-protocol.h"
 
 G_BEGIN_DECLS
@@ -17,5 +18,7 @@ G_GNUC_WARN_UNUSED_RESULT
 DuetIncomingWindow *duet_incoming_window_new (GtkApplication *application,
                                               const char     *caller,
                                               DuetMediaType   media_type);
+void                duet_incoming_window_follow (DuetIncomingWindow *self,
+                                                 DuetCallCentre     *centre);
 
 G_END_DECLS

@@ -32,6 +32,7 @@
 #include <gio/gio.h>
 #include <libnotify/notify.h>
 
+#include "duet-call-centre.h"
 #include "duet-clock.h"
 #include "duet-notifier.h"
 
@@ -42,6 +43,7 @@ struct _DuetNotifier
   NotifyNotification *incoming;
   NotifyNotification *signed_out;
   GHashTable         *missed;     /* call id → NotifyNotification, or NULL once withdrawn */
+  GSettings          *settings;   /* whether to notify at all; once following a call centre */
   gboolean            initialized;
 };
 
@@ -138,6 +140,7 @@ duet_notifier_dispose (GObject *object)
   duet_notifier_withdraw_incoming (self);
   g_clear_object (&self->signed_out);
   g_clear_pointer (&self->missed, g_hash_table_unref);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (duet_notifier_parent_class)->dispose (object);
 }
@@ -315,4 +318,61 @@ duet_notifier_show_signed_out (DuetNotifier *self,
   notify_notification_add_action (self->signed_out, "default", _("Sign In"),
                                   signed_out_action_cb, NULL, NULL);
   show (self->signed_out);
+}
+
+/* ---- following a call centre ---- */
+
+static gboolean
+notifications_wanted (DuetNotifier *self)
+{
+  return self->settings != NULL && g_settings_get_boolean (self->settings, "notifications");
+}
+
+static void
+on_centre_ringing_call_changed (DuetNotifier   *self,
+                                GParamSpec     *pspec,
+                                DuetCallCentre *centre)
+{
+  DuetCall *call = duet_call_centre_get_ringing_call (centre);
+
+  if (call == NULL)
+    duet_notifier_withdraw_incoming (self);
+  else if (notifications_wanted (self))
+    duet_notifier_show_incoming (self, duet_call_get_peer_user_id (call),
+                                 duet_call_get_media_type (call));
+}
+
+static void
+on_centre_call_missed (DuetNotifier  *self,
+                       const char    *call_id,
+                       const char    *caller,
+                       DuetMediaType  media_type,
+                       gint64         invited_at_ms)
+{
+  if (notifications_wanted (self))
+    duet_notifier_show_missed (self, call_id, caller, media_type, invited_at_ms);
+}
+
+/**
+ * duet_notifier_follow:
+ * @centre: whose calls to announce
+ * @settings: the app's settings, whose `notifications` says whether to
+ *
+ * Shows the ringing call while @centre has one, and the missed calls it
+ * reports.
+ */
+void
+duet_notifier_follow (DuetNotifier   *self,
+                      DuetCallCentre *centre,
+                      GSettings      *settings)
+{
+  g_return_if_fail (DUET_IS_NOTIFIER (self));
+  g_return_if_fail (DUET_IS_CALL_CENTRE (centre));
+  g_return_if_fail (G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
+  g_signal_connect_object (centre, "notify::ringing-call",
+                           G_CALLBACK (on_centre_ringing_call_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (centre, "call-missed",
+                           G_CALLBACK (on_centre_call_missed), self, G_CONNECT_SWAPPED);
 }

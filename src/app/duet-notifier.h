@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "duet-call-centre.h"
 #include "duet-protocol.h"
 
 G_BEGIN_DECLS
@@ -28,5 +29,8 @@ void          duet_notifier_withdraw_missed (DuetNotifier  *self,
                                              const char    *call_id);
 void          duet_notifier_show_signed_out (DuetNotifier  *self,
                                              const char    *message);
+void          duet_notifier_follow          (DuetNotifier   *self,
+                                             DuetCallCentre *centre,
+                                             GSettings      *settings);
 
 G_END_DECLS

@@ -141,7 +141,7 @@ fill_row (DuetPreferencesWindow *self,
 }
 
 static void
-row_selected_cb (AdwComboRow           *combo,
+on_combo_row_selected_changed (AdwComboRow           *combo,
                  GParamSpec            *pspec,
                  DuetPreferencesWindow *self)
 {
@@ -158,7 +158,7 @@ row_selected_cb (AdwComboRow           *combo,
 }
 
 static void
-devices_changed_cb (GListModel            *devices,
+on_devices_items_changed (GListModel            *devices,
                     guint                  position,
                     guint                  removed,
                     guint                  added,
@@ -170,7 +170,7 @@ devices_changed_cb (GListModel            *devices,
 }
 
 static void
-device_setting_changed_cb (GSettings             *settings,
+on_settings_device_changed (GSettings             *settings,
                            const char            *key,
                            DuetPreferencesWindow *self)
 {
@@ -324,7 +324,7 @@ stop_preview (DuetPreferencesWindow *self)
 }
 
 static void
-camera_setting_changed_cb (DuetPreferencesWindow *self)
+on_settings_camera_changed (DuetPreferencesWindow *self)
 {
   g_autofree char *camera = g_settings_get_string (self->settings, "camera");
 
@@ -332,7 +332,7 @@ camera_setting_changed_cb (DuetPreferencesWindow *self)
 }
 
 static void
-test_sources_changed_cb (DuetPreferencesWindow *self)
+on_settings_test_sources_changed (DuetPreferencesWindow *self)
 {
   for (guint i = 0; i < N_ROWS; i++)
     update_row_sensitivity (self, &self->rows[i]);
@@ -516,7 +516,7 @@ describe_sign_out_error (const GError *error,
 }
 
 static void
-device_signed_out_cb (GObject      *source,
+sign_out_device_cb (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
@@ -553,12 +553,12 @@ sign_out_device (DuetPreferencesWindow *self,
   data->self = g_object_ref (self);
   data->id = g_strdup (duet_account_device_get_id (device));
   data->name = g_strdup (duet_account_device_get_name (device));
-  duet_manager_sign_out_device_async (manager, data->id, NULL, device_signed_out_cb, data);
+  duet_manager_sign_out_device_async (manager, data->id, NULL, sign_out_device_cb, data);
   update_device_rows (self);
 }
 
 static void
-confirm_response_cb (AdwMessageDialog      *dialog,
+on_confirm_dialog_response (AdwMessageDialog      *dialog,
                      const char            *response,
                      DuetPreferencesWindow *self)
 {
@@ -569,7 +569,7 @@ confirm_response_cb (AdwMessageDialog      *dialog,
 }
 
 static void
-confirm_destroyed_cb (GtkWidget             *dialog,
+on_confirm_dialog_destroy (GtkWidget             *dialog,
                       DuetPreferencesWindow *self)
 {
   if (self->confirm == ADW_MESSAGE_DIALOG (dialog))
@@ -578,7 +578,7 @@ confirm_destroyed_cb (GtkWidget             *dialog,
 }
 
 static void
-sign_out_device_clicked_cb (GtkButton *button,
+on_sign_out_device_button_clicked (GtkButton *button,
                             GtkWidget *row)
 {
   DuetPreferencesWindow *self = g_object_get_data (G_OBJECT (row), "duet-preferences");
@@ -597,15 +597,15 @@ sign_out_device_clicked_cb (GtkButton *button,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "duet-device", g_object_ref (device), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, 0);
-  g_signal_connect_object (dialog, "destroy", G_CALLBACK (confirm_destroyed_cb), self, 0);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_confirm_dialog_response), self, 0);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_confirm_dialog_destroy), self, 0);
   self->confirm = ADW_MESSAGE_DIALOG (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
   update_account_hooks (self);
 }
 
 static void
-device_notify_cb (GtkWidget *row)
+on_device_notify (GtkWidget *row)
 {
   DuetPreferencesWindow *self = g_object_get_data (G_OBJECT (row), "duet-preferences");
 
@@ -638,13 +638,13 @@ create_device_row (gpointer item,
       button = gtk_button_new_with_label (_("Sign Out"));
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (button, "destructive-action");
-      g_signal_connect (button, "clicked", G_CALLBACK (sign_out_device_clicked_cb), row);
+      g_signal_connect (button, "clicked", G_CALLBACK (on_sign_out_device_button_clicked), row);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
       g_object_set_data (G_OBJECT (row), "duet-sign-out", button);
       g_object_set_data (G_OBJECT (row), "duet-spinner", spinner);
     }
 
-  g_signal_connect_object (device, "notify", G_CALLBACK (device_notify_cb), row, G_CONNECT_SWAPPED);
+  g_signal_connect_object (device, "notify", G_CALLBACK (on_device_notify), row, G_CONNECT_SWAPPED);
   update_device_row (self, row);
   return row;
 }
@@ -666,7 +666,7 @@ app_online (gpointer item,
 }
 
 static void
-online_changed_cb (DuetPreferencesWindow *self)
+on_application_online_changed (DuetPreferencesWindow *self)
 {
   gtk_filter_changed (GTK_FILTER (self->online_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
@@ -902,7 +902,7 @@ update_server_row (DuetPreferencesWindow *self)
 }
 
 static void
-sign_out_clicked_cb (DuetPreferencesWindow *self)
+on_sign_out_button_clicked (DuetPreferencesWindow *self)
 {
   duet_application_sign_out (self->application);
   gtk_window_close (GTK_WINDOW (self));
@@ -972,7 +972,7 @@ duet_preferences_window_class_init (DuetPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, DuetPreferencesWindow, devices_list);
-  gtk_widget_class_bind_template_callback (widget_class, sign_out_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_out_button_clicked);
 }
 
 static void
@@ -1010,10 +1010,10 @@ duet_preferences_window_new (DuetApplication *application)
 
       row->ids = g_ptr_array_new_with_free_func (g_free);
       fill_row (self, row);
-      g_signal_connect (row->row, "notify::selected", G_CALLBACK (row_selected_cb), self);
+      g_signal_connect (row->row, "notify::selected", G_CALLBACK (on_combo_row_selected_changed), self);
       g_signal_connect_object (duet_device_monitor_get_devices (monitor, row->kind), "items-changed",
-                               G_CALLBACK (devices_changed_cb), self, 0);
-      g_signal_connect_object (self->settings, signal, G_CALLBACK (device_setting_changed_cb), self, 0);
+                               G_CALLBACK (on_devices_items_changed), self, 0);
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (on_settings_device_changed), self, 0);
     }
 
   self->preview = duet_camera_preview_new ();
@@ -1023,9 +1023,9 @@ duet_preferences_window_new (DuetApplication *application)
   g_signal_connect_object (duet_device_monitor_get_devices (monitor, DUET_DEVICE_KIND_CAMERA), "items-changed",
                            G_CALLBACK (update_preview), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::camera",
-                           G_CALLBACK (camera_setting_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_settings_camera_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::test-sources",
-                           G_CALLBACK (test_sources_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_settings_test_sources_changed), self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (duet_application_get_account (application), "notify::state",
                            G_CALLBACK (update_server_row), self, G_CONNECT_SWAPPED);
@@ -1041,7 +1041,7 @@ duet_preferences_window_new (DuetApplication *application)
                                                            GTK_FILTER (g_object_ref (self->online_filter))));
   self->devices = G_LIST_MODEL (gtk_sort_list_model_new (self->devices,
                                                          GTK_SORTER (gtk_custom_sorter_new (compare_current_first, NULL, NULL))));
-  g_signal_connect_object (application, "notify::online", G_CALLBACK (online_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "notify::online", G_CALLBACK (on_application_online_changed), self, G_CONNECT_SWAPPED);
   gtk_list_box_bind_model (self->devices_list, self->devices, create_device_row, self, NULL);
   /* After the list box's own handler, so the rows are there */
   g_signal_connect_swapped (self->devices, "items-changed", G_CALLBACK (update_account_hooks), self);

@@ -16,6 +16,7 @@
 
 #include <gst/gst.h>
 
+#include "duet-call-centre.h"
 #include "duet-ringer.h"
 
 #define RING_ON_MS  2000
@@ -55,7 +56,7 @@ set_event_role (GstElement *element)
 }
 
 static void
-deep_element_added_cb (GstBin     *bin,
+on_sink_deep_element_added (GstBin     *bin,
                        GstBin     *sub_bin,
                        GstElement *element,
                        gpointer    user_data)
@@ -87,7 +88,7 @@ duet_ringer_new_audio_sink (void)
     }
   set_event_role (sink);
   if (GST_IS_BIN (sink))
-    g_signal_connect (sink, "deep-element-added", G_CALLBACK (deep_element_added_cb), NULL);
+    g_signal_connect (sink, "deep-element-added", G_CALLBACK (on_sink_deep_element_added), NULL);
   return sink;
 }
 
@@ -261,4 +262,32 @@ duet_ringer_get_ringing (DuetRinger *self)
 {
   g_return_val_if_fail (DUET_IS_RINGER (self), FALSE);
   return self->pipeline != NULL;
+}
+
+static void
+on_centre_ringing_call_changed (DuetRinger     *self,
+                                GParamSpec     *pspec,
+                                DuetCallCentre *centre)
+{
+  if (duet_call_centre_get_ringing_call (centre) != NULL)
+    duet_ringer_start (self);
+  else
+    duet_ringer_stop (self);
+}
+
+/**
+ * duet_ringer_follow:
+ * @centre: whose ringing call to ring for
+ *
+ * Rings while @centre has a ringing call.
+ */
+void
+duet_ringer_follow (DuetRinger     *self,
+                    DuetCallCentre *centre)
+{
+  g_return_if_fail (DUET_IS_RINGER (self));
+  g_return_if_fail (DUET_IS_CALL_CENTRE (centre));
+
+  g_signal_connect_object (centre, "notify::ringing-call",
+                           G_CALLBACK (on_centre_ringing_call_changed), self, G_CONNECT_SWAPPED);
 }

@@ -6,6 +6,8 @@
 
 #include <gst/gst.h>
 
+#include "duet-call-centre.h"
+
 G_BEGIN_DECLS
 
 #define DUET_TYPE_RINGER (duet_ringer_get_type ())
@@ -16,6 +18,8 @@ DuetRinger *duet_ringer_new         (void);
 void        duet_ringer_start       (DuetRinger *self);
 void        duet_ringer_stop        (DuetRinger *self);
 gboolean    duet_ringer_get_ringing (DuetRinger *self);
+void        duet_ringer_follow      (DuetRinger     *self,
+                                     DuetCallCentre *centre);
 
 GstElement *duet_ringer_new_audio_sink (void);
 

@@ -3,14 +3,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The main window: sign-in, then dialling and the recent calls. It only
- * shows the application's state; calls and the connection belong to
- * DuetApplication so they go on when this window is closed.
+ * shows the state of others: the session and its sign-in belong to
+ * DuetAccount, calls to DuetCallCentre and the connection to
+ * DuetApplication, so they go on when this window is closed (or before
+ * it opens).
  */
 #define G_LOG_DOMAIN "DuetWindow"
 
 #include "config.h"
-
-#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -39,7 +39,6 @@ struct _DuetWindow
   DuetApplication      *application;
   DuetAccount          *account;
   DuetHistory          *history;
-  GCancellable         *cancellable;
   GSettings            *interface_settings;   /* the desktop's clock format; NULL without GNOME's schema */
   char                 *sign_in_title;        /* the page's own */
   char                 *sign_in_description;
@@ -209,7 +208,7 @@ create_recent_row (DuetCallHistoryEntry *entry,
 }
 
 static void
-offline_revealed_cb (DuetWindow *self)
+on_offline_revealer_child_revealed_changed (DuetWindow *self)
 {
   if (!gtk_revealer_get_child_revealed (self->offline_revealer) &&
       !gtk_revealer_get_reveal_child (self->offline_revealer))
@@ -235,7 +234,7 @@ mark_shown_missed_calls (DuetWindow *self)
 }
 
 static void
-history_changed_cb (DuetWindow *self)
+on_history_changed (DuetWindow *self)
 {
   GtkListBoxRow *row;
 
@@ -297,7 +296,7 @@ refresh_history_activated (GtkWidget  *widget,
 }
 
 static void
-account_state_changed_cb (DuetWindow *self)
+on_account_state_changed (DuetWindow *self)
 {
   DuetAccountState state = duet_account_get_state (self->account);
   gboolean signing_out = duet_application_get_signing_out (self->application);
@@ -311,62 +310,22 @@ account_state_changed_cb (DuetWindow *self)
   if (signing_out)
     gtk_stack_set_visible_child_name (self->stack, "loading");
   else if (state == DUET_ACCOUNT_SIGNED_IN)
-    gtk_stack_set_visible_child_name (self->stack, "main");
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+      gtk_stack_set_visible_child_name (self->stack, "main");
+    }
   else if (state == DUET_ACCOUNT_SIGNED_OUT)
     gtk_stack_set_visible_child_name (self->stack, "sign-in");
 }
 
 /* Signed out by the server: the sign-in page says why instead of its welcome */
 static void
-sign_in_message_changed_cb (DuetWindow *self)
+on_account_sign_in_message_changed (DuetWindow *self)
 {
-  const char *message = duet_application_get_sign_in_message (self->application);
+  const char *message = duet_account_get_sign_in_message (self->account);
 
   adw_status_page_set_title (self->sign_in_page, message ? _("Signed Out") : self->sign_in_title);
   adw_status_page_set_description (self->sign_in_page, message ? message : self->sign_in_description);
-}
-
-static void
-remember_identity (DuetWindow *self)
-{
-  GSettings *settings = duet_application_get_settings (self->application);
-
-  g_settings_set_string (settings, "server-url", duet_account_get_server_url (self->account));
-  g_settings_set_string (settings, "user-id", duet_account_get_user_id (self->account));
-  g_settings_set_string (settings, "service-id", duet_account_get_service_id (self->account));
-}
-
-static void
-sign_in_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(DuetWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!duet_account_sign_in_finish (DUET_ACCOUNT (source), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_sign_in_error (self, error->message);
-      return;
-    }
-
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  remember_identity (self);
-}
-
-static void
-start_sign_in (DuetWindow *self,
-               const char *server,
-               const char *user,
-               const char *service,
-               const char *password)
-{
-  show_sign_in_error (self, NULL);
-  duet_account_sign_in_async (self->account, server, user,
-                              service && *service ? service : "duet",
-                              password, self->cancellable,
-                              sign_in_cb, g_object_ref (self));
 }
 
 static void
@@ -375,14 +334,13 @@ sign_in_activated (GtkWidget  *widget,
                    GVariant   *parameter)
 {
   DuetWindow *self = DUET_WINDOW (widget);
-  GSettings *settings = duet_application_get_settings (self->application);
-  g_autofree char *service = g_settings_get_string (settings, "service-id");
 
-  start_sign_in (self,
-                 gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
-                 gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
-                 service,
-                 gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+  /* The account remembers the identity once signed in */
+  duet_account_sign_in (self->account,
+                        gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
+                        gtk_editable_get_text (GTK_EDITABLE (self->user_row)),
+                        NULL,
+                        gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
 }
 
 static void
@@ -396,77 +354,41 @@ sign_out_activated (GtkWidget  *widget,
 }
 
 static void
-sign_in_fields_changed_cb (DuetWindow *self)
+on_sign_in_field_changed (DuetWindow *self)
 {
   update_sign_in_sensitivity (self);
 }
 
 static void
-sign_in_activated_cb (DuetWindow *self)
+on_password_row_entry_activated (DuetWindow *self)
 {
   if (gtk_widget_activate_action (GTK_WIDGET (self), "win.sign-in", NULL))
     return;
 }
 
 static void
-dial_activated_cb (DuetWindow *self)
+on_dial_row_entry_activated (DuetWindow *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), "win.call-video", NULL);
 }
 
 static void
-restore_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_account_sign_in_error_changed (DuetWindow *self)
 {
-  g_autoptr(DuetWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!duet_account_restore_finish (DUET_ACCOUNT (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_sign_in_error (self, error->message);
+  show_sign_in_error (self, duet_account_get_sign_in_error (self->account));
 }
 
-/* Command-line credentials first, then the keyring, then the form */
+/* The identity last signed in, for the form (the account restores it
+ * meanwhile, or has nothing to restore) */
 static void
-begin_session (DuetWindow *self)
+fill_sign_in_form (DuetWindow *self,
+                   GSettings  *settings)
 {
-  GSettings *settings = duet_application_get_settings (self->application);
-  g_autofree char *server = NULL;
-  g_autofree char *user = NULL;
-  g_autofree char *service = NULL;
-  g_autofree char *password = NULL;
+  g_autofree char *server = g_settings_get_string (settings, "server-url");
+  g_autofree char *user = g_settings_get_string (settings, "user-id");
 
-  if (duet_account_get_state (self->account) == DUET_ACCOUNT_SIGNED_IN)
-    {
-      account_state_changed_cb (self);
-      return;
-    }
-
-  if (duet_application_take_command_line_sign_in (self->application, &server, &user,
-                                                  &service, &password))
-    {
-      gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
-      gtk_editable_set_text (GTK_EDITABLE (self->user_row), user);
-      start_sign_in (self, server, user, service, password);
-      memset (password, 0, strlen (password));
-      return;
-    }
-
-  server = g_settings_get_string (settings, "server-url");
-  user = g_settings_get_string (settings, "user-id");
-  service = g_settings_get_string (settings, "service-id");
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), user);
-
-  if (*server == '\0' || *user == '\0')
-    {
-      gtk_stack_set_visible_child_name (self->stack, "sign-in");
-      return;
-    }
-  duet_account_restore_async (self->account, server, user, service,
-                              self->cancellable, restore_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -491,8 +413,6 @@ duet_window_dispose (GObject *object)
 {
   DuetWindow *self = DUET_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->account);
   g_clear_object (&self->history);
   g_clear_object (&self->interface_settings);
@@ -525,9 +445,9 @@ duet_window_class_init (DuetWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, dial_row);
   gtk_widget_class_bind_template_child (widget_class, DuetWindow, recents_list);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_fields_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, sign_in_activated_cb);
-  gtk_widget_class_bind_template_callback (widget_class, dial_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_sign_in_field_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_password_row_entry_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_dial_row_entry_activated);
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
@@ -540,10 +460,9 @@ static void
 duet_window_init (DuetWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->offline_revealer), FALSE);
   g_signal_connect_swapped (self->offline_revealer, "notify::child-revealed",
-                            G_CALLBACK (offline_revealed_cb), self);
+                            G_CALLBACK (on_offline_revealer_child_revealed_changed), self);
   self->sign_in_title = g_strdup (adw_status_page_get_title (self->sign_in_page));
   self->sign_in_description = g_strdup (adw_status_page_get_description (self->sign_in_page));
   g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_shown_missed_calls), NULL);
@@ -567,25 +486,30 @@ duet_window_new (DuetApplication *application)
   g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_GET_NO_CHANGES);
   g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_GET_NO_CHANGES);
   g_signal_connect_object (self->account, "notify::state",
-                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::online",
                            G_CALLBACK (update_title), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "notify::signing-out",
-                           G_CALLBACK (account_state_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (application, "notify::sign-in-message",
-                           G_CALLBACK (sign_in_message_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_account_state_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::sign-in-message",
+                           G_CALLBACK (on_account_sign_in_message_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->history, "changed",
-                           G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (on_history_changed), self, G_CONNECT_SWAPPED);
   /* The times follow the desktop's clock when the user switches it */
   self->interface_settings = duet_clock_new_settings ();
   if (self->interface_settings != NULL)
     g_signal_connect_object (self->interface_settings, "changed::clock-format",
-                             G_CALLBACK (history_changed_cb), self, G_CONNECT_SWAPPED);
-  history_changed_cb (self);
-  sign_in_message_changed_cb (self);
-  account_state_changed_cb (self);
+                             G_CALLBACK (on_history_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->account, "notify::sign-in-error",
+                           G_CALLBACK (on_account_sign_in_error_changed), self, G_CONNECT_SWAPPED);
+  fill_sign_in_form (self, settings);
+  on_history_changed (self);
+  on_account_sign_in_message_changed (self);
+  on_account_sign_in_error_changed (self);
+  /* Loading while the account restores its session; signed in or out, the
+   * account's state picks the page */
   gtk_stack_set_visible_child_name (self->stack, "loading");
-  begin_session (self);
+  on_account_state_changed (self);
   return self;
 }
 

@@ -1,7 +1,11 @@
 /* main.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Sets up gettext and GStreamer, then hands over to DuetApplication.
  */
+#define G_LOG_DOMAIN "Duet"
+
 #include "config.h"
 
 #include <glib/gi18n.h>

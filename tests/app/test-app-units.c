@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include <gst/gst.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 
 #include "duet-account.h"
+#include "duet-call-centre.h"
 #include "duet-application.h"
 #include "duet-call-window.h"
 #include "duet-clock.h"
@@ -477,6 +480,136 @@ test_describe_quality (void)
   g_assert_cmpstr (audio, ==, "Connection: Good\n40 kbit/s received");
 }
 
+/* The app's settings in memory; NULL without the compiled schema */
+static GSettings *
+new_app_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsBackend) backend = NULL;
+
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, "org.duet.Duet", TRUE)) == NULL)
+    return NULL;
+  backend = g_memory_settings_backend_new ();
+  return g_settings_new_full (schema, backend, NULL);
+}
+
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+/* Signed out, the centre starts nothing and has nothing to answer */
+static void
+test_call_centre_signed_out (void)
+{
+  g_autoptr(GSettings) settings = new_app_settings ();
+  g_autoptr(DuetAccount) account = NULL;
+  g_autoptr(DuetManager) manager = NULL;
+  g_autoptr(DuetCallCentre) centre = NULL;
+  g_autoptr(GError) error = NULL;
+  guint added = 0, ended = 0;
+
+  if (settings == NULL)
+    {
+      g_test_skip ("no org.duet.Duet schema");
+      return;
+    }
+  account = duet_account_new ("test", settings);
+  manager = duet_manager_new ();
+  centre = duet_call_centre_new (manager, account);
+  g_signal_connect_swapped (centre, "call-added", G_CALLBACK (count_cb), &added);
+  g_signal_connect_swapped (centre, "call-ended", G_CALLBACK (count_cb), &ended);
+
+  g_assert_false (duet_call_centre_get_busy (centre));
+  g_assert_null (duet_call_centre_get_ringing_call (centre));
+  g_assert_null (duet_call_centre_get_active_call (centre));
+  g_assert_false (duet_call_centre_dial (centre, "bob", DUET_MEDIA_TYPE_AUDIO, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_assert_cmpstr (error->message, ==, "Sign in to make calls");
+
+  /* No ringing call: nothing to accept, decline or end */
+  duet_call_centre_accept (centre, TRUE);
+  duet_call_centre_decline (centre);
+  duet_call_centre_end_all (centre);
+  g_assert_cmpuint (added, ==, 0);
+  g_assert_cmpuint (ended, ==, 0);
+  g_assert_cmpstr (duet_call_centre_describe_start_failure (DUET_START_FAIL_REASON_UNKNOWN_PEER), ==,
+                   "There is no such user on this server");
+}
+
+/* The session begins in the account, with no window: nothing remembered
+ * leaves it signed out, and a refused sign-in says why and is not
+ * remembered */
+static void
+test_account_session (void)
+{
+  g_autoptr(GSettings) settings = new_app_settings ();
+  g_autoptr(DuetAccount) account = NULL;
+  g_autofree char *server = NULL;
+
+  if (settings == NULL)
+    {
+      g_test_skip ("no org.duet.Duet schema");
+      return;
+    }
+  account = duet_account_new ("test", settings);
+  duet_account_begin_session (account);
+  g_assert_cmpint (duet_account_get_state (account), ==, DUET_ACCOUNT_SIGNED_OUT);
+  g_assert_null (duet_account_get_sign_in_error (account));
+
+  duet_account_sign_in (account, "https://duet.example.org", "not a user id", NULL, "secret");
+  while (duet_account_get_sign_in_error (account) == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (duet_account_get_sign_in_error (account), ==,
+                   "A user ID has 1 to 64 letters, digits, dots, dashes or underscores.");
+  g_assert_cmpint (duet_account_get_state (account), ==, DUET_ACCOUNT_SIGNED_OUT);
+  server = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (server, ==, "");
+
+  /* Signed out by the server: the page says why until the user signs out here */
+  duet_account_sign_out_with_message (account, "Signed out elsewhere");
+  g_assert_cmpstr (duet_account_get_sign_in_message (account), ==, "Signed out elsewhere");
+  duet_account_sign_out (account);
+  g_assert_null (duet_account_get_sign_in_message (account));
+}
+
+static void
+on_css_provider_parsing_error (GtkCssProvider *provider,
+                               GtkCssSection  *section,
+                               const GError   *error,
+                               const char     *path)
+{
+  g_autofree char *where = gtk_css_section_to_string (section);
+
+  g_error ("%s: %s: %s", path, where, error->message);
+}
+
+/* The stylesheets AdwApplication loads from the resource base path:
+ * style-hc.css is the one for high contrast. Both are there and parse. */
+static void
+test_stylesheets (void)
+{
+  const char * const paths[] = { "/org/duet/Duet/style.css", "/org/duet/Duet/style-hc.css" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+      g_autoptr(GBytes) bytes = g_resources_lookup_data (paths[i], 0, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_nonnull (bytes);
+      g_assert_cmpuint (g_bytes_get_size (bytes), >, 0);
+      g_signal_connect (provider, "parsing-error",
+                        G_CALLBACK (on_css_provider_parsing_error), (gpointer) paths[i]);
+      gtk_css_provider_load_from_resource (provider, paths[i]);
+      /* Nothing dropped: the provider's own text has every rule */
+      text = gtk_css_provider_to_string (provider);
+      g_assert_true (*text != '\0');
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -492,6 +625,8 @@ main (int   argc,
   g_test_add_func ("/app/preferences/describe-device", test_describe_device);
   g_test_add_func ("/app/application/describe-sign-out", test_describe_sign_out);
   g_test_add_func ("/app/account/device-name", test_device_name);
+  g_test_add_func ("/app/account/session", test_account_session);
+  g_test_add_func ("/app/call-centre/signed-out", test_call_centre_signed_out);
   g_test_add_func ("/app/clock/format-when", test_clock_format_when);
   g_test_add_func ("/app/clock/setting", test_clock_setting);
   g_test_add_func ("/app/quality-hint/three-seconds", test_hint_needs_three_seconds);
@@ -499,5 +634,6 @@ main (int   argc,
   g_test_add_func ("/app/quality-hint/own-first", test_hint_own_first);
   g_test_add_func ("/app/quality-hint/unknown", test_hint_unknown);
   g_test_add_func ("/app/quality-hint/describe", test_hint_describe);
+  g_test_add_func ("/app/style/stylesheets", test_stylesheets);
   return g_test_run ();
 }
