@@ -33,6 +33,9 @@
 #include "duet-server-error.h"
 
 #define CONNECT_TIMEOUT_MS 5000
+/* What the blocking connection may take once the node serves: it only
+ * looks up what memory missed, and records new devices */
+#define ADMIN_STATEMENT_TIMEOUT_MS 1000
 #define RECONNECT_MIN_MS   250
 #define RECONNECT_MAX_MS   8000
 #define BACKLOG_MAX        10000
@@ -317,6 +320,15 @@ unavailable (GError    **error,
   return FALSE;
 }
 
+/* Connects the blocking connection again, with its session settings */
+static void
+reset_admin (DuetPgStore *self)
+{
+  PQreset (self->admin);
+  if (self->mode == DUET_PG_STORE_SERVE && PQstatus (self->admin) == CONNECTION_OK)
+    PQclear (PQexec (self->admin, "SET statement_timeout = " G_STRINGIFY (ADMIN_STATEMENT_TIMEOUT_MS)));
+}
+
 /* One statement (or, without parameters, several) on the blocking
  * connection; NULL with @error set when it fails */
 static PGresult *
@@ -332,7 +344,7 @@ exec_admin (DuetPgStore        *self,
   if (self->admin == NULL || PQstatus (self->admin) != CONNECTION_OK)
     {
       if (self->admin != NULL)
-        PQreset (self->admin);
+        reset_admin (self);
       if (self->admin == NULL || PQstatus (self->admin) != CONNECTION_OK)
         {
           unavailable (error, self->admin ? PQerrorMessage (self->admin) : "not connected");
@@ -342,6 +354,16 @@ exec_admin (DuetPgStore        *self,
   result = n_params == 0 ? PQexec (self->admin, sql)
                          : PQexecParams (self->admin, sql, n_params, NULL, params, NULL, NULL, 0);
   status = PQresultStatus (result);
+  /* an idle connection learns that the database restarted only when it
+   * is used: connect again and try once more */
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && PQstatus (self->admin) != CONNECTION_OK)
+    {
+      PQclear (result);
+      reset_admin (self);
+      result = n_params == 0 ? PQexec (self->admin, sql)
+                             : PQexecParams (self->admin, sql, n_params, NULL, params, NULL, NULL, 0);
+      status = PQresultStatus (result);
+    }
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
     return result;
 
@@ -1305,6 +1327,37 @@ pg_store_list_devices (DuetStore  *store,
   return entries;
 }
 
+/* Records a new device before its token is handed out, and answers the
+ * key the database kept (another node may have recorded the device a
+ * moment ago, with a key of its own): one blocking round trip, on the
+ * connection with a statement timeout, for a password sign-in only. A
+ * token whose device is not committed yet would be refused by a node
+ * that looks it up, and a refused token signs the user out. */
+static gboolean
+insert_device_now (DuetPgStore  *self,
+                   const char   *account_id,
+                   const char   *device_id,
+                   const char   *name,
+                   gint64        key,
+                   gint64        now_ms,
+                   gint64       *out_key,
+                   GError      **error)
+{
+  g_autofree char *key_text = g_strdup_printf ("%" G_GINT64_FORMAT, key);
+  g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
+  const char *params[] = { account_id, device_id, name, key_text, now_text };
+  g_autoptr(PGresult) result = NULL;
+
+  result = exec_admin (self, "INSERT INTO devices (account_id, device_id, name, key, created_at, last_seen_at)"
+                             " VALUES ($1, $2, $3, $4, $5, 0)"
+                             " ON CONFLICT (account_id, device_id) DO UPDATE SET name = $3 RETURNING key",
+                       5, params, error);
+  if (result == NULL)
+    return FALSE;
+  *out_key = int_value (result, 0, 0);
+  return TRUE;
+}
+
 static gboolean
 pg_store_put_device (DuetStore   *store,
                      gint64       account_id,
@@ -1321,26 +1374,11 @@ pg_store_put_device (DuetStore   *store,
   g_autofree char *key = NULL, *now = NULL;
   gint64 fresh = 0;
 
+  randombytes_buf (&fresh, sizeof fresh);
+  fresh &= G_GINT64_CONSTANT (0x1fffffffffffff);
   if (self->mode == DUET_PG_STORE_ADMIN)
-    {
-      g_autofree char *fresh_key = NULL, *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
-      g_autoptr(PGresult) result = NULL;
+    return insert_device_now (self, id, device_id, name, fresh, now_ms, out_key, error);
 
-      randombytes_buf (&fresh, sizeof fresh);
-      fresh_key = g_strdup_printf ("%" G_GINT64_FORMAT, fresh & G_GINT64_CONSTANT (0x1fffffffffffff));
-      {
-        const char *params[] = { id, device_id, name, fresh_key, now_text };
-
-        result = exec_admin (self, "INSERT INTO devices (account_id, device_id, name, key, created_at, last_seen_at)"
-                                   " VALUES ($1, $2, $3, $4, $5, 0)"
-                                   " ON CONFLICT (account_id, device_id) DO UPDATE SET name = $3 RETURNING key",
-                             5, params, error);
-      }
-      if (result == NULL)
-        return FALSE;
-      *out_key = int_value (result, 0, 0);
-      return TRUE;
-    }
   /* a device that cannot be recorded must not get a token */
   if (!is_ready (self))
     return unavailable (error, "reconnecting");
@@ -1349,19 +1387,18 @@ pg_store_put_device (DuetStore   *store,
       g_set_error (error, DUET_SERVER_ERROR, DUET_SERVER_ERROR_NOT_FOUND, "No such account");
       return FALSE;
     }
-
-  randombytes_buf (&fresh, sizeof fresh);
-  fresh &= G_GINT64_CONSTANT (0x1fffffffffffff);
-  if (device != NULL)
+  if (device == NULL)
     {
-      g_free (device->name);
-      device->name = g_strdup (name);
+      if (!insert_device_now (self, id, device_id, name, fresh, now_ms, out_key, error))
+        return FALSE;
+      put_device_row (account, device_id, name, *out_key, now_ms, 0);
+      return TRUE;
     }
-  else
-    put_device_row (account, device_id, name, fresh, now_ms, 0);
-  device = g_hash_table_lookup (account->devices, device_id);
-  *out_key = device->key;
 
+  /* a known device signing in again: only its name may change */
+  g_free (device->name);
+  device->name = g_strdup (name);
+  *out_key = device->key;
   key = g_strdup_printf ("%" G_GINT64_FORMAT, device->key);
   now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
   {
@@ -1838,7 +1875,7 @@ duet_pg_store_open (const char       *conninfo,
     return NULL;
   /* from now on the blocking connection only looks up what memory missed */
   if (mode == DUET_PG_STORE_SERVE)
-    PQclear (PQexec (self->admin, "SET statement_timeout = 1000"));
+    PQclear (PQexec (self->admin, "SET statement_timeout = " G_STRINGIFY (ADMIN_STATEMENT_TIMEOUT_MS)));
   return DUET_STORE (g_steal_pointer (&self));
 }
 
