@@ -1351,6 +1351,7 @@ main (int   argc,
   int network_grace = 0;
   int fps = 0;
   int value;
+  DuetMediaSettings *settings;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &app.server, "Server URL", "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &app.user, "My user id", "ID" },
@@ -1493,37 +1494,31 @@ main (int   argc,
   else
     app.token = g_steal_pointer (&credential);
 
-  /* The media session reads these when each call starts */
+  settings = duet_manager_get_media_settings (app.manager);
   if (video_size != NULL)
     {
       guint w = 0, h = 0;
-      char number[16];
 
-      if (sscanf (video_size, "%ux%u", &w, &h) != 2 || w < 16 || h < 16)
+      /* the settings' range */
+      if (sscanf (video_size, "%ux%u", &w, &h) != 2 || w < 16 || h < 16 || w > 4096 || h > 4096)
         return (g_printerr ("Bad --video-size\n"), 2);
-      g_snprintf (number, sizeof number, "%u", w);
-      g_setenv ("DUET_VIDEO_WIDTH", number, TRUE);
-      g_snprintf (number, sizeof number, "%u", h);
-      g_setenv ("DUET_VIDEO_HEIGHT", number, TRUE);
+      g_object_set (settings, "video-width", w, "video-height", h, NULL);
     }
   if (test_pattern != NULL)
-    g_setenv ("DUET_TEST_PATTERN", test_pattern, TRUE);
+    g_object_set (settings, "test-pattern", test_pattern, NULL);
+  if (fps > 120)
+    return (g_printerr ("Bad --fps: at most 120\n"), 2);
   if (fps > 0)
-    {
-      char number[16];
-
-      g_snprintf (number, sizeof number, "%d", fps);
-      g_setenv ("DUET_VIDEO_FPS", number, TRUE);
-    }
+    g_object_set (settings, "video-fps", (guint) fps, NULL);
 
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  g_object_set (app.manager, "test-sources", test_sources,
+  g_object_set (settings, "test-sources", test_sources,
                 "camera", app.device_ids[0], "microphone", app.device_ids[1], "speaker", app.device_ids[2], NULL);
   for (int c = 0; c < 3; c++)
     app.rx_rgb[c] = app.reported_rgb[c] = -1000;
   if (liveness_ms > 0)
-    g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
+    g_object_set (settings, "liveness-timeout", (guint) liveness_ms, NULL);
   g_object_set (app.manager, "tls-ca-file", app.tls_ca_file, NULL);
 
   signed_in ();

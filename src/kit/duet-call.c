@@ -2064,9 +2064,8 @@ duet_call_new (DuetSignalling        *signalling,
     self->my_video_reason = g_intern_static_string ("BY_USER");
   duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state,
                                         DUET_VIDEO_PAUSE_REASON_BY_USER);
-  g_object_get (media, "camera", &self->device_ids[DUET_DEVICE_KIND_CAMERA],
-                "microphone", &self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
-                "speaker", &self->device_ids[DUET_DEVICE_KIND_SPEAKER], NULL);
+  for (int kind = 0; kind < 3; kind++)
+    self->device_ids[kind] = g_strdup (duet_media_session_get_device (media, kind));
   apply_sending (self, media);
 
   connect_media (self, media);

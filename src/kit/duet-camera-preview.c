@@ -16,6 +16,7 @@
 #include "duet-camera-preview.h"
 #include "duet-device-monitor-private.h"
 #include "duet-device-slot.h"
+#include "duet-media-settings.h"
 #include "duet-protocol.h"
 
 struct _DuetCameraPreview
@@ -69,10 +70,16 @@ set_state (DuetCameraPreview *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
 }
 
+/* A preview is no call, but shows what one would: the same test picture
+ * when the environment asks for test sources */
 static gboolean
 test_sources (void)
 {
-  return g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
+  g_autoptr(DuetMediaSettings) settings = duet_media_settings_new_from_environment ();
+  gboolean test_sources;
+
+  g_object_get (settings, "test-sources", &test_sources, NULL);
+  return test_sources;
 }
 
 static GstElement *

@@ -7,8 +7,9 @@
  * DuetStartFailReason (NONE on success); parameter checks that need no
  * server fail without a round trip.
  *
- * Media settings (test-sources, camera, …) are manager properties
- * copied onto each call's DuetMediaSession.
+ * Media settings (test-sources, camera, …) are one DuetMediaSettings,
+ * read from the environment once, that each call's DuetMediaSession
+ * copies; the manager's properties of the same names forward to it.
  *
  * The user's devices (docs/protocol.md "Devices"): after each hello the
  * manager asks for the list (`devices`), and each `devices_changed`
@@ -23,6 +24,7 @@
 #include "duet-kit-error.h"
 #include "duet-manager.h"
 #include "duet-media-session.h"
+#include "duet-media-settings.h"
 #include "duet-signalling.h"
 
 #define MAX_EARLY_EVENTS 200
@@ -41,10 +43,7 @@ struct _DuetManager
   guint           early_count;
   GStrv           server_calls;  /* call ids in the last hello */
 
-  gboolean        test_sources;
-  gboolean        echo_cancel;
-  char           *device_ids[3];   /* camera, microphone, speaker; NULL for the default */
-  guint           liveness_timeout;
+  DuetMediaSettings *media_settings;
   char           *tls_ca_file;   /* NULL: verify against the system CAs */
   GStrv           ice_servers;   /* the caller's own, as given */
   GStrv           extra_ice;     /* the same in webrtcbin's form */
@@ -85,6 +84,7 @@ enum {
   PROP_DEVICE_ID,
   PROP_DEVICES,
   PROP_SIGN_OUT_REASON,
+  PROP_MEDIA_SETTINGS,
   N_PROPS
 };
 
@@ -694,28 +694,14 @@ static DuetMediaSession *
 new_media (DuetManager *self,
            gboolean     offerer)
 {
-  DuetMediaSession *media = duet_media_session_new (offerer);
+  DuetMediaSession *media = duet_media_session_new (offerer, self->media_settings);
   g_auto(GStrv) ice = all_ice_servers (self);
 
   /* Devices are picked before the call is handed out: report here too */
   g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
   g_signal_connect_object (media, "network-warning", G_CALLBACK (on_network_warning), self, 0);
-  g_object_set (media,
-                "ice-servers", ice,
-                "relay-only", self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY,
-                NULL);
-
-  g_object_set (media,
-                "test-sources", self->test_sources,
-                "echo-cancel", self->echo_cancel,
-                NULL);
-  g_object_set (media,
-                "camera", self->device_ids[DUET_DEVICE_KIND_CAMERA],
-                "microphone", self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
-                "speaker", self->device_ids[DUET_DEVICE_KIND_SPEAKER],
-                NULL);
-  if (self->liveness_timeout != 0)
-    g_object_set (media, "liveness-timeout", self->liveness_timeout, NULL);
+  duet_media_session_set_ice_servers (media, (const char * const *) ice,
+                                      self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY);
   return media;
 }
 
@@ -1118,6 +1104,22 @@ duet_manager_get_devices (DuetManager *self)
 }
 
 /**
+ * duet_manager_get_media_settings:
+ * @self: a #DuetManager
+ *
+ * Gets the media settings new calls use; see #DuetManager:media-settings.
+ *
+ * Returns: (transfer none): the manager's #DuetMediaSettings, the same
+ *   one for the manager's life
+ */
+DuetMediaSettings *
+duet_manager_get_media_settings (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return self->media_settings;
+}
+
+/**
  * duet_manager_get_sign_out_reason:
  * @self: a #DuetManager
  *
@@ -1307,8 +1309,7 @@ duet_manager_finalize (GObject *object)
   g_queue_clear (&self->missed_order);
   g_free (self->device_id);
   g_free (self->sign_out_reason);
-  for (int kind = 0; kind < 3; kind++)
-    g_free (self->device_ids[kind]);
+  g_object_unref (self->media_settings);
   g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
   g_strfreev (self->ice_servers);
@@ -1316,14 +1317,6 @@ duet_manager_finalize (GObject *object)
   g_strfreev (self->server_ice);
 
   G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
-}
-
-static void
-set_device (DuetManager    *self,
-            DuetDeviceKind  kind,
-            const char     *id)
-{
-  duet_set_string (&self->device_ids[kind], id != NULL && *id != '\0' ? id : NULL);
 }
 
 static void
@@ -1337,19 +1330,23 @@ duet_manager_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_CONNECTED: g_value_set_boolean (value, duet_manager_get_connected (self)); break;
-    case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
-    case PROP_CAMERA: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_CAMERA]); break;
-    case PROP_SPEAKER: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_SPEAKER]); break;
-    case PROP_MICROPHONE: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_MICROPHONE]); break;
-    case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
+    case PROP_TEST_SOURCES:
+    case PROP_CAMERA:
+    case PROP_SPEAKER:
+    case PROP_MICROPHONE:
+    case PROP_LIVENESS_TIMEOUT:
+    case PROP_ECHO_CANCEL:
+      /* the same name there */
+      g_object_get_property (G_OBJECT (self->media_settings), pspec->name, value);
+      break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
-    case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
     case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
     case PROP_ICE_TRANSPORT_POLICY: g_value_set_enum (value, self->ice_policy); break;
     case PROP_NETWORK_GRACE_PERIOD: g_value_set_uint (value, self->network_grace); break;
     case PROP_DEVICE_ID: g_value_set_string (value, self->device_id); break;
     case PROP_DEVICES: g_value_set_object (value, self->devices); break;
     case PROP_SIGN_OUT_REASON: g_value_set_string (value, self->sign_out_reason); break;
+    case PROP_MEDIA_SETTINGS: g_value_set_object (value, self->media_settings); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1365,13 +1362,15 @@ duet_manager_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
-    case PROP_CAMERA: set_device (self, DUET_DEVICE_KIND_CAMERA, g_value_get_string (value)); break;
-    case PROP_SPEAKER: set_device (self, DUET_DEVICE_KIND_SPEAKER, g_value_get_string (value)); break;
-    case PROP_MICROPHONE: set_device (self, DUET_DEVICE_KIND_MICROPHONE, g_value_get_string (value)); break;
-    case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
+    case PROP_TEST_SOURCES:
+    case PROP_CAMERA:
+    case PROP_SPEAKER:
+    case PROP_MICROPHONE:
+    case PROP_LIVENESS_TIMEOUT:
+    case PROP_ECHO_CANCEL:
+      g_object_set_property (G_OBJECT (self->media_settings), pspec->name, value);
+      break;
     case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
-    case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
     case PROP_ICE_SERVERS:
       if (!duet_manager_set_ice_servers (self, g_value_get_boxed (value), &error))
         g_warning ("ice-servers not changed: %s", error->message);
@@ -1405,6 +1404,7 @@ duet_manager_class_init (DuetManagerClass *klass)
    * DuetManager:test-sources:
    *
    * Use generated sound and video instead of the microphone and camera (tests, demos; also `DUET_TEST_SOURCES=1`).
+   * The same as #DuetMediaSettings:test-sources of #DuetManager:media-settings.
    */
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   /**
@@ -1412,27 +1412,31 @@ duet_manager_class_init (DuetManagerClass *klass)
    *
    * The camera new calls use, by its #DuetDevice:id (from
    * #DuetDeviceMonitor); %NULL or empty for the default one. A call's own
-   * choice is duet_call_set_device().
+   * choice is duet_call_set_device(). The same as #DuetMediaSettings:camera
+   * of #DuetManager:media-settings.
    */
   properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL, flags);
   /**
    * DuetManager:speaker:
    *
    * The speakers or headphones new calls play to, by #DuetDevice:id; %NULL
-   * or empty for the desktop's default.
+   * or empty for the desktop's default. The same as
+   * #DuetMediaSettings:speaker of #DuetManager:media-settings.
    */
   properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL, flags);
   /**
    * DuetManager:microphone:
    *
    * The microphone new calls use, by #DuetDevice:id; %NULL or empty for the
-   * desktop's default.
+   * desktop's default. The same as #DuetMediaSettings:microphone of
+   * #DuetManager:media-settings.
    */
   properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL, flags);
   /**
    * DuetManager:liveness-timeout:
    *
    * Milliseconds without media from the peer before #DuetCall::network-unavailable; 0 for the default (2500).
+   * The same as #DuetMediaSettings:liveness-timeout of #DuetManager:media-settings.
    */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
   /**
@@ -1445,6 +1449,7 @@ duet_manager_class_init (DuetManagerClass *klass)
    * DuetManager:echo-cancel:
    *
    * Cancel the speaker's echo in the microphone (webrtcdsp), from the next call on.
+   * The same as #DuetMediaSettings:echo-cancel of #DuetManager:media-settings.
    */
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
   /**
@@ -1505,6 +1510,17 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_SIGN_OUT_REASON] =
     g_param_spec_string ("sign-out-reason", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetManager:media-settings:
+   *
+   * The media settings new calls use (each call copies them when it
+   * starts), read from the environment when the manager was made (see
+   * duet_media_settings_new_from_environment()). The same object for the
+   * manager's life: set its properties.
+   */
+  properties[PROP_MEDIA_SETTINGS] =
+    g_param_spec_object ("media-settings", NULL, NULL, DUET_TYPE_MEDIA_SETTINGS,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1592,8 +1608,8 @@ duet_manager_class_init (DuetManagerClass *klass)
 static void
 duet_manager_init (DuetManager *self)
 {
-  /* DUET_ECHO_CANCEL=0 turns it off for scripts and tests */
-  self->echo_cancel = g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") != 0;
+  /* The DUET_* variables tune scripts and tests without code */
+  self->media_settings = duet_media_settings_new_from_environment ();
   self->network_grace = DUET_CALL_DEFAULT_NETWORK_GRACE;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
