@@ -8,6 +8,8 @@
  * ended as a user chose (NORMAL, DECLINE, CANCEL), 3 for any other
  * disconnect reason, 1 for errors, 2 for bad usage.
  */
+#define G_LOG_DOMAIN "DuetCli"
+
 #include <gio/gunixinputstream.h>
 #include <locale.h>
 #include <math.h>

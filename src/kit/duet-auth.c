@@ -11,6 +11,8 @@
  * $XDG_DATA_HOME/duet-kit-1/device-id (so every program of the kit on one
  * machine and user account is one device) and "APP on HOST".
  */
+#define G_LOG_DOMAIN "DuetAuth"
+
 #include "config.h"
 
 #include <errno.h>

@@ -8,6 +8,8 @@
  * restart, and as media_state through the server. While the data channel
  * is open the server copy coming back is ignored, as it may be stale.
  */
+#define G_LOG_DOMAIN "DuetCall"
+
 #include <string.h>
 
 #include "duet-call-private.h"

@@ -15,6 +15,8 @@
  * manager asks for the list (`devices`), and each `devices_changed`
  * replaces it; `devices` is one GListStore for the manager's life.
  */
+#define G_LOG_DOMAIN "DuetManager"
+
 #include "duet-account-device-private.h"
 #include "duet-call-event.h"
 #include "duet-call-history-entry-private.h"

@@ -17,6 +17,8 @@
  * webrtcbin emits from its own threads; everything that reaches the
  * owner is marshalled to the main context the session was created in.
  */
+#define G_LOG_DOMAIN "DuetMediaSession"
+
 #define GST_USE_UNSTABLE_API
 #include <stdio.h>
 #include <string.h>

@@ -14,6 +14,8 @@
  * machine's network changed, is given up at once: its TCP connection may
  * be dead without either end knowing.
  */
+#define G_LOG_DOMAIN "DuetSignalling"
+
 #include <libsoup/soup.h>
 
 #include "duet-kit-error.h"
