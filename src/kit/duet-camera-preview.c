@@ -236,20 +236,20 @@ restart (DuetCameraPreview *self)
 }
 
 static void
-on_devices_changed (GListModel        *list,
-                    guint              position,
-                    guint              removed,
-                    guint              added,
-                    DuetCameraPreview *self)
+on_devices_items_changed (GListModel        *list,
+                          guint              position,
+                          guint              removed,
+                          guint              added,
+                          DuetCameraPreview *self)
 {
   self->failed = FALSE;
   update_camera (self);
 }
 
 static void
-on_camera_access (DuetDeviceMonitor *monitor,
-                  GParamSpec        *pspec,
-                  DuetCameraPreview *self)
+on_monitor_notify_camera_access (DuetDeviceMonitor *monitor,
+                                 GParamSpec        *pspec,
+                                 DuetCameraPreview *self)
 {
   update_camera (self);
 }
@@ -480,6 +480,6 @@ duet_camera_preview_init (DuetCameraPreview *self)
     return;
   monitor = duet_device_monitor_get_default ();
   self->list_handler = g_signal_connect (duet_device_monitor_get_devices (monitor, DUET_DEVICE_KIND_CAMERA),
-                                         "items-changed", G_CALLBACK (on_devices_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_camera_access), self);
+                                         "items-changed", G_CALLBACK (on_devices_items_changed), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_monitor_notify_camera_access), self);
 }

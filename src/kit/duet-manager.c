@@ -129,7 +129,7 @@ keep_early_event (DuetManager   *self,
   self->early_count++;
 }
 
-static void on_call_state (DuetCall *call, GParamSpec *pspec, DuetManager *self);
+static void on_call_notify_state (DuetCall *call, GParamSpec *pspec, DuetManager *self);
 
 static void
 register_call (DuetManager *self,
@@ -151,9 +151,9 @@ register_call (DuetManager *self,
 }
 
 static void
-on_call_state (DuetCall    *call,
-               GParamSpec  *pspec,
-               DuetManager *self)
+on_call_notify_state (DuetCall    *call,
+                      GParamSpec  *pspec,
+                      DuetManager *self)
 {
   if (duet_call_get_state (call) != DUET_CALL_STATE_DISCONNECTED)
     return;
@@ -161,7 +161,7 @@ on_call_state (DuetCall    *call,
     self->active = NULL;
   if (duet_call_get_call_id (call) != NULL)
     g_hash_table_remove (self->calls, duet_call_get_call_id (call));
-  g_signal_handlers_disconnect_by_func (call, on_call_state, self);
+  g_signal_handlers_disconnect_by_func (call, on_call_notify_state, self);
 }
 
 static void
@@ -284,9 +284,9 @@ clear_devices (DuetManager *self)
 
 /* USER_DATA is the manager: the request is cancelled before it goes */
 static void
-devices_replied (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+request_devices_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(JsonObject) answer = NULL;
   g_auto(DuetDevicesReply) reply = { 0 };
@@ -392,10 +392,10 @@ route_call_event (DuetManager           *self,
 }
 
 static void
-on_event (DuetSignalling *signalling,
-          const char     *type_name,
-          JsonObject     *message,
-          DuetManager    *self)
+on_signalling_event (DuetSignalling *signalling,
+                     const char     *type_name,
+                     JsonObject     *message,
+                     DuetManager    *self)
 {
   DuetServerMessageType type = duet_server_message_type_from_string (type_name);
 
@@ -428,9 +428,9 @@ on_event (DuetSignalling *signalling,
 }
 
 static void
-on_fatal (DuetSignalling *signalling,
-          const char     *code,
-          DuetManager    *self)
+on_signalling_fatal (DuetSignalling *signalling,
+                     const char     *code,
+                     DuetManager    *self)
 {
   /* This device is no longer one of the account's */
   if (g_str_equal (code, "signed_out"))
@@ -442,9 +442,9 @@ on_fatal (DuetSignalling *signalling,
  * server still holds for us; a call missing there gets its own
  * disconnected event from the server */
 static void
-on_hello (DuetSignalling *signalling,
-          JsonObject     *message,
-          DuetManager    *self)
+on_signalling_hello (DuetSignalling *signalling,
+                     JsonObject     *message,
+                     DuetManager    *self)
 {
   g_auto(DuetHelloEvent) hello = { 0 };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -466,13 +466,13 @@ on_hello (DuetSignalling *signalling,
 
   /* Goes out as soon as the signalling is ready, right after this */
   request = duet_devices_request_build (NULL);
-  duet_signalling_request_async (signalling, request, self->cancellable, devices_replied, self);
+  duet_signalling_request_async (signalling, request, self->cancellable, request_devices_cb, self);
 }
 
 static void
-on_ready (DuetSignalling *signalling,
-          GParamSpec     *pspec,
-          DuetManager    *self)
+on_signalling_notify_ready (DuetSignalling *signalling,
+                            GParamSpec     *pspec,
+                            DuetManager    *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
 }
@@ -553,10 +553,10 @@ duet_manager_sign_in (DuetManager *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_OUT_REASON]);
   self->cancellable = g_cancellable_new ();
   self->signalling = duet_signalling_new (server_url, access_token);
-  g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
-  g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
-  g_signal_connect (self->signalling, "hello", G_CALLBACK (on_hello), self);
-  g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_ready), self);
+  g_signal_connect (self->signalling, "event", G_CALLBACK (on_signalling_event), self);
+  g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_signalling_fatal), self);
+  g_signal_connect (self->signalling, "hello", G_CALLBACK (on_signalling_hello), self);
+  g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_signalling_notify_ready), self);
   if (!duet_signalling_set_tls_ca_file (self->signalling, self->tls_ca_file, &error))
     {
       /* Never fall back to other CAs than the ones configured */
@@ -664,17 +664,17 @@ duet_manager_get_active_call (DuetManager *self)
 }
 
 static void
-on_device_warning (DuetMediaSession *media,
-                   const char       *message,
-                   DuetManager      *self)
+on_session_device_warning (DuetMediaSession *media,
+                           const char       *message,
+                           DuetManager      *self)
 {
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
 static void
-on_network_warning (DuetMediaSession *media,
-                    const char       *message,
-                    DuetManager      *self)
+on_session_network_warning (DuetMediaSession *media,
+                            const char       *message,
+                            DuetManager      *self)
 {
   g_signal_emit (self, signals[NETWORK_WARNING], 0, message);
 }
@@ -700,8 +700,8 @@ new_media (DuetManager *self,
   g_auto(GStrv) ice = all_ice_servers (self);
 
   /* Devices are picked before the call is handed out: report here too */
-  g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
-  g_signal_connect_object (media, "network-warning", G_CALLBACK (on_network_warning), self, 0);
+  g_signal_connect_object (media, "device-warning", G_CALLBACK (on_session_device_warning), self, 0);
+  g_signal_connect_object (media, "network-warning", G_CALLBACK (on_session_network_warning), self, 0);
   duet_media_session_set_ice_servers (media, (const char * const *) ice,
                                       self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY);
   return media;
@@ -791,9 +791,9 @@ finish_common (DuetManager          *self,
 /* make_call */
 
 static void
-make_call_replied (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+make_call_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
@@ -820,7 +820,7 @@ make_call_replied (GObject      *source,
     }
 
   duet_call_set_state (call, DUET_CALL_STATE_WAITING);
-  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_notify_state), self);
   g_task_return_pointer (task, g_object_ref (call), g_object_unref);
   /* After the return, so the caller can connect handlers first */
   duet_call_queue_wait_connected (call);
@@ -910,7 +910,7 @@ duet_manager_make_call_async (DuetManager         *self,
     .peer_service = (char *) duet_make_call_param_get_peer_service_id (param),
     .media_type = duet_make_call_param_get_media_type (param),
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, make_call_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, make_call_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -942,9 +942,9 @@ duet_manager_make_call_finish (DuetManager          *self,
 /* verify_call */
 
 static void
-verify_call_replied (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+verify_call_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
@@ -985,7 +985,7 @@ verify_call_replied (GObject      *source,
 
   self->active = call;
   duet_call_set_state (call, DUET_CALL_STATE_VERIFIED);
-  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_notify_state), self);
   register_call (self, call, reply.call_id);
   g_task_return_pointer (task, g_steal_pointer (&call), g_object_unref);
 }
@@ -1042,7 +1042,7 @@ duet_manager_verify_call_async (DuetManager         *self,
     .cc_param = (char *) duet_cc_param_get_text (cc_param),
     .use_responder_preparation = duet_verify_call_param_get_use_responder_preparation (param),
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, verify_call_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, verify_call_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -1138,9 +1138,9 @@ duet_manager_get_sign_out_reason (DuetManager *self)
 }
 
 static void
-sign_out_device_replied (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+sign_out_device_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -1220,7 +1220,7 @@ duet_manager_sign_out_device_async (DuetManager         *self,
   request = duet_sign_out_device_request_build (NULL, &(DuetSignOutDeviceRequest) {
     .device_id = (char *) device_id,
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, sign_out_device_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, sign_out_device_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -1687,9 +1687,9 @@ duet_manager_set_ice_servers (DuetManager         *self,
 }
 
 static void
-history_replied (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+fetch_history_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -1757,7 +1757,7 @@ duet_manager_fetch_history_async (DuetManager         *self,
     }
 
   request = duet_history_request_build (NULL, &(DuetHistoryRequest) { .limit = limit });
-  duet_signalling_request_async (self->signalling, request, cancellable, history_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, fetch_history_cb,
                                  g_steal_pointer (&task));
 }
 

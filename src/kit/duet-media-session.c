@@ -626,11 +626,11 @@ forget_failures (DuetMediaSession *self,
 /* A device came or went: a failed or missing one may be back, a chosen one
  * may be gone (then the default one takes over) */
 static void
-on_devices_changed (GListModel       *list,
-                    guint             position,
-                    guint             removed,
-                    guint             added,
-                    DuetMediaSession *self)
+on_devices_items_changed (GListModel       *list,
+                          guint             position,
+                          guint             removed,
+                          guint             added,
+                          DuetMediaSession *self)
 {
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     if (list == duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind))
@@ -641,9 +641,9 @@ on_devices_changed (GListModel       *list,
 }
 
 static void
-on_camera_access (DuetDeviceMonitor *monitor,
-                  GParamSpec        *pspec,
-                  DuetMediaSession  *self)
+on_monitor_notify_camera_access (DuetDeviceMonitor *monitor,
+                                 GParamSpec        *pspec,
+                                 DuetMediaSession  *self)
 {
   update_device (self, DUET_DEVICE_KIND_CAMERA);
 }
@@ -658,8 +658,8 @@ watch_devices (DuetMediaSession *self)
   monitor = duet_device_monitor_get_default ();
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     self->list_handlers[kind] = g_signal_connect (duet_device_monitor_get_devices (monitor, kind), "items-changed",
-                                                  G_CALLBACK (on_devices_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_camera_access), self);
+                                                  G_CALLBACK (on_devices_items_changed), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_monitor_notify_camera_access), self);
 }
 
 static void
@@ -1212,9 +1212,9 @@ monitor_list_item (GstBuffer **buffer,
  * stream with NACKs on asks for hundreds of retransmissions that never
  * come, crowding out the video's. Our decision, from the packets, stays. */
 static void
-keep_retransmission (GObject    *jitterbuffer,
-                     GParamSpec *pspec,
-                     gpointer    user_data)
+on_jitterbuffer_notify_do_retransmission (GObject    *jitterbuffer,
+                                          GParamSpec *pspec,
+                                          gpointer    user_data)
 {
   gboolean wanted = GPOINTER_TO_INT (user_data);
   gboolean current = FALSE;
@@ -1255,7 +1255,7 @@ jitterbuffer_probe (GstPad          *pad,
       probe->classified = TRUE;
       if (jitterbuffer != NULL)
         {
-          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (keep_retransmission),
+          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (on_jitterbuffer_notify_do_retransmission),
                             GINT_TO_POINTER (wanted));
           g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
         }
@@ -1265,11 +1265,11 @@ jitterbuffer_probe (GstPad          *pad,
 
 /* rtpbin's thread: a jitter buffer for a new incoming stream */
 static void
-on_new_jitterbuffer (GstElement *rtpbin,
-                     GstElement *jitterbuffer,
-                     guint       session,
-                     guint       ssrc,
-                     gpointer    user_data)
+on_rtpbin_new_jitterbuffer (GstElement *rtpbin,
+                            GstElement *jitterbuffer,
+                            guint       session,
+                            guint       ssrc,
+                            gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -1310,8 +1310,8 @@ on_new_jitterbuffer (GstElement *rtpbin,
 static void attach_view (DuetMediaSession *self, GstElement *tee, View *view);
 
 static void
-on_incoming_video (DuetMediaSession *self,
-                   GstPad           *pad)
+link_incoming_video (DuetMediaSession *self,
+                     GstPad           *pad)
 {
   GstElement *chain[4];
 
@@ -1361,8 +1361,8 @@ attach_pending_peer_views (gpointer data)
 }
 
 static void
-on_incoming_audio (DuetMediaSession *self,
-                   GstPad           *pad)
+link_incoming_audio (DuetMediaSession *self,
+                     GstPad           *pad)
 {
   GstElement *chain[2];
   g_autoptr(GstPad) src = NULL;
@@ -1385,9 +1385,9 @@ on_incoming_audio (DuetMediaSession *self,
 }
 
 static void
-on_pad_added (GstElement *webrtc,
-              GstPad     *pad,
-              gpointer    user_data)
+on_webrtc_pad_added (GstElement *webrtc,
+                     GstPad     *pad,
+                     gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   g_autoptr(GstCaps) caps = NULL;
@@ -1405,12 +1405,12 @@ on_pad_added (GstElement *webrtc,
 
   if (g_strcmp0 (media, "video") == 0)
     {
-      on_incoming_video (self, pad);
+      link_incoming_video (self, pad);
       g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, attach_pending_peer_views,
                                   g_object_ref (self), g_object_unref);
     }
   else if (g_strcmp0 (media, "audio") == 0)
-    on_incoming_audio (self, pad);
+    link_incoming_audio (self, pad);
 }
 
 /* ---- negotiation ---- */
@@ -1481,8 +1481,8 @@ check_answer (DuetMediaSession    *self,
 }
 
 static void
-on_description_created (GstPromise *promise,
-                        gpointer    user_data)
+create_description_cb (GstPromise *promise,
+                       gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   const GstStructure *reply = gst_promise_get_reply (promise);
@@ -1521,14 +1521,14 @@ duet_media_session_create_offer (DuetMediaSession *self)
   g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
   g_return_if_fail (self->offerer);
 
-  emit_with_promise (self, "create-offer", NULL, on_description_created);
+  emit_with_promise (self, "create-offer", NULL, create_description_cb);
 }
 
 static void
-on_remote_set (GstPromise *promise,
-               gpointer    user_data)
+set_remote_description_cb (GstPromise *promise,
+                           gpointer    user_data)
 {
-  emit_with_promise (user_data, "create-answer", NULL, on_description_created);
+  emit_with_promise (user_data, "create-answer", NULL, create_description_cb);
 }
 
 static void
@@ -1670,7 +1670,7 @@ duet_media_session_set_remote_description (DuetMediaSession  *self,
                                                       : GST_WEBRTC_SDP_TYPE_ANSWER, message);
   /* An answer needs no reply; an offer is answered once it is set */
   if (is_offer)
-    emit_with_promise (self, "set-remote-description", desc, on_remote_set);
+    emit_with_promise (self, "set-remote-description", desc, set_remote_description_cb);
   else
     g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, NULL);
   gst_webrtc_session_description_free (desc);
@@ -1691,10 +1691,10 @@ duet_media_session_add_remote_candidate (DuetMediaSession *self,
 }
 
 static void
-on_ice_candidate (GstElement *webrtc,
-                  guint       mline_index,
-                  char       *candidate,
-                  gpointer    user_data)
+on_webrtc_ice_candidate (GstElement *webrtc,
+                         guint       mline_index,
+                         char       *candidate,
+                         gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -1706,9 +1706,9 @@ on_ice_candidate (GstElement *webrtc,
 /* ---- data channel ---- */
 
 static void
-on_channel_message (GstWebRTCDataChannel *channel,
-                    char                 *text,
-                    gpointer              user_data)
+on_channel_message_string (GstWebRTCDataChannel *channel,
+                           char                 *text,
+                           gpointer              user_data)
 {
   DuetMediaSession *self = user_data;
   g_autoptr(JsonObject) message = NULL;
@@ -1730,13 +1730,13 @@ setup_channel (DuetMediaSession     *self,
                GstWebRTCDataChannel *channel)
 {
   g_set_object (&self->channel, channel);
-  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_channel_message), self);
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_channel_message_string), self);
 }
 
 static void
-on_data_channel (GstElement           *webrtc,
-                 GstWebRTCDataChannel *channel,
-                 gpointer              user_data)
+on_webrtc_data_channel (GstElement           *webrtc,
+                        GstWebRTCDataChannel *channel,
+                        gpointer              user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -2514,12 +2514,12 @@ candidate_type (DuetMediaSession *self,
 
 /* libnice's thread: the pair media now flows over */
 static void
-on_selected_pair (GObject    *agent,
-                  guint       stream_id,
-                  guint       component_id,
-                  const char *local_foundation,
-                  const char *remote_foundation,
-                  gpointer    user_data)
+on_agent_new_selected_pair (GObject    *agent,
+                            guint       stream_id,
+                            guint       component_id,
+                            const char *local_foundation,
+                            const char *remote_foundation,
+                            gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   const char *local = candidate_type (self, "l:", local_foundation);
@@ -2574,9 +2574,9 @@ turn_servers_text (DuetMediaSession *self)
 /* webrtcbin's thread. webrtcbin cannot tell why a TURN server gave
  * nothing; no relay candidate once gathering is over is the sign. */
 static void
-on_gathering_state (GstElement *webrtc,
-                    GParamSpec *pspec,
-                    gpointer    user_data)
+on_webrtc_notify_ice_gathering_state (GstElement *webrtc,
+                                      GParamSpec *pspec,
+                                      gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   GstWebRTCICEGatheringState state;
@@ -2629,9 +2629,9 @@ apply_ice_servers (DuetMediaSession *self)
 
   if (self->relay_only)
     gst_util_set_object_arg (G_OBJECT (self->webrtc), "ice-transport-policy", "relay");
-  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_webrtc_notify_ice_gathering_state), self, 0);
   if (agent != NULL)
-    g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_selected_pair), self, 0);
+    g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_agent_new_selected_pair), self, 0);
 }
 
 /* ---- life cycle ---- */
@@ -2747,14 +2747,14 @@ duet_media_session_start (DuetMediaSession  *self,
   configure_agent (self->webrtc);
   apply_ice_servers (self);
 
-  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
-  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
-  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_webrtc_ice_candidate), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_webrtc_data_channel), self);
   {
     g_autoptr(GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
 
     if (rtpbin != NULL)
-      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
+      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_rtpbin_new_jitterbuffer), self);
   }
 
   if (!build_audio_out (self, error) ||
