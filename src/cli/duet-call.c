@@ -719,9 +719,11 @@ adopt_call (DuetCall *call)
     }
   /* the devices' state before the call was handed out */
   if (duet_my_media_status_get_camera_problem (status) != DUET_DEVICE_PROBLEM_NONE)
-    on_status_notify_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "camera-problem"));
+    on_status_notify_device_problem (status,
+                                     g_object_class_find_property (G_OBJECT_GET_CLASS (status), "camera-problem"));
   if (duet_my_media_status_get_microphone_problem (status) != DUET_DEVICE_PROBLEM_NONE)
-    on_status_notify_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "microphone-problem"));
+    on_status_notify_device_problem (status,
+                                     g_object_class_find_property (G_OBJECT_GET_CLASS (status), "microphone-problem"));
   if (duet_bench_stamp_enabled ())
     {
       app.latency_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -734,7 +736,8 @@ adopt_call (DuetCall *call)
     g_signal_connect (call, "verified", G_CALLBACK (on_call_verified), NULL);
   g_signal_connect (call, "short-data-received", G_CALLBACK (on_call_short_data_received), NULL);
   g_signal_connect (call, "media-rejected", G_CALLBACK (on_call_media_rejected), NULL);
-  g_signal_connect (call, "notify::in-responder-preparation", G_CALLBACK (on_call_notify_in_responder_preparation), NULL);
+  g_signal_connect (call, "notify::in-responder-preparation",
+                    G_CALLBACK (on_call_notify_in_responder_preparation), NULL);
   g_signal_connect (call, "connected", G_CALLBACK (on_call_connected), NULL);
   g_signal_connect (call, "disconnected", G_CALLBACK (on_call_disconnected), NULL);
   g_signal_connect_swapped (call, "peer-mic-muted", G_CALLBACK (simple_event), (gpointer) "peer-mic-muted");

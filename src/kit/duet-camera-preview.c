@@ -481,5 +481,6 @@ duet_camera_preview_init (DuetCameraPreview *self)
   monitor = duet_device_monitor_get_default ();
   self->list_handler = g_signal_connect (duet_device_monitor_get_devices (monitor, DUET_DEVICE_KIND_CAMERA),
                                          "items-changed", G_CALLBACK (on_devices_items_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_monitor_notify_camera_access), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access",
+                                           G_CALLBACK (on_monitor_notify_camera_access), self);
 }

@@ -659,7 +659,8 @@ watch_devices (DuetMediaSession *self)
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     self->list_handlers[kind] = g_signal_connect (duet_device_monitor_get_devices (monitor, kind), "items-changed",
                                                   G_CALLBACK (on_devices_items_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_monitor_notify_camera_access), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access",
+                                           G_CALLBACK (on_monitor_notify_camera_access), self);
 }
 
 static void
@@ -1255,8 +1256,8 @@ jitterbuffer_probe (GstPad          *pad,
       probe->classified = TRUE;
       if (jitterbuffer != NULL)
         {
-          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (on_jitterbuffer_notify_do_retransmission),
-                            GINT_TO_POINTER (wanted));
+          g_signal_connect (jitterbuffer, "notify::do-retransmission",
+                            G_CALLBACK (on_jitterbuffer_notify_do_retransmission), GINT_TO_POINTER (wanted));
           g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
         }
     }
@@ -2629,7 +2630,8 @@ apply_ice_servers (DuetMediaSession *self)
 
   if (self->relay_only)
     gst_util_set_object_arg (G_OBJECT (self->webrtc), "ice-transport-policy", "relay");
-  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_webrtc_notify_ice_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state",
+                           G_CALLBACK (on_webrtc_notify_ice_gathering_state), self, 0);
   if (agent != NULL)
     g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_agent_new_selected_pair), self, 0);
 }
