@@ -8,6 +8,8 @@
  * ended as a user chose (NORMAL, DECLINE, CANCEL), 3 for any other
  * disconnect reason, 1 for errors, 2 for bad usage.
  */
+#define G_LOG_DOMAIN "DuetCli"
+
 #include <gio/gunixinputstream.h>
 #include <locale.h>
 #include <math.h>
@@ -192,10 +194,10 @@ quit_soon (int status)
 #define LATENCY_WARMUP_US (2 * G_USEC_PER_SEC)
 
 static void
-on_stamped_frame (GstElement *sink,
-                  GstBuffer  *buffer,
-                  GstPad     *pad,
-                  gpointer    data)
+on_stamp_sink_handoff (GstElement *sink,
+                       GstBuffer  *buffer,
+                       GstPad     *pad,
+                       gpointer    data)
 {
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps (pad);
   gint64 now = g_get_monotonic_time ();
@@ -275,7 +277,7 @@ add_latency_view (DuetCall *call)
 
   /* sync like a display sink: the frame is "rendered" at its running time */
   g_object_set (sink, "sync", TRUE, "signal-handoffs", TRUE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_stamped_frame), NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_stamp_sink_handoff), NULL);
   duet_call_add_peer_video_view (call, sink);
 }
 
@@ -296,10 +298,10 @@ colour_changed_cb (gpointer data)
 /* The streaming thread: the mean of a small RGB frame; a clear change of
  * colour is an event of its own, timed to the frame */
 static void
-on_colour_frame (GstElement *sink,
-                 GstBuffer  *buffer,
-                 GstPad     *pad,
-                 gpointer    data)
+on_colour_sink_handoff (GstElement *sink,
+                        GstBuffer  *buffer,
+                        GstPad     *pad,
+                        gpointer    data)
 {
   GstMapInfo map;
   guint64 sum[3] = { 0 };
@@ -357,7 +359,7 @@ add_colour_view (DuetCall *call)
       return;
     }
   sink = gst_bin_get_by_name (GST_BIN (bin), "colour");
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_colour_frame), NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_colour_sink_handoff), NULL);
   duet_call_add_peer_video_view (call, bin);
 }
 
@@ -436,7 +438,7 @@ stats_cb (gpointer data)
 }
 
 static void
-on_network_quality (DuetCall *call)
+on_call_notify_network_quality (DuetCall *call)
 {
   JsonBuilder *builder = event_begin ("network-quality");
 
@@ -486,8 +488,8 @@ hangup_cb (gpointer data)
 }
 
 static void
-on_verified (DuetCall *call,
-             gboolean  peer_use_responder_preparation)
+on_call_verified (DuetCall *call,
+                  gboolean  peer_use_responder_preparation)
 {
   JsonBuilder *builder = event_begin ("verified");
 
@@ -497,9 +499,9 @@ on_verified (DuetCall *call,
 }
 
 static void
-on_connected (DuetCall *call,
-              gboolean  is_in_responder_preparation,
-              gboolean  should_finish_preparation)
+on_call_connected (DuetCall *call,
+                   gboolean  is_in_responder_preparation,
+                   gboolean  should_finish_preparation)
 {
   JsonBuilder *builder = event_begin ("connected");
 
@@ -514,11 +516,11 @@ on_connected (DuetCall *call,
 }
 
 static void
-on_disconnected (DuetCall             *call,
-                 DuetDisconnectReason  reason,
-                 DuetDisconnectSource  source,
-                 gboolean              by_remote,
-                 const char           *user_code)
+on_call_disconnected (DuetCall             *call,
+                      DuetDisconnectReason  reason,
+                      DuetDisconnectSource  source,
+                      gboolean              by_remote,
+                      const char           *user_code)
 {
   JsonBuilder *builder = event_begin ("disconnected");
 
@@ -546,7 +548,7 @@ on_disconnected (DuetCall             *call,
 }
 
 static void
-on_peer_video_paused (DuetCall *call, DuetVideoPauseReason reason)
+on_call_peer_video_paused (DuetCall *call, DuetVideoPauseReason reason)
 {
   JsonBuilder *builder = event_begin ("peer-video-paused");
 
@@ -555,7 +557,7 @@ on_peer_video_paused (DuetCall *call, DuetVideoPauseReason reason)
 }
 
 static void
-on_video_disabled_by_peer (DuetCall *call, DuetMediaDisabledReason reason)
+on_call_video_disabled_by_peer (DuetCall *call, DuetMediaDisabledReason reason)
 {
   JsonBuilder *builder = event_begin ("video-disabled-by-peer");
 
@@ -564,7 +566,7 @@ on_video_disabled_by_peer (DuetCall *call, DuetMediaDisabledReason reason)
 }
 
 static void
-on_audio_description (DuetMyMediaStatus *status, guint level)
+on_status_audio_description_update (DuetMyMediaStatus *status, guint level)
 {
   JsonBuilder *builder = event_begin ("audio-description-update");
 
@@ -573,7 +575,7 @@ on_audio_description (DuetMyMediaStatus *status, guint level)
 }
 
 static void
-on_video_status (DuetMyMediaStatus *status, DuetVideoState state, DuetVideoPauseReason pause_reason)
+on_status_video_status_update (DuetMyMediaStatus *status, DuetVideoState state, DuetVideoPauseReason pause_reason)
 {
   JsonBuilder *builder = event_begin ("video-status-update");
 
@@ -584,13 +586,13 @@ on_video_status (DuetMyMediaStatus *status, DuetVideoState state, DuetVideoPause
 }
 
 static void
-on_device_warning (DuetManager *manager, const char *message)
+on_manager_device_warning (DuetManager *manager, const char *message)
 {
   error_event ("device-warning", message);
 }
 
 static void
-on_media_rejected (DuetCall *call, const char *media, const char *what)
+on_call_media_rejected (DuetCall *call, const char *media, const char *what)
 {
   JsonBuilder *builder = event_begin ("media-rejected");
 
@@ -600,7 +602,7 @@ on_media_rejected (DuetCall *call, const char *media, const char *what)
 }
 
 static void
-on_network_warning (DuetManager *manager, const char *message)
+on_manager_network_warning (DuetManager *manager, const char *message)
 {
   error_event ("network-warning", message);
 }
@@ -628,8 +630,8 @@ watch_video_cb (gpointer data)
 }
 
 static void
-on_network_unavailable (DuetCall *call,
-                        guint     seconds_left)
+on_call_network_unavailable (DuetCall *call,
+                             guint     seconds_left)
 {
   JsonBuilder *builder = event_begin ("network-unavailable");
   DuetCallStatistics stats = { 0 };
@@ -644,9 +646,9 @@ on_network_unavailable (DuetCall *call,
 }
 
 static void
-on_short_data (DuetCall   *call,
-               const char *type,
-               GBytes     *data)
+on_call_short_data_received (DuetCall   *call,
+                             const char *type,
+                             GBytes     *data)
 {
   JsonBuilder *builder = event_begin ("short-data-received");
   g_autofree char *text = g_strndup (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
@@ -659,7 +661,7 @@ on_short_data (DuetCall   *call,
 }
 
 static void
-on_in_preparation (DuetCall *call)
+on_call_notify_in_responder_preparation (DuetCall *call)
 {
   JsonBuilder *builder = event_begin ("responder-preparation");
 
@@ -671,8 +673,8 @@ on_in_preparation (DuetCall *call)
 static const char * const kind_names[] = { "camera", "microphone", "speaker" };
 
 static void
-on_device_problem (DuetMyMediaStatus *status,
-                   GParamSpec        *pspec)
+on_status_notify_device_problem (DuetMyMediaStatus *status,
+                                 GParamSpec        *pspec)
 {
   gboolean camera = g_str_equal (pspec->name, "camera-problem");
   DuetDeviceProblem problem = camera ? duet_my_media_status_get_camera_problem (status)
@@ -707,8 +709,8 @@ adopt_call (DuetCall *call)
   app.call = g_object_ref (call);
   if (app.report_colour)
     add_colour_view (call);
-  g_signal_connect (status, "notify::camera-problem", G_CALLBACK (on_device_problem), NULL);
-  g_signal_connect (status, "notify::microphone-problem", G_CALLBACK (on_device_problem), NULL);
+  g_signal_connect (status, "notify::camera-problem", G_CALLBACK (on_status_notify_device_problem), NULL);
+  g_signal_connect (status, "notify::microphone-problem", G_CALLBACK (on_status_notify_device_problem), NULL);
   for (int kind = 0; kind < 3; kind++)
     {
       g_autofree char *signal = g_strdup_printf ("notify::%s", kind_names[kind]);
@@ -717,9 +719,11 @@ adopt_call (DuetCall *call)
     }
   /* the devices' state before the call was handed out */
   if (duet_my_media_status_get_camera_problem (status) != DUET_DEVICE_PROBLEM_NONE)
-    on_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "camera-problem"));
+    on_status_notify_device_problem (status,
+                                     g_object_class_find_property (G_OBJECT_GET_CLASS (status), "camera-problem"));
   if (duet_my_media_status_get_microphone_problem (status) != DUET_DEVICE_PROBLEM_NONE)
-    on_device_problem (status, g_object_class_find_property (G_OBJECT_GET_CLASS (status), "microphone-problem"));
+    on_status_notify_device_problem (status,
+                                     g_object_class_find_property (G_OBJECT_GET_CLASS (status), "microphone-problem"));
   if (duet_bench_stamp_enabled ())
     {
       app.latency_us = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -729,26 +733,27 @@ adopt_call (DuetCall *call)
   app.stats_source = g_timeout_add_seconds (1, stats_cb, NULL);
   g_signal_connect_swapped (call, "wait-connected", G_CALLBACK (simple_event), (gpointer) "wait-connected");
   if (duet_call_get_is_caller (call))
-    g_signal_connect (call, "verified", G_CALLBACK (on_verified), NULL);
-  g_signal_connect (call, "short-data-received", G_CALLBACK (on_short_data), NULL);
-  g_signal_connect (call, "media-rejected", G_CALLBACK (on_media_rejected), NULL);
-  g_signal_connect (call, "notify::in-responder-preparation", G_CALLBACK (on_in_preparation), NULL);
-  g_signal_connect (call, "connected", G_CALLBACK (on_connected), NULL);
-  g_signal_connect (call, "disconnected", G_CALLBACK (on_disconnected), NULL);
+    g_signal_connect (call, "verified", G_CALLBACK (on_call_verified), NULL);
+  g_signal_connect (call, "short-data-received", G_CALLBACK (on_call_short_data_received), NULL);
+  g_signal_connect (call, "media-rejected", G_CALLBACK (on_call_media_rejected), NULL);
+  g_signal_connect (call, "notify::in-responder-preparation",
+                    G_CALLBACK (on_call_notify_in_responder_preparation), NULL);
+  g_signal_connect (call, "connected", G_CALLBACK (on_call_connected), NULL);
+  g_signal_connect (call, "disconnected", G_CALLBACK (on_call_disconnected), NULL);
   g_signal_connect_swapped (call, "peer-mic-muted", G_CALLBACK (simple_event), (gpointer) "peer-mic-muted");
   g_signal_connect_swapped (call, "peer-mic-unmuted", G_CALLBACK (simple_event), (gpointer) "peer-mic-unmuted");
-  g_signal_connect (call, "peer-video-paused", G_CALLBACK (on_peer_video_paused), NULL);
+  g_signal_connect (call, "peer-video-paused", G_CALLBACK (on_call_peer_video_paused), NULL);
   g_signal_connect_swapped (call, "peer-video-resumed", G_CALLBACK (simple_event), (gpointer) "peer-video-resumed");
   g_signal_connect_swapped (call, "video-enabled-by-peer", G_CALLBACK (simple_event), (gpointer) "video-enabled-by-peer");
-  g_signal_connect (call, "video-disabled-by-peer", G_CALLBACK (on_video_disabled_by_peer), NULL);
-  g_signal_connect (call, "network-unavailable", G_CALLBACK (on_network_unavailable), NULL);
+  g_signal_connect (call, "video-disabled-by-peer", G_CALLBACK (on_call_video_disabled_by_peer), NULL);
+  g_signal_connect (call, "network-unavailable", G_CALLBACK (on_call_network_unavailable), NULL);
   g_signal_connect_swapped (call, "network-available", G_CALLBACK (simple_event), (gpointer) "network-available");
-  g_signal_connect (call, "notify::network-quality", G_CALLBACK (on_network_quality), NULL);
-  g_signal_connect (call, "notify::peer-network-quality", G_CALLBACK (on_network_quality), NULL);
-  g_signal_connect (status, "audio-description-update", G_CALLBACK (on_audio_description), NULL);
+  g_signal_connect (call, "notify::network-quality", G_CALLBACK (on_call_notify_network_quality), NULL);
+  g_signal_connect (call, "notify::peer-network-quality", G_CALLBACK (on_call_notify_network_quality), NULL);
+  g_signal_connect (status, "audio-description-update", G_CALLBACK (on_status_audio_description_update), NULL);
   g_signal_connect_swapped (status, "mic-mute", G_CALLBACK (simple_event), (gpointer) "mic-mute");
   g_signal_connect_swapped (status, "mic-unmute", G_CALLBACK (simple_event), (gpointer) "mic-unmute");
-  g_signal_connect (status, "video-status-update", G_CALLBACK (on_video_status), NULL);
+  g_signal_connect (status, "video-status-update", G_CALLBACK (on_status_video_status_update), NULL);
 }
 
 static void
@@ -767,9 +772,9 @@ start_failed (DuetStartFailReason  reason,
 /* ---- caller ---- */
 
 static void
-make_call_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+make_call_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DuetCall) call = NULL;
@@ -807,7 +812,7 @@ make_call (void)
       return;
     }
   simple_event ("make-call");
-  duet_manager_make_call_async (app.manager, param, NULL, make_call_done, NULL);
+  duet_manager_make_call_async (app.manager, param, NULL, make_call_cb, NULL);
 }
 
 /* ---- callee ---- */
@@ -826,9 +831,9 @@ accept_cb (gpointer data)
 }
 
 static void
-verify_call_done (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
+verify_call_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DuetCall) call = NULL;
@@ -848,8 +853,8 @@ verify_call_done (GObject      *source,
 }
 
 static void
-on_incoming_call (DuetManager *manager,
-                  DuetCcParam *cc_param)
+on_manager_incoming_call (DuetManager *manager,
+                          DuetCcParam *cc_param)
 {
   g_autoptr(DuetVerifyCallParamBuilder) builder = NULL;
   g_autoptr(DuetVerifyCallParam) param = NULL;
@@ -876,12 +881,12 @@ on_incoming_call (DuetManager *manager,
       start_failed (DUET_START_FAIL_REASON_INVALID_PARAM, error);
       return;
     }
-  duet_manager_verify_call_async (app.manager, param, NULL, verify_call_done, NULL);
+  duet_manager_verify_call_async (app.manager, param, NULL, verify_call_cb, NULL);
 }
 
 static void
-on_missed_call (DuetManager          *manager,
-                DuetCallHistoryEntry *entry)
+on_manager_missed_call (DuetManager          *manager,
+                        DuetCallHistoryEntry *entry)
 {
   JsonBuilder *builder = event_begin ("missed-call");
 
@@ -892,8 +897,8 @@ on_missed_call (DuetManager          *manager,
 }
 
 static void
-on_missed_call_seen (DuetManager *manager,
-                     const char  *call_id)
+on_manager_missed_call_seen (DuetManager *manager,
+                             const char  *call_id)
 {
   JsonBuilder *builder = event_begin ("missed-call-seen");
 
@@ -949,7 +954,7 @@ list_account_devices (void)
 }
 
 static void
-on_account_devices_changed (GListModel *devices)
+on_account_devices_items_changed (GListModel *devices)
 {
   JsonBuilder *builder = event_begin ("account-devices-changed");
 
@@ -976,9 +981,9 @@ command_failed (const GError *error)
 }
 
 static void
-device_signed_out (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      data)
+sign_out_device_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
 {
   g_autofree char *id = data;
   g_autoptr(GError) error = NULL;
@@ -1002,11 +1007,11 @@ sign_out_device (const char *id)
   const char *target = *id != '\0' ? id : duet_manager_get_device_id (app.manager);
 
   duet_manager_sign_out_device_async (app.manager, *id != '\0' ? id : NULL, NULL,
-                                      device_signed_out, g_strdup (target));
+                                      sign_out_device_cb, g_strdup (target));
 }
 
 static void
-on_manager_connected (DuetManager *manager)
+on_manager_notify_connected (DuetManager *manager)
 {
   gboolean connected = duet_manager_get_connected (manager);
   JsonBuilder *builder;
@@ -1045,8 +1050,8 @@ on_manager_connected (DuetManager *manager)
 }
 
 static void
-on_server_error (DuetManager *manager,
-                 const char  *code)
+on_manager_server_error (DuetManager *manager,
+                         const char  *code)
 {
   JsonBuilder *builder = event_begin ("server-error");
 
@@ -1062,9 +1067,9 @@ on_server_error (DuetManager *manager,
 /* ---- commands ---- */
 
 static void
-short_data_sent (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+send_short_data_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
 {
   g_autoptr(GError) error = NULL;
 
@@ -1093,7 +1098,7 @@ send_short_data (const char *args)
     }
   else
     data = g_bytes_new (parts[1], strlen (parts[1]));
-  duet_call_send_short_data_async (app.call, parts[0], data, NULL, short_data_sent, NULL);
+  duet_call_send_short_data_async (app.call, parts[0], data, NULL, send_short_data_cb, NULL);
 }
 
 /* A device named by its id, its exact name, or a part of its name */
@@ -1246,9 +1251,9 @@ run_command (const char *line)
 }
 
 static void
-read_line_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+read_line_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
@@ -1257,7 +1262,7 @@ read_line_done (GObject      *source,
   if (line == NULL)
     return;   /* EOF: keep running until the call ends */
   run_command (g_strstrip (line));
-  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
+  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_cb, NULL);
 }
 
 /* ---- sign-in ---- */
@@ -1265,23 +1270,23 @@ read_line_done (GObject      *source,
 static void
 signed_in (void)
 {
-  g_signal_connect (app.manager, "notify::connected", G_CALLBACK (on_manager_connected), NULL);
-  g_signal_connect (app.manager, "incoming-call", G_CALLBACK (on_incoming_call), NULL);
-  g_signal_connect (app.manager, "missed-call", G_CALLBACK (on_missed_call), NULL);
-  g_signal_connect (app.manager, "missed-call-seen", G_CALLBACK (on_missed_call_seen), NULL);
+  g_signal_connect (app.manager, "notify::connected", G_CALLBACK (on_manager_notify_connected), NULL);
+  g_signal_connect (app.manager, "incoming-call", G_CALLBACK (on_manager_incoming_call), NULL);
+  g_signal_connect (app.manager, "missed-call", G_CALLBACK (on_manager_missed_call), NULL);
+  g_signal_connect (app.manager, "missed-call-seen", G_CALLBACK (on_manager_missed_call_seen), NULL);
   g_signal_connect (duet_manager_get_devices (app.manager), "items-changed",
-                    G_CALLBACK (on_account_devices_changed), NULL);
-  g_signal_connect (app.manager, "server-error", G_CALLBACK (on_server_error), NULL);
-  g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_device_warning), NULL);
-  g_signal_connect (app.manager, "network-warning", G_CALLBACK (on_network_warning), NULL);
+                    G_CALLBACK (on_account_devices_items_changed), NULL);
+  g_signal_connect (app.manager, "server-error", G_CALLBACK (on_manager_server_error), NULL);
+  g_signal_connect (app.manager, "device-warning", G_CALLBACK (on_manager_device_warning), NULL);
+  g_signal_connect (app.manager, "network-warning", G_CALLBACK (on_manager_network_warning), NULL);
   duet_manager_sign_in (app.manager, app.server, app.token);
-  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_done, NULL);
+  g_data_input_stream_read_line_async (app.input, G_PRIORITY_DEFAULT, app.cancellable, read_line_cb, NULL);
 }
 
 static void
-token_fetched (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -1300,7 +1305,7 @@ fetch_token (const char  *password,
     return NULL;
   duet_auth_set_device (auth, app.device_id, app.device_name);
 
-  duet_auth_sign_in_async (auth, app.user, app.service, password, NULL, token_fetched, &result);
+  duet_auth_sign_in_async (auth, app.user, app.service, password, NULL, sign_in_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
@@ -1351,6 +1356,7 @@ main (int   argc,
   int network_grace = 0;
   int fps = 0;
   int value;
+  DuetMediaSettings *settings;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &app.server, "Server URL", "URL" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &app.user, "My user id", "ID" },
@@ -1493,37 +1499,31 @@ main (int   argc,
   else
     app.token = g_steal_pointer (&credential);
 
-  /* The media session reads these when each call starts */
+  settings = duet_manager_get_media_settings (app.manager);
   if (video_size != NULL)
     {
       guint w = 0, h = 0;
-      char number[16];
 
-      if (sscanf (video_size, "%ux%u", &w, &h) != 2 || w < 16 || h < 16)
+      /* the settings' range */
+      if (sscanf (video_size, "%ux%u", &w, &h) != 2 || w < 16 || h < 16 || w > 4096 || h > 4096)
         return (g_printerr ("Bad --video-size\n"), 2);
-      g_snprintf (number, sizeof number, "%u", w);
-      g_setenv ("DUET_VIDEO_WIDTH", number, TRUE);
-      g_snprintf (number, sizeof number, "%u", h);
-      g_setenv ("DUET_VIDEO_HEIGHT", number, TRUE);
+      g_object_set (settings, "video-width", w, "video-height", h, NULL);
     }
   if (test_pattern != NULL)
-    g_setenv ("DUET_TEST_PATTERN", test_pattern, TRUE);
+    g_object_set (settings, "test-pattern", test_pattern, NULL);
+  if (fps > 120)
+    return (g_printerr ("Bad --fps: at most 120\n"), 2);
   if (fps > 0)
-    {
-      char number[16];
-
-      g_snprintf (number, sizeof number, "%d", fps);
-      g_setenv ("DUET_VIDEO_FPS", number, TRUE);
-    }
+    g_object_set (settings, "video-fps", (guint) fps, NULL);
 
   app.loop = g_main_loop_new (NULL, FALSE);
   app.cancellable = g_cancellable_new ();
-  g_object_set (app.manager, "test-sources", test_sources,
+  g_object_set (settings, "test-sources", test_sources,
                 "camera", app.device_ids[0], "microphone", app.device_ids[1], "speaker", app.device_ids[2], NULL);
   for (int c = 0; c < 3; c++)
     app.rx_rgb[c] = app.reported_rgb[c] = -1000;
   if (liveness_ms > 0)
-    g_object_set (app.manager, "liveness-timeout", (guint) liveness_ms, NULL);
+    g_object_set (settings, "liveness-timeout", (guint) liveness_ms, NULL);
   g_object_set (app.manager, "tls-ca-file", app.tls_ca_file, NULL);
 
   signed_in ();
@@ -1535,7 +1535,7 @@ main (int   argc,
   g_clear_object (&app.call);
   /* The manager empties its list of devices as it goes: no event for that */
   g_signal_handlers_disconnect_by_func (duet_manager_get_devices (app.manager),
-                                        on_account_devices_changed, NULL);
+                                        on_account_devices_items_changed, NULL);
   g_clear_object (&app.manager);
   g_clear_object (&app.input);
   g_clear_object (&app.cancellable);

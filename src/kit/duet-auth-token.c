@@ -6,6 +6,8 @@
  * holds the key. They tell a client when to renew the token and whose it
  * is, nothing more.
  */
+#define G_LOG_DOMAIN "DuetAuthToken"
+
 #include "config.h"
 
 #include "duet-auth-token.h"

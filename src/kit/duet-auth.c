@@ -11,6 +11,8 @@
  * $XDG_DATA_HOME/duet-kit-1/device-id (so every program of the kit on one
  * machine and user account is one device) and "APP on HOST".
  */
+#define G_LOG_DOMAIN "DuetAuth"
+
 #include "config.h"
 
 #include <errno.h>
@@ -435,9 +437,9 @@ error_for_status (DuetAuth   *self,
 }
 
 static void
-token_replied (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+request_token_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DuetAuth *self = g_task_get_source_object (task);
@@ -505,7 +507,7 @@ send_request (DuetAuth     *self,
     }
 
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT,
-                                    g_task_get_cancellable (task), token_replied, task);
+                                    g_task_get_cancellable (task), request_token_cb, task);
 }
 
 /**

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define G_LOG_DOMAIN "DuetBenchStamp"
+
 #include <string.h>
 
 #include "duet-bench-stamp.h"

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define G_LOG_DOMAIN "DuetCallEvent"
+
 #include "duet-call-event.h"
 
 /* NULL with no error for a message that is not a call's event */

@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define G_LOG_DOMAIN "DuetCallHistoryEntry"
+
 #include "config.h"
 
 #include "duet-call-history-entry-private.h"

@@ -8,6 +8,8 @@
  * restart, and as media_state through the server. While the data channel
  * is open the server copy coming back is ignored, as it may be stale.
  */
+#define G_LOG_DOMAIN "DuetCall"
+
 #include <string.h>
 
 #include "duet-call-private.h"
@@ -234,10 +236,10 @@ send_signal (DuetCall          *self,
 }
 
 static void
-on_local_description (DuetMediaSession *media,
-                      const char       *type,
-                      const char       *sdp,
-                      DuetCall         *self)
+on_session_local_description (DuetMediaSession *media,
+                              const char       *type,
+                              const char       *sdp,
+                              DuetCall         *self)
 {
   g_auto(GStrv) lines = g_strsplit (sdp, "\n", -1);
   DuetSignalType signal_type = DUET_SIGNAL_TYPE_OFFER;
@@ -252,10 +254,10 @@ on_local_description (DuetMediaSession *media,
   send_signal (self, media, (DuetSignalPayload) { .type = signal_type, .sdp = (char *) sdp });
 }
 static void
-on_local_candidate (DuetMediaSession *media,
-                    guint             mline_index,
-                    const char       *candidate,
-                    DuetCall         *self)
+on_session_local_candidate (DuetMediaSession *media,
+                            guint             mline_index,
+                            const char       *candidate,
+                            DuetCall         *self)
 {
   send_signal (self, media, (DuetSignalPayload) {
     .type = DUET_SIGNAL_TYPE_CANDIDATE,
@@ -563,9 +565,9 @@ duet_call_handle_event (DuetCall            *self,
 }
 /* What the peer's kit sends over the data channel */
 static void
-on_control_message (DuetMediaSession *media,
-                    JsonObject       *message,
-                    DuetCall         *self)
+on_session_control_message (DuetMediaSession *media,
+                            JsonObject       *message,
+                            DuetCall         *self)
 {
   const char *type = duet_message_read_type (message, NULL);
   g_auto(DuetChannelMediaState) state = { 0 };
@@ -642,8 +644,8 @@ network_found (DuetCall *self)
 }
 
 static void
-on_path_lost (DuetMediaSession *media,
-              DuetCall         *self)
+on_session_path_lost (DuetMediaSession *media,
+                      DuetCall         *self)
 {
   if (media == self->media)
     network_lost (self);
@@ -675,8 +677,8 @@ swap_in_pending (DuetCall *self)
 }
 
 static void
-on_path_up (DuetMediaSession *media,
-            DuetCall         *self)
+on_session_path_up (DuetMediaSession *media,
+                    DuetCall         *self)
 {
   if (media == self->pending)
     swap_in_pending (self);
@@ -703,9 +705,9 @@ network_changed_cb (gpointer user_data)
 /* Back on the server (perhaps from a new address): offer at once rather
  * than at the next retry, as earlier offers may have been lost */
 static void
-on_signalling_ready (DuetSignalling *signalling,
-                     GParamSpec     *pspec,
-                     DuetCall       *self)
+on_signalling_notify_ready (DuetSignalling *signalling,
+                            GParamSpec     *pspec,
+                            DuetCall       *self)
 {
   gboolean ready = FALSE;
 
@@ -715,9 +717,9 @@ on_signalling_ready (DuetSignalling *signalling,
 }
 
 static void
-on_network_changed (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    DuetCall         *self)
+on_network_monitor_network_changed (GNetworkMonitor *monitor,
+                                    gboolean         available,
+                                    DuetCall         *self)
 {
   if (!self->is_caller || self->state != DUET_CALL_STATE_CONNECTED || !available)
     return;
@@ -726,9 +728,9 @@ on_network_changed (GNetworkMonitor *monitor,
 }
 
 static void
-on_media_error (DuetMediaSession *media,
-                const char       *message,
-                DuetCall         *self)
+on_session_media_error (DuetMediaSession *media,
+                        const char       *message,
+                        DuetCall         *self)
 {
   if (media == self->pending)
     {
@@ -743,19 +745,19 @@ on_media_error (DuetMediaSession *media,
 }
 
 static void
-on_volume (DuetMediaSession *media,
-           guint             level,
-           DuetCall         *self)
+on_session_volume (DuetMediaSession *media,
+                   guint             level,
+                   DuetCall         *self)
 {
   if (media == self->media)
     duet_my_media_status_update_volume (self->my_media_status, level);
 }
 
 static void
-on_network_quality (DuetMediaSession   *media,
-                    DuetNetworkQuality  mine,
-                    DuetNetworkQuality  peer,
-                    DuetCall           *self)
+on_session_network_quality (DuetMediaSession   *media,
+                            DuetNetworkQuality  mine,
+                            DuetNetworkQuality  peer,
+                            DuetCall           *self)
 {
   if (media != self->media)
     return;
@@ -774,19 +776,19 @@ on_network_quality (DuetMediaSession   *media,
 }
 
 static void
-on_device_warning (DuetMediaSession *media,
-                   const char       *message,
-                   DuetCall         *self)
+on_session_device_warning (DuetMediaSession *media,
+                           const char       *message,
+                           DuetCall         *self)
 {
   g_message ("%s", message);
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
 static void
-on_media_rejected (DuetMediaSession *media,
-                   const char       *kind,
-                   const char       *what,
-                   DuetCall         *self)
+on_session_media_rejected (DuetMediaSession *media,
+                           const char       *kind,
+                           const char       *what,
+                           DuetCall         *self)
 {
   g_signal_emit (self, signals[MEDIA_REJECTED], 0, kind, what);
 }
@@ -797,10 +799,10 @@ on_media_rejected (DuetMediaSession *media,
  * call goes on muted. Only what the kit did itself is undone: a user's own
  * pause or mute stays. */
 static void
-on_device_problem (DuetMediaSession  *media,
-                   DuetDeviceKind     kind,
-                   DuetDeviceProblem  problem,
-                   DuetCall          *self)
+on_session_device_problem (DuetMediaSession  *media,
+                           DuetDeviceKind     kind,
+                           DuetDeviceProblem  problem,
+                           DuetCall          *self)
 {
   if (media != self->media || kind == DUET_DEVICE_KIND_SPEAKER)
     return;
@@ -845,17 +847,17 @@ static void
 connect_media (DuetCall         *self,
                DuetMediaSession *media)
 {
-  g_signal_connect (media, "local-description", G_CALLBACK (on_local_description), self);
-  g_signal_connect (media, "local-candidate", G_CALLBACK (on_local_candidate), self);
-  g_signal_connect (media, "control-message", G_CALLBACK (on_control_message), self);
-  g_signal_connect (media, "path-up", G_CALLBACK (on_path_up), self);
-  g_signal_connect (media, "path-lost", G_CALLBACK (on_path_lost), self);
-  g_signal_connect (media, "media-error", G_CALLBACK (on_media_error), self);
-  g_signal_connect (media, "volume", G_CALLBACK (on_volume), self);
-  g_signal_connect (media, "device-warning", G_CALLBACK (on_device_warning), self);
-  g_signal_connect (media, "media-rejected", G_CALLBACK (on_media_rejected), self);
-  g_signal_connect (media, "device-problem", G_CALLBACK (on_device_problem), self);
-  g_signal_connect (media, "network-quality", G_CALLBACK (on_network_quality), self);
+  g_signal_connect (media, "local-description", G_CALLBACK (on_session_local_description), self);
+  g_signal_connect (media, "local-candidate", G_CALLBACK (on_session_local_candidate), self);
+  g_signal_connect (media, "control-message", G_CALLBACK (on_session_control_message), self);
+  g_signal_connect (media, "path-up", G_CALLBACK (on_session_path_up), self);
+  g_signal_connect (media, "path-lost", G_CALLBACK (on_session_path_lost), self);
+  g_signal_connect (media, "media-error", G_CALLBACK (on_session_media_error), self);
+  g_signal_connect (media, "volume", G_CALLBACK (on_session_volume), self);
+  g_signal_connect (media, "device-warning", G_CALLBACK (on_session_device_warning), self);
+  g_signal_connect (media, "media-rejected", G_CALLBACK (on_session_media_rejected), self);
+  g_signal_connect (media, "device-problem", G_CALLBACK (on_session_device_problem), self);
+  g_signal_connect (media, "network-quality", G_CALLBACK (on_session_network_quality), self);
 }
 
 static void
@@ -1120,9 +1122,9 @@ duet_call_end_call_with_error (DuetCall    *self,
 #define SHORT_DATA_MAX DUET_PROTOCOL_MAX_SHORT_DATA
 
 static void
-short_data_sent (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+send_short_data_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -1214,7 +1216,7 @@ duet_call_send_short_data_async (DuetCall            *self,
     .data_type = (char *) type,
     .data = data,
   });
-  duet_signalling_request_async (self->signalling, message, cancellable, short_data_sent,
+  duet_signalling_request_async (self->signalling, message, cancellable, send_short_data_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -2064,9 +2066,8 @@ duet_call_new (DuetSignalling        *signalling,
     self->my_video_reason = g_intern_static_string ("BY_USER");
   duet_my_media_status_set_video_state (self->my_media_status, self->my_video_state,
                                         DUET_VIDEO_PAUSE_REASON_BY_USER);
-  g_object_get (media, "camera", &self->device_ids[DUET_DEVICE_KIND_CAMERA],
-                "microphone", &self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
-                "speaker", &self->device_ids[DUET_DEVICE_KIND_SPEAKER], NULL);
+  for (int kind = 0; kind < 3; kind++)
+    self->device_ids[kind] = g_strdup (duet_media_session_get_device (media, kind));
   apply_sending (self, media);
 
   connect_media (self, media);
@@ -2093,11 +2094,11 @@ duet_call_set_reconnect (DuetCall         *self,
   self->factory_owner = owner;
   g_object_add_weak_pointer (owner, &self->factory_owner);
   self->network_grace_s = MAX (grace_s, 1);
-  g_signal_connect_object (self->signalling, "notify::ready", G_CALLBACK (on_signalling_ready), self, 0);
+  g_signal_connect_object (self->signalling, "notify::ready", G_CALLBACK (on_signalling_notify_ready), self, 0);
   if (self->is_caller && self->monitor == NULL)
     {
       self->monitor = g_object_ref (g_network_monitor_get_default ());
-      g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
+      g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_monitor_network_changed), self);
     }
 }
 

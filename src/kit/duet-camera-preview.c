@@ -16,6 +16,7 @@
 #include "duet-camera-preview.h"
 #include "duet-device-monitor-private.h"
 #include "duet-device-slot.h"
+#include "duet-media-settings.h"
 #include "duet-protocol.h"
 
 struct _DuetCameraPreview
@@ -69,10 +70,16 @@ set_state (DuetCameraPreview *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
 }
 
+/* A preview is no call, but shows what one would: the same test picture
+ * when the environment asks for test sources */
 static gboolean
 test_sources (void)
 {
-  return g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
+  g_autoptr(DuetMediaSettings) settings = duet_media_settings_new_from_environment ();
+  gboolean test_sources;
+
+  g_object_get (settings, "test-sources", &test_sources, NULL);
+  return test_sources;
 }
 
 static GstElement *
@@ -229,20 +236,20 @@ restart (DuetCameraPreview *self)
 }
 
 static void
-on_devices_changed (GListModel        *list,
-                    guint              position,
-                    guint              removed,
-                    guint              added,
-                    DuetCameraPreview *self)
+on_devices_items_changed (GListModel        *list,
+                          guint              position,
+                          guint              removed,
+                          guint              added,
+                          DuetCameraPreview *self)
 {
   self->failed = FALSE;
   update_camera (self);
 }
 
 static void
-on_camera_access (DuetDeviceMonitor *monitor,
-                  GParamSpec        *pspec,
-                  DuetCameraPreview *self)
+on_monitor_notify_camera_access (DuetDeviceMonitor *monitor,
+                                 GParamSpec        *pspec,
+                                 DuetCameraPreview *self)
 {
   update_camera (self);
 }
@@ -473,6 +480,7 @@ duet_camera_preview_init (DuetCameraPreview *self)
     return;
   monitor = duet_device_monitor_get_default ();
   self->list_handler = g_signal_connect (duet_device_monitor_get_devices (monitor, DUET_DEVICE_KIND_CAMERA),
-                                         "items-changed", G_CALLBACK (on_devices_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_camera_access), self);
+                                         "items-changed", G_CALLBACK (on_devices_items_changed), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access",
+                                           G_CALLBACK (on_monitor_notify_camera_access), self);
 }

@@ -401,7 +401,7 @@ open_portal_cameras (DuetDeviceMonitor *self,
 }
 
 static void
-on_camera_access (GObject      *source,
+access_camera_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      data)
 {
@@ -461,7 +461,7 @@ duet_device_monitor_request_camera_access (DuetDeviceMonitor *self)
     }
   set_camera_access (self, DUET_CAMERA_ACCESS_REQUESTING);
   xdp_portal_access_camera (self->portal, NULL, XDP_CAMERA_FLAG_NONE, self->cancellable,
-                            on_camera_access, g_object_ref (self));
+                            access_camera_cb, g_object_ref (self));
 }
 
 static void

@@ -13,6 +13,8 @@
  * prerolling (async off), which would otherwise make the pipeline
  * recompute its base time mid-call.
  */
+#define G_LOG_DOMAIN "DuetDeviceSlot"
+
 #include "config.h"
 
 #include "duet-device-slot.h"

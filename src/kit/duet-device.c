@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define G_LOG_DOMAIN "DuetDevice"
+
 #include "config.h"
 
 #include "duet-device-private.h"

@@ -26,6 +26,7 @@
 #include "duet-make-call-param-builder.h"
 #include "duet-make-call-param.h"
 #include "duet-manager.h"
+#include "duet-media-settings.h"
 #include "duet-my-media-status.h"
 #include "duet-protocol-enums.h"
 #include "duet-verify-call-param-builder.h"

@@ -5,6 +5,8 @@
  * Setters return the builder so calls chain like PlanetKit's builder;
  * nothing is checked until build(), which names the first bad field.
  */
+#define G_LOG_DOMAIN "DuetMakeCallParamBuilder"
+
 #include "duet-kit-error.h"
 #include "duet-make-call-param-builder.h"
 #include "duet-make-call-param-private.h"

@@ -5,6 +5,8 @@
  * Built only by DuetMakeCallParamBuilder, which checks every field, so a
  * param that exists is valid.
  */
+#define G_LOG_DOMAIN "DuetMakeCallParam"
+
 #include "duet-make-call-param.h"
 #include "duet-make-call-param-private.h"
 

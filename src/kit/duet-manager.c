@@ -7,13 +7,16 @@
  * DuetStartFailReason (NONE on success); parameter checks that need no
  * server fail without a round trip.
  *
- * Media settings (test-sources, camera, …) are manager properties
- * copied onto each call's DuetMediaSession.
+ * Media settings (test-sources, camera, …) are one DuetMediaSettings,
+ * read from the environment once, that each call's DuetMediaSession
+ * copies; the manager's properties of the same names forward to it.
  *
  * The user's devices (docs/protocol.md "Devices"): after each hello the
  * manager asks for the list (`devices`), and each `devices_changed`
  * replaces it; `devices` is one GListStore for the manager's life.
  */
+#define G_LOG_DOMAIN "DuetManager"
+
 #include "duet-account-device-private.h"
 #include "duet-call-event.h"
 #include "duet-call-history-entry-private.h"
@@ -23,6 +26,7 @@
 #include "duet-kit-error.h"
 #include "duet-manager.h"
 #include "duet-media-session.h"
+#include "duet-media-settings.h"
 #include "duet-signalling.h"
 
 #define MAX_EARLY_EVENTS 200
@@ -41,10 +45,7 @@ struct _DuetManager
   guint           early_count;
   GStrv           server_calls;  /* call ids in the last hello */
 
-  gboolean        test_sources;
-  gboolean        echo_cancel;
-  char           *device_ids[3];   /* camera, microphone, speaker; NULL for the default */
-  guint           liveness_timeout;
+  DuetMediaSettings *media_settings;
   char           *tls_ca_file;   /* NULL: verify against the system CAs */
   GStrv           ice_servers;   /* the caller's own, as given */
   GStrv           extra_ice;     /* the same in webrtcbin's form */
@@ -85,6 +86,7 @@ enum {
   PROP_DEVICE_ID,
   PROP_DEVICES,
   PROP_SIGN_OUT_REASON,
+  PROP_MEDIA_SETTINGS,
   N_PROPS
 };
 
@@ -127,7 +129,7 @@ keep_early_event (DuetManager   *self,
   self->early_count++;
 }
 
-static void on_call_state (DuetCall *call, GParamSpec *pspec, DuetManager *self);
+static void on_call_notify_state (DuetCall *call, GParamSpec *pspec, DuetManager *self);
 
 static void
 register_call (DuetManager *self,
@@ -149,9 +151,9 @@ register_call (DuetManager *self,
 }
 
 static void
-on_call_state (DuetCall    *call,
-               GParamSpec  *pspec,
-               DuetManager *self)
+on_call_notify_state (DuetCall    *call,
+                      GParamSpec  *pspec,
+                      DuetManager *self)
 {
   if (duet_call_get_state (call) != DUET_CALL_STATE_DISCONNECTED)
     return;
@@ -159,7 +161,7 @@ on_call_state (DuetCall    *call,
     self->active = NULL;
   if (duet_call_get_call_id (call) != NULL)
     g_hash_table_remove (self->calls, duet_call_get_call_id (call));
-  g_signal_handlers_disconnect_by_func (call, on_call_state, self);
+  g_signal_handlers_disconnect_by_func (call, on_call_notify_state, self);
 }
 
 static void
@@ -282,9 +284,9 @@ clear_devices (DuetManager *self)
 
 /* USER_DATA is the manager: the request is cancelled before it goes */
 static void
-devices_replied (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+request_devices_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(JsonObject) answer = NULL;
   g_auto(DuetDevicesReply) reply = { 0 };
@@ -390,10 +392,10 @@ route_call_event (DuetManager           *self,
 }
 
 static void
-on_event (DuetSignalling *signalling,
-          const char     *type_name,
-          JsonObject     *message,
-          DuetManager    *self)
+on_signalling_event (DuetSignalling *signalling,
+                     const char     *type_name,
+                     JsonObject     *message,
+                     DuetManager    *self)
 {
   DuetServerMessageType type = duet_server_message_type_from_string (type_name);
 
@@ -426,9 +428,9 @@ on_event (DuetSignalling *signalling,
 }
 
 static void
-on_fatal (DuetSignalling *signalling,
-          const char     *code,
-          DuetManager    *self)
+on_signalling_fatal (DuetSignalling *signalling,
+                     const char     *code,
+                     DuetManager    *self)
 {
   /* This device is no longer one of the account's */
   if (g_str_equal (code, "signed_out"))
@@ -440,9 +442,9 @@ on_fatal (DuetSignalling *signalling,
  * server still holds for us; a call missing there gets its own
  * disconnected event from the server */
 static void
-on_hello (DuetSignalling *signalling,
-          JsonObject     *message,
-          DuetManager    *self)
+on_signalling_hello (DuetSignalling *signalling,
+                     JsonObject     *message,
+                     DuetManager    *self)
 {
   g_auto(DuetHelloEvent) hello = { 0 };
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -464,13 +466,13 @@ on_hello (DuetSignalling *signalling,
 
   /* Goes out as soon as the signalling is ready, right after this */
   request = duet_devices_request_build (NULL);
-  duet_signalling_request_async (signalling, request, self->cancellable, devices_replied, self);
+  duet_signalling_request_async (signalling, request, self->cancellable, request_devices_cb, self);
 }
 
 static void
-on_ready (DuetSignalling *signalling,
-          GParamSpec     *pspec,
-          DuetManager    *self)
+on_signalling_notify_ready (DuetSignalling *signalling,
+                            GParamSpec     *pspec,
+                            DuetManager    *self)
 {
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
 }
@@ -551,10 +553,10 @@ duet_manager_sign_in (DuetManager *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SIGN_OUT_REASON]);
   self->cancellable = g_cancellable_new ();
   self->signalling = duet_signalling_new (server_url, access_token);
-  g_signal_connect (self->signalling, "event", G_CALLBACK (on_event), self);
-  g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_fatal), self);
-  g_signal_connect (self->signalling, "hello", G_CALLBACK (on_hello), self);
-  g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_ready), self);
+  g_signal_connect (self->signalling, "event", G_CALLBACK (on_signalling_event), self);
+  g_signal_connect (self->signalling, "fatal", G_CALLBACK (on_signalling_fatal), self);
+  g_signal_connect (self->signalling, "hello", G_CALLBACK (on_signalling_hello), self);
+  g_signal_connect (self->signalling, "notify::ready", G_CALLBACK (on_signalling_notify_ready), self);
   if (!duet_signalling_set_tls_ca_file (self->signalling, self->tls_ca_file, &error))
     {
       /* Never fall back to other CAs than the ones configured */
@@ -662,17 +664,17 @@ duet_manager_get_active_call (DuetManager *self)
 }
 
 static void
-on_device_warning (DuetMediaSession *media,
-                   const char       *message,
-                   DuetManager      *self)
+on_session_device_warning (DuetMediaSession *media,
+                           const char       *message,
+                           DuetManager      *self)
 {
   g_signal_emit (self, signals[DEVICE_WARNING], 0, message);
 }
 
 static void
-on_network_warning (DuetMediaSession *media,
-                    const char       *message,
-                    DuetManager      *self)
+on_session_network_warning (DuetMediaSession *media,
+                            const char       *message,
+                            DuetManager      *self)
 {
   g_signal_emit (self, signals[NETWORK_WARNING], 0, message);
 }
@@ -694,28 +696,14 @@ static DuetMediaSession *
 new_media (DuetManager *self,
            gboolean     offerer)
 {
-  DuetMediaSession *media = duet_media_session_new (offerer);
+  DuetMediaSession *media = duet_media_session_new (offerer, self->media_settings);
   g_auto(GStrv) ice = all_ice_servers (self);
 
   /* Devices are picked before the call is handed out: report here too */
-  g_signal_connect_object (media, "device-warning", G_CALLBACK (on_device_warning), self, 0);
-  g_signal_connect_object (media, "network-warning", G_CALLBACK (on_network_warning), self, 0);
-  g_object_set (media,
-                "ice-servers", ice,
-                "relay-only", self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY,
-                NULL);
-
-  g_object_set (media,
-                "test-sources", self->test_sources,
-                "echo-cancel", self->echo_cancel,
-                NULL);
-  g_object_set (media,
-                "camera", self->device_ids[DUET_DEVICE_KIND_CAMERA],
-                "microphone", self->device_ids[DUET_DEVICE_KIND_MICROPHONE],
-                "speaker", self->device_ids[DUET_DEVICE_KIND_SPEAKER],
-                NULL);
-  if (self->liveness_timeout != 0)
-    g_object_set (media, "liveness-timeout", self->liveness_timeout, NULL);
+  g_signal_connect_object (media, "device-warning", G_CALLBACK (on_session_device_warning), self, 0);
+  g_signal_connect_object (media, "network-warning", G_CALLBACK (on_session_network_warning), self, 0);
+  duet_media_session_set_ice_servers (media, (const char * const *) ice,
+                                      self->ice_policy == DUET_ICE_TRANSPORT_POLICY_RELAY);
   return media;
 }
 
@@ -803,9 +791,9 @@ finish_common (DuetManager          *self,
 /* make_call */
 
 static void
-make_call_replied (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+make_call_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
@@ -832,7 +820,7 @@ make_call_replied (GObject      *source,
     }
 
   duet_call_set_state (call, DUET_CALL_STATE_WAITING);
-  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_notify_state), self);
   g_task_return_pointer (task, g_object_ref (call), g_object_unref);
   /* After the return, so the caller can connect handlers first */
   duet_call_queue_wait_connected (call);
@@ -922,7 +910,7 @@ duet_manager_make_call_async (DuetManager         *self,
     .peer_service = (char *) duet_make_call_param_get_peer_service_id (param),
     .media_type = duet_make_call_param_get_media_type (param),
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, make_call_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, make_call_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -954,9 +942,9 @@ duet_manager_make_call_finish (DuetManager          *self,
 /* verify_call */
 
 static void
-verify_call_replied (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+verify_call_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   DuetManager *self = g_task_get_source_object (task);
@@ -997,7 +985,7 @@ verify_call_replied (GObject      *source,
 
   self->active = call;
   duet_call_set_state (call, DUET_CALL_STATE_VERIFIED);
-  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_state), self);
+  g_signal_connect (call, "notify::state", G_CALLBACK (on_call_notify_state), self);
   register_call (self, call, reply.call_id);
   g_task_return_pointer (task, g_steal_pointer (&call), g_object_unref);
 }
@@ -1054,7 +1042,7 @@ duet_manager_verify_call_async (DuetManager         *self,
     .cc_param = (char *) duet_cc_param_get_text (cc_param),
     .use_responder_preparation = duet_verify_call_param_get_use_responder_preparation (param),
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, verify_call_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, verify_call_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -1118,6 +1106,22 @@ duet_manager_get_devices (DuetManager *self)
 }
 
 /**
+ * duet_manager_get_media_settings:
+ * @self: a #DuetManager
+ *
+ * Gets the media settings new calls use; see #DuetManager:media-settings.
+ *
+ * Returns: (transfer none): the manager's #DuetMediaSettings, the same
+ *   one for the manager's life
+ */
+DuetMediaSettings *
+duet_manager_get_media_settings (DuetManager *self)
+{
+  g_return_val_if_fail (DUET_IS_MANAGER (self), NULL);
+  return self->media_settings;
+}
+
+/**
  * duet_manager_get_sign_out_reason:
  * @self: a #DuetManager
  *
@@ -1134,9 +1138,9 @@ duet_manager_get_sign_out_reason (DuetManager *self)
 }
 
 static void
-sign_out_device_replied (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+sign_out_device_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -1216,7 +1220,7 @@ duet_manager_sign_out_device_async (DuetManager         *self,
   request = duet_sign_out_device_request_build (NULL, &(DuetSignOutDeviceRequest) {
     .device_id = (char *) device_id,
   });
-  duet_signalling_request_async (self->signalling, request, cancellable, sign_out_device_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, sign_out_device_cb,
                                  g_steal_pointer (&task));
 }
 
@@ -1307,8 +1311,7 @@ duet_manager_finalize (GObject *object)
   g_queue_clear (&self->missed_order);
   g_free (self->device_id);
   g_free (self->sign_out_reason);
-  for (int kind = 0; kind < 3; kind++)
-    g_free (self->device_ids[kind]);
+  g_object_unref (self->media_settings);
   g_free (self->tls_ca_file);
   g_strfreev (self->server_calls);
   g_strfreev (self->ice_servers);
@@ -1316,14 +1319,6 @@ duet_manager_finalize (GObject *object)
   g_strfreev (self->server_ice);
 
   G_OBJECT_CLASS (duet_manager_parent_class)->finalize (object);
-}
-
-static void
-set_device (DuetManager    *self,
-            DuetDeviceKind  kind,
-            const char     *id)
-{
-  duet_set_string (&self->device_ids[kind], id != NULL && *id != '\0' ? id : NULL);
 }
 
 static void
@@ -1337,19 +1332,23 @@ duet_manager_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_CONNECTED: g_value_set_boolean (value, duet_manager_get_connected (self)); break;
-    case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
-    case PROP_CAMERA: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_CAMERA]); break;
-    case PROP_SPEAKER: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_SPEAKER]); break;
-    case PROP_MICROPHONE: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_MICROPHONE]); break;
-    case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout); break;
+    case PROP_TEST_SOURCES:
+    case PROP_CAMERA:
+    case PROP_SPEAKER:
+    case PROP_MICROPHONE:
+    case PROP_LIVENESS_TIMEOUT:
+    case PROP_ECHO_CANCEL:
+      /* the same name there */
+      g_object_get_property (G_OBJECT (self->media_settings), pspec->name, value);
+      break;
     case PROP_TLS_CA_FILE: g_value_set_string (value, self->tls_ca_file); break;
-    case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
     case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
     case PROP_ICE_TRANSPORT_POLICY: g_value_set_enum (value, self->ice_policy); break;
     case PROP_NETWORK_GRACE_PERIOD: g_value_set_uint (value, self->network_grace); break;
     case PROP_DEVICE_ID: g_value_set_string (value, self->device_id); break;
     case PROP_DEVICES: g_value_set_object (value, self->devices); break;
     case PROP_SIGN_OUT_REASON: g_value_set_string (value, self->sign_out_reason); break;
+    case PROP_MEDIA_SETTINGS: g_value_set_object (value, self->media_settings); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1365,13 +1364,15 @@ duet_manager_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_TEST_SOURCES: self->test_sources = g_value_get_boolean (value); break;
-    case PROP_CAMERA: set_device (self, DUET_DEVICE_KIND_CAMERA, g_value_get_string (value)); break;
-    case PROP_SPEAKER: set_device (self, DUET_DEVICE_KIND_SPEAKER, g_value_get_string (value)); break;
-    case PROP_MICROPHONE: set_device (self, DUET_DEVICE_KIND_MICROPHONE, g_value_get_string (value)); break;
-    case PROP_LIVENESS_TIMEOUT: self->liveness_timeout = g_value_get_uint (value); break;
+    case PROP_TEST_SOURCES:
+    case PROP_CAMERA:
+    case PROP_SPEAKER:
+    case PROP_MICROPHONE:
+    case PROP_LIVENESS_TIMEOUT:
+    case PROP_ECHO_CANCEL:
+      g_object_set_property (G_OBJECT (self->media_settings), pspec->name, value);
+      break;
     case PROP_TLS_CA_FILE: duet_set_string (&self->tls_ca_file, g_value_get_string (value)); break;
-    case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
     case PROP_ICE_SERVERS:
       if (!duet_manager_set_ice_servers (self, g_value_get_boxed (value), &error))
         g_warning ("ice-servers not changed: %s", error->message);
@@ -1405,6 +1406,7 @@ duet_manager_class_init (DuetManagerClass *klass)
    * DuetManager:test-sources:
    *
    * Use generated sound and video instead of the microphone and camera (tests, demos; also `DUET_TEST_SOURCES=1`).
+   * The same as #DuetMediaSettings:test-sources of #DuetManager:media-settings.
    */
   properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
   /**
@@ -1412,27 +1414,31 @@ duet_manager_class_init (DuetManagerClass *klass)
    *
    * The camera new calls use, by its #DuetDevice:id (from
    * #DuetDeviceMonitor); %NULL or empty for the default one. A call's own
-   * choice is duet_call_set_device().
+   * choice is duet_call_set_device(). The same as #DuetMediaSettings:camera
+   * of #DuetManager:media-settings.
    */
   properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL, flags);
   /**
    * DuetManager:speaker:
    *
    * The speakers or headphones new calls play to, by #DuetDevice:id; %NULL
-   * or empty for the desktop's default.
+   * or empty for the desktop's default. The same as
+   * #DuetMediaSettings:speaker of #DuetManager:media-settings.
    */
   properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL, flags);
   /**
    * DuetManager:microphone:
    *
    * The microphone new calls use, by #DuetDevice:id; %NULL or empty for the
-   * desktop's default.
+   * desktop's default. The same as #DuetMediaSettings:microphone of
+   * #DuetManager:media-settings.
    */
   properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL, flags);
   /**
    * DuetManager:liveness-timeout:
    *
    * Milliseconds without media from the peer before #DuetCall::network-unavailable; 0 for the default (2500).
+   * The same as #DuetMediaSettings:liveness-timeout of #DuetManager:media-settings.
    */
   properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 0, 600000, 0, flags);
   /**
@@ -1445,6 +1451,7 @@ duet_manager_class_init (DuetManagerClass *klass)
    * DuetManager:echo-cancel:
    *
    * Cancel the speaker's echo in the microphone (webrtcdsp), from the next call on.
+   * The same as #DuetMediaSettings:echo-cancel of #DuetManager:media-settings.
    */
   properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
   /**
@@ -1505,6 +1512,17 @@ duet_manager_class_init (DuetManagerClass *klass)
   properties[PROP_SIGN_OUT_REASON] =
     g_param_spec_string ("sign-out-reason", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * DuetManager:media-settings:
+   *
+   * The media settings new calls use (each call copies them when it
+   * starts), read from the environment when the manager was made (see
+   * duet_media_settings_new_from_environment()). The same object for the
+   * manager's life: set its properties.
+   */
+  properties[PROP_MEDIA_SETTINGS] =
+    g_param_spec_object ("media-settings", NULL, NULL, DUET_TYPE_MEDIA_SETTINGS,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1592,8 +1610,8 @@ duet_manager_class_init (DuetManagerClass *klass)
 static void
 duet_manager_init (DuetManager *self)
 {
-  /* DUET_ECHO_CANCEL=0 turns it off for scripts and tests */
-  self->echo_cancel = g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") != 0;
+  /* The DUET_* variables tune scripts and tests without code */
+  self->media_settings = duet_media_settings_new_from_environment ();
   self->network_grace = DUET_CALL_DEFAULT_NETWORK_GRACE;
   self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->early = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
@@ -1669,9 +1687,9 @@ duet_manager_set_ice_servers (DuetManager         *self,
 }
 
 static void
-history_replied (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+fetch_history_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(JsonObject) answer = NULL;
@@ -1739,7 +1757,7 @@ duet_manager_fetch_history_async (DuetManager         *self,
     }
 
   request = duet_history_request_build (NULL, &(DuetHistoryRequest) { .limit = limit });
-  duet_signalling_request_async (self->signalling, request, cancellable, history_replied,
+  duet_signalling_request_async (self->signalling, request, cancellable, fetch_history_cb,
                                  g_steal_pointer (&task));
 }
 

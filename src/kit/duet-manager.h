@@ -11,6 +11,7 @@
 #include "duet-call-history-entry.h"
 #include "duet-cc-param.h"
 #include "duet-make-call-param.h"
+#include "duet-media-settings.h"
 #include "duet-verify-call-param.h"
 #include "duet-version.h"
 
@@ -96,6 +97,8 @@ DUET_AVAILABLE_IN_ALL
 GListModel  *duet_manager_get_devices            (DuetManager         *self);
 DUET_AVAILABLE_IN_ALL
 const char  *duet_manager_get_sign_out_reason    (DuetManager         *self);
+DUET_AVAILABLE_IN_ALL
+DuetMediaSettings *duet_manager_get_media_settings (DuetManager       *self);
 DUET_AVAILABLE_IN_ALL
 void         duet_manager_sign_out_device_async  (DuetManager         *self,
                                                   const char          *device_id,

@@ -17,6 +17,8 @@
  * webrtcbin emits from its own threads; everything that reaches the
  * owner is marshalled to the main context the session was created in.
  */
+#define G_LOG_DOMAIN "DuetMediaSession"
+
 #define GST_USE_UNSTABLE_API
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #include "duet-kit-enum-types.h"
 #include "duet-kit-error.h"
 #include "duet-media-session.h"
+#include "duet-media-settings-private.h"
 #include "duet-messages.h"
 #include "duet-protocol.h"
 #include "duet-rate-controller.h"
@@ -52,6 +55,7 @@
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 #define TWCC_ID 1
 #define HEARTBEAT_MS 1000
+#define DEFAULT_LIVENESS_TIMEOUT_MS 2500
 #define FLUSH_MAX_MS 500
 #define REPORT_MS 500             /* receiver reports, and the controller's pace */
 #define LOSS_WINDOW 4             /* reports the loss shown to users covers */
@@ -84,7 +88,9 @@ struct _DuetMediaSession
   GObject           parent_instance;
 
   gboolean          offerer;
+  /* From DuetMediaSettings at creation (see apply_settings) */
   gboolean          test_sources;
+  gboolean          fake_audio_sink;
   gboolean          echo_cancel;
   char             *device_ids[N_DEVICE_KINDS];   /* chosen; NULL for the desktop's default */
   guint             width, height, fps;
@@ -95,8 +101,8 @@ struct _DuetMediaSession
   GStrv             ice_servers;          /* webrtcbin's URI form */
   gboolean          relay_only;
   char             *test_pattern;         /* "ball" or "motion" */
-  /* Round-2 quality features; the environment turns them off for the
-   * benchmarks' baseline (see apply_env) */
+  /* Round-2 quality features; the settings turn them off for the
+   * benchmarks' baseline (DUET_MEDIA_BASELINE) */
   gboolean          congestion_control;
   gboolean          loss_recovery;
   gboolean          adaptive_latency;
@@ -227,24 +233,6 @@ struct _DuetMediaSession
 G_DEFINE_FINAL_TYPE (DuetMediaSession, duet_media_session, G_TYPE_OBJECT)
 
 enum {
-  PROP_0,
-  PROP_TEST_SOURCES,
-  PROP_ECHO_CANCEL,
-  PROP_CAMERA,
-  PROP_MICROPHONE,
-  PROP_SPEAKER,
-  PROP_VIDEO_WIDTH,
-  PROP_VIDEO_HEIGHT,
-  PROP_VIDEO_FPS,
-  PROP_LATENCY,
-  PROP_LIVENESS_TIMEOUT,
-  PROP_LEVEL_INTERVAL,
-  PROP_ICE_SERVERS,
-  PROP_RELAY_ONLY,
-  N_PROPS
-};
-
-enum {
   LOCAL_DESCRIPTION,
   LOCAL_CANDIDATE,
   CONTROL_MESSAGE,
@@ -260,7 +248,6 @@ enum {
   N_SIGNALS
 };
 
-static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static const char *remember_candidate (DuetMediaSession *self,
@@ -508,7 +495,7 @@ make_device (DuetMediaSession   *self,
   *problem = DUET_DEVICE_PROBLEM_NONE;
   if (!wanted)
     return NULL;
-  if (kind == DUET_DEVICE_KIND_SPEAKER && (self->test_sources || g_getenv ("DUET_FAKE_AUDIO_SINK") != NULL))
+  if (kind == DUET_DEVICE_KIND_SPEAKER && (self->test_sources || self->fake_audio_sink))
     return make_fake_sink ();
   if (self->test_sources)
     return make_test_source (self, kind == DUET_DEVICE_KIND_CAMERA);
@@ -639,11 +626,11 @@ forget_failures (DuetMediaSession *self,
 /* A device came or went: a failed or missing one may be back, a chosen one
  * may be gone (then the default one takes over) */
 static void
-on_devices_changed (GListModel       *list,
-                    guint             position,
-                    guint             removed,
-                    guint             added,
-                    DuetMediaSession *self)
+on_devices_items_changed (GListModel       *list,
+                          guint             position,
+                          guint             removed,
+                          guint             added,
+                          DuetMediaSession *self)
 {
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     if (list == duet_device_monitor_get_devices (duet_device_monitor_get_default (), kind))
@@ -654,9 +641,9 @@ on_devices_changed (GListModel       *list,
 }
 
 static void
-on_camera_access (DuetDeviceMonitor *monitor,
-                  GParamSpec        *pspec,
-                  DuetMediaSession  *self)
+on_monitor_notify_camera_access (DuetDeviceMonitor *monitor,
+                                 GParamSpec        *pspec,
+                                 DuetMediaSession  *self)
 {
   update_device (self, DUET_DEVICE_KIND_CAMERA);
 }
@@ -671,8 +658,9 @@ watch_devices (DuetMediaSession *self)
   monitor = duet_device_monitor_get_default ();
   for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
     self->list_handlers[kind] = g_signal_connect (duet_device_monitor_get_devices (monitor, kind), "items-changed",
-                                                  G_CALLBACK (on_devices_changed), self);
-  self->access_handler = g_signal_connect (monitor, "notify::camera-access", G_CALLBACK (on_camera_access), self);
+                                                  G_CALLBACK (on_devices_items_changed), self);
+  self->access_handler = g_signal_connect (monitor, "notify::camera-access",
+                                           G_CALLBACK (on_monitor_notify_camera_access), self);
 }
 
 static void
@@ -1225,9 +1213,9 @@ monitor_list_item (GstBuffer **buffer,
  * stream with NACKs on asks for hundreds of retransmissions that never
  * come, crowding out the video's. Our decision, from the packets, stays. */
 static void
-keep_retransmission (GObject    *jitterbuffer,
-                     GParamSpec *pspec,
-                     gpointer    user_data)
+on_jitterbuffer_notify_do_retransmission (GObject    *jitterbuffer,
+                                          GParamSpec *pspec,
+                                          gpointer    user_data)
 {
   gboolean wanted = GPOINTER_TO_INT (user_data);
   gboolean current = FALSE;
@@ -1268,8 +1256,8 @@ jitterbuffer_probe (GstPad          *pad,
       probe->classified = TRUE;
       if (jitterbuffer != NULL)
         {
-          g_signal_connect (jitterbuffer, "notify::do-retransmission", G_CALLBACK (keep_retransmission),
-                            GINT_TO_POINTER (wanted));
+          g_signal_connect (jitterbuffer, "notify::do-retransmission",
+                            G_CALLBACK (on_jitterbuffer_notify_do_retransmission), GINT_TO_POINTER (wanted));
           g_object_set (jitterbuffer, "do-retransmission", wanted, NULL);
         }
     }
@@ -1278,11 +1266,11 @@ jitterbuffer_probe (GstPad          *pad,
 
 /* rtpbin's thread: a jitter buffer for a new incoming stream */
 static void
-on_new_jitterbuffer (GstElement *rtpbin,
-                     GstElement *jitterbuffer,
-                     guint       session,
-                     guint       ssrc,
-                     gpointer    user_data)
+on_rtpbin_new_jitterbuffer (GstElement *rtpbin,
+                            GstElement *jitterbuffer,
+                            guint       session,
+                            guint       ssrc,
+                            gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -1323,8 +1311,8 @@ on_new_jitterbuffer (GstElement *rtpbin,
 static void attach_view (DuetMediaSession *self, GstElement *tee, View *view);
 
 static void
-on_incoming_video (DuetMediaSession *self,
-                   GstPad           *pad)
+link_incoming_video (DuetMediaSession *self,
+                     GstPad           *pad)
 {
   GstElement *chain[4];
 
@@ -1374,8 +1362,8 @@ attach_pending_peer_views (gpointer data)
 }
 
 static void
-on_incoming_audio (DuetMediaSession *self,
-                   GstPad           *pad)
+link_incoming_audio (DuetMediaSession *self,
+                     GstPad           *pad)
 {
   GstElement *chain[2];
   g_autoptr(GstPad) src = NULL;
@@ -1398,9 +1386,9 @@ on_incoming_audio (DuetMediaSession *self,
 }
 
 static void
-on_pad_added (GstElement *webrtc,
-              GstPad     *pad,
-              gpointer    user_data)
+on_webrtc_pad_added (GstElement *webrtc,
+                     GstPad     *pad,
+                     gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   g_autoptr(GstCaps) caps = NULL;
@@ -1418,12 +1406,12 @@ on_pad_added (GstElement *webrtc,
 
   if (g_strcmp0 (media, "video") == 0)
     {
-      on_incoming_video (self, pad);
+      link_incoming_video (self, pad);
       g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, attach_pending_peer_views,
                                   g_object_ref (self), g_object_unref);
     }
   else if (g_strcmp0 (media, "audio") == 0)
-    on_incoming_audio (self, pad);
+    link_incoming_audio (self, pad);
 }
 
 /* ---- negotiation ---- */
@@ -1494,8 +1482,8 @@ check_answer (DuetMediaSession    *self,
 }
 
 static void
-on_description_created (GstPromise *promise,
-                        gpointer    user_data)
+create_description_cb (GstPromise *promise,
+                       gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   const GstStructure *reply = gst_promise_get_reply (promise);
@@ -1534,14 +1522,14 @@ duet_media_session_create_offer (DuetMediaSession *self)
   g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
   g_return_if_fail (self->offerer);
 
-  emit_with_promise (self, "create-offer", NULL, on_description_created);
+  emit_with_promise (self, "create-offer", NULL, create_description_cb);
 }
 
 static void
-on_remote_set (GstPromise *promise,
-               gpointer    user_data)
+set_remote_description_cb (GstPromise *promise,
+                           gpointer    user_data)
 {
-  emit_with_promise (user_data, "create-answer", NULL, on_description_created);
+  emit_with_promise (user_data, "create-answer", NULL, create_description_cb);
 }
 
 static void
@@ -1683,7 +1671,7 @@ duet_media_session_set_remote_description (DuetMediaSession  *self,
                                                       : GST_WEBRTC_SDP_TYPE_ANSWER, message);
   /* An answer needs no reply; an offer is answered once it is set */
   if (is_offer)
-    emit_with_promise (self, "set-remote-description", desc, on_remote_set);
+    emit_with_promise (self, "set-remote-description", desc, set_remote_description_cb);
   else
     g_signal_emit_by_name (self->webrtc, "set-remote-description", desc, NULL);
   gst_webrtc_session_description_free (desc);
@@ -1704,10 +1692,10 @@ duet_media_session_add_remote_candidate (DuetMediaSession *self,
 }
 
 static void
-on_ice_candidate (GstElement *webrtc,
-                  guint       mline_index,
-                  char       *candidate,
-                  gpointer    user_data)
+on_webrtc_ice_candidate (GstElement *webrtc,
+                         guint       mline_index,
+                         char       *candidate,
+                         gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -1719,9 +1707,9 @@ on_ice_candidate (GstElement *webrtc,
 /* ---- data channel ---- */
 
 static void
-on_channel_message (GstWebRTCDataChannel *channel,
-                    char                 *text,
-                    gpointer              user_data)
+on_channel_message_string (GstWebRTCDataChannel *channel,
+                           char                 *text,
+                           gpointer              user_data)
 {
   DuetMediaSession *self = user_data;
   g_autoptr(JsonObject) message = NULL;
@@ -1743,13 +1731,13 @@ setup_channel (DuetMediaSession     *self,
                GstWebRTCDataChannel *channel)
 {
   g_set_object (&self->channel, channel);
-  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_channel_message), self);
+  g_signal_connect (channel, "on-message-string", G_CALLBACK (on_channel_message_string), self);
 }
 
 static void
-on_data_channel (GstElement           *webrtc,
-                 GstWebRTCDataChannel *channel,
-                 gpointer              user_data)
+on_webrtc_data_channel (GstElement           *webrtc,
+                        GstWebRTCDataChannel *channel,
+                        gpointer              user_data)
 {
   DuetMediaSession *self = user_data;
 
@@ -2527,12 +2515,12 @@ candidate_type (DuetMediaSession *self,
 
 /* libnice's thread: the pair media now flows over */
 static void
-on_selected_pair (GObject    *agent,
-                  guint       stream_id,
-                  guint       component_id,
-                  const char *local_foundation,
-                  const char *remote_foundation,
-                  gpointer    user_data)
+on_agent_new_selected_pair (GObject    *agent,
+                            guint       stream_id,
+                            guint       component_id,
+                            const char *local_foundation,
+                            const char *remote_foundation,
+                            gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   const char *local = candidate_type (self, "l:", local_foundation);
@@ -2587,9 +2575,9 @@ turn_servers_text (DuetMediaSession *self)
 /* webrtcbin's thread. webrtcbin cannot tell why a TURN server gave
  * nothing; no relay candidate once gathering is over is the sign. */
 static void
-on_gathering_state (GstElement *webrtc,
-                    GParamSpec *pspec,
-                    gpointer    user_data)
+on_webrtc_notify_ice_gathering_state (GstElement *webrtc,
+                                      GParamSpec *pspec,
+                                      gpointer    user_data)
 {
   DuetMediaSession *self = user_data;
   GstWebRTCICEGatheringState state;
@@ -2642,9 +2630,10 @@ apply_ice_servers (DuetMediaSession *self)
 
   if (self->relay_only)
     gst_util_set_object_arg (G_OBJECT (self->webrtc), "ice-transport-policy", "relay");
-  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state", G_CALLBACK (on_gathering_state), self, 0);
+  g_signal_connect_object (self->webrtc, "notify::ice-gathering-state",
+                           G_CALLBACK (on_webrtc_notify_ice_gathering_state), self, 0);
   if (agent != NULL)
-    g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_selected_pair), self, 0);
+    g_signal_connect_object (agent, "new-selected-pair", G_CALLBACK (on_agent_new_selected_pair), self, 0);
 }
 
 /* ---- life cycle ---- */
@@ -2760,14 +2749,14 @@ duet_media_session_start (DuetMediaSession  *self,
   configure_agent (self->webrtc);
   apply_ice_servers (self);
 
-  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
-  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
-  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_webrtc_ice_candidate), self);
+  g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_webrtc_pad_added), self);
+  g_signal_connect (self->webrtc, "on-data-channel", G_CALLBACK (on_webrtc_data_channel), self);
   {
     g_autoptr(GstElement) rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
 
     if (rtpbin != NULL)
-      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), self);
+      g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_rtpbin_new_jitterbuffer), self);
   }
 
   if (!build_audio_out (self, error) ||
@@ -3108,95 +3097,12 @@ duet_media_session_finalize (GObject *object)
 }
 
 static void
-duet_media_session_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
-{
-  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
-
-  switch (prop_id)
-    {
-    case PROP_TEST_SOURCES: g_value_set_boolean (value, self->test_sources); break;
-    case PROP_ECHO_CANCEL: g_value_set_boolean (value, self->echo_cancel); break;
-    case PROP_CAMERA: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_CAMERA]); break;
-    case PROP_MICROPHONE: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_MICROPHONE]); break;
-    case PROP_SPEAKER: g_value_set_string (value, self->device_ids[DUET_DEVICE_KIND_SPEAKER]); break;
-    case PROP_VIDEO_WIDTH: g_value_set_uint (value, self->width); break;
-    case PROP_VIDEO_HEIGHT: g_value_set_uint (value, self->height); break;
-    case PROP_VIDEO_FPS: g_value_set_uint (value, self->fps); break;
-    case PROP_LATENCY: g_value_set_uint (value, self->latency_ms); break;
-    case PROP_LIVENESS_TIMEOUT: g_value_set_uint (value, self->liveness_timeout_ms); break;
-    case PROP_LEVEL_INTERVAL: g_value_set_uint (value, self->level_interval_ms); break;
-    case PROP_ICE_SERVERS: g_value_set_boxed (value, self->ice_servers); break;
-    case PROP_RELAY_ONLY: g_value_set_boolean (value, self->relay_only); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-duet_media_session_set_property (GObject      *object,
-                                 guint         prop_id,
-                                 const GValue *value,
-                                 GParamSpec   *pspec)
-{
-  DuetMediaSession *self = DUET_MEDIA_SESSION (object);
-
-  switch (prop_id)
-    {
-    case PROP_TEST_SOURCES: self->test_sources |= g_value_get_boolean (value); break;
-    case PROP_ECHO_CANCEL: self->echo_cancel = g_value_get_boolean (value); break;
-    case PROP_CAMERA:
-    case PROP_MICROPHONE:
-    case PROP_SPEAKER:
-      duet_media_session_set_device (self, prop_id - PROP_CAMERA, g_value_get_string (value));
-      break;
-    case PROP_VIDEO_WIDTH: self->width = g_value_get_uint (value); break;
-    case PROP_VIDEO_HEIGHT: self->height = g_value_get_uint (value); break;
-    case PROP_VIDEO_FPS: self->fps = g_value_get_uint (value); break;
-    case PROP_LATENCY: self->latency_ms = g_value_get_uint (value); break;
-    case PROP_LIVENESS_TIMEOUT: self->liveness_timeout_ms = g_value_get_uint (value); break;
-    case PROP_LEVEL_INTERVAL: self->level_interval_ms = g_value_get_uint (value); break;
-    case PROP_ICE_SERVERS:
-      g_strfreev (self->ice_servers);
-      self->ice_servers = g_value_dup_boxed (value);
-      break;
-    case PROP_RELAY_ONLY: self->relay_only = g_value_get_boolean (value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 duet_media_session_class_init (DuetMediaSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS;
 
   object_class->dispose = duet_media_session_dispose;
   object_class->finalize = duet_media_session_finalize;
-  object_class->get_property = duet_media_session_get_property;
-  object_class->set_property = duet_media_session_set_property;
-
-  /* DUET_TEST_SOURCES=1 forces test sources whatever this says */
-  properties[PROP_TEST_SOURCES] = g_param_spec_boolean ("test-sources", NULL, NULL, FALSE, flags);
-  properties[PROP_ECHO_CANCEL] = g_param_spec_boolean ("echo-cancel", NULL, NULL, TRUE, flags);
-  /* camera, microphone, speaker: device ids (DuetDevice:id); NULL for the default */
-  properties[PROP_CAMERA] = g_param_spec_string ("camera", NULL, NULL, NULL, flags);
-  properties[PROP_MICROPHONE] = g_param_spec_string ("microphone", NULL, NULL, NULL, flags);
-  properties[PROP_SPEAKER] = g_param_spec_string ("speaker", NULL, NULL, NULL, flags);
-  properties[PROP_VIDEO_WIDTH] = g_param_spec_uint ("video-width", NULL, NULL, 16, 4096, 640, flags);
-  properties[PROP_VIDEO_HEIGHT] = g_param_spec_uint ("video-height", NULL, NULL, 16, 4096, 480, flags);
-  properties[PROP_VIDEO_FPS] = g_param_spec_uint ("video-fps", NULL, NULL, 1, 120, 30, flags);
-  /* Receive jitterbuffer; webrtcbin's 200 ms default is for streaming */
-  properties[PROP_LATENCY] = g_param_spec_uint ("latency", NULL, NULL, 0, 2000, 50, flags);
-  properties[PROP_LIVENESS_TIMEOUT] = g_param_spec_uint ("liveness-timeout", NULL, NULL, 500, 600000, 2500, flags);
-  properties[PROP_LEVEL_INTERVAL] = g_param_spec_uint ("level-interval", NULL, NULL, 10, 10000, 500, flags);
-  /* ice-servers: "stun://host:port" and "turn[s]://user:pass@host:port?transport=…"
-   * (webrtcbin's form, credentials escaped); read when the session starts */
-  properties[PROP_ICE_SERVERS] = g_param_spec_boxed ("ice-servers", NULL, NULL, G_TYPE_STRV, flags);
-  /* relay-only: ICE uses TURN relays only, so the peer never learns our address */
-  properties[PROP_RELAY_ONLY] = g_param_spec_boolean ("relay-only", NULL, NULL, FALSE, flags);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* local-description (type, sdp): send it to the peer */
   signals[LOCAL_DESCRIPTION] =
@@ -3247,26 +3153,13 @@ duet_media_session_class_init (DuetMediaSessionClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, DUET_TYPE_NETWORK_QUALITY, DUET_TYPE_NETWORK_QUALITY);
 }
 
-static guint
-env_uint (const char *name,
-          guint       fallback)
-{
-  const char *value = g_getenv (name);
-  guint64 parsed;
-
-  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &parsed, NULL))
-    return fallback;
-  return (guint) parsed;
-}
-
 static void
 duet_media_session_init (DuetMediaSession *self)
 {
   self->context = g_main_context_ref_thread_default ();
   self->my_views = g_ptr_array_new_with_free_func (view_free);
   self->peer_views = g_ptr_array_new_with_free_func (view_free);
-  self->test_sources = g_strcmp0 (g_getenv ("DUET_TEST_SOURCES"), "1") == 0;
-  self->video_bitrate = 600000;
+  self->level_interval_ms = 500;
   self->camera_active = TRUE;
   self->audio_sending = TRUE;
   g_mutex_init (&self->ice_lock);
@@ -3277,52 +3170,70 @@ duet_media_session_init (DuetMediaSession *self)
   self->audio_monitor = duet_stream_monitor_new (48000);
   self->peer_video_expected = TRUE;
   self->keyframe_gap_us = KEYFRAME_GAP_MIN_MS * G_TIME_SPAN_MILLISECOND;
-  self->congestion_control = TRUE;
-  self->loss_recovery = TRUE;
-  self->adaptive_latency = TRUE;
 }
 
-static gboolean
-env_is_zero (const char *name)
-{
-  return g_strcmp0 (g_getenv (name), "0") == 0;
-}
-
+/* A snapshot: later changes to the settings are for the next session */
 static void
-apply_env (DuetMediaSession *self)
+apply_settings (DuetMediaSession  *self,
+                DuetMediaSettings *settings)
 {
-  /* Tests and benchmarks tune the engine without code */
-  self->width = env_uint ("DUET_VIDEO_WIDTH", self->width);
-  self->height = env_uint ("DUET_VIDEO_HEIGHT", self->height);
-  self->fps = env_uint ("DUET_VIDEO_FPS", self->fps);
-  self->latency_ms = env_uint ("DUET_JB_LATENCY_MS", self->latency_ms);
-  self->liveness_timeout_ms = env_uint ("DUET_LIVENESS_TIMEOUT_MS", self->liveness_timeout_ms);
-  self->video_bitrate = env_uint ("DUET_VIDEO_BITRATE", self->video_bitrate);
-  if (g_strcmp0 (g_getenv ("DUET_ECHO_CANCEL"), "0") == 0)
-    self->echo_cancel = FALSE;
-  if (g_getenv ("DUET_TEST_PATTERN") != NULL)
-    duet_set_string (&self->test_pattern, g_getenv ("DUET_TEST_PATTERN"));
-
-  /* Each quality feature can be switched off, to show what it does; the
-   * baseline is all of them off with webrtcbin's default latency */
-  self->congestion_control = !env_is_zero ("DUET_CONGESTION_CONTROL");
-  self->loss_recovery = !env_is_zero ("DUET_LOSS_RECOVERY");
-  /* a latency asked for is a fixed one */
-  self->adaptive_latency = !env_is_zero ("DUET_ADAPTIVE_LATENCY") && g_getenv ("DUET_JB_LATENCY_MS") == NULL;
-  self->trace_quality = g_strcmp0 (g_getenv ("DUET_TRACE_QUALITY"), "1") == 0;
-  if (g_strcmp0 (g_getenv ("DUET_MEDIA_BASELINE"), "1") == 0)
-    {
-      self->congestion_control = self->loss_recovery = self->adaptive_latency = FALSE;
-      self->latency_ms = env_uint ("DUET_JB_LATENCY_MS", 200);
-    }
+  self->test_sources = settings->test_sources;
+  self->fake_audio_sink = settings->fake_audio_sink;
+  self->echo_cancel = settings->echo_cancel;
+  self->test_pattern = g_strdup (settings->test_pattern);
+  for (int kind = 0; kind < N_DEVICE_KINDS; kind++)
+    self->device_ids[kind] = g_strdup (settings->device_ids[kind]);
+  self->width = settings->video_width;
+  self->height = settings->video_height;
+  self->fps = settings->video_fps;
+  self->video_bitrate = settings->video_bitrate;
+  self->latency_ms = settings->latency;
+  self->adaptive_latency = settings->adaptive_latency;
+  self->liveness_timeout_ms = settings->liveness_timeout != 0 ? settings->liveness_timeout
+                                                              : DEFAULT_LIVENESS_TIMEOUT_MS;
+  self->congestion_control = settings->congestion_control;
+  self->loss_recovery = settings->loss_recovery;
+  self->trace_quality = settings->trace_quality;
 }
 
 DuetMediaSession *
-duet_media_session_new (gboolean offerer)
+duet_media_session_new (gboolean           offerer,
+                        DuetMediaSettings *settings)
 {
-  DuetMediaSession *self = g_object_new (DUET_TYPE_MEDIA_SESSION, NULL);
+  DuetMediaSession *self;
 
+  g_return_val_if_fail (DUET_IS_MEDIA_SETTINGS (settings), NULL);
+
+  self = g_object_new (DUET_TYPE_MEDIA_SESSION, NULL);
   self->offerer = offerer;
-  apply_env (self);
+  apply_settings (self, settings);
   return self;
+}
+
+/* ICE servers in webrtcbin's URI form ("stun://host:port",
+ * "turn[s]://user:pass@host:port?transport=…", credentials escaped), and
+ * whether to use TURN relays only, so the peer never learns our address;
+ * read when the session starts */
+void
+duet_media_session_set_ice_servers (DuetMediaSession   *self,
+                                    const char * const *servers,
+                                    gboolean            relay_only)
+{
+  g_return_if_fail (DUET_IS_MEDIA_SESSION (self));
+
+  g_strfreev (self->ice_servers);
+  self->ice_servers = g_strdupv ((char **) servers);
+  self->relay_only = relay_only;
+}
+
+/* The device the session was asked for (NULL: the default), not
+ * necessarily the one open: see get_device_problem */
+const char *
+duet_media_session_get_device (DuetMediaSession *self,
+                               DuetDeviceKind    kind)
+{
+  g_return_val_if_fail (DUET_IS_MEDIA_SESSION (self), NULL);
+  g_return_val_if_fail (kind < N_DEVICE_KINDS, NULL);
+
+  return self->device_ids[kind];
 }

@@ -9,6 +9,7 @@
 
 #include "duet-call-statistics.h"
 #include "duet-device.h"
+#include "duet-media-settings.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +19,11 @@ G_DECLARE_FINAL_TYPE (DuetMediaSession, duet_media_session, DUET, MEDIA_SESSION,
 /* The call's public statistics are the media session's own counters */
 typedef DuetCallStatistics DuetMediaStats;
 
-DuetMediaSession *duet_media_session_new                    (gboolean           offerer);
+DuetMediaSession *duet_media_session_new                    (gboolean           offerer,
+                                                             DuetMediaSettings *settings);
+void              duet_media_session_set_ice_servers        (DuetMediaSession  *self,
+                                                             const char * const *servers,
+                                                             gboolean           relay_only);
 gboolean          duet_media_session_start                  (DuetMediaSession  *self,
                                                              GError           **error);
 void              duet_media_session_stop                   (DuetMediaSession  *self);
@@ -46,6 +51,8 @@ void              duet_media_session_open_devices           (DuetMediaSession  *
 void              duet_media_session_set_device             (DuetMediaSession  *self,
                                                              DuetDeviceKind     kind,
                                                              const char        *id);
+const char       *duet_media_session_get_device             (DuetMediaSession  *self,
+                                                             DuetDeviceKind     kind);
 DuetDeviceProblem duet_media_session_get_device_problem     (DuetMediaSession  *self,
                                                              DuetDeviceKind     kind);
 gboolean          duet_media_session_send_control           (DuetMediaSession  *self,

@@ -6,6 +6,8 @@
  * mic-mute, mic-unmute, video-status-update. Each fires only on a change,
  * except the volume which is reported at the level element's interval.
  */
+#define G_LOG_DOMAIN "DuetMyMediaStatus"
+
 #include "duet-enum-types.h"
 #include "duet-kit-enum-types.h"
 #include "duet-my-media-status-private.h"

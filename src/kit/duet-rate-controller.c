@@ -28,6 +28,8 @@
  * The target covers all media; the caller takes audio's share out first,
  * so audio keeps its rate whatever video gets.
  */
+#define G_LOG_DOMAIN "DuetRateController"
+
 #include "config.h"
 
 #include "duet-rate-controller.h"

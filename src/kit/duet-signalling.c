@@ -14,6 +14,8 @@
  * machine's network changed, is given up at once: its TCP connection may
  * be dead without either end knowing.
  */
+#define G_LOG_DOMAIN "DuetSignalling"
+
 #include <libsoup/soup.h>
 
 #include "duet-kit-error.h"
@@ -391,9 +393,9 @@ network_settled_cb (gpointer user_data)
 }
 
 static void
-on_network_changed (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    DuetSignalling  *self)
+on_network_monitor_network_changed (GNetworkMonitor *monitor,
+                                    gboolean         available,
+                                    DuetSignalling  *self)
 {
   if (!self->running || !available)
     return;
@@ -402,9 +404,9 @@ on_network_changed (GNetworkMonitor *monitor,
 }
 
 static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+connect_websocket_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   g_autoptr(DuetSignalling) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -477,7 +479,7 @@ open_socket (DuetSignalling *self)
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
 
   soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
-                                        self->cancellable, on_connected, g_object_ref (self));
+                                        self->cancellable, connect_websocket_cb, g_object_ref (self));
   /* Kept to read the status (401) if the upgrade fails */
   g_set_object (&self->connect_msg, msg);
 }
@@ -567,7 +569,7 @@ duet_signalling_init (DuetSignalling *self)
   self->backoff_ms = BACKOFF_MIN_MS;
   self->session = soup_session_new_with_options ("timeout", 10, NULL);
   self->monitor = g_object_ref (g_network_monitor_get_default ());
-  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed), self);
+  g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_monitor_network_changed), self);
 }
 
 DuetSignalling *

@@ -17,6 +17,8 @@
  * Jitter and spread look at the first packet of each frame only: the rest
  * of a frame left later on purpose (the sender paces), which is no jitter.
  */
+#define G_LOG_DOMAIN "DuetStreamMonitor"
+
 #include "config.h"
 
 #include "duet-stream-monitor.h"

@@ -5,6 +5,8 @@
  * The access token and server URL are optional here: a manager that is
  * already signed in (it got the incoming_call push) uses its own.
  */
+#define G_LOG_DOMAIN "DuetVerifyCallParamBuilder"
+
 #include "duet-kit-error.h"
 #include "duet-verify-call-param-builder.h"
 #include "duet-verify-call-param-private.h"

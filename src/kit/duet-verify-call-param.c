@@ -2,6 +2,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#define G_LOG_DOMAIN "DuetVerifyCallParam"
+
 #include "duet-verify-call-param.h"
 #include "duet-verify-call-param-private.h"
 

@@ -1,4 +1,4 @@
-/* test-kit-params.c: builders and cc_param validation, no server
+/* test-kit-params.c: builders, cc_param validation and media settings, no server
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -205,6 +205,136 @@ test_enums (void)
   g_assert_true (G_TYPE_IS_ENUM (DUET_TYPE_CALL_STATE));
 }
 
+static const char * const media_variables[] = {
+  "DUET_TEST_SOURCES", "DUET_TEST_PATTERN", "DUET_FAKE_AUDIO_SINK", "DUET_ECHO_CANCEL",
+  "DUET_VIDEO_WIDTH", "DUET_VIDEO_HEIGHT", "DUET_VIDEO_FPS", "DUET_VIDEO_BITRATE",
+  "DUET_JB_LATENCY_MS", "DUET_LIVENESS_TIMEOUT_MS", "DUET_CONGESTION_CONTROL",
+  "DUET_LOSS_RECOVERY", "DUET_ADAPTIVE_LATENCY", "DUET_MEDIA_BASELINE", "DUET_TRACE_QUALITY",
+};
+
+static void
+clear_media_environment (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (media_variables); i++)
+    g_unsetenv (media_variables[i]);
+}
+
+static void
+on_settings_notify (GObject    *object,
+                    GParamSpec *pspec,
+                    guint      *count)
+{
+  (*count)++;
+}
+
+/* The defaults, and a property notified only when it changes */
+static void
+test_media_settings_defaults (void)
+{
+  g_autoptr(DuetMediaSettings) settings = duet_media_settings_new ();
+  g_autofree char *camera = NULL;
+  gboolean echo_cancel, adaptive;
+  guint width, latency, liveness, notified = 0;
+
+  g_object_get (settings, "echo-cancel", &echo_cancel, "video-width", &width, "latency", &latency,
+                "adaptive-latency", &adaptive, "liveness-timeout", &liveness, "camera", &camera, NULL);
+  g_assert_true (echo_cancel);
+  g_assert_true (adaptive);
+  g_assert_cmpuint (width, ==, 640);
+  g_assert_cmpuint (latency, ==, 50);
+  g_assert_cmpuint (liveness, ==, 0);
+  g_assert_null (camera);
+
+  g_signal_connect (settings, "notify::video-fps", G_CALLBACK (on_settings_notify), &notified);
+  g_object_set (settings, "video-fps", 15, NULL);
+  g_object_set (settings, "video-fps", 15, NULL);
+  g_assert_cmpuint (notified, ==, 1);
+}
+
+static void
+test_media_settings_environment (void)
+{
+  g_autoptr(DuetMediaSettings) settings = NULL;
+  g_autofree char *pattern = NULL;
+  gboolean test_sources, echo_cancel, adaptive, congestion;
+  guint width, latency;
+
+  clear_media_environment ();
+  g_setenv ("DUET_TEST_SOURCES", "1", TRUE);
+  g_setenv ("DUET_TEST_PATTERN", "motion", TRUE);
+  g_setenv ("DUET_ECHO_CANCEL", "0", TRUE);
+  g_setenv ("DUET_VIDEO_WIDTH", "8", TRUE);   /* below the property's range: a test may */
+  g_setenv ("DUET_JB_LATENCY_MS", "80", TRUE);
+  g_setenv ("DUET_CONGESTION_CONTROL", "0", TRUE);
+  settings = duet_media_settings_new_from_environment ();
+  /* read once: a later change of the environment is not seen */
+  g_setenv ("DUET_VIDEO_WIDTH", "320", TRUE);
+
+  /* DUET_TEST_SOURCES=1 is not undone by an app */
+  g_object_set (settings, "test-sources", FALSE, NULL);
+  g_object_get (settings, "test-sources", &test_sources, "test-pattern", &pattern, "echo-cancel", &echo_cancel,
+                "video-width", &width, "latency", &latency, "adaptive-latency", &adaptive,
+                "congestion-control", &congestion, NULL);
+  g_assert_true (test_sources);
+  g_assert_cmpstr (pattern, ==, "motion");
+  g_assert_false (echo_cancel);
+  g_assert_cmpuint (width, ==, 8);
+  /* a latency asked for is a fixed one */
+  g_assert_cmpuint (latency, ==, 80);
+  g_assert_false (adaptive);
+  g_assert_false (congestion);
+  clear_media_environment ();
+}
+
+static void
+test_media_settings_baseline (void)
+{
+  g_autoptr(DuetMediaSettings) settings = NULL;
+  gboolean congestion, recovery, adaptive;
+  guint latency;
+
+  clear_media_environment ();
+  g_setenv ("DUET_MEDIA_BASELINE", "1", TRUE);
+  settings = duet_media_settings_new_from_environment ();
+  g_object_get (settings, "congestion-control", &congestion, "loss-recovery", &recovery,
+                "adaptive-latency", &adaptive, "latency", &latency, NULL);
+  g_assert_false (congestion);
+  g_assert_false (recovery);
+  g_assert_false (adaptive);
+  g_assert_cmpuint (latency, ==, 200);
+  clear_media_environment ();
+}
+
+/* The manager's older properties are its settings' */
+static void
+test_media_settings_manager (void)
+{
+  g_autoptr(DuetManager) manager = NULL;
+  DuetMediaSettings *settings;
+  g_autofree char *camera = NULL;
+  g_autofree char *speaker = NULL;
+  gboolean echo_cancel;
+  guint liveness;
+
+  clear_media_environment ();
+  manager = duet_manager_new ();
+  settings = duet_manager_get_media_settings (manager);
+  g_assert_true (DUET_IS_MEDIA_SETTINGS (settings));
+
+  g_object_set (manager, "camera", "cam-1", "speaker", "", "echo-cancel", FALSE, "liveness-timeout", 900, NULL);
+  g_object_get (settings, "camera", &camera, "speaker", &speaker, "echo-cancel", &echo_cancel,
+                "liveness-timeout", &liveness, NULL);
+  g_assert_cmpstr (camera, ==, "cam-1");
+  g_assert_null (speaker);   /* empty is the default device */
+  g_assert_false (echo_cancel);
+  g_assert_cmpuint (liveness, ==, 900);
+
+  g_clear_pointer (&camera, g_free);
+  g_object_set (settings, "camera", "cam-2", NULL);
+  g_object_get (manager, "camera", &camera, NULL);
+  g_assert_cmpstr (camera, ==, "cam-2");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -217,5 +347,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/kit/verify-call-param", test_verify_call_param);
   g_test_add_func ("/kit/manager/local-failures", test_manager_local_failures);
   g_test_add_func ("/kit/enums", test_enums);
+  g_test_add_func ("/kit/media-settings/defaults", test_media_settings_defaults);
+  g_test_add_func ("/kit/media-settings/environment", test_media_settings_environment);
+  g_test_add_func ("/kit/media-settings/baseline", test_media_settings_baseline);
+  g_test_add_func ("/kit/media-settings/manager", test_media_settings_manager);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
  * and dead-peer detection.
  */
 #include "duet-media-session.h"
+#include "duet-media-settings.h"
 #include "duet-protocol.h"
 
 typedef struct
@@ -118,6 +119,20 @@ on_dead (DuetMediaSession *session, Fixture *f)
   f->dead = TRUE;
 }
 
+/* Test sources, a small picture; @liveness_ms 0 for the default */
+static DuetMediaSession *
+small_session (gboolean offerer,
+               guint    liveness_ms)
+{
+  g_autoptr(DuetMediaSettings) settings = duet_media_settings_new_from_environment ();
+
+  g_object_set (settings, "test-sources", TRUE, "video-width", 160, "video-height", 120,
+                "video-fps", 15, NULL);
+  if (liveness_ms != 0)
+    g_object_set (settings, "liveness-timeout", liveness_ms, NULL);
+  return duet_media_session_new (offerer, settings);
+}
+
 static void
 test_loopback (void)
 {
@@ -128,12 +143,8 @@ test_loopback (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) message = json_object_new ();
 
-  f.a = duet_media_session_new (TRUE);
-  f.b = duet_media_session_new (FALSE);
-  g_object_set (f.a, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
-                "liveness-timeout", 1500, NULL);
-  g_object_set (f.b, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
-                "liveness-timeout", 1500, NULL);
+  f.a = small_session (TRUE, 1500);
+  f.b = small_session (FALSE, 1500);
 
   g_signal_connect (f.a, "local-description", G_CALLBACK (on_description), f.b);
   g_signal_connect (f.b, "local-description", G_CALLBACK (on_description), f.a);
@@ -227,9 +238,7 @@ test_unheard_peer (void)
   g_autoptr(GError) error = NULL;
   gint64 opened;
 
-  f.a = duet_media_session_new (TRUE);
-  g_object_set (f.a, "test-sources", TRUE, "video-width", 160, "video-height", 120, "video-fps", 15,
-                "liveness-timeout", 1000, NULL);
+  f.a = small_session (TRUE, 1000);
   g_signal_connect (f.a, "path-lost", G_CALLBACK (on_dead), &f);
   g_assert_true (duet_media_session_start (f.a, &error));
   duet_media_session_create_offer (f.a);
@@ -289,12 +298,10 @@ wait_until (gboolean (*cond) (Negotiation *), Negotiation *n, guint timeout_ms)
 static DuetMediaSession *
 negotiating_session (gboolean offerer, Negotiation *n)
 {
-  DuetMediaSession *session = duet_media_session_new (offerer);
+  DuetMediaSession *session = small_session (offerer, 0);
   g_autoptr(GError) error = NULL;
 
   n->rejected = g_ptr_array_new_with_free_func (g_free);
-  g_object_set (session, "test-sources", TRUE, "video-width", 160, "video-height", 120,
-                "video-fps", 15, NULL);
   g_signal_connect (session, "local-description", G_CALLBACK (keep_description), n);
   g_signal_connect (session, "media-rejected", G_CALLBACK (keep_rejected), n);
   g_assert_true (duet_media_session_start (session, &error));

@@ -108,7 +108,8 @@ def test_install():
         "duet-make-call-param.h", "duet-make-call-param-builder.h",
         "duet-verify-call-param.h", "duet-verify-call-param-builder.h",
         "duet-call.h", "duet-manager.h", "duet-my-media-status.h", "duet-auth.h",
-        "duet-auth-token.h", "duet-call-history-entry.h", "duet-call-statistics.h")]
+        "duet-auth-token.h", "duet-call-history-entry.h", "duet-call-statistics.h",
+        "duet-media-settings.h")]
     expected += [os.path.join(INCLUDEDIR, "duet-kit-gtk-1", h) for h in (
         "duet-kit-gtk.h", "duet-video-sink.h", "duet-video-paintable.h", "duet-video-view.h")]
     expected += [os.path.join(LIBDIR, "pkgconfig", pc) for pc in ("duet-kit-1.pc", "duet-kit-gtk-1.pc")]
