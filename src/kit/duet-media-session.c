@@ -1264,6 +1264,47 @@ jitterbuffer_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* Which RTP session's RTCP to tune, from the main context */
+typedef struct
+{
+  DuetMediaSession *self;
+  GstElement       *rtpbin;
+  guint             session;
+} RtcpTuning;
+
+static void
+rtcp_tuning_free (gpointer data)
+{
+  RtcpTuning *tuning = data;
+
+  g_object_unref (tuning->self);
+  gst_object_unref (tuning->rtpbin);
+  g_free (tuning);
+}
+
+/* RTCP's regular interval (5 s by default) also spaces the early feedback
+ * AVPF allows: at that pace most NACKs wait too long to help. The interval
+ * also follows RTCP's share of the bandwidth (5 % of what is sent): on a
+ * link where video has been cut that stretches it to 0.2–0.8 s, so RTCP
+ * gets a fixed budget instead, which the minimum interval caps in
+ * practice at ~12 kbit/s. */
+static gboolean
+tune_rtcp_cb (gpointer data)
+{
+  RtcpTuning *tuning = data;
+  g_autoptr(GObject) internal = NULL;
+
+  if (tuning->self->stopped)
+    return G_SOURCE_REMOVE;
+  g_signal_emit_by_name (tuning->rtpbin, "get-internal-session", tuning->session, &internal);
+  if (internal != NULL)
+    g_object_set (internal,
+                  "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND,
+                  "rtcp-fraction", (gdouble) RTCP_BITS_PER_S,
+                  NULL);
+  return G_SOURCE_REMOVE;
+}
+
 /* rtpbin's thread: a jitter buffer for a new incoming stream */
 static void
 on_rtpbin_new_jitterbuffer (GstElement *rtpbin,
@@ -1274,22 +1315,18 @@ on_rtpbin_new_jitterbuffer (GstElement *rtpbin,
 {
   DuetMediaSession *self = user_data;
 
-  /* RTCP's regular interval (5 s by default) also spaces the early
-   * feedback AVPF allows: at that pace most NACKs wait too long to help.
-   * The interval also follows RTCP's share of the bandwidth (5 % of what
-   * is sent): on a link where video has been cut that stretches it to
-   * 0.2–0.8 s, so RTCP gets a fixed budget instead, which the minimum
-   * interval caps in practice at ~12 kbit/s. */
+  /* Not here: rtpbin emits this holding the RTP session's lock, and
+   * get-internal-session takes rtpbin's, the reverse of the order in which
+   * setting webrtcbin's latency (adapt_latency, on the main context) takes
+   * them; the app hung on it once */
   if (self->loss_recovery)
     {
-      g_autoptr(GObject) internal = NULL;
+      RtcpTuning *tuning = g_new0 (RtcpTuning, 1);
 
-      g_signal_emit_by_name (rtpbin, "get-internal-session", session, &internal);
-      if (internal != NULL)
-        g_object_set (internal,
-                      "rtcp-min-interval", (guint64) RTCP_MIN_INTERVAL_MS * GST_MSECOND,
-                      "rtcp-fraction", (gdouble) RTCP_BITS_PER_S,
-                      NULL);
+      tuning->self = g_object_ref (self);
+      tuning->rtpbin = gst_object_ref (rtpbin);
+      tuning->session = session;
+      g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, tune_rtcp_cb, tuning, rtcp_tuning_free);
     }
 
   /* Start playing once a few packets are in, rather than a latency later */
