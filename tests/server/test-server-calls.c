@@ -261,6 +261,19 @@ test_service_maintenance (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->alice->close_code, ==, 1001);
 }
 
+/* Signed in with a token minted earlier, and its hello read */
+static DuetTestClient *
+connect_with_token (DuetTestServer *server,
+                    const char     *token)
+{
+  DuetTestClient *client = duet_test_client_connect (server, token, NULL);
+
+  g_assert_nonnull (client);
+  client->hello = duet_test_client_wait_event (client, "hello", DUET_TEST_TIMEOUT_MS);
+  g_assert_nonnull (client->hello);
+  return client;
+}
+
 static void
 test_restart_keeps_connected_call (Fixture *f, gconstpointer data)
 {
@@ -281,14 +294,8 @@ test_restart_keeps_connected_call (Fixture *f, gconstpointer data)
   duet_test_assert_quiet (f->alice, 10);
 
   duet_test_server_start (f->server);
-  alice = duet_test_client_connect (f->server, alice_token, NULL);
-  bob = duet_test_client_connect (f->server, bob_token, NULL);
-  g_assert_nonnull (alice);
-  g_assert_nonnull (bob);
-  alice->hello = duet_test_client_wait_event (alice, "hello", DUET_TEST_TIMEOUT_MS);
-  bob->hello = duet_test_client_wait_event (bob, "hello", DUET_TEST_TIMEOUT_MS);
-  g_assert_nonnull (alice->hello);
-  g_assert_nonnull (bob->hello);
+  alice = connect_with_token (f->server, alice_token);
+  bob = connect_with_token (f->server, bob_token);
   call = json_array_get_object_element (json_object_get_array_member (alice->hello, "calls"), 0);
   g_assert_nonnull (call);
   g_assert_cmpstr (json_object_get_string_member (call, "call_id"), ==, call_id);
@@ -339,14 +346,8 @@ test_restart_after_kill (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->alice->close_code, !=, 1001);  /* no goodbye */
 
   duet_test_server_start (f->server);
-  alice = duet_test_client_connect (f->server, alice_token, NULL);
-  bob = duet_test_client_connect (f->server, bob_token, NULL);
-  g_assert_nonnull (alice);
-  g_assert_nonnull (bob);
-  alice->hello = duet_test_client_wait_event (alice, "hello", DUET_TEST_TIMEOUT_MS);
-  bob->hello = duet_test_client_wait_event (bob, "hello", DUET_TEST_TIMEOUT_MS);
-  g_assert_nonnull (alice->hello);
-  g_assert_nonnull (bob->hello);
+  alice = connect_with_token (f->server, alice_token);
+  bob = connect_with_token (f->server, bob_token);
   call = json_array_get_object_element (json_object_get_array_member (alice->hello, "calls"), 0);
   g_assert_nonnull (call);
   g_assert_cmpstr (json_object_get_string_member (call, "call_id"), ==, call_id);

@@ -188,6 +188,20 @@ wait_cluster_up (Cluster *c)
   wait_bus_up (c->three);
 }
 
+/* Three nodes; alice's laptop on node one calls bob's on node two, who
+ * answers: the call belongs to node one */
+static char *
+start_call_across (Cluster         *c,
+                   DuetTestClient **alice,
+                   DuetTestClient **bob)
+{
+  cluster_start_three (c);
+  wait_cluster_up (c);
+  *alice = duet_test_client_sign_in_device (c->one, "alice", "laptop");
+  *bob = duet_test_client_sign_in_device (c->two, "bob", "laptop");
+  return duet_test_connect_call (*alice, *bob, "bob");
+}
+
 /* The next event of @type, checked to be about @call_id */
 static JsonObject *
 expect_event (DuetTestClient *client,
@@ -332,11 +346,7 @@ test_grace_across_nodes (void)
   JsonArray *calls;
   gint64 gone;
 
-  cluster_start_three (&c);
-  wait_cluster_up (&c);
-  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
-  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
-  call_id = duet_test_connect_call (alice, bob, "bob");
+  call_id = start_call_across (&c, &alice, &bob);
 
   g_clear_pointer (&bob, duet_test_client_free);
   duet_test_iterate (500);
@@ -388,11 +398,7 @@ test_node_killed (void)
   DuetTestServer *owner;
   JsonArray *calls;
 
-  cluster_start_three (&c);
-  wait_cluster_up (&c);
-  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
-  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
-  call_id = duet_test_connect_call (alice, bob, "bob");
+  call_id = start_call_across (&c, &alice, &bob);
   g_assert_cmpint (duet_test_server_metric (c.one, "duet_active_calls"), ==, 1);
 
   duet_test_server_kill (c.one);
@@ -428,11 +434,7 @@ test_node_killed_party_gone (void)
   g_autoptr(DuetTestClient) bob = NULL;
   g_autofree char *call_id = NULL;
 
-  cluster_start_three (&c);
-  wait_cluster_up (&c);
-  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
-  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
-  call_id = duet_test_connect_call (alice, bob, "bob");
+  call_id = start_call_across (&c, &alice, &bob);
 
   duet_test_server_kill (c.one);
   wait_owner (c.two, c.three);
@@ -451,11 +453,7 @@ test_redis_restart (void)
   g_autoptr(JsonObject) event = NULL;
   g_autofree char *call_id = NULL;
 
-  cluster_start_three (&c);
-  wait_cluster_up (&c);
-  alice = duet_test_client_sign_in_device (c.one, "alice", "laptop");
-  bob = duet_test_client_sign_in_device (c.two, "bob", "laptop");
-  call_id = duet_test_connect_call (alice, bob, "bob");
+  call_id = start_call_across (&c, &alice, &bob);
 
   duet_test_run_env_command ("DUET_TEST_REDIS_STOP");
   duet_test_iterate (500);
