@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include "duet-directory.h"
+#include "duet-local-bus.h"
 
 #define HEARTBEAT_MS    2000
 #define NODE_TIMEOUT_US (8 * G_USEC_PER_SEC)
@@ -43,6 +44,7 @@ struct _DuetDirectory
   GObject      parent_instance;
 
   DuetBus     *bus;
+  gboolean     alone;       /* a local bus: nobody to tell, nothing to hear */
   DuetMetrics *metrics;
   GHashTable  *devices;     /* "service/user" → GPtrArray of remote DuetSession* */
   GHashTable  *calls;       /* call id → Mirror*: the calls of other nodes */
@@ -520,6 +522,8 @@ void
 duet_directory_announce_online (DuetDirectory *self,
                                 DuetSession   *session)
 {
+  if (self->alone)
+    return;
   publish (self, "online", device_entry (session));
 }
 
@@ -527,6 +531,8 @@ void
 duet_directory_announce_offline (DuetDirectory *self,
                                  DuetSession   *session)
 {
+  if (self->alone)
+    return;
   publish (self, "offline", device_entry (session));
 }
 
@@ -535,8 +541,11 @@ void
 duet_directory_publish_call (DuetDirectory  *self,
                              DuetCallRecord *call)
 {
-  JsonObject *message = json_object_new ();
+  JsonObject *message;
 
+  if (self->alone)
+    return;
+  message = json_object_new ();
   if (call->state == DUET_CALL_RECORD_STATE_ENDED)
     {
       if (g_hash_table_remove (self->owned, call->call_id))
@@ -559,10 +568,14 @@ duet_directory_publish_sync (DuetDirectory *self,
                              GPtrArray     *sessions,
                              GPtrArray     *calls)
 {
-  JsonObject *message = json_object_new ();
-  JsonArray *devices = json_array_new ();
-  JsonArray *owned = json_array_new ();
+  JsonObject *message;
+  JsonArray *devices, *owned;
 
+  if (self->alone)
+    return;
+  message = json_object_new ();
+  devices = json_array_new ();
+  owned = json_array_new ();
   for (guint i = 0; i < sessions->len; i++)
     json_array_add_object_element (devices, device_entry (g_ptr_array_index (sessions, i)));
   for (guint i = 0; i < calls->len; i++)
@@ -689,6 +702,8 @@ duet_directory_adopt_finish (DuetDirectory  *self,
 void
 duet_directory_start (DuetDirectory *self)
 {
+  if (self->alone)
+    return;
   if (self->heartbeat == 0)
     self->heartbeat = g_timeout_add (HEARTBEAT_MS, on_heartbeat, self);
   on_heartbeat (self);
@@ -799,6 +814,7 @@ duet_directory_new (DuetBus     *bus,
   DuetDirectory *self = g_object_new (DUET_TYPE_DIRECTORY, NULL);
 
   self->bus = g_object_ref (bus);
+  self->alone = DUET_IS_LOCAL_BUS (bus);
   self->metrics = metrics;
   g_signal_connect (bus, "message", G_CALLBACK (on_bus_message), self);
   return self;
