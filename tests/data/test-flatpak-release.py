@@ -4,6 +4,8 @@
 # writes for Flathub: valid JSON; the checked-in manifest's app id, runtime,
 # finish-args and config-opts; the duet module's source an archive whose
 # sha256 is the tarball's; and check-flatpak-manifest.py --release accepts it.
+# Then the same with --git and a tag, and the errors for a missing tag and for
+# uncommitted changes.
 # Exits 77 (skip) only when meson dist cannot run: no git, no meson, or a
 # source tree that is not a git checkout (an unpacked tarball).
 #
@@ -115,11 +117,48 @@ def main():
                 if set(source) != {'type', 'url', 'sha256'}:
                     errors.append(f'unexpected keys in the archive source: {sorted(source)}')
 
-        r = subprocess.run([sys.executable, args.checker, '--app-id', args.app_id,
-                            '--release', out], capture_output=True, text=True)
-        sys.stdout.write(r.stdout)
+        def check_release(manifest):
+            r = subprocess.run([sys.executable, args.checker, '--app-id', args.app_id,
+                                '--release', manifest], capture_output=True, text=True)
+            sys.stdout.write(r.stdout)
+            if r.returncode != 0:
+                errors.append('check-flatpak-manifest.py --release rejects it:\n' + r.stderr)
+
+        check_release(out)
+
+        def tool(*tool_args):
+            r = subprocess.run([sys.executable, args.tool, '--source', src,
+                                '--builddir', build, *tool_args],
+                               env=env, capture_output=True, text=True)
+            sys.stdout.write(r.stdout + r.stderr)
+            return r
+
+        # a git source: the tag and its commit, no tarball needed
+        git_out = os.path.join(tmp, 'out-git', f'{args.app_id}.json')
+        git_url = 'https://example.org/duet.git'
+        r = tool('--git', git_url, '--tag', 'v0.0.0-missing', '--output', git_out)
+        if r.returncode == 0 or 'v0.0.0-missing not found' not in r.stderr:
+            errors.append('a missing tag is not refused with a clear error')
+        subprocess.run(['git', '-C', src, 'tag', 'v0.0.0-test'], check=True)
+        head = subprocess.run(['git', '-C', src, 'rev-parse', 'HEAD'], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        r = tool('--git', git_url, '--tag', 'v0.0.0-test', '--output', git_out)
         if r.returncode != 0:
-            errors.append('check-flatpak-manifest.py --release rejects it:\n' + r.stderr)
+            errors.append(f'flatpak-release --git exited with {r.returncode}')
+        else:
+            with open(git_out, encoding='utf-8') as f:
+                git_module = duet_module(json.load(f))
+            expected = [{'type': 'git', 'url': git_url, 'tag': 'v0.0.0-test', 'commit': head}]
+            if git_module is None or git_module.get('sources') != expected:
+                errors.append(f'the git source is not {expected}')
+            check_release(git_out)
+
+        # uncommitted changes would be left out of the tarball: refused
+        with open(os.path.join(src, 'meson.build'), 'a', encoding='utf-8') as f:
+            f.write('# uncommitted\n')
+        r = tool('--url', URL, '--output', out)
+        if r.returncode == 0 or 'uncommitted changes' not in r.stderr:
+            errors.append('a tree with uncommitted changes is not refused with a clear error')
 
     for e in errors:
         print(f'FAIL: {e}')
