@@ -4,7 +4,12 @@
 # finish-args limited to an allow-list in which every entry says why it is
 # needed (see docs/flatpak.md).
 #
-# usage: check-flatpak-manifest.py --app-id ID [--command duet] MANIFEST
+# usage: check-flatpak-manifest.py --app-id ID [--command duet] [--release] MANIFEST
+#
+# The checked-in manifest builds this tree (a dir source). With --release the
+# manifest is one for Flathub (tools/flatpak-release): no dir source anywhere,
+# and the main module builds a downloaded archive with a sha256 or a git tag
+# with its commit.
 
 import argparse
 import json
@@ -39,12 +44,14 @@ FORBIDDEN = [
 ARCHIVE_TYPES = {'archive', 'file', 'extra-data'}
 
 
-def check_sources(module, where, errors):
+def check_sources(module, where, errors, release):
     for i, src in enumerate(module.get('sources', [])):
         if isinstance(src, str):
             continue  # an external sources file; checked by flatpak-builder itself
         here = f'{where}.sources[{i}]'
         kind = src.get('type')
+        if release and kind == 'dir':
+            errors.append(f'{here}: Flathub does not accept dir sources')
         if kind in ARCHIVE_TYPES and ('url' in src or kind == 'extra-data'):
             if not (src.get('sha256') or src.get('sha512')):
                 errors.append(f'{here}: {kind} source {src.get("url")} has no sha256')
@@ -63,7 +70,7 @@ def check_sources(module, where, errors):
             errors.append(f'{here}: unknown source type {kind!r}')
 
 
-def walk_modules(modules, where, base_dir, errors, names):
+def walk_modules(modules, where, base_dir, errors, names, release):
     for i, module in enumerate(modules):
         here = f'{where}[{i}]'
         if isinstance(module, str):
@@ -75,14 +82,17 @@ def walk_modules(modules, where, base_dir, errors, names):
                 errors.append(f'{here}: cannot load {module}: {e}')
                 continue
         names.append(module.get('name'))
-        check_sources(module, f'{here}({module.get("name")})', errors)
-        walk_modules(module.get('modules', []), here + '.modules', base_dir, errors, names)
+        check_sources(module, f'{here}({module.get("name")})', errors, release)
+        walk_modules(module.get('modules', []), here + '.modules', base_dir, errors, names,
+                     release)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--app-id', required=True)
     ap.add_argument('--command', default='duet')
+    ap.add_argument('--release', action='store_true',
+                    help='a manifest for Flathub: the main module downloads its source')
     ap.add_argument('manifest')
     args = ap.parse_args()
 
@@ -126,7 +136,7 @@ def main():
 
     names = []
     walk_modules(manifest.get('modules', []), 'modules',
-                 os.path.dirname(os.path.abspath(args.manifest)), errors, names)
+                 os.path.dirname(os.path.abspath(args.manifest)), errors, names, args.release)
     if not names:
         errors.append('no modules')
     else:
@@ -138,8 +148,16 @@ def main():
                 errors.append('the Flatpak must not build duet-server')
             if '-Dtests=false' not in main_module.get('config-opts', []):
                 errors.append('the Flatpak must not build the tests, benchmarks and examples (-Dtests=false)')
-            if {'type': 'dir', 'path': '..'} not in main_module.get('sources', []):
-                errors.append('the main module must build this tree (type dir, path ..)')
+            sources = [s for s in main_module.get('sources', []) if isinstance(s, dict)]
+            if not args.release:
+                if {'type': 'dir', 'path': '..'} not in sources:
+                    errors.append('the main module must build this tree (type dir, path ..)')
+            elif not any((s.get('type') == 'archive' and s.get('url') and s.get('sha256'))
+                         or (s.get('type') == 'git' and s.get('url') and s.get('tag')
+                             and s.get('commit'))
+                         for s in sources):
+                errors.append('the main module must build a release: an archive with its '
+                              'sha256, or a git tag with its commit (tools/flatpak-release)')
 
     for e in errors:
         print(f'{args.manifest}: {e}', file=sys.stderr)
