@@ -17,6 +17,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libportal/portal.h>
@@ -517,6 +519,62 @@ give_own_remote (DuetDeviceMonitor *self,
   g_object_set_data_full (G_OBJECT (element), "duet-portal-fd", GINT_TO_POINTER (fd), close_fd);
 }
 
+/* The PipeWire daemon's socket, as libpipewire finds it */
+static char *
+pipewire_socket_path (void)
+{
+  const char *remote = g_getenv ("PIPEWIRE_REMOTE");
+  const char *dir = g_getenv ("PIPEWIRE_RUNTIME_DIR");
+
+  if (remote == NULL || *remote == '\0')
+    remote = "pipewire-0";
+  if (g_path_is_absolute (remote))
+    return g_strdup (remote);
+  if (dir == NULL || *dir == '\0')
+    dir = g_getenv ("XDG_RUNTIME_DIR");
+  return dir != NULL && *dir != '\0' ? g_build_filename (dir, remote, NULL) : NULL;
+}
+
+/* GStreamer's PipeWire elements without an fd share one connection and
+ * one client loop in the process; a microphone's pipewiresrc and a
+ * speaker's pipewiresink in one call then stall each other now and then:
+ * the sink's format negotiation stops half way (ParamBegin, never
+ * ParamEnd), and the source's stream, on the same loop, stops after its
+ * first buffer (devices-switch-audio, about one run in five under load).
+ * Each element gets a connection of its own, closed with it, as the
+ * portal's cameras already do. */
+static void
+give_own_connection (GstElement *element)
+{
+  g_autofree char *path = NULL;
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (!has_property (element, "fd") || (path = pipewire_socket_path ()) == NULL ||
+      strlen (path) >= sizeof address.sun_path)
+    return;
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return;
+  strcpy (address.sun_path, path);
+  if (connect (fd, (struct sockaddr *) &address, sizeof address) < 0)
+    {
+      close (fd);
+      return;   /* the element connects the usual way */
+    }
+  g_object_set (element, "fd", fd, NULL);
+  g_object_set_data_full (G_OBJECT (element), "duet-pipewire-fd", GINT_TO_POINTER (fd), close_fd);
+}
+
+static gboolean
+is_pipewire_element (GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  const char *name = factory != NULL ? gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)) : NULL;
+
+  return g_strcmp0 (name, "pipewiresrc") == 0 || g_strcmp0 (name, "pipewiresink") == 0;
+}
+
 /*
  * duet_device_monitor_create_element:
  * @id: (nullable): the device wanted, or %NULL for the desktop's default
@@ -563,6 +621,8 @@ duet_device_monitor_create_element (DuetDeviceMonitor  *self,
       if (element != NULL && kind == DUET_DEVICE_KIND_CAMERA && self->portal_provider != NULL)
         give_own_remote (self, element);
     }
+  if (element != NULL && is_pipewire_element (element) && g_object_get_data (G_OBJECT (element), "duet-portal-fd") == NULL)
+    give_own_connection (element);
 
   if (element == NULL && problem != NULL)
     *problem = kind == DUET_DEVICE_KIND_CAMERA && self->uses_portal &&
