@@ -171,19 +171,20 @@ add_device (DuetDirectory *self,
 static void
 remove_device (DuetDirectory *self,
                const char    *node,
-               JsonObject    *entry)
+               const char    *service,
+               const char    *user,
+               const char    *device_id)
 {
   g_autofree char *key = NULL;
   GPtrArray *devices;
   DuetSession *session;
   guint index;
 
-  if (string_member (entry, "service") == NULL || string_member (entry, "user") == NULL ||
-      string_member (entry, "device") == NULL)
+  if (service == NULL || user == NULL || device_id == NULL)
     return;
-  key = duet_user_key (string_member (entry, "service"), string_member (entry, "user"));
+  key = duet_user_key (service, user);
   devices = g_hash_table_lookup (self->devices, key);
-  session = find_device (devices, string_member (entry, "device"), &index);
+  session = find_device (devices, device_id, &index);
   if (session != NULL && g_strcmp0 (duet_session_get_node_id (session), node) == 0)
     remove_device_at (self, key, devices, index, TRUE);
 }
@@ -228,9 +229,10 @@ remove_devices (DuetDirectory *self,
 {
   for (guint i = 0; i < gone->len; i++)
     {
-      g_autoptr(JsonObject) entry = device_entry (g_ptr_array_index (gone, i));
+      DuetSession *session = g_ptr_array_index (gone, i);
 
-      remove_device (self, duet_session_get_node_id (g_ptr_array_index (gone, i)), entry);
+      remove_device (self, duet_session_get_node_id (session), duet_session_get_service (session),
+                     duet_session_get_user (session), duet_session_get_device_id (session));
     }
 }
 
@@ -284,21 +286,6 @@ set_mirror (DuetDirectory *self,
     g_hash_table_insert (self->user_calls, duet_call_record_party_key (mirror->call, party), mirror);
 }
 
-static void
-drop_mirrors_of (DuetDirectory *self,
-                 const char    *owner)
-{
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->calls);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (g_str_equal (((Mirror *) value)->owner, owner))
-      g_ptr_array_add (ids, g_strdup (((Mirror *) value)->call->call_id));
-  for (guint i = 0; i < ids->len; i++)
-    drop_mirror (self, g_ptr_array_index (ids, i));
-}
 
 /* ---- nodes -------------------------------------------------------------- */
 
@@ -330,6 +317,16 @@ calls_of (DuetDirectory *self,
     if (g_str_equal (((Mirror *) value)->owner, owner))
       g_ptr_array_add (calls, duet_call_record_ref (((Mirror *) value)->call));
   return calls;
+}
+
+static void
+drop_mirrors_of (DuetDirectory *self,
+                 const char    *owner)
+{
+  g_autoptr(GPtrArray) calls = calls_of (self, owner);
+
+  for (guint i = 0; i < calls->len; i++)
+    drop_mirror (self, ((DuetCallRecord *) g_ptr_array_index (calls, i))->call_id);
 }
 
 /* Its calls stay known (a device that reconnects meanwhile is told of
@@ -397,7 +394,8 @@ on_cluster_message (DuetDirectory *self,
   if (g_strcmp0 (type, "online") == 0)
     add_device (self, node, message);
   else if (g_strcmp0 (type, "offline") == 0)
-    remove_device (self, node, message);
+    remove_device (self, node, string_member (message, "service"), string_member (message, "user"),
+                   string_member (message, "device"));
   else if (g_strcmp0 (type, "call") == 0 && call != NULL && JSON_NODE_HOLDS_OBJECT (call))
     set_mirror (self, node, json_node_get_object (call));
   else if (g_strcmp0 (type, "sync_request") == 0)
