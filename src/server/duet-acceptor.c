@@ -34,6 +34,7 @@ typedef struct
   char           *address;    /* client IP while pending, else NULL */
   gint64          deadline;   /* monotonic µs for the request; 0: none */
   gint64          shut_at;    /* when we shut it down; 0: not yet */
+  gboolean        handed_over; /* to a worker: stream is NULL */
 } Conn;
 
 struct _DuetAcceptor
@@ -485,16 +486,39 @@ duet_acceptor_set_signed_in (DuetAcceptor *self,
     }
 }
 
-/* Its WebSocket has closed: libsoup may hold the socket a little longer,
- * but it no longer counts against its address */
+/* The connection left libsoup for a worker (DuetWsWorker), where it
+ * lives until its WebSocket closes: from here on the server says when
+ * (duet_acceptor_set_closed), not the stream's last reference, which the
+ * worker may drop on its own thread */
+void
+duet_acceptor_hand_over (DuetAcceptor *self,
+                         GSocket      *socket)
+{
+  Conn *conn = g_object_get_data (G_OBJECT (socket), CONN_KEY);
+
+  if (conn == NULL || conn->stream == NULL)
+    return;
+  g_object_weak_unref (conn->stream, on_stream_finalized, conn);
+  conn->stream = NULL;
+  conn->handed_over = TRUE;
+}
+
+/* Its WebSocket has closed: it no longer counts against its address, and
+ * once a worker had it, no longer at all */
 void
 duet_acceptor_set_closed (DuetAcceptor *self,
                           GSocket      *socket)
 {
   Conn *conn = socket != NULL ? g_object_get_data (G_OBJECT (socket), CONN_KEY) : NULL;
 
-  if (conn != NULL)
-    unpend (conn);
+  if (conn == NULL)
+    return;
+  unpend (conn);
+  if (conn->handed_over)
+    {
+      g_hash_table_remove (self->conns, conn);
+      update_gauges (self);
+    }
 }
 
 void

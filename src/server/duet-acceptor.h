@@ -42,6 +42,8 @@ void          duet_acceptor_set_signed_in (DuetAcceptor             *self,
                                            GSocket                  *socket);
 void          duet_acceptor_set_closed    (DuetAcceptor             *self,
                                            GSocket                  *socket);
+void          duet_acceptor_hand_over     (DuetAcceptor             *self,
+                                           GSocket                  *socket);
 void          duet_acceptor_stop          (DuetAcceptor             *self);
 
 G_END_DECLS

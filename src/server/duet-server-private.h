@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "duet-acceptor.h"
+#include "duet-ws-worker.h"
 #include "duet-bus.h"
 #include "duet-call-router.h"
 #include "duet-directory.h"
@@ -51,6 +52,7 @@ struct _DuetServer
   DuetCallRouter    *router;
   SoupServer        *soup;
   DuetAcceptor      *acceptor;
+  GPtrArray         *workers;      /* DuetWsWorker*: they hold the WebSockets */
   DuetLoginLimiter  *limiter;
   GThreadPool       *hashing;      /* argon2 checks, bounded */
   guint              hashing_queued;

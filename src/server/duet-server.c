@@ -142,6 +142,8 @@ duet_server_dispose (GObject *object)
   g_clear_pointer (&self->users, g_hash_table_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->budgets, g_hash_table_unref);
+  /* after the sessions: each lets go of its channel */
+  g_clear_pointer (&self->workers, g_ptr_array_unref);
   if (self->hashing != NULL)
     g_thread_pool_free (g_steal_pointer (&self->hashing), FALSE, TRUE);
   if (self->soup != NULL)
@@ -976,9 +978,70 @@ free_claims (gpointer data)
   g_free (data);
 }
 
-/* Runs before the handshake: refuse here, and no WebSocket is opened */
+static DuetWsWorker *
+least_loaded_worker (DuetServer *self)
+{
+  DuetWsWorker *best = g_ptr_array_index (self->workers, 0);
+
+  for (guint i = 1; i < self->workers->len; i++)
+    {
+      DuetWsWorker *worker = g_ptr_array_index (self->workers, i);
+
+      if (duet_ws_worker_get_n_connections (worker) < duet_ws_worker_get_n_connections (best))
+        best = worker;
+    }
+  return best;
+}
+
+/* The 101 is on the wire: the connection leaves libsoup's server (and
+ * the main context) for a worker, as libsoup's own WebSocket handler
+ * would take it for a SoupWebsocketConnection */
 static void
-handle_ws_precheck (SoupServer        *server,
+on_ws_upgraded (SoupServerMessage *msg,
+                DuetServer        *self)
+{
+  DuetTokenClaims *claims = g_object_get_data (G_OBJECT (msg), CLAIMS_KEY);
+  gint64 *account_id = g_object_get_data (G_OBJECT (msg), ACCOUNT_ID_KEY);
+  GSocket *socket = duet_acceptor_get_socket (self->acceptor, msg);
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(DuetWsChannel) channel = NULL;
+  DuetSession *session;
+
+  g_object_ref (msg);
+  stream = soup_server_message_steal_connection (msg);
+  if (socket != NULL)
+    duet_acceptor_hand_over (self->acceptor, socket);
+  channel = duet_ws_worker_adopt (least_loaded_worker (self), stream, socket,
+                                  soup_server_message_get_uri (msg),
+                                  soup_message_headers_get_one (request, "Origin"),
+                                  soup_message_headers_get_one (response, "Sec-WebSocket-Protocol"));
+
+  session = duet_session_new (channel, socket, &self->metrics, self->options.auth_timeout);
+  g_hash_table_add (self->sessions, session);
+  self->metrics.connections++;
+  g_signal_connect (session, "request", G_CALLBACK (on_session_request), self);
+  g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
+
+  if (claims != NULL)
+    duet_server_sign_in (self, session, claims, *account_id);
+  g_object_unref (msg);
+}
+
+static void
+begin_upgrade (DuetServer        *self,
+               SoupServerMessage *msg)
+{
+  if (soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
+    g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (on_ws_upgraded), self, 0);
+}
+
+/* Checks the request and answers the handshake (without extensions:
+ * permessage-deflate costs ~100 KiB a connection for small JSON
+ * messages, and libsoup cannot bound it) */
+static void
+handle_ws (SoupServer        *server,
                     SoupServerMessage *msg,
                     const char        *path,
                     GHashTable        *query,
@@ -998,8 +1061,13 @@ handle_ws_precheck (SoupServer        *server,
 
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                          "Authorization");
-  if (!duet_server_check_ws_origin (self, msg) || header == NULL)
+  if (!duet_server_check_ws_origin (self, msg))
     return;
+  if (header == NULL)   /* then the first message must be `auth` */
+    {
+      begin_upgrade (self, msg);
+      return;
+    }
 
   token = duet_server_bearer_token (msg);
   claims = g_new0 (DuetTokenClaims, 1);
@@ -1013,29 +1081,7 @@ handle_ws_precheck (SoupServer        *server,
     }
   g_object_set_data_full (G_OBJECT (msg), CLAIMS_KEY, claims, free_claims);
   g_object_set_data_full (G_OBJECT (msg), ACCOUNT_ID_KEY, g_memdup2 (&account_id, sizeof account_id), g_free);
-}
-
-static void
-handle_ws (SoupServer              *server,
-           SoupServerMessage       *msg,
-           const char              *path,
-           SoupWebsocketConnection *connection,
-           gpointer                 user_data)
-{
-  DuetServer *self = user_data;
-  DuetTokenClaims *claims = g_object_get_data (G_OBJECT (msg), CLAIMS_KEY);
-  gint64 *account_id = g_object_get_data (G_OBJECT (msg), ACCOUNT_ID_KEY);
-  DuetSession *session;
-
-  session = duet_session_new (connection, duet_acceptor_get_socket (self->acceptor, msg),
-                              &self->metrics, self->options.auth_timeout);
-  g_hash_table_add (self->sessions, session);
-  self->metrics.connections++;
-  g_signal_connect (session, "request", G_CALLBACK (on_session_request), self);
-  g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
-
-  if (claims != NULL)
-    duet_server_sign_in (self, session, claims, *account_id);
+  begin_upgrade (self, msg);
 }
 
 /* ---- revocation ------------------------------------------------------- */
@@ -1205,6 +1251,7 @@ set_defaults (DuetServerOptions *options)
   DEFAULT (calls_per_minute, DUET_SERVER_DEFAULT_CALLS_PER_MINUTE);
   DEFAULT (prune_interval, DUET_SERVER_DEFAULT_PRUNE_INTERVAL);
   DEFAULT (max_hashing, CLAMP (g_get_num_processors (), 1, 4));
+  DEFAULT (workers, DUET_SERVER_DEFAULT_WORKERS);
   DEFAULT (turn_ttl, DUET_SERVER_DEFAULT_TURN_TTL);
   DEFAULT (max_devices, DUET_SERVER_DEFAULT_MAX_DEVICES);
 }
@@ -1319,17 +1366,17 @@ duet_server_start (DuetServer  *self,
     }
 
   self->soup = soup_server_new ("server-header", "duet-server/" PACKAGE_VERSION, NULL);
-  /* Browsers offer permessage-deflate, which costs ~250 KiB a connection
-   * for small JSON messages; libsoup cannot bound it */
-  soup_server_remove_websocket_extension (self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_handler (self->soup, "/v1/token", duet_server_handle_token, self, NULL);
   soup_server_add_handler (self->soup, "/v1/token/refresh", duet_server_handle_token_refresh, self, NULL);
   soup_server_add_handler (self->soup, "/healthz", duet_server_handle_healthz, self, NULL);
   soup_server_add_handler (self->soup, "/metrics", duet_server_handle_metrics, self, NULL);
-  soup_server_add_handler (self->soup, "/v1/ws", handle_ws_precheck, self, NULL);
-  soup_server_add_websocket_handler (self->soup, "/v1/ws", NULL, NULL, handle_ws, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/ws", handle_ws, self, NULL);
   /* everything else: the web client's files, or 404 */
   soup_server_add_handler (self->soup, "/", duet_server_handle_web, self, NULL);
+
+  self->workers = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->options.workers; i++)
+    g_ptr_array_add (self->workers, duet_ws_worker_new (i));
 
   socket_address = g_inet_socket_address_new (address, self->options.port);
   self->acceptor = duet_acceptor_new (self->soup, cert, &limits, &self->metrics);
@@ -1397,6 +1444,8 @@ duet_server_stop (DuetServer *self)
     duet_acceptor_stop (self->acceptor);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  for (guint i = 0; self->workers != NULL && i < self->workers->len; i++)
+    duet_ws_worker_stop (g_ptr_array_index (self->workers, i));
   duet_directory_stop (self->directory);
   duet_store_close (self->store);
   duet_bus_close (self->bus);

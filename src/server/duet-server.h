@@ -33,6 +33,7 @@ typedef struct
   guint       calls_per_minute;       /* make_call budget per account */
   guint       prune_interval;         /* seconds */
   guint       max_hashing;            /* password checks at once */
+  guint       workers;                /* threads holding WebSockets; 0: the default */
   const char * const *stun_uris;      /* NULL or empty: none */
   const char * const *turn_uris;
   const char *turn_secret;            /* required with turn_uris; copied */
@@ -55,6 +56,7 @@ typedef struct
 #define DUET_SERVER_DEFAULT_PRUNE_INTERVAL           3600
 #define DUET_SERVER_DEFAULT_TURN_TTL                 86400
 #define DUET_SERVER_DEFAULT_MAX_DEVICES              10
+#define DUET_SERVER_DEFAULT_WORKERS                  4
 
 #define DUET_TYPE_SERVER (duet_server_get_type ())
 G_DECLARE_FINAL_TYPE (DuetServer, duet_server, DUET, SERVER, GObject)

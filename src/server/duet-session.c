@@ -5,24 +5,14 @@
 #include "duet-session.h"
 #include "duet-token-bucket.h"
 
-#include <string.h>
-#include <sys/ioctl.h>
-#include <linux/sockios.h>
-
-#define MAX_INCOMING_PAYLOAD   (256 * 1024)
 #define MAX_REJECTIONS         200
-/* What may wait for a client that stopped reading, on top of the kernel's
- * socket buffers, and how little the kernel must hold for it to count as
- * caught up again */
-#define MAX_BACKLOG            (1024 * 1024)
-#define CAUGHT_UP_BYTES        (64 * 1024)
 
 struct _DuetSession
 {
   GObject                  parent_instance;
 
-  SoupWebsocketConnection *connection;
-  GSocket                 *socket;           /* NULL: cannot watch the backlog */
+  DuetWsChannel           *channel;
+  GSocket                 *socket;           /* the acceptor's key for it */
   DuetMetrics             *metrics;
   char                    *service;
   char                    *user;
@@ -42,7 +32,6 @@ struct _DuetSession
   gpointer                 budget_owner;
   GDestroyNotify           release_budget;
   guint                    rejections;
-  gsize                    backlog;          /* sent while the kernel took nothing */
   gint64                   ice_sent_at;      /* monotonic µs of the last ICE server list */
   gint64                   signed_in_at;     /* real µs: of two connections of a device, the later wins */
 
@@ -67,12 +56,11 @@ duet_session_dispose (GObject *object)
   DuetSession *self = DUET_SESSION (object);
 
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
-  if (self->connection != NULL)
+  if (self->channel != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->connection, self);
-      if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-      g_clear_object (&self->connection);
+      g_signal_handlers_disconnect_by_data (self->channel, self);
+      duet_ws_channel_close (self->channel, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&self->channel);
     }
   g_clear_object (&self->socket);
   g_clear_object (&self->bus);
@@ -186,10 +174,10 @@ handle_text (DuetSession *self,
 }
 
 static void
-on_message (SoupWebsocketConnection *connection,
-            gint                     data_type,
-            GBytes                  *payload,
-            DuetSession             *self)
+on_channel_message (DuetWsChannel *channel,
+                    int            data_type,
+                    GBytes        *payload,
+                    DuetSession   *self)
 {
   gsize length = 0;
   const char *data = g_bytes_get_data (payload, &length);
@@ -229,22 +217,26 @@ on_message (SoupWebsocketConnection *connection,
 }
 
 static void
-on_closed (SoupWebsocketConnection *connection,
-           DuetSession             *self)
+on_channel_stopped_reading (DuetWsChannel *channel,
+                            guint64        backlog,
+                            DuetSession   *self)
+{
+  g_message ("Closing a connection of %s/%s: it stopped reading (%" G_GUINT64_FORMAT " bytes waiting)",
+             self->service ? self->service : "-", self->user ? self->user : "-", backlog);
+  self->metrics->slow_clients_closed++;
+  self->closing = TRUE;
+}
+
+static void
+on_channel_closed (DuetWsChannel *channel,
+                   guint          code,
+                   DuetSession   *self)
 {
   if (self->closed)
     return;
   self->closed = TRUE;
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
   g_signal_emit (self, signals[CLOSED], 0);
-}
-
-static void
-on_error (SoupWebsocketConnection *connection,
-          GError                  *error,
-          DuetSession             *self)
-{
-  g_debug ("WebSocket error: %s", error->message);
 }
 
 static gboolean
@@ -259,21 +251,19 @@ on_auth_timeout (gpointer user_data)
 }
 
 DuetSession *
-duet_session_new (SoupWebsocketConnection *connection,
-                  GSocket                 *socket,
-                  DuetMetrics             *metrics,
-                  guint                    auth_timeout_s)
+duet_session_new (DuetWsChannel *channel,
+                  GSocket       *socket,
+                  DuetMetrics   *metrics,
+                  guint          auth_timeout_s)
 {
   DuetSession *self = g_object_new (DUET_TYPE_SESSION, NULL);
 
-  self->connection = g_object_ref (connection);
+  self->channel = g_object_ref (channel);
   self->socket = socket ? g_object_ref (socket) : NULL;
   self->metrics = metrics;
-  soup_websocket_connection_set_max_incoming_payload_size (connection, MAX_INCOMING_PAYLOAD);
-  soup_websocket_connection_set_keepalive_interval (connection, 30);
-  g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
-  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
-  g_signal_connect (connection, "error", G_CALLBACK (on_error), self);
+  g_signal_connect (channel, "message", G_CALLBACK (on_channel_message), self);
+  g_signal_connect (channel, "stopped-reading", G_CALLBACK (on_channel_stopped_reading), self);
+  g_signal_connect (channel, "closed", G_CALLBACK (on_channel_closed), self);
   self->auth_timeout = g_timeout_add_seconds (auth_timeout_s, on_auth_timeout, self);
   return self;
 }
@@ -429,8 +419,8 @@ duet_session_is_open (DuetSession *self)
 {
   if (self->bus != NULL)
     return !self->closing && !self->closed;
-  return !self->closing && !self->closed && self->connection != NULL &&
-         soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN;
+  return !self->closing && !self->closed && self->channel != NULL &&
+         duet_ws_channel_is_open (self->channel);
 }
 
 /* When the client last got STUN/TURN servers (and TURN credentials), so
@@ -446,31 +436,6 @@ duet_session_set_ice_sent_at (DuetSession *self,
                               gint64       monotonic_us)
 {
   self->ice_sent_at = monotonic_us;
-}
-
-/* libsoup keeps whatever the socket cannot take in a queue without a
- * bound, so a client that stops reading (while its peer keeps sending)
- * would grow the server without limit. Once the kernel's buffer for the
- * client is full, everything sent waits in that queue: count it, and let
- * the count go only when the kernel holds next to nothing for the client,
- * which means it read what was queued. */
-static gboolean
-client_keeps_up (DuetSession *self,
-                 gsize        length)
-{
-  int unsent = 0;
-
-  if (self->socket == NULL)
-    return TRUE;
-
-  if (!(g_socket_condition_check (self->socket, G_IO_OUT) & G_IO_OUT))
-    self->backlog += length;
-  else if (self->backlog > 0 &&   /* only a count to forget needs the ioctl */
-           ioctl (g_socket_get_fd (self->socket), SIOCOUTQ, &unsent) == 0 &&
-           unsent < CAUGHT_UP_BYTES)
-    self->backlog = 0;
-
-  return self->backlog <= MAX_BACKLOG;
 }
 
 /* To the node that holds the connection: see DuetDirectory */
@@ -493,9 +458,6 @@ duet_session_send (DuetSession *self,
                    JsonObject  *message)
 {
   g_autoptr(JsonObject) owned = message;
-  g_autofree char *text = NULL;
-  gsize length;
-
   if (!duet_session_is_open (self))
     return;
   if (self->bus != NULL)
@@ -503,17 +465,7 @@ duet_session_send (DuetSession *self,
       send_remote (self, g_steal_pointer (&owned));
       return;
     }
-  text = duet_protocol_serialize (owned);
-  length = strlen (text);
-  if (!client_keeps_up (self, length))
-    {
-      g_message ("Closing a connection of %s/%s: it stopped reading (%" G_GSIZE_FORMAT " bytes waiting)",
-                 self->service ? self->service : "-", self->user ? self->user : "-", self->backlog);
-      self->metrics->slow_clients_closed++;
-      duet_session_close (self, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
-      return;
-    }
-  soup_websocket_connection_send_text (self->connection, text);
+  duet_ws_channel_send_text (self->channel, duet_protocol_serialize (owned));
 }
 
 void
@@ -557,6 +509,6 @@ duet_session_close (DuetSession *self,
   gboolean open = duet_session_is_open (self);
 
   self->closing = TRUE;
-  if (open && self->connection != NULL)
-    soup_websocket_connection_close (self->connection, code, reason);
+  if (open && self->channel != NULL)
+    duet_ws_channel_close (self->channel, code, reason);
 }

@@ -14,6 +14,7 @@
 #include "duet-messages.h"
 #include "duet-metrics.h"
 #include "duet-token-bucket.h"
+#include "duet-ws-channel.h"
 
 G_BEGIN_DECLS
 
@@ -28,7 +29,7 @@ G_BEGIN_DECLS
 #define DUET_TYPE_SESSION (duet_session_get_type ())
 G_DECLARE_FINAL_TYPE (DuetSession, duet_session, DUET, SESSION, GObject)
 
-DuetSession *duet_session_new               (SoupWebsocketConnection *connection,
+DuetSession *duet_session_new               (DuetWsChannel           *channel,
                                              GSocket                 *socket,
                                              DuetMetrics             *metrics,
                                              guint                    auth_timeout_s);
