@@ -22,6 +22,7 @@
 #define ACCEPTS_PER_WAKEUP       64
 #define ACCEPT_PAUSE_MS          100
 #define SWEEP_INTERVAL_MS        250
+#define FULL_SWEEP_EVERY         40
 /* a socket we shut down that libsoup has not closed by then, we close */
 #define CLOSE_AFTER_SHUTDOWN_US  (2 * G_USEC_PER_SEC)
 
@@ -50,7 +51,9 @@ struct _DuetAcceptor
   GSource            *accept_source;
   guint               resume_id;
   guint               sweep_id;
+  guint               sweeps;
   GHashTable         *conns;       /* Conn* → owned */
+  GHashTable         *timed;       /* Conn* with a deadline or shut down: what sweep() looks at */
   GHashTable         *pending;     /* address → number of pending sockets */
 };
 
@@ -91,6 +94,7 @@ conn_free (gpointer data)
   Conn *conn = data;
 
   unpend (conn);
+  g_hash_table_remove (conn->acceptor->timed, conn);
   if (conn->stream != NULL)
     g_object_weak_unref (conn->stream, on_stream_finalized, conn);
   g_object_set_data (G_OBJECT (conn->socket), CONN_KEY, NULL);
@@ -110,6 +114,14 @@ on_stream_finalized (gpointer  data,
   conn->stream = NULL;
   g_hash_table_remove (self->conns, conn);
   update_gauges (self);
+}
+
+static void
+clear_deadline (Conn *conn)
+{
+  conn->deadline = 0;
+  if (conn->shut_at == 0)
+    g_hash_table_remove (conn->acceptor->timed, conn);
 }
 
 static Conn *
@@ -138,7 +150,7 @@ on_request_read (SoupServer        *soup,
   Conn *conn = lookup_message (msg);
 
   if (conn != NULL)
-    conn->deadline = 0;
+    clear_deadline (conn);
   if (!is_upgrade (msg))
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
 }
@@ -238,6 +250,7 @@ track (DuetAcceptor   *self,
   g_object_set_data (G_OBJECT (remote), CONN_KEY, conn);
 
   g_hash_table_add (self->conns, conn);
+  g_hash_table_add (self->timed, conn);
   g_hash_table_insert (self->pending, g_strdup (address), GUINT_TO_POINTER (count + 1));
   self->metrics->sockets_pending++;
   update_gauges (self);
@@ -341,12 +354,12 @@ on_incoming (GSocket      *listener,
 
 /* ---- deadlines -------------------------------------------------------- */
 
-/* Shutting the socket down makes libsoup read EOF and let go of it */
-static gboolean
-sweep (gpointer user_data)
+/* Every connection libsoup still has and closed, in case it holds on
+ * to the stream: the weak reference would never tell */
+static void
+forget_closed (DuetAcceptor *self,
+               GPtrArray    *gone)
 {
-  DuetAcceptor *self = user_data;
-  gint64 now = g_get_monotonic_time ();
   GHashTableIter iter;
   gpointer key;
 
@@ -355,12 +368,36 @@ sweep (gpointer user_data)
     {
       Conn *conn = key;
 
+      if (!conn->handed_over && g_socket_is_closed (conn->socket))
+        g_ptr_array_add (gone, conn);
+    }
+}
+
+/* Shutting the socket down makes libsoup read EOF and let go of it.
+ * Only connections with a deadline are looked at each time: the
+ * signed-in ones, thousands maybe, have none. */
+static gboolean
+sweep (gpointer user_data)
+{
+  DuetAcceptor *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GPtrArray) gone = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  if (++self->sweeps % FULL_SWEEP_EVERY == 0)
+    forget_closed (self, gone);
+  g_hash_table_iter_init (&iter, self->timed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Conn *conn = key;
+
       if (g_socket_is_closed (conn->socket))
-        g_hash_table_iter_remove (&iter);
+        g_ptr_array_add (gone, conn);
       else if (conn->shut_at != 0 && now - conn->shut_at > CLOSE_AFTER_SHUTDOWN_US)
         {
           g_socket_close (conn->socket, NULL);
-          g_hash_table_iter_remove (&iter);
+          g_ptr_array_add (gone, conn);
         }
       else if (conn->shut_at == 0 && conn->deadline != 0 && now >= conn->deadline)
         {
@@ -371,6 +408,9 @@ sweep (gpointer user_data)
           conn->shut_at = now;
         }
     }
+  /* conn_free() takes each out of self->timed too; one may be in twice */
+  for (guint i = 0; i < gone->len; i++)
+    g_hash_table_remove (self->conns, g_ptr_array_index (gone, i));
   update_gauges (self);
   return G_SOURCE_CONTINUE;
 }
@@ -387,6 +427,7 @@ duet_acceptor_dispose (GObject *object)
   if (self->soup != NULL)
     g_signal_handlers_disconnect_by_data (self->soup, self);
   g_clear_pointer (&self->conns, g_hash_table_unref);
+  g_clear_pointer (&self->timed, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_clear_object (&self->soup);
   g_clear_object (&self->certificate);
@@ -402,6 +443,7 @@ duet_acceptor_class_init (DuetAcceptorClass *klass)
 static void
 duet_acceptor_init (DuetAcceptor *self)
 {
+  self->timed = g_hash_table_new (NULL, NULL);
   self->conns = g_hash_table_new_full (NULL, NULL, conn_free, NULL);
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
@@ -481,7 +523,7 @@ duet_acceptor_set_signed_in (DuetAcceptor *self,
 
   if (conn != NULL)
     {
-      conn->deadline = 0;
+      clear_deadline (conn);
       unpend (conn);
     }
 }

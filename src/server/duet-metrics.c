@@ -112,6 +112,8 @@ duet_metrics_to_prometheus (DuetMetrics *self)
                 self->sockets_open);
   append_value (out, "duet_sockets_pending", "gauge", "Open TCP connections not signed in yet",
                 self->sockets_pending);
+  append_value (out, "duet_ws_workers", "gauge", "Threads holding WebSocket connections",
+                self->ws_workers);
   append_metric (out, "duet_connections_refused_total", "counter",
                  "Connections closed at accept, by the limit they hit");
   for (guint i = 0; i < DUET_METRICS_N_REFUSALS; i++)

@@ -44,6 +44,7 @@ typedef struct
   guint64     slow_clients_closed;
   guint64     sockets_open;
   guint64     sockets_pending;
+  guint64     ws_workers;                                  /* threads holding WebSockets */
   guint64     connections_refused[DUET_METRICS_N_REFUSALS];
   guint64     requests_timed_out;
   guint64     accept_errors;

@@ -197,6 +197,7 @@ cmd_serve (int argc, char **argv)
   int prune_interval = DUET_SERVER_DEFAULT_PRUNE_INTERVAL;
   int max_hashing = 0;   /* DuetServer's default: one per CPU */
   int workers = DUET_SERVER_DEFAULT_WORKERS;
+  int connections_per_worker = DUET_SERVER_DEFAULT_CONNECTIONS_PER_WORKER;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "TCP port (0: pick a free one and print it)", "PORT" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (created if missing)", "PATH" },
@@ -216,7 +217,7 @@ cmd_serve (int argc, char **argv)
     { "auth-timeout", 0, 0, G_OPTION_ARG_INT, &auth_timeout, "Seconds a WebSocket has to send auth (5)", "SECONDS" },
     { "login-rate-per-address", 0, 0, G_OPTION_ARG_INT, &login_rate, "Sign-in attempts per minute per address (30)", "N" },
     { "max-hashing", 0, 0, G_OPTION_ARG_INT, &max_hashing, "Password checks at once (default: one per CPU, at most 4)", "N" },
-    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "Threads that hold the WebSocket connections (" G_STRINGIFY (DUET_SERVER_DEFAULT_WORKERS) ")", "N" },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &workers, "Most threads holding WebSocket connections; one starts per 256 (" G_STRINGIFY (DUET_SERVER_DEFAULT_WORKERS) ")", "N" },
     { "calls-per-minute", 0, 0, G_OPTION_ARG_INT, &calls_per_minute, "Calls one account may place per minute (20)", "N" },
     { "missed-calls-max", 0, 0, G_OPTION_ARG_INT, &missed_max, "Missed calls delivered at sign-in, newest first (100)", "N" },
     { "max-devices", 0, 0, G_OPTION_ARG_INT, &max_devices, "Signed-in devices per account; a new one signs out the idlest (10)", "N" },
@@ -229,6 +230,7 @@ cmd_serve (int argc, char **argv)
     { "no-web", 0, 0, G_OPTION_ARG_NONE, &no_web, "Do not serve the web client", NULL },
     { "allowed-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allowed_origins, "A web origin besides the server's own whose pages may use the API, e.g. https://duet.example.org (repeatable)", "ORIGIN" },
     { "prune-interval", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &prune_interval, "Seconds between history prunes", "SECONDS" },
+    { "connections-per-worker", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &connections_per_worker, "WebSockets a worker holds before another starts (256)", "N" },
     { "turn-ttl", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &turn_ttl, "Seconds TURN credentials live (86400)", "SECONDS" },
     { NULL }
   };
@@ -253,7 +255,7 @@ cmd_serve (int argc, char **argv)
   if (port < 0 || port > 65535 || ring < 1 || grace < 1 || lifetime < 1 ||
       max_conn < 1 || max_pending < 1 || max_pending_address < 1 || request_timeout < 1 ||
       login_rate < 1 || auth_timeout < 1 || max_hashing < 0 || calls_per_minute < 1 ||
-      workers < 1 ||
+      workers < 1 || connections_per_worker < 1 ||
       missed_max < 1 || max_devices < 1 || history_max < 1 || history_days < 1 || prune_interval < 1 || turn_ttl < 1)
     return usage_error (context, "numbers must be positive (and ports at most 65535)");
   if (workers > 256)
@@ -282,7 +284,8 @@ cmd_serve (int argc, char **argv)
     .max_connections = max_conn, .max_pending = max_pending,
     .max_pending_per_address = max_pending_address, .request_timeout = request_timeout,
     .login_rate_per_address = login_rate, .auth_timeout = auth_timeout,
-    .max_hashing = max_hashing, .workers = workers, .calls_per_minute = calls_per_minute,
+    .max_hashing = max_hashing, .workers = workers, .connections_per_worker = connections_per_worker,
+    .calls_per_minute = calls_per_minute,
     .missed_calls_max = missed_max, .max_devices = max_devices, .history_max = history_max, .history_days = history_days,
     .prune_interval = prune_interval,
     .stun_uris = (const char * const *) stun_uris, .turn_uris = (const char * const *) turn_uris,

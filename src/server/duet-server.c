@@ -978,17 +978,28 @@ free_claims (gpointer data)
   g_free (data);
 }
 
+/* The least loaded worker, or a new one if every worker holds its share
+ * and there may be more: a context's wake-ups cost in proportion to its
+ * fds, so workers stay small and an idle server has one */
 static DuetWsWorker *
-least_loaded_worker (DuetServer *self)
+pick_worker (DuetServer *self)
 {
-  DuetWsWorker *best = g_ptr_array_index (self->workers, 0);
+  DuetWsWorker *best = NULL;
 
-  for (guint i = 1; i < self->workers->len; i++)
+  for (guint i = 0; i < self->workers->len; i++)
     {
       DuetWsWorker *worker = g_ptr_array_index (self->workers, i);
 
-      if (duet_ws_worker_get_n_connections (worker) < duet_ws_worker_get_n_connections (best))
+      if (best == NULL || duet_ws_worker_get_n_connections (worker) < duet_ws_worker_get_n_connections (best))
         best = worker;
+    }
+  if (best == NULL ||
+      (duet_ws_worker_get_n_connections (best) >= self->options.connections_per_worker &&
+       self->workers->len < self->options.workers))
+    {
+      best = duet_ws_worker_new (self->workers->len);
+      g_ptr_array_add (self->workers, best);
+      self->metrics.ws_workers = self->workers->len;
     }
   return best;
 }
@@ -1013,7 +1024,7 @@ on_ws_upgraded (SoupServerMessage *msg,
   stream = soup_server_message_steal_connection (msg);
   if (socket != NULL)
     duet_acceptor_hand_over (self->acceptor, socket);
-  channel = duet_ws_worker_adopt (least_loaded_worker (self), stream, socket,
+  channel = duet_ws_worker_adopt (pick_worker (self), stream, socket,
                                   soup_server_message_get_uri (msg),
                                   soup_message_headers_get_one (request, "Origin"),
                                   soup_message_headers_get_one (response, "Sec-WebSocket-Protocol"));
@@ -1252,6 +1263,7 @@ set_defaults (DuetServerOptions *options)
   DEFAULT (prune_interval, DUET_SERVER_DEFAULT_PRUNE_INTERVAL);
   DEFAULT (max_hashing, CLAMP (g_get_num_processors (), 1, 4));
   DEFAULT (workers, DUET_SERVER_DEFAULT_WORKERS);
+  DEFAULT (connections_per_worker, DUET_SERVER_DEFAULT_CONNECTIONS_PER_WORKER);
   DEFAULT (turn_ttl, DUET_SERVER_DEFAULT_TURN_TTL);
   DEFAULT (max_devices, DUET_SERVER_DEFAULT_MAX_DEVICES);
 }
@@ -1375,9 +1387,6 @@ duet_server_start (DuetServer  *self,
   soup_server_add_handler (self->soup, "/", duet_server_handle_web, self, NULL);
 
   self->workers = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < self->options.workers; i++)
-    g_ptr_array_add (self->workers, duet_ws_worker_new (i));
-
   socket_address = g_inet_socket_address_new (address, self->options.port);
   self->acceptor = duet_acceptor_new (self->soup, cert, &limits, &self->metrics);
   if (!duet_acceptor_listen (self->acceptor, socket_address, error))

@@ -212,6 +212,15 @@ duet_test_server_start (DuetTestServer *server)
   g_ptr_array_add (args, "2");
   g_ptr_array_add (args, "--grace-period");
   g_ptr_array_add (args, "1");
+  /* a whole suite again with other settings, e.g. one worker thread per
+   * connection (meson.build); a test's own arguments come after and win */
+  if (g_getenv ("DUET_TEST_SERVER_ARGS") != NULL)
+    {
+      g_strfreev (server->env_args);
+      server->env_args = g_strsplit (g_getenv ("DUET_TEST_SERVER_ARGS"), " ", -1);
+      for (guint i = 0; server->env_args[i] != NULL; i++)
+        g_ptr_array_add (args, server->env_args[i]);
+    }
   for (guint i = 0; server->extra_args && server->extra_args[i]; i++)
     g_ptr_array_add (args, server->extra_args[i]);
   g_ptr_array_add (args, NULL);
@@ -308,6 +317,7 @@ duet_test_server_free (DuetTestServer *server)
   g_free (server->store_uri);
   g_free (server->base_url);
   g_strfreev (server->extra_args);
+  g_strfreev (server->env_args);
   g_free (server->tls_ca_file);
   g_free (server->output_path);
   g_free (server);

@@ -19,6 +19,7 @@ typedef struct
   char        *base_url;      /* http://127.0.0.1:PORT */
   GSubprocess *process;
   GStrv        extra_args;
+  GStrv        env_args;     /* from DUET_TEST_SERVER_ARGS */
   char        *tls_ca_file;   /* set: verify https against these CAs; NULL: accept any certificate */
   gboolean     capture_output; /* set before start: stdout and stderr go to a file, with
                                 * G_MESSAGES_DEBUG=all; read it with duet_test_server_read_output() */

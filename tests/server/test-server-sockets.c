@@ -100,12 +100,19 @@ close_wait_count (int pid)
          count_close_wait_in ("/proc/net/tcp6", inodes);
 }
 
+static int
+socket_fd_count (DuetTestServer *server)
+{
+  /* each worker thread keeps the eventfd of its main context */
+  return duet_test_server_fd_count (server) - duet_test_server_metric (server, "duet_ws_workers");
+}
+
 /* The fd count once the server has had a moment to finish what it started */
 static int
 settled_fd_count (DuetTestServer *server)
 {
   duet_test_iterate (200);
-  return duet_test_server_fd_count (server);
+  return socket_fd_count (server);
 }
 
 /* Gives the server SETTLE_S to drop what the clients closed, then checks
@@ -121,7 +128,7 @@ assert_no_sockets_left (DuetTestServer *server,
 
   for (;;)
     {
-      fds = duet_test_server_fd_count (server);
+      fds = socket_fd_count (server);
       close_wait = close_wait_count (pid);
       if ((fds <= baseline + FD_SLACK && close_wait == 0) || g_get_monotonic_time () >= deadline)
         break;
@@ -1015,6 +1022,79 @@ test_hashing_bounded (void)
   g_assert_cmpint (duet_test_server_stop (server), ==, 0);
 }
 
+/* ---- worker threads ------------------------------------------------------ */
+
+#define WORKERS_MAX        3
+#define WORKER_SHARE       2
+#define WORKER_CLIENTS     7
+
+/* Connections spread over at most --workers threads, a new one started
+ * only when each holds its share; sessions on every worker get requests
+ * answered, close cleanly, and hear the shutdown */
+static void
+test_workers (void)
+{
+  const char * const args[] = { "--workers", G_STRINGIFY (WORKERS_MAX),
+                                "--connections-per-worker", G_STRINGIFY (WORKER_SHARE), NULL };
+  g_autoptr(DuetTestServer) server = duet_test_server_new (args);
+  DuetTestClient *clients[WORKER_CLIENTS];
+  int baseline;
+
+  duet_test_server_start (server);
+  baseline = settled_fd_count (server);
+  g_assert_cmpint (metric (server, "duet_ws_workers"), ==, 0);
+
+  for (guint i = 0; i < WORKER_CLIENTS; i++)
+    {
+      g_autofree char *user = g_strdup_printf ("worker-user-%u", i);
+
+      duet_test_server_add_user (server, user);
+      clients[i] = duet_test_client_sign_in (server, user);
+      /* one worker per WORKER_SHARE connections, up to the maximum */
+      g_assert_cmpint (metric (server, "duet_ws_workers"), ==, MIN (i / WORKER_SHARE + 1, WORKERS_MAX));
+    }
+  g_assert_cmpint (metric (server, "duet_authenticated_connections"), ==, WORKER_CLIENTS);
+
+  /* requests sent back to back are answered in order, on every worker */
+  for (guint i = 0; i < WORKER_CLIENTS; i++)
+    {
+      for (guint j = 0; j < 5; j++)
+        {
+          g_autofree char *request = g_strdup_printf ("{\"type\":\"ping\",\"id\":\"p%u\"}", j);
+
+          duet_test_client_send_raw (clients[i], request);
+        }
+      for (guint j = 0; j < 5; j++)
+        {
+          g_autoptr(JsonObject) reply = duet_test_client_next (clients[i], DUET_TEST_TIMEOUT_MS);
+          g_autofree char *id = g_strdup_printf ("p%u", j);
+
+          g_assert_nonnull (reply);
+          duet_test_assert_reply (reply);
+          g_assert_cmpstr (duet_test_get_string (reply, "id"), ==, id);
+        }
+    }
+
+  /* four leave: their sockets are gone, the others stay */
+  for (guint i = 0; i < 4; i++)
+    g_clear_pointer (&clients[i], duet_test_client_free);
+  for (guint i = 0; metric (server, "duet_authenticated_connections") != WORKER_CLIENTS - 4; i++)
+    {
+      g_assert_cmpuint (i, <, 200);
+      duet_test_iterate (20);
+    }
+  g_assert_cmpint (metric (server, "duet_ws_workers"), ==, WORKERS_MAX);
+
+  g_assert_cmpint (duet_test_server_stop (server), ==, 0);
+  for (guint i = 4; i < WORKER_CLIENTS; i++)
+    {
+      g_assert_true (duet_test_client_wait_closed (clients[i], DUET_TEST_TIMEOUT_MS));
+      g_assert_cmpuint (clients[i]->close_code, ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+      duet_test_client_free (clients[i]);
+    }
+  (void) baseline;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1027,5 +1107,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sockets/request-timeout", test_request_timeout);
   g_test_add_func ("/server/sockets/max-connections-counts-http", test_max_connections_counts_http);
   g_test_add_func ("/server/sockets/hashing-bounded", test_hashing_bounded);
+  g_test_add_func ("/server/sockets/workers", test_workers);
   return g_test_run ();
 }
