@@ -27,6 +27,12 @@
 #define CAUGHT_UP_BYTES        (64 * 1024)
 /* How long a stopping worker waits for close handshakes */
 #define STOP_GRACE_MS          200
+/* How long a client has to finish a close handshake. libsoup's own
+ * limit is 5 s, and when it runs out libsoup 3.2 leaks its timeout
+ * source: ours ends the wait first, by dropping the connection. */
+#define CLOSE_WAIT_S           3
+/* How long a stopped worker lets libsoup finish closing streams */
+#define CLOSE_STREAMS_MS       500
 
 typedef enum
 {
@@ -61,6 +67,7 @@ typedef struct
   GMutex        lock;
   GQueue        events;
   gboolean      scheduled;  /* a drain is on its way */
+  gboolean      closed;     /* nobody drains it any more: drop what comes */
   GMainContext *context;
   EventHandler  handle;
   DuetWsWorker *owner;      /* read on the context's thread; NULL: drop */
@@ -81,6 +88,7 @@ struct _DuetWsLink
   GSocket                 *socket;     /* NULL: cannot watch the backlog */
   SoupWebsocketConnection *ws;
   gsize                    backlog;    /* sent while the kernel took nothing */
+  GSource                 *close_wait;
 
   /* the main thread's */
   DuetWsChannel           *channel;    /* not a reference; NULL once released */
@@ -100,6 +108,7 @@ struct _DuetWsWorker
   /* worker thread */
   GHashTable   *links;           /* DuetWsLink* (a reference) with a ws */
   gboolean      stopping;
+  guint         n_ws_alive;      /* SoupWebsocketConnections not yet finalized */
 };
 
 G_DEFINE_FINAL_TYPE (DuetWsWorker, duet_ws_worker, G_TYPE_OBJECT)
@@ -195,6 +204,12 @@ mailbox_post (Mailbox *box,
   gboolean wake;
 
   g_mutex_lock (&box->lock);
+  if (box->closed)
+    {
+      g_mutex_unlock (&box->lock);
+      event_free (event);
+      return;
+    }
   g_queue_push_tail (&box->events, event);
   wake = !box->scheduled;
   box->scheduled = TRUE;
@@ -207,6 +222,21 @@ mailbox_post (Mailbox *box,
   g_source_set_static_name (source, "[duet] ws mailbox");
   g_source_set_callback (source, mailbox_drain, mailbox_ref (box), mailbox_unref);
   g_source_attach (source, box->context);
+}
+
+/* For a mailbox whose thread has ended: a drain source left in its
+ * context would keep the mailbox, which keeps the context */
+static void
+mailbox_close (Mailbox *box)
+{
+  GQueue events;
+
+  g_mutex_lock (&box->lock);
+  box->closed = TRUE;
+  events = box->events;
+  g_queue_init (&box->events);
+  g_mutex_unlock (&box->lock);
+  g_queue_clear_full (&events, (GDestroyNotify) event_free);
 }
 
 /* ---- links ------------------------------------------------------------ */
@@ -288,8 +318,18 @@ post_closed (DuetWsLink *link,
 }
 
 static void
+stop_close_wait (DuetWsLink *link)
+{
+  if (link->close_wait == NULL)
+    return;
+  g_source_destroy (link->close_wait);
+  g_clear_pointer (&link->close_wait, g_source_unref);
+}
+
+static void
 drop_ws (DuetWsLink *link)
 {
+  stop_close_wait (link);
   if (link->ws == NULL)
     return;
   g_signal_handlers_disconnect_by_data (link->ws, link);
@@ -334,6 +374,7 @@ on_ws_closed (SoupWebsocketConnection *ws,
   g_autoptr(GSource) source = g_idle_source_new ();
 
   g_signal_handlers_disconnect_by_data (ws, link);
+  stop_close_wait (link);
   post_closed (link, soup_websocket_connection_get_close_code (ws));
   g_source_set_static_name (source, "[duet] ws forget");
   g_source_set_callback (source, forget_link, duet_ws_link_ref (link),
@@ -347,6 +388,67 @@ on_ws_error (SoupWebsocketConnection *ws,
              DuetWsLink              *link)
 {
   g_debug ("WebSocket error: %s", error->message);
+}
+
+/* The client did not finish the close handshake in time: drop the
+ * connection (libsoup closes its stream on dispose) */
+static gboolean
+on_close_wait_over (gpointer data)
+{
+  DuetWsLink *link = data;
+
+  g_clear_pointer (&link->close_wait, g_source_unref);
+  if (link->ws != NULL)
+    {
+      post_closed (link, SOUP_WEBSOCKET_CLOSE_ABNORMAL);
+      forget_link (link);   /* may free the link */
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_close_wait (DuetWsLink *link,
+                guint       ms)
+{
+  stop_close_wait (link);
+  link->close_wait = g_timeout_source_new (ms);
+  g_source_set_static_name (link->close_wait, "[duet] ws close wait");
+  g_source_set_callback (link->close_wait, on_close_wait_over, link, NULL);
+  g_source_attach (link->close_wait, g_main_context_get_thread_default ());
+}
+
+/* Whoever began the close handshake (we, the client, or libsoup on bad
+ * input), it gets CLOSE_WAIT_S to finish */
+static void
+on_ws_state (SoupWebsocketConnection *ws,
+             GParamSpec              *pspec,
+             DuetWsLink              *link)
+{
+  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_CLOSING &&
+      link->close_wait == NULL)
+    arm_close_wait (link, CLOSE_WAIT_S * 1000);
+}
+
+/* @wait FALSE: the client is not reading, so it will not answer */
+static void
+close_ws (DuetWsLink *link,
+          gushort     code,
+          const char *reason,
+          gboolean    wait)
+{
+  if (!is_open (link))
+    return;
+  soup_websocket_connection_close (link->ws, code, reason);
+  arm_close_wait (link, wait ? CLOSE_WAIT_S * 1000 : 0);
+}
+
+static void
+on_ws_finalized (gpointer  data,
+                 GObject  *ws)
+{
+  DuetWsWorker *self = data;
+
+  self->n_ws_alive--;
 }
 
 static void
@@ -364,11 +466,14 @@ adopt (DuetWsWorker *self,
 
   link->ws = soup_websocket_connection_new (stream, link->uri, SOUP_WEBSOCKET_CONNECTION_SERVER,
                                             link->origin, link->protocol, NULL);
+  self->n_ws_alive++;
+  g_object_weak_ref (G_OBJECT (link->ws), on_ws_finalized, self);
   soup_websocket_connection_set_max_incoming_payload_size (link->ws, MAX_INCOMING_PAYLOAD);
   soup_websocket_connection_set_keepalive_interval (link->ws, KEEPALIVE_S);
   g_signal_connect (link->ws, "message", G_CALLBACK (on_ws_message), link);
   g_signal_connect (link->ws, "closed", G_CALLBACK (on_ws_closed), link);
   g_signal_connect (link->ws, "error", G_CALLBACK (on_ws_error), link);
+  g_signal_connect (link->ws, "notify::state", G_CALLBACK (on_ws_state), link);
   g_hash_table_add (self->links, duet_ws_link_ref (link));
 }
 
@@ -413,7 +518,7 @@ send_text (DuetWsLink *link,
   event = event_new (EVENT_STOPPED_READING, link);
   event->backlog = link->backlog;
   mailbox_post (link->to_main, event);
-  soup_websocket_connection_close (link->ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading");
+  close_ws (link, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "not reading", FALSE);
 }
 
 static gboolean
@@ -433,9 +538,7 @@ begin_stop (DuetWsWorker *self)
   self->stopping = TRUE;
   g_hash_table_iter_init (&iter, self->links);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (is_open (key))
-      soup_websocket_connection_close (((DuetWsLink *) key)->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-                                       "server shutdown");
+    close_ws (key, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutdown", TRUE);
   if (g_hash_table_size (self->links) == 0)
     {
       g_main_loop_quit (self->loop);
@@ -460,12 +563,10 @@ handle_in_worker (DuetWsWorker *self,
       send_text (link, event->text);
       break;
     case EVENT_CLOSE:
-      if (is_open (link))
-        soup_websocket_connection_close (link->ws, event->code, event->text);
+      close_ws (link, event->code, event->text, TRUE);
       break;
     case EVENT_RELEASE:
-      if (is_open (link))
-        soup_websocket_connection_close (link->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      close_ws (link, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL, TRUE);
       break;
     case EVENT_STOP:
       begin_stop (self);
@@ -484,9 +585,14 @@ run (gpointer data)
   DuetWsWorker *self = data;
   GHashTableIter iter;
   gpointer key;
+  gint64 deadline;
 
   g_main_context_push_thread_default (self->context);
   g_main_loop_run (self->loop);
+
+  mailbox_close (self->to_worker);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
 
   /* what did not close in time is cut off */
   g_hash_table_iter_init (&iter, self->links);
@@ -499,6 +605,13 @@ run (gpointer data)
       drop_ws (link);
     }
   g_hash_table_remove_all (self->links);
+
+  /* libsoup closes each stream asynchronously, holding its connection
+   * until the close completes in this context */
+  deadline = g_get_monotonic_time () + CLOSE_STREAMS_MS * 1000;
+  while (self->n_ws_alive > 0 && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (self->context, FALSE))
+      g_usleep (1000);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
