@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  *   duet-bench-reconnect --url http://127.0.0.1:PORT --tokens FILE --count N
- *                        [--skip S] [--inflight K] [--hold]
+ *                        [--skip S] [--inflight K] [--hold [--ping-interval S]]
  *
  * How long N WebSocket clients take until every one has its "hello", with
  * K handshakes in flight. The clients are plain sockets on one epoll (an
@@ -12,7 +12,9 @@
  * the server's on the same cores: duet-bench-conns, on libsoup, spent more
  * CPU than the server it measured. Each client offers permessage-deflate,
  * as browsers do. A refused or dropped handshake is retried after 50 ms.
- * Prints one JSON object; with --hold, keeps the connections until killed.
+ * Prints one JSON object; with --hold, keeps the connections until killed,
+ * and with --ping-interval, each sends a `ping` request every S seconds
+ * (spread evenly), as the kit does (every 5 s), and reads what comes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +39,7 @@ typedef struct
 {
   int     fd;
   State   state;
+  gint64  next_ping;
   gint64  started;
   gint64  retry_at;
   guint   attempts;
@@ -171,6 +174,55 @@ start_more (Bench *b)
     start (b, &b->clients[b->next++]);
 }
 
+/* A masked text frame (mask 0: the payload goes as it is) */
+static void
+send_ping (Client *c,
+           guint   n)
+{
+  char payload[64], frame[80];
+  int length = g_snprintf (payload, sizeof payload, "{\"type\":\"ping\",\"id\":\"p%u\"}", n);
+
+  frame[0] = (char) 0x81;
+  frame[1] = (char) (0x80 | length);
+  memset (frame + 2, 0, 4);
+  memcpy (frame + 6, payload, length);
+  send (c->fd, frame, 6 + length, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Holds the connections, each pinging every @interval_s and reading
+ * (and dropping) what the server sends */
+static G_GNUC_NORETURN void
+hold_pinging (Bench *b,
+              int    interval_s)
+{
+  gint64 period = (gint64) interval_s * G_USEC_PER_SEC, now = bench_now_us ();
+  struct epoll_event events[256];
+  char scratch[BUFFER_SIZE];
+  guint sent = 0;
+
+  for (guint i = 0; i < b->n; i++)
+    {
+      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &b->clients[i] };
+
+      b->clients[i].next_ping = now + period * i / b->n;
+      epoll_ctl (b->epoll, EPOLL_CTL_ADD, b->clients[i].fd, &ev);
+    }
+  for (guint next = 0;; )
+    {
+      int n = epoll_wait (b->epoll, events, G_N_ELEMENTS (events), 5);
+
+      for (int i = 0; i < n; i++)
+        while (recv (((Client *) events[i].data.ptr)->fd, scratch, sizeof scratch, MSG_DONTWAIT) > 0)
+          ;
+      /* the clients are in order of their next ping */
+      for (now = bench_now_us (); b->clients[next].next_ping <= now; next = (next + 1) % b->n)
+        {
+          send_ping (&b->clients[next], sent++);
+          b->clients[next].next_ping += period;
+        }
+    }
+}
+
 static gboolean
 parse_url (const char         *url,
            struct sockaddr_in *address)
@@ -189,7 +241,7 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *url = NULL, *tokens_path = NULL;
-  int count = 0, skip = 0, inflight = 256, server_pid = 0;
+  int count = 0, skip = 0, inflight = 256, server_pid = 0, ping_interval = 0;
   gboolean hold = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Server base URL (http://127.0.0.1:PORT)", "URL" },
@@ -199,6 +251,7 @@ main (int    argc,
     { "inflight", 0, 0, G_OPTION_ARG_INT, &inflight, "Handshakes in flight (256)", "K" },
     { "server-pid", 0, 0, G_OPTION_ARG_INT, &server_pid, "The server, for its RSS", "PID" },
     { "hold", 0, 0, G_OPTION_ARG_NONE, &hold, "Keep the connections until killed", NULL },
+    { "ping-interval", 0, 0, G_OPTION_ARG_INT, &ping_interval, "With --hold: each client pings every S seconds", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- N clients sign in at once");
@@ -212,7 +265,7 @@ main (int    argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || url == NULL || tokens_path == NULL ||
-      count <= 0 || skip < 0 || inflight <= 0)
+      count <= 0 || skip < 0 || inflight <= 0 || ping_interval < 0)
     {
       g_printerr ("usage: duet-bench-reconnect --url URL --tokens FILE --count N [--skip S] [--inflight K]\n");
       return 2;
@@ -270,6 +323,8 @@ main (int    argc,
           load_before, bench_loadavg ());
   fflush (stdout);
 
+  if (hold && ping_interval > 0 && b.failed == 0)
+    hold_pinging (&b, ping_interval);
   if (hold)
     for (;;)
       pause ();

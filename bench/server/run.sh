@@ -11,7 +11,10 @@
 #
 # Every client offers permessage-deflate, as browsers do. The call-setup
 # and relay figures are taken twice: alone, and beside IDLE_HELD idle
-# authenticated connections (held by duet-bench-conns --hold).
+# authenticated connections (held by duet-bench-reconnect --hold: plain
+# sockets on one epoll, so that the idle clients cost the 2 cores next to
+# nothing, as clients on other machines would), and once more beside
+# IDLE_HELD clients that each send a `ping` every 5 s, as the kit does.
 #
 # Environment: CALL_PAIRS (50), CALL_SECONDS (10), RELAY_SECONDS (10),
 # SWEEP_SECONDS (5), IDLE_HELD (10000), SKIP_10K=1 to leave out the
@@ -25,7 +28,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SERVER=$BUILD/src/server/duet-server
 BENCH=$BUILD/bench/server
 OUT=$ROOT/bench/results/server.json
-for b in "$SERVER" "$BENCH/duet-bench-users" "$BENCH/duet-bench-conns" "$BENCH/duet-bench-calls" "$BENCH/duet-bench-relay"; do
+for b in "$SERVER" "$BENCH/duet-bench-users" "$BENCH/duet-bench-conns" "$BENCH/duet-bench-calls" "$BENCH/duet-bench-relay" "$BENCH/duet-bench-reconnect"; do
   [ -x "$b" ] || { echo "missing $b: run meson compile -C $1" >&2; exit 1; }
 done
 
@@ -68,8 +71,8 @@ stop_server () {
 
 # IDLE_HELD idle connections, open until stop_server; their report in $1
 hold_idle () {
-  "$BENCH/duet-bench-conns" --url "$URL" --tokens "$TMP/tokens" --count "$IDLE_HELD" --skip $ACTIVE \
-    --server-pid "$SP" --hold > "$TMP/$1" &
+  "$BENCH/duet-bench-reconnect" --url "$URL" --tokens "$TMP/tokens" --count "$IDLE_HELD" --skip $ACTIVE \
+    --server-pid "$SP" --hold ${PINGING:+--ping-interval 5} > "$TMP/$1" &
   HP=$!
   while ! [ -s "$TMP/$1" ]; do
     kill -0 "$HP" 2>/dev/null || { echo "the idle holder failed" >&2; exit 1; }
@@ -103,6 +106,15 @@ for n in 0 1000 10000; do
   stop_server
 done
 
+# A restart: every client comes back at once. duet-bench-reconnect's
+# clients are plain sockets, cheap next to the server they measure.
+echo "== $IDLE_HELD clients signing in at once (256 handshakes in flight)" >&2
+start_server
+"$BENCH/duet-bench-reconnect" --url "$URL" --tokens "$TMP/tokens" --count "$IDLE_HELD" --skip $ACTIVE \
+  --inflight 256 --server-pid "$SP" > "$TMP/reconnect.json"
+cat "$TMP/reconnect.json" >&2
+stop_server
+
 # $1: what is measured; $2: the report's file; $3: "held" to hold IDLE_HELD
 # idle connections beside it; then the bench program and its arguments
 measure () {
@@ -122,6 +134,12 @@ for held in "" held; do
   measure "relay at 1000 msg/s" "relay${held:+-idle}.json" "$held" \
     "$BENCH/duet-bench-relay" --rate 1000 --seconds "${RELAY_SECONDS:-10}"
 done
+
+# the same idle clients, each pinging every 5 s as the kit does
+PINGING=1
+measure "relay at 1000 msg/s (idle clients pinging)" relay-pinging.json held \
+  "$BENCH/duet-bench-relay" --rate 1000 --seconds "${RELAY_SECONDS:-10}"
+PINGING=
 
 echo "== relay: one call at 1000 msg/s (the per-connection rate limit)" >&2
 start_server
@@ -155,7 +173,8 @@ res = {
     'calls': load('calls.json'), 'relay_1000': load('relay.json'),
     'relay_one_call': load('relay-one.json'), 'relay_sweep': load('sweep.json'),
     'idle_held': load('held-relay-idle.json'), 'calls_beside_idle': load('calls-idle.json'),
-    'relay_1000_beside_idle': load('relay-idle.json'),
+    'relay_1000_beside_idle': load('relay-idle.json'), 'reconnect': load('reconnect.json'),
+    'relay_1000_beside_pinging': load('relay-pinging.json'),
 }
 json.dump(res, open(out, 'w'), indent=2)
 m = res['machine']
@@ -170,6 +189,11 @@ for n in ('0', '1000', '10000'):
     per = f", {(r['rss_kib'] - base['rss_kib']) / int(n):.2f} KiB/conn over 0" if n != '0' and base else ''
     print(f"| RSS at {int(n):,} idle authenticated conns | {r['rss_kib'] / 1024:.1f} MiB (HWM {r['hwm_kib'] / 1024:.1f}), "
           f"{r['fds']} fds, {r['authenticated']}/{n} signed in in {r['connect_all_s']} s{per} | {r['load_after']} |")
+r = res['reconnect']
+if r:
+    print(f"| {r['clients']:,} clients signing in at once ({r['inflight']} in flight) | {r['signed_in']:,} signed in "
+          f"in {r['all_signed_in_s']} s ({r['per_s']:,.0f}/s), handshake p50 {r['handshake_p50_ms']:.0f} ms, "
+          f"p99 {r['handshake_p99_ms']:.0f} ms, {r['retries']} retries | {r['load_after']} |")
 c = res['calls']
 print(f"| call setups/s ({c['pairs']} pairs) | {c['setups_per_s']:.0f}/s, setup p50 {c['setup_p50_ms']:.1f} ms, "
       f"p99 {c['setup_p99_ms']:.1f} ms | {c['load_after']} |")
@@ -178,13 +202,17 @@ print(f"| relay at 1,000 msg/s ({r['pairs']} calls) | p50 {r['p50_ms']:.2f} ms, 
       f"p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}, loss {r['loss_pct']:.2f} % | {r['load_after']} |")
 held = res['idle_held']
 if held:
-    n = held['connections']
+    n = held['clients']
     c = res['calls_beside_idle']
     print(f"| call setups/s ({c['pairs']} pairs) beside {n:,} idle conns | {c['setups_per_s']:.0f}/s, "
           f"setup p50 {c['setup_p50_ms']:.1f} ms, p99 {c['setup_p99_ms']:.1f} ms | {c['load_after']} |")
     r = res['relay_1000_beside_idle']
     print(f"| relay at 1,000 msg/s beside {n:,} idle conns | p50 {r['p50_ms']:.2f} ms, p95 {r['p95_ms']:.2f}, "
           f"p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}, loss {r['loss_pct']:.2f} % | {r['load_after']} |")
+    r = res['relay_1000_beside_pinging']
+    if r:
+        print(f"| relay at 1,000 msg/s beside {n:,} clients pinging every 5 s ({n // 5:,} pings/s) | p50 {r['p50_ms']:.2f} ms, "
+              f"p95 {r['p95_ms']:.2f}, p99 {r['p99_ms']:.2f}, max {r['max_ms']:.2f}, loss {r['loss_pct']:.2f} % | {r['load_after']} |")
 r = res['relay_one_call']
 print(f"| relay, one call at 1,000 msg/s | {r['received_per_s']:.0f} msg/s delivered, {r['rate_limited']} rate_limited, "
       f"socket closed (1008) | {r['load_after']} |")

@@ -1053,10 +1053,10 @@ begin_upgrade (DuetServer        *self,
  * messages, and libsoup cannot bound it) */
 static void
 handle_ws (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    const char        *path,
-                    GHashTable        *query,
-                    gpointer           user_data)
+           SoupServerMessage *msg,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
 {
   DuetServer *self = user_data;
   const char *header, *token;

@@ -56,10 +56,10 @@ duet_session_dispose (GObject *object)
   DuetSession *self = DUET_SESSION (object);
 
   g_clear_handle_id (&self->auth_timeout, g_source_remove);
+  /* a channel let go of closes its connection (1001) */
   if (self->channel != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->channel, self);
-      duet_ws_channel_close (self->channel, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
       g_clear_object (&self->channel);
     }
   g_clear_object (&self->socket);
