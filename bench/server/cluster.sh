@@ -79,6 +79,9 @@ measure () {
   cat "$TMP/relay-$1.json" >&2
 }
 
+IDLE_PER_NODE=${IDLE_PER_NODE:-3000}
+"$BENCH/duet-bench-users" --store "$DUET_TEST_PG" --prefix idle --count $((IDLE_PER_NODE * 3)) \
+  --tokens "$TMP/tokens-idle" > /dev/null
 for set in single single-relay cluster cluster-relay; do
   "$BENCH/duet-bench-users" --store "$DUET_TEST_PG" --prefix "$set" --count $((PAIRS * 2)) \
     --tokens "$TMP/tokens-$set" > /dev/null
@@ -95,6 +98,7 @@ ONE=$URL
 start_node two --bus "redis://$DUET_TEST_REDIS"
 TWO=$URL
 start_node three --bus "redis://$DUET_TEST_REDIS"
+THREE=$URL
 sleep 5   # the nodes' first heartbeats: each has heard of the others
 sleep 1.5
 pg_before=$(commits)
@@ -109,8 +113,27 @@ cat "$TMP/calls-cluster.json" >&2
   --seconds "${RELAY_SECONDS:-10}" > "$TMP/relay-cluster.json" 2>> "$TMP/relay-cluster.log" || true
 cat "$TMP/relay-cluster.json" >&2
 rss=$(for p in $PIDS; do awk '/^VmRSS/ { print $2 }' "/proc/$p/status"; done | tr '\n' ' ')
+
+# Idle clients, a third on each node: what each node holds, and what it
+# keeps of the others' (every node's directory knows every device)
+echo "== $IDLE_PER_NODE idle clients on each of the three nodes" >&2
+HOLDERS=
+i=0
+for url in "$ONE" "$TWO" "$THREE"; do
+  "$BENCH/duet-bench-reconnect" --url "$url" --tokens "$TMP/tokens-idle" --count "$IDLE_PER_NODE" \
+    --skip $((i * IDLE_PER_NODE)) --inflight 128 --hold > "$TMP/idle-$i.json" &
+  HOLDERS="$HOLDERS $!"
+  i=$((i + 1))
+done
+for i in 0 1 2; do
+  while ! [ -s "$TMP/idle-$i.json" ]; do sleep 0.2; done
+  cat "$TMP/idle-$i.json" >&2
+done
+sleep 3   # the last sign-ins reach the other nodes' directories
+rss_idle=$(for p in $PIDS; do awk '/^VmRSS/ { print $2 }' "/proc/$p/status"; done | tr '\n' ' ')
+for p in $HOLDERS; do kill "$p"; wait "$p" 2>/dev/null || true; done
 stop_nodes
-echo "{\"pg_commits\": $((pg_after - pg_before)), \"redis_commands\": $((redis_after - redis_before)), \"rss_kib\": \"$rss\"}" \
+echo "{\"pg_commits\": $((pg_after - pg_before)), \"redis_commands\": $((redis_after - redis_before)), \"rss_kib\": \"$rss\", \"rss_idle_kib\": \"$rss_idle\", \"idle_per_node\": $IDLE_PER_NODE}" \
   > "$TMP/costs.json"
 
 mkdir -p "$(dirname "$OUT")"
@@ -128,7 +151,10 @@ res = {'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
        'calls': calls, 'relay': relay,
        'redis_commands_per_call': round(costs['redis_commands'] / cycles, 2),
        'pg_commits_per_call': round(costs['pg_commits'] / cycles, 3),
-       'cluster_rss_kib': costs['rss_kib'].split()}
+       'cluster_rss_kib': costs['rss_kib'].split(),
+       'idle_per_node': costs['idle_per_node'],
+       'idle_signed_in_s': [load(f'idle-{i}.json')['all_signed_in_s'] for i in range(3)],
+       'cluster_rss_idle_kib': costs['rss_idle_kib'].split()}
 json.dump(res, open(out, 'w'), indent=2)
 print('| measure | one node | three nodes, parties on different nodes |')
 print('| --- | --- | --- |')
@@ -141,5 +167,12 @@ print(f"| relay at 1,000 msg/s | p50 {r['single'][key50]:.2f} ms, p99 {r['single
       f"| p50 {r['cluster'][key50]:.2f} ms, p99 {r['cluster'][key99]:.2f} ms |")
 print(f"\nPer call across nodes: {res['redis_commands_per_call']} Redis commands, "
       f"{res['pg_commits_per_call']} PostgreSQL transactions; node RSS at the end: {costs['rss_kib']} KiB")
+before = [int(x) for x in res['cluster_rss_kib']]
+after = [int(x) for x in res['cluster_rss_idle_kib']]
+n = res['idle_per_node']
+print(f"{n:,} idle clients on each node ({3 * n:,} in all), signed in in {res['idle_signed_in_s']} s: "
+      f"node RSS {' / '.join(f'{a / 1024:.1f}' for a in after)} MiB "
+      f"(+{' / '.join(f'{(a - b) / n:.1f}' for a, b in zip(after, before))} KiB per client held), "
+      f"{sum(after) / 1024:.1f} MiB in all")
 PY
 echo "wrote $OUT" >&2
