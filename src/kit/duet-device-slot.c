@@ -65,6 +65,31 @@ drop_element (DuetDeviceSlot *self,
   gst_bin_remove (self->bin, element);
 }
 
+/* gst-plugin-pipewire 0.3.65's sink activates its buffer pool on its
+ * first buffer, in the streaming thread, holding the pool's lock while it
+ * waits for the PipeWire loop's; when the stream's format arrives, the
+ * loop thread takes the two the other way round, and both stop (with the
+ * daemon waiting on this client: every device stalls). Activated here,
+ * while no buffer can flow and before the stream connects (it connects
+ * on the first caps), the pool is never activated by the streaming thread. */
+static void
+activate_pipewire_pool (GstElement *element,
+                        GstPad     *pad)
+{
+  g_autoptr(GstQuery) query = NULL;
+  GstBufferPool *pool = NULL;
+
+  if (g_strcmp0 (G_OBJECT_TYPE_NAME (element), "GstPipeWireSink") != 0)
+    return;
+  query = gst_query_new_allocation (NULL, FALSE);
+  if (!gst_pad_query (pad, query) || gst_query_get_n_allocation_pools (query) == 0)
+    return;
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
+  if (pool != NULL && !gst_buffer_pool_is_active (pool))
+    gst_buffer_pool_set_active (pool, TRUE);
+  gst_clear_object (&pool);
+}
+
 static gboolean
 add_element (DuetDeviceSlot *self,
              GstElement     *element)
@@ -85,6 +110,8 @@ add_element (DuetDeviceSlot *self,
       return FALSE;
     }
   gst_element_sync_state_with_parent (element);
+  if (!self->source)
+    activate_pipewire_pool (element, pad);
   return TRUE;
 }
 
